@@ -1,0 +1,196 @@
+using Multiprocessing.Processes;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A .NET delegate running in a child process (Python's <c>multiprocessing.Process</c>): start it with arguments,
+/// wait for it, stop it, and read its exit code, its exception or (with <see cref="ChildProcess{TResult}"/>) its result.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The target may be a static method, a lambda, or an instance method. Its captured variables (or <c>this</c>)
+/// and its arguments are encoded in the caller and rebuilt in the child, field by field, so the child works on
+/// copies: like Python's globals, nothing is shared unless it is a shared object. A value that cannot be
+/// encoded (a stream, a delegate, a thread) makes <c>Start</c> throw an <see cref="ArgumentException"/> naming it.
+/// </para>
+/// <para>
+/// The child runs the same build of the application (<c>dotnet exec</c> with the parent's runtimeconfig and
+/// deps files). Its standard output and error are forwarded line by line to this process's
+/// <see cref="Console.Out"/> and <see cref="Console.Error"/>; by the time <see cref="Join()"/> returns, all of
+/// the child's output has been written.
+/// </para>
+/// <para>
+/// Lifetime: a child kills itself as soon as its parent is gone, however the parent ended. When the parent
+/// returns from <c>Main</c>, daemon children are killed and the others are waited for, as in Python. Disposing
+/// a <see cref="ChildProcess"/> that is still running kills it.
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// using var child = ChildProcess.Start((int i) => Console.WriteLine($"{CurrentProcess.Name}: {i}"), 42);
+/// child.Join();
+/// Console.WriteLine(child.ExitCode); // 0
+/// </code>
+/// </example>
+public partial class ChildProcess : IDisposable, IAsyncDisposable
+{
+    private static readonly List<ChildProcess> Active = [];
+    private static int counter;
+
+    private readonly TaskCompletionSource exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock gate = new();
+    private int? exitCode;
+    private bool disposed;
+
+    static ChildProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => OnParentExit();
+
+    private protected ChildProcess(string name, bool daemon)
+    {
+        Name = name;
+        Daemon = daemon;
+    }
+
+    /// <summary>The child's name: <c>ChildProcess-N</c> unless given in <see cref="ChildProcessOptions.Name"/>.</summary>
+    public string Name { get; }
+
+    /// <summary>The child's process id.</summary>
+    public int Pid { get; private set; }
+
+    /// <summary>Whether the child is a daemon (see <see cref="ChildProcessOptions.Daemon"/>).</summary>
+    public bool Daemon { get; }
+
+    /// <summary>True from the start until the child has exited.</summary>
+    public bool IsAlive => !exited.Task.IsCompleted;
+
+    /// <summary>
+    /// Null while running; then 0 if the target returned, 1 if it threw, the code given to
+    /// <see cref="Environment.Exit"/>, or <c>-N</c> if a signal N ended it (-9 after <see cref="Kill"/>,
+    /// -15 after <see cref="Terminate"/>).
+    /// </summary>
+    public int? ExitCode
+    {
+        get
+        {
+            lock (gate)
+            {
+                return exitCode;
+            }
+        }
+    }
+
+    /// <summary>
+    /// What went wrong in the child, once it has exited: a <see cref="RemoteException"/> if the target threw, a
+    /// <see cref="VersionMismatchException"/> if the child could not load the parent's build; otherwise null.
+    /// </summary>
+    public Exception? Exception { get; private set; }
+
+    /// <summary>The encoded return value, once the child has delivered it.</summary>
+    private protected byte[]? ResultPayload { get; private set; }
+
+    /// <summary>Children of this process that are still running (Python's <c>active_children()</c>).</summary>
+    /// <returns>A snapshot, oldest first.</returns>
+    public static IReadOnlyList<ChildProcess> ActiveChildren()
+    {
+        lock (Active)
+        {
+            return [.. Active.Where(c => c.IsAlive)];
+        }
+    }
+
+    /// <summary>
+    /// Makes this process a worker if it was started as one, and otherwise returns at once. Call it as the first
+    /// statement of <c>Main</c> in apps that cannot use startup hooks (single-file, trimmed), like Python's
+    /// <c>freeze_support()</c>; other apps do not need it.
+    /// </summary>
+    public static void RunWorkerIfRequested()
+    {
+        WorkerHost.RunIfWorker();
+        LaunchPlan.WorkerEntryRegistered = true;
+    }
+
+    /// <summary>Waits until the child has exited and its output has been forwarded.</summary>
+    public void Join() => exited.Task.Wait();
+
+    /// <summary>Waits at most <paramref name="timeout"/> for the child to exit.</summary>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
+    /// <returns>True if the child has exited; false if the time ran out (the child keeps running).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not infinite.</exception>
+    public bool Join(TimeSpan timeout) => exited.Task.Wait(timeout);
+
+    /// <summary>Waits asynchronously until the child has exited and its output has been forwarded.</summary>
+    /// <param name="cancellationToken">Stops the wait (not the child).</param>
+    /// <returns>A task that completes when the child has exited.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
+    public Task WaitForExitAsync(CancellationToken cancellationToken = default) => exited.Task.WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Asks the child to stop with SIGTERM. If its target reads <see cref="CurrentProcess.TerminationToken"/>, the
+    /// token fires and the target may finish cleanly; otherwise the child ends at once with exit code -15.
+    /// Does nothing if the child has already exited. Does not wait: call <see cref="Join()"/> after it.
+    /// </summary>
+    public void Terminate() => Signal(Interop.Libc.SIGTERM);
+
+    /// <summary>Kills the child with SIGKILL (exit code -9). Does nothing if it has already exited. Does not wait.</summary>
+    public void Kill() => Signal(Interop.Libc.SIGKILL);
+
+    /// <summary>Kills the child if it is still running, waits for it, and releases its descriptors.</summary>
+    public void Dispose()
+    {
+        DisposeCore();
+        Join();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Kills the child if it is still running, waits for it asynchronously, and releases its descriptors.</summary>
+    /// <returns>A task that completes when the child is gone.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        DisposeCore();
+        await exited.Task.ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"<{nameof(ChildProcess)} name='{Name}' pid={Pid} {(IsAlive ? "started" : "stopped exitcode=" + ExitCode)}{(Daemon ? " daemon" : string.Empty)}>";
+
+    private void DisposeCore()
+    {
+        lock (gate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+        }
+
+        Kill();
+    }
+
+    private static string NextName()
+    {
+        int n = Interlocked.Increment(ref counter);
+        return CurrentProcess.IsChild ? $"{CurrentProcess.Name}:{n}" : $"ChildProcess-{n}";
+    }
+
+    private static void OnParentExit()
+    {
+        ChildProcess[] children;
+        lock (Active)
+        {
+            children = [.. Active];
+        }
+
+        foreach (ChildProcess child in children.Where(c => c.Daemon))
+        {
+            child.Kill();
+        }
+
+        foreach (ChildProcess child in children)
+        {
+            child.Join();
+        }
+    }
+}

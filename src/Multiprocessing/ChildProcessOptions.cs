@@ -1,0 +1,17 @@
+namespace Multiprocessing;
+
+/// <summary>How to start a <see cref="ChildProcess"/>: its name, whether it is a daemon, extra environment variables.</summary>
+public sealed class ChildProcessOptions
+{
+    /// <summary>The child's name, seen inside it as <see cref="CurrentProcess.Name"/>. Default: <c>ChildProcess-N</c>, numbered per parent.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>
+    /// Whether the child is a daemon: killed when the parent exits, instead of waited for. Default false, as in
+    /// Python. Either way a child never outlives its parent: if the parent dies, the child kills itself.
+    /// </summary>
+    public bool Daemon { get; init; }
+
+    /// <summary>Environment variables to set (or, with a null value, remove) in the child, on top of the parent's.</summary>
+    public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+}

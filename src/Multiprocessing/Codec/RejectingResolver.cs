@@ -1,0 +1,53 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using MessagePack;
+using MessagePack.Formatters;
+
+namespace Multiprocessing.Codec;
+
+/// <summary>The last resolver: every type that reaches it cannot cross, and its formatter says why.</summary>
+internal sealed class RejectingResolver : IFormatterResolver
+{
+    public static readonly RejectingResolver Instance = new();
+
+    public IMessagePackFormatter<T> GetFormatter<T>() => RejectFormatter<T>.Instance;
+
+    /// <summary>Why values of <paramref name="type"/> cannot be encoded, in words the user can act on.</summary>
+    public static string Explain(Type type)
+    {
+        if (typeof(Delegate).IsAssignableFrom(type))
+        {
+            return "delegates cannot cross processes; pass the data and call a method in the child instead";
+        }
+
+        if (typeof(Stream).IsAssignableFrom(type) || typeof(SafeHandle).IsAssignableFrom(type) || typeof(WaitHandle).IsAssignableFrom(type)
+            || typeof(Socket).IsAssignableFrom(type) || type == typeof(Thread) || typeof(Task).IsAssignableFrom(type)
+            || type == typeof(CancellationToken) || type == typeof(CancellationTokenSource) || type == typeof(System.Diagnostics.Process))
+        {
+            return "it holds an OS handle, a thread or a task that belongs to this process; pass what the child needs to open its own (a path, an address, a shared object)";
+        }
+
+        if (type.IsPointer || type.IsByRefLike || type == typeof(IntPtr) || type == typeof(UIntPtr))
+        {
+            return "pointers and ref structs are addresses in this process";
+        }
+
+        if (type.IsInterface || type.IsAbstract)
+        {
+            return "its declared type is abstract, and the wire never names the concrete type; declare the exact type";
+        }
+
+        return "this .NET type has no encoding; pass its data (numbers, strings, arrays, lists, dictionaries, records of those) instead";
+    }
+
+    private sealed class RejectFormatter<T> : IMessagePackFormatter<T>
+    {
+        public static readonly RejectFormatter<T> Instance = new();
+
+        public void Serialize(ref MessagePackWriter writer, T value, MessagePackSerializerOptions options) =>
+            throw new CodecException(Explain(typeof(T)));
+
+        public T Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
+            throw new MessagePackSerializationException($"{TypeNames.Display(typeof(T))} cannot be decoded: {Explain(typeof(T))}.");
+    }
+}

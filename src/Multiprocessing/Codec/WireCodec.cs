@@ -1,0 +1,102 @@
+using System.Buffers;
+using MessagePack;
+using MessagePack.Formatters;
+using MessagePack.Resolvers;
+
+namespace Multiprocessing.Codec;
+
+/// <summary>
+/// The typed codec for everything that crosses a process boundary: MessagePack on the wire, the receiver's
+/// declared type decides what is built. The wire never names a .NET type.
+/// </summary>
+/// <remarks>
+/// Resolution order: MessagePack's built-in formatters (primitives, strings, arrays, collections, tuples, enums,
+/// <c>[MessagePackObject]</c> types), then <see cref="FieldwiseResolver"/> (any class or struct of the user's own
+/// assemblies, field by field, as pickle does), then <see cref="KnownObjectFormatter"/> for slots declared as
+/// <see cref="object"/>, and finally <see cref="RejectingResolver"/>, which names the type that cannot cross.
+/// </remarks>
+internal static class WireCodec
+{
+    /// <summary>The options every encode and decode uses.</summary>
+    public static readonly MessagePackSerializerOptions Options = MessagePackSerializerOptions.Standard
+        .WithResolver(CompositeResolver.Create(
+            [KnownObjectFormatter.Instance],
+            [
+                BuiltinResolver.Instance,
+                AttributeFormatterResolver.Instance,
+                DynamicEnumResolver.Instance,
+                DynamicGenericResolver.Instance,
+                DynamicUnionResolver.Instance,
+                AttributedObjectResolver.Instance,
+                FieldwiseResolver.Instance,
+                RejectingResolver.Instance,
+            ]))
+        .WithSecurity(MessagePackSecurity.UntrustedData);
+
+    /// <summary>Encodes <paramref name="value"/> as its declared type <paramref name="type"/>.</summary>
+    public static void Serialize(ref MessagePackWriter writer, Type type, object? value) =>
+        MessagePackSerializer.Serialize(type, ref writer, value, Options);
+
+    /// <summary>Decodes a value of the declared type <paramref name="type"/>.</summary>
+    public static object? Deserialize(ref MessagePackReader reader, Type type) =>
+        MessagePackSerializer.Deserialize(type, ref reader, Options);
+
+    /// <summary>Encodes <paramref name="value"/> as <typeparamref name="T"/> into <paramref name="output"/>.</summary>
+    public static void Serialize<T>(IBufferWriter<byte> output, T value) =>
+        MessagePackSerializer.Serialize(output, value, Options);
+
+    /// <summary>Decodes a <typeparamref name="T"/>.</summary>
+    public static T Deserialize<T>(ReadOnlyMemory<byte> bytes) =>
+        MessagePackSerializer.Deserialize<T>(bytes, Options);
+
+    /// <summary>
+    /// Turns a failure to encode into the exception the caller sees: an <see cref="ArgumentException"/> naming
+    /// the value (<paramref name="what"/>), the path to the field that failed, and its type.
+    /// </summary>
+    public static ArgumentException EncodeFailure(string what, string paramName, Type declared, Exception error)
+    {
+        CodecException? codec = null;
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            if (e is CodecException c)
+            {
+                codec = c;
+                break;
+            }
+        }
+
+        string message;
+        if (codec is null)
+        {
+            message = $"Cannot encode {what} of type {TypeNames.Display(declared)} for another process: {Innermost(error).Message}";
+        }
+        else
+        {
+            string path = codec.Path.Count == 0 ? string.Empty : $", at {string.Join(" → ", codec.Path)}";
+            message = $"Cannot encode {what} of type {TypeNames.Display(declared)} for another process{path}: {codec.Reason}";
+        }
+
+        return new ArgumentException(message, paramName, error);
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
+    }
+
+    /// <summary>Hands <c>[MessagePackObject]</c>-attributed types to MessagePack's own object resolver.</summary>
+    private sealed class AttributedObjectResolver : IFormatterResolver
+    {
+        public static readonly AttributedObjectResolver Instance = new();
+
+        public IMessagePackFormatter<T>? GetFormatter<T>() =>
+            typeof(T).IsDefined(typeof(MessagePackObjectAttribute), inherit: false)
+                ? DynamicObjectResolver.Instance.GetFormatter<T>()
+                : null;
+    }
+}

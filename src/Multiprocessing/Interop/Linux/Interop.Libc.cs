@@ -1,0 +1,112 @@
+using System.Runtime.InteropServices;
+
+namespace Multiprocessing.Interop;
+
+/// <summary>P/Invokes into the C library (Linux, glibc). Callers check the return value and <see cref="Marshal.GetLastPInvokeError"/>.</summary>
+internal static partial class Libc
+{
+    private const string Lib = "libc";
+
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+    public const int ECHILD = 10;
+    public const int ESRCH = 3;
+
+    public const int O_RDONLY = 0;
+    public const int O_RDWR = 2;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+
+    public const int F_GETFD = 1;
+    public const int F_SETFD = 2;
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+    public const int FD_CLOEXEC = 1;
+
+    public const int AF_UNIX = 1;
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_CLOEXEC = 0x80000;
+
+    public const short POLLIN = 0x1;
+    public const short POLLOUT = 0x4;
+    public const short POLLERR = 0x8;
+    public const short POLLHUP = 0x10;
+    public const short POLLNVAL = 0x20;
+
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+    public const int SIGPIPE = 13;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short REvents;
+    }
+
+    [LibraryImport(Lib, EntryPoint = "pipe2", SetLastError = true)]
+    public static unsafe partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "socketpair", SetLastError = true)]
+    public static unsafe partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
+    public static unsafe partial nint Read(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
+    public static unsafe partial nint Write(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    public static unsafe partial int Poll(PollFd* fds, nuint nfds, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "getppid")]
+    public static partial int GetParentPid();
+
+    [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
+    [LibraryImport(Lib, EntryPoint = "signal", SetLastError = true)]
+    public static partial nint Signal(int signal, nint handler);
+
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    public static partial long Syscall(long number, long a1, long a2, long a3, long a4);
+
+    /// <summary>Throws an <see cref="IOException"/> describing the last libc error.</summary>
+    public static IOException Error(string what)
+    {
+        int errno = Marshal.GetLastPInvokeError();
+        return new IOException($"{what} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).", errno);
+    }
+
+    /// <summary>Sets or clears O_NONBLOCK on a descriptor.</summary>
+    public static void SetNonBlocking(int fd, bool on)
+    {
+        int flags = Fcntl(fd, F_GETFL, 0);
+        if (flags < 0)
+        {
+            throw Error("fcntl(F_GETFL)");
+        }
+
+        flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+        if (Fcntl(fd, F_SETFL, flags) < 0)
+        {
+            throw Error("fcntl(F_SETFL)");
+        }
+    }
+
+    /// <summary>Marks a descriptor close-on-exec so that processes this one starts do not inherit it.</summary>
+    public static void SetCloseOnExec(int fd)
+    {
+        if (Fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        {
+            throw Error("fcntl(F_SETFD)");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Runtime.InteropServices;
+
+namespace Multiprocessing.Interop;
+
+internal static partial class Libc
+{
+    private const long SYS_pidfd_send_signal = 424;
+    private const long SYS_pidfd_open = 434;
+
+    private const int P_PIDFD = 3;
+    private const int WEXITED = 4;
+    private const int WNOHANG = 1;
+
+    public const int CLD_EXITED = 1;
+    public const int CLD_KILLED = 2;
+    public const int CLD_DUMPED = 3;
+
+    /// <summary>Size of siginfo_t; si_code is at offset 8, si_pid at 16, si_status at 24 (x86-64 and arm64).</summary>
+    private const int SigInfoSize = 128;
+
+    [LibraryImport(Lib, EntryPoint = "waitid", SetLastError = true)]
+    private static unsafe partial int WaitId(int idType, int id, byte* info, int options);
+
+    /// <summary>Opens a pidfd for <paramref name="pid"/> (Linux 5.3+), a descriptor that polls readable when the process exits.</summary>
+    public static int PidfdOpen(int pid)
+    {
+        long fd = Syscall(SYS_pidfd_open, pid, 0, 0, 0);
+        if (fd < 0)
+        {
+            throw Error("pidfd_open");
+        }
+
+        return (int)fd;
+    }
+
+    /// <summary>Sends a signal through a pidfd: never hits a recycled pid. Returns false if the process has already exited.</summary>
+    public static bool PidfdSendSignal(int pidfd, int signal)
+    {
+        if (Syscall(SYS_pidfd_send_signal, pidfd, signal, 0, 0) == 0)
+        {
+            return true;
+        }
+
+        if (Marshal.GetLastPInvokeError() == ESRCH)
+        {
+            return false;
+        }
+
+        throw Error("pidfd_send_signal");
+    }
+
+    /// <summary>
+    /// Reaps the exited process behind <paramref name="pidfd"/> and returns its exit code in Python's convention:
+    /// the exit status, or <c>-N</c> when killed by signal N. Returns null if it has not exited yet.
+    /// </summary>
+    public static unsafe int? TryReap(int pidfd)
+    {
+        byte* info = stackalloc byte[SigInfoSize];
+        new Span<byte>(info, SigInfoSize).Clear();
+        while (true)
+        {
+            int rc = WaitId(P_PIDFD, pidfd, info, WEXITED | WNOHANG);
+            if (rc == 0)
+            {
+                break;
+            }
+
+            if (Marshal.GetLastPInvokeError() != EINTR)
+            {
+                throw Error("waitid");
+            }
+        }
+
+        int pid = *(int*)(info + 16);
+        if (pid == 0)
+        {
+            return null;
+        }
+
+        int code = *(int*)(info + 8);
+        int status = *(int*)(info + 24);
+        return code == CLD_EXITED ? status : -status;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+
+namespace Multiprocessing.Processes;
+
+/// <summary>Kinds of frame on a child's control socket.</summary>
+internal enum FrameKind : byte
+{
+    /// <summary>Parent → child: the encoded call (<see cref="DelegatePayload"/>).</summary>
+    Start = 1,
+
+    /// <summary>Child → parent: the encoded return value (nil for void targets).</summary>
+    Result = 2,
+
+    /// <summary>Child → parent: an exception thrown by the target (<see cref="RemoteExceptionInfo"/>).</summary>
+    Error = 3,
+
+    /// <summary>Child → parent: the child cannot load the parent's builds (a UTF-8 message).</summary>
+    Mismatch = 4,
+}
+
+/// <summary>Frames on the control socket: a 4-byte little-endian payload length, a kind byte, the payload.</summary>
+internal static class Frames
+{
+    public const int HeaderSize = 5;
+
+    /// <summary>Largest frame accepted: 2 GiB minus the header.</summary>
+    public const int MaxPayload = int.MaxValue - HeaderSize;
+
+    public static byte[] Build(FrameKind kind, ReadOnlySpan<byte> payload)
+    {
+        var frame = new byte[HeaderSize + payload.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length);
+        frame[4] = (byte)kind;
+        payload.CopyTo(frame.AsSpan(HeaderSize));
+        return frame;
+    }
+
+    /// <summary>Reads one frame from a blocking socket; null at end of stream.</summary>
+    public static (FrameKind Kind, byte[] Payload)? Read(Socket socket)
+    {
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (!ReadExactly(socket, header))
+        {
+            return null;
+        }
+
+        int length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        if (length < 0)
+        {
+            throw new InvalidDataException($"Bad frame length {length}.");
+        }
+
+        var payload = new byte[length];
+        return ReadExactly(socket, payload) ? ((FrameKind)header[4], payload) : null;
+    }
+
+    /// <summary>Tries to take one complete frame from the front of <paramref name="buffer"/>.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> buffer, out FrameKind kind, out int payloadLength)
+    {
+        kind = default;
+        payloadLength = 0;
+        if (buffer.Length < HeaderSize)
+        {
+            return false;
+        }
+
+        payloadLength = BinaryPrimitives.ReadInt32LittleEndian(buffer);
+        kind = (FrameKind)buffer[4];
+        return payloadLength >= 0 && buffer.Length - HeaderSize >= payloadLength;
+    }
+
+    private static bool ReadExactly(Socket socket, Span<byte> buffer)
+    {
+        while (buffer.Length > 0)
+        {
+            int n = socket.Receive(buffer);
+            if (n == 0)
+            {
+                return false;
+            }
+
+            buffer = buffer[n..];
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Reflection;
+using MessagePack;
+
+namespace Multiprocessing.Processes;
+
+/// <summary>
+/// Names types and methods to a child process by (assembly, module version id, metadata token): exact for
+/// overloads and generics, and a different build of an assembly is detected instead of silently mis-bound.
+/// </summary>
+internal sealed class TypeRefs
+{
+    private readonly List<Assembly> assemblies = [];
+
+    /// <summary>The assemblies referenced so far, in index order.</summary>
+    public IReadOnlyList<Assembly> Assemblies => assemblies;
+
+    public void WriteType(ref MessagePackWriter writer, Type type)
+    {
+        if (type.IsArray)
+        {
+            writer.WriteArrayHeader(3);
+            writer.Write(1);
+            writer.Write(type.IsSZArray ? 0 : type.GetArrayRank());
+            WriteType(ref writer, type.GetElementType()!);
+            return;
+        }
+
+        if (type.IsPointer || type.IsByRef || type.IsGenericParameter)
+        {
+            throw new NotSupportedException($"The type {type} cannot be named to another process.");
+        }
+
+        Type definition = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
+        Type[] args = type.IsGenericType ? type.GetGenericArguments() : [];
+        writer.WriteArrayHeader(4);
+        writer.Write(0);
+        writer.Write(IndexOf(definition.Assembly));
+        writer.Write(definition.MetadataToken);
+        writer.WriteArrayHeader(args.Length);
+        foreach (Type arg in args)
+        {
+            WriteType(ref writer, arg);
+        }
+    }
+
+    public void WriteMethod(ref MessagePackWriter writer, MethodInfo method)
+    {
+        Type[] args = method.IsGenericMethod ? method.GetGenericArguments() : [];
+        writer.WriteArrayHeader(3);
+        WriteType(ref writer, method.DeclaringType ?? throw new NotSupportedException($"The global method {method.Name} cannot run in a child process."));
+        writer.Write(method.MetadataToken);
+        writer.WriteArrayHeader(args.Length);
+        foreach (Type arg in args)
+        {
+            WriteType(ref writer, arg);
+        }
+    }
+
+    /// <summary>Writes the assembly table: full name, path and module version id of each.</summary>
+    public void WriteTable(ref MessagePackWriter writer)
+    {
+        writer.WriteArrayHeader(assemblies.Count);
+        foreach (Assembly asm in assemblies)
+        {
+            writer.WriteArrayHeader(3);
+            writer.Write(asm.FullName);
+            writer.Write(asm.Location);
+            writer.Write(asm.ManifestModule.ModuleVersionId.ToByteArray());
+        }
+    }
+
+    private int IndexOf(Assembly assembly)
+    {
+        int i = assemblies.IndexOf(assembly);
+        if (i < 0)
+        {
+            if (assembly.IsDynamic)
+            {
+                throw new NotSupportedException($"Types of the dynamic assembly {assembly.GetName().Name} cannot be named to another process.");
+            }
+
+            assemblies.Add(assembly);
+            i = assemblies.Count - 1;
+        }
+
+        return i;
+    }
+
+    /// <summary>Loads the assembly table written by <see cref="WriteTable"/>, checking each build.</summary>
+    /// <exception cref="VersionMismatchException">An assembly is missing or is a different build.</exception>
+    public static Assembly[] ReadTable(ref MessagePackReader reader)
+    {
+        var result = new Assembly[reader.ReadArrayHeader()];
+        for (int i = 0; i < result.Length; i++)
+        {
+            reader.ReadArrayHeader();
+            string fullName = reader.ReadString()!;
+            string location = reader.ReadString() ?? string.Empty;
+            var mvid = new Guid(reader.ReadBytes()!.Value.FirstSpan);
+            Assembly asm;
+            try
+            {
+                asm = Assembly.Load(new AssemblyName(fullName));
+            }
+            catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                if (location.Length == 0 || !File.Exists(location))
+                {
+                    throw new VersionMismatchException($"The child process cannot load {fullName}, which the parent uses ({e.Message}).", e);
+                }
+
+                asm = System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromAssemblyPath(location);
+            }
+
+            Guid actual = TestHooks.MvidOverride ?? asm.ManifestModule.ModuleVersionId;
+            if (actual != mvid)
+            {
+                throw new VersionMismatchException(
+                    $"The child process loaded a different build of {asm.GetName().Name} (from {asm.Location}) than the parent runs: " +
+                    $"module version {actual} here, {mvid} in the parent. Rebuild, and do not replace the application's files while it runs.");
+            }
+
+            result[i] = asm;
+        }
+
+        return result;
+    }
+
+    public static Type ReadType(ref MessagePackReader reader, Assembly[] table)
+    {
+        int count = reader.ReadArrayHeader();
+        int kind = reader.ReadInt32();
+        if (kind == 1 && count == 3)
+        {
+            int rank = reader.ReadInt32();
+            Type element = ReadType(ref reader, table);
+            return rank == 0 ? element.MakeArrayType() : element.MakeArrayType(rank);
+        }
+
+        if (kind != 0 || count != 4)
+        {
+            throw new InvalidDataException("Malformed type reference.");
+        }
+
+        Assembly asm = table[reader.ReadInt32()];
+        Type definition = asm.ManifestModule.ResolveType(reader.ReadInt32());
+        var args = new Type[reader.ReadArrayHeader()];
+        for (int i = 0; i < args.Length; i++)
+        {
+            args[i] = ReadType(ref reader, table);
+        }
+
+        return args.Length == 0 ? definition : definition.MakeGenericType(args);
+    }
+
+    public static MethodInfo ReadMethod(ref MessagePackReader reader, Assembly[] table)
+    {
+        reader.ReadArrayHeader();
+        Type declaring = ReadType(ref reader, table);
+        int token = reader.ReadInt32();
+        var args = new Type[reader.ReadArrayHeader()];
+        for (int i = 0; i < args.Length; i++)
+        {
+            args[i] = ReadType(ref reader, table);
+        }
+
+        MethodBase definition = declaring.Module.ResolveMethod(token)!;
+        var method = (MethodInfo)(declaring.IsGenericType
+            ? MethodBase.GetMethodFromHandle(definition.MethodHandle, declaring.TypeHandle)!
+            : definition);
+        return args.Length == 0 ? method : method.MakeGenericMethod(args);
+    }
+}

@@ -1,0 +1,184 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using MessagePack;
+using Multiprocessing.Codec;
+using Multiprocessing.Interop;
+
+namespace Multiprocessing.Processes;
+
+/// <summary>
+/// The child side of <see cref="ChildProcess"/>: reads the call from fd 3, runs it on the main thread, sends the
+/// result or the exception back, and exits. A watcher thread kills the child the moment its parent goes away.
+/// </summary>
+internal static class WorkerHost
+{
+    /// <summary>Exit code of a child whose target threw (Python uses 1 too).</summary>
+    public const int ErrorExitCode = 1;
+
+    /// <summary>Runs this process as a worker and exits, if it was started as one; otherwise returns at once.</summary>
+    public static void RunIfWorker()
+    {
+        string? fdText = Environment.GetEnvironmentVariable(LaunchPlan.WorkerFdVariable);
+        if (fdText is null || !int.TryParse(fdText, out int fd))
+        {
+            return;
+        }
+
+        // Processes this worker starts must not inherit our role or our hook.
+        Environment.SetEnvironmentVariable(LaunchPlan.WorkerFdVariable, null);
+        string? saved = Environment.GetEnvironmentVariable(LaunchPlan.SavedHooksVariable);
+        Environment.SetEnvironmentVariable(LaunchPlan.StartupHooksVariable, string.IsNullOrEmpty(saved) ? null : saved);
+        Environment.SetEnvironmentVariable(LaunchPlan.SavedHooksVariable, null);
+        Libc.SetCloseOnExec(fd);
+
+        Environment.Exit(Run(fd));
+    }
+
+    private static int Run(int fd)
+    {
+        // Never disposed: the watcher thread blocks on it until the process exits.
+        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        (FrameKind Kind, byte[] Payload)? start = Frames.Read(socket);
+        if (start is not { Kind: FrameKind.Start } frame)
+        {
+            return ErrorExitCode; // The parent is gone before it sent anything.
+        }
+
+        StartParentWatch(socket);
+
+        DecodedCall call;
+        try
+        {
+            call = DelegatePayload.Decode(frame.Payload);
+        }
+        catch (VersionMismatchException e)
+        {
+            Send(socket, FrameKind.Mismatch, System.Text.Encoding.UTF8.GetBytes(e.Message));
+            return ErrorExitCode;
+        }
+        catch (Exception e) when (e is MessagePackSerializationException or InvalidDataException or TypeLoadException or MissingMemberException or ArgumentException or BadImageFormatException)
+        {
+            Send(socket, FrameKind.Mismatch, System.Text.Encoding.UTF8.GetBytes(
+                $"The child could not decode its call ({e.GetType().Name}: {e.Message}); it probably runs a different build than the parent."));
+            return ErrorExitCode;
+        }
+
+        CurrentProcess.BecomeChild(call.Identity.Name, call.Identity.Daemon);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSigterm);
+
+        try
+        {
+            (object? value, Type type) = Invoke(call);
+            var buffer = new ArrayBufferWriter<byte>();
+            var writer = new MessagePackWriter(buffer);
+            try
+            {
+                WireCodec.Serialize(ref writer, type, value);
+                writer.Flush();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw WireCodec.EncodeFailure("the return value", "result", type, e);
+            }
+
+            Send(socket, FrameKind.Result, buffer.WrittenSpan);
+            return 0;
+        }
+        catch (OperationCanceledException) when (CurrentProcess.TerminationRequested)
+        {
+            DieBySigterm();
+            return ErrorExitCode;
+        }
+        catch (Exception e)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            WireCodec.Serialize(buffer, RemoteExceptionInfo.From(e));
+            Send(socket, FrameKind.Error, buffer.WrittenSpan);
+            return ErrorExitCode;
+        }
+    }
+
+    private static (object? Value, Type Type) Invoke(DecodedCall call)
+    {
+        object? returned = call.Method.Invoke(call.Target, BindingFlags.DoNotWrapExceptions, binder: null, call.Args, culture: null);
+        Type returnType = call.Method.ReturnType;
+        if (returned is Task task)
+        {
+            task.GetAwaiter().GetResult();
+            if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>))
+            {
+                Type resultType = returnType.GetGenericArguments()[0];
+                return (returnType.GetProperty(nameof(Task<int>.Result))!.GetValue(task), resultType);
+            }
+
+            return (null, typeof(object));
+        }
+
+        return returnType == typeof(void) ? (null, typeof(object)) : (returned, returnType);
+    }
+
+    private static void OnSigterm(PosixSignalContext context)
+    {
+        if (CurrentProcess.TerminationObserved)
+        {
+            context.Cancel = true;
+            CurrentProcess.RequestTermination();
+        }
+        else
+        {
+            DieBySigterm();
+        }
+    }
+
+    /// <summary>Ends the process by SIGTERM's default action, so that the parent sees exit code -15.</summary>
+    private static void DieBySigterm()
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        Libc.Signal(Libc.SIGTERM, 0);
+        Libc.Kill(Environment.ProcessId, Libc.SIGTERM);
+    }
+
+    private static void Send(Socket socket, FrameKind kind, ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            socket.Send(Frames.Build(kind, payload));
+        }
+        catch (SocketException)
+        {
+            // The parent is gone; the watcher ends this process.
+        }
+    }
+
+    /// <summary>Kills this process as soon as the parent's end of the control socket closes (the parent exited or was killed).</summary>
+    private static void StartParentWatch(Socket socket)
+    {
+        var watcher = new Thread(() =>
+        {
+            var buffer = new byte[256];
+            try
+            {
+                while (socket.Receive(buffer) > 0)
+                {
+                }
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            Libc.Kill(Environment.ProcessId, Libc.SIGKILL);
+        })
+        {
+            IsBackground = true,
+            Name = "Multiprocessing parent watch",
+        };
+        watcher.Start();
+    }
+}
