@@ -35,11 +35,11 @@ internal static class WireCodec
 
     /// <summary>Encodes <paramref name="value"/> as its declared type <paramref name="type"/>.</summary>
     public static void Serialize(ref MessagePackWriter writer, Type type, object? value) =>
-        MessagePackSerializer.Serialize(type, ref writer, value, Options);
+        BoxedCodec.Serialize(ref writer, type, value, Options);
 
     /// <summary>Decodes a value of the declared type <paramref name="type"/>.</summary>
     public static object? Deserialize(ref MessagePackReader reader, Type type) =>
-        MessagePackSerializer.Deserialize(type, ref reader, Options);
+        BoxedCodec.Deserialize(ref reader, type, Options);
 
     /// <summary>Encodes <paramref name="value"/> as <typeparamref name="T"/> into <paramref name="output"/>.</summary>
     public static void Serialize<T>(IBufferWriter<byte> output, T value) =>

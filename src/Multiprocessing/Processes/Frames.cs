@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Multiprocessing.Interop;
 
 namespace Multiprocessing.Processes;
 
@@ -36,11 +37,11 @@ internal static class Frames
         return frame;
     }
 
-    /// <summary>Reads one frame from a blocking socket; null at end of stream.</summary>
-    public static (FrameKind Kind, byte[] Payload)? Read(Socket socket)
+    /// <summary>Reads one frame from a blocking descriptor; null at end of stream.</summary>
+    public static (FrameKind Kind, byte[] Payload)? Read(int fd)
     {
         Span<byte> header = stackalloc byte[HeaderSize];
-        if (!ReadExactly(socket, header))
+        if (!ReadExactly(fd, header))
         {
             return null;
         }
@@ -52,7 +53,7 @@ internal static class Frames
         }
 
         var payload = new byte[length];
-        return ReadExactly(socket, payload) ? ((FrameKind)header[4], payload) : null;
+        return ReadExactly(fd, payload) ? ((FrameKind)header[4], payload) : null;
     }
 
     /// <summary>Tries to take one complete frame from the front of <paramref name="buffer"/>.</summary>
@@ -70,17 +71,26 @@ internal static class Frames
         return payloadLength >= 0 && buffer.Length - HeaderSize >= payloadLength;
     }
 
-    private static bool ReadExactly(Socket socket, Span<byte> buffer)
+    private static unsafe bool ReadExactly(int fd, Span<byte> buffer)
     {
-        while (buffer.Length > 0)
+        fixed (byte* start = buffer)
         {
-            int n = socket.Receive(buffer);
-            if (n == 0)
+            int done = 0;
+            while (done < buffer.Length)
             {
-                return false;
-            }
+                nint n = Libc.Read(fd, start + done, buffer.Length - done);
+                if (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
+                {
+                    continue;
+                }
 
-            buffer = buffer[n..];
+                if (n <= 0)
+                {
+                    return false;
+                }
+
+                done += (int)n;
+            }
         }
 
         return true;

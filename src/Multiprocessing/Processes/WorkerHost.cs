@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using MessagePack;
@@ -38,8 +37,9 @@ internal static class WorkerHost
 
     private static int Run(int fd)
     {
-        // Never disposed: the watcher thread blocks on it until the process exits.
-        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        // A raw descriptor, never closed: the watcher thread blocks on it until the process exits. (Not a Socket:
+        // loading System.Net.Sockets would add milliseconds to every child's start.)
+        int socket = fd;
         (FrameKind Kind, byte[] Payload)? start = Frames.Read(socket);
         if (start is not { Kind: FrameKind.Start } frame)
         {
@@ -71,6 +71,12 @@ internal static class WorkerHost
         try
         {
             (object? value, Type type) = Invoke(call);
+            if (type == typeof(void))
+            {
+                Send(socket, FrameKind.Result, []);
+                return 0;
+            }
+
             var buffer = new ArrayBufferWriter<byte>();
             var writer = new MessagePackWriter(buffer);
             try
@@ -86,7 +92,7 @@ internal static class WorkerHost
             Send(socket, FrameKind.Result, buffer.WrittenSpan);
             return 0;
         }
-        catch (OperationCanceledException) when (CurrentProcess.TerminationRequested)
+        catch (Exception e) when (CurrentProcess.TerminationRequested && IsCancellation(e))
         {
             DieBySigterm();
             return ErrorExitCode;
@@ -113,10 +119,10 @@ internal static class WorkerHost
                 return (returnType.GetProperty(nameof(Task<int>.Result))!.GetValue(task), resultType);
             }
 
-            return (null, typeof(object));
+            return (null, typeof(void));
         }
 
-        return returnType == typeof(void) ? (null, typeof(object)) : (returned, returnType);
+        return (returned, returnType);
     }
 
     private static void OnSigterm(PosixSignalContext context)
@@ -141,36 +147,50 @@ internal static class WorkerHost
         Libc.Kill(Environment.ProcessId, Libc.SIGTERM);
     }
 
-    private static void Send(Socket socket, FrameKind kind, ReadOnlySpan<byte> payload)
+    private static bool IsCancellation(Exception e) => e switch
     {
-        try
+        OperationCanceledException => true,
+        AggregateException a => a.InnerExceptions.All(IsCancellation),
+        _ => false,
+    };
+
+    private static unsafe void Send(int fd, FrameKind kind, ReadOnlySpan<byte> payload)
+    {
+        byte[] frame = Frames.Build(kind, payload);
+        fixed (byte* p = frame)
         {
-            socket.Send(Frames.Build(kind, payload));
-        }
-        catch (SocketException)
-        {
-            // The parent is gone; the watcher ends this process.
+            int done = 0;
+            while (done < frame.Length)
+            {
+                nint n = Libc.Write(fd, p + done, frame.Length - done);
+                if (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
+                {
+                    continue;
+                }
+
+                if (n <= 0)
+                {
+                    return; // The parent is gone; the watcher ends this process.
+                }
+
+                done += (int)n;
+            }
         }
     }
 
     /// <summary>Kills this process as soon as the parent's end of the control socket closes (the parent exited or was killed).</summary>
-    private static void StartParentWatch(Socket socket)
+    private static unsafe void StartParentWatch(int fd)
     {
         var watcher = new Thread(() =>
         {
-            var buffer = new byte[256];
-            try
+            byte* buffer = stackalloc byte[256];
+            while (true)
             {
-                while (socket.Receive(buffer) > 0)
+                nint n = Libc.Read(fd, buffer, 256);
+                if (n == 0 || (n < 0 && Marshal.GetLastPInvokeError() != Libc.EINTR))
                 {
+                    break;
                 }
-            }
-            catch (SocketException)
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
             }
 
             Libc.Kill(Environment.ProcessId, Libc.SIGKILL);

@@ -1,0 +1,15 @@
+namespace Multiprocessing.Processes;
+
+/// <summary>
+/// The entry point of a worker started as <c>dotnet exec --runtimeconfig app.runtimeconfig.json --depsfile
+/// app.deps.json Multiprocessing.dll</c>: the application's own runtime and assemblies, our code first.
+/// </summary>
+internal static class WorkerMain
+{
+    private static int Main()
+    {
+        WorkerHost.RunIfWorker();
+        Console.Error.WriteLine("Multiprocessing.dll is a library; it runs as a program only as a worker started by ChildProcess or a pool.");
+        return 2;
+    }
+}
