@@ -70,47 +70,57 @@ internal sealed class LaunchPlan
                 "Multiprocessing.NET starts child processes on Linux only for now (it needs posix_spawn and pidfd). Windows and macOS are planned.");
         }
 
-        string? processPath = Environment.ProcessPath;
-        bool hooksSupported = !AppContext.TryGetSwitch("System.StartupHookProvider.IsSupported", out bool on) || on;
-        string? entryLocation = Assembly.GetEntryAssembly()?.Location;
-        bool canHook = hooksSupported && RuntimeFeature.IsDynamicCodeSupported && !string.IsNullOrEmpty(entryLocation)
-            && !string.IsNullOrEmpty(typeof(LaunchPlan).Assembly.Location);
-
-        if (!canHook)
+        if (!RuntimeFeature.IsDynamicCodeSupported)
         {
-            if (WorkerEntryRegistered && processPath is not null)
-            {
-                return new LaunchPlan(processPath, [], useStartupHook: false);
-            }
-
             throw new PlatformNotSupportedException(
-                "This application cannot start child processes the default way: it is single-file, trimmed or NativeAOT " +
-                "(no startup hooks or no assembly files). Call ChildProcess.RunWorkerIfRequested() as the first statement of Main, " +
-                "so that a relaunched copy of the app becomes a worker. NativeAOT apps are not supported: the codec needs runtime code generation.");
+                "Multiprocessing.NET does not support NativeAOT yet: its codec generates code at run time. Publish the app framework-dependent or self-contained without AOT.");
         }
 
+        string? processPath = Environment.ProcessPath;
+#pragma warning disable IL3000 // Empty in single-file apps: handled below (they relaunch themselves).
+        string? entryLocation = Assembly.GetEntryAssembly()?.Location;
+        string libraryLocation = typeof(LaunchPlan).Assembly.Location;
+#pragma warning restore IL3000
+        bool haveFiles = !string.IsNullOrEmpty(entryLocation) && !string.IsNullOrEmpty(libraryLocation);
         string runtimeDir = RuntimeEnvironment.GetRuntimeDirectory();
-        string? muxer = FindMuxer(processPath, runtimeDir);
-        if (muxer is null)
-        {
-            // Self-contained: the apphost carries its runtime; relaunch it with the hook.
-            return new LaunchPlan(processPath!, [], useStartupHook: true);
-        }
+        string? muxer = haveFiles ? FindMuxer(processPath, runtimeDir) : null;
 
-        string deps = FindAppDeps(runtimeDir, entryLocation!);
-        string runtimeConfig = FindRuntimeConfig(deps, entryLocation!);
-        var args = new List<string> { "exec", "--runtimeconfig", runtimeConfig, "--depsfile", deps };
-        if (AppContext.GetData("PROBING_DIRECTORIES") is string probing)
+        if (muxer is not null)
         {
-            foreach (string dir in probing.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            // The usual case: a framework-dependent app, run by dotnet, its apphost or a test host.
+            string deps = FindAppDeps(runtimeDir, entryLocation!);
+            string runtimeConfig = FindRuntimeConfig(deps, entryLocation!);
+            var args = new List<string> { "exec", "--runtimeconfig", runtimeConfig, "--depsfile", deps };
+            if (AppContext.GetData("PROBING_DIRECTORIES") is string probing)
             {
-                args.Add("--additionalprobingpath");
-                args.Add(dir);
+                foreach (string dir in probing.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+                {
+                    args.Add("--additionalprobingpath");
+                    args.Add(dir);
+                }
             }
+
+            args.Add(libraryLocation);
+            return new LaunchPlan(muxer, [.. args], useStartupHook: false);
         }
 
-        args.Add(typeof(LaunchPlan).Assembly.Location);
-        return new LaunchPlan(muxer, [.. args], useStartupHook: false);
+        bool hooksSupported = !AppContext.TryGetSwitch("System.StartupHookProvider.IsSupported", out bool on) || on;
+        if (processPath is not null && haveFiles && hooksSupported)
+        {
+            // Self-contained: the apphost carries its runtime; relaunch it with our startup hook.
+            return new LaunchPlan(processPath, [], useStartupHook: true);
+        }
+
+        if (processPath is not null && WorkerEntryRegistered)
+        {
+            // Single-file or trimmed: relaunch the app; ChildProcess.RunWorkerIfRequested() at the top of Main takes over.
+            return new LaunchPlan(processPath, [], useStartupHook: false);
+        }
+
+        throw new PlatformNotSupportedException(
+            "This application cannot start child processes the default way: it is single-file or trimmed (no assembly files, " +
+            "no startup hooks). Call ChildProcess.RunWorkerIfRequested() as the first statement of Main, so that a relaunched " +
+            "copy of the app becomes a worker.");
     }
 
     private static string? FindMuxer(string? processPath, string runtimeDir)

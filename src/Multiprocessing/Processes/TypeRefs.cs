@@ -64,7 +64,9 @@ internal sealed class TypeRefs
         {
             writer.WriteArrayHeader(3);
             writer.Write(asm.FullName);
+#pragma warning disable IL3000 // Empty in single-file apps: the child then loads by name only.
             writer.Write(asm.Location);
+#pragma warning restore IL3000
             writer.Write(asm.ManifestModule.ModuleVersionId.ToByteArray());
         }
     }
@@ -115,8 +117,11 @@ internal sealed class TypeRefs
             Guid actual = TestHooks.MvidOverride ?? asm.ManifestModule.ModuleVersionId;
             if (actual != mvid)
             {
+#pragma warning disable IL3000 // Only for the message.
+                string from = asm.Location;
+#pragma warning restore IL3000
                 throw new VersionMismatchException(
-                    $"The child process loaded a different build of {asm.GetName().Name} (from {asm.Location}) than the parent runs: " +
+                    $"The child process loaded a different build of {asm.GetName().Name} (from {from}) than the parent runs: " +
                     $"module version {actual} here, {mvid} in the parent. Rebuild, and do not replace the application's files while it runs.");
             }
 

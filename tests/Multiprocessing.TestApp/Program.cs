@@ -1,0 +1,56 @@
+using Multiprocessing;
+
+// Apps that may run single-file call this first; elsewhere it returns at once. A test leaves it out to see
+// what happens to an app that forgot it.
+if (Environment.GetEnvironmentVariable("TESTAPP_NO_WORKER_ENTRY") is null)
+{
+    ChildProcess.RunWorkerIfRequested();
+}
+
+string mode = args.Length > 0 ? args[0] : "result";
+switch (mode)
+{
+    case "result":
+        // Prints a result computed in a child: proves that this kind of app can start children.
+        try
+        {
+            using ChildProcess<int> child = ChildProcess.Start((int x) => x * 2, 21);
+            Console.WriteLine($"result {child.Result} from {child.Name}");
+        }
+        catch (PlatformNotSupportedException e)
+        {
+            Console.WriteLine($"unsupported: {e.Message}");
+            return 3;
+        }
+
+        break;
+
+    case "orphan":
+        // Starts a child that never ends, says its pid, then waits to be killed.
+        StartSleeper(daemon: args.Length > 1 && args[1] == "daemon");
+        Console.ReadLine();
+        break;
+
+    case "unhandled":
+        StartSleeper(daemon: false);
+        throw new InvalidOperationException("the parent dies of an unhandled exception");
+
+    case "return":
+        // Main returns with a daemon child that never ends and a non-daemon child that finishes by itself.
+        StartSleeper(daemon: true);
+        ChildProcess.Start(() => Console.WriteLine("non-daemon child finished"));
+        Console.WriteLine("main returns");
+        break;
+
+    default:
+        Console.Error.WriteLine($"unknown mode {mode}");
+        return 2;
+}
+
+return 0;
+
+static void StartSleeper(bool daemon)
+{
+    ChildProcess child = ChildProcess.Start(() => Thread.Sleep(Timeout.Infinite), new ChildProcessOptions { Daemon = daemon });
+    Console.WriteLine($"child {child.Pid}");
+}
