@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Multiprocessing.Interop;
+
+namespace Multiprocessing.Tests.Support;
+
+/// <summary>Starts the test application (tests/Multiprocessing.TestApp) as a parent process, and watches processes it starts.</summary>
+internal static class TestApp
+{
+    /// <summary>Where a wait is not the expected outcome: long enough never to fail on a busy machine.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>The repository's root (the folder holding Multiprocessing.slnx).</summary>
+    public static string RepoRoot { get; } = FindRoot();
+
+    /// <summary>The build configuration the tests were built with (Debug or Release).</summary>
+    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
+    /// <summary>The test app's project folder.</summary>
+    public static string ProjectDir => Path.Combine(RepoRoot, "tests", "Multiprocessing.TestApp");
+
+    /// <summary>The test app's build output folder.</summary>
+    public static string OutputDir => Path.Combine(ProjectDir, "bin", Configuration, "net10.0");
+
+    /// <summary>The dotnet muxer running these tests.</summary>
+    public static string Dotnet { get; } =
+        Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
+
+    /// <summary>Starts <paramref name="fileName"/> with redirected standard streams.</summary>
+    public static Process Start(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        foreach ((string k, string v) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
+        return Process.Start(info)!;
+    }
+
+    /// <summary>Starts the built test app with <c>dotnet</c>.</summary>
+    public static Process StartDll(params string[] args) =>
+        Start(Dotnet, [Path.Combine(OutputDir, "Multiprocessing.TestApp.dll"), .. args]);
+
+    /// <summary>Reads lines until one starts with "child "; returns the pid on it.</summary>
+    public static int ReadChildPid(Process parent)
+    {
+        Task<string?> line = parent.StandardOutput.ReadLineAsync();
+        Assert.True(line.Wait(Patience), "the test app did not report its child in time");
+        Assert.NotNull(line.Result);
+        Assert.StartsWith("child ", line.Result);
+        return int.Parse(line.Result["child ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Runs a process to its end and returns its exit code and output.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        using Process p = Start(fileName, args, environment);
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(Patience * 4))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"{fileName} {string.Join(' ', args)} did not finish");
+        }
+
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>A pidfd for any process of ours, child or not: it polls readable once the process has exited.</summary>
+    public static ProcessWatch Watch(int pid) => new(Libc.PidfdOpen(pid));
+
+    private static string FindRoot()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "Multiprocessing.slnx")))
+            {
+                return d.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Cannot find the repository root above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>Waits for a process's exit through a pidfd: asks the kernel, never guesses from time.</summary>
+internal sealed class ProcessWatch(int pidfd) : IDisposable
+{
+    /// <summary>True if the process exits (or has exited) within <paramref name="timeout"/>.</summary>
+    public unsafe bool WaitForExit(TimeSpan timeout)
+    {
+        var fd = new Libc.PollFd { Fd = pidfd, Events = Libc.POLLIN };
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            int left = (int)Math.Max(0, deadline - Environment.TickCount64);
+            int rc = Libc.Poll(&fd, 1, left);
+            if (rc > 0)
+            {
+                return true;
+            }
+
+            if (rc == 0 || Marshal.GetLastPInvokeError() != Libc.EINTR)
+            {
+                return false;
+            }
+        }
+    }
+
+    public void Dispose() => Libc.Close(pidfd);
+}
