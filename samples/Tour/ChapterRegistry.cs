@@ -8,5 +8,6 @@ internal static class ChapterRegistry
     public static IReadOnlyList<IChapter> All { get; } =
     [
         new ProcessBasics(),
+        new ProcessDownload(),
     ];
 }
