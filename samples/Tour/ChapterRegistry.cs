@@ -9,5 +9,6 @@ internal static class ChapterRegistry
     [
         new ProcessBasics(),
         new ProcessDownload(),
+        new ProcessGlobals(),
     ];
 }
