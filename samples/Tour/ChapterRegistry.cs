@@ -1,0 +1,14 @@
+using Tour.Chapters;
+
+namespace Tour;
+
+/// <summary>Every chapter of the tour, in the seed's order. Adding a chapter: one file in Chapters/, one line here.</summary>
+internal static class ChapterRegistry
+{
+    public static IReadOnlyList<IChapter> All { get; } =
+    [
+        new ProcessBasics(),
+        new ProcessDownload(),
+        new ProcessGlobals(),
+    ];
+}
