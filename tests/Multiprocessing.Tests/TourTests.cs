@@ -1,0 +1,38 @@
+using System.Text.RegularExpressions;
+using Multiprocessing.Tests.Support;
+
+namespace Multiprocessing.Tests;
+
+/// <summary>The tour is the project's main job: it must run, whole and by chapter, and show what the seed shows.</summary>
+public partial class TourTests
+{
+    private static string TourDll => Path.Combine(TestApp.RepoRoot, "samples", "Tour", "bin", TestApp.Configuration, "net10.0", "Tour.dll");
+
+    [Fact]
+    public void Tour_RunsEveryChapter_AndShowsTheSeedsResults()
+    {
+        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll]);
+        Assert.True(code == 0, stderr);
+
+        // 一般用法: five children, each naming itself, the parent and its own pid.
+        Assert.Equal(5, ChildLine().Count(stdout));
+
+        // 多进程实战: both scripts' totals.
+        Assert.Equal(2, Regex.Count(stdout, "总共耗费了[0-9.]+秒"));
+
+        // 进程间数据共享: each child has its own list; the parent's stays empty.
+        Assert.Equal(5, Regex.Count(stdout, @"lis is: \[[0-4]\]"));
+        Assert.Contains("The global list is: []", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tour_WithUnknownChapter_ListsChaptersAndFails()
+    {
+        (int code, _, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "no-such-chapter"]);
+        Assert.Equal(2, code);
+        Assert.Contains("process-basics", stderr, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"这里是: ChildProcess-\d+, 父进程 id: \d+, 当前子进程 id: \d+")]
+    private static partial Regex ChildLine();
+}
