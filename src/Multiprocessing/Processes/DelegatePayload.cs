@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using MessagePack;
 using Multiprocessing.Codec;
 
@@ -16,9 +17,21 @@ internal sealed record DecodedCall(ChildIdentity Identity, MethodInfo Method, ob
 /// target (closure or <c>this</c>) field by field; each argument as its parameter's declared type.
 /// Everything is encoded in the caller, so that a value that cannot cross fails there, by name.
 /// </summary>
+/// <remarks>
+/// The envelope is written with <see cref="BinaryWriter"/> (precompiled in the framework); the codec is used only
+/// for the target's fields and the arguments, and not at all for a call that has neither, so that a child which
+/// runs a plain method starts without loading or compiling the codec.
+/// </remarks>
 internal static class DelegatePayload
 {
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
+
+    private enum TargetKind : byte
+    {
+        None = 0,
+        Empty = 1,
+        Encoded = 2,
+    }
 
     /// <exception cref="ArgumentException">The target or an argument cannot be encoded.</exception>
     public static byte[] Encode(ChildIdentity identity, Delegate target, ReadOnlySpan<object?> args)
@@ -42,47 +55,138 @@ internal static class DelegatePayload
         }
 
         var refs = new TypeRefs();
-        var body = new ArrayBufferWriter<byte>(256);
-        var writer = new MessagePackWriter(body);
-        writer.WriteArrayHeader(3);
-        try
+        using var bodyStream = new MemoryStream();
+        using (var body = new BinaryWriter(bodyStream, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            refs.WriteMethod(ref writer, method);
-        }
-        catch (NotSupportedException e)
-        {
-            throw new ArgumentException($"The method {method.DeclaringType}.{method.Name} cannot run in a child process: {e.Message}", nameof(target), e);
-        }
-
-        if (instance is null)
-        {
-            writer.WriteNil();
-        }
-        else
-        {
-            Type type = instance.GetType();
-            writer.WriteArrayHeader(2);
-            refs.WriteType(ref writer, type);
             try
             {
-                WireCodec.Serialize(ref writer, type, instance);
+                refs.WriteMethod(body, method);
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            catch (NotSupportedException e)
             {
-                string what = TypeNames.IsCompilerGenerated(type)
-                    ? "the delegate's captured variables"
-                    : "the delegate's target object";
-                throw WireCodec.EncodeFailure(what, nameof(target), type, e);
+                throw new ArgumentException($"The method {method.DeclaringType}.{method.Name} cannot run in a child process: {e.Message}", nameof(target), e);
+            }
+
+            WriteTarget(body, refs, instance);
+            WriteArgs(body, parameters, allArgs);
+        }
+
+        using var output = new MemoryStream();
+        using (var head = new BinaryWriter(output, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            head.Write(FormatVersion);
+            head.Write(identity.Name);
+            head.Write(identity.Daemon);
+            head.Write(identity.ParentPid);
+            refs.WriteTable(head);
+            head.Write(bodyStream.GetBuffer(), 0, (int)bodyStream.Length);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>Decodes a payload in the child.</summary>
+    /// <exception cref="VersionMismatchException">The child does not run the same builds as the parent.</exception>
+    public static DecodedCall Decode(byte[] payload)
+    {
+        using var reader = new BinaryReader(new MemoryStream(payload, writable: false));
+        int version = reader.ReadInt32();
+        if (version != FormatVersion)
+        {
+            throw new VersionMismatchException($"The parent speaks payload format {version}, this child {FormatVersion}: the two run different builds of Multiprocessing.");
+        }
+
+        var identity = new ChildIdentity(reader.ReadString(), reader.ReadBoolean(), reader.ReadInt32());
+        Assembly[] table = TypeRefs.ReadTable(reader);
+        MethodInfo method = TypeRefs.ReadMethod(reader, table);
+
+        object? target = null;
+        var kind = (TargetKind)reader.ReadByte();
+        if (kind != TargetKind.None)
+        {
+            Type type = TypeRefs.ReadType(reader, table);
+            if (kind == TargetKind.Empty)
+            {
+                target = RuntimeHelpers.GetUninitializedObject(type);
+            }
+            else
+            {
+                var blob = new MessagePackReader(reader.ReadBytes(reader.ReadInt32()));
+                target = WireCodec.Deserialize(ref blob, type);
             }
         }
 
-        writer.WriteArrayHeader(allArgs.Length);
-        for (int i = 0; i < allArgs.Length; i++)
+        ParameterInfo[] parameters = method.GetParameters();
+        int count = reader.ReadInt32();
+        if (count != parameters.Length)
+        {
+            throw new InvalidDataException($"The payload carries {count} arguments for {method.Name}, which takes {parameters.Length}.");
+        }
+
+        var args = new object?[count];
+        if (count > 0)
+        {
+            var blob = new MessagePackReader(reader.ReadBytes(reader.ReadInt32()));
+            for (int i = 0; i < count; i++)
+            {
+                args[i] = WireCodec.Deserialize(ref blob, parameters[i].ParameterType);
+            }
+        }
+
+        return new DecodedCall(identity, method, target, args);
+    }
+
+    private static void WriteTarget(BinaryWriter body, TypeRefs refs, object? instance)
+    {
+        if (instance is null)
+        {
+            body.Write((byte)TargetKind.None);
+            return;
+        }
+
+        Type type = instance.GetType();
+        bool empty = !type.IsValueType && type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Length == 0
+            && !TypeNames.IsFrameworkType(type);
+        body.Write((byte)(empty ? TargetKind.Empty : TargetKind.Encoded));
+        refs.WriteType(body, type);
+        if (empty)
+        {
+            return; // A lambda that captures nothing (the compiler's <>c singleton), or a stateless object.
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        var writer = new MessagePackWriter(buffer);
+        try
+        {
+            WireCodec.Serialize(ref writer, type, instance);
+            writer.Flush();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            string what = TypeNames.IsCompilerGenerated(type) ? "the delegate's captured variables" : "the delegate's target object";
+            throw WireCodec.EncodeFailure(what, "target", type, e);
+        }
+
+        body.Write(buffer.WrittenCount);
+        body.Write(buffer.WrittenSpan);
+    }
+
+    private static void WriteArgs(BinaryWriter body, ParameterInfo[] parameters, object?[] args)
+    {
+        body.Write(args.Length);
+        if (args.Length == 0)
+        {
+            return;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        var writer = new MessagePackWriter(buffer);
+        for (int i = 0; i < args.Length; i++)
         {
             Type type = parameters[i].ParameterType;
             try
             {
-                WireCodec.Serialize(ref writer, type, allArgs[i]);
+                WireCodec.Serialize(ref writer, type, args[i]);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -91,57 +195,7 @@ internal static class DelegatePayload
         }
 
         writer.Flush();
-
-        var output = new ArrayBufferWriter<byte>(body.WrittenCount + 256);
-        var head = new MessagePackWriter(output);
-        head.WriteArrayHeader(6);
-        head.Write(FormatVersion);
-        head.Write(identity.Name);
-        head.Write(identity.Daemon);
-        head.Write(identity.ParentPid);
-        refs.WriteTable(ref head);
-        head.WriteRaw(body.WrittenSpan);
-        head.Flush();
-        return output.WrittenSpan.ToArray();
-    }
-
-    /// <summary>Decodes a payload in the child.</summary>
-    /// <exception cref="VersionMismatchException">The child does not run the same builds as the parent.</exception>
-    public static DecodedCall Decode(ReadOnlyMemory<byte> payload)
-    {
-        var reader = new MessagePackReader(payload);
-        reader.ReadArrayHeader();
-        int version = reader.ReadInt32();
-        if (version != FormatVersion)
-        {
-            throw new VersionMismatchException($"The parent speaks payload format {version}, this child {FormatVersion}: the two run different builds of Multiprocessing.");
-        }
-
-        var identity = new ChildIdentity(reader.ReadString()!, reader.ReadBoolean(), reader.ReadInt32());
-        Assembly[] table = TypeRefs.ReadTable(ref reader);
-        reader.ReadArrayHeader();
-        MethodInfo method = TypeRefs.ReadMethod(ref reader, table);
-        object? target = null;
-        if (!reader.TryReadNil())
-        {
-            reader.ReadArrayHeader();
-            Type type = TypeRefs.ReadType(ref reader, table);
-            target = WireCodec.Deserialize(ref reader, type);
-        }
-
-        ParameterInfo[] parameters = method.GetParameters();
-        int count = reader.ReadArrayHeader();
-        if (count != parameters.Length)
-        {
-            throw new InvalidDataException($"The payload carries {count} arguments for {method.Name}, which takes {parameters.Length}.");
-        }
-
-        var args = new object?[count];
-        for (int i = 0; i < count; i++)
-        {
-            args[i] = WireCodec.Deserialize(ref reader, parameters[i].ParameterType);
-        }
-
-        return new DecodedCall(identity, method, target, args);
+        body.Write(buffer.WrittenCount);
+        body.Write(buffer.WrittenSpan);
     }
 }

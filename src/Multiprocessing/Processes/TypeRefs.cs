@@ -1,5 +1,4 @@
 using System.Reflection;
-using MessagePack;
 
 namespace Multiprocessing.Processes;
 
@@ -14,14 +13,13 @@ internal sealed class TypeRefs
     /// <summary>The assemblies referenced so far, in index order.</summary>
     public IReadOnlyList<Assembly> Assemblies => assemblies;
 
-    public void WriteType(ref MessagePackWriter writer, Type type)
+    public void WriteType(BinaryWriter writer, Type type)
     {
         if (type.IsArray)
         {
-            writer.WriteArrayHeader(3);
-            writer.Write(1);
+            writer.Write((byte)1);
             writer.Write(type.IsSZArray ? 0 : type.GetArrayRank());
-            WriteType(ref writer, type.GetElementType()!);
+            WriteType(writer, type.GetElementType()!);
             return;
         }
 
@@ -32,42 +30,41 @@ internal sealed class TypeRefs
 
         Type definition = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
         Type[] args = type.IsGenericType ? type.GetGenericArguments() : [];
-        writer.WriteArrayHeader(4);
-        writer.Write(0);
+        writer.Write((byte)0);
         writer.Write(IndexOf(definition.Assembly));
         writer.Write(definition.MetadataToken);
-        writer.WriteArrayHeader(args.Length);
+        writer.Write(args.Length);
         foreach (Type arg in args)
         {
-            WriteType(ref writer, arg);
+            WriteType(writer, arg);
         }
     }
 
-    public void WriteMethod(ref MessagePackWriter writer, MethodInfo method)
+    public void WriteMethod(BinaryWriter writer, MethodInfo method)
     {
         Type[] args = method.IsGenericMethod ? method.GetGenericArguments() : [];
-        writer.WriteArrayHeader(3);
-        WriteType(ref writer, method.DeclaringType ?? throw new NotSupportedException($"The global method {method.Name} cannot run in a child process."));
+        WriteType(writer, method.DeclaringType ?? throw new NotSupportedException($"The global method {method.Name} cannot run in a child process."));
         writer.Write(method.MetadataToken);
-        writer.WriteArrayHeader(args.Length);
+        writer.Write(args.Length);
         foreach (Type arg in args)
         {
-            WriteType(ref writer, arg);
+            WriteType(writer, arg);
         }
     }
 
     /// <summary>Writes the assembly table: full name, path and module version id of each.</summary>
-    public void WriteTable(ref MessagePackWriter writer)
+    public void WriteTable(BinaryWriter writer)
     {
-        writer.WriteArrayHeader(assemblies.Count);
+        writer.Write(assemblies.Count);
+        Span<byte> mvid = stackalloc byte[16];
         foreach (Assembly asm in assemblies)
         {
-            writer.WriteArrayHeader(3);
-            writer.Write(asm.FullName);
+            writer.Write(asm.FullName ?? asm.GetName().Name ?? string.Empty);
 #pragma warning disable IL3000 // Empty in single-file apps: the child then loads by name only.
             writer.Write(asm.Location);
 #pragma warning restore IL3000
-            writer.Write(asm.ManifestModule.ModuleVersionId.ToByteArray());
+            asm.ManifestModule.ModuleVersionId.TryWriteBytes(mvid);
+            writer.Write(mvid);
         }
     }
 
@@ -90,15 +87,14 @@ internal sealed class TypeRefs
 
     /// <summary>Loads the assembly table written by <see cref="WriteTable"/>, checking each build.</summary>
     /// <exception cref="VersionMismatchException">An assembly is missing or is a different build.</exception>
-    public static Assembly[] ReadTable(ref MessagePackReader reader)
+    public static Assembly[] ReadTable(BinaryReader reader)
     {
-        var result = new Assembly[reader.ReadArrayHeader()];
+        var result = new Assembly[reader.ReadInt32()];
         for (int i = 0; i < result.Length; i++)
         {
-            reader.ReadArrayHeader();
-            string fullName = reader.ReadString()!;
-            string location = reader.ReadString() ?? string.Empty;
-            var mvid = new Guid(reader.ReadBytes()!.Value.FirstSpan);
+            string fullName = reader.ReadString();
+            string location = reader.ReadString();
+            var mvid = new Guid(reader.ReadBytes(16));
             Assembly asm;
             try
             {
@@ -131,42 +127,40 @@ internal sealed class TypeRefs
         return result;
     }
 
-    public static Type ReadType(ref MessagePackReader reader, Assembly[] table)
+    public static Type ReadType(BinaryReader reader, Assembly[] table)
     {
-        int count = reader.ReadArrayHeader();
-        int kind = reader.ReadInt32();
-        if (kind == 1 && count == 3)
+        byte kind = reader.ReadByte();
+        if (kind == 1)
         {
             int rank = reader.ReadInt32();
-            Type element = ReadType(ref reader, table);
+            Type element = ReadType(reader, table);
             return rank == 0 ? element.MakeArrayType() : element.MakeArrayType(rank);
         }
 
-        if (kind != 0 || count != 4)
+        if (kind != 0)
         {
             throw new InvalidDataException("Malformed type reference.");
         }
 
         Assembly asm = table[reader.ReadInt32()];
         Type definition = asm.ManifestModule.ResolveType(reader.ReadInt32());
-        var args = new Type[reader.ReadArrayHeader()];
+        var args = new Type[reader.ReadInt32()];
         for (int i = 0; i < args.Length; i++)
         {
-            args[i] = ReadType(ref reader, table);
+            args[i] = ReadType(reader, table);
         }
 
         return args.Length == 0 ? definition : definition.MakeGenericType(args);
     }
 
-    public static MethodInfo ReadMethod(ref MessagePackReader reader, Assembly[] table)
+    public static MethodInfo ReadMethod(BinaryReader reader, Assembly[] table)
     {
-        reader.ReadArrayHeader();
-        Type declaring = ReadType(ref reader, table);
+        Type declaring = ReadType(reader, table);
         int token = reader.ReadInt32();
-        var args = new Type[reader.ReadArrayHeader()];
+        var args = new Type[reader.ReadInt32()];
         for (int i = 0; i < args.Length; i++)
         {
-            args[i] = ReadType(ref reader, table);
+            args[i] = ReadType(reader, table);
         }
 
         MethodBase definition = declaring.Module.ResolveMethod(token)!;

@@ -58,7 +58,7 @@ internal static class WorkerHost
             Send(socket, FrameKind.Mismatch, System.Text.Encoding.UTF8.GetBytes(e.Message));
             return ErrorExitCode;
         }
-        catch (Exception e) when (e is MessagePackSerializationException or InvalidDataException or TypeLoadException or MissingMemberException or ArgumentException or BadImageFormatException)
+        catch (Exception e) when (e is MessagePackSerializationException or InvalidDataException or EndOfStreamException or TypeLoadException or MissingMemberException or ArgumentException or BadImageFormatException)
         {
             Send(socket, FrameKind.Mismatch, System.Text.Encoding.UTF8.GetBytes(
                 $"The child could not decode its call ({e.GetType().Name}: {e.Message}); it probably runs a different build than the parent."));
