@@ -16,7 +16,7 @@ public partial class ChildProcess
 
     private void Launch(LaunchPlan plan, byte[] startFrame, IReadOnlyDictionary<string, string?>? environment)
     {
-        SpawnedChild spawned = Spawner.Spawn(plan, environment);
+        SpawnedChild spawned = SparePool.Take(plan, environment);
         Pid = spawned.Pid;
         pidfd = spawned.Pidfd;
         lock (Active)

@@ -40,6 +40,12 @@ internal static class WorkerHost
         // A raw descriptor, never closed: the watcher thread blocks on it until the process exits. (Not a Socket:
         // loading System.Net.Sockets would add milliseconds to every child's start.)
         int socket = fd;
+        if (Environment.GetEnvironmentVariable(SpareVariable) is not null)
+        {
+            Environment.SetEnvironmentVariable(SpareVariable, null);
+            Warmup();
+        }
+
         (FrameKind Kind, byte[] Payload)? start = Frames.Read(socket);
         if (start is not { Kind: FrameKind.Start } frame)
         {
@@ -105,6 +111,35 @@ internal static class WorkerHost
             return ErrorExitCode;
         }
     }
+
+    /// <summary>Environment variable set for warm spares (see <see cref="SparePool"/>).</summary>
+    public const string SpareVariable = "MULTIPROCESSING_SPARE";
+
+    /// <summary>
+    /// Run by a warm spare while it waits: one round trip through the decode, invoke and encode paths, so that the
+    /// call it eventually gets finds them compiled.
+    /// </summary>
+    private static void Warmup()
+    {
+        try
+        {
+            Func<int, int> probe = WarmupTarget;
+            byte[] payload = DelegatePayload.Encode(new ChildIdentity("warmup", false, 0), probe, [1]);
+            (object? value, Type type) = Invoke(DelegatePayload.Decode(payload));
+            var buffer = new ArrayBufferWriter<byte>();
+            var writer = new MessagePackWriter(buffer);
+            WireCodec.Serialize(ref writer, type, value);
+            writer.Flush();
+            _ = Frames.Build(FrameKind.Result, buffer.WrittenSpan);
+            _ = RemoteExceptionInfo.From(new InvalidOperationException());
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Only an optimisation.
+        }
+    }
+
+    private static int WarmupTarget(int x) => x + 1;
 
     private static (object? Value, Type Type) Invoke(DecodedCall call)
     {
