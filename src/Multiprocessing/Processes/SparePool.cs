@@ -13,6 +13,20 @@ internal static class SparePool
     private static readonly Dictionary<string, string?> SpareEnvironment = new() { [WorkerHost.SpareVariable] = "1" };
     private static int target;
     private static int refilling;
+    private static int taken;
+    private static TaskCompletionSource stocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How many starts were served by a spare (for tests).</summary>
+    public static int Taken => Volatile.Read(ref taken);
+
+    /// <summary>Completes when at least one spare is idle (for tests).</summary>
+    public static Task WhenStocked()
+    {
+        lock (Idle)
+        {
+            return Idle.Count > 0 ? Task.CompletedTask : stocked.Task;
+        }
+    }
 
     public static int Target
     {
@@ -54,6 +68,7 @@ internal static class SparePool
                 Refill();
                 if (IsAlive(spare))
                 {
+                    Interlocked.Increment(ref taken);
                     return spare;
                 }
 
@@ -106,6 +121,8 @@ internal static class SparePool
                         lock (Idle)
                         {
                             Idle.Enqueue(spare);
+                            stocked.TrySetResult();
+                            stocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
                         }
                     }
                 }
