@@ -28,6 +28,7 @@ internal static class WireCodec
                 DynamicGenericResolver.Instance,
                 DynamicUnionResolver.Instance,
                 AttributedObjectResolver.Instance,
+                Shared.SharedObjectResolver.Instance,
                 FieldwiseResolver.Instance,
                 RejectingResolver.Instance,
             ]))

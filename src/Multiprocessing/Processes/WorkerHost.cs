@@ -27,6 +27,14 @@ internal static class WorkerHost
 
         // Processes this worker starts must not inherit our role or our hook.
         Environment.SetEnvironmentVariable(LaunchPlan.WorkerFdVariable, null);
+        if (Environment.GetEnvironmentVariable(Shared.ResourceTracker.ServeVariable) is { } trackerAddress)
+        {
+            Environment.SetEnvironmentVariable(Shared.ResourceTracker.ServeVariable, null);
+            Libc.SetCloseOnExec(fd);
+            Shared.ResourceTracker.Serve(trackerAddress, fd);
+            Environment.Exit(0);
+        }
+
         string? saved = Environment.GetEnvironmentVariable(LaunchPlan.SavedHooksVariable);
         Environment.SetEnvironmentVariable(LaunchPlan.StartupHooksVariable, string.IsNullOrEmpty(saved) ? null : saved);
         Environment.SetEnvironmentVariable(LaunchPlan.SavedHooksVariable, null);
