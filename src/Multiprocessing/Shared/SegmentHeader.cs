@@ -12,6 +12,7 @@ internal enum SegmentKind : ushort
     Event = 5,
     Condition = 6,
     Barrier = 7,
+    RLock = 8,
 }
 
 /// <summary>

@@ -1,0 +1,168 @@
+using System.Runtime.CompilerServices;
+using Multiprocessing.Shared;
+using Multiprocessing.Synchronization;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A recursive lock shared by threads and processes (Python's <c>multiprocessing.RLock</c>): owned by one thread
+/// of one process, which may acquire it again and must release it as many times.
+/// </summary>
+/// <remarks>
+/// Only the owning thread may release it. Do not hold it across an <c>await</c> that may resume on another
+/// thread. If the owning process dies, the next acquirer gets the lock with
+/// <see cref="LockHandle.WasAbandoned"/> set.
+/// </remarks>
+public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<SharedRLock>
+{
+    private readonly Segment segment;
+    private readonly nint state;
+
+    private SharedRLock(Segment segment)
+    {
+        this.segment = segment;
+        unsafe
+        {
+            state = (nint)segment.Data;
+        }
+    }
+
+    /// <summary>The name other processes open it by.</summary>
+    public string Name => segment.Name;
+
+    /// <inheritdoc/>
+    string ISharedObject<SharedRLock>.Descriptor => Name;
+
+    /// <summary>Creates a recursive lock, initially free.</summary>
+    /// <param name="name">Its name, or null for a fresh unique one.</param>
+    /// <returns>The lock.</returns>
+    /// <exception cref="IOException">A shared object of that name exists already.</exception>
+    public static SharedRLock Create(string? name = null) =>
+        new(Segment.Create(name, Unsafe.SizeOf<LockState>(), SegmentKind.RLock, 0));
+
+    /// <summary>Opens a recursive lock created by this or another process.</summary>
+    /// <param name="name">Its name.</param>
+    /// <returns>The lock.</returns>
+    /// <exception cref="FileNotFoundException">No such lock.</exception>
+    /// <exception cref="InvalidDataException">The name belongs to another kind of shared object.</exception>
+    public static SharedRLock Open(string name) => new(Segment.Open(name, SegmentKind.RLock));
+
+    /// <inheritdoc/>
+    static SharedRLock ISharedObject<SharedRLock>.Reopen(string descriptor) => Open(descriptor);
+
+    /// <summary>Acquires the lock (again, if this thread owns it), waiting as long as needed or until <paramref name="timeout"/>.</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>A handle that releases this acquisition when disposed.</returns>
+    /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token fired first.</exception>
+    public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken)
+        ?? throw new TimeoutException($"The recursive lock '{Name}' was not acquired within {timeout}.");
+
+    /// <summary>Acquires the lock if this thread owns it or it becomes free within <paramref name="timeout"/>.</summary>
+    /// <param name="timeout">How long to wait; zero to not wait.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>A handle, or null if the lock was not acquired.</returns>
+    /// <exception cref="OperationCanceledException">The token fired first.</exception>
+    public unsafe LockHandle? TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
+    {
+        var s = (LockState*)state;
+        if (OwnedHere(s))
+        {
+            return Handle(++s->Count, false);
+        }
+
+        bool abandoned = false;
+        if (!LockCore.TryAcquire(s) && !LockCore.Acquire(s, Deadline.After(timeout), cancellationToken, out abandoned))
+        {
+            return null;
+        }
+
+        return Took(abandoned);
+    }
+
+    /// <summary>Acquires the lock asynchronously. The continuation then owns it only if it runs on the same thread; prefer the blocking form.</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>A handle that releases this acquisition when disposed.</returns>
+    /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token fired first.</exception>
+    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        LockHandle? handle = TryAcquire(TimeSpan.Zero, cancellationToken);
+        if (handle is { } h)
+        {
+            return h;
+        }
+
+        (bool acquired, bool abandoned) = await LockCore.AcquireAsync(state, Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
+        return acquired ? Took(abandoned) : throw new TimeoutException($"The recursive lock '{Name}' was not acquired within {timeout}.");
+    }
+
+    /// <summary>Releases one acquisition by the owning thread.</summary>
+    /// <exception cref="SynchronizationLockException">This thread does not own the lock.</exception>
+    public unsafe void Release()
+    {
+        var s = (LockState*)state;
+        if (!OwnedHere(s))
+        {
+            throw new SynchronizationLockException($"The recursive lock '{Name}' is not owned by this thread: only its owner may release it.");
+        }
+
+        if (--s->Count == 0)
+        {
+            s->OwnerThread = 0;
+            LockCore.Release(s);
+        }
+    }
+
+    /// <summary>Closes the lock in this process; it is removed once no process has it open.</summary>
+    public void Dispose() => segment.Dispose();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"SharedRLock('{Name}')";
+
+    /// <summary>True if the calling thread of this process owns the lock.</summary>
+    internal unsafe bool IsOwnedByCurrentThread => OwnedHere((LockState*)state);
+
+    /// <summary>Fully releases the lock, returning the recursion count (for a condition's wait).</summary>
+    internal unsafe int ReleaseAll()
+    {
+        var s = (LockState*)state;
+        int count = s->Count;
+        s->Count = 1;
+        Release();
+        return count;
+    }
+
+    /// <summary>Re-acquires after <see cref="ReleaseAll"/>, restoring the recursion count.</summary>
+    internal unsafe void Restore(int count)
+    {
+        _ = Acquire();
+        ((LockState*)state)->Count = count;
+    }
+
+    /// <inheritdoc/>
+    unsafe void IHandleOwner.ReleaseTicket(int depth)
+    {
+        var s = (LockState*)state;
+        if (OwnedHere(s) && s->Count == depth)
+        {
+            Release();
+        }
+    }
+
+    private static unsafe bool OwnedHere(LockState* s) =>
+        LockCore.Holder(s) == LockCore.Me && Volatile.Read(ref s->OwnerThread) == Environment.CurrentManagedThreadId;
+
+    private unsafe LockHandle Took(bool abandoned)
+    {
+        var s = (LockState*)state;
+        s->OwnerThread = Environment.CurrentManagedThreadId;
+        s->Count = 1;
+        return Handle(1, abandoned);
+    }
+
+    private LockHandle Handle(int depth, bool abandoned) => new(this, depth, abandoned);
+}

@@ -1,0 +1,189 @@
+using System.Runtime.InteropServices;
+using Multiprocessing.Interop;
+
+namespace Multiprocessing.Synchronization;
+
+/// <summary>
+/// Asynchronous futex waits: one background thread per process sleeps in <c>futex_waitv</c> on every word that
+/// async waiters are interested in (up to 127 at once, plus a private word used to change the set), and completes
+/// their tasks when a word is woken. Waiters beyond that many are served by a thread of their own.
+/// </summary>
+internal static unsafe class AsyncFutex
+{
+    private const int MaxWords = 127;
+    private static readonly Lock Gate = new();
+    private static readonly List<Waiter> Waiters = [];
+    private static readonly int* Control = (int*)NativeMemory.AllocZeroed(sizeof(int));
+    private static bool started;
+
+    /// <summary>Completes with true when <paramref name="word"/> may have changed, false when the deadline passed.</summary>
+    public static Task<bool> WaitAsync(nint word, int expected, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (*(int*)word != expected)
+        {
+            return Task.FromResult(true);
+        }
+
+        var waiter = new Waiter(word, expected);
+        lock (Gate)
+        {
+            if (Waiters.Select(w => w.Word).Distinct().Count() >= MaxWords && !Waiters.Any(w => w.Word == word))
+            {
+                return Task.Factory.StartNew(
+                    () => FutexSleep.Sleep((int*)word, expected, deadline, 0, cancellationToken),
+                    cancellationToken,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default);
+            }
+
+            Waiters.Add(waiter);
+            if (!started)
+            {
+                started = true;
+                new Thread(Loop) { IsBackground = true, Name = "Multiprocessing async futex" }.UnsafeStart();
+            }
+        }
+
+        Poke();
+        if (!deadline.IsInfinite || cancellationToken.CanBeCanceled)
+        {
+            waiter.Arm(deadline, cancellationToken);
+        }
+
+        return waiter.Task;
+    }
+
+    private static void Remove(Waiter waiter)
+    {
+        lock (Gate)
+        {
+            Waiters.Remove(waiter);
+        }
+
+        Poke();
+    }
+
+    private static void Poke()
+    {
+        Interlocked.Increment(ref *Control);
+        Libc.FutexWake(Control, 1);
+    }
+
+    private static void Loop()
+    {
+        Libc.FutexWaiter* entries = (Libc.FutexWaiter*)NativeMemory.Alloc((nuint)(MaxWords + 1), (nuint)sizeof(Libc.FutexWaiter));
+        var words = new List<(nint Word, int Expected)>(MaxWords);
+        while (true)
+        {
+            int control = Volatile.Read(ref *Control);
+            List<Waiter> stale = [];
+            words.Clear();
+            lock (Gate)
+            {
+                foreach (Waiter w in Waiters)
+                {
+                    if (*(int*)w.Word != w.Expected)
+                    {
+                        stale.Add(w);
+                    }
+                    else if (!words.Contains((w.Word, w.Expected)))
+                    {
+                        words.Add((w.Word, w.Expected));
+                    }
+                }
+
+                foreach (Waiter w in stale)
+                {
+                    Waiters.Remove(w);
+                }
+            }
+
+            foreach (Waiter w in stale)
+            {
+                w.Complete(true);
+            }
+
+            entries[0] = Libc.FutexWaiter.For(Control, control);
+            for (int i = 0; i < words.Count; i++)
+            {
+                entries[i + 1] = Libc.FutexWaiter.For((int*)words[i].Word, words[i].Expected);
+            }
+
+            int woken = Libc.FutexWaitMany(entries, words.Count + 1, -1);
+            if (woken >= 1)
+            {
+                nint word = words[woken - 1].Word;
+                List<Waiter> done;
+                lock (Gate)
+                {
+                    done = Waiters.Where(w => w.Word == word).ToList();
+                    Waiters.RemoveAll(w => w.Word == word);
+                }
+
+                foreach (Waiter w in done)
+                {
+                    w.Complete(true);
+                }
+            }
+        }
+    }
+
+    /// <summary>One async wait.</summary>
+    private sealed class Waiter(nint word, int expected) : IDisposable
+    {
+        private readonly TaskCompletionSource<bool> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private CancellationTokenSource? timer;
+        private CancellationTokenRegistration registration;
+
+        public nint Word { get; } = word;
+
+        public int Expected { get; } = expected;
+
+        public Task<bool> Task => completion.Task;
+
+        public void Arm(Deadline deadline, CancellationToken cancellationToken)
+        {
+            if (!deadline.IsInfinite)
+            {
+                timer = new CancellationTokenSource(TimeSpan.FromMilliseconds(deadline.RemainingMs));
+                timer.Token.UnsafeRegister(static s => ((Waiter)s!).Expire(), this);
+            }
+
+            if (cancellationToken.CanBeCanceled)
+            {
+                registration = cancellationToken.UnsafeRegister(static (s, ct) => ((Waiter)s!).Cancel(ct), this);
+            }
+        }
+
+        public void Complete(bool value)
+        {
+            if (completion.TrySetResult(value))
+            {
+                Cleanup();
+            }
+        }
+
+        private void Expire()
+        {
+            Remove(this);
+            Complete(false);
+        }
+
+        private void Cancel(CancellationToken cancellationToken)
+        {
+            Remove(this);
+            if (completion.TrySetCanceled(cancellationToken))
+            {
+                Cleanup();
+            }
+        }
+
+        public void Dispose() => Cleanup();
+
+        private void Cleanup()
+        {
+            registration.Dispose();
+            timer?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using Multiprocessing.Interop;
+
+namespace Multiprocessing.Synchronization;
+
+/// <summary>
+/// The one place where this library blocks on shared memory: sleep in the kernel while a shared word keeps a
+/// value, until it is woken, the deadline passes, the token fires, or a watched process dies. Callers loop and
+/// re-check their own condition after every return.
+/// </summary>
+internal static class FutexSleep
+{
+    /// <summary>
+    /// Sleeps while <c>*word == expected</c>. Returns false if the deadline passed, true otherwise (woken,
+    /// value changed, or the process <paramref name="watchPid"/> died).
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static unsafe bool Sleep(int* word, int expected, Deadline deadline, int watchPid, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long ms = deadline.RemainingMs;
+        if (ms == 0)
+        {
+            return false;
+        }
+
+        DeathWatch.Registration? watch = null;
+        if (watchPid != 0 && watchPid != Environment.ProcessId)
+        {
+            watch = DeathWatch.Watch(watchPid, word);
+            if (watch is null)
+            {
+                return true; // Already dead: the caller takes over.
+            }
+        }
+
+        CancellationTokenRegistration cancel = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static w => Libc.FutexWake((int*)(nint)w!, int.MaxValue), (nint)word)
+            : default;
+        try
+        {
+            if (!Libc.FutexWait(word, expected, ms) && deadline.Expired)
+            {
+                return false;
+            }
+        }
+        finally
+        {
+            cancel.Dispose();
+            watch?.Dispose();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return true;
+    }
+
+    /// <summary>The asynchronous twin of <see cref="Sleep"/>: no thread is blocked while waiting.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static async ValueTask<bool> SleepAsync(nint word, int expected, Deadline deadline, int watchPid, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (deadline.RemainingMs == 0)
+        {
+            return false;
+        }
+
+        DeathWatch.Registration? watch = null;
+        if (watchPid != 0 && watchPid != Environment.ProcessId)
+        {
+            watch = Watch(watchPid, word);
+            if (watch is null)
+            {
+                return true;
+            }
+        }
+
+        try
+        {
+            bool woke = await AsyncFutex.WaitAsync(word, expected, deadline, cancellationToken).ConfigureAwait(false);
+            return woke || !deadline.Expired;
+        }
+        finally
+        {
+            watch?.Dispose();
+        }
+    }
+
+    private static unsafe DeathWatch.Registration? Watch(int pid, nint word) => DeathWatch.Watch(pid, (int*)word);
+}

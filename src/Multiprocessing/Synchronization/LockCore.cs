@@ -1,0 +1,176 @@
+using System.Runtime.CompilerServices;
+using Multiprocessing.Interop;
+
+namespace Multiprocessing.Synchronization;
+
+/// <summary>
+/// A mutual-exclusion lock on one shared 32-bit word holding the holder's pid, and a count of sleepers.
+/// Acquiring spins briefly, then sleeps in the kernel (futex); releasing makes a system call only if someone
+/// sleeps. Any thread of any process may release it (Python's <c>Lock</c>). If the holder dies, a waiter takes
+/// the lock over and learns it was abandoned.
+/// </summary>
+internal static class LockCore
+{
+    private const int SpinIterations = 100;
+
+    /// <summary>This process's id, as stored in the word.</summary>
+    public static readonly int Me = Environment.ProcessId;
+
+    /// <summary>Takes the lock if it is free.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe bool TryAcquire(LockState* s) => Interlocked.CompareExchange(ref s->Word, Me, 0) == 0;
+
+    /// <summary>Pid of the holder, or 0.</summary>
+    public static unsafe int Holder(LockState* s) => Volatile.Read(ref s->Word);
+
+    /// <summary>Takes the lock, waiting until <paramref name="deadline"/>. Returns false on timeout.</summary>
+    /// <exception cref="OperationCanceledException">The token fired.</exception>
+    public static unsafe bool Acquire(LockState* s, Deadline deadline, CancellationToken cancellationToken, out bool abandoned)
+    {
+        abandoned = false;
+        if (TryAcquire(s) || Spin(s))
+        {
+            return true;
+        }
+
+        int slept = 0;
+        while (true)
+        {
+            int holder = Volatile.Read(ref s->Word);
+            if (holder == 0)
+            {
+                if (TryAcquire(s))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (slept == holder && holder != Me && !Liveness.IsAlive(holder))
+            {
+                // Woken with the word unchanged: the holder died while holding the lock.
+                if (Interlocked.CompareExchange(ref s->Word, Me, holder) == holder)
+                {
+                    abandoned = true;
+                    return true;
+                }
+
+                continue;
+            }
+
+            slept = holder;
+            Interlocked.Increment(ref s->Sleepers);
+            bool inTime;
+            try
+            {
+                inTime = FutexSleep.Sleep(&s->Word, holder, deadline, holder, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref s->Sleepers);
+            }
+
+            if (!inTime)
+            {
+                return TryAcquire(s);
+            }
+        }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="Acquire"/>; returns (acquired, abandoned).</summary>
+    public static async ValueTask<(bool Acquired, bool Abandoned)> AcquireAsync(nint state, Deadline deadline, CancellationToken cancellationToken)
+    {
+        int slept = 0;
+        while (true)
+        {
+            (bool done, bool abandoned, int holder) = Step(state, slept);
+            if (done)
+            {
+                return (true, abandoned);
+            }
+
+            slept = holder;
+            AddSleeper(state, 1);
+            bool inTime;
+            try
+            {
+                inTime = await FutexSleep.SleepAsync(state, holder, deadline, holder, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                AddSleeper(state, -1);
+            }
+
+            if (!inTime)
+            {
+                return (TryAcquireAt(state), false);
+            }
+        }
+    }
+
+    /// <summary>Releases the lock, waking one sleeper if any.</summary>
+    /// <exception cref="SynchronizationLockException">The lock is not held.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Release(LockState* s)
+    {
+        if (Interlocked.Exchange(ref s->Word, 0) == 0)
+        {
+            throw new SynchronizationLockException("The lock is not held: release without a matching acquire.");
+        }
+
+        if (Volatile.Read(ref s->Sleepers) > 0)
+        {
+            Libc.FutexWake(&s->Word, 1);
+        }
+    }
+
+    private static unsafe bool TryAcquireAt(nint state) => TryAcquire((LockState*)state);
+
+    private static unsafe void AddSleeper(nint state, int delta) => Interlocked.Add(ref ((LockState*)state)->Sleepers, delta);
+
+    /// <summary>One non-blocking round of <see cref="Acquire"/>: either finishes, or says which holder to sleep on.</summary>
+    private static unsafe (bool Done, bool Abandoned, int Holder) Step(nint state, int slept)
+    {
+        var s = (LockState*)state;
+        while (true)
+        {
+            int holder = Volatile.Read(ref s->Word);
+            if (holder == 0)
+            {
+                if (TryAcquire(s))
+                {
+                    return (true, false, 0);
+                }
+
+                continue;
+            }
+
+            if (slept == holder && holder != Me && !Liveness.IsAlive(holder))
+            {
+                if (Interlocked.CompareExchange(ref s->Word, Me, holder) == holder)
+                {
+                    return (true, true, 0);
+                }
+
+                continue;
+            }
+
+            return (false, false, holder);
+        }
+    }
+
+    private static unsafe bool Spin(LockState* s)
+    {
+        for (int i = 0; i < SpinIterations; i++)
+        {
+            Thread.SpinWait(1 << Math.Min(i, 5));
+            if (Volatile.Read(ref s->Word) == 0 && TryAcquire(s))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Runtime.InteropServices;
+
+namespace Multiprocessing.Synchronization;
+
+/// <summary>A lock in shared memory (64 bytes, one cache line). See <see cref="LockCore"/>.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 64)]
+internal struct LockState
+{
+    /// <summary>0 when free; otherwise the holder's pid (the futex word).</summary>
+    public int Word;
+
+    /// <summary>Processes or threads sleeping on <see cref="Word"/>: the releaser wakes one only if there are any.</summary>
+    public int Sleepers;
+
+    /// <summary>Recursive locks: how many times the owner thread holds it.</summary>
+    public int Count;
+
+    /// <summary>Recursive locks: the owner's managed thread id.</summary>
+    public int OwnerThread;
+}
+
+/// <summary>A counting semaphore in shared memory.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 64)]
+internal struct SemaphoreState
+{
+    /// <summary>Permits available (the futex word).</summary>
+    public int Count;
+
+    /// <summary>Processes or threads sleeping in acquire.</summary>
+    public int Waiters;
+
+    /// <summary>Upper bound for a bounded semaphore, else 0.</summary>
+    public int Max;
+}
+
+/// <summary>An event in shared memory.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 64)]
+internal struct EventState
+{
+    /// <summary>1 when set (the futex word).</summary>
+    public int Flag;
+
+    /// <summary>Sleepers.</summary>
+    public int Waiters;
+}
+
+/// <summary>A condition's wait queue in shared memory (its lock lives elsewhere).</summary>
+[StructLayout(LayoutKind.Sequential, Size = 64)]
+internal struct ConditionState
+{
+    /// <summary>Bumped by every notify (the futex word).</summary>
+    public int Sequence;
+
+    /// <summary>Sleepers.</summary>
+    public int Waiters;
+}
+
+/// <summary>A barrier in shared memory: an internal lock, counters, and the pids of the parties that wait.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct BarrierState
+{
+    public const int MaxParties = 256;
+
+    public LockState Lock;
+    public int Parties;
+    public int Arrived;
+
+    /// <summary>Bumped when the parties pass, or when the barrier breaks or is reset (the futex word).</summary>
+    public int Generation;
+
+    /// <summary>The generation a break produced: waiters that see it know they were not released but broken.</summary>
+    public int BreakGeneration;
+
+    /// <summary>1 while broken (until reset).</summary>
+    public int Broken;
+
+    /// <summary>Length of the encoded action after this struct, 0 if none.</summary>
+    public int ActionLength;
+
+    public fixed int WaitingPids[MaxParties];
+}
