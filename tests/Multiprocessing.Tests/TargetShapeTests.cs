@@ -205,4 +205,18 @@ public sealed class TargetShapeTests : IDisposable
 
         Assert.Equal(42, child.ResultOrFail());
     }
+
+    [Fact(Skip = "library bug: an async lambda with arguments binds to Start<T1, TResult> with TResult = Task<T>; the child runs it, but Result throws MessagePackSerializationException")]
+    public async Task Result_AsyncLambdaWithArgument_DeliversTheAwaitedValue()
+    {
+        using ChildProcess<Task<int>> child = ChildProcess.Start(async (int x) =>
+        {
+            await Task.Yield();
+            return x * 2;
+        }, 5);
+
+        Task<int> result = child.ResultOrFail();
+
+        Assert.Equal(10, await result.WaitAsync(Within.Deadline));
+    }
 }
