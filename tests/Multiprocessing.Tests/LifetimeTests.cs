@@ -106,4 +106,89 @@ public sealed class LifetimeTests : IDisposable
         Assert.Contains(child.Pid, ProcessTree.ChildPids());
         Assert.Contains($"pid={child.Pid}", child.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ChildExit_NonDaemonGrandchild_IsWaitedFor()
+    {
+        string returned = temp.NewPath("returned"), go = temp.NewPath("go"), done = temp.NewPath("done");
+        using ChildProcess<int> child = ChildProcess.Start((string r, string g, string d) =>
+        {
+            ChildProcess grandchild = ChildProcess.Start((string g2, string d2) =>
+            {
+                StaticTargets.WaitForFile(g2);
+                File.WriteAllText(d2, "done");
+            }, g, d);
+            File.WriteAllText(r, string.Empty);
+            return grandchild.Pid; // returns without joining its own child
+        }, returned, go, done);
+        Within.WaitForFile(returned, child);
+
+        // The child's target has returned, but the child must stay until its non-daemon child ends.
+        Assert.False(child.Join(TimeSpan.FromMilliseconds(300)));
+        Assert.False(File.Exists(done));
+
+        File.WriteAllText(go, string.Empty);
+        child.JoinOrFail();
+
+        Assert.Equal(0, child.ExitCode);
+        Assert.True(child.Result > 0);
+        Assert.Equal("done", File.ReadAllText(done));
+    }
+
+    [Fact]
+    public void ChildExit_DaemonGrandchild_IsKilled()
+    {
+        string ready = temp.NewPath("ready");
+        using ChildProcess<int> child = ChildProcess.Start((string path) =>
+        {
+            ChildProcess grandchild = ChildProcess.Start(StaticTargets.SignalThenBlock, path, new ChildProcessOptions { Daemon = true });
+            StaticTargets.WaitForFile(path);
+            return grandchild.Pid; // returns without joining its daemon child, which blocks for 60 s
+        }, ready);
+
+        int grandchildPid = child.ResultOrFail(); // within 30 s: the daemon did not keep it alive
+
+        Assert.Equal(0, child.ExitCode);
+        Assert.True(File.Exists(ready), "the daemon grandchild never ran");
+        Assert.False(IsRunning(grandchildPid), $"daemon grandchild {grandchildPid} outlived its parent");
+    }
+
+    [Fact]
+    public void ParentKilled_GrandchildKillsItself()
+    {
+        string ready = temp.NewPath("ready"), pidFile = temp.NewPath("pid");
+        using ChildProcess child = ChildProcess.Start((string r, string p) =>
+        {
+            ChildProcess grandchild = ChildProcess.Start(StaticTargets.SignalThenBlock, r);
+            StaticTargets.WaitForFile(r);
+            File.WriteAllText(p, grandchild.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            System.Diagnostics.Process.GetCurrentProcess().Kill(); // SIGKILL: no exit handlers run
+        }, ready, pidFile);
+        child.JoinOrFail();
+        Assert.Equal(-9, child.ExitCode);
+        int grandchildPid = int.Parse(File.ReadAllText(pidFile), System.Globalization.CultureInfo.InvariantCulture);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (IsRunning(grandchildPid) && clock.Elapsed < Within.Deadline)
+        {
+            Thread.Sleep(10); // polling another process's state: there is nothing to wait on
+        }
+
+        Assert.False(IsRunning(grandchildPid), $"grandchild {grandchildPid} outlived its killed parent");
+    }
+
+    /// <summary>True if <paramref name="pid"/> exists and is not a zombie.</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            string state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+            return state is not "Z" and not "X";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 }

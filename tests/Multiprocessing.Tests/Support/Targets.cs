@@ -143,3 +143,28 @@ internal sealed class ApplicationFailureException : Exception
     {
     }
 }
+
+/// <summary>An instance method on a struct: the delegate's target is a boxed copy.</summary>
+internal readonly struct Adder
+{
+    private readonly int amount;
+
+    public Adder(int amount) => this.amount = amount;
+
+    public int Add(int x) => x + amount;
+}
+
+/// <summary>An instance method of a generic class.</summary>
+internal sealed class Box<T>
+{
+    private readonly T content;
+
+    public Box(T content) => this.content = content;
+
+    public string Describe(int times) => $"{typeof(T).Name}:{string.Join(",", Enumerable.Repeat(content, times))}";
+}
+
+internal static class TextExtensions
+{
+    public static string Shout(this string text) => text.ToUpperInvariant() + "!";
+}
