@@ -15,18 +15,23 @@ public sealed class LifetimeTests : IDisposable
         string go = temp.NewPath("go");
         using ChildProcess<int> running = ChildProcess.Start<string, int>(StaticTargets.WaitForFile, go);
         using ChildProcess<int> finished = ChildProcess.Start(() => 2);
+        using ChildProcess<int> later = ChildProcess.Start<string, int>(StaticTargets.WaitForFile, go);
         Assert.Equal(2, finished.ResultOrFail());
 
-        IReadOnlyList<ChildProcess> active = ChildProcess.ActiveChildren();
+        List<ChildProcess> active = [.. ChildProcess.ActiveChildren()];
         Assert.Contains(running, active);
+        Assert.Contains(later, active);
         Assert.DoesNotContain(finished, active);
+        Assert.True(active.IndexOf(running) < active.IndexOf(later), "ActiveChildren lists the oldest first");
         Assert.True(running.IsAlive);
         Assert.Contains(running.Pid, ProcessTree.ChildPids());
 
         File.WriteAllText(go, string.Empty);
         running.JoinOrFail();
+        later.JoinOrFail();
 
         Assert.DoesNotContain(running, ChildProcess.ActiveChildren());
+        Assert.DoesNotContain(later, ChildProcess.ActiveChildren());
     }
 
     [Fact]

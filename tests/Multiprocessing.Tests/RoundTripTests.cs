@@ -195,4 +195,28 @@ public sealed class RoundTripTests
         Assert.Equal(data.Length, back.Length);
         Assert.Equal(expected, Convert.ToHexString(SHA256.HashData(back)));
     }
+
+    [Fact(Skip = "library bug: a Dictionary or HashSet keyed by a record/struct/tuple encodes, but decoding fails (MessagePackSecurity.UntrustedData has no hash-resistant comparer); reported as VersionMismatchException")]
+    public void RoundTrip_DictionaryAndSetKeyedByRecordsStructsAndTuples_AreEqual()
+    {
+        var byAddress = new Dictionary<Address, int> { [new Address("a", 1)] = 1 };
+        var byPoint = new Dictionary<Point, string> { [new Point(1, 2)] = "p" };
+        var byTuple = new Dictionary<(int, int), int> { [(3, 4)] = 7 };
+        var set = new HashSet<Address> { new("b", 2) };
+
+        (Dictionary<Address, int>, Dictionary<Point, string>, Dictionary<(int, int), int>, HashSet<Address>) back = Echo((byAddress, byPoint, byTuple, set));
+
+        Assert.Equal(byAddress, back.Item1);
+        Assert.Equal(byPoint, back.Item2);
+        Assert.Equal(byTuple, back.Item3);
+        Assert.Equal(set, back.Item4);
+    }
+
+    [Fact(Skip = "library bug: a BigInteger written at the start of a buffer fails to encode (MessagePack BigIntegerFormatter ArgumentOutOfRangeException), so it can never be returned")]
+    public void Result_BigInteger_ComesBack()
+    {
+        using ChildProcess<System.Numerics.BigInteger> child = ChildProcess.Start(() => System.Numerics.BigInteger.Pow(3, 200));
+
+        Assert.Equal(System.Numerics.BigInteger.Pow(3, 200), child.ResultOrFail());
+    }
 }
