@@ -190,4 +190,32 @@ public sealed class ExitCodeTests : IDisposable
 
         Assert.Equal(-15, child.ExitCode);
     }
+
+    [Fact]
+    public void Terminate_TargetThatReadsTheTokenButKeepsWorking_IsTrustedAndKeepsRunning()
+    {
+        string ready = temp.NewPath("ready"), noticed = temp.NewPath("noticed");
+        using ChildProcess child = ChildProcess.Start((string r, string n) =>
+        {
+            CancellationToken token = CurrentProcess.TerminationToken;
+            File.WriteAllText(r, string.Empty);
+            if (token.WaitHandle.WaitOne(TimeSpan.FromSeconds(30)))
+            {
+                File.WriteAllText(n, string.Empty);
+            }
+
+            Thread.Sleep(TimeSpan.FromSeconds(60)); // ignores the request
+        }, ready, noticed);
+        Within.WaitForFile(ready, child);
+
+        child.Terminate();
+        Within.WaitForFile(noticed, child);
+
+        Assert.True(child.IsAlive);
+        Assert.Null(child.ExitCode);
+
+        child.Kill();
+        child.JoinOrFail();
+        Assert.Equal(-9, child.ExitCode);
+    }
 }
