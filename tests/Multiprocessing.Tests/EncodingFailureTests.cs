@@ -1,0 +1,173 @@
+using Multiprocessing.Tests.Support;
+
+namespace Multiprocessing.Tests;
+
+/// <summary>
+/// Values that cannot cross make Start throw <see cref="ArgumentException"/> in the caller, naming the variable,
+/// field or parameter and its type, before any process is started.
+/// </summary>
+[Collection(SerialTests.Name)]
+public sealed class EncodingFailureTests : IDisposable
+{
+    private readonly TempDirectory temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    /// <summary>Runs <paramref name="start"/>, which must throw, and checks that it started no process.</summary>
+    private static ArgumentException StartFails(Func<ChildProcessOptions, ChildProcess> start)
+    {
+        string name = "must-not-start-" + Guid.NewGuid().ToString("N");
+        HashSet<int> before = ProcessTree.ChildPids();
+        ChildProcess? started = null;
+        ArgumentException error;
+        try
+        {
+            error = Assert.Throws<ArgumentException>(() => started = start(new ChildProcessOptions { Name = name }));
+        }
+        finally
+        {
+            started?.Dispose();
+        }
+
+        Assert.DoesNotContain(ChildProcess.ActiveChildren(), c => c.Name == name);
+        Assert.Equal(before, ProcessTree.ChildPids());
+        return error;
+    }
+
+    [Fact]
+    public void Start_CapturingFileStream_ThrowsNamingVariableAndType()
+    {
+        using FileStream logFile = File.Create(temp.NewPath("log"));
+
+        ArgumentException e = StartFails(o => ChildProcess.Start(() => logFile.Length, o));
+
+        Assert.Contains("'logFile'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("System.IO.FileStream", e.Message, StringComparison.Ordinal);
+        Assert.Equal("target", e.ParamName);
+    }
+
+    [Fact]
+    public void Start_CapturingMemoryStream_ThrowsNamingVariableAndType()
+    {
+        using var buffer = new MemoryStream([1, 2, 3]);
+
+        ArgumentException e = StartFails(o => ChildProcess.Start(() => buffer.Length, o));
+
+        Assert.Contains("'buffer'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("System.IO.MemoryStream", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_CapturingDelegate_ThrowsNamingVariableAndType()
+    {
+        Func<int> producer = () => 5;
+
+        ArgumentException e = StartFails(o => ChildProcess.Start(() => producer() + 1, o));
+
+        Assert.Contains("'producer'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("System.Func<System.Int32>", e.Message, StringComparison.Ordinal);
+        Assert.Contains("delegates cannot cross", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_CapturingCancellationTokenSource_ThrowsNamingVariableAndType()
+    {
+        using var stopSource = new CancellationTokenSource();
+
+        ArgumentException e = StartFails(o => ChildProcess.Start(() => stopSource.IsCancellationRequested, o));
+
+        Assert.Contains("'stopSource'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("System.Threading.CancellationTokenSource", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_CapturingThread_ThrowsNamingVariableAndType()
+    {
+        var worker = new Thread(() => { });
+
+        ArgumentException e = StartFails(o => ChildProcess.Start(() => worker.IsAlive, o));
+
+        Assert.Contains("'worker'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("System.Threading.Thread", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_CapturedObjectVariableHoldingCustomClass_ThrowsNamingVariableAndHeldType()
+    {
+        object boxed = new Cargo { Label = "crate" };
+
+        ArgumentException e = StartFails(o => ChildProcess.Start(() => boxed.ToString(), o));
+
+        Assert.Contains("'boxed'", e.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(Cargo).FullName!, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_ArgumentWithObjectFieldHoldingCustomClass_ThrowsNamingParameterFieldAndHeldType()
+    {
+        var envelope = new Envelope { Contents = new Cargo { Label = "crate" } };
+
+        ArgumentException e = StartFails(o => ChildProcess.Start((Envelope parcel) => parcel.Contents?.ToString(), envelope, o));
+
+        Assert.Contains("'parcel'", e.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(Envelope.Contents), e.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(Cargo).FullName!, e.Message, StringComparison.Ordinal);
+        Assert.Equal("arg1", e.ParamName);
+    }
+
+    [Fact]
+    public void Start_InterfaceTypedArgument_ThrowsNamingParameterAndInterface()
+    {
+        ArgumentException e = StartFails(o => ChildProcess.Start((IShape shape) => shape.Area, new Circle { Radius = 1 }, o));
+
+        Assert.Contains("'shape'", e.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(IShape).FullName!, e.Message, StringComparison.Ordinal);
+        Assert.Equal("arg1", e.ParamName);
+    }
+
+    [Fact]
+    public void Start_DerivedInstanceInBaseTypedParameter_ThrowsNamingBothTypes()
+    {
+        ArgumentException e = StartFails(o => ChildProcess.Start((Animal pet) => pet.Name, (Animal)new Dog { Name = "Rex" }, o));
+
+        Assert.Contains("'pet'", e.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(Dog).FullName!, e.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(Animal).FullName!, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_StreamNestedInCapturedObject_ThrowsWithPathToTheField()
+    {
+        using var sink = new MemoryStream();
+        var holder = new StreamHolder(sink);
+
+        ArgumentException e = StartFails(o => ChildProcess.Start(() => holder.ToString(), o));
+
+        Assert.Contains("'holder'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("→ sink (System.IO.MemoryStream)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("System.IO.MemoryStream", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Result_WhenReturnValueCannotBeEncodedInChild_ThrowsRemoteArgumentException()
+    {
+        string path = temp.NewPath("stream");
+        using ChildProcess<FileStream> child = ChildProcess.Start((string p) => File.Create(p), path);
+
+        child.JoinOrFail();
+        RemoteException e = Assert.Throws<RemoteException>(() => child.Result);
+
+        Assert.Equal(1, child.ExitCode);
+        Assert.Equal(typeof(ArgumentException).FullName, e.RemoteType);
+        Assert.Contains("System.IO.FileStream", e.RemoteMessage, StringComparison.Ordinal);
+    }
+
+    private sealed class StreamHolder
+    {
+        private readonly MemoryStream sink;
+
+        public StreamHolder(MemoryStream sink) => this.sink = sink;
+
+        public override string ToString() => sink.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,222 @@
+using System.Security.Cryptography;
+using Multiprocessing.Tests.Support;
+
+namespace Multiprocessing.Tests;
+
+/// <summary>Arguments are encoded as their declared type, rebuilt in the child, and results come back the same way.</summary>
+public sealed class RoundTripTests
+{
+    private static T Echo<T>(T value)
+    {
+        using ChildProcess<T> child = ChildProcess.Start<T, T>(StaticTargets.Echo, value);
+        T result = child.ResultOrFail();
+        Assert.Equal(0, child.ExitCode);
+        return result;
+    }
+
+    [Fact]
+    public void RoundTrip_RecordWithNestedListAndDictionary_ArrivesInChildAndComesBackEqual()
+    {
+        var inventory = new Inventory(
+            "Grace",
+            [new Person("Ada", 36, new Address("St James's Square", 12)), new Person("Alan", 41, null)],
+            new Dictionary<string, List<int>> { ["maths"] = [1, 2, 3], ["empty"] = [] },
+            new Dictionary<int, Address> { [7] = new Address("Bletchley", 7) });
+
+        // The child reads the decoded value and returns both a summary and the value itself.
+        using ChildProcess<(string Summary, Inventory Back)> child = ChildProcess.Start(
+            (Inventory inv) => ($"{inv.Owner}:{inv.People.Count}:{inv.People[0].Home!.Street}:{inv.Scores["maths"].Sum()}:{inv.ByNumber[7].Street}", inv),
+            inventory);
+        (string summary, Inventory back) = child.ResultOrFail();
+
+        Assert.Equal("Grace:2:St James's Square:6:Bletchley", summary);
+        Assert.Equal("Grace", back.Owner);
+        Assert.Equal(inventory.People, back.People); // Person and Address are records: value equality
+        Assert.Equal(["empty", "maths"], back.Scores.Keys.Order());
+        Assert.Equal([1, 2, 3], back.Scores["maths"]);
+        Assert.Empty(back.Scores["empty"]);
+        Assert.Equal(new Address("Bletchley", 7), Assert.Single(back.ByNumber).Value);
+    }
+
+    [Fact]
+    public void RoundTrip_ClassWithPrivateFields_KeepsEveryField()
+    {
+        var account = new Account("Linus", 10m);
+        account.Deposit(2.5m);
+
+        using ChildProcess<Account> child = ChildProcess.Start((Account a) =>
+        {
+            a.Deposit(100m); // runs on the child's copy, which must have its private list
+            return a;
+        }, account);
+        Account back = child.ResultOrFail();
+
+        Assert.Equal("Linus", back.Owner);
+        Assert.Equal(112.5m, back.Balance);
+        Assert.Equal([10m, 2.5m, 100m], back.History);
+        Assert.Equal(12.5m, account.Balance); // the caller's object is untouched
+    }
+
+    [Fact]
+    public void RoundTrip_Structs_KeepEveryField()
+    {
+        var m = new Measurement { Value = 3.25, Unit = "kg", Color = Color.Blue, Count = 7 };
+        var empty = new Measurement { Value = -1, Unit = null!, Color = Color.Red, Count = null };
+
+        (Measurement, Measurement, Point) back = Echo((m, empty, new Point(-3, 9)));
+
+        Assert.Equal(3.25, back.Item1.Value);
+        Assert.Equal("kg", back.Item1.Unit);
+        Assert.Equal(Color.Blue, back.Item1.Color);
+        Assert.Equal(7, back.Item1.Count);
+        Assert.Equal(-1, back.Item2.Value);
+        Assert.Null(back.Item2.Unit);
+        Assert.Null(back.Item2.Count);
+        Assert.Equal(new Point(-3, 9), back.Item3);
+    }
+
+    [Fact]
+    public void RoundTrip_ArrayOfRecords_KeepsOrderNullElementsAndNullMembers()
+    {
+        Person?[] people = [new Person("A", 1, new Address("X", 1)), null, new Person("B", 2, null)];
+
+        Person?[] back = Echo(people);
+
+        Assert.Equal(people, back);
+        Assert.Null(back[1]);
+        Assert.Null(back[2]!.Home);
+    }
+
+    [Fact]
+    public void RoundTrip_ListsDictionariesAndTuples_AreEqual()
+    {
+        var list = new List<string> { "a", string.Empty, "ünïcødé ✓" };
+        var byGuid = new Dictionary<Guid, Person> { [new Guid("0f8fad5b-d9cb-469f-a165-70867728950e")] = new Person("G", 3, null) };
+        var tuple = Tuple.Create(1, "one");
+
+        (List<string> List, Dictionary<Guid, Person> ByGuid, Tuple<int, string> Tuple, (int, string, Color) ValueTuple) back =
+            Echo((list, byGuid, tuple, (5, "five", Color.Green)));
+
+        Assert.Equal(list, back.List);
+        Assert.Equal(byGuid, back.ByGuid);
+        Assert.Equal(tuple, back.Tuple);
+        Assert.Equal((5, "five", Color.Green), back.ValueTuple);
+    }
+
+    [Fact]
+    public void RoundTrip_EnumsAndNullables_AreEqual()
+    {
+        (Color, Permissions, Color, int?, int?, Point?, Point?) value =
+            (Color.Blue, Permissions.Read | Permissions.Execute, (Color)42, null, -5, null, new Point(1, 1));
+
+        Assert.Equal(value, Echo(value));
+    }
+
+    [Fact]
+    public void RoundTrip_PrimitivesGuidTimeSpanAndDateTimeOffset_AreEqual()
+    {
+        (decimal, char, byte, ulong, long, float, double, string, Guid, TimeSpan, DateTimeOffset) value = (
+            79228162514264337593543950335m, '✓', (byte)255, ulong.MaxValue, long.MinValue, 1.5f, double.Epsilon, "line1\nline2\0end",
+            Guid.NewGuid(), TimeSpan.FromTicks(123456789), new DateTimeOffset(2024, 2, 29, 23, 59, 58, TimeSpan.FromHours(5.5)).AddTicks(1234));
+
+        Assert.Equal(value, Echo(value));
+    }
+
+    [Fact]
+    public void RoundTrip_UtcDateTime_KeepsTicksAndKind()
+    {
+        DateTime utc = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddTicks(6789);
+
+        DateTime back = Echo(utc);
+
+        Assert.Equal(utc.Ticks, back.Ticks);
+        Assert.Equal(DateTimeKind.Utc, back.Kind);
+    }
+
+    [Fact(Skip = "library bug: DateTime of Kind Unspecified or Local comes back as Kind Utc (Local values also shifted to UTC ticks)")]
+    public void RoundTrip_UnspecifiedAndLocalDateTime_KeepTicksAndKind()
+    {
+        DateTime unspecified = new DateTime(2023, 6, 7, 8, 9, 10, DateTimeKind.Unspecified).AddTicks(1);
+        DateTime local = new DateTime(2022, 12, 31, 23, 0, 0, DateTimeKind.Local);
+
+        (DateTime Unspecified, DateTime Local) back = Echo((unspecified, local));
+
+        Assert.Equal(
+            (unspecified.Ticks, DateTimeKind.Unspecified, local.Ticks, DateTimeKind.Local),
+            (back.Unspecified.Ticks, back.Unspecified.Kind, back.Local.Ticks, back.Local.Kind));
+    }
+
+    [Fact(Skip = "library bug: a non-public enum cannot be encoded (MessagePack DynamicEnumResolver: 'attempting to implement an inaccessible interface')")]
+    public void RoundTrip_NonPublicEnum_IsEqual()
+    {
+        Assert.Equal(Visibility.Shown, Echo(Visibility.Shown));
+    }
+
+    [Fact]
+    public void RoundTrip_NullArgumentsAndNullResult_ArriveAsNull()
+    {
+        using ChildProcess<string?> child = ChildProcess.Start(
+            (string? s, Person? p, List<int>? l, int[]? a) => s is null && p is null && l is null && a is null ? null : "something was not null",
+            (string?)null,
+            (Person?)null,
+            (List<int>?)null,
+            (int[]?)null);
+
+        Assert.Null(child.ResultOrFail());
+        Assert.Equal(0, child.ExitCode);
+    }
+
+    [Fact]
+    public void RoundTrip_ObjectSlotHoldingSimpleValues_KeepsTheirTypes()
+    {
+        using ChildProcess<string> child = ChildProcess.Start(
+            (Envelope a, Envelope b, Envelope c, Envelope d) => $"{a.Contents?.GetType().Name}={a.Contents};{b.Contents?.GetType().Name}={b.Contents};{c.Contents?.GetType().Name};{d.Contents is null}",
+            new Envelope { Contents = 42L },
+            new Envelope { Contents = "text" },
+            new Envelope { Contents = Guid.Empty },
+            new Envelope { Contents = null });
+
+        Assert.Equal("Int64=42;String=text;Guid;True", child.ResultOrFail());
+    }
+
+    [Fact]
+    public void RoundTrip_FiftyMegabyteByteArray_ArrivesAndReturnsIntact()
+    {
+        byte[] data = new byte[50 * 1024 * 1024];
+        new Random(1234).NextBytes(data);
+        string expected = Convert.ToHexString(SHA256.HashData(data));
+
+        using ChildProcess<(string Hash, byte[] Data)> child = ChildProcess.Start(
+            (byte[] d) => (Convert.ToHexString(SHA256.HashData(d)), d),
+            data);
+        (string hashInChild, byte[] back) = child.ResultOrFail();
+
+        Assert.Equal(expected, hashInChild);
+        Assert.Equal(data.Length, back.Length);
+        Assert.Equal(expected, Convert.ToHexString(SHA256.HashData(back)));
+    }
+
+    [Fact(Skip = "library bug: a Dictionary or HashSet keyed by a record/struct/tuple encodes, but decoding fails (MessagePackSecurity.UntrustedData has no hash-resistant comparer); reported as VersionMismatchException")]
+    public void RoundTrip_DictionaryAndSetKeyedByRecordsStructsAndTuples_AreEqual()
+    {
+        var byAddress = new Dictionary<Address, int> { [new Address("a", 1)] = 1 };
+        var byPoint = new Dictionary<Point, string> { [new Point(1, 2)] = "p" };
+        var byTuple = new Dictionary<(int, int), int> { [(3, 4)] = 7 };
+        var set = new HashSet<Address> { new("b", 2) };
+
+        (Dictionary<Address, int>, Dictionary<Point, string>, Dictionary<(int, int), int>, HashSet<Address>) back = Echo((byAddress, byPoint, byTuple, set));
+
+        Assert.Equal(byAddress, back.Item1);
+        Assert.Equal(byPoint, back.Item2);
+        Assert.Equal(byTuple, back.Item3);
+        Assert.Equal(set, back.Item4);
+    }
+
+    [Fact(Skip = "library bug: a BigInteger written at the start of a buffer fails to encode (MessagePack BigIntegerFormatter ArgumentOutOfRangeException), so it can never be returned")]
+    public void Result_BigInteger_ComesBack()
+    {
+        using ChildProcess<System.Numerics.BigInteger> child = ChildProcess.Start(() => System.Numerics.BigInteger.Pow(3, 200));
+
+        Assert.Equal(System.Numerics.BigInteger.Pow(3, 200), child.ResultOrFail());
+    }
+}
