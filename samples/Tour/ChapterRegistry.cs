@@ -10,5 +10,6 @@ internal static class ChapterRegistry
         new ProcessBasics(),
         new ProcessDownload(),
         new ProcessGlobals(),
+        new ThreadBasics(),
     ];
 }
