@@ -11,5 +11,6 @@ internal static class ChapterRegistry
         new ProcessDownload(),
         new ProcessGlobals(),
         new ThreadBasics(),
+        new ThreadJoin(),
     ];
 }
