@@ -12,5 +12,6 @@ internal static class ChapterRegistry
         new ProcessGlobals(),
         new ThreadBasics(),
         new ThreadJoin(),
+        new CustomThread(),
     ];
 }
