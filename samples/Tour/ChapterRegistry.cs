@@ -13,5 +13,6 @@ internal static class ChapterRegistry
         new ThreadBasics(),
         new ThreadJoin(),
         new CustomThread(),
+        new ThreadRace(),
     ];
 }
