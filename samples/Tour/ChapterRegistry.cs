@@ -14,5 +14,6 @@ internal static class ChapterRegistry
         new ThreadJoin(),
         new CustomThread(),
         new ThreadRace(),
+        new BoundedSemaphore(),
     ];
 }
