@@ -15,5 +15,6 @@ internal static class ChapterRegistry
         new CustomThread(),
         new ThreadRace(),
         new BoundedSemaphore(),
+        new EventTrafficLight(),
     ];
 }
