@@ -16,5 +16,6 @@ internal static class ChapterRegistry
         new ThreadRace(),
         new BoundedSemaphore(),
         new EventTrafficLight(),
+        new Condition(),
     ];
 }
