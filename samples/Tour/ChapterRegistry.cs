@@ -17,5 +17,6 @@ internal static class ChapterRegistry
         new BoundedSemaphore(),
         new EventTrafficLight(),
         new Condition(),
+        new TimerChapter(),
     ];
 }
