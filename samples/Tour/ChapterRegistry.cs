@@ -18,5 +18,6 @@ internal static class ChapterRegistry
         new EventTrafficLight(),
         new Condition(),
         new TimerChapter(),
+        new WithLock(),
     ];
 }
