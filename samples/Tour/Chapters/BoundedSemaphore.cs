@@ -17,7 +17,7 @@ internal sealed class BoundedSemaphore : IChapter
 
     public void Run()
     {
-        Say.Note($"sleeps are scaled down {Say.TimeScale}×: each thread holds the semaphore 0.1 s. Each line shows when the thread got in, counted from the start.");
+        Say.Note($"sleeps are scaled down {Say.TimeScale}×: each thread holds the semaphore 0.1 s. Each line shows when the thread got in, counted from the moment all twenty were lined up.");
         FiveAtATime();
 
         Say.Part("bounded: a release too many throws");
@@ -26,8 +26,13 @@ internal sealed class BoundedSemaphore : IChapter
 
     private static void FiveAtATime()
     {
-        var start = Stopwatch.StartNew();
         var entered = new double[20];
+        var start = new Stopwatch();
+
+        // The tour lines all twenty threads up before any of them asks for the semaphore, so that the batches do not
+        // depend on how fast threads start on a busy machine.
+        using var ready = new CountdownEvent(20);
+        using var go = new ManualResetEventSlim();
 
         // semaphore = threading.BoundedSemaphore(5): count 5, and at most 5
         using var semaphore = new SemaphoreSlim(5, 5);
@@ -35,10 +40,19 @@ internal sealed class BoundedSemaphore : IChapter
         for (int i = 0; i < 20; i++)
         {
             int n = i;
-            var t = new Thread(() => entered[n] = RunThread(n, semaphore, start));
+            var t = new Thread(() =>
+            {
+                ready.Signal();
+                go.Wait();
+                entered[n] = RunThread(n, semaphore, start);
+            });
             t.Start();
             threads.Add(t);
         }
+
+        ready.Wait();
+        start.Start();
+        go.Set();
 
         // The seed leaves its threads running; the tour joins them.
         foreach (Thread t in threads)
