@@ -39,8 +39,18 @@ internal sealed class ThreadRace : IChapter
     private static void TwoThreads(ThreadStart plus, bool oneAfterTheOther)
     {
         number = 0;
-        var t1 = new Thread(plus) { Name = "Thread-1" };
-        var t2 = new Thread(plus) { Name = "Thread-2" };
+
+        // A million additions take a .NET thread a few milliseconds, about what it takes to start the other one, so
+        // two threads started one after the other barely overlap. When they are to run at once, the tour lines them
+        // up first: each waits at the barrier until both have started.
+        using Barrier? bothStarted = oneAfterTheOther ? null : new Barrier(2);
+        ThreadStart body = () =>
+        {
+            bothStarted?.SignalAndWait();
+            plus();
+        };
+        var t1 = new Thread(body) { Name = "Thread-1" };
+        var t2 = new Thread(body) { Name = "Thread-2" };
         t1.Start();
         if (oneAfterTheOther)
         {
@@ -71,7 +81,7 @@ internal sealed class ThreadRace : IChapter
         TwoThreads(Plus, oneAfterTheOther: false);
         if (number == Expected)
         {
-            Say.Note("this run happened to reach exactly 2000000: the threads did not overlap enough to lose an update this time. The race is still there; run the chapter again.");
+            Say.Note("this run happened to reach exactly 2000000: the two threads did not really run at the same time (on a busy machine they may take turns on one core, and a switch seldom falls between the read and the write). The race is still there; run the chapter again.");
         }
         else
         {
