@@ -10,5 +10,14 @@ internal static class ChapterRegistry
         new ProcessBasics(),
         new ProcessDownload(),
         new ProcessGlobals(),
+        new ThreadBasics(),
+        new ThreadJoin(),
+        new CustomThread(),
+        new ThreadRace(),
+        new BoundedSemaphore(),
+        new EventTrafficLight(),
+        new Condition(),
+        new TimerChapter(),
+        new WithLock(),
     ];
 }
