@@ -15,23 +15,35 @@ namespace Multiprocessing;
 /// </remarks>
 public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<SharedRLock>
 {
+    /// <summary>Marks the descriptor of a lock that lives inside a shared array or value (Python's <c>get_lock()</c>).</summary>
+    internal const string EmbeddedSuffix = "#lock";
+
     private readonly Segment segment;
     private readonly nint state;
+    private readonly bool ownsSegment;
 
     private SharedRLock(Segment segment)
+        : this(segment, SegmentData(segment), ownsSegment: true, segment.Name)
+    {
+    }
+
+    private SharedRLock(Segment segment, nint state, bool ownsSegment, string name)
     {
         this.segment = segment;
-        unsafe
-        {
-            state = (nint)segment.Data;
-        }
+        this.state = state;
+        this.ownsSegment = ownsSegment;
+        Name = name;
     }
 
     /// <summary>The name other processes open it by.</summary>
-    public string Name => segment.Name;
+    public string Name { get; }
 
     /// <inheritdoc/>
     string ISharedObject<SharedRLock>.Descriptor => Name;
+
+    /// <summary>The lock stored at <paramref name="state"/> inside <paramref name="owner"/>'s segment; disposing it does not close that segment.</summary>
+    internal static SharedRLock Embedded(Segment owner, nint state) =>
+        new(owner, state, ownsSegment: false, owner.Name + EmbeddedSuffix);
 
     /// <summary>Creates a recursive lock, initially free.</summary>
     /// <param name="name">Its name, or null for a fresh unique one.</param>
@@ -45,7 +57,10 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <returns>The lock.</returns>
     /// <exception cref="FileNotFoundException">No such lock.</exception>
     /// <exception cref="InvalidDataException">The name belongs to another kind of shared object.</exception>
-    public static SharedRLock Open(string name) => new(Segment.Open(name, SegmentKind.RLock));
+    public static SharedRLock Open(string name) =>
+        name.EndsWith(EmbeddedSuffix, StringComparison.Ordinal)
+            ? OpenEmbedded(name[..^EmbeddedSuffix.Length])
+            : new(Segment.Open(name, SegmentKind.RLock));
 
     /// <inheritdoc/>
     static SharedRLock ISharedObject<SharedRLock>.Reopen(string descriptor) => Open(descriptor);
@@ -117,8 +132,14 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
         }
     }
 
-    /// <summary>Closes the lock in this process; it is removed once no process has it open.</summary>
-    public void Dispose() => segment.Dispose();
+    /// <summary>Closes the lock in this process; it is removed once no process has it open. A lock that belongs to a shared array or value lives as long as that.</summary>
+    public void Dispose()
+    {
+        if (ownsSegment)
+        {
+            segment.Dispose();
+        }
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"SharedRLock('{Name}')";
@@ -151,6 +172,14 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
         {
             Release();
         }
+    }
+
+    private static unsafe nint SegmentData(Segment segment) => (nint)segment.Data;
+
+    private static SharedRLock OpenEmbedded(string arrayName)
+    {
+        Segment segment = Segment.Open(arrayName, SegmentKind.Array);
+        return new SharedRLock(segment, SegmentData(segment), ownsSegment: true, arrayName + EmbeddedSuffix);
     }
 
     private static unsafe bool OwnedHere(LockState* s) =>

@@ -53,6 +53,40 @@ internal static class FutexSleep
         return true;
     }
 
+    /// <summary>
+    /// Like <see cref="Sleep"/>, but watches several processes (a barrier's waiting parties): returns true at once
+    /// if one of them is dead already, and is woken if one dies.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static unsafe bool SleepWatching(int* word, int expected, Deadline deadline, ReadOnlySpan<int> watchPids, CancellationToken cancellationToken)
+    {
+        var watches = new List<DeathWatch.Registration>(watchPids.Length);
+        try
+        {
+            foreach (int pid in watchPids)
+            {
+                if (pid == 0 || pid == Environment.ProcessId)
+                {
+                    continue;
+                }
+
+                DeathWatch.Registration? r = DeathWatch.Watch(pid, word);
+                if (r is null)
+                {
+                    return true;
+                }
+
+                watches.Add(r);
+            }
+
+            return Sleep(word, expected, deadline, 0, cancellationToken);
+        }
+        finally
+        {
+            watches.ForEach(w => w.Dispose());
+        }
+    }
+
     /// <summary>The asynchronous twin of <see cref="Sleep"/>: no thread is blocked while waiting.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public static async ValueTask<bool> SleepAsync(nint word, int expected, Deadline deadline, int watchPid, CancellationToken cancellationToken)
