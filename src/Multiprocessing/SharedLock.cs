@@ -142,5 +142,8 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
 
     private unsafe bool TryNow() => LockCore.TryAcquire((LockState*)state);
 
+    /// <summary>True if some thread of this process holds the lock (what a condition can check).</summary>
+    internal unsafe bool IsHeldByThisProcess => LockCore.Holder((LockState*)state) == LockCore.Me;
+
     private LockHandle Handle(bool abandoned) => new(this, Volatile.Read(ref ticket), abandoned);
 }

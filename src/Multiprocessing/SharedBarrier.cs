@@ -1,0 +1,332 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Multiprocessing.Interop;
+using Multiprocessing.Processes;
+using Multiprocessing.Shared;
+using Multiprocessing.Synchronization;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A barrier for a fixed number of parties, in any threads and processes (Python's <c>multiprocessing.Barrier</c>):
+/// each party's <see cref="Wait"/> blocks until all have arrived; then all go on, and one of them first runs the
+/// action. A timeout, <see cref="Abort"/>, an action that throws, or the death of a waiting party's process
+/// breaks the barrier: every waiter then gets a <see cref="BrokenBarrierException"/>, until <see cref="Reset"/>.
+/// </summary>
+/// <remarks>
+/// The action is encoded with the barrier (like a <see cref="ChildProcess"/> target), so it runs in whichever
+/// process arrives last; a static method or a lambda whose captures can be encoded works.
+/// </remarks>
+public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
+{
+    private readonly Segment segment;
+    private readonly nint state;
+    private Action? action;
+
+    private SharedBarrier(Segment segment, Action? action)
+    {
+        this.segment = segment;
+        this.action = action;
+        unsafe
+        {
+            state = (nint)segment.Data;
+        }
+    }
+
+    /// <summary>The name other processes open it by.</summary>
+    public string Name => segment.Name;
+
+    /// <summary>How many parties must arrive.</summary>
+    public unsafe int Parties => ((BarrierState*)state)->Parties;
+
+    /// <summary>How many parties are waiting now (Python's <c>n_waiting</c>).</summary>
+    public unsafe int WaitingCount => Volatile.Read(ref ((BarrierState*)state)->Arrived);
+
+    /// <summary>Whether the barrier is broken (Python's <c>broken</c>).</summary>
+    public unsafe bool IsBroken => Volatile.Read(ref ((BarrierState*)state)->Broken) != 0;
+
+    /// <inheritdoc/>
+    string ISharedObject<SharedBarrier>.Descriptor => Name;
+
+    private unsafe BarrierState* S => (BarrierState*)state;
+
+    /// <summary>Creates a barrier for <paramref name="parties"/> parties.</summary>
+    /// <param name="parties">How many parties must arrive (1 to 256).</param>
+    /// <param name="action">Run by one party (the last to arrive) before any is released; null for none.</param>
+    /// <param name="name">Its name, or null for a fresh unique one.</param>
+    /// <returns>The barrier.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parties"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">The action's captured variables cannot be encoded.</exception>
+    public static unsafe SharedBarrier Create(int parties, Action? action = null, string? name = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(parties, BarrierState.MaxParties);
+        byte[] encoded = action is null ? [] : DelegatePayload.Encode(new ChildIdentity("barrier action", false, Environment.ProcessId), action, []);
+        Segment segment = Segment.Create(name, Unsafe.SizeOf<BarrierState>() + encoded.Length, SegmentKind.Barrier, 0);
+        var barrier = new SharedBarrier(segment, action);
+        barrier.S->Parties = parties;
+        barrier.S->ActionLength = encoded.Length;
+        encoded.CopyTo(new Span<byte>(segment.Data + Unsafe.SizeOf<BarrierState>(), encoded.Length));
+        return barrier;
+    }
+
+    /// <summary>Opens a barrier created by this or another process.</summary>
+    /// <param name="name">Its name.</param>
+    /// <returns>The barrier.</returns>
+    /// <exception cref="FileNotFoundException">No such barrier.</exception>
+    /// <exception cref="InvalidDataException">The name belongs to another kind of shared object.</exception>
+    public static SharedBarrier Open(string name) => new(Segment.Open(name, SegmentKind.Barrier), null);
+
+    /// <inheritdoc/>
+    static SharedBarrier ISharedObject<SharedBarrier>.Reopen(string descriptor) => Open(descriptor);
+
+    /// <summary>Arrives and waits until every party has arrived.</summary>
+    /// <param name="timeout">How long to wait; null for ever. If it runs out, the barrier breaks.</param>
+    /// <param name="cancellationToken">Stops the wait; the barrier breaks, as a timeout would.</param>
+    /// <returns>This party's arrival index, 0 to <see cref="Parties"/> - 1 (Python's return value of <c>wait()</c>).</returns>
+    /// <exception cref="BrokenBarrierException">The barrier is or became broken.</exception>
+    public unsafe int Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var deadline = Deadline.After(timeout);
+        (int index, int generation, bool last) = Arrive();
+        if (last)
+        {
+            return index;
+        }
+
+        Span<int> pids = stackalloc int[Math.Min(Parties, BarrierState.MaxParties)];
+        try
+        {
+            while (true)
+            {
+                int now = Volatile.Read(ref S->Generation);
+                if (now != generation)
+                {
+                    return Volatile.Read(ref S->BreakGeneration) == now
+                        ? throw new BrokenBarrierException($"The barrier '{Name}' was broken while this party waited.")
+                        : index;
+                }
+
+                ReadWaitingPids(pids);
+                if (!FutexSleep.SleepWatching(&S->Generation, generation, deadline, pids, cancellationToken))
+                {
+                    Break(generation);
+                    throw new BrokenBarrierException($"The barrier '{Name}' timed out after {timeout} and is broken.");
+                }
+
+                if (Volatile.Read(ref S->Generation) == generation && HasDeadParty(pids))
+                {
+                    Break(generation);
+                    throw new BrokenBarrierException($"A party waiting at the barrier '{Name}' died; the barrier is broken.");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Break(generation);
+            throw;
+        }
+    }
+
+    /// <summary>Arrives and waits asynchronously until every party has arrived.</summary>
+    /// <param name="timeout">How long to wait; null for ever. If it runs out, the barrier breaks.</param>
+    /// <param name="cancellationToken">Stops the wait; the barrier breaks.</param>
+    /// <returns>This party's arrival index.</returns>
+    /// <exception cref="BrokenBarrierException">The barrier is or became broken.</exception>
+    public async ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var deadline = Deadline.After(timeout);
+        (int index, int generation, bool last) = Arrive();
+        if (last)
+        {
+            return index;
+        }
+
+        try
+        {
+            while (true)
+            {
+                int now = ReadGeneration();
+                if (now != generation)
+                {
+                    return ReadBreakGeneration() == now
+                        ? throw new BrokenBarrierException($"The barrier '{Name}' was broken while this party waited.")
+                        : index;
+                }
+
+                if (!await FutexSleep.SleepAsync(GenerationWord(), generation, deadline, 0, cancellationToken).ConfigureAwait(false))
+                {
+                    Break(generation);
+                    throw new BrokenBarrierException($"The barrier '{Name}' timed out after {timeout} and is broken.");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Break(generation);
+            throw;
+        }
+    }
+
+    /// <summary>Breaks the barrier (Python's <c>abort()</c>): waiters and later callers get <see cref="BrokenBarrierException"/> until <see cref="Reset"/>.</summary>
+    public unsafe void Abort()
+    {
+        LockInternal();
+        try
+        {
+            BreakLocked();
+        }
+        finally
+        {
+            LockCore.Release(&S->Lock);
+        }
+    }
+
+    /// <summary>Returns the barrier to its empty, unbroken state (Python's <c>reset()</c>); parties waiting now get <see cref="BrokenBarrierException"/>.</summary>
+    public unsafe void Reset()
+    {
+        LockInternal();
+        try
+        {
+            if (S->Arrived > 0)
+            {
+                BreakLocked();
+            }
+
+            S->Arrived = 0;
+            Volatile.Write(ref S->Broken, 0);
+        }
+        finally
+        {
+            LockCore.Release(&S->Lock);
+        }
+    }
+
+    /// <summary>Closes the barrier in this process; it is removed once no process has it open.</summary>
+    public void Dispose() => segment.Dispose();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"SharedBarrier('{Name}', parties={Parties}, waiting={WaitingCount}, broken={IsBroken})";
+
+    private unsafe (int Index, int Generation, bool Last) Arrive()
+    {
+        bool abandoned = LockInternal();
+        try
+        {
+            if (abandoned)
+            {
+                BreakLocked();
+            }
+
+            if (S->Broken != 0)
+            {
+                throw new BrokenBarrierException($"The barrier '{Name}' is broken; call Reset() to use it again.");
+            }
+
+            int generation = S->Generation;
+            int index = S->Arrived;
+            S->WaitingPids[index] = LockCore.Me;
+            if (index + 1 < S->Parties)
+            {
+                Volatile.Write(ref S->Arrived, index + 1);
+
+                // Parties already waiting refresh the set of processes they watch, so that they learn if this one dies.
+                Libc.FutexWake(&S->Generation, int.MaxValue);
+                return (index, generation, false);
+            }
+
+            try
+            {
+                RunAction();
+            }
+            catch (Exception e)
+            {
+                BreakLocked();
+                throw new BrokenBarrierException($"The action of the barrier '{Name}' threw; the barrier is broken.", e);
+            }
+
+            S->Arrived = 0;
+            Volatile.Write(ref S->Generation, generation + 1);
+            Libc.FutexWake(&S->Generation, int.MaxValue);
+            return (index, generation, true);
+        }
+        finally
+        {
+            LockCore.Release(&S->Lock);
+        }
+    }
+
+    private unsafe void Break(int generation)
+    {
+        LockInternal();
+        try
+        {
+            if (S->Generation == generation)
+            {
+                BreakLocked();
+            }
+        }
+        finally
+        {
+            LockCore.Release(&S->Lock);
+        }
+    }
+
+    /// <summary>With the internal lock held: mark broken and release every waiter into the exception.</summary>
+    private unsafe void BreakLocked()
+    {
+        Volatile.Write(ref S->Broken, 1);
+        int next = S->Generation + 1;
+        S->BreakGeneration = next;
+        S->Arrived = 0;
+        Volatile.Write(ref S->Generation, next);
+        Libc.FutexWake(&S->Generation, int.MaxValue);
+    }
+
+    private unsafe bool LockInternal()
+    {
+        LockCore.Acquire(&S->Lock, Deadline.Never, CancellationToken.None, out bool abandoned);
+        return abandoned;
+    }
+
+    private unsafe void RunAction()
+    {
+        if (action is null && S->ActionLength > 0)
+        {
+            byte[] encoded = new ReadOnlySpan<byte>(segment.Data + Unsafe.SizeOf<BarrierState>(), S->ActionLength).ToArray();
+            DecodedCall call = DelegatePayload.Decode(encoded);
+            action = () => call.Method.Invoke(call.Target, BindingFlags.DoNotWrapExceptions, null, call.Args, null);
+        }
+
+        action?.Invoke();
+    }
+
+    private unsafe void ReadWaitingPids(Span<int> pids)
+    {
+        int arrived = Math.Min(Volatile.Read(ref S->Arrived), pids.Length);
+        pids.Clear();
+        for (int i = 0; i < arrived; i++)
+        {
+            pids[i] = S->WaitingPids[i];
+        }
+    }
+
+    private static bool HasDeadParty(ReadOnlySpan<int> pids)
+    {
+        foreach (int pid in pids)
+        {
+            if (pid != 0 && !Liveness.IsAlive(pid))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private unsafe int ReadGeneration() => Volatile.Read(ref S->Generation);
+
+    private unsafe int ReadBreakGeneration() => Volatile.Read(ref S->BreakGeneration);
+
+    private unsafe nint GenerationWord() => (nint)(&S->Generation);
+}
