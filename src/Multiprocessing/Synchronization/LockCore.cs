@@ -9,6 +9,11 @@ namespace Multiprocessing.Synchronization;
 /// sleeps. Any thread of any process may release it (Python's <c>Lock</c>). If the holder dies, a waiter takes
 /// the lock over and learns it was abandoned.
 /// </summary>
+/// <remarks>
+/// Each sleeper watches the holder it saw (through <see cref="DeathWatch"/>), so every acquisition made while
+/// someone sleeps wakes the sleepers to watch the new holder: otherwise a sleeper could keep watching a former
+/// holder while the current one dies.
+/// </remarks>
 internal static class LockCore
 {
     private const int SpinIterations = 100;
@@ -18,7 +23,21 @@ internal static class LockCore
 
     /// <summary>Takes the lock if it is free.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe bool TryAcquire(LockState* s) => Interlocked.CompareExchange(ref s->Word, Me, 0) == 0;
+    public static unsafe bool TryAcquire(LockState* s)
+    {
+        if (Interlocked.CompareExchange(ref s->Word, Me, 0) != 0)
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref s->Sleepers) > 0)
+        {
+            // Sleepers watch the holder they saw (to wake if it dies): tell them the holder changed.
+            Libc.FutexWake(&s->Word, int.MaxValue);
+        }
+
+        return true;
+    }
 
     /// <summary>Pid of the holder, or 0.</summary>
     public static unsafe int Holder(LockState* s) => Volatile.Read(ref s->Word);
@@ -53,6 +72,7 @@ internal static class LockCore
                 if (Interlocked.CompareExchange(ref s->Word, Me, holder) == holder)
                 {
                     abandoned = true;
+                    Libc.FutexWake(&s->Word, int.MaxValue);
                     return true;
                 }
 
@@ -150,6 +170,7 @@ internal static class LockCore
             {
                 if (Interlocked.CompareExchange(ref s->Word, Me, holder) == holder)
                 {
+                    Libc.FutexWake(&s->Word, int.MaxValue);
                     return (true, true, 0);
                 }
 
