@@ -78,8 +78,8 @@ internal static class TestApp
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>A pidfd for any process of ours, child or not: it polls readable once the process has exited.</summary>
-    public static ProcessWatch Watch(int pid) => new(Libc.PidfdOpen(pid));
+    /// <summary>A pidfd for any process of ours, child or not: it polls readable once the process has exited. A process already gone (reaped) counts as exited.</summary>
+    public static ProcessWatch Watch(int pid) => new(Multiprocessing.Synchronization.Liveness.TryOpen(pid));
 
     private static string FindRoot()
     {
@@ -101,6 +101,11 @@ internal sealed class ProcessWatch(int pidfd) : IDisposable
     /// <summary>True if the process exits (or has exited) within <paramref name="timeout"/>.</summary>
     public unsafe bool WaitForExit(TimeSpan timeout)
     {
+        if (pidfd < 0)
+        {
+            return true; // Gone before we looked.
+        }
+
         var fd = new Libc.PollFd { Fd = pidfd, Events = Libc.POLLIN };
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (true)
@@ -119,5 +124,11 @@ internal sealed class ProcessWatch(int pidfd) : IDisposable
         }
     }
 
-    public void Dispose() => Libc.Close(pidfd);
+    public void Dispose()
+    {
+        if (pidfd >= 0)
+        {
+            Libc.Close(pidfd);
+        }
+    }
 }
