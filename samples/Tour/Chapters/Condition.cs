@@ -44,7 +44,7 @@ internal sealed class Condition : IChapter
         b.Join();
 
         Say.Note("con.acquire()/release() is lock (con) { }; con.wait() is Monitor.Wait(con), which releases the lock while it waits and takes it back before it returns; con.notify() is Monitor.Pulse(con) and notify_all() Monitor.PulseAll(con). They work with lock on a plain object (Monitor), not with System.Threading.Lock, which has no wait queue.");
-        Say.Note("Monitor has no wait_for(predicate): write the while loop around Monitor.Wait yourself. Nor notify(n): Pulse wakes one, PulseAll all. The library's cross-process condition, with both, is planned.");
+        Say.Note("Monitor has no wait_for(predicate): write the while loop around Monitor.Wait yourself. Nor notify(n): Pulse wakes one, PulseAll all. The library's SharedCondition has both, across processes too (see process-sync).");
     }
 
     // class Foo(threading.Thread): def run(self): ...
