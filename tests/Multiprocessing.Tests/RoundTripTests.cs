@@ -146,10 +146,49 @@ public sealed class RoundTripTests
             (back.Unspecified.Ticks, back.Unspecified.Kind, back.Local.Ticks, back.Local.Kind));
     }
 
-    [Fact(Skip = "library bug: a non-public enum cannot be encoded (MessagePack DynamicEnumResolver: 'attempting to implement an inaccessible interface')")]
+    [Fact]
     public void RoundTrip_NonPublicEnum_IsEqual()
     {
         Assert.Equal(Visibility.Shown, Echo(Visibility.Shown));
+    }
+
+    [Fact]
+    public void RoundTrip_NonPublicEnumsOfEveryWidth_KeepTheirValues()
+    {
+        (Tiny, Signed, Wide, Wide, HugeFlags, HugeFlags, Visibility) value =
+            (Tiny.Max, Signed.Min, Wide.Min, Wide.Max, HugeFlags.Low | HugeFlags.High, (HugeFlags)12345, (Visibility)(-7));
+
+        Assert.Equal(value, Echo(value));
+    }
+
+    [Fact]
+    public void RoundTrip_NullableNonPublicEnumsAndEnumKeys_AreEqual()
+    {
+        var byVisibility = new Dictionary<Visibility, string> { [Visibility.Hidden] = "h", [Visibility.Shown] = "s" };
+        var byWidth = new Dictionary<Wide, List<Visibility?>> { [Wide.Max] = [Visibility.Shown, null], [Wide.Min] = [] };
+        var set = new HashSet<Tiny> { Tiny.Zero, Tiny.Max };
+
+        (Visibility?, Visibility?, Tiny?[], Dictionary<Visibility, string>, Dictionary<Wide, List<Visibility?>>, HashSet<Tiny>) back =
+            Echo(((Visibility?)Visibility.Shown, (Visibility?)null, new Tiny?[] { null, Tiny.Max }, byVisibility, byWidth, set));
+
+        Assert.Equal(Visibility.Shown, back.Item1);
+        Assert.Null(back.Item2);
+        Assert.Equal([null, Tiny.Max], back.Item3);
+        Assert.Equal(byVisibility, back.Item4);
+        Assert.Equal([Wide.Min, Wide.Max], back.Item5.Keys.Order());
+        Assert.Equal([Visibility.Shown, null], back.Item5[Wide.Max]);
+        Assert.Empty(back.Item5[Wide.Min]);
+        Assert.Equal(set, back.Item6);
+    }
+
+    [Fact]
+    public void RoundTrip_NonPublicEnumAsCapturedVariableAndField_ArrivesInChild()
+    {
+        Visibility captured = Visibility.Shown;
+        var m = new Measurement { Value = 1, Unit = "u", Color = Color.Green, Count = 1 };
+        using ChildProcess<string> child = ChildProcess.Start((Measurement x) => $"{captured}/{x.Color}", m);
+
+        Assert.Equal("Shown/Green", child.ResultOrFail());
     }
 
     [Fact]

@@ -10,9 +10,10 @@ namespace Multiprocessing.Codec;
 /// declared type decides what is built. The wire never names a .NET type.
 /// </summary>
 /// <remarks>
-/// Resolution order: MessagePack's built-in formatters (primitives, strings, arrays, collections, tuples, enums,
-/// <c>[MessagePackObject]</c> types), then <see cref="FieldwiseResolver"/> (any class or struct of the user's own
-/// assemblies, field by field, as pickle does), then <see cref="KnownObjectFormatter"/> for slots declared as
+/// Resolution order: MessagePack's built-in formatters (primitives, strings, arrays, collections, tuples,
+/// <c>[MessagePackObject]</c> types), with <see cref="EnumResolver"/> for enums of any visibility, then
+/// <see cref="FieldwiseResolver"/> (any class or struct of the user's own assemblies, field by field, as pickle
+/// does), then <see cref="KnownObjectFormatter"/> for slots declared as
 /// <see cref="object"/>, and finally <see cref="RejectingResolver"/>, which names the type that cannot cross.
 /// </remarks>
 internal static class WireCodec
@@ -24,7 +25,7 @@ internal static class WireCodec
             [
                 BuiltinResolver.Instance,
                 AttributeFormatterResolver.Instance,
-                DynamicEnumResolver.Instance,
+                EnumResolver.Instance,
                 DynamicGenericResolver.Instance,
                 DynamicUnionResolver.Instance,
                 AttributedObjectResolver.Instance,

@@ -24,6 +24,33 @@ internal enum Visibility
     Shown,
 }
 
+/// <summary>Non-public enums over other underlying types.</summary>
+internal enum Tiny : byte
+{
+    Zero,
+    Max = byte.MaxValue,
+}
+
+internal enum Signed : sbyte
+{
+    Min = sbyte.MinValue,
+    Minus = -1,
+}
+
+internal enum Wide : long
+{
+    Min = long.MinValue,
+    Max = long.MaxValue,
+}
+
+[Flags]
+internal enum HugeFlags : ulong
+{
+    None = 0,
+    Low = 1,
+    High = 1UL << 63,
+}
+
 internal sealed record Address(string Street, int Number);
 
 internal sealed record Person(string Name, int Age, Address? Home);
