@@ -133,7 +133,7 @@ public sealed class RoundTripTests
         Assert.Equal(DateTimeKind.Utc, back.Kind);
     }
 
-    [Fact(Skip = "library bug: DateTime of Kind Unspecified or Local comes back as Kind Utc (Local values also shifted to UTC ticks)")]
+    [Fact]
     public void RoundTrip_UnspecifiedAndLocalDateTime_KeepTicksAndKind()
     {
         DateTime unspecified = new DateTime(2023, 6, 7, 8, 9, 10, DateTimeKind.Unspecified).AddTicks(1);
@@ -144,6 +144,45 @@ public sealed class RoundTripTests
         Assert.Equal(
             (unspecified.Ticks, DateTimeKind.Unspecified, local.Ticks, DateTimeKind.Local),
             (back.Unspecified.Ticks, back.Unspecified.Kind, back.Local.Ticks, back.Local.Kind));
+    }
+
+    [Fact]
+    public void RoundTrip_DateTimesInNullablesArraysListsKeysAndEdges_KeepTicksAndKind()
+    {
+        DateTime local = new DateTime(2021, 3, 4, 5, 6, 7, DateTimeKind.Local).AddTicks(89);
+        DateTime unspecified = new(2020, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+        DateTime utc = new(1999, 12, 31, 23, 59, 59, DateTimeKind.Utc);
+        DateTime[] edges = [DateTime.MinValue, DateTime.MaxValue, DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Local), DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc)];
+        var byTime = new Dictionary<DateTime, string> { [local] = "local", [unspecified] = "unspecified" };
+
+        (DateTime?, DateTime?, DateTime[], List<DateTime>, Dictionary<DateTime, string>) back =
+            Echo(((DateTime?)local, (DateTime?)null, edges, new List<DateTime> { utc, unspecified, local }, byTime));
+
+        static (long, DateTimeKind) Exact(DateTime d) => (d.Ticks, d.Kind);
+        Assert.Equal(Exact(local), Exact(back.Item1!.Value));
+        Assert.Null(back.Item2);
+        Assert.Equal(edges.Select(Exact), back.Item3.Select(Exact));
+        Assert.Equal(new[] { utc, unspecified, local }.Select(Exact), back.Item4.Select(Exact));
+        Assert.Equal(byTime.Keys.Select(Exact).Order(), back.Item5.Keys.Select(Exact).Order());
+        Assert.Equal("local", back.Item5[local]);
+    }
+
+    [Fact]
+    public void RoundTrip_DateTimeInObjectSlot_KeepsTicksAndKind()
+    {
+        DateTime local = new DateTime(2022, 12, 31, 23, 0, 0, DateTimeKind.Local).AddTicks(5);
+        DateTime unspecified = new(2023, 6, 7, 8, 9, 10, DateTimeKind.Unspecified);
+
+        using ChildProcess<(string InChild, Envelope Local, Envelope Unspecified)> child = ChildProcess.Start(
+            (Envelope a, Envelope b) => ($"{((DateTime)a.Contents!).Kind}:{((DateTime)a.Contents!).Ticks};{((DateTime)b.Contents!).Kind}:{((DateTime)b.Contents!).Ticks}", a, b),
+            new Envelope { Contents = local },
+            new Envelope { Contents = unspecified });
+        (string inChild, Envelope backLocal, Envelope backUnspecified) = child.ResultOrFail();
+
+        Assert.Equal($"Local:{local.Ticks};Unspecified:{unspecified.Ticks}", inChild);
+        DateTime l = Assert.IsType<DateTime>(backLocal.Contents);
+        DateTime u = Assert.IsType<DateTime>(backUnspecified.Contents);
+        Assert.Equal((local.Ticks, DateTimeKind.Local, unspecified.Ticks, DateTimeKind.Unspecified), (l.Ticks, l.Kind, u.Ticks, u.Kind));
     }
 
     [Fact]
