@@ -128,3 +128,22 @@ internal sealed class Dog : Animal
 {
     public bool GoodBoy { get; set; } = true;
 }
+
+/// <summary>
+/// A MessagePack-attributed type whose constructor checks its value: one that was changed after construction
+/// encodes, but the receiver, which builds it through the constructor, refuses it.
+/// </summary>
+[MessagePack.MessagePackObject]
+public sealed class Percentage
+{
+    [MessagePack.SerializationConstructor]
+    public Percentage(int value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 100);
+        Value = value;
+    }
+
+    [MessagePack.Key(0)]
+    public int Value { get; set; }
+}
