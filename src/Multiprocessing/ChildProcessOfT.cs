@@ -16,6 +16,10 @@ public sealed class ChildProcess<TResult> : ChildProcess
     /// <exception cref="RemoteException">The target threw; carries the remote type, message and stack trace.</exception>
     /// <exception cref="ProcessDiedException">The child ended without a result (killed, or it called <see cref="Environment.Exit"/>).</exception>
     /// <exception cref="VersionMismatchException">The child could not load the parent's build.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The child returned a value that cannot be decoded here as <typeparamref name="TResult"/> (for example, the
+    /// constructor of a <c>[MessagePackObject]</c> type refused it); the message names the type and the cause.
+    /// </exception>
     public TResult Result
     {
         get
@@ -31,6 +35,10 @@ public sealed class ChildProcess<TResult> : ChildProcess
     /// <exception cref="RemoteException">The target threw; carries the remote type, message and stack trace.</exception>
     /// <exception cref="ProcessDiedException">The child ended without a result.</exception>
     /// <exception cref="VersionMismatchException">The child could not load the parent's build.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The child returned a value that cannot be decoded here as <typeparamref name="TResult"/> (for example, the
+    /// constructor of a <c>[MessagePackObject]</c> type refused it); the message names the type and the cause.
+    /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
     public async Task<TResult> ResultAsync(CancellationToken cancellationToken = default)
     {
@@ -50,6 +58,13 @@ public sealed class ChildProcess<TResult> : ChildProcess
             throw DiedWithoutResult();
         }
 
-        return WireCodec.Deserialize<TResult>(payload);
+        try
+        {
+            return WireCodec.Deserialize<TResult>(payload);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw WireCodec.DecodeFailure($"The return value of {Name} (pid {Pid}) cannot be decoded as {TypeNames.Display(typeof(TResult))}", e);
+        }
     }
 }

@@ -149,6 +149,32 @@ public sealed class EncodingFailureTests : IDisposable
     }
 
     [Fact]
+    public void Start_StreamInPrimaryConstructorParameter_ThrowsNamingTheParameter()
+    {
+        using var sink = new MemoryStream();
+        var holder = new PrimaryStreamHolder(sink);
+
+        ArgumentException e = StartFails(o => ChildProcess.Start(() => holder.ToString(), o));
+
+        Assert.Contains("'holder'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("→ sink (System.IO.MemoryStream)", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("<sink>", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_StreamInRecordProperty_ThrowsNamingTheProperty()
+    {
+        using var sink = new MemoryStream();
+        var holder = new StreamRecord(sink);
+
+        ArgumentException e = StartFails(o => ChildProcess.Start((StreamRecord r) => r.Sink.Length, holder, o));
+
+        Assert.Contains("'r'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("at Sink (System.IO.MemoryStream)", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("k__BackingField", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Result_WhenReturnValueCannotBeEncodedInChild_ThrowsRemoteArgumentException()
     {
         string path = temp.NewPath("stream");
@@ -170,4 +196,12 @@ public sealed class EncodingFailureTests : IDisposable
 
         public override string ToString() => sink.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>A class that keeps a primary-constructor parameter: the compiler stores it in a field named &lt;sink&gt;P.</summary>
+    private sealed class PrimaryStreamHolder(MemoryStream sink)
+    {
+        public override string ToString() => sink.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private sealed record StreamRecord(MemoryStream Sink);
 }

@@ -157,7 +157,7 @@ public sealed class OutputForwardingTests : IDisposable
         Assert.Contains("background boom", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "library bug: an exception thrown by Console.Out (e.g. a disposed writer) escapes the monitor thread and crashes the parent process with SIGABRT")]
+    [Fact]
     public void Output_WhenTheParentsConsoleWriterThrows_TheParentSurvives()
     {
         // Staged one level down, so that the process whose writer throws is a child and not the test host.
@@ -177,5 +177,51 @@ public sealed class OutputForwardingTests : IDisposable
 
         Assert.Equal("grandchild exit 0", parent.ResultOrFail()); // observed: the middle process dies with SIGABRT
         Assert.Equal(0, parent.ExitCode);
+    }
+
+    [Fact]
+    public void Output_WhenTheParentsErrorWriterThrows_TheParentSurvivesAndStillReportsTheLastLines()
+    {
+        // As above, with stderr: the line cannot be written, but it still goes into the ProcessDiedException.
+        using var console = new ConsoleCapture();
+        using ChildProcess<string> parent = ChildProcess.Start(() =>
+        {
+            Console.SetError(new ThrowingWriter());
+            using ChildProcess<int> grandchild = ChildProcess.Start(() =>
+            {
+                Console.Error.WriteLine("fatal: nobody can read this");
+                Console.Error.Flush();
+                Environment.Exit(3);
+                return 0;
+            });
+            if (!grandchild.Join(TimeSpan.FromSeconds(20)))
+            {
+                return "grandchild hung";
+            }
+
+            try
+            {
+                return $"unexpected result {grandchild.Result}";
+            }
+            catch (ProcessDiedException e)
+            {
+                return $"exit {e.ExitCode}, tail has the line: {e.Message.Contains("fatal: nobody can read this", StringComparison.Ordinal)}";
+            }
+        });
+
+        Assert.Equal("exit 3, tail has the line: True", parent.ResultOrFail());
+        Assert.Equal(0, parent.ExitCode);
+    }
+
+    /// <summary>A writer that fails every write, as one over a closed pipe does.</summary>
+    private sealed class ThrowingWriter : TextWriter
+    {
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void Write(char value) => throw new IOException("Broken pipe");
+
+        public override void Write(string? value) => throw new IOException("Broken pipe");
+
+        public override void WriteLine(string? value) => throw new IOException("Broken pipe");
     }
 }

@@ -282,17 +282,129 @@ public sealed class TargetShapeTests : IDisposable
         }
     }
 
-    [Fact(Skip = "library bug: an async lambda with arguments binds to Start<T1, TResult> with TResult = Task<T>; the child runs it, but Result throws MessagePackSerializationException")]
-    public async Task Result_AsyncLambdaWithArgument_DeliversTheAwaitedValue()
+    [Fact]
+    public void Result_AsyncLambdaWithArgument_DeliversTheAwaitedValue()
     {
-        using ChildProcess<Task<int>> child = ChildProcess.Start(async (int x) =>
+        using ChildProcess<int> child = ChildProcess.Start(async (int x) =>
         {
             await Task.Yield();
             return x * 2;
         }, 5);
 
-        Task<int> result = child.ResultOrFail();
+        Assert.Equal(10, child.ResultOrFail());
+        Assert.Equal(0, child.ExitCode);
+    }
 
-        Assert.Equal(10, await result.WaitAsync(Within.Deadline));
+    [Fact]
+    public void Result_AsyncLambdasWithOneToFourArguments_DeliverTheAwaitedValues()
+    {
+        using ChildProcess<string> f1 = ChildProcess.Start(async (string a) =>
+        {
+            await Task.Yield();
+            return a + "!";
+        }, "one");
+        using ChildProcess<string> f2 = ChildProcess.Start(async (string a, int b) =>
+        {
+            await Task.Yield();
+            return $"{a}{b}";
+        }, "two", 2);
+        using ChildProcess<double> f3 = ChildProcess.Start(async (double a, double b, double c) =>
+        {
+            await Task.Delay(1);
+            return (a * b) + c;
+        }, 1.5, 4.0, 0.25);
+        using ChildProcess<List<Color>> f4 = ChildProcess.Start(async (Color a, Color b, Color c, int n) =>
+        {
+            await Task.Yield();
+            return Enumerable.Repeat(new[] { a, b, c }, n).SelectMany(x => x).ToList();
+        }, Color.Red, Color.Green, Color.Blue, 2);
+
+        Assert.Equal("one!", f1.ResultOrFail());
+        Assert.Equal("two2", f2.ResultOrFail());
+        Assert.Equal(6.25, f3.ResultOrFail());
+        Assert.Equal([Color.Red, Color.Green, Color.Blue, Color.Red, Color.Green, Color.Blue], f4.ResultOrFail());
+        Assert.All(new ChildProcess[] { f1, f2, f3, f4 }, c => Assert.Equal(0, c.ExitCode));
+    }
+
+    [Fact]
+    public void Start_AsyncActionsWithOneToFourArguments_CompleteTheirTasksBeforeExiting()
+    {
+        string p1 = temp.NewPath("async1"), p2 = temp.NewPath("async2"), p3 = temp.NewPath("async3"), p4 = temp.NewPath("async4");
+        using ChildProcess c1 = ChildProcess.Start(async (string p) =>
+        {
+            await Task.Yield();
+            await File.WriteAllTextAsync(p, "one");
+        }, p1);
+        using ChildProcess c2 = ChildProcess.Start(async (string p, int a) =>
+        {
+            await Task.Yield();
+            await File.WriteAllTextAsync(p, $"two {a}");
+        }, p2, 2);
+        using ChildProcess c3 = ChildProcess.Start(async (string p, int a, string b) =>
+        {
+            await Task.Delay(1);
+            await File.WriteAllTextAsync(p, $"three {a} {b}");
+        }, p3, 3, "x");
+        using ChildProcess c4 = ChildProcess.Start(async (string p, int a, string b, Color c) =>
+        {
+            await Task.Yield();
+            await File.WriteAllTextAsync(p, $"four {a} {b} {c}");
+        }, p4, 4, "y", Color.Blue);
+
+        foreach (ChildProcess c in new[] { c1, c2, c3, c4 })
+        {
+            c.JoinOrFail();
+            Assert.Equal(typeof(ChildProcess), c.GetType()); // not a ChildProcess<Task>
+            Assert.Equal(0, c.ExitCode);
+            Assert.Null(c.Exception);
+        }
+
+        Assert.Equal("one", File.ReadAllText(p1));
+        Assert.Equal("two 2", File.ReadAllText(p2));
+        Assert.Equal("three 3 x", File.ReadAllText(p3));
+        Assert.Equal("four 4 y Blue", File.ReadAllText(p4));
+    }
+
+    [Fact]
+    public void Result_AsyncMethodGroups_BindToTheTaskOverloadsAndDeliverTheAwaitedValue()
+    {
+        string path = temp.NewPath("async-method-group");
+        using ChildProcess<int> inferred = ChildProcess.Start(AsyncTargets.DoubleAsync, 21);
+        using ChildProcess<int> explicitTypes = ChildProcess.Start<int, int>(AsyncTargets.DoubleAsync, 4);
+        using ChildProcess<string> twoArgs = ChildProcess.Start(AsyncTargets.JoinAsync, "a", 3);
+        using ChildProcess noResult = ChildProcess.Start(AsyncTargets.WriteFileAsync, path, "written after an await");
+
+        Assert.Equal(42, inferred.ResultOrFail());
+        Assert.Equal(8, explicitTypes.ResultOrFail());
+        Assert.Equal("a,a,a", twoArgs.ResultOrFail());
+        noResult.JoinOrFail();
+        Assert.Equal(typeof(ChildProcess), noResult.GetType());
+        Assert.Equal(0, noResult.ExitCode);
+        Assert.Equal("written after an await", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Start_TargetReturningATaskTypeAsTheResult_ThrowsArgumentExceptionInTheCaller()
+    {
+        Func<ValueTask<int>> valueTaskOfInt = async () =>
+        {
+            await Task.Yield();
+            return 1;
+        };
+        Func<ValueTask> valueTask = () => ValueTask.CompletedTask;
+
+        ArgumentException e1 = Assert.Throws<ArgumentException>(() => ChildProcess.Start(valueTaskOfInt));
+        ArgumentException e2 = Assert.Throws<ArgumentException>(() => ChildProcess.Start(valueTask));
+        ArgumentException e3 = Assert.Throws<ArgumentException>(() => ChildProcess.Start<int, Task<int>>(AsyncTargets.DoubleAsync, 1));
+        ArgumentException e4 = Assert.Throws<ArgumentException>(() => ChildProcess.Start((int x) => new ValueTask<int>(x), 1));
+
+        Assert.Contains("System.Threading.Tasks.ValueTask<System.Int32>", e1.Message, StringComparison.Ordinal);
+        Assert.Contains("System.Threading.Tasks.ValueTask", e2.Message, StringComparison.Ordinal);
+        Assert.Contains("System.Threading.Tasks.Task<System.Int32>", e3.Message, StringComparison.Ordinal);
+        Assert.All(new[] { e1, e2, e3, e4 }, e =>
+        {
+            Assert.Equal("target", e.ParamName);
+            Assert.Contains("Task<T>", e.Message, StringComparison.Ordinal);
+        });
     }
 }

@@ -30,7 +30,11 @@ internal static class TypeNames
         return baseName + "<" + string.Join(", ", type.GetGenericArguments().Select(Display)) + ">";
     }
 
-    /// <summary>How a field appears to the user: a captured variable, <c>this</c>, or the property behind a backing field.</summary>
+    /// <summary>
+    /// How a field appears to the user: a captured variable, <c>this</c>, the property behind a backing field
+    /// (<c>&lt;Name&gt;k__BackingField</c>), or the primary-constructor parameter a class captured
+    /// (<c>&lt;name&gt;P</c>).
+    /// </summary>
     public static string Field(FieldInfo field)
     {
         string name = field.Name;
@@ -42,7 +46,8 @@ internal static class TypeNames
         if (name.StartsWith('<'))
         {
             int end = name.IndexOf('>', StringComparison.Ordinal);
-            if (end > 1 && name.AsSpan(end).StartsWith(">k__BackingField"))
+            ReadOnlySpan<char> suffix = end > 1 ? name.AsSpan(end) : default;
+            if (suffix.StartsWith(">k__BackingField", StringComparison.Ordinal) || suffix.SequenceEqual(">P"))
             {
                 return name[1..end];
             }

@@ -10,21 +10,36 @@ namespace Multiprocessing.Codec;
 /// declared type decides what is built. The wire never names a .NET type.
 /// </summary>
 /// <remarks>
-/// Resolution order: MessagePack's built-in formatters (primitives, strings, arrays, collections, tuples, enums,
-/// <c>[MessagePackObject]</c> types), then <see cref="FieldwiseResolver"/> (any class or struct of the user's own
-/// assemblies, field by field, as pickle does), then <see cref="KnownObjectFormatter"/> for slots declared as
+/// Resolution order: MessagePack's built-in formatters (primitives, strings, arrays, collections, tuples,
+/// <c>[MessagePackObject]</c> types), preceded by <see cref="ExactDateTimeResolver"/> (a <see cref="DateTime"/>
+/// keeps its kind and ticks) and <see cref="BigIntegerResolver"/>, and with <see cref="EnumResolver"/> for enums of any visibility, then
+/// <see cref="FieldwiseResolver"/> (any class or struct of the user's own assemblies, field by field, as pickle
+/// does), then <see cref="KnownObjectFormatter"/> for slots declared as
 /// <see cref="object"/>, and finally <see cref="RejectingResolver"/>, which names the type that cannot cross.
 /// </remarks>
 internal static class WireCodec
 {
+    /// <summary>Deepest object graph a decode accepts: deep enough for any tree of values, and no stack overflow.</summary>
+    public const int MaximumDepth = 500;
+
+    /// <summary>
+    /// Trusted data with a depth bound. The peers are a parent and its child (and later, connections that are
+    /// authenticated before anything is decoded), so the hash-collision-resistant comparers of
+    /// <see cref="MessagePackSecurity.UntrustedData"/> buy nothing, and they would refuse to decode dictionaries
+    /// and sets keyed by records, structs or tuples, for which they have no comparer.
+    /// </summary>
+    private static readonly MessagePackSecurity Security = MessagePackSecurity.TrustedData.WithMaximumObjectGraphDepth(MaximumDepth);
+
     /// <summary>The options every encode and decode uses.</summary>
     public static readonly MessagePackSerializerOptions Options = MessagePackSerializerOptions.Standard
         .WithResolver(CompositeResolver.Create(
             [KnownObjectFormatter.Instance],
             [
+                ExactDateTimeResolver.Instance,
+                BigIntegerResolver.Instance,
                 BuiltinResolver.Instance,
                 AttributeFormatterResolver.Instance,
-                DynamicEnumResolver.Instance,
+                EnumResolver.Instance,
                 DynamicGenericResolver.Instance,
                 DynamicUnionResolver.Instance,
                 AttributedObjectResolver.Instance,
@@ -32,7 +47,7 @@ internal static class WireCodec
                 FieldwiseResolver.Instance,
                 RejectingResolver.Instance,
             ]))
-        .WithSecurity(MessagePackSecurity.UntrustedData);
+        .WithSecurity(Security);
 
     /// <summary>Encodes <paramref name="value"/> as its declared type <paramref name="type"/>.</summary>
     public static void Serialize(ref MessagePackWriter writer, Type type, object? value) =>
@@ -78,6 +93,16 @@ internal static class WireCodec
         }
 
         return new ArgumentException(message, paramName, error);
+    }
+
+    /// <summary>
+    /// Turns a failure to decode into the exception the receiver reports: an <see cref="InvalidDataException"/>
+    /// whose message is <paramref name="what"/> followed by the innermost cause, with <paramref name="error"/> inside.
+    /// </summary>
+    public static InvalidDataException DecodeFailure(string what, Exception error)
+    {
+        Exception cause = Innermost(error);
+        return new InvalidDataException($"{what}: {cause.GetType().Name}: {cause.Message}", error);
     }
 
     private static Exception Innermost(Exception e)

@@ -5,6 +5,7 @@ namespace Multiprocessing.Processes;
 /// <summary>
 /// Turns the bytes a child writes to one of its standard streams into whole lines on this process's
 /// <see cref="Console.Out"/> or <see cref="Console.Error"/>, and keeps the last few for error messages.
+/// A line that the writer fails to take is dropped (it still counts among the last few).
 /// </summary>
 internal sealed class OutputForwarder(bool isError)
 {
@@ -78,7 +79,6 @@ internal sealed class OutputForwarder(bool isError)
         }
 
         string text = Encoding.UTF8.GetString(line);
-        (isError ? Console.Error : Console.Out).WriteLine(text);
         if (isError)
         {
             lock (tail)
@@ -89,6 +89,17 @@ internal sealed class OutputForwarder(bool isError)
                     tail.Dequeue();
                 }
             }
+        }
+
+        try
+        {
+            (isError ? Console.Error : Console.Out).WriteLine(text);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // This process's writer failed (disposed, a closed pipe, a writer of the application's that throws).
+            // The line is dropped: the monitor thread that called us must go on, or the child is never joined
+            // and the exception, escaping the thread, would end this process.
         }
     }
 }

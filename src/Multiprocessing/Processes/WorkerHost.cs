@@ -72,10 +72,10 @@ internal static class WorkerHost
             Send(socket, FrameKind.Mismatch, System.Text.Encoding.UTF8.GetBytes(e.Message));
             return ErrorExitCode;
         }
-        catch (Exception e) when (e is MessagePackSerializationException or InvalidDataException or EndOfStreamException or TypeLoadException or MissingMemberException or ArgumentException or BadImageFormatException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Send(socket, FrameKind.Mismatch, System.Text.Encoding.UTF8.GetBytes(
-                $"The child could not decode its call ({e.GetType().Name}: {e.Message}); it probably runs a different build than the parent."));
+            // Same build (checked above), but the call's values cannot be rebuilt here: the child's own error.
+            SendError(socket, WireCodec.DecodeFailure("The child could not decode its call (the delegate's captured variables or its arguments)", e));
             return ErrorExitCode;
         }
 
@@ -113,11 +113,17 @@ internal static class WorkerHost
         }
         catch (Exception e)
         {
-            var buffer = new ArrayBufferWriter<byte>();
-            WireCodec.Serialize(buffer, RemoteExceptionInfo.From(e));
-            Send(socket, FrameKind.Error, buffer.WrittenSpan);
+            SendError(socket, e);
             return ErrorExitCode;
         }
+    }
+
+    /// <summary>Sends <paramref name="e"/> to the parent, which raises it as a <see cref="RemoteException"/>.</summary>
+    private static void SendError(int socket, Exception e)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        WireCodec.Serialize(buffer, RemoteExceptionInfo.From(e));
+        Send(socket, FrameKind.Error, buffer.WrittenSpan);
     }
 
     /// <summary>Environment variable set for warm spares (see <see cref="SparePool"/>).</summary>

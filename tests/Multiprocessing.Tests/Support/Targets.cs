@@ -40,6 +40,28 @@ internal static class StaticTargets
     }
 }
 
+/// <summary>Asynchronous static targets: the child awaits their tasks.</summary>
+internal static class AsyncTargets
+{
+    public static async Task<int> DoubleAsync(int x)
+    {
+        await Task.Yield();
+        return x * 2;
+    }
+
+    public static async Task<string> JoinAsync(string a, int times)
+    {
+        await Task.Yield();
+        return string.Join(",", Enumerable.Repeat(a, times));
+    }
+
+    public static async Task WriteFileAsync(string path, string text)
+    {
+        await Task.Yield();
+        await File.WriteAllTextAsync(path, text);
+    }
+}
+
 /// <summary>OverloadedTargets that differ only by parameter types or count: the child must run the one the caller bound.</summary>
 internal static class OverloadedTargets
 {

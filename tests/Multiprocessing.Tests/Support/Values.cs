@@ -24,6 +24,33 @@ internal enum Visibility
     Shown,
 }
 
+/// <summary>Non-public enums over other underlying types.</summary>
+internal enum Tiny : byte
+{
+    Zero,
+    Max = byte.MaxValue,
+}
+
+internal enum Signed : sbyte
+{
+    Min = sbyte.MinValue,
+    Minus = -1,
+}
+
+internal enum Wide : long
+{
+    Min = long.MinValue,
+    Max = long.MaxValue,
+}
+
+[Flags]
+internal enum HugeFlags : ulong
+{
+    None = 0,
+    Low = 1,
+    High = 1UL << 63,
+}
+
 internal sealed record Address(string Street, int Number);
 
 internal sealed record Person(string Name, int Age, Address? Home);
@@ -100,4 +127,23 @@ internal class Animal
 internal sealed class Dog : Animal
 {
     public bool GoodBoy { get; set; } = true;
+}
+
+/// <summary>
+/// A MessagePack-attributed type whose constructor checks its value: one that was changed after construction
+/// encodes, but the receiver, which builds it through the constructor, refuses it.
+/// </summary>
+[MessagePack.MessagePackObject]
+public sealed class Percentage
+{
+    [MessagePack.SerializationConstructor]
+    public Percentage(int value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 100);
+        Value = value;
+    }
+
+    [MessagePack.Key(0)]
+    public int Value { get; set; }
 }
