@@ -79,7 +79,8 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// What went wrong in the child, once it has exited: a <see cref="RemoteException"/> if the target threw, a
+    /// What went wrong in the child, once it has exited: a <see cref="RemoteException"/> if the target threw (or
+    /// the child could not decode its call: its remote type is then <see cref="InvalidDataException"/>), a
     /// <see cref="VersionMismatchException"/> if the child could not load the parent's build; otherwise null.
     /// </summary>
     public Exception? Exception { get; private set; }

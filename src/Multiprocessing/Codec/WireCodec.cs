@@ -19,8 +19,8 @@ namespace Multiprocessing.Codec;
 /// </remarks>
 internal static class WireCodec
 {
-    /// <summary>Deepest object graph a decode accepts: deep enough for any tree of values, and no stack overflow.</summary>
-    public const int MaximumDepth = 500;
+    /// <summary>Deepest object graph a decode accepts: well above what the encoder lets through (<see cref="FieldwiseDepth.Max"/> objects, collections between them), well below a stack overflow.</summary>
+    public const int MaximumDepth = 2000;
 
     /// <summary>
     /// Trusted data with a depth bound. The peers are a parent and its child (and later, connections that are
