@@ -18,7 +18,7 @@ internal static class ComparisonTable
         foreach (ComparisonRow row in rows)
         {
             string python = row.Python is { } p ? Format.Value(p.Median) : "-";
-            string ratio = row.Ratio is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
+            string ratio = row.Ratio is { } x ? x.ToString("G3", CultureInfo.InvariantCulture) + "x" : "-";
             err.WriteLine(
                 $"{row.Workload,-18} {row.Metric,-14} {Format.Value(row.Dotnet.Median),12} {Range(row.Dotnet),-21} " +
                 $"{row.PythonMetric ?? "-",-11} {python,12} {Range(row.Python),-21} {row.Unit,-11} {ratio,14}");
