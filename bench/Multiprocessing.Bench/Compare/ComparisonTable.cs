@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Multiprocessing.Bench.Core;
 
 namespace Multiprocessing.Bench.Compare;
@@ -12,7 +11,7 @@ internal static class ComparisonTable
         ArgumentNullException.ThrowIfNull(rows);
         TextWriter err = Console.Error;
         err.WriteLine();
-        err.WriteLine($".NET vs CPython: medians of {rounds} alternate rounds; {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} CPUs{(quick ? ", QUICK" : string.Empty)}");
+        err.WriteLine($".NET vs CPython: medians of {rounds} alternate rounds; {Machine.Describe(quick)}");
         err.WriteLine($"{"workload",-18} {"metric",-14} {".NET median",12} {"(min..max)",-21} {"CPython",-11} {"median",12} {"(min..max)",-21} {"unit",-11} {".NET better by",14}");
         err.WriteLine(new string('-', 142));
         foreach (ComparisonRow row in rows)

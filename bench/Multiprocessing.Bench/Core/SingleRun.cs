@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Multiprocessing.Bench.Core;
 
 /// <summary>The default mode: every selected workload once, JSON lines on stdout, a table on stderr.</summary>
@@ -19,7 +17,7 @@ internal static class SingleRun
         }
 
         err.WriteLine();
-        err.WriteLine($"{RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} CPUs{(options.Quick ? ", QUICK" : string.Empty)}");
+        err.WriteLine(Machine.Describe(options.Quick));
         err.WriteLine($"{"workload",-20} {"metric",-22} {"value",14}  unit");
         err.WriteLine(new string('-', 66));
         foreach (BenchRecord r in records)
