@@ -1,0 +1,40 @@
+using Multiprocessing.Bench.Workloads;
+
+namespace Multiprocessing.Bench.Core;
+
+/// <summary>W1..W11 in the order and with the ids and names of <c>python_mp_bench.py</c>.</summary>
+internal static class WorkloadCatalog
+{
+    public static IReadOnlyList<WorkloadSpec> All { get; } =
+    [
+        new("w1", "process_start", new W1ProcessStart()),
+        new("w2", "pool_map_small", null),
+        new("w3", "pool_apply_latency", null),
+        new("w4", "queue_small", null),
+        new("w5", "queue_large", null),
+        new("w6", "pipe_pingpong", null),
+        new("w7", "semaphore_pingpong", null),
+        new("w8", "shared_counter", null),
+        new("w9", "manager_dict", null),
+        new("w10", "thread_pool_small", null),
+        new("w11", "cpu_scaling", null),
+    ];
+
+    /// <summary>The workloads that <paramref name="only"/> (comma-separated names or ids, any case) names, in catalog order; all if it is empty.</summary>
+    /// <exception cref="UsageException">A name is not a workload.</exception>
+    public static IReadOnlyList<WorkloadSpec> Select(string only)
+    {
+        ArgumentNullException.ThrowIfNull(only);
+        HashSet<string> wanted = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => s.ToLowerInvariant())
+            .ToHashSet(StringComparer.Ordinal);
+        string[] unknown = [.. wanted.Where(w => !All.Any(s => s.Id == w || s.Name == w)).Order(StringComparer.Ordinal)];
+        if (unknown.Length > 0)
+        {
+            throw new UsageException(
+                $"unknown workload(s): {string.Join(", ", unknown)}; known: {string.Join(", ", All.Select(s => $"{s.Id} {s.Name}"))}");
+        }
+
+        return wanted.Count == 0 ? All : [.. All.Where(s => wanted.Contains(s.Id) || wanted.Contains(s.Name))];
+    }
+}
