@@ -31,23 +31,36 @@ internal static class WireCodec
     private static readonly MessagePackSecurity Security = MessagePackSecurity.TrustedData.WithMaximumObjectGraphDepth(MaximumDepth);
 
     /// <summary>The options every encode and decode uses.</summary>
-    public static readonly MessagePackSerializerOptions Options = MessagePackSerializerOptions.Standard
-        .WithResolver(CompositeResolver.Create(
+    /// <remarks>
+    /// Built without touching <see cref="MessagePackSerializerOptions.Standard"/> or MessagePack's union and
+    /// dynamic-object resolvers, whose start-up (a dynamic assembly, compiled regular expressions) costs a child
+    /// process tens of milliseconds; <c>[Union]</c> types are not supported.
+    /// </remarks>
+    public static readonly MessagePackSerializerOptions Options = new MessagePackSerializerOptions(CompositeResolver.Create(
             [KnownObjectFormatter.Instance],
             [
+                CommonTypesResolver.Instance,
                 ExactDateTimeResolver.Instance,
                 BigIntegerResolver.Instance,
                 BuiltinResolver.Instance,
                 AttributeFormatterResolver.Instance,
                 EnumResolver.Instance,
                 DynamicGenericResolver.Instance,
-                DynamicUnionResolver.Instance,
                 AttributedObjectResolver.Instance,
                 Shared.SharedObjectResolver.Instance,
                 FieldwiseResolver.Instance,
                 RejectingResolver.Instance,
             ]))
         .WithSecurity(Security);
+
+    /// <summary>Builds the options and the formatters most calls need (run on a spare thread in a starting child).</summary>
+    public static void Prewarm()
+    {
+        IFormatterResolver resolver = Options.Resolver;
+        _ = resolver.GetFormatter<int>();
+        _ = resolver.GetFormatter<string>();
+        _ = resolver.GetFormatter<object>();
+    }
 
     /// <summary>Encodes <paramref name="value"/> as its declared type <paramref name="type"/>.</summary>
     public static void Serialize(ref MessagePackWriter writer, Type type, object? value) =>
@@ -59,11 +72,26 @@ internal static class WireCodec
 
     /// <summary>Encodes <paramref name="value"/> as <typeparamref name="T"/> into <paramref name="output"/>.</summary>
     public static void Serialize<T>(IBufferWriter<byte> output, T value) =>
-        MessagePackSerializer.Serialize(output, value, Options);
+        SerializeCore(output, value);
 
     /// <summary>Decodes a <typeparamref name="T"/>.</summary>
     public static T Deserialize<T>(ReadOnlyMemory<byte> bytes) =>
-        MessagePackSerializer.Deserialize<T>(bytes, Options);
+        DeserializeCore<T>(bytes);
+
+    // Straight to the formatter: MessagePackSerializer's own entry points would first build MessagePack's
+    // standard resolver (a dynamic assembly, tens of milliseconds in a fresh child process).
+    private static void SerializeCore<T>(IBufferWriter<byte> output, T value)
+    {
+        var writer = new MessagePackWriter(output);
+        Options.Resolver.GetFormatterWithVerify<T>().Serialize(ref writer, value, Options);
+        writer.Flush();
+    }
+
+    private static T DeserializeCore<T>(ReadOnlyMemory<byte> bytes)
+    {
+        var reader = new MessagePackReader(bytes);
+        return Options.Resolver.GetFormatterWithVerify<T>().Deserialize(ref reader, Options);
+    }
 
     /// <summary>
     /// Turns a failure to encode into the exception the caller sees: an <see cref="ArgumentException"/> naming

@@ -24,7 +24,7 @@ internal sealed record DecodedCall(ChildIdentity Identity, MethodInfo Method, ob
 /// </remarks>
 internal static class DelegatePayload
 {
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 3;
 
     private enum TargetKind : byte
     {
@@ -55,6 +55,7 @@ internal static class DelegatePayload
         }
 
         var refs = new TypeRefs();
+        bool usesCodec = allArgs.Length > 0 || method.ReturnType != typeof(void) && method.ReturnType != typeof(Task);
         using var bodyStream = new MemoryStream();
         using (var body = new BinaryWriter(bodyStream, System.Text.Encoding.UTF8, leaveOpen: true))
         {
@@ -67,7 +68,7 @@ internal static class DelegatePayload
                 throw new ArgumentException($"The method {method.DeclaringType}.{method.Name} cannot run in a child process: {e.Message}", nameof(target), e);
             }
 
-            WriteTarget(body, refs, instance);
+            usesCodec |= WriteTarget(body, refs, instance);
             WriteArgs(body, parameters, allArgs);
         }
 
@@ -75,6 +76,7 @@ internal static class DelegatePayload
         using (var head = new BinaryWriter(output, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             head.Write(FormatVersion);
+            head.Write(usesCodec);
             head.Write(identity.Name);
             head.Write(identity.Daemon);
             head.Write(identity.ParentPid);
@@ -84,6 +86,9 @@ internal static class DelegatePayload
 
         return output.ToArray();
     }
+
+    /// <summary>Whether decoding this payload, or encoding its result, needs the codec (which a child then warms up in parallel).</summary>
+    public static bool UsesCodec(byte[] payload) => payload.Length > sizeof(int) && payload[sizeof(int)] != 0;
 
     /// <summary>Decodes a payload in the child.</summary>
     /// <exception cref="VersionMismatchException">The child does not run the same builds as the parent.</exception>
@@ -96,6 +101,7 @@ internal static class DelegatePayload
             throw new VersionMismatchException($"The parent speaks payload format {version}, this child {FormatVersion}: the two run different builds of Multiprocessing.");
         }
 
+        _ = reader.ReadBoolean(); // Uses the codec: read by UsesCodec before the payload is decoded.
         var identity = new ChildIdentity(reader.ReadString(), reader.ReadBoolean(), reader.ReadInt32());
         Assembly[] table = TypeRefs.ReadTable(reader);
         MethodInfo method = TypeRefs.ReadMethod(reader, table);
@@ -136,12 +142,13 @@ internal static class DelegatePayload
         return new DecodedCall(identity, method, target, args);
     }
 
-    private static void WriteTarget(BinaryWriter body, TypeRefs refs, object? instance)
+    /// <summary>Writes the target; returns whether it needed the codec.</summary>
+    private static bool WriteTarget(BinaryWriter body, TypeRefs refs, object? instance)
     {
         if (instance is null)
         {
             body.Write((byte)TargetKind.None);
-            return;
+            return false;
         }
 
         Type type = instance.GetType();
@@ -151,7 +158,7 @@ internal static class DelegatePayload
         refs.WriteType(body, type);
         if (empty)
         {
-            return; // A lambda that captures nothing (the compiler's <>c singleton), or a stateless object.
+            return false; // A lambda that captures nothing (the compiler's <>c singleton), or a stateless object.
         }
 
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -169,6 +176,7 @@ internal static class DelegatePayload
 
         body.Write(buffer.WrittenCount);
         body.Write(buffer.WrittenSpan);
+        return true;
     }
 
     private static void WriteArgs(BinaryWriter body, ParameterInfo[] parameters, object?[] args)

@@ -60,6 +60,12 @@ internal static class WorkerHost
             return ErrorExitCode; // The parent is gone before it sent anything.
         }
 
+        if (DelegatePayload.UsesCodec(frame.Payload))
+        {
+            // Build the codec on another core while this thread decodes the envelope and loads assemblies.
+            new Thread(WireCodec.Prewarm) { IsBackground = true, Name = "Multiprocessing codec warm-up" }.UnsafeStart();
+        }
+
         StartParentWatch(socket);
 
         DecodedCall call;
