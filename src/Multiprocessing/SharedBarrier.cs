@@ -154,10 +154,18 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
                         : index;
                 }
 
-                if (!await FutexSleep.SleepAsync(GenerationWord(), generation, deadline, 0, cancellationToken).ConfigureAwait(false))
+                int[] pids = new int[Math.Min(Parties, BarrierState.MaxParties)];
+                ReadWaitingPids(pids);
+                if (!await FutexSleep.SleepWatchingAsync(GenerationWord(), generation, deadline, pids, cancellationToken).ConfigureAwait(false))
                 {
                     Break(generation);
                     throw new BrokenBarrierException($"The barrier '{Name}' timed out after {timeout} and is broken.");
+                }
+
+                if (ReadGeneration() == generation && HasDeadParty(pids))
+                {
+                    Break(generation);
+                    throw new BrokenBarrierException($"A party waiting at the barrier '{Name}' died; the barrier is broken.");
                 }
             }
         }

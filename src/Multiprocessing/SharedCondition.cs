@@ -179,6 +179,44 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
         return true;
     }
 
+    /// <summary>The asynchronous twin of <see cref="Wait"/>.</summary>
+    /// <param name="timeout">How long to wait for a notification; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait (the lock is taken back first).</param>
+    /// <returns>A task that completes once notified, with the lock held again.</returns>
+    /// <exception cref="TimeoutException">No notification within <paramref name="timeout"/> (the lock is held again).</exception>
+    /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
+    public async ValueTask WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (!await TryWaitAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false))
+        {
+            throw new TimeoutException($"The condition '{Name}' was not notified within {timeout}.");
+        }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="WaitFor"/>.</summary>
+    /// <param name="predicate">The condition to wait for, evaluated with the lock held.</param>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>The predicate's last value: false only if the time ran out.</returns>
+    /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
+    public async ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var deadline = Deadline.After(timeout);
+        while (!predicate())
+        {
+            long left = deadline.RemainingMs;
+            if (left == 0)
+            {
+                return predicate();
+            }
+
+            await TryWaitAsync(left < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(left), cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
     /// <summary>The asynchronous twin of <see cref="TryWait"/>. Over a recursive lock, the continuation becomes the lock's owner thread.</summary>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Stops the wait (the lock is taken back first).</param>

@@ -103,16 +103,25 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <returns>A handle that releases this acquisition when disposed.</returns>
     /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
-    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        await TryAcquireAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
+        ?? throw new TimeoutException($"The recursive lock '{Name}' was not acquired within {timeout}.");
+
+    /// <summary>Acquires the lock asynchronously if it becomes free within <paramref name="timeout"/>. The continuation then owns it only if it runs on the same thread.</summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>A handle, or null if the lock was not acquired.</returns>
+    /// <exception cref="OperationCanceledException">The token fired first.</exception>
+    public async ValueTask<LockHandle?> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         LockHandle? handle = TryAcquire(TimeSpan.Zero, cancellationToken);
-        if (handle is { } h)
+        if (handle is not null)
         {
-            return h;
+            return handle;
         }
 
         (bool acquired, bool abandoned) = await LockCore.AcquireAsync(state, Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
-        return acquired ? Took(abandoned) : throw new TimeoutException($"The recursive lock '{Name}' was not acquired within {timeout}.");
+        return acquired ? Took(abandoned) : null;
     }
 
     /// <summary>Releases one acquisition by the owning thread.</summary>

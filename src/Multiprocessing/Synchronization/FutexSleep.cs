@@ -60,31 +60,64 @@ internal static class FutexSleep
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public static unsafe bool SleepWatching(int* word, int expected, Deadline deadline, ReadOnlySpan<int> watchPids, CancellationToken cancellationToken)
     {
-        var watches = new List<DeathWatch.Registration>(watchPids.Length);
+        List<DeathWatch.Registration>? watches = WatchAll(watchPids, (nint)word);
+        if (watches is null)
+        {
+            return true;
+        }
+
         try
         {
-            foreach (int pid in watchPids)
-            {
-                if (pid == 0 || pid == Environment.ProcessId)
-                {
-                    continue;
-                }
-
-                DeathWatch.Registration? r = DeathWatch.Watch(pid, word);
-                if (r is null)
-                {
-                    return true;
-                }
-
-                watches.Add(r);
-            }
-
             return Sleep(word, expected, deadline, 0, cancellationToken);
         }
         finally
         {
             watches.ForEach(w => w.Dispose());
         }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="SleepWatching"/>.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static async ValueTask<bool> SleepWatchingAsync(nint word, int expected, Deadline deadline, int[] watchPids, CancellationToken cancellationToken)
+    {
+        List<DeathWatch.Registration>? watches = WatchAll(watchPids, word);
+        if (watches is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            return await SleepAsync(word, expected, deadline, 0, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            watches.ForEach(w => w.Dispose());
+        }
+    }
+
+    /// <summary>Watches every other process in <paramref name="pids"/>; null (and nothing left registered) if one is dead already.</summary>
+    private static List<DeathWatch.Registration>? WatchAll(ReadOnlySpan<int> pids, nint word)
+    {
+        var watches = new List<DeathWatch.Registration>(pids.Length);
+        foreach (int pid in pids)
+        {
+            if (pid == 0 || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            DeathWatch.Registration? r = Watch(pid, word);
+            if (r is null)
+            {
+                watches.ForEach(w => w.Dispose());
+                return null;
+            }
+
+            watches.Add(r);
+        }
+
+        return watches;
     }
 
     /// <summary>The asynchronous twin of <see cref="Sleep"/>: no thread is blocked while waiting.</summary>
