@@ -20,7 +20,18 @@ namespace Multiprocessing;
 public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
 {
     private readonly Segment segment;
-    private readonly nint state;
+    private readonly nint stateAddress;
+
+    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
+    private nint State
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+            return stateAddress;
+        }
+    }
+
     private Action? action;
 
     private SharedBarrier(Segment segment, Action? action)
@@ -29,7 +40,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         this.action = action;
         unsafe
         {
-            state = (nint)segment.Data;
+            stateAddress = (nint)segment.Data;
         }
     }
 
@@ -37,18 +48,18 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     public string Name => segment.Name;
 
     /// <summary>How many parties must arrive.</summary>
-    public unsafe int Parties => ((BarrierState*)state)->Parties;
+    public unsafe int Parties => ((BarrierState*)State)->Parties;
 
     /// <summary>How many parties are waiting now (Python's <c>n_waiting</c>).</summary>
-    public unsafe int WaitingCount => Volatile.Read(ref ((BarrierState*)state)->Arrived);
+    public unsafe int WaitingCount => Volatile.Read(ref ((BarrierState*)State)->Arrived);
 
     /// <summary>Whether the barrier is broken (Python's <c>broken</c>).</summary>
-    public unsafe bool IsBroken => Volatile.Read(ref ((BarrierState*)state)->Broken) != 0;
+    public unsafe bool IsBroken => Volatile.Read(ref ((BarrierState*)State)->Broken) != 0;
 
     /// <inheritdoc/>
     string ISharedObject<SharedBarrier>.Descriptor => Name;
 
-    private unsafe BarrierState* S => (BarrierState*)state;
+    private unsafe BarrierState* S => (BarrierState*)State;
 
     /// <summary>Creates a barrier for <paramref name="parties"/> parties.</summary>
     /// <param name="parties">How many parties must arrive (1 to 256).</param>
@@ -190,7 +201,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         }
     }
 
-    /// <summary>Returns the barrier to its empty, unbroken state (Python's <c>reset()</c>); parties waiting now get <see cref="BrokenBarrierException"/>.</summary>
+    /// <summary>Returns the barrier to its empty, unbroken State (Python's <c>reset()</c>); parties waiting now get <see cref="BrokenBarrierException"/>.</summary>
     public unsafe void Reset()
     {
         LockInternal();

@@ -12,7 +12,7 @@ namespace Multiprocessing;
 /// notified; <see cref="WaitFor"/> waits for a predicate; <see cref="Notify"/> wakes up to n waiters.
 /// </summary>
 /// <remarks>
-/// As everywhere, a waiter may wake without a notification (another waiter took it first, or the lock's state
+/// As everywhere, a waiter may wake without a notification (another waiter took it first, or the lock's State
 /// changed); test your condition in a loop, or use <see cref="WaitFor"/>. Wait and notify must be called with the
 /// lock held, or they throw <see cref="SynchronizationLockException"/>.
 /// </remarks>
@@ -20,18 +20,31 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
 {
     private const int MaxLockName = 512;
     private readonly Segment segment;
-    private readonly nint state;
+    private readonly nint stateAddress;
+
+    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
+    private nint State
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+            return stateAddress;
+        }
+    }
+
     private readonly SharedRLock? rlock;
     private readonly SharedLock? plainLock;
+    private readonly bool ownsLock;
 
-    private SharedCondition(Segment segment, SharedRLock? rlock, SharedLock? plainLock)
+    private SharedCondition(Segment segment, SharedRLock? rlock, SharedLock? plainLock, bool ownsLock)
     {
         this.segment = segment;
         this.rlock = rlock;
         this.plainLock = plainLock;
+        this.ownsLock = ownsLock;
         unsafe
         {
-            state = (nint)segment.Data;
+            stateAddress = (nint)segment.Data;
         }
     }
 
@@ -48,7 +61,19 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     public static SharedCondition Create(SharedRLock? lockObject = null, string? name = null)
     {
         SharedRLock rl = lockObject ?? SharedRLock.Create();
-        return New(name, 1, rl.Name, rl, null);
+        try
+        {
+            return New(name, 1, rl.Name, rl, null, ownsLock: lockObject is null);
+        }
+        catch
+        {
+            if (lockObject is null)
+            {
+                rl.Dispose();
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Creates a condition over a (non-recursive) <see cref="SharedLock"/>.</summary>
@@ -58,7 +83,7 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     public static SharedCondition Create(SharedLock lockObject, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(lockObject);
-        return New(name, 0, lockObject.Name, null, lockObject);
+        return New(name, 0, lockObject.Name, null, lockObject, ownsLock: false);
     }
 
     /// <summary>Opens a condition created by this or another process, with its lock.</summary>
@@ -76,8 +101,8 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
             int length = *(int*)(tail + 1);
             string lockName = Encoding.UTF8.GetString(tail + 5, length);
             return kind == 1
-                ? new SharedCondition(segment, SharedRLock.Open(lockName), null)
-                : new SharedCondition(segment, null, SharedLock.Open(lockName));
+                ? new SharedCondition(segment, SharedRLock.Open(lockName), null, ownsLock: true)
+                : new SharedCondition(segment, null, SharedLock.Open(lockName), ownsLock: true);
         }
         catch
         {
@@ -140,13 +165,23 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     public unsafe bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var deadline = Deadline.After(timeout);
-        var s = (ConditionState*)state;
+        EnsureHeld("wait");
+        var s = (ConditionState*)State;
         int sequence = Volatile.Read(ref s->Sequence);
         Interlocked.Increment(ref s->Waiters);
         int saved = ReleaseForWait();
         try
         {
-            return FutexSleep.Sleep(&s->Sequence, sequence, deadline, 0, cancellationToken);
+            // Only a notify (a new sequence number) ends the wait early: not a signal, not a spurious wake-up.
+            while (Volatile.Read(ref s->Sequence) == sequence)
+            {
+                if (!FutexSleep.Sleep(&s->Sequence, sequence, deadline, 0, cancellationToken))
+                {
+                    return Volatile.Read(ref s->Sequence) != sequence;
+                }
+            }
+
+            return true;
         }
         finally
         {
@@ -225,12 +260,21 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     public async ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var deadline = Deadline.After(timeout);
+        EnsureHeld("wait");
         int sequence = ReadSequence();
         AddWaiter(1);
         int saved = ReleaseForWait();
         try
         {
-            return await FutexSleep.SleepAsync(state, sequence, deadline, 0, cancellationToken).ConfigureAwait(false);
+            while (ReadSequence() == sequence)
+            {
+                if (!await FutexSleep.SleepAsync(State, sequence, deadline, 0, cancellationToken).ConfigureAwait(false))
+                {
+                    return ReadSequence() != sequence;
+                }
+            }
+
+            return true;
         }
         finally
         {
@@ -246,7 +290,7 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         EnsureHeld("notify");
-        var s = (ConditionState*)state;
+        var s = (ConditionState*)State;
         if (Volatile.Read(ref s->Waiters) > 0)
         {
             Interlocked.Increment(ref s->Sequence);
@@ -258,18 +302,21 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
     public void NotifyAll() => Notify(int.MaxValue);
 
-    /// <summary>Closes the condition in this process, and the lock it made or opened.</summary>
+    /// <summary>Closes the condition in this process, and the lock it made or opened (not a lock given to <see cref="Create(SharedRLock?, string?)"/>).</summary>
     public void Dispose()
     {
         segment.Dispose();
-        rlock?.Dispose();
-        plainLock?.Dispose();
+        if (ownsLock)
+        {
+            rlock?.Dispose();
+            plainLock?.Dispose();
+        }
     }
 
     /// <inheritdoc/>
     public override string ToString() => $"SharedCondition('{Name}')";
 
-    private static unsafe SharedCondition New(string? name, byte kind, string lockName, SharedRLock? rl, SharedLock? pl)
+    private static unsafe SharedCondition New(string? name, byte kind, string lockName, SharedRLock? rl, SharedLock? pl, bool ownsLock)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(lockName);
         if (bytes.Length > MaxLockName)
@@ -282,7 +329,7 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
         tail[0] = kind;
         *(int*)(tail + 1) = bytes.Length;
         bytes.CopyTo(new Span<byte>(tail + 5, bytes.Length));
-        return new SharedCondition(segment, rl, pl);
+        return new SharedCondition(segment, rl, pl, ownsLock);
     }
 
     private void EnsureHeld(string what)
@@ -296,13 +343,12 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
 
     private int ReleaseForWait()
     {
-        EnsureHeld("wait");
         if (rlock is not null)
         {
             return rlock.ReleaseAll();
         }
 
-        plainLock!.Release();
+        plainLock!.ReleaseForWait();
         return 1;
     }
 
@@ -314,11 +360,11 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
         }
         else
         {
-            _ = plainLock!.Acquire();
+            plainLock!.ReacquireAfterWait();
         }
     }
 
-    private unsafe int ReadSequence() => Volatile.Read(ref ((ConditionState*)state)->Sequence);
+    private unsafe int ReadSequence() => Volatile.Read(ref ((ConditionState*)State)->Sequence);
 
-    private unsafe void AddWaiter(int delta) => Interlocked.Add(ref ((ConditionState*)state)->Waiters, delta);
+    private unsafe void AddWaiter(int delta) => Interlocked.Add(ref ((ConditionState*)State)->Waiters, delta);
 }

@@ -12,14 +12,25 @@ namespace Multiprocessing;
 public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
 {
     private readonly Segment segment;
-    private readonly nint state;
+    private readonly nint stateAddress;
+
+    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
+    private nint State
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+            return stateAddress;
+        }
+    }
+
 
     private SharedEvent(Segment segment)
     {
         this.segment = segment;
         unsafe
         {
-            state = (nint)segment.Data;
+            stateAddress = (nint)segment.Data;
         }
     }
 
@@ -27,7 +38,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     public string Name => segment.Name;
 
     /// <summary>Whether the flag is raised (Python's <c>is_set()</c>). It may change right after you read it.</summary>
-    public unsafe bool IsSet => Volatile.Read(ref ((EventState*)state)->Flag) != 0;
+    public unsafe bool IsSet => Volatile.Read(ref ((EventState*)State)->Flag) != 0;
 
     /// <inheritdoc/>
     string ISharedObject<SharedEvent>.Descriptor => Name;
@@ -39,7 +50,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     public static unsafe SharedEvent Create(bool initialState = false, string? name = null)
     {
         var e = new SharedEvent(Segment.Create(name, Unsafe.SizeOf<EventState>(), SegmentKind.Event, 0));
-        ((EventState*)e.state)->Flag = initialState ? 1 : 0;
+        ((EventState*)e.State)->Flag = initialState ? 1 : 0;
         return e;
     }
 
@@ -56,7 +67,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <summary>Raises the flag and wakes every waiter.</summary>
     public unsafe void Set()
     {
-        var s = (EventState*)state;
+        var s = (EventState*)State;
         if (Interlocked.Exchange(ref s->Flag, 1) == 0 && Volatile.Read(ref s->Waiters) > 0)
         {
             Libc.FutexWake(&s->Flag, int.MaxValue);
@@ -64,7 +75,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     }
 
     /// <summary>Lowers the flag.</summary>
-    public unsafe void Clear() => Volatile.Write(ref ((EventState*)state)->Flag, 0);
+    public unsafe void Clear() => Volatile.Write(ref ((EventState*)State)->Flag, 0);
 
     /// <summary>Waits until the flag is raised.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
@@ -86,7 +97,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var s = (EventState*)state;
+        var s = (EventState*)State;
         if (Volatile.Read(ref s->Flag) != 0)
         {
             return true;
@@ -144,7 +155,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
         {
             while (!IsSet)
             {
-                if (!await FutexSleep.SleepAsync(state, 0, deadline, 0, cancellationToken).ConfigureAwait(false))
+                if (!await FutexSleep.SleepAsync(State, 0, deadline, 0, cancellationToken).ConfigureAwait(false))
                 {
                     return IsSet;
                 }
@@ -164,5 +175,5 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <inheritdoc/>
     public override string ToString() => $"SharedEvent('{Name}', set={IsSet})";
 
-    private unsafe void AddWaiter(int delta) => Interlocked.Add(ref ((EventState*)state)->Waiters, delta);
+    private unsafe void AddWaiter(int delta) => Interlocked.Add(ref ((EventState*)State)->Waiters, delta);
 }

@@ -26,7 +26,18 @@ namespace Multiprocessing;
 public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<SharedLock>
 {
     private readonly Segment segment;
-    private readonly nint state;
+    private readonly nint stateAddress;
+
+    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
+    private nint State
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+            return stateAddress;
+        }
+    }
+
     private int ticket;
 
     private SharedLock(Segment segment)
@@ -34,7 +45,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
         this.segment = segment;
         unsafe
         {
-            state = (nint)segment.Data;
+            stateAddress = (nint)segment.Data;
         }
     }
 
@@ -83,12 +94,8 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe LockHandle? TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
-        if (LockCore.TryAcquire((LockState*)state))
-        {
-            return Handle(false);
-        }
-
-        return LockCore.Acquire((LockState*)state, Deadline.After(timeout), cancellationToken, out bool abandoned) ? Handle(abandoned) : null;
+        var deadline = Deadline.After(timeout);
+        return LockCore.Acquire((LockState*)State, deadline, cancellationToken, out bool abandoned) ? Handle(abandoned) : null;
     }
 
     /// <summary>Acquires the lock asynchronously: no thread is blocked while waiting.</summary>
@@ -108,12 +115,13 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public async ValueTask<LockHandle?> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        var deadline = Deadline.After(timeout);
         if (TryNow())
         {
             return Handle(false);
         }
 
-        (bool acquired, bool abandoned) = await LockCore.AcquireAsync((nint)state, Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
+        (bool acquired, bool abandoned) = await LockCore.AcquireAsync((nint)State, Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
         return acquired ? Handle(abandoned) : null;
     }
 
@@ -122,7 +130,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     public unsafe void Release()
     {
         Interlocked.Increment(ref ticket);
-        LockCore.Release((LockState*)state);
+        LockCore.Release((LockState*)State);
     }
 
     /// <summary>Closes the lock in this process; it is removed once no process has it open.</summary>
@@ -136,14 +144,20 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     {
         if (Interlocked.CompareExchange(ref ticket, t + 1, t) == t)
         {
-            LockCore.Release((LockState*)state);
+            LockCore.Release((LockState*)State);
         }
     }
 
-    private unsafe bool TryNow() => LockCore.TryAcquire((LockState*)state);
+    private unsafe bool TryNow() => LockCore.TryAcquire((LockState*)State);
+
+    /// <summary>Releases for a condition's wait, leaving the caller's handle valid for the re-acquired lock.</summary>
+    internal unsafe void ReleaseForWait() => LockCore.Release((LockState*)State);
+
+    /// <summary>Takes the lock back after a condition's wait (for ever), leaving the caller's handle valid.</summary>
+    internal unsafe void ReacquireAfterWait() => LockCore.Acquire((LockState*)State, Deadline.Never, CancellationToken.None, out _);
 
     /// <summary>True if some thread of this process holds the lock (what a condition can check).</summary>
-    internal unsafe bool IsHeldByThisProcess => LockCore.Holder((LockState*)state) == LockCore.Me;
+    internal unsafe bool IsHeldByThisProcess => LockCore.Holder((LockState*)State) == LockCore.Me;
 
     private LockHandle Handle(bool abandoned) => new(this, Volatile.Read(ref ticket), abandoned);
 }

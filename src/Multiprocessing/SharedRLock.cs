@@ -19,7 +19,18 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     internal const string EmbeddedSuffix = "#lock";
 
     private readonly Segment segment;
-    private readonly nint state;
+    private readonly nint stateAddress;
+
+    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
+    private nint State
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+            return stateAddress;
+        }
+    }
+
     private readonly bool ownsSegment;
 
     private SharedRLock(Segment segment)
@@ -30,7 +41,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     private SharedRLock(Segment segment, nint state, bool ownsSegment, string name)
     {
         this.segment = segment;
-        this.state = state;
+        stateAddress = state;
         this.ownsSegment = ownsSegment;
         Name = name;
     }
@@ -82,14 +93,14 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe LockHandle? TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
-        var s = (LockState*)state;
+        var deadline = Deadline.After(timeout);
+        var s = (LockState*)State;
         if (OwnedHere(s))
         {
             return Handle(++s->Count, false);
         }
 
-        bool abandoned = false;
-        if (!LockCore.TryAcquire(s) && !LockCore.Acquire(s, Deadline.After(timeout), cancellationToken, out abandoned))
+        if (!LockCore.Acquire(s, deadline, cancellationToken, out bool abandoned))
         {
             return null;
         }
@@ -114,13 +125,14 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public async ValueTask<LockHandle?> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        var deadline = Deadline.After(timeout);
         LockHandle? handle = TryAcquire(TimeSpan.Zero, cancellationToken);
         if (handle is not null)
         {
             return handle;
         }
 
-        (bool acquired, bool abandoned) = await LockCore.AcquireAsync(state, Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
+        (bool acquired, bool abandoned) = await LockCore.AcquireAsync(State, deadline, cancellationToken).ConfigureAwait(false);
         return acquired ? Took(abandoned) : null;
     }
 
@@ -128,7 +140,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <exception cref="SynchronizationLockException">This thread does not own the lock.</exception>
     public unsafe void Release()
     {
-        var s = (LockState*)state;
+        var s = (LockState*)State;
         if (!OwnedHere(s))
         {
             throw new SynchronizationLockException($"The recursive lock '{Name}' is not owned by this thread: only its owner may release it.");
@@ -154,12 +166,12 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     public override string ToString() => $"SharedRLock('{Name}')";
 
     /// <summary>True if the calling thread of this process owns the lock.</summary>
-    internal unsafe bool IsOwnedByCurrentThread => OwnedHere((LockState*)state);
+    internal unsafe bool IsOwnedByCurrentThread => OwnedHere((LockState*)State);
 
     /// <summary>Fully releases the lock, returning the recursion count (for a condition's wait).</summary>
     internal unsafe int ReleaseAll()
     {
-        var s = (LockState*)state;
+        var s = (LockState*)State;
         int count = s->Count;
         s->Count = 1;
         Release();
@@ -170,13 +182,13 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     internal unsafe void Restore(int count)
     {
         _ = Acquire();
-        ((LockState*)state)->Count = count;
+        ((LockState*)State)->Count = count;
     }
 
     /// <inheritdoc/>
     unsafe void IHandleOwner.ReleaseTicket(int depth)
     {
-        var s = (LockState*)state;
+        var s = (LockState*)State;
         if (OwnedHere(s) && s->Count == depth)
         {
             Release();
@@ -196,7 +208,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
 
     private unsafe LockHandle Took(bool abandoned)
     {
-        var s = (LockState*)state;
+        var s = (LockState*)State;
         s->OwnerThread = Environment.CurrentManagedThreadId;
         s->Count = 1;
         return Handle(1, abandoned);

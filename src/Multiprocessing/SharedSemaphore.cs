@@ -16,14 +16,25 @@ namespace Multiprocessing;
 public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore>
 {
     private readonly Segment segment;
-    private readonly nint state;
+    private readonly nint stateAddress;
+
+    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
+    private nint State
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+            return stateAddress;
+        }
+    }
+
 
     private SharedSemaphore(Segment segment)
     {
         this.segment = segment;
         unsafe
         {
-            state = (nint)segment.Data;
+            stateAddress = (nint)segment.Data;
         }
     }
 
@@ -31,7 +42,7 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     public string Name => segment.Name;
 
     /// <summary>The most permits a bounded semaphore holds; null if unbounded.</summary>
-    public unsafe int? MaximumCount => ((SemaphoreState*)state)->Max is > 0 and var max ? max : null;
+    public unsafe int? MaximumCount => ((SemaphoreState*)State)->Max is > 0 and var max ? max : null;
 
     /// <inheritdoc/>
     string ISharedObject<SharedSemaphore>.Descriptor => Name;
@@ -51,7 +62,7 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
         }
 
         var semaphore = new SharedSemaphore(Segment.Create(name, Unsafe.SizeOf<SemaphoreState>(), SegmentKind.Semaphore, 0));
-        var s = (SemaphoreState*)semaphore.state;
+        var s = (SemaphoreState*)semaphore.State;
         s->Max = maximumCount ?? 0;
         s->Count = initialCount;
         return semaphore;
@@ -95,7 +106,7 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <returns>True if a permit was taken (give it back with <see cref="Release"/>).</returns>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe bool TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
-        SemaphoreCore.Take((SemaphoreState*)state, Deadline.After(timeout), cancellationToken);
+        SemaphoreCore.Take((SemaphoreState*)State, Deadline.After(timeout), cancellationToken);
 
     /// <summary>Takes a permit asynchronously: no thread is blocked while waiting.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
@@ -114,7 +125,7 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <returns>True if a permit was taken.</returns>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public ValueTask<bool> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        TryTakeNow() ? ValueTask.FromResult(true) : SemaphoreCore.TakeAsync(state, Deadline.After(timeout), cancellationToken);
+        TryTakeNow() ? ValueTask.FromResult(true) : SemaphoreCore.TakeAsync(State, Deadline.After(timeout), cancellationToken);
 
     /// <summary>Gives back <paramref name="count"/> permits, from any thread of any process.</summary>
     /// <param name="count">How many (1 or more).</param>
@@ -122,7 +133,7 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     public unsafe void Release(int count = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        SemaphoreCore.Give((SemaphoreState*)state, count);
+        SemaphoreCore.Give((SemaphoreState*)State, count);
     }
 
     /// <summary>Closes the semaphore in this process; it is removed once no process has it open.</summary>
@@ -131,7 +142,7 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <inheritdoc/>
     public override string ToString() => $"SharedSemaphore('{Name}')";
 
-    private unsafe bool TryTakeNow() => SemaphoreCore.TryTake((SemaphoreState*)state);
+    private unsafe bool TryTakeNow() => SemaphoreCore.TryTake((SemaphoreState*)State);
 
     private LockHandle Handle() => new(new Permit(this), 0, false);
 

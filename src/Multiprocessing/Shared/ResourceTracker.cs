@@ -228,7 +228,7 @@ internal static class ResourceTracker
                 return;
             }
 
-            long id = ReadId(fd);
+            long id = Segment.ReadId(fd);
             lock (gate)
             {
                 if (id == 0 || !watching.Add((path, id)))
@@ -242,15 +242,9 @@ internal static class ResourceTracker
             {
                 // Granted once no process holds the segment's shared lock: every user closed it or died.
                 Libc.FlockRetry(fd, Libc.LOCK_EX);
-                int current = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-                if (current >= 0)
+                if (Segment.ReadIdAt(path) == id)
                 {
-                    if (ReadId(current) == id)
-                    {
-                        Libc.Unlink(path);
-                    }
-
-                    Libc.Close(current);
+                    Libc.Unlink(path);
                 }
 
                 Libc.Close(fd);
@@ -271,22 +265,6 @@ internal static class ResourceTracker
                 {
                     Listener?.Dispose();
                 }
-            }
-        }
-
-        private static long ReadId(int fd)
-        {
-            Span<byte> header = stackalloc byte[SegmentHeader.Size];
-            using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
-            try
-            {
-                return RandomAccess.Read(handle, header, 0) == SegmentHeader.Size
-                    ? MemoryMarshal.Read<SegmentHeader>(header).Id
-                    : 0;
-            }
-            catch (IOException)
-            {
-                return 0;
             }
         }
 

@@ -14,6 +14,8 @@ internal sealed unsafe class Segment : IDisposable
     private readonly Lock gate = new();
     private nint mapping;
     private int fd;
+    private bool unlinked;
+    private long id;
 
     private Segment(string name, string path, int fd, nint mapping, long mappedLength)
     {
@@ -87,8 +89,9 @@ internal sealed unsafe class Segment : IDisposable
             h.Kind = kind;
             h.Version = SegmentHeader.CurrentVersion;
             h.PayloadSize = payloadSize;
-            h.Id = Random.Shared.NextInt64();
+            h.Id = Random.Shared.NextInt64(1, long.MaxValue);
             h.Tag = tag;
+            segment.id = h.Id;
             Volatile.Write(ref h.Magic, SegmentHeader.MagicValue);
             ResourceTracker.Watch(path);
             return segment;
@@ -130,6 +133,7 @@ internal sealed unsafe class Segment : IDisposable
 
             segment = new Segment(name, path, fd, Map(fd, length, name), length);
             segment.Check(kind, length);
+            segment.id = segment.Header.Id;
             ResourceTracker.Watch(path);
             return segment;
         }
@@ -153,17 +157,62 @@ internal sealed unsafe class Segment : IDisposable
     {
         lock (gate)
         {
-            if (mapping != 0)
+            if (mapping != 0 && NamesThisSegment())
             {
                 Volatile.Write(ref Header.Removed, 1);
             }
 
-            if (Libc.Unlink(Path) != 0 && Marshal.GetLastPInvokeError() != Libc.ENOENT)
+            if (unlinked)
+            {
+                return;
+            }
+
+            unlinked = true;
+            if (NamesThisSegment() && Libc.Unlink(Path) != 0 && Marshal.GetLastPInvokeError() != Libc.ENOENT)
             {
                 throw Libc.Error($"unlinking shared memory '{Name}'");
             }
         }
     }
+
+    /// <summary>Reads the id in the header of the segment file behind <paramref name="fd"/>; 0 if it has none.</summary>
+    public static long ReadId(int fd)
+    {
+        Span<byte> header = stackalloc byte[SegmentHeader.Size];
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
+        try
+        {
+            return RandomAccess.Read(handle, header, 0) == SegmentHeader.Size
+                ? MemoryMarshal.Read<SegmentHeader>(header).Id
+                : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Reads the id of the segment file at <paramref name="path"/> now; 0 if there is none.</summary>
+    public static long ReadIdAt(string path)
+    {
+        int current = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (current < 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return ReadId(current);
+        }
+        finally
+        {
+            Libc.Close(current);
+        }
+    }
+
+    /// <summary>True if <see cref="Path"/> still names this segment, not a newer one that took its name after an unlink.</summary>
+    private bool NamesThisSegment() => id != 0 && ReadIdAt(Path) == id;
 
     /// <summary>Unmaps and closes; removes the segment if no other process has it open.</summary>
     public void Dispose()
@@ -179,7 +228,10 @@ internal sealed unsafe class Segment : IDisposable
             if (Libc.FlockRetry(fd, Libc.LOCK_EX | Libc.LOCK_NB))
             {
                 Volatile.Write(ref Header.Removed, 1);
-                Libc.Unlink(Path);
+                if (!unlinked && NamesThisSegment())
+                {
+                    Libc.Unlink(Path);
+                }
             }
 
             Libc.Munmap(mapping, (nuint)MappedLength);

@@ -38,9 +38,9 @@ internal static class FutexSleep
             : default;
         try
         {
-            if (!Libc.FutexWait(word, expected, ms) && deadline.Expired)
+            if (!Libc.FutexWait(word, expected, ms))
             {
-                return false;
+                return false; // The kernel's timeout: the time is up.
             }
         }
         finally
@@ -143,7 +143,7 @@ internal static class FutexSleep
         try
         {
             bool woke = await AsyncFutex.WaitAsync(word, expected, deadline, cancellationToken).ConfigureAwait(false);
-            return woke || !deadline.Expired;
+            return woke; // False only when the wait's own timer ran out: the time is up.
         }
         finally
         {

@@ -47,7 +47,18 @@ internal static class LockCore
     public static unsafe bool Acquire(LockState* s, Deadline deadline, CancellationToken cancellationToken, out bool abandoned)
     {
         abandoned = false;
-        if (TryAcquire(s) || Spin(s))
+        if (TryAcquire(s))
+        {
+            return true;
+        }
+
+        if (deadline.RemainingMs == 0)
+        {
+            // No waiting: but a lock whose holder is dead is free to take over.
+            return TakeOverIfDead(s, out abandoned);
+        }
+
+        if (Spin(s))
         {
             return true;
         }
@@ -93,9 +104,29 @@ internal static class LockCore
 
             if (!inTime)
             {
-                return TryAcquire(s);
+                return TryAcquire(s) || TakeOverIfDead(s, out abandoned);
             }
         }
+    }
+
+    /// <summary>Takes the lock over if its holder has died.</summary>
+    private static unsafe bool TakeOverIfDead(LockState* s, out bool abandoned)
+    {
+        abandoned = false;
+        int holder = Volatile.Read(ref s->Word);
+        if (holder == 0)
+        {
+            return TryAcquire(s);
+        }
+
+        if (holder == Me || Liveness.IsAlive(holder) || Interlocked.CompareExchange(ref s->Word, Me, holder) != holder)
+        {
+            return false;
+        }
+
+        abandoned = true;
+        Libc.FutexWake(&s->Word, int.MaxValue);
+        return true;
     }
 
     /// <summary>The asynchronous twin of <see cref="Acquire"/>; returns (acquired, abandoned).</summary>
@@ -124,7 +155,7 @@ internal static class LockCore
 
             if (!inTime)
             {
-                return (TryAcquireAt(state), false);
+                return TakeOverAt(state);
             }
         }
     }
@@ -145,7 +176,17 @@ internal static class LockCore
         }
     }
 
-    private static unsafe bool TryAcquireAt(nint state) => TryAcquire((LockState*)state);
+    private static unsafe (bool Acquired, bool Abandoned) TakeOverAt(nint state)
+    {
+        var s = (LockState*)state;
+        if (TryAcquire(s))
+        {
+            return (true, false);
+        }
+
+        bool acquired = TakeOverIfDead(s, out bool abandoned);
+        return (acquired, abandoned);
+    }
 
     private static unsafe void AddSleeper(nint state, int delta) => Interlocked.Add(ref ((LockState*)state)->Sleepers, delta);
 
