@@ -173,3 +173,21 @@ internal static class ChildBodies
         Thread.Sleep(Timeout.Infinite);
     }
 }
+
+/// <summary>Signals sent to one thread of this process.</summary>
+internal static partial class Signals
+{
+    public const int SIGWINCH = 28;
+
+    /// <summary>The kernel's id of the calling thread.</summary>
+    public static int CurrentThreadId() => Gettid();
+
+    /// <summary>Sends <paramref name="signal"/> to thread <paramref name="tid"/> of this process.</summary>
+    public static void SendToThread(int tid, int signal) => _ = Tgkill(Environment.ProcessId, tid, signal);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int Gettid();
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "tgkill")]
+    private static partial int Tgkill(int pid, int tid, int signal);
+}
