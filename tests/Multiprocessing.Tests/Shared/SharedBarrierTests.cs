@@ -55,7 +55,8 @@ public sealed class SharedBarrierTests
     {
         using var stats = SharedArray.Create<int>(2);
         using SharedBarrier barrier = CreatePidRecordingBarrier(2, stats);
-        Task<int> parent = Task.Run(() => barrier.Wait(Within.Deadline));
+        await using var pending = new PendingWaits();
+        Task<int> parent = pending.Add(Task.Run(() => barrier.Wait(Within.Deadline, pending.Token)));
         Handoff.Until(() => barrier.WaitingCount == 1, "the parent waits at the barrier");
 
         using ChildProcess<int> child = ChildProcess.Start(static (SharedBarrier b) => b.Wait(Within.Deadline), barrier);
@@ -148,7 +149,8 @@ public sealed class SharedBarrierTests
         ChildProcess victim = children.Add(ChildProcess.Start(static (SharedBarrier b) => { b.Wait(Within.Deadline); }, barrier));
         Handoff.Until(() => barrier.WaitingCount == 1, "the first child waits at the barrier", victim);
         ChildProcess survivor = children.Add(ChildProcess.Start(static (SharedBarrier b) => { b.Wait(Within.Deadline); }, barrier));
-        Task<int> parent = Task.Run(() => barrier.Wait(Within.Deadline));
+        await using var pending = new PendingWaits();
+        Task<int> parent = pending.Add(Task.Run(() => barrier.Wait(Within.Deadline, pending.Token)));
         Handoff.Until(() => barrier.WaitingCount == 3, "three parties wait at the barrier", victim, survivor);
 
         victim.Kill();
@@ -176,7 +178,8 @@ public sealed class SharedBarrierTests
         using var barrier = SharedBarrier.Create(3);
         using ChildProcess victim = ChildProcess.Start(static (SharedBarrier b) => { b.Wait(Within.Deadline); }, barrier);
         Handoff.Until(() => barrier.WaitingCount == 1, "the child waits at the barrier", victim);
-        Task<int> parent = barrier.WaitAsync(Within.Deadline).AsTask();
+        await using var pending = new PendingWaits();
+        Task<int> parent = pending.Add(barrier.WaitAsync(Within.Deadline, pending.Token).AsTask());
         Handoff.Until(() => barrier.WaitingCount == 2, "the parent waits at the barrier", victim);
 
         victim.Kill();

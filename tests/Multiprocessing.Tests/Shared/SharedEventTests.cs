@@ -100,8 +100,9 @@ public sealed class SharedEventTests
     {
         using var ev = SharedEvent.Create();
         using var go = SharedEvent.Create();
-        Task waiting = ev.WaitAsync(Within.Deadline).AsTask();
-        Task<bool> trying = ev.TryWaitAsync(Within.Deadline).AsTask();
+        await using var pending = new PendingWaits();
+        Task waiting = pending.Add(ev.WaitAsync(Within.Deadline, pending.Token).AsTask());
+        Task<bool> trying = pending.Add(ev.TryWaitAsync(Within.Deadline, pending.Token).AsTask());
         Assert.False(waiting.IsCompleted);
 
         using ChildProcess child = ChildProcess.Start(static (SharedEvent e, SharedEvent g) =>

@@ -149,7 +149,8 @@ public sealed class SharedLockTests
         using ChildProcess child = ChildProcess.Start(ChildBodies.HoldLockUntil, lk, ready, go);
         Handoff.WaitReady(ready, child);
 
-        Task<LockHandle> pending = lk.AcquireAsync(Within.Deadline).AsTask();
+        await using var waits = new PendingWaits();
+        Task<LockHandle> pending = waits.Add(lk.AcquireAsync(Within.Deadline, waits.Token).AsTask());
         Assert.False(pending.IsCompleted); // the child holds it until "go"
 
         go.Set();
@@ -192,7 +193,8 @@ public sealed class SharedLockTests
         using ChildProcess child = ChildProcess.Start(ChildBodies.HoldLockUntilKilled, lk, ready);
         Handoff.WaitReady(ready, child);
 
-        Task<LockHandle> waiting = Task.Run(() => lk.Acquire(Within.Deadline));
+        await using var pending = new PendingWaits();
+        Task<LockHandle> waiting = pending.Add(Task.Run(() => lk.Acquire(Within.Deadline, pending.Token)));
         child.Kill();
 
         LockHandle h = await waiting.WaitAsync(Within.Deadline);
@@ -208,7 +210,8 @@ public sealed class SharedLockTests
         using ChildProcess child = ChildProcess.Start(ChildBodies.HoldLockUntilKilled, lk, ready);
         Handoff.WaitReady(ready, child);
 
-        Task<LockHandle> waiting = lk.AcquireAsync(Within.Deadline).AsTask();
+        await using var pending = new PendingWaits();
+        Task<LockHandle> waiting = pending.Add(lk.AcquireAsync(Within.Deadline, pending.Token).AsTask());
         child.Kill();
 
         LockHandle h = await waiting.WaitAsync(Within.Deadline);

@@ -120,7 +120,8 @@ public sealed class SharedRLockTests
         }, rl, ready, go);
         Handoff.WaitReady(ready, child);
 
-        Task<LockHandle> pending = rl.AcquireAsync(Within.Deadline).AsTask();
+        await using var waits = new PendingWaits();
+        Task<LockHandle> pending = waits.Add(rl.AcquireAsync(Within.Deadline, waits.Token).AsTask());
         Assert.False(pending.IsCompleted);
         go.Set();
         LockHandle h = await pending.WaitAsync(Within.Deadline);

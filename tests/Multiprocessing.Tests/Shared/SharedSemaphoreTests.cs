@@ -109,8 +109,9 @@ public sealed class SharedSemaphoreTests
     public async Task AcquireAsync_CompletesWhenAnotherProcessReleases()
     {
         using var sem = SharedSemaphore.Create(0);
-        Task<LockHandle> pending = sem.AcquireAsync(Within.Deadline).AsTask();
-        Task<bool> pendingTry = sem.TryAcquireAsync(Within.Deadline).AsTask();
+        await using var waits = new PendingWaits();
+        Task<LockHandle> pending = waits.Add(sem.AcquireAsync(Within.Deadline, waits.Token).AsTask());
+        Task<bool> pendingTry = waits.Add(sem.TryAcquireAsync(Within.Deadline, waits.Token).AsTask());
         Assert.False(pending.IsCompleted);
         Assert.False(pendingTry.IsCompleted);
 

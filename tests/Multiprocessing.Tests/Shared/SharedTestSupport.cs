@@ -191,3 +191,40 @@ internal static partial class Signals
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "tgkill")]
     private static partial int Tgkill(int pid, int tid, int signal);
 }
+
+/// <summary>
+/// Waits a test starts in the background and may leave pending if an assertion fails first: they must end before
+/// the object they wait on is closed (closing unmaps its memory under the waiter).
+/// </summary>
+internal sealed class PendingWaits : IAsyncDisposable
+{
+    private readonly CancellationTokenSource stop = new();
+    private readonly List<Task> tasks = [];
+
+    /// <summary>Cancels the waits that have not ended on dispose.</summary>
+    public CancellationToken Token => stop.Token;
+
+    public Task<T> Add<T>(Task<T> task)
+    {
+        tasks.Add(task);
+        return task;
+    }
+
+    public Task Add(Task task)
+    {
+        tasks.Add(task);
+        return task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        foreach (Task task in tasks)
+        {
+            // Their outcome is the test's business; here they only have to be over.
+            await Task.WhenAny(task, Task.Delay(Within.Deadline));
+        }
+
+        stop.Dispose();
+    }
+}
