@@ -287,6 +287,29 @@ public sealed class PassingToChildTests
     }
 
     [Fact]
+    public void InsideAnArrayAndARecord()
+    {
+        using var first = SharedEvent.Create();
+        using var second = SharedEvent.Create();
+        using var count = SharedValue.Create(0);
+        using ChildProcess inArray = ChildProcess.Start(static (SharedEvent[] events) =>
+        {
+            foreach (SharedEvent e in events)
+            {
+                e.Set();
+            }
+        }, new[] { first, second });
+        using ChildProcess inRecord = ChildProcess.Start(static (SharedBundle b) => { b.Count.Add(b.Label.Length); }, new SharedBundle("five!", first, count));
+        inArray.JoinOrFail();
+        inRecord.JoinOrFail();
+
+        Assert.Equal(0, inArray.ExitCode);
+        Assert.True(first.IsSet);
+        Assert.True(second.IsSet);
+        Assert.Equal(5, count.Value);
+    }
+
+    [Fact]
     public void NullSharedObject_ArrivesAsNull()
     {
         using ChildProcess<bool> child = ChildProcess.Start(static (SharedLock? l) => l is null, (SharedLock?)null);
@@ -301,3 +324,6 @@ public sealed class PassingToChildTests
         h.Value.Dispose();
     }
 }
+
+/// <summary>Shared objects as members of a record that crosses as one argument.</summary>
+internal sealed record SharedBundle(string Label, SharedEvent Event, SharedValue<int> Count);

@@ -448,6 +448,41 @@ public sealed class SharedConditionTests
         }
     }
 
+    [Fact]
+    public void OverAnArraysGetLock_WorksAcrossProcessesAndLeavesTheArrayOpen()
+    {
+        using var arr = SharedArray.Create<int>(1);
+        var cond = SharedCondition.Create(arr.GetLock());
+        try
+        {
+            using (cond.Acquire())
+            {
+                using ChildProcess child = ChildProcess.Start(static (SharedCondition c, SharedArray<int> a) =>
+                {
+                    using (c.Acquire(Within.Deadline))
+                    {
+                        a[0] = 1;
+                        c.NotifyAll();
+                    }
+                }, cond, arr);
+
+                Assert.True(cond.WaitFor(() => arr[0] == 1, Within.Deadline));
+                child.JoinOrFail();
+                Assert.Equal(0, child.ExitCode);
+            }
+        }
+        finally
+        {
+            cond.Dispose();
+        }
+
+        arr[0] = 5;
+        using (arr.GetLock().Acquire(Within.Deadline))
+        {
+            Assert.Equal(5, arr[0]);
+        }
+    }
+
     [Fact(Skip = "library bug: disposing a condition closes the lock the caller passed to Create; using that lock afterwards crashes the process (AccessViolation)")]
     public void Dispose_LeavesTheCallersLockUsable()
     {
