@@ -172,7 +172,7 @@ public sealed class SharedBarrierTests
         Assert.Throws<BrokenBarrierException>(() => barrier.Wait(Within.Deadline));
     }
 
-    [Fact(Skip = "library bug: WaitAsync does not watch the waiting parties' processes: a party killed while waiting leaves async waiters hanging until their timeout")]
+    [Fact]
     public async Task WaitingPartyKilled_AsyncWaiterGetsBrokenBarrier()
     {
         using var barrier = SharedBarrier.Create(3);

@@ -219,7 +219,7 @@ public sealed class SharedLockTests
         h.Dispose();
     }
 
-    [Fact(Skip = "library bug: TryAcquire() with a zero timeout never takes over a lock whose holder died (returns null; any positive timeout takes it over)")]
+    [Fact]
     public void Abandoned_TryAcquireWithoutWaiting_TakesOver()
     {
         using var lk = SharedLock.Create();
@@ -293,7 +293,7 @@ public sealed class SharedLockTests
         Assert.Throws<ArgumentOutOfRangeException>(() => lk.Acquire(TimeSpan.FromSeconds(-2)));
     }
 
-    [Fact(Skip = "library bug: a negative timeout is accepted (and the lock taken) when the lock is free; it is rejected only when the lock is busy")]
+    [Fact]
     public void Timeout_NegativeWhileFree_ThrowsArgumentOutOfRange()
     {
         using var lk = SharedLock.Create();

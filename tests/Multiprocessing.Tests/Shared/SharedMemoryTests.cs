@@ -174,7 +174,7 @@ public sealed class SharedMemoryTests
         Assert.Equal(1, old.Span[0]);
     }
 
-    [Fact(Skip = "library bug: disposing an unlinked segment unlinks whatever now has its name (a newer segment)")]
+    [Fact]
     public void Dispose_OfUnlinkedSegment_LeavesNewSegmentOfSameNameAlone()
     {
         string name = ShmFiles.NewName("reuse-dispose");
