@@ -12,15 +12,15 @@ internal static class ComparisonTable
         TextWriter err = Console.Error;
         err.WriteLine();
         err.WriteLine($".NET vs CPython: medians of {rounds} alternate rounds; {Machine.Describe(quick)}");
-        err.WriteLine($"{"workload",-18} {"metric",-14} {".NET median",12} {"(min..max)",-21} {"CPython",-11} {"median",12} {"(min..max)",-21} {"unit",-11} {".NET better by",14}");
-        err.WriteLine(new string('-', 142));
+        err.WriteLine($"{"workload",-18} {"metric",-16} {".NET median",12} {"(min..max)",-25} {"CPython",-16} {"median",12} {"(min..max)",-25} {"unit",-11} {".NET better by",14}");
+        err.WriteLine(new string('-', 157));
         foreach (ComparisonRow row in rows)
         {
             string python = row.Python is { } p ? Format.Value(p.Median) : "-";
             string ratio = row.Ratio is { } x ? x.ToString("G3", CultureInfo.InvariantCulture) + "x" : "-";
             err.WriteLine(
-                $"{row.Workload,-18} {row.Metric,-14} {Format.Value(row.Dotnet.Median),12} {Range(row.Dotnet),-21} " +
-                $"{row.PythonMetric ?? "-",-11} {python,12} {Range(row.Python),-21} {row.Unit,-11} {ratio,14}");
+                $"{row.Workload,-18} {row.Metric,-16} {Format.Value(row.Dotnet.Median),12} {Range(row.Dotnet),-25} " +
+                $"{row.PythonMetric ?? "-",-16} {python,12} {Range(row.Python),-25} {row.Unit,-11} {ratio,14}");
         }
 
         err.WriteLine(".NET better by: CPython/.NET for times (ms, us, s per thing), .NET/CPython for rates (/s) and speed-ups (x); below 1 means CPython is faster.");

@@ -5,8 +5,12 @@ namespace Multiprocessing.Bench.Workloads;
 
 /// <summary>
 /// W1 process_start. <c>cold</c>: ms per <c>ChildProcess.Start(Empty)</c> + <c>Join()</c>, 20 in a row after one
-/// untimed warm-up. <c>dotnet_hello</c>: ms per <c>dotnet Hello.dll</c> started and waited for, the same way, as the
-/// floor of any .NET process start. <c>cold_vs_hello</c>: their ratio. CPython's <c>spawn</c> and <c>fork</c> are the counterparts of <c>cold</c>.
+/// untimed warm-up. <c>warm_spare</c>: the same with <c>ChildProcess.WarmSpares = 1</c>, back to back (a start does
+/// not wait for the next spare to be ready). <c>args_result</c>: the same, cold, with one int argument and an int
+/// result (<c>ChildProcess.Start((int x) =&gt; x + 1, i).Result</c>). <c>dotnet_hello</c>: ms per
+/// <c>dotnet Hello.dll</c> started and waited for, the same way, as the floor of any .NET process start.
+/// <c>cold_vs_hello</c>: <c>cold / dotnet_hello</c>. CPython's <c>spawn</c> and <c>fork</c> are the counterparts of
+/// <c>cold</c>; <c>fork</c> and <c>forkserver</c> those of <c>warm_spare</c>.
 /// </summary>
 internal sealed class W1ProcessStart : IWorkload
 {
@@ -19,6 +23,31 @@ internal sealed class W1ProcessStart : IWorkload
         double cold = Timing.MillisecondsPerCall(Warmup, n, StartAndJoinEmptyChild);
         context.Emit("cold", cold, "ms/process", new JsonObject { ["n"] = n, ["warmup"] = Warmup, ["target"] = "static void Empty()" });
 
+        double warm;
+        ChildProcess.WarmSpares = 1;
+        try
+        {
+            warm = Timing.MillisecondsPerCall(Warmup, n, StartAndJoinEmptyChild);
+        }
+        finally
+        {
+            ChildProcess.WarmSpares = 0;
+        }
+
+        context.Emit(
+            "warm_spare",
+            warm,
+            "ms/process",
+            new JsonObject { ["n"] = n, ["warmup"] = Warmup, ["target"] = "static void Empty()", ["warm_spares"] = 1 });
+
+        int next = 0;
+        double withArgs = Timing.MillisecondsPerCall(Warmup, n, () => StartWithArgumentAndResult(next++));
+        context.Emit(
+            "args_result",
+            withArgs,
+            "ms/process",
+            new JsonObject { ["n"] = n, ["warmup"] = Warmup, ["target"] = "(int x) => x + 1" });
+
         HelloWorld hello = HelloWorld.Locate();
         double floor = Timing.MillisecondsPerCall(Warmup, n, hello.RunOnce);
         context.Emit("dotnet_hello", floor, "ms/process", new JsonObject { ["n"] = n, ["warmup"] = Warmup, ["command"] = "dotnet Hello.dll" });
@@ -26,7 +55,12 @@ internal sealed class W1ProcessStart : IWorkload
         context.Emit("cold_vs_hello", cold / floor, "x", new JsonObject { ["n"] = n });
     }
 
-    public IReadOnlyList<string> PythonMetricsFor(string metric) => metric == "cold" ? ["spawn", "fork"] : [];
+    public IReadOnlyList<string> PythonMetricsFor(string metric) => metric switch
+    {
+        "cold" => ["spawn", "fork"],
+        "warm_spare" => ["fork", "forkserver"],
+        _ => [],
+    };
 
     private static void Empty()
     {
@@ -39,6 +73,17 @@ internal sealed class W1ProcessStart : IWorkload
         if (child.ExitCode != 0)
         {
             throw new BenchException($"the empty child exited with {child.ExitCode}: {child.Exception}");
+        }
+    }
+
+    private static void StartWithArgumentAndResult(int x)
+    {
+        using ChildProcess<int> child = ChildProcess.Start((int a) => a + 1, x);
+        int result = child.Result;
+        child.Join();
+        if (result != x + 1 || child.ExitCode != 0)
+        {
+            throw new BenchException($"the child given {x} returned {result} (expected {x + 1}) and exited with {child.ExitCode}");
         }
     }
 }
