@@ -19,7 +19,7 @@ namespace Multiprocessing;
 public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     where T : unmanaged
 {
-    private const int LockBytes = 64;
+    private const int LockBytes = 16;
     private readonly Segment segment;
     private readonly nint data;
     private SharedRLock? embeddedLock;

@@ -16,7 +16,8 @@ namespace Multiprocessing.Synchronization;
 /// </remarks>
 internal static class LockCore
 {
-    private const int SpinIterations = 100;
+    private const int SpinIterations = 60;
+    private const int YieldIterations = 10;
 
     /// <summary>This process's id, as stored in the word.</summary>
     public static readonly int Me = Environment.ProcessId;
@@ -224,9 +225,19 @@ internal static class LockCore
 
     private static unsafe bool Spin(LockState* s)
     {
+        // Spin (locks are held briefly: the holder on another core lets go within a few hundred nanoseconds),
+        // then yield the core a few times (the holder may be waiting for this very core), then sleep.
         for (int i = 0; i < SpinIterations; i++)
         {
-            Thread.SpinWait(1 << Math.Min(i, 5));
+            if (i < SpinIterations - YieldIterations)
+            {
+                Thread.SpinWait(1 << Math.Min(i, 5));
+            }
+            else
+            {
+                Thread.Yield();
+            }
+
             if (Volatile.Read(ref s->Word) == 0 && TryAcquire(s))
             {
                 return true;

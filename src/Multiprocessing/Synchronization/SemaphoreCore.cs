@@ -5,7 +5,7 @@ namespace Multiprocessing.Synchronization;
 /// <summary>A counting semaphore on a shared word: spin briefly, then sleep in the kernel while the count is 0.</summary>
 internal static class SemaphoreCore
 {
-    private const int SpinIterations = 100;
+    private const int SpinIterations = 30;
 
     public static unsafe bool TryTake(SemaphoreState* s)
     {
@@ -32,9 +32,11 @@ internal static class SemaphoreCore
             return true;
         }
 
+        // Spin briefly, yielding the core after the first rounds: if the releaser shares this core, it gets to run.
+        var spinner = default(SpinWait);
         for (int i = 0; i < SpinIterations; i++)
         {
-            Thread.SpinWait(1 << Math.Min(i, 5));
+            spinner.SpinOnce(sleep1Threshold: -1);
             if (Volatile.Read(ref s->Count) > 0 && TryTake(s))
             {
                 return true;

@@ -2,8 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace Multiprocessing.Synchronization;
 
-/// <summary>A lock in shared memory (64 bytes, one cache line). See <see cref="LockCore"/>.</summary>
-[StructLayout(LayoutKind.Sequential, Size = 64)]
+/// <summary>
+/// A lock in shared memory (16 bytes: in a shared array, the first elements share its cache line, so that a
+/// locked update moves one line between cores, not two). See <see cref="LockCore"/>.
+/// </summary>
+[StructLayout(LayoutKind.Sequential, Size = 16)]
 internal struct LockState
 {
     /// <summary>0 when free; otherwise the holder's pid (the futex word).</summary>
