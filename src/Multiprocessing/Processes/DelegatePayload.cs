@@ -117,8 +117,7 @@ internal static class DelegatePayload
             }
             else
             {
-                var blob = new MessagePackReader(reader.ReadBytes(reader.ReadInt32()));
-                target = WireCodec.Deserialize(ref blob, type);
+                target = DecodeTarget(reader.ReadBytes(reader.ReadInt32()), type);
             }
         }
 
@@ -129,17 +128,29 @@ internal static class DelegatePayload
             throw new InvalidDataException($"The payload carries {count} arguments for {method.Name}, which takes {parameters.Length}.");
         }
 
-        var args = new object?[count];
-        if (count > 0)
+        object?[] args = count > 0 ? DecodeArgs(reader.ReadBytes(reader.ReadInt32()), parameters) : [];
+        return new DecodedCall(identity, method, target, args);
+    }
+
+    // The codec's parts of Decode, in methods of their own: a call with nothing to decode never loads the codec.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static object? DecodeTarget(byte[] bytes, Type type)
+    {
+        var blob = new MessagePackReader(bytes);
+        return WireCodec.Deserialize(ref blob, type);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static object?[] DecodeArgs(byte[] bytes, ParameterInfo[] parameters)
+    {
+        var blob = new MessagePackReader(bytes);
+        var args = new object?[parameters.Length];
+        for (int i = 0; i < args.Length; i++)
         {
-            var blob = new MessagePackReader(reader.ReadBytes(reader.ReadInt32()));
-            for (int i = 0; i < count; i++)
-            {
-                args[i] = WireCodec.Deserialize(ref blob, parameters[i].ParameterType);
-            }
+            args[i] = WireCodec.Deserialize(ref blob, parameters[i].ParameterType);
         }
 
-        return new DecodedCall(identity, method, target, args);
+        return args;
     }
 
     /// <summary>Writes the target; returns whether it needed the codec.</summary>

@@ -113,6 +113,10 @@ internal static unsafe class Spawner
         }
 
         vars[LaunchPlan.WorkerFdVariable] = ChildControlFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // Skip the runtime's LTTng trace provider in children (dozens of failed library lookups at every start),
+        // unless the user asked for it.
+        vars.TryAdd("DOTNET_LTTng", "0");
         if (plan.UseStartupHook)
         {
             string? existing = vars.GetValueOrDefault(LaunchPlan.StartupHooksVariable);

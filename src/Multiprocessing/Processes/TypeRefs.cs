@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Multiprocessing.Processes;
 
@@ -95,20 +96,7 @@ internal sealed class TypeRefs
             string fullName = reader.ReadString();
             string location = reader.ReadString();
             var mvid = new Guid(reader.ReadBytes(16));
-            Assembly asm;
-            try
-            {
-                asm = Assembly.Load(new AssemblyName(fullName));
-            }
-            catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
-            {
-                if (location.Length == 0 || !File.Exists(location))
-                {
-                    throw new VersionMismatchException($"The child process cannot load {fullName}, which the parent uses ({e.Message}).", e);
-                }
-
-                asm = System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromAssemblyPath(location);
-            }
+            Assembly asm = Load(fullName, location);
 
             Guid actual = TestHooks.MvidOverride ?? asm.ManifestModule.ModuleVersionId;
             if (actual != mvid)
@@ -125,6 +113,35 @@ internal sealed class TypeRefs
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Loads an assembly by simple name (the build is checked by module version id afterwards), so that parsing a
+    /// full name's culture does not load ICU into every child; falls back to the parent's path.
+    /// </summary>
+    private static Assembly Load(string fullName, string location)
+    {
+        int comma = fullName.IndexOf(',', StringComparison.Ordinal);
+        string simpleName = comma < 0 ? fullName : fullName[..comma];
+        try
+        {
+            return Assembly.Load(new AssemblyName { Name = simpleName });
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return LoadFrom(fullName, location, e);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Assembly LoadFrom(string fullName, string location, Exception error)
+    {
+        if (location.Length == 0 || !File.Exists(location))
+        {
+            throw new VersionMismatchException($"The child process cannot load {fullName}, which the parent uses ({error.Message}).", error);
+        }
+
+        return System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromAssemblyPath(location);
     }
 
     public static Type ReadType(BinaryReader reader, Assembly[] table)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MessagePack;
 using Multiprocessing.Codec;
@@ -20,7 +21,7 @@ internal static class WorkerHost
     public static void RunIfWorker()
     {
         string? fdText = Environment.GetEnvironmentVariable(LaunchPlan.WorkerFdVariable);
-        if (fdText is null || !int.TryParse(fdText, out int fd))
+        if (fdText is null || !TryParseFd(fdText, out int fd))
         {
             return;
         }
@@ -62,8 +63,7 @@ internal static class WorkerHost
 
         if (DelegatePayload.UsesCodec(frame.Payload))
         {
-            // Build the codec on another core while this thread decodes the envelope and loads assemblies.
-            new Thread(WireCodec.Prewarm) { IsBackground = true, Name = "Multiprocessing codec warm-up" }.UnsafeStart();
+            StartCodecWarmup();
         }
 
         StartParentWatch(socket);
@@ -97,19 +97,7 @@ internal static class WorkerHost
                 return 0;
             }
 
-            var buffer = new ArrayBufferWriter<byte>();
-            var writer = new MessagePackWriter(buffer);
-            try
-            {
-                WireCodec.Serialize(ref writer, type, value);
-                writer.Flush();
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                throw WireCodec.EncodeFailure("the return value", "result", type, e);
-            }
-
-            Send(socket, FrameKind.Result, buffer.WrittenSpan);
+            Send(socket, FrameKind.Result, EncodeResult(value, type));
             return 0;
         }
         catch (Exception e) when (CurrentProcess.TerminationRequested && IsCancellation(e))
@@ -124,7 +112,52 @@ internal static class WorkerHost
         }
     }
 
+    /// <summary>
+    /// Encodes a return value. A method of its own, like <see cref="SendError"/>: so that a child whose target
+    /// returns nothing never loads the codec's assembly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte[] EncodeResult(object? value, Type type)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        try
+        {
+            WireCodec.Serialize(ref writer, type, value);
+            writer.Flush();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw WireCodec.EncodeFailure("the return value", "result", type, e);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Builds the codec on another core while this thread decodes the envelope and loads assemblies.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StartCodecWarmup() =>
+        new Thread(WireCodec.Prewarm) { IsBackground = true, Name = "Multiprocessing codec warm-up" }.UnsafeStart();
+
+    /// <summary>Parses the fd number without touching culture data (which would load ICU into every child).</summary>
+    private static bool TryParseFd(string text, out int fd)
+    {
+        fd = 0;
+        foreach (char c in text)
+        {
+            if (c is < '0' or > '9' || fd > 100_000)
+            {
+                return false;
+            }
+
+            fd = (fd * 10) + (c - '0');
+        }
+
+        return text.Length > 0;
+    }
+
     /// <summary>Sends <paramref name="e"/> to the parent, which raises it as a <see cref="RemoteException"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void SendError(int socket, Exception e)
     {
         var buffer = new ArrayBufferWriter<byte>();

@@ -9,6 +9,13 @@ internal static class WorkerMain
     private static int Main()
     {
         WorkerHost.RunIfWorker();
+        return NotAWorker();
+    }
+
+    // Apart from Main, so that a worker never loads System.Console just because Main mentions it.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int NotAWorker()
+    {
         Console.Error.WriteLine("Multiprocessing.dll is a library; it runs as a program only as a worker started by ChildProcess or a pool.");
         return 2;
     }

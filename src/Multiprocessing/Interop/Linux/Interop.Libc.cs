@@ -5,7 +5,7 @@ namespace Multiprocessing.Interop;
 /// <summary>P/Invokes into the C library (Linux, glibc). Callers check the return value and <see cref="Marshal.GetLastPInvokeError"/>.</summary>
 internal static partial class Libc
 {
-    private const string Lib = "libc";
+    private const string Lib = "libc.so.6";
 
     public const int EINTR = 4;
     public const int EAGAIN = 11;
