@@ -2,10 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Multiprocessing.Synchronization;
 
-/// <summary>
-/// A lock in shared memory (16 bytes: in a shared array, the first elements share its cache line, so that a
-/// locked update moves one line between cores, not two). See <see cref="LockCore"/>.
-/// </summary>
+/// <summary>A lock in shared memory (16 bytes). See <see cref="LockCore"/>.</summary>
 [StructLayout(LayoutKind.Sequential, Size = 16)]
 internal struct LockState
 {
