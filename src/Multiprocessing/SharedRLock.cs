@@ -95,7 +95,16 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     {
         var deadline = Deadline.After(timeout);
         var s = (LockState*)State;
-        if (OwnedHere(s))
+        int thread = Environment.CurrentManagedThreadId;
+        if (LockCore.TryAcquire(s))
+        {
+            // The common case, without a second look at the owner.
+            s->OwnerThread = thread;
+            s->Count = 1;
+            return Handle(1, false);
+        }
+
+        if (OwnedBy(s, thread))
         {
             return Handle(++s->Count, false);
         }
@@ -146,11 +155,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
             throw new SynchronizationLockException($"The recursive lock '{Name}' is not owned by this thread: only its owner may release it.");
         }
 
-        if (--s->Count == 0)
-        {
-            s->OwnerThread = 0;
-            LockCore.Release(s);
-        }
+        ReleaseOwned(s);
     }
 
     /// <summary>Closes the lock in this process; it is removed once no process has it open. A lock that belongs to a shared array or value lives as long as that.</summary>
@@ -191,9 +196,21 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
         var s = (LockState*)State;
         if (OwnedHere(s) && s->Count == depth)
         {
-            Release();
+            ReleaseOwned(s);
         }
     }
+
+    private static unsafe void ReleaseOwned(LockState* s)
+    {
+        if (--s->Count == 0)
+        {
+            s->OwnerThread = 0;
+            LockCore.Release(s);
+        }
+    }
+
+    private static unsafe bool OwnedBy(LockState* s, int thread) =>
+        LockCore.Holder(s) == LockCore.Me && Volatile.Read(ref s->OwnerThread) == thread;
 
     private static unsafe nint SegmentData(Segment segment) => (nint)segment.Data;
 
@@ -203,8 +220,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
         return new SharedRLock(segment, SegmentData(segment), ownsSegment: true, arrayName + EmbeddedSuffix);
     }
 
-    private static unsafe bool OwnedHere(LockState* s) =>
-        LockCore.Holder(s) == LockCore.Me && Volatile.Read(ref s->OwnerThread) == Environment.CurrentManagedThreadId;
+    private static unsafe bool OwnedHere(LockState* s) => OwnedBy(s, Environment.CurrentManagedThreadId);
 
     private unsafe LockHandle Took(bool abandoned)
     {

@@ -26,7 +26,8 @@ internal static class LockCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe bool TryAcquire(LockState* s)
     {
-        if (Interlocked.CompareExchange(ref s->Word, Me, 0) != 0)
+        // Test, then test-and-set: a failed compare-exchange would still take the cache line from the holder.
+        if (Volatile.Read(ref s->Word) != 0 || Interlocked.CompareExchange(ref s->Word, Me, 0) != 0)
         {
             return false;
         }
