@@ -96,9 +96,27 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     /// <param name="cancellationToken">Stops the wait; the barrier breaks, as a timeout would.</param>
     /// <returns>This party's arrival index, 0 to <see cref="Parties"/> - 1 (Python's return value of <c>wait()</c>).</returns>
     /// <exception cref="BrokenBarrierException">The barrier is or became broken.</exception>
-    public unsafe int Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public int Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        WaitCore(Deadline.After(timeout), timeout, throwOnTimeout: true, cancellationToken);
+
+    /// <summary>
+    /// Arrives and waits at most <paramref name="timeout"/> for every party. Returns false if the time ran out,
+    /// which breaks the barrier for everyone, as a timeout does in Python (the other waiters get
+    /// <see cref="BrokenBarrierException"/>).
+    /// </summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="index">This party's arrival index, when it returns true.</param>
+    /// <param name="cancellationToken">Stops the wait; the barrier breaks.</param>
+    /// <returns>True if all parties arrived in time.</returns>
+    /// <exception cref="BrokenBarrierException">The barrier is or became broken for another reason.</exception>
+    public bool TryWait(TimeSpan timeout, out int index, CancellationToken cancellationToken = default)
     {
-        var deadline = Deadline.After(timeout);
+        index = WaitCore(Deadline.After(timeout), timeout, throwOnTimeout: false, cancellationToken);
+        return index >= 0;
+    }
+
+    private unsafe int WaitCore(Deadline deadline, TimeSpan? timeout, bool throwOnTimeout, CancellationToken cancellationToken)
+    {
         (int index, int generation, bool last) = Arrive();
         if (last)
         {
@@ -121,13 +139,18 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
                 ReadWaitingPids(pids);
                 if (!FutexSleep.SleepWatching(&S->Generation, generation, deadline, pids, cancellationToken))
                 {
-                    Break(generation);
-                    throw new BrokenBarrierException($"The barrier '{Name}' timed out after {timeout} and is broken.");
+                    if (!Break(generation))
+                    {
+                        continue; // The round ended just as the time ran out: the loop reports how.
+                    }
+
+                    return throwOnTimeout
+                        ? throw new BrokenBarrierException($"The barrier '{Name}' timed out after {timeout} and is broken.")
+                        : -1;
                 }
 
-                if (Volatile.Read(ref S->Generation) == generation && HasDeadParty(pids))
+                if (Volatile.Read(ref S->Generation) == generation && HasDeadParty(pids) && Break(generation))
                 {
-                    Break(generation);
                     throw new BrokenBarrierException($"A party waiting at the barrier '{Name}' died; the barrier is broken.");
                 }
             }
@@ -169,13 +192,16 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
                 ReadWaitingPids(pids);
                 if (!await FutexSleep.SleepWatchingAsync(GenerationWord(), generation, deadline, pids, cancellationToken).ConfigureAwait(false))
                 {
-                    Break(generation);
+                    if (!Break(generation))
+                    {
+                        continue;
+                    }
+
                     throw new BrokenBarrierException($"The barrier '{Name}' timed out after {timeout} and is broken.");
                 }
 
-                if (ReadGeneration() == generation && HasDeadParty(pids))
+                if (ReadGeneration() == generation && HasDeadParty(pids) && Break(generation))
                 {
-                    Break(generation);
                     throw new BrokenBarrierException($"A party waiting at the barrier '{Name}' died; the barrier is broken.");
                 }
             }
@@ -275,15 +301,19 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         }
     }
 
-    private unsafe void Break(int generation)
+    /// <summary>Breaks the barrier if it is still in <paramref name="generation"/>; false if that round has passed (or broke) meanwhile.</summary>
+    private unsafe bool Break(int generation)
     {
         LockInternal();
         try
         {
-            if (S->Generation == generation)
+            if (S->Generation != generation)
             {
-                BreakLocked();
+                return false;
             }
+
+            BreakLocked();
+            return true;
         }
         finally
         {

@@ -8,6 +8,30 @@ public sealed class SharedBarrierTests
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(150);
 
     [Fact]
+    public void TryWait_WhenThePartiesDoNotAllArrive_ReturnsFalseAndBreaksTheBarrier()
+    {
+        using var barrier = SharedBarrier.Create(2);
+        Assert.False(barrier.TryWait(Short, out _));
+        Assert.True(barrier.IsBroken);
+        Assert.Throws<BrokenBarrierException>(() => barrier.TryWait(Short, out _));
+
+        barrier.Reset();
+        using var single = SharedBarrier.Create(1);
+        Assert.True(single.TryWait(Short, out int index));
+        Assert.Equal(0, index);
+    }
+
+    [Fact]
+    public void TryWait_WithAChildArriving_ReturnsTrueWithAnIndex()
+    {
+        using var barrier = SharedBarrier.Create(2);
+        using ChildProcess<int> child = ChildProcess.Start((SharedBarrier b) => b.Wait(TimeSpan.FromSeconds(30)), barrier);
+        Assert.True(barrier.TryWait(TimeSpan.FromSeconds(30), out int mine));
+        int theirs = child.Result;
+        Assert.Equal(new[] { 0, 1 }, new[] { mine, theirs }.Order());
+    }
+
+    [Fact]
     public void ThreeParties_TwoRounds_IndexesArePermutations_ActionRunsOncePerRoundInTheLastArriversProcess()
     {
         const int Rounds = 2;
