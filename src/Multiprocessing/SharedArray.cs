@@ -104,7 +104,7 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
 
     /// <summary>The recursive lock that goes with this array (Python's <c>get_lock()</c>), the same object in every process.</summary>
     /// <returns>The lock; it lives as long as the array.</returns>
-    public unsafe SharedRLock GetLock() => embeddedLock ??= SharedRLock.Embedded(segment, (nint)segment.Data);
+    public SharedRLock GetLock() => embeddedLock ??= SharedRLock.Embedded(segment);
 
     /// <summary>Atomically adds <paramref name="value"/> to an element (int, uint, long or ulong elements).</summary>
     /// <param name="index">The element's index.</param>

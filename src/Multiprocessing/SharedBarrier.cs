@@ -20,17 +20,6 @@ namespace Multiprocessing;
 public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
 {
     private readonly Segment segment;
-    private readonly nint stateAddress;
-
-    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
-    private nint State
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
-            return stateAddress;
-        }
-    }
 
     private Action? action;
 
@@ -38,11 +27,10 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     {
         this.segment = segment;
         this.action = action;
-        unsafe
-        {
-            stateAddress = (nint)segment.Data;
-        }
     }
+
+    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
+    private nint State => segment.DataFor(this);
 
     /// <summary>The name other processes open it by.</summary>
     public string Name => segment.Name;

@@ -20,17 +20,6 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
 {
     private const int MaxLockName = 512;
     private readonly Segment segment;
-    private readonly nint stateAddress;
-
-    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
-    private nint State
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
-            return stateAddress;
-        }
-    }
 
     private readonly SharedRLock? rlock;
     private readonly SharedLock? plainLock;
@@ -42,11 +31,10 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
         this.rlock = rlock;
         this.plainLock = plainLock;
         this.ownsLock = ownsLock;
-        unsafe
-        {
-            stateAddress = (nint)segment.Data;
-        }
     }
+
+    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
+    private nint State => segment.DataFor(this);
 
     /// <summary>The name other processes open it by.</summary>
     public string Name => segment.Name;

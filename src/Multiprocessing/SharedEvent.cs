@@ -12,27 +12,15 @@ namespace Multiprocessing;
 public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
 {
     private readonly Segment segment;
-    private readonly nint stateAddress;
-
-    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
-    private nint State
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
-            return stateAddress;
-        }
-    }
 
 
     private SharedEvent(Segment segment)
     {
         this.segment = segment;
-        unsafe
-        {
-            stateAddress = (nint)segment.Data;
-        }
     }
+
+    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
+    private nint State => segment.DataFor(this);
 
     /// <summary>The name other processes open it by.</summary>
     public string Name => segment.Name;

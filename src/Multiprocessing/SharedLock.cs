@@ -26,28 +26,16 @@ namespace Multiprocessing;
 public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<SharedLock>
 {
     private readonly Segment segment;
-    private readonly nint stateAddress;
-
-    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
-    private nint State
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
-            return stateAddress;
-        }
-    }
 
     private int ticket;
 
     private SharedLock(Segment segment)
     {
         this.segment = segment;
-        unsafe
-        {
-            stateAddress = (nint)segment.Data;
-        }
     }
+
+    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
+    private nint State => segment.DataFor(this);
 
     /// <summary>The name other processes open it by.</summary>
     public string Name => segment.Name;

@@ -19,29 +19,16 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     internal const string EmbeddedSuffix = "#lock";
 
     private readonly Segment segment;
-    private readonly nint stateAddress;
-
-    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
-    private nint State
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
-            return stateAddress;
-        }
-    }
-
     private readonly bool ownsSegment;
 
     private SharedRLock(Segment segment)
-        : this(segment, SegmentData(segment), ownsSegment: true, segment.Name)
+        : this(segment, ownsSegment: true, segment.Name)
     {
     }
 
-    private SharedRLock(Segment segment, nint state, bool ownsSegment, string name)
+    private SharedRLock(Segment segment, bool ownsSegment, string name)
     {
         this.segment = segment;
-        stateAddress = state;
         this.ownsSegment = ownsSegment;
         Name = name;
     }
@@ -49,12 +36,15 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <summary>The name other processes open it by.</summary>
     public string Name { get; }
 
+    /// <summary>The lock's state (at the start of its segment's payload, or of its array's); throws once closed.</summary>
+    private nint State => segment.DataFor(this);
+
     /// <inheritdoc/>
     string ISharedObject<SharedRLock>.Descriptor => Name;
 
-    /// <summary>The lock stored at <paramref name="state"/> inside <paramref name="owner"/>'s segment; disposing it does not close that segment.</summary>
-    internal static SharedRLock Embedded(Segment owner, nint state) =>
-        new(owner, state, ownsSegment: false, owner.Name + EmbeddedSuffix);
+    /// <summary>The lock at the start of <paramref name="owner"/>'s payload (a shared array's get_lock()); disposing it does not close that segment.</summary>
+    internal static SharedRLock Embedded(Segment owner) =>
+        new(owner, ownsSegment: false, owner.Name + EmbeddedSuffix);
 
     /// <summary>Creates a recursive lock, initially free.</summary>
     /// <param name="name">Its name, or null for a fresh unique one.</param>
@@ -212,12 +202,10 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     private static unsafe bool OwnedBy(LockState* s, int thread) =>
         LockCore.Holder(s) == LockCore.Me && Volatile.Read(ref s->OwnerThread) == thread;
 
-    private static unsafe nint SegmentData(Segment segment) => (nint)segment.Data;
-
     private static SharedRLock OpenEmbedded(string arrayName)
     {
         Segment segment = Segment.Open(arrayName, SegmentKind.Array);
-        return new SharedRLock(segment, SegmentData(segment), ownsSegment: true, arrayName + EmbeddedSuffix);
+        return new SharedRLock(segment, ownsSegment: true, arrayName + EmbeddedSuffix);
     }
 
     private static unsafe bool OwnedHere(LockState* s) => OwnedBy(s, Environment.CurrentManagedThreadId);

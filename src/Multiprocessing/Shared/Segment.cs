@@ -41,6 +41,15 @@ internal sealed unsafe class Segment : IDisposable
     /// <summary>The payload, after the header.</summary>
     public byte* Data => (byte*)Base + SegmentHeader.Size;
 
+    /// <summary>The payload's address for <paramref name="owner"/>, the object built on this segment: once the segment is closed it throws instead of handing out unmapped memory.</summary>
+    /// <exception cref="ObjectDisposedException">The segment has been closed in this process.</exception>
+    public nint DataFor(object owner)
+    {
+        nint m = Volatile.Read(ref mapping);
+        ObjectDisposedException.ThrowIf(m == 0, owner);
+        return m + SegmentHeader.Size;
+    }
+
     /// <summary>Payload size in bytes.</summary>
     public long PayloadSize => Header.PayloadSize;
 
