@@ -133,6 +133,10 @@ public partial class ChildProcess
             }
 
             exited.TrySetResult();
+            if (SparePool.Target > 0)
+            {
+                SparePool.Refill();
+            }
         }
     }
 

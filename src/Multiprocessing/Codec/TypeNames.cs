@@ -70,8 +70,12 @@ internal static class TypeNames
         }
 
         string? name = asm.GetName().Name;
-        return name is not null && (name.StartsWith("System.", StringComparison.Ordinal)
-            || name.StartsWith("Microsoft.", StringComparison.Ordinal)
-            || name is "System" or "mscorlib" or "netstandard" or "MessagePack");
+        return name is not null && IsFrameworkAssemblyName(name);
     }
+
+    /// <summary>True for the simple names of .NET's own assemblies (and the codec's).</summary>
+    public static bool IsFrameworkAssemblyName(string name) =>
+        name.StartsWith("System.", StringComparison.Ordinal)
+        || name.StartsWith("Microsoft.", StringComparison.Ordinal)
+        || name is "System" or "mscorlib" or "netstandard" or "MessagePack";
 }

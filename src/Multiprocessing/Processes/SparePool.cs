@@ -10,7 +10,16 @@ namespace Multiprocessing.Processes;
 internal static class SparePool
 {
     private static readonly Queue<SpawnedChild> Idle = new();
-    private static readonly Dictionary<string, string?> SpareEnvironment = new() { [WorkerHost.SpareVariable] = "1" };
+    /// <summary>A spare's environment: it loads the application's assemblies this process has loaded, while it waits.</summary>
+    private static Dictionary<string, string?> SpareEnvironment() => new()
+    {
+        [WorkerHost.SpareVariable] = string.Join(
+            ';',
+            AppDomain.CurrentDomain.GetAssemblies()
+                .Where(a => !a.IsDynamic)
+                .Select(a => a.GetName().Name)
+                .Where(n => n is not null && !Codec.TypeNames.IsFrameworkAssemblyName(n))),
+    };
     private static int target;
     private static int refilling;
     private static int taken;
@@ -65,9 +74,10 @@ internal static class SparePool
                     }
                 }
 
-                Refill();
                 if (IsAlive(spare))
                 {
+                    // No refill yet: a booting spare would compete for the CPUs with the child that starts now.
+                    // The child's monitor refills once it has exited (see ChildProcess).
                     Interlocked.Increment(ref taken);
                     return spare;
                 }
@@ -95,7 +105,8 @@ internal static class SparePool
         all.ForEach(Discard);
     }
 
-    private static void Refill()
+    /// <summary>Starts spares in the background until there are <see cref="Target"/> of them.</summary>
+    public static void Refill()
     {
         if (Interlocked.Exchange(ref refilling, 1) != 0)
         {
@@ -117,7 +128,7 @@ internal static class SparePool
                             }
                         }
 
-                        SpawnedChild spare = Spawner.Spawn(LaunchPlan.Current, SpareEnvironment);
+                        SpawnedChild spare = Spawner.Spawn(LaunchPlan.Current, SpareEnvironment());
                         lock (Idle)
                         {
                             Idle.Enqueue(spare);

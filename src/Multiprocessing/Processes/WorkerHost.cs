@@ -49,10 +49,10 @@ internal static class WorkerHost
         // A raw descriptor, never closed: the watcher thread blocks on it until the process exits. (Not a Socket:
         // loading System.Net.Sockets would add milliseconds to every child's start.)
         int socket = fd;
-        if (Environment.GetEnvironmentVariable(SpareVariable) is not null)
+        if (Environment.GetEnvironmentVariable(SpareVariable) is { } preload)
         {
             Environment.SetEnvironmentVariable(SpareVariable, null);
-            Warmup();
+            Warmup(preload);
         }
 
         (FrameKind Kind, byte[] Payload)? start = Frames.Read(socket);
@@ -165,15 +165,27 @@ internal static class WorkerHost
         Send(socket, FrameKind.Error, buffer.WrittenSpan);
     }
 
-    /// <summary>Environment variable set for warm spares (see <see cref="SparePool"/>).</summary>
+    /// <summary>Environment variable set for warm spares (see <see cref="SparePool"/>): the assemblies to load while waiting.</summary>
     public const string SpareVariable = "MULTIPROCESSING_SPARE";
 
     /// <summary>
     /// Run by a warm spare while it waits: one round trip through the decode, invoke and encode paths, so that the
     /// call it eventually gets finds them compiled.
     /// </summary>
-    private static void Warmup()
+    private static void Warmup(string preload)
     {
+        foreach (string name in preload.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            try
+            {
+                Assembly.Load(new AssemblyName { Name = name });
+            }
+            catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                // Only an optimisation: the call loads what it needs.
+            }
+        }
+
         try
         {
             Func<int, int> probe = WarmupTarget;
