@@ -27,7 +27,8 @@ internal static unsafe class AsyncFutex
         var waiter = new Waiter(word, expected);
         lock (Gate)
         {
-            if (Waiters.Select(w => w.Word).Distinct().Count() >= MaxWords && !Waiters.Any(w => w.Word == word))
+            // Counting distinct words allocates: only when there may be too many of them.
+            if (Waiters.Count >= MaxWords && Waiters.Select(w => w.Word).Distinct().Count() >= MaxWords && !Waiters.Any(w => w.Word == word))
             {
                 return Task.Factory.StartNew(
                     () => FutexSleep.Sleep((int*)word, expected, deadline, 0, cancellationToken),
@@ -152,6 +153,11 @@ internal static unsafe class AsyncFutex
             if (cancellationToken.CanBeCanceled)
             {
                 registration = cancellationToken.UnsafeRegister(static (s, ct) => ((Waiter)s!).Cancel(ct), this);
+            }
+
+            if (completion.Task.IsCompleted)
+            {
+                Cleanup(); // Woken before it was armed: nothing left to time out.
             }
         }
 
