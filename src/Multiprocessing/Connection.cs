@@ -5,7 +5,7 @@ namespace Multiprocessing;
 
 /// <summary>
 /// One end of a message channel between processes (Python's <c>multiprocessing.connection.Connection</c>): the
-/// ends of a <c>Pipe</c>, or a connection made by a <c>Listener</c> and a <c>Client</c>.
+/// ends of a <see cref="Pipe"/>, or a connection made by a <c>Listener</c> and a <c>Client</c>.
 /// Messages keep their boundaries: each <c>Send</c> is one <c>Receive</c> on the other side.
 /// </summary>
 /// <remarks>

@@ -13,6 +13,8 @@ internal enum SegmentKind : ushort
     Condition = 6,
     Barrier = 7,
     RLock = 8,
+    Pipe = 9,
+    Queue = 10,
 }
 
 /// <summary>

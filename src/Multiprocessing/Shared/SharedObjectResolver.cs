@@ -10,6 +10,12 @@ internal sealed class SharedObjectResolver : IFormatterResolver
 
     public IMessagePackFormatter<T>? GetFormatter<T>()
     {
+        if (typeof(T) == typeof(Connection))
+        {
+            // Declared as the base: pipe ends cross by descriptor; other connections cannot cross.
+            return (IMessagePackFormatter<T>)(object)ConnectionFormatter.Instance;
+        }
+
         Type? iface = typeof(T).GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(ISharedObject<>));
         return iface is null
             ? null
@@ -32,6 +38,32 @@ internal sealed class SharedObjectResolver : IFormatterResolver
         }
 
         public T? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
-            reader.TryReadNil() ? null : T.Reopen(reader.ReadString()!);
+            reader.TryReadNil() ? null : Reopen(reader.ReadString()!);
+
+        public static T Reopen(string descriptor) => T.Reopen(descriptor);
+    }
+
+    private sealed class ConnectionFormatter : IMessagePackFormatter<Connection?>
+    {
+        public static readonly ConnectionFormatter Instance = new();
+
+        public void Serialize(ref MessagePackWriter writer, Connection? value, MessagePackSerializerOptions options)
+        {
+            switch (value)
+            {
+                case null:
+                    writer.WriteNil();
+                    break;
+                case Messaging.PipeConnection pipe:
+                    writer.Write(((ISharedObject<Messaging.PipeConnection>)pipe).Descriptor);
+                    break;
+                default:
+                    throw new Codec.CodecException(
+                        $"a {value.GetType().Name} is bound to a socket of this process and cannot be sent to another; connect from there with Client.Connect instead");
+            }
+        }
+
+        public Connection? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
+            reader.TryReadNil() ? null : DescriptorFormatter<Messaging.PipeConnection>.Reopen(reader.ReadString()!);
     }
 }

@@ -1,0 +1,190 @@
+using System.Globalization;
+using Multiprocessing.Shared;
+using Multiprocessing.Synchronization;
+
+namespace Multiprocessing.Messaging;
+
+/// <summary>
+/// One end of a <see cref="Pipe"/>: a segment holding one ring per direction. End 0 reads ring 0 and writes
+/// ring 1; end 1 the other way round. A one-way pipe has only ring 0: end 0 reads, end 1 writes.
+/// </summary>
+/// <remarks>
+/// Each process holding an end is registered in the ring's end slots, so that the other side sees the end of
+/// the stream when no live process holds this end (closed, or died however it died). An end being sent to
+/// another process reserves a slot for it until it arrives.
+/// </remarks>
+internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
+{
+    private readonly Segment segment;
+    private readonly int end;
+    private readonly Ring? reader;
+    private readonly Ring? writer;
+
+    private PipeConnection(Segment segment, int end, bool duplex, int inTransitFrom)
+        : base(readable: duplex || end == 0, writable: duplex || end == 1)
+    {
+        this.segment = segment;
+        this.end = end;
+        long ringBytes = segment.PayloadSize / (duplex ? 2 : 1);
+        nint data = segment.DataFor(this);
+        if (Readable)
+        {
+            reader = new Ring(data + (nint)(end == 0 ? 0 : ringBytes), watchEnds: true);
+            reader.AttachEnd(writer: false, inTransitFrom);
+        }
+
+        if (Writable)
+        {
+            writer = new Ring(data + (nint)(duplex && end == 0 ? ringBytes : 0), watchEnds: true);
+            writer.AttachEnd(writer: true, inTransitFrom);
+        }
+    }
+
+    private bool Duplex => Readable && Writable;
+
+    /// <inheritdoc/>
+    string ISharedObject<PipeConnection>.Descriptor
+    {
+        get
+        {
+            ThrowIfClosed();
+
+            // Sent to another process: hold its place until it attaches, so that the other side does not see
+            // the end of the stream if this process closes its copy first.
+            reader?.ReserveEnd(writer: false);
+            writer?.ReserveEnd(writer: true);
+            return string.Create(CultureInfo.InvariantCulture, $"{segment.Name}/{end}/{(Duplex ? 1 : 0)}/{Environment.ProcessId}");
+        }
+    }
+
+    /// <summary>Creates a pipe.</summary>
+    public static (PipeConnection, PipeConnection) Create(bool duplex, long capacity)
+    {
+        long ringCapacity = Ring.CapacityFor(capacity);
+        long ringBytes = Ring.BytesFor(ringCapacity);
+        Segment segment = Segment.Create(null, ringBytes * (duplex ? 2 : 1), SegmentKind.Pipe, duplex ? 1 : 0);
+        Segment? second = null;
+        try
+        {
+            nint data = segment.DataFor(segment);
+            Ring.Initialize(data, ringCapacity, 0);
+            if (duplex)
+            {
+                Ring.Initialize(data + (nint)ringBytes, ringCapacity, 0);
+            }
+
+            // Each end owns its handle on the segment, so that closing one end keeps the other usable.
+            second = Segment.Open(segment.Name, SegmentKind.Pipe);
+            return (new PipeConnection(segment, 0, duplex, 0), new PipeConnection(second, 1, duplex, 0));
+        }
+        catch
+        {
+            second?.Dispose();
+            segment.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    static PipeConnection ISharedObject<PipeConnection>.Reopen(string descriptor)
+    {
+        string[] parts = descriptor.Split('/');
+        if (parts.Length != 4)
+        {
+            throw new InvalidDataException($"Not a pipe end: '{descriptor}'.");
+        }
+
+        Segment segment = Segment.Open(parts[0], SegmentKind.Pipe);
+        try
+        {
+            return new PipeConnection(
+                segment,
+                int.Parse(parts[1], CultureInfo.InvariantCulture),
+                parts[2] == "1",
+                int.Parse(parts[3], CultureInfo.InvariantCulture));
+        }
+        catch
+        {
+            segment.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"PipeConnection('{segment.Name}', end {end}{(Duplex ? ", duplex" : Readable ? ", read" : ", write")})";
+
+    private protected override void WriteFrame(ReadOnlySpan<byte> frame) =>
+        CheckWrite(writer!.Write(frame, Deadline.Never, CancellationToken.None));
+
+    private protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
+        CheckWrite(await writer!.WriteAsync(frame, Deadline.Never, cancellationToken).ConfigureAwait(false));
+
+    private protected override int ReadFrame(ref byte[] buffer, CancellationToken cancellationToken)
+    {
+        RingStatus status = reader!.BeginRead(Deadline.Never, cancellationToken, out RingMessage message);
+        CheckRead(status);
+        return TakeFrame(message, ref buffer);
+    }
+
+    private protected override async ValueTask<(byte[] Buffer, int Length)> ReadFrameAsync(byte[] buffer, CancellationToken cancellationToken)
+    {
+        (RingStatus status, RingMessage message) = await reader!.BeginReadAsync(Deadline.Never, cancellationToken).ConfigureAwait(false);
+        CheckRead(status);
+        int length = TakeFrame(message, ref buffer);
+        return (buffer, length);
+    }
+
+    private protected override bool PollCore(TimeSpan timeout, CancellationToken cancellationToken) =>
+        reader!.WaitReadable(Deadline.After(timeout), cancellationToken) != RingStatus.Timeout;
+
+    private protected override async ValueTask<bool> PollCoreAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        await reader!.WaitReadableAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false) != RingStatus.Timeout;
+
+    private protected override void CloseCore()
+    {
+        reader?.DetachEnd(writer: false);
+        writer?.DetachEnd(writer: true);
+        segment.Dispose();
+    }
+
+    /// <summary>Copies a message out of the ring into <paramref name="buffer"/> (or takes the reassembled array) and frees it.</summary>
+    private int TakeFrame(in RingMessage message, ref byte[] buffer)
+    {
+        try
+        {
+            if (message.Assembled is { } whole)
+            {
+                buffer = whole;
+                return whole.Length;
+            }
+
+            if (buffer.Length < message.Length)
+            {
+                buffer = new byte[Math.Max(message.Length, buffer.Length * 2)];
+            }
+
+            message.Span.CopyTo(buffer);
+            return message.Length;
+        }
+        finally
+        {
+            reader!.EndRead(message);
+        }
+    }
+
+    private static void CheckWrite(RingStatus status)
+    {
+        if (status != RingStatus.Ok)
+        {
+            throw new IOException("The reading end of the pipe is closed (in every process that had it): the message cannot be delivered.");
+        }
+    }
+
+    private static void CheckRead(RingStatus status)
+    {
+        if (status != RingStatus.Ok)
+        {
+            throw new EndOfStreamException("The other end of the pipe is closed (in every process that had it): nothing more will arrive.");
+        }
+    }
+}

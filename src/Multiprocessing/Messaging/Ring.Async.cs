@@ -1,0 +1,237 @@
+using Multiprocessing.Synchronization;
+
+namespace Multiprocessing.Messaging;
+
+/// <summary>The asynchronous twins of the ring's waits (kept out of the unsafe part: no pointers across awaits).</summary>
+internal sealed partial class Ring
+{
+    /// <summary>The asynchronous twin of <see cref="Write"/>; <paramref name="message"/> must stay unchanged until it completes.</summary>
+    /// <exception cref="OperationCanceledException">The token fired; nothing was delivered.</exception>
+    public async ValueTask<RingStatus> WriteAsync(ReadOnlyMemory<byte> message, Deadline deadline, CancellationToken cancellationToken)
+    {
+        // Fast path: room now, no waiting.
+        if (IsCompleted)
+        {
+            return RingStatus.Completed;
+        }
+
+        if (TryWriteNow(message.Span, out RingStatus quick))
+        {
+            return quick;
+        }
+
+        (bool acquired, _) = await LockCore.AcquireAsync(WriteLockAddress, deadline, cancellationToken).ConfigureAwait(false);
+        if (!acquired)
+        {
+            return RingStatus.Timeout;
+        }
+
+        bool ok = false;
+        try
+        {
+            RingStatus status = await BeginWriteAsync(deadline, cancellationToken).ConfigureAwait(false);
+            if (status != RingStatus.Ok)
+            {
+                return status;
+            }
+
+            if (message.Length <= MaxWhole)
+            {
+                long size = RecordSize(message.Length);
+                status = await WaitForRoomAsync(size, deadline, cancellationToken).ConfigureAwait(false);
+                if (status != RingStatus.Ok)
+                {
+                    return status;
+                }
+
+                WriteWhole(message.Span, size);
+                ok = true;
+                return RingStatus.Ok;
+            }
+
+            int offset = 0;
+            while (offset < message.Length)
+            {
+                (int kind, int header, int n) = NextFragment(offset, message.Length);
+                status = await WaitForRoomAsync(RecordSize(header + n), deadline, cancellationToken).ConfigureAwait(false);
+                if (status != RingStatus.Ok)
+                {
+                    return status;
+                }
+
+                WriteFragment(kind, header, message.Span.Slice(offset, n), message.Length);
+                offset += n;
+            }
+
+            ok = true;
+            return RingStatus.Ok;
+        }
+        finally
+        {
+            EndWrite(ok);
+        }
+    }
+
+    private async ValueTask<RingStatus> BeginWriteAsync(Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (WriteIsOpen())
+        {
+            RingStatus abort = await WaitForRoomAsync(RecordHeaderSize, deadline, cancellationToken).ConfigureAwait(false);
+            if (abort != RingStatus.Ok)
+            {
+                return abort;
+            }
+
+            WriteAbort();
+        }
+
+        if (NoReaderEnd())
+        {
+            return RingStatus.PeerGone;
+        }
+
+        while (!ItemsRoom())
+        {
+            RingStatus status = await ParkAsync(Wait.Items, 0, deadline, cancellationToken).ConfigureAwait(false);
+            if (status != RingStatus.Ok)
+            {
+                return status;
+            }
+        }
+
+        return RingStatus.Ok;
+    }
+
+    private async ValueTask<RingStatus> WaitForRoomAsync(long size, Deadline deadline, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (TryMakeRoom(size, out long need))
+            {
+                return RingStatus.Ok;
+            }
+
+            RingStatus status = await ParkAsync(Wait.Room, need, deadline, cancellationToken).ConfigureAwait(false);
+            if (status != RingStatus.Ok)
+            {
+                return status;
+            }
+        }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="BeginRead"/>.</summary>
+    /// <exception cref="OperationCanceledException">The token fired; nothing was consumed.</exception>
+    public async ValueTask<(RingStatus Status, RingMessage Message)> BeginReadAsync(Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (!TryAcquireReadLock())
+        {
+            (bool acquired, _) = await LockCore.AcquireAsync(ReadLockAddress, deadline, cancellationToken).ConfigureAwait(false);
+            if (!acquired)
+            {
+                return (RingStatus.Timeout, default);
+            }
+        }
+
+        bool keep = false;
+        try
+        {
+            var assembly = default(Assembly);
+            while (true)
+            {
+                if (!DataReady())
+                {
+                    if (assembly.Active || ReadIsOpen())
+                    {
+                        // Rare (a large message under way): wait for its rest on a pool thread.
+                        if (!await Task.Run(WaitRestOfMessage, CancellationToken.None).ConfigureAwait(false))
+                        {
+                            assembly = default;
+                        }
+
+                        continue;
+                    }
+
+                    RingStatus status = await ParkAsync(Wait.Data, 0, deadline, cancellationToken).ConfigureAwait(false);
+                    if (status != RingStatus.Ok)
+                    {
+                        return (status, default);
+                    }
+
+                    continue;
+                }
+
+                if (Step(ref assembly, out RingMessage message))
+                {
+                    keep = message.InPlace;
+                    return (RingStatus.Ok, message);
+                }
+            }
+        }
+        finally
+        {
+            if (!keep)
+            {
+                ReleaseReadLock();
+            }
+        }
+    }
+
+    private async ValueTask<RingStatus> ParkAsync(Wait what, long need, Deadline deadline, CancellationToken cancellationToken)
+    {
+        var spinner = default(SpinWait);
+        for (int i = 0; i < SpinIterations; i++)
+        {
+            if (Ready(what, need))
+            {
+                return Settle(what, need);
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        nint seq = SeqAddress(what);
+        while (true)
+        {
+            RingStatus? end = PeerCheck(what);
+            if (end is { } gone)
+            {
+                return gone;
+            }
+
+            AddSleeper(what, 1);
+            bool inTime;
+            try
+            {
+                int expected = ReadSeq(what);
+                if (Ready(what, need))
+                {
+                    return Settle(what, need);
+                }
+
+                int[] watch = WatchList(what);
+                inTime = watch.Length == 0
+                    ? await FutexSleep.SleepAsync(seq, expected, deadline, 0, cancellationToken).ConfigureAwait(false)
+                    : await FutexSleep.SleepWatchingAsync(seq, expected, deadline, watch, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                AddSleeper(what, -1);
+            }
+
+            if (Ready(what, need))
+            {
+                return Settle(what, need);
+            }
+
+            if (!inTime)
+            {
+                return RingStatus.Timeout;
+            }
+        }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="WaitReadable"/>.</summary>
+    /// <exception cref="OperationCanceledException">The token fired.</exception>
+    public ValueTask<RingStatus> WaitReadableAsync(Deadline deadline, CancellationToken cancellationToken) =>
+        DataReady() ? ValueTask.FromResult(RingStatus.Ok) : ParkAsync(Wait.Data, 0, deadline, cancellationToken);
+}

@@ -1,0 +1,935 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Multiprocessing.Interop;
+using Multiprocessing.Synchronization;
+
+namespace Multiprocessing.Messaging;
+
+/// <summary>What a ring operation ended with.</summary>
+internal enum RingStatus
+{
+    /// <summary>Done.</summary>
+    Ok,
+
+    /// <summary>The deadline passed first; nothing was written or consumed.</summary>
+    Timeout,
+
+    /// <summary>The other side is gone: no process holds the reading end (when writing) or the writing end (when reading, once the ring is empty).</summary>
+    PeerGone,
+
+    /// <summary>The ring was marked complete and (when reading) is empty.</summary>
+    Completed,
+}
+
+/// <summary>
+/// A message ring in shared memory: many producers and many consumers in any processes, messages of any size kept
+/// whole. A producer holds the write lock while it writes a message and publishes it by moving the tail; a
+/// consumer holds the read lock while it reads one and frees it by moving the head. Waiting spins briefly, then
+/// sleeps on a futex; a process only makes a wake-up system call when someone sleeps.
+/// </summary>
+/// <remarks>
+/// <para>Records are 8-byte aligned: a header (payload length, kind), then the payload. A message that fits in half
+/// the ring is one <c>Whole</c> record, read in place; a larger one is cut in <c>First</c>/<c>Middle</c>/<c>Last</c>
+/// fragments of a quarter ring each, so that it streams through while the consumer copies it out, and is
+/// delivered whole. A record never wraps: the end of the buffer is skipped by a <c>Pad</c> record.</para>
+/// <para>Faults: nothing is visible before the tail moves, so a producer that dies while writing a record leaves
+/// nothing behind; one that dies (or gives up) between fragments leaves the message open, and whoever comes
+/// next — the next producer, or the consumer waiting for the rest — writes an <c>Abort</c> record, on which
+/// consumers drop the partial message. A consumer that dies part-way through a message leaves the read side
+/// open; the next consumer skips the rest of that message. Locks whose holder died are taken over
+/// (<see cref="LockCore"/>).</para>
+/// </remarks>
+internal sealed unsafe partial class Ring
+{
+    /// <summary>Smallest data area.</summary>
+    public const long MinCapacity = 4096;
+
+    private const int RecordHeaderSize = 8;
+    private const int KindWhole = 1;
+    private const int KindFirst = 2;
+    private const int KindMiddle = 3;
+    private const int KindLast = 4;
+    private const int KindPad = 5;
+    private const int KindAbort = 6;
+    private const int SpinIterations = 40;
+
+    private readonly RingHeader* h;
+    private readonly byte* data;
+    private readonly long capacity;
+    private readonly long mask;
+    private readonly bool watchEnds;
+
+    // Lower bounds of the other side's position, so that the common case reads only this side's cache line.
+    private long cachedHead;
+    private long cachedTail;
+
+    // The message being handed out in place by BeginRead, until EndRead.
+    private long pendingSize;
+
+    /// <summary>Attaches to a ring initialized at <paramref name="at"/>.</summary>
+    /// <param name="at">The ring's header, followed by its data area.</param>
+    /// <param name="watchEnds">Pipe mode: readers see the end of the stream when no live process holds the writing end, and writers fail when no live process holds the reading end.</param>
+    public Ring(nint at, bool watchEnds)
+    {
+        h = (RingHeader*)at;
+        data = (byte*)at + RingHeader.Size;
+        capacity = h->Capacity;
+        mask = capacity - 1;
+        this.watchEnds = watchEnds;
+    }
+
+    /// <summary>Largest payload written as a single record.</summary>
+    private long MaxWhole => (capacity / 2) - RecordHeaderSize;
+
+    /// <summary>Payload of one fragment of a large message.</summary>
+    private long FragmentPayload => (capacity / 4) - RecordHeaderSize;
+
+    /// <summary>Messages committed and not yet consumed.</summary>
+    public long Count => Math.Max(0, Volatile.Read(ref h->ItemsPut) - Volatile.Read(ref h->ItemsGot));
+
+    /// <summary>Whether the ring has been marked complete.</summary>
+    public bool IsCompleted => Volatile.Read(ref h->Completed) != 0;
+
+    /// <summary>The header, for the joinable counters and the end slots.</summary>
+    public RingHeader* Header => h;
+
+    /// <summary>Bytes needed for a ring with a data area of <paramref name="capacity"/> bytes.</summary>
+    public static long BytesFor(long capacity) => RingHeader.Size + capacity;
+
+    /// <summary>The capacity to use for a requested size: a power of two, at least <see cref="MinCapacity"/>.</summary>
+    public static long CapacityFor(long requested) =>
+        (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(MinCapacity, requested));
+
+    /// <summary>Initializes a ring in zeroed shared memory.</summary>
+    public static void Initialize(nint at, long capacity, int maxItems)
+    {
+        var h = (RingHeader*)at;
+        h->Capacity = capacity;
+        h->MaxItems = maxItems;
+    }
+
+    /// <summary>Marks the ring complete and wakes every waiter.</summary>
+    public void Complete()
+    {
+        Volatile.Write(ref h->Completed, 1);
+        WakeAll();
+    }
+
+    /// <summary>Wakes every consumer and producer, so that they look again (after an end closed, or completion).</summary>
+    public void WakeAll()
+    {
+        Interlocked.Increment(ref h->DataSeq);
+        Libc.FutexWake(&h->DataSeq, int.MaxValue);
+        Interlocked.Increment(ref h->SpaceSeq);
+        Libc.FutexWake(&h->SpaceSeq, int.MaxValue);
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /// <summary>Writes one message, waiting for room until <paramref name="deadline"/>.</summary>
+    /// <exception cref="OperationCanceledException">The token fired; nothing was delivered.</exception>
+    public RingStatus Write(ReadOnlySpan<byte> message, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (IsCompleted)
+        {
+            return RingStatus.Completed;
+        }
+
+        if (!LockCore.TryAcquire(&h->WriteLock) && !LockCore.Acquire(&h->WriteLock, deadline, cancellationToken, out _))
+        {
+            return RingStatus.Timeout;
+        }
+
+        bool ok = false;
+        try
+        {
+            RingStatus status = BeginWrite(deadline, cancellationToken);
+            if (status != RingStatus.Ok)
+            {
+                return status;
+            }
+
+            if (message.Length <= MaxWhole)
+            {
+                long size = RecordSize(message.Length);
+                status = WaitForRoom(size, deadline, cancellationToken);
+                if (status != RingStatus.Ok)
+                {
+                    return status;
+                }
+
+                WriteWhole(message, size);
+                ok = true;
+                return RingStatus.Ok;
+            }
+
+            status = WriteFragments(message, deadline, cancellationToken);
+            ok = status == RingStatus.Ok;
+            return status;
+        }
+        finally
+        {
+            EndWrite(ok);
+        }
+    }
+
+    private nint WriteLockAddress => (nint)(&h->WriteLock);
+
+    private nint ReadLockAddress => (nint)(&h->ReadLock);
+
+    /// <summary>Writes a small message if the lock is free and there is room right now.</summary>
+    private bool TryWriteNow(ReadOnlySpan<byte> message, out RingStatus status)
+    {
+        status = RingStatus.Ok;
+        if (message.Length > MaxWhole || !LockCore.TryAcquire(&h->WriteLock))
+        {
+            return false;
+        }
+
+        bool written = false;
+        try
+        {
+            long size = RecordSize(message.Length);
+            if (Volatile.Read(ref h->WriteOpen) != 0 || !ItemsRoom() || !HasRoom(size))
+            {
+                return false;
+            }
+
+            if (watchEnds && !AnyEnd(h->Readers))
+            {
+                status = RingStatus.PeerGone;
+                return true;
+            }
+
+            WriteWhole(message, size);
+            written = true;
+            return true;
+        }
+        finally
+        {
+            EndWrite(written);
+        }
+    }
+
+    private void WriteWhole(ReadOnlySpan<byte> message, long size)
+    {
+        long tail = h->Tail;
+        byte* at = data + (tail & mask);
+        message.CopyTo(new Span<byte>(at + RecordHeaderSize, message.Length));
+        Publish(at, message.Length, KindWhole, tail + size, wholeMessage: true);
+    }
+
+    /// <summary>Under the write lock: closes a message left open by a producer that died or gave up, and waits for an item slot.</summary>
+    private RingStatus BeginWrite(Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref h->WriteOpen) != 0)
+        {
+            RingStatus abort = WaitForRoom(RecordHeaderSize, deadline, cancellationToken);
+            if (abort != RingStatus.Ok)
+            {
+                return abort;
+            }
+
+            WriteAbort();
+        }
+
+        if (watchEnds && !AnyEnd(h->Readers))
+        {
+            return RingStatus.PeerGone;
+        }
+
+        while (!ItemsRoom())
+        {
+            RingStatus status = Park(Wait.Items, 0, deadline, cancellationToken);
+            if (status != RingStatus.Ok)
+            {
+                return status;
+            }
+        }
+
+        return RingStatus.Ok;
+    }
+
+    /// <summary>Releases the write lock; if a fragmented message was left open, wakes consumers so that one of them closes it.</summary>
+    private void EndWrite(bool ok)
+    {
+        bool open = !ok && Volatile.Read(ref h->WriteOpen) != 0;
+        LockCore.Release(&h->WriteLock);
+        if (open)
+        {
+            WakeAll();
+        }
+    }
+
+    private RingStatus WriteFragments(ReadOnlySpan<byte> message, Deadline deadline, CancellationToken cancellationToken)
+    {
+        int offset = 0;
+        while (offset < message.Length)
+        {
+            (int kind, int header, int n) = NextFragment(offset, message.Length);
+            RingStatus status = WaitForRoom(RecordSize(header + n), deadline, cancellationToken);
+            if (status != RingStatus.Ok)
+            {
+                return status;
+            }
+
+            WriteFragment(kind, header, message.Slice(offset, n), message.Length);
+            offset += n;
+        }
+
+        return RingStatus.Ok;
+    }
+
+    /// <summary>The kind, extra header bytes and payload bytes of the fragment starting at <paramref name="offset"/>.</summary>
+    private (int Kind, int Header, int Length) NextFragment(int offset, int total)
+    {
+        if (offset == 0)
+        {
+            return (KindFirst, sizeof(long), (int)Math.Min(FragmentPayload - sizeof(long), total));
+        }
+
+        int n = (int)Math.Min(FragmentPayload, total - offset);
+        return (offset + n == total ? KindLast : KindMiddle, 0, n);
+    }
+
+    private void WriteFragment(int kind, int header, ReadOnlySpan<byte> part, int total)
+    {
+        long tail = h->Tail;
+        long size = RecordSize(header + part.Length);
+        byte* at = data + (tail & mask);
+        byte* payload = at + RecordHeaderSize;
+        if (kind == KindFirst)
+        {
+            *(long*)payload = total;
+            Volatile.Write(ref h->WriteOpen, 1);
+        }
+
+        part.CopyTo(new Span<byte>(payload + header, part.Length));
+        Publish(at, header + part.Length, kind, tail + size, wholeMessage: kind == KindLast);
+        if (kind == KindLast)
+        {
+            // Only after the tail moved: a consumer that sees no open message finds the last record.
+            Volatile.Write(ref h->WriteOpen, 0);
+        }
+    }
+
+    private void WriteAbort()
+    {
+        long tail = h->Tail;
+        Publish(data + (tail & mask), 0, KindAbort, tail + RecordHeaderSize, wholeMessage: false);
+        Volatile.Write(ref h->WriteOpen, 0);
+    }
+
+    /// <summary>Writes a record's header and moves the tail past it, making it visible; wakes sleeping consumers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Publish(byte* at, int length, int kind, long newTail, bool wholeMessage)
+    {
+        *(int*)at = length;
+        *(int*)(at + 4) = kind;
+        if (wholeMessage)
+        {
+            Volatile.Write(ref h->ItemsPut, h->ItemsPut + 1);
+        }
+
+        // A full fence: the consumer registers as a sleeper and then reads the tail; we move the tail and then
+        // read the sleepers. One of the two sees the other.
+        Interlocked.Exchange(ref h->Tail, newTail);
+        if (Volatile.Read(ref h->DataSleepers) > 0)
+        {
+            Interlocked.Increment(ref h->DataSeq);
+            Libc.FutexWake(&h->DataSeq, int.MaxValue);
+        }
+    }
+
+    /// <summary>Under the write lock: waits until <paramref name="size"/> contiguous bytes are free at the tail, padding to the start if the end is too close.</summary>
+    private RingStatus WaitForRoom(long size, Deadline deadline, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (TryMakeRoom(size, out long need))
+            {
+                return RingStatus.Ok;
+            }
+
+            RingStatus status = Park(Wait.Room, need, deadline, cancellationToken);
+            if (status != RingStatus.Ok)
+            {
+                return status;
+            }
+        }
+    }
+
+    /// <summary>True if a record of <paramref name="size"/> bytes can be written now (writing the pad if needed); otherwise the free bytes needed.</summary>
+    private bool TryMakeRoom(long size, out long need)
+    {
+        long tail = h->Tail;
+        long toEnd = capacity - (tail & mask);
+        need = toEnd < size ? toEnd + size : size;
+        if (!HasFree(tail, need))
+        {
+            return false;
+        }
+
+        if (toEnd < size)
+        {
+            Publish(data + (tail & mask), (int)(toEnd - RecordHeaderSize), KindPad, tail + toEnd, wholeMessage: false);
+        }
+
+        return true;
+    }
+
+    private bool HasRoom(long size)
+    {
+        long tail = h->Tail;
+        long toEnd = capacity - (tail & mask);
+        return toEnd >= size && HasFree(tail, size);
+    }
+
+    private bool HasFree(long tail, long need)
+    {
+        if (capacity - (tail - cachedHead) >= need)
+        {
+            return true;
+        }
+
+        cachedHead = Volatile.Read(ref h->Head);
+        return capacity - (tail - cachedHead) >= need;
+    }
+
+    private bool ItemsRoom()
+    {
+        int max = h->MaxItems;
+        return max == 0 || h->ItemsPut - Volatile.Read(ref h->ItemsGot) < max;
+    }
+
+    private static long RecordSize(long payload) => RecordHeaderSize + ((payload + 7) & ~7L);
+
+    // ------------------------------------------------------------------ reading
+
+    /// <summary>
+    /// Waits for the next message. On <see cref="RingStatus.Ok"/> the message is in <paramref name="message"/>
+    /// and the read lock is held: call <see cref="EndRead"/> once done with it (its span points into the ring).
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The token fired; nothing was consumed.</exception>
+    public RingStatus BeginRead(Deadline deadline, CancellationToken cancellationToken, out RingMessage message)
+    {
+        message = default;
+        if (!LockCore.TryAcquire(&h->ReadLock) && !LockCore.Acquire(&h->ReadLock, deadline, cancellationToken, out _))
+        {
+            return RingStatus.Timeout;
+        }
+
+        bool keep = false;
+        try
+        {
+            var assembly = default(Assembly);
+            while (true)
+            {
+                if (!DataReady())
+                {
+                    if (assembly.Active || ReadIsOpen())
+                    {
+                        if (!WaitRestOfMessage())
+                        {
+                            assembly = default;
+                        }
+
+                        continue;
+                    }
+
+                    RingStatus status = Park(Wait.Data, 0, deadline, cancellationToken);
+                    if (status != RingStatus.Ok)
+                    {
+                        return status;
+                    }
+
+                    continue;
+                }
+
+                if (Step(ref assembly, out message))
+                {
+                    keep = message.InPlace;
+                    return RingStatus.Ok;
+                }
+            }
+        }
+        finally
+        {
+            if (!keep)
+            {
+                LockCore.Release(&h->ReadLock);
+            }
+        }
+    }
+
+    /// <summary>Waits until a message can be read, without reading it: <see cref="RingStatus.Ok"/>, or why not.</summary>
+    /// <exception cref="OperationCanceledException">The token fired.</exception>
+    public RingStatus WaitReadable(Deadline deadline, CancellationToken cancellationToken) =>
+        DataReady() ? RingStatus.Ok : Park(Wait.Data, 0, deadline, cancellationToken);
+
+    /// <summary>Frees the message handed out in place by <see cref="BeginRead"/> and releases the read lock.</summary>
+    public void EndRead(in RingMessage message)
+    {
+        if (!message.InPlace)
+        {
+            return;
+        }
+
+        Consume(pendingSize, wholeMessage: true);
+        pendingSize = 0;
+        LockCore.Release(&h->ReadLock);
+    }
+
+    private bool WriteIsOpen() => Volatile.Read(ref h->WriteOpen) != 0;
+
+    private bool NoReaderEnd() => watchEnds && !AnyEnd(h->Readers);
+
+    private bool TryAcquireReadLock() => LockCore.TryAcquire(&h->ReadLock);
+
+    private int ReadSeq(Wait what) => Volatile.Read(ref what == Wait.Data ? ref h->DataSeq : ref h->SpaceSeq);
+
+    private bool ReadIsOpen() => Volatile.Read(ref h->ReadOpen) != 0;
+
+    private void ReleaseReadLock() => LockCore.Release(&h->ReadLock);
+
+    private bool DataReady()
+    {
+        long head = h->Head;
+        if (cachedTail > head)
+        {
+            return true;
+        }
+
+        cachedTail = Volatile.Read(ref h->Tail);
+        return cachedTail > head;
+    }
+
+    /// <summary>Handles the record at the head; true when a whole message is ready in <paramref name="message"/>.</summary>
+    private bool Step(ref Assembly assembly, out RingMessage message)
+    {
+        message = default;
+        long head = h->Head;
+        byte* at = data + (head & mask);
+        int length = *(int*)at;
+        int kind = *(int*)(at + 4);
+        byte* payload = at + RecordHeaderSize;
+        long size = RecordSize(length);
+        switch (kind)
+        {
+            case KindWhole:
+                if (assembly.Active)
+                {
+                    assembly = default; // Cannot happen without an Abort first; drop the partial message.
+                }
+
+                Volatile.Write(ref h->ReadOpen, 0);
+                pendingSize = size;
+                message = new RingMessage(payload, length, null);
+                return true;
+
+            case KindFirst:
+                long total = *(long*)payload;
+                assembly = new Assembly(new byte[total]);
+                assembly.Append(new ReadOnlySpan<byte>(payload + sizeof(long), length - sizeof(long)));
+                Volatile.Write(ref h->ReadOpen, 1);
+                Consume(size, wholeMessage: false);
+                return false;
+
+            case KindMiddle:
+            case KindLast:
+                bool skipping = !assembly.Active;
+                if (!skipping)
+                {
+                    assembly.Append(new ReadOnlySpan<byte>(payload, length));
+                }
+
+                if (kind == KindMiddle)
+                {
+                    Consume(size, wholeMessage: false);
+                    return false;
+                }
+
+                // The end of a message: whole, or the rest of one a dead consumer had begun (counted as consumed).
+                Volatile.Write(ref h->ReadOpen, 0);
+                Consume(size, wholeMessage: true);
+                if (skipping)
+                {
+                    return false;
+                }
+
+                message = new RingMessage(null, 0, assembly.Buffer);
+                assembly = default;
+                return true;
+
+            case KindAbort:
+                assembly = default;
+                Volatile.Write(ref h->ReadOpen, 0);
+                Consume(size, wholeMessage: false);
+                return false;
+
+            case KindPad:
+                Consume(size, wholeMessage: false);
+                return false;
+
+            default:
+                throw new InvalidDataException($"The shared ring is corrupt: record kind {kind} at offset {head & mask}.");
+        }
+    }
+
+    /// <summary>Moves the head past a record; wakes sleeping producers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Consume(long size, bool wholeMessage)
+    {
+        if (wholeMessage)
+        {
+            Volatile.Write(ref h->ItemsGot, h->ItemsGot + 1);
+        }
+
+        Interlocked.Exchange(ref h->Head, h->Head + size);
+        if (Volatile.Read(ref h->SpaceSleepers) > 0)
+        {
+            Interlocked.Increment(ref h->SpaceSeq);
+            Libc.FutexWake(&h->SpaceSeq, int.MaxValue);
+        }
+    }
+
+    /// <summary>
+    /// A message has begun and its producer is writing the rest: wait for it, however long, unless the producer
+    /// died or gave up, in which case close the message (an Abort record) so that it is dropped. Returns true
+    /// when a record is ready; false if the open message can never be completed (drop it and read on).
+    /// </summary>
+    private bool WaitRestOfMessage()
+    {
+        while (!DataReady())
+        {
+            if (Volatile.Read(ref h->WriteOpen) == 0)
+            {
+                // No message is open on the producers' side (its last record or abort is out, read the tail
+                // again), or, if nothing is left to read, the one begun is gone.
+                if (DataReady())
+                {
+                    return true;
+                }
+
+                Volatile.Write(ref h->ReadOpen, 0);
+                return false;
+            }
+
+            int writer = LockCore.Holder(&h->WriteLock);
+            if (writer == 0 || !Liveness.IsAlive(writer))
+            {
+                // Nobody is writing: the message is abandoned. Take the write lock (over, if its holder died)
+                // and close the message; another producer may also have closed it first.
+                if (LockCore.Acquire(&h->WriteLock, Deadline.After(TimeSpan.Zero), CancellationToken.None, out _))
+                {
+                    try
+                    {
+                        if (Volatile.Read(ref h->WriteOpen) != 0 && TryMakeRoom(RecordHeaderSize, out _))
+                        {
+                            WriteAbort();
+                        }
+                    }
+                    finally
+                    {
+                        LockCore.Release(&h->WriteLock);
+                    }
+                }
+
+                continue;
+            }
+
+            Interlocked.Increment(ref h->DataSleepers);
+            try
+            {
+                int seq = Volatile.Read(ref h->DataSeq);
+                if (!DataReady())
+                {
+                    FutexSleep.Sleep(&h->DataSeq, seq, Deadline.Never, writer, CancellationToken.None);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref h->DataSleepers);
+            }
+        }
+
+        return true;
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    internal enum Wait
+    {
+        Data,
+        Room,
+        Items,
+    }
+
+    private bool Ready(Wait what, long need) => what switch
+    {
+        Wait.Data => DataReady() || IsCompleted,
+        Wait.Room => HasFree(h->Tail, need) || IsCompleted,
+        _ => ItemsRoom() || IsCompleted,
+    };
+
+    /// <summary>Spins briefly, then sleeps until <paramref name="what"/> may be ready; says why it stopped waiting.</summary>
+    private RingStatus Park(Wait what, long need, Deadline deadline, CancellationToken cancellationToken)
+    {
+        var spinner = default(SpinWait);
+        for (int i = 0; i < SpinIterations; i++)
+        {
+            if (Ready(what, need))
+            {
+                return Settle(what, need);
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        int* seq = what == Wait.Data ? &h->DataSeq : &h->SpaceSeq;
+        int* sleepers = what == Wait.Data ? &h->DataSleepers : &h->SpaceSleepers;
+        while (true)
+        {
+            RingStatus? end = PeerCheck(what);
+            if (end is { } gone)
+            {
+                return gone;
+            }
+
+            Interlocked.Increment(ref *sleepers);
+            bool inTime;
+            try
+            {
+                int expected = Volatile.Read(ref *seq);
+                if (Ready(what, need))
+                {
+                    return Settle(what, need);
+                }
+
+                int[] watch = WatchList(what);
+                inTime = watch.Length == 0
+                    ? FutexSleep.Sleep(seq, expected, deadline, 0, cancellationToken)
+                    : FutexSleep.SleepWatching(seq, expected, deadline, watch, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref *sleepers);
+            }
+
+            if (Ready(what, need))
+            {
+                return Settle(what, need);
+            }
+
+            if (!inTime)
+            {
+                return RingStatus.Timeout;
+            }
+        }
+    }
+
+    private nint SeqAddress(Wait what) => what == Wait.Data ? (nint)(&h->DataSeq) : (nint)(&h->SpaceSeq);
+
+    private void AddSleeper(Wait what, int delta) =>
+        Interlocked.Add(ref what == Wait.Data ? ref h->DataSleepers : ref h->SpaceSleepers, delta);
+
+    /// <summary>What a wait that found its condition ends with: data beats completion, completion beats room.</summary>
+    private RingStatus Settle(Wait what, long need) => what switch
+    {
+        Wait.Data => DataReady() ? RingStatus.Ok : RingStatus.Completed,
+        Wait.Room => IsCompleted ? RingStatus.Completed : RingStatus.Ok,
+        _ => IsCompleted ? RingStatus.Completed : RingStatus.Ok,
+    };
+
+    /// <summary>In pipe mode, whether the other end is gone: no live writer for a reader (once empty), no live reader for a writer.</summary>
+    private RingStatus? PeerCheck(Wait what)
+    {
+        if (!watchEnds)
+        {
+            return null;
+        }
+
+        int* ends = what == Wait.Data ? h->Writers : h->Readers;
+        return AnyLiveEnd(ends) ? null : RingStatus.PeerGone;
+    }
+
+    /// <summary>The processes whose death should wake this wait: in pipe mode, the other end's holders.</summary>
+    private int[] WatchList(Wait what)
+    {
+        if (!watchEnds)
+        {
+            return [];
+        }
+
+        int* ends = what == Wait.Data ? h->Writers : h->Readers;
+        var pids = new List<int>(2);
+        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        {
+            int pid = Math.Abs(Volatile.Read(ref ends[i]));
+            if (pid != 0 && pid != LockCore.Me && !pids.Contains(pid))
+            {
+                pids.Add(pid);
+            }
+        }
+
+        return [.. pids];
+    }
+
+    // ------------------------------------------------------------------ pipe ends
+
+    /// <summary>
+    /// Registers this process as a holder of the writing (or reading) end. <paramref name="inTransitFrom"/> is the
+    /// pid of the process that sent this end here (0 if none): the slot it reserved is taken over.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Too many open handles of that end.</exception>
+    public void AttachEnd(bool writer, int inTransitFrom = 0)
+    {
+        int* ends = writer ? h->Writers : h->Readers;
+        if (inTransitFrom != 0)
+        {
+            for (int i = 0; i < RingHeader.MaxEnds; i++)
+            {
+                if (Interlocked.CompareExchange(ref ends[i], LockCore.Me, -inTransitFrom) == -inTransitFrom)
+                {
+                    return;
+                }
+            }
+        }
+
+        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        {
+            if (Interlocked.CompareExchange(ref ends[i], LockCore.Me, 0) == 0)
+            {
+                return;
+            }
+        }
+
+        // Slots of dead processes can be reused.
+        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        {
+            int pid = Volatile.Read(ref ends[i]);
+            if (pid != 0 && !Liveness.IsAlive(Math.Abs(pid)) && Interlocked.CompareExchange(ref ends[i], LockCore.Me, pid) == pid)
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"This pipe end is open in {RingHeader.MaxEnds} places already.");
+    }
+
+    /// <summary>
+    /// Reserves a slot of the writing (or reading) end for a process this end is being sent to: until it attaches,
+    /// the end counts as held as long as this process lives.
+    /// </summary>
+    public void ReserveEnd(bool writer)
+    {
+        int* ends = writer ? h->Writers : h->Readers;
+        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        {
+            if (Interlocked.CompareExchange(ref ends[i], -LockCore.Me, 0) == 0)
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"This pipe end is open in {RingHeader.MaxEnds} places already.");
+    }
+
+    /// <summary>Unregisters one handle of this process on the writing (or reading) end and wakes the other side.</summary>
+    public void DetachEnd(bool writer)
+    {
+        int* ends = writer ? h->Writers : h->Readers;
+        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        {
+            if (Interlocked.CompareExchange(ref ends[i], 0, LockCore.Me) == LockCore.Me)
+            {
+                break;
+            }
+        }
+
+        WakeAll();
+    }
+
+    private static bool AnyEnd(int* ends)
+    {
+        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        {
+            if (Volatile.Read(ref ends[i]) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a live process holds one of <paramref name="ends"/>; clears the slots of dead ones.</summary>
+    private static bool AnyLiveEnd(int* ends)
+    {
+        bool any = false;
+        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        {
+            int pid = Volatile.Read(ref ends[i]);
+            if (pid == 0)
+            {
+                continue;
+            }
+
+            if (Liveness.IsAlive(Math.Abs(pid)))
+            {
+                any = true;
+            }
+            else
+            {
+                Interlocked.CompareExchange(ref ends[i], 0, pid);
+            }
+        }
+
+        return any;
+    }
+
+    /// <summary>A fragmented message being put back together.</summary>
+    private struct Assembly(byte[] buffer)
+    {
+        private int filled;
+
+        public readonly byte[]? Buffer => buffer;
+
+        public readonly bool Active => buffer is not null;
+
+        public void Append(ReadOnlySpan<byte> part)
+        {
+            part.CopyTo(buffer.AsSpan(filled));
+            filled += part.Length;
+        }
+    }
+}
+
+/// <summary>A message read from a <see cref="Ring"/>: in place in shared memory (until <see cref="Ring.EndRead"/>), or reassembled in an array.</summary>
+internal readonly unsafe struct RingMessage
+{
+    private readonly byte* at;
+    private readonly int length;
+
+    public RingMessage(byte* at, int length, byte[]? assembled)
+    {
+        this.at = at;
+        this.length = length;
+        Assembled = assembled;
+    }
+
+    /// <summary>The reassembled message, or null if it is in place.</summary>
+    public byte[]? Assembled { get; }
+
+    /// <summary>Whether the message points into the ring (and the read lock is held until EndRead).</summary>
+    public bool InPlace => at != null;
+
+    /// <summary>The message's bytes.</summary>
+    public ReadOnlySpan<byte> Span => Assembled ?? new ReadOnlySpan<byte>(at, length);
+
+    /// <summary>The message's length.</summary>
+    public int Length => Assembled?.Length ?? length;
+
+    /// <summary>The address of an in-place message.</summary>
+    public byte* Pointer => at;
+}

@@ -1,0 +1,105 @@
+using System.Runtime.InteropServices;
+using Multiprocessing.Synchronization;
+
+namespace Multiprocessing.Messaging;
+
+/// <summary>
+/// The shared state of a <see cref="Ring"/>, one cache line per party so that a producer and a consumer on two
+/// cores do not take each other's lines on every message.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = Size)]
+internal unsafe struct RingHeader
+{
+    public const int Size = 512;
+    public const int MaxEnds = 16;
+
+    // Line 0: fixed at creation, then flags.
+
+    /// <summary>Bytes of the data area, a power of two.</summary>
+    [FieldOffset(0)]
+    public long Capacity;
+
+    /// <summary>Most messages in the ring at once; 0 for no bound but the bytes.</summary>
+    [FieldOffset(8)]
+    public int MaxItems;
+
+    /// <summary>1 once no more messages will be written (a queue's <c>CompleteAdding</c>).</summary>
+    [FieldOffset(12)]
+    public int Completed;
+
+    // Line 1: producers.
+
+    /// <summary>Held by the producer writing a message.</summary>
+    [FieldOffset(64)]
+    public LockState WriteLock;
+
+    /// <summary>Bytes committed since creation: messages before it are whole and readable.</summary>
+    [FieldOffset(80)]
+    public long Tail;
+
+    /// <summary>Whole messages committed since creation.</summary>
+    [FieldOffset(88)]
+    public long ItemsPut;
+
+    /// <summary>1 while a message split in fragments has begun but not ended.</summary>
+    [FieldOffset(96)]
+    public int WriteOpen;
+
+    // Line 2: consumers.
+
+    /// <summary>Held by the consumer reading a message.</summary>
+    [FieldOffset(128)]
+    public LockState ReadLock;
+
+    /// <summary>Bytes consumed since creation.</summary>
+    [FieldOffset(144)]
+    public long Head;
+
+    /// <summary>Whole messages consumed since creation.</summary>
+    [FieldOffset(152)]
+    public long ItemsGot;
+
+    /// <summary>1 while a consumer is part-way through a message split in fragments.</summary>
+    [FieldOffset(160)]
+    public int ReadOpen;
+
+    // Line 3: consumers sleep here for data.
+
+    /// <summary>Bumped to wake consumers (the futex word).</summary>
+    [FieldOffset(192)]
+    public int DataSeq;
+
+    /// <summary>Consumers asleep on <see cref="DataSeq"/>.</summary>
+    [FieldOffset(196)]
+    public int DataSleepers;
+
+    // Line 4: producers sleep here for room.
+
+    /// <summary>Bumped to wake producers (the futex word).</summary>
+    [FieldOffset(256)]
+    public int SpaceSeq;
+
+    /// <summary>Producers asleep on <see cref="SpaceSeq"/>.</summary>
+    [FieldOffset(260)]
+    public int SpaceSleepers;
+
+    // Line 5: a joinable queue's unfinished tasks.
+
+    /// <summary>Messages put and not yet marked done (the futex word of <c>Join</c>).</summary>
+    [FieldOffset(320)]
+    public int Unfinished;
+
+    /// <summary>Processes or threads asleep in <c>Join</c>.</summary>
+    [FieldOffset(324)]
+    public int JoinSleepers;
+
+    // Lines 6 and 7: the processes holding each end of a pipe (0 = free slot).
+
+    /// <summary>Pids of the processes that hold the writing end open, one slot per open handle.</summary>
+    [FieldOffset(384)]
+    public fixed int Writers[MaxEnds];
+
+    /// <summary>Pids of the processes that hold the reading end open, one slot per open handle.</summary>
+    [FieldOffset(448)]
+    public fixed int Readers[MaxEnds];
+}
