@@ -177,8 +177,8 @@ internal sealed unsafe partial class Ring
 
     private nint ReadLockAddress => (nint)(&h->ReadLock);
 
-    /// <summary>Writes a small message if the lock is free and there is room right now.</summary>
-    private bool TryWriteNow(ReadOnlySpan<byte> message, out RingStatus status)
+    /// <summary>Writes a small message if the lock is free and there is room right now; false if it would have to wait.</summary>
+    public bool TryWriteNow(ReadOnlySpan<byte> message, out RingStatus status)
     {
         status = RingStatus.Ok;
         if (message.Length > MaxWhole || !LockCore.TryAcquire(&h->WriteLock))

@@ -85,13 +85,13 @@ internal unsafe struct RingHeader
 
     // Line 5: a joinable queue's unfinished tasks.
 
-    /// <summary>Messages put and not yet marked done (the futex word of <c>Join</c>).</summary>
+    /// <summary>Messages put and not yet marked done.</summary>
     [FieldOffset(320)]
     public int Unfinished;
 
-    /// <summary>Processes or threads asleep in <c>Join</c>.</summary>
+    /// <summary>Bumped when <see cref="Unfinished"/> reaches 0 (the futex word of <c>Join</c>).</summary>
     [FieldOffset(324)]
-    public int JoinSleepers;
+    public int JoinSequence;
 
     // Lines 6 and 7: the processes holding each end of a pipe (0 = free slot).
 

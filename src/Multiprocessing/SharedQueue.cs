@@ -1,0 +1,439 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using Multiprocessing.Codec;
+using Multiprocessing.Messaging;
+using Multiprocessing.Shared;
+using Multiprocessing.Synchronization;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A first-in first-out queue between processes and threads (Python's <c>multiprocessing.Queue</c>,
+/// <c>SimpleQueue</c> and, created joinable, <c>JoinableQueue</c>): any number of producers and consumers in any
+/// processes. Create it with <see cref="SharedQueue.Create{T}"/>; pass it to a child as an argument.
+/// </summary>
+/// <typeparam name="T">The items' type: encoded by its declared type (MessagePack, field by field); use
+/// <see cref="object"/> for mixed primitive values.</typeparam>
+/// <remarks>
+/// <para>Items live in a ring in shared memory: <see cref="Put"/> encodes the item in the caller (an item that
+/// cannot be encoded fails there, and nothing is queued) and copies it in; <see cref="Get"/> decodes it straight
+/// from shared memory. No feeder thread, no pipe: an item is in the queue when <c>Put</c> returns, so a child
+/// that has put its items can exit and be joined before anyone reads them (no deadlock, unlike CPython), as long
+/// as they fit in the queue's capacity; a put that finds the queue full waits for room.</para>
+/// <para>An item larger than the capacity streams through in parts and arrives whole. A producer killed in the
+/// middle of a put leaves no trace: its partial item is dropped and the queue works on; a consumer killed in
+/// the middle of a get loses that item, as in Python.</para>
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
+public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
+{
+    private readonly Segment segment;
+    private readonly Ring ring;
+    private readonly bool joinable;
+    private readonly PointerMemory inPlace = new();
+
+    private SharedQueue(Segment segment)
+    {
+        this.segment = segment;
+        joinable = segment.Header.Tag != 0;
+        ring = new Ring(segment.DataFor(this), watchEnds: false);
+    }
+
+    /// <summary>The name other processes open it by.</summary>
+    public string Name => segment.Name;
+
+    /// <summary>The most items the queue holds (Python's <c>maxsize</c>); 0 for no bound but the capacity.</summary>
+    public unsafe int MaxSize => ring.Header->MaxItems;
+
+    /// <summary>Bytes of shared buffer; items larger than half of it pass in parts.</summary>
+    public unsafe long Capacity => ring.Header->Capacity;
+
+    /// <summary>Items in the queue now (Python's <c>qsize()</c>); it may change right after you read it.</summary>
+    public int Count => (int)Math.Min(int.MaxValue, ring.Count);
+
+    /// <summary>Whether the queue is empty now (Python's <c>empty()</c>).</summary>
+    public bool IsEmpty => ring.Count == 0;
+
+    /// <summary>Whether the queue holds <see cref="MaxSize"/> items now (Python's <c>full()</c>); never for a queue bounded only by bytes.</summary>
+    public bool IsFull => MaxSize > 0 && ring.Count >= MaxSize;
+
+    /// <summary>Whether <see cref="CompleteAdding"/> was called (by any process).</summary>
+    public bool IsAddingCompleted => ring.IsCompleted;
+
+    /// <summary>Whether adding is complete and every item has been taken: consumers' enumerations end.</summary>
+    public bool IsCompleted => ring.IsCompleted && ring.Count == 0;
+
+    /// <summary>Whether the queue counts unfinished items for <see cref="TaskDone"/> and <see cref="Join"/>.</summary>
+    public bool IsJoinable => joinable;
+
+    /// <inheritdoc/>
+    string ISharedObject<SharedQueue<T>>.Descriptor => Name;
+
+    /// <inheritdoc/>
+    static SharedQueue<T> ISharedObject<SharedQueue<T>>.Reopen(string descriptor) => Open(descriptor);
+
+    internal static SharedQueue<T> Create(int maxSize, long capacity, bool joinable, string? name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1L << 34);
+        long ringCapacity = Ring.CapacityFor(capacity);
+        Segment segment = Segment.Create(name, Ring.BytesFor(ringCapacity), SegmentKind.Queue, joinable ? 1 : 0);
+        Ring.Initialize(segment.DataFor(segment), ringCapacity, maxSize);
+        return new SharedQueue<T>(segment);
+    }
+
+    internal static SharedQueue<T> Open(string name) => new(Segment.Open(name, SegmentKind.Queue));
+
+    /// <summary>Puts an item, waiting for room if the queue is full (Python's <c>put(item, timeout=)</c>).</summary>
+    /// <param name="item">The item; encoded now.</param>
+    /// <param name="timeout">How long to wait for room; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
+    /// <exception cref="TimeoutException">No room within <paramref name="timeout"/> (Python's <c>queue.Full</c>); nothing was queued.</exception>
+    /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    public void Put(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (!TryPut(item, timeout ?? Timeout.InfiniteTimeSpan, cancellationToken))
+        {
+            throw new TimeoutException($"The queue '{Name}' had no room within {timeout}.");
+        }
+    }
+
+    /// <summary>Puts an item if there is room within <paramref name="timeout"/> (zero: only if there is room now, Python's <c>put_nowait</c>).</summary>
+    /// <param name="item">The item; encoded now.</param>
+    /// <param name="timeout">How long to wait for room.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>True if queued; false if there was no room in time.</returns>
+    /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
+    /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    public bool TryPut(T item, TimeSpan timeout = default, CancellationToken cancellationToken = default)
+    {
+        Deadline deadline = Deadline.After(timeout);
+        ReadOnlySpan<byte> encoded = Encode(item);
+        BeginPut();
+        bool done = false;
+        try
+        {
+            done = Settle(ring.Write(encoded, deadline, cancellationToken));
+            return done;
+        }
+        finally
+        {
+            EndPut(done);
+        }
+    }
+
+    /// <summary>Puts an item, waiting asynchronously for room if the queue is full.</summary>
+    /// <param name="item">The item; encoded now.</param>
+    /// <param name="timeout">How long to wait for room; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>A task that completes once the item is queued.</returns>
+    /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
+    /// <exception cref="TimeoutException">No room within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    public ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        Deadline deadline = Deadline.After(timeout);
+        ReadOnlySpan<byte> encoded = Encode(item);
+        BeginPut();
+        bool done = false;
+        try
+        {
+            if (ring.TryWriteNow(encoded, out RingStatus status))
+            {
+                done = Settle(status);
+                return ValueTask.CompletedTask;
+            }
+
+            done = true; // The asynchronous part settles it.
+            return PutSlowAsync(encoded.ToArray(), deadline, timeout, cancellationToken);
+        }
+        finally
+        {
+            if (!done)
+            {
+                EndPut(false);
+            }
+        }
+    }
+
+    /// <summary>Takes the next item, waiting for one (Python's <c>get(timeout=)</c>).</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>The item.</returns>
+    /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/> (Python's <c>queue.Empty</c>).</exception>
+    /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
+    /// <exception cref="InvalidDataException">The item could not be decoded as a <typeparamref name="T"/> (it is consumed).</exception>
+    public T Get(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
+        return status == RingStatus.Ok ? Take(message) : throw GetFailure(status, timeout);
+    }
+
+    /// <summary>Takes the next item if one arrives within <paramref name="timeout"/> (zero: only if one is there, Python's <c>get_nowait</c>).</summary>
+    /// <param name="item">The item, or default.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>True if an item was taken; false on timeout, or if adding was completed and the queue is empty.</returns>
+    /// <exception cref="InvalidDataException">The item could not be decoded as a <typeparamref name="T"/> (it is consumed).</exception>
+    public bool TryGet(out T item, TimeSpan timeout = default, CancellationToken cancellationToken = default)
+    {
+        RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
+        item = status == RingStatus.Ok ? Take(message) : default!;
+        return status == RingStatus.Ok;
+    }
+
+    /// <summary>Takes the next item, waiting asynchronously for one.</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>The item.</returns>
+    /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
+    public async ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        (RingStatus status, RingMessage message) = await ring.BeginReadAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
+        return status == RingStatus.Ok ? Take(message) : throw GetFailure(status, timeout);
+    }
+
+    /// <summary>The items as they arrive, until adding is completed and the queue is empty (a consumer's loop).</summary>
+    /// <param name="cancellationToken">Stops the enumeration.</param>
+    /// <returns>The items.</returns>
+    public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            (RingStatus status, RingMessage message) = await ring.BeginReadAsync(Deadline.Never, cancellationToken).ConfigureAwait(false);
+            if (status != RingStatus.Ok)
+            {
+                yield break;
+            }
+
+            yield return Take(message);
+        }
+    }
+
+    /// <summary>The items as they arrive, blocking, until adding is completed and the queue is empty.</summary>
+    /// <param name="cancellationToken">Stops the enumeration.</param>
+    /// <returns>The items.</returns>
+    public IEnumerable<T> GetConsumingEnumerable(CancellationToken cancellationToken = default)
+    {
+        while (TryGet(out T item, Timeout.InfiniteTimeSpan, cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>
+    /// Says that no more items will be put, in every process: puts then fail, and consumers' enumerations end once
+    /// the queue is empty (<c>BlockingCollection.CompleteAdding</c>; Python has no equivalent but a sentinel item).
+    /// </summary>
+    public void CompleteAdding() => ring.Complete();
+
+    /// <summary>Marks one item taken with <see cref="Get"/> as processed (Python's <c>task_done()</c>, joinable queues).</summary>
+    /// <exception cref="InvalidOperationException">The queue is not joinable, or this was called more times than items were put.</exception>
+    public unsafe void TaskDone()
+    {
+        EnsureJoinable();
+        RingHeader* h = ring.Header;
+        int left = Interlocked.Decrement(ref h->Unfinished);
+        if (left < 0)
+        {
+            Interlocked.Increment(ref h->Unfinished);
+            throw new InvalidOperationException("TaskDone was called more times than items were put.");
+        }
+
+        if (left == 0)
+        {
+            Interlocked.Increment(ref h->JoinSequence);
+            Interop.Libc.FutexWake(&h->JoinSequence, int.MaxValue);
+        }
+    }
+
+    /// <summary>Waits until every item put has been marked done (Python's <c>JoinableQueue.join()</c>).</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <exception cref="InvalidOperationException">The queue is not joinable.</exception>
+    /// <exception cref="TimeoutException">Items were still unfinished after <paramref name="timeout"/>.</exception>
+    public unsafe void Join(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        EnsureJoinable();
+        Deadline deadline = Deadline.After(timeout);
+        RingHeader* h = ring.Header;
+        while (true)
+        {
+            int seq = Volatile.Read(ref h->JoinSequence);
+            if (Volatile.Read(ref h->Unfinished) == 0)
+            {
+                return;
+            }
+
+            if (!FutexSleep.Sleep(&h->JoinSequence, seq, deadline, 0, cancellationToken) && Volatile.Read(ref h->Unfinished) != 0)
+            {
+                throw new TimeoutException($"The queue '{Name}' still had {Volatile.Read(ref h->Unfinished)} unfinished items after {timeout}.");
+            }
+        }
+    }
+
+    /// <summary>Waits asynchronously until every item put has been marked done.</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>A task that completes when nothing is unfinished.</returns>
+    /// <exception cref="InvalidOperationException">The queue is not joinable.</exception>
+    /// <exception cref="TimeoutException">Items were still unfinished after <paramref name="timeout"/>.</exception>
+    public async ValueTask JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        EnsureJoinable();
+        Deadline deadline = Deadline.After(timeout);
+        while (true)
+        {
+            int seq = JoinSequence();
+            if (Unfinished() == 0)
+            {
+                return;
+            }
+
+            if (!await FutexSleep.SleepAsync(JoinWord(), seq, deadline, 0, cancellationToken).ConfigureAwait(false) && Unfinished() != 0)
+            {
+                throw new TimeoutException($"The queue '{Name}' still had {Unfinished()} unfinished items after {timeout}.");
+            }
+        }
+    }
+
+    /// <summary>Closes the queue in this process (Python's <c>close()</c>); it is removed once no process has it open.</summary>
+    public void Close() => Dispose();
+
+    /// <summary>Closes the queue in this process.</summary>
+    public void Dispose() => segment.Dispose();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"SharedQueue<{TypeNames.Display(typeof(T))}>('{Name}', count={Count})";
+
+    private unsafe int JoinSequence() => Volatile.Read(ref ring.Header->JoinSequence);
+
+    private unsafe int Unfinished() => Volatile.Read(ref ring.Header->Unfinished);
+
+    private unsafe nint JoinWord() => (nint)(&ring.Header->JoinSequence);
+
+    private void EnsureJoinable()
+    {
+        if (!joinable)
+        {
+            throw new InvalidOperationException("This queue is not joinable: create it with joinable: true for TaskDone and Join.");
+        }
+    }
+
+    /// <summary>Counts the item as unfinished before it becomes visible, so that Join never sees it taken but not counted.</summary>
+    private unsafe void BeginPut()
+    {
+        if (joinable)
+        {
+            Interlocked.Increment(ref ring.Header->Unfinished);
+        }
+    }
+
+    private void EndPut(bool done)
+    {
+        if (joinable && !done)
+        {
+            TaskDoneQuietly();
+        }
+    }
+
+    private unsafe void TaskDoneQuietly()
+    {
+        RingHeader* h = ring.Header;
+        if (Interlocked.Decrement(ref h->Unfinished) == 0)
+        {
+            Interlocked.Increment(ref h->JoinSequence);
+            Interop.Libc.FutexWake(&h->JoinSequence, int.MaxValue);
+        }
+    }
+
+    private async ValueTask PutSlowAsync(byte[] encoded, Deadline deadline, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        bool done = false;
+        try
+        {
+            done = Settle(await ring.WriteAsync(encoded, deadline, cancellationToken).ConfigureAwait(false));
+            if (!done)
+            {
+                throw new TimeoutException($"The queue '{Name}' had no room within {timeout}.");
+            }
+        }
+        finally
+        {
+            EndPut(done);
+        }
+    }
+
+    private bool Settle(RingStatus status) => status switch
+    {
+        RingStatus.Ok => true,
+        RingStatus.Timeout => false,
+        _ => throw new InvalidOperationException($"Adding to the queue '{Name}' was completed: no more items can be put."),
+    };
+
+    private Exception GetFailure(RingStatus status, TimeSpan? timeout) => status == RingStatus.Timeout
+        ? new TimeoutException($"The queue '{Name}' stayed empty for {timeout}.")
+        : new InvalidOperationException($"The queue '{Name}' is empty and adding was completed.");
+
+    private static ReadOnlySpan<byte> Encode(T item)
+    {
+        ArrayBufferWriter<byte> buffer = EncodeBuffer.ForThisThread();
+        try
+        {
+            WireCodec.Serialize(buffer, item);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw WireCodec.EncodeFailure("the item", nameof(item), typeof(T), e);
+        }
+
+        return buffer.WrittenSpan;
+    }
+
+    private unsafe T Take(in RingMessage message)
+    {
+        try
+        {
+            ReadOnlyMemory<byte> bytes = message.Assembled ?? inPlace.Point(message.Pointer, message.Length);
+            return WireCodec.Deserialize<T>(bytes);
+        }
+        catch (Exception e) when (e is MessagePack.MessagePackSerializationException or CodecException or EndOfStreamException)
+        {
+            throw WireCodec.DecodeFailure($"An item of the queue '{Name}' could not be decoded as {TypeNames.Display(typeof(T))}", e);
+        }
+        finally
+        {
+            ring.EndRead(message);
+        }
+    }
+}
+
+/// <summary>Creates and opens <see cref="SharedQueue{T}"/>s (Python's <c>Queue()</c>, <c>SimpleQueue()</c>, <c>JoinableQueue()</c>).</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
+public static class SharedQueue
+{
+    /// <summary>The default bytes of shared buffer of a queue.</summary>
+    public const long DefaultCapacity = 4 * 1024 * 1024;
+
+    /// <summary>Creates a queue.</summary>
+    /// <typeparam name="T">The items' type.</typeparam>
+    /// <param name="maxSize">The most items it holds (Python's <c>maxsize</c>); 0 for no bound but <paramref name="capacity"/>.</param>
+    /// <param name="capacity">Bytes of shared buffer (rounded up to a power of two); puts wait when it is full. Items larger than half of it pass in parts. The memory is used only as items fill it.</param>
+    /// <param name="joinable">True for Python's <c>JoinableQueue</c>: <see cref="SharedQueue{T}.TaskDone"/> and <see cref="SharedQueue{T}.Join"/>.</param>
+    /// <param name="name">Its name, or null for a fresh unique one.</param>
+    /// <returns>The queue.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative, or the capacity is zero or above 16 GiB.</exception>
+    public static SharedQueue<T> Create<T>(int maxSize = 0, long capacity = DefaultCapacity, bool joinable = false, string? name = null) =>
+        SharedQueue<T>.Create(maxSize, capacity, joinable, name);
+
+    /// <summary>Opens a queue created by this or another process.</summary>
+    /// <typeparam name="T">The items' type, as created.</typeparam>
+    /// <param name="name">Its name.</param>
+    /// <returns>The queue.</returns>
+    /// <exception cref="FileNotFoundException">No such queue.</exception>
+    /// <exception cref="InvalidDataException">The name belongs to another kind of shared object.</exception>
+    public static SharedQueue<T> Open<T>(string name) => SharedQueue<T>.Open(name);
+}
