@@ -57,6 +57,9 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <summary>Whether the queue holds <see cref="MaxSize"/> items now (Python's <c>full()</c>); never for a queue bounded only by bytes.</summary>
     public bool IsFull => MaxSize > 0 && ring.Count >= MaxSize;
 
+    /// <summary>Bytes in the ring now, parts of unfinished items included (for tests).</summary>
+    internal long PendingBytes => ring.PendingBytes;
+
     /// <summary>Whether <see cref="CompleteAdding"/> was called (by any process).</summary>
     public bool IsAddingCompleted => ring.IsCompleted;
 

@@ -74,16 +74,7 @@ internal sealed partial class Ring
 
     private async ValueTask<RingStatus> BeginWriteAsync(Deadline deadline, CancellationToken cancellationToken)
     {
-        if (WriteIsOpen())
-        {
-            RingStatus abort = await WaitForRoomAsync(RecordHeaderSize, deadline, cancellationToken).ConfigureAwait(false);
-            if (abort != RingStatus.Ok)
-            {
-                return abort;
-            }
-
-            WriteAbort();
-        }
+        AbandonOpenMessage();
 
         if (NoReaderEnd())
         {

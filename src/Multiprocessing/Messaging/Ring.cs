@@ -34,8 +34,8 @@ internal enum RingStatus
 /// delivered whole. A record never wraps: the end of the buffer is skipped by a <c>Pad</c> record.</para>
 /// <para>Faults: nothing is visible before the tail moves, so a producer that dies while writing a record leaves
 /// nothing behind; one that dies (or gives up) between fragments leaves the message open, and whoever comes
-/// next — the next producer, or the consumer waiting for the rest — writes an <c>Abort</c> record, on which
-/// consumers drop the partial message. A consumer that dies part-way through a message leaves the read side
+/// next — the next producer, or the consumer waiting for the rest — marks it abandoned: consumers drop its
+/// parts when the next message begins, or at once if they are waiting for the rest. A consumer that dies part-way through a message leaves the read side
 /// open; the next consumer skips the rest of that message. Locks whose holder died are taken over
 /// (<see cref="LockCore"/>).</para>
 /// </remarks>
@@ -50,7 +50,6 @@ internal sealed unsafe partial class Ring
     private const int KindMiddle = 3;
     private const int KindLast = 4;
     private const int KindPad = 5;
-    private const int KindAbort = 6;
     private const int SpinIterations = 40;
 
     private readonly RingHeader* h;
@@ -86,6 +85,9 @@ internal sealed unsafe partial class Ring
 
     /// <summary>Messages committed and not yet consumed.</summary>
     public long Count => Math.Max(0, Volatile.Read(ref h->ItemsPut) - Volatile.Read(ref h->ItemsGot));
+
+    /// <summary>Bytes written and not yet consumed, whole messages or not.</summary>
+    public long PendingBytes => Volatile.Read(ref h->Tail) - Volatile.Read(ref h->Head);
 
     /// <summary>Whether the ring has been marked complete.</summary>
     public bool IsCompleted => Volatile.Read(ref h->Completed) != 0;
@@ -222,16 +224,7 @@ internal sealed unsafe partial class Ring
     /// <summary>Under the write lock: closes a message left open by a producer that died or gave up, and waits for an item slot.</summary>
     private RingStatus BeginWrite(Deadline deadline, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref h->WriteOpen) != 0)
-        {
-            RingStatus abort = WaitForRoom(RecordHeaderSize, deadline, cancellationToken);
-            if (abort != RingStatus.Ok)
-            {
-                return abort;
-            }
-
-            WriteAbort();
-        }
+        AbandonOpenMessage();
 
         if (watchEnds && !AnyEnd(h->Readers))
         {
@@ -313,11 +306,18 @@ internal sealed unsafe partial class Ring
         }
     }
 
-    private void WriteAbort()
+    /// <summary>
+    /// Under the write lock: gives up a message a producer began and did not finish (it died, or its put timed
+    /// out). Its parts stay in the ring; consumers drop them when the next message begins, or at once if they
+    /// wait for the rest.
+    /// </summary>
+    private void AbandonOpenMessage()
     {
-        long tail = h->Tail;
-        Publish(data + (tail & mask), 0, KindAbort, tail + RecordHeaderSize, wholeMessage: false);
-        Volatile.Write(ref h->WriteOpen, 0);
+        if (Volatile.Read(ref h->WriteOpen) != 0)
+        {
+            Volatile.Write(ref h->WriteOpen, 0);
+            WakeAll();
+        }
     }
 
     /// <summary>Writes a record's header and moves the tail past it, making it visible; wakes sleeping consumers.</summary>
@@ -519,7 +519,7 @@ internal sealed unsafe partial class Ring
             case KindWhole:
                 if (assembly.Active)
                 {
-                    assembly = default; // Cannot happen without an Abort first; drop the partial message.
+                    assembly = default; // The partial message was abandoned by its producer: drop it.
                 }
 
                 Volatile.Write(ref h->ReadOpen, 0);
@@ -561,12 +561,6 @@ internal sealed unsafe partial class Ring
                 assembly = default;
                 return true;
 
-            case KindAbort:
-                assembly = default;
-                Volatile.Write(ref h->ReadOpen, 0);
-                Consume(size, wholeMessage: false);
-                return false;
-
             case KindPad:
                 Consume(size, wholeMessage: false);
                 return false;
@@ -595,7 +589,7 @@ internal sealed unsafe partial class Ring
 
     /// <summary>
     /// A message has begun and its producer is writing the rest: wait for it, however long, unless the producer
-    /// died or gave up, in which case close the message (an Abort record) so that it is dropped. Returns true
+    /// died or gave up, in which case mark the message abandoned so that it is dropped. Returns true
     /// when a record is ready; false if the open message can never be completed (drop it and read on).
     /// </summary>
     private bool WaitRestOfMessage()
@@ -624,10 +618,7 @@ internal sealed unsafe partial class Ring
                 {
                     try
                     {
-                        if (Volatile.Read(ref h->WriteOpen) != 0 && TryMakeRoom(RecordHeaderSize, out _))
-                        {
-                            WriteAbort();
-                        }
+                        AbandonOpenMessage();
                     }
                     finally
                     {

@@ -1,0 +1,291 @@
+using System.Security.Cryptography;
+using Multiprocessing.Tests.SharedObjects;
+using Multiprocessing.Tests.Support;
+
+namespace Multiprocessing.Tests.Messaging;
+
+/// <summary>SharedQueue: many producers and consumers in several processes.</summary>
+public sealed class SharedQueueTests
+{
+    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(30);
+
+    [Fact]
+    public void AMillionMessages_FromThreeProducerProcesses_ArriveExactlyOnce()
+    {
+        // MULTIPROCESSING_STRESS=1 makes it ten million.
+        int total = Environment.GetEnvironmentVariable("MULTIPROCESSING_STRESS") == "1" ? 10_000_000 : 1_000_000;
+        const int producers = 3;
+        int each = total / producers;
+        using SharedQueue<long> queue = SharedQueue.Create<long>(capacity: 64 * 1024);
+        using var children = new ChildGroup();
+        for (int p = 0; p < producers; p++)
+        {
+            children.Add(ChildProcess.Start(static (SharedQueue<long> q, int first, int count) =>
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    q.Put(first + i);
+                }
+            }, queue, p * each, each));
+        }
+
+        var seen = new bool[producers * each];
+        long sum = 0;
+        var lastOf = new long[producers];
+        Array.Fill(lastOf, -1);
+        for (int i = 0; i < seen.Length; i++)
+        {
+            long v = queue.Get(Within.Deadline);
+            Assert.False(seen[v], $"{v} arrived twice");
+            seen[v] = true;
+            sum += v;
+            int producer = (int)(v / each);
+            Assert.True(v > lastOf[producer], "one producer's items arrive in its order");
+            lastOf[producer] = v;
+        }
+
+        long n = seen.Length;
+        Assert.Equal(n * (n - 1) / 2, sum);
+        Assert.False(queue.TryGet(out _, Short));
+        foreach (ChildProcess child in children.All)
+        {
+            child.JoinOrFail();
+            Assert.Equal(0, child.ExitCode);
+        }
+    }
+
+    [Fact]
+    public void A100MegabyteItem_ArrivesWhole()
+    {
+        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: 1 << 20);
+        using ChildProcess<string> child = ChildProcess.Start(static (SharedQueue<byte[]> q) =>
+        {
+            byte[] big = new byte[100_000_000];
+            new Random(11).NextBytes(big);
+            q.Put(big);
+            return Convert.ToHexString(SHA256.HashData(big));
+        }, queue);
+
+        byte[] got = queue.Get(Within.Deadline);
+        Assert.Equal(100_000_000, got.Length);
+        Assert.Equal(child.ResultOrFail(), Convert.ToHexString(SHA256.HashData(got)));
+    }
+
+    [Fact]
+    public async Task ProducerKilledMidPut_LeavesNoPartialItem_AndTheQueueWorksOn()
+    {
+        const int capacity = 64 * 1024;
+        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: capacity);
+        using ChildProcess child = ChildProcess.Start(static (SharedQueue<byte[]> q) =>
+        {
+            q.Put(new byte[1_000_000]); // Larger than the ring: blocks part-way, the ring full of its parts.
+        }, queue);
+
+        Handoff.Until(() => queue.PendingBytes >= capacity / 2, "the producer has filled the ring with part of its item", child);
+        child.Kill();
+        child.JoinOrFail();
+
+        // Another producer: its item must be the next one, whole, the partial one dropped. The ring is full of the
+        // dead producer's parts, so its put waits until the consumer below skips them.
+        Task put = Task.Run(() => queue.Put([1, 2, 3], Within.Deadline));
+        Assert.Equal([1, 2, 3], queue.Get(Within.Deadline));
+        await put.WaitAsync(Within.Deadline);
+        Assert.False(queue.TryGet(out _, Short));
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public async Task ProducerKilledMidPut_WhileAConsumerWaitsForTheRest_ConsumerGetsTheNextWholeItem()
+    {
+        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: 64 * 1024);
+        using var started = SharedEvent.Create();
+        using ChildProcess child = ChildProcess.Start(static (SharedQueue<byte[]> q, SharedEvent s) =>
+        {
+            s.Set();
+            q.Put(new byte[1_000_000]);
+        }, queue, started);
+
+        Handoff.WaitReady(started, child);
+        Task<byte[]> consumer = Task.Run(() => queue.Get(Within.Deadline));
+        Handoff.Until(() => queue.PendingBytes > 0, "the producer has begun its item", child);
+        child.Kill();
+        child.JoinOrFail();
+        queue.Put([7]);
+
+        Assert.Equal([7], await consumer.WaitAsync(Within.Deadline));
+    }
+
+    [Fact]
+    public void JoiningAChild_BeforeItsItemsAreTaken_DoesNotDeadlock()
+    {
+        using SharedQueue<string> queue = SharedQueue.Create<string>();
+        using ChildProcess child = ChildProcess.Start(static (SharedQueue<string> q) =>
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                q.Put($"item {i}");
+            }
+        }, queue);
+
+        child.JoinOrFail(); // CPython deadlocks here: its child waits for its feeder thread to flush into a full pipe.
+        Assert.Equal(0, child.ExitCode);
+        Assert.Equal(10_000, queue.Count);
+        for (int i = 0; i < 10_000; i++)
+        {
+            Assert.Equal($"item {i}", queue.Get(TimeSpan.Zero));
+        }
+    }
+
+    [Fact]
+    public void BoundedByItems_TryPutFails_PutTimesOut_WhenFull()
+    {
+        using SharedQueue<int> queue = SharedQueue.Create<int>(maxSize: 2);
+        Assert.True(queue.TryPut(1));
+        Assert.True(queue.TryPut(2));
+        Assert.True(queue.IsFull);
+        Assert.False(queue.TryPut(3));
+        Assert.Throws<TimeoutException>(() => queue.Put(3, Short));
+        Assert.Equal(1, queue.Get());
+        Assert.True(queue.TryPut(3));
+        Assert.Equal([2, 3], [queue.Get(), queue.Get()]);
+    }
+
+    [Fact]
+    public void BoundedByItems_APutWaitingForRoom_IsReleasedByAGetInAChild()
+    {
+        using SharedQueue<int> queue = SharedQueue.Create<int>(maxSize: 1);
+        queue.Put(1);
+        using ChildProcess<int> child = ChildProcess.Start(static (SharedQueue<int> q) => q.Get(Within.Deadline) + q.Get(Within.Deadline), queue);
+        queue.Put(2, Within.Deadline); // waits until the child took the first
+        Assert.Equal(3, child.ResultOrFail());
+    }
+
+    [Fact]
+    public void Get_OnAnEmptyQueue_TimesOut()
+    {
+        using SharedQueue<int> queue = SharedQueue.Create<int>();
+        Assert.Throws<TimeoutException>(() => queue.Get(Short));
+        Assert.False(queue.TryGet(out int _));
+        Assert.True(queue.IsEmpty);
+    }
+
+    [Fact]
+    public void AnItemThatCannotBeEncoded_FailsInTheCaller_AndNothingIsQueued()
+    {
+        using SharedQueue<object> queue = SharedQueue.Create<object>();
+        ArgumentException e = Assert.Throws<ArgumentException>(() => queue.Put(new MemoryStream()));
+        Assert.Contains("MemoryStream", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, queue.Count);
+        queue.Put(5);
+        Assert.Equal(5, Convert.ToInt32(queue.Get(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task CompleteAdding_EndsTheConsumersLoop_AfterTheLastItem()
+    {
+        using SharedQueue<int> queue = SharedQueue.Create<int>();
+        using ChildProcess child = ChildProcess.Start(static (SharedQueue<int> q) =>
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                q.Put(i);
+            }
+
+            q.CompleteAdding();
+        }, queue);
+
+        var got = new List<int>();
+        await foreach (int item in queue.ReadAllAsync())
+        {
+            got.Add(item);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 100), got);
+        Assert.True(queue.IsCompleted);
+        Assert.Throws<InvalidOperationException>(() => queue.Put(1));
+        Assert.Throws<InvalidOperationException>(() => queue.Get(Short));
+        Assert.Empty(queue.GetConsumingEnumerable());
+        child.JoinOrFail();
+    }
+
+    [Fact]
+    public void TwoConsumerProcesses_ShareTheItems_EachTakenOnce()
+    {
+        using SharedQueue<int> queue = SharedQueue.Create<int>();
+        using var children = new ChildGroup();
+        for (int c = 0; c < 2; c++)
+        {
+            children.Add(ChildProcess.Start(static (SharedQueue<int> q) => q.GetConsumingEnumerable().Select(x => (long)x).Sum(), queue));
+        }
+
+        for (int i = 1; i <= 10_000; i++)
+        {
+            queue.Put(i);
+        }
+
+        queue.CompleteAdding();
+        long total = children.All.Sum(c => ((ChildProcess<long>)c).ResultOrFail());
+        Assert.Equal(10_000L * 10_001 / 2, total);
+    }
+
+    [Fact]
+    public void Joinable_JoinReturnsOnceAChildMarkedEveryItemDone()
+    {
+        using SharedQueue<int> queue = SharedQueue.Create<int>(joinable: true);
+        for (int i = 0; i < 10; i++)
+        {
+            queue.Put(i);
+        }
+
+        Assert.Throws<TimeoutException>(() => queue.Join(Short)); // nothing is done yet
+        using ChildProcess child = ChildProcess.Start(static (SharedQueue<int> q) =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                q.Get(Within.Deadline);
+                q.TaskDone();
+            }
+        }, queue);
+
+        queue.Join(Within.Deadline);
+        child.JoinOrFail();
+        Assert.Throws<InvalidOperationException>(queue.TaskDone);
+    }
+
+    [Fact]
+    public async Task Joinable_JoinAsync_AndNotJoinable_Refuses()
+    {
+        using SharedQueue<int> joinable = SharedQueue.Create<int>(joinable: true);
+        await joinable.JoinAsync(Short); // nothing put: returns at once
+        joinable.Put(1);
+        Task join = joinable.JoinAsync(Within.Deadline).AsTask();
+        Assert.False(join.IsCompleted);
+        joinable.Get();
+        joinable.TaskDone();
+        await join;
+
+        using SharedQueue<int> plain = SharedQueue.Create<int>();
+        Assert.Throws<InvalidOperationException>(plain.TaskDone);
+        Assert.Throws<InvalidOperationException>(() => plain.Join());
+    }
+
+    [Fact]
+    public async Task AsyncTwins_PutAndGet_WithCancellation()
+    {
+        using SharedQueue<string> queue = SharedQueue.Create<string>(maxSize: 1);
+        using var cts = new CancellationTokenSource();
+        ValueTask<string> waiting = queue.GetAsync(cancellationToken: cts.Token);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await waiting);
+
+        await queue.PutAsync("a");
+        using var cts2 = new CancellationTokenSource();
+        ValueTask blocked = queue.PutAsync("b", cancellationToken: cts2.Token);
+        Assert.False(blocked.IsCompleted);
+        cts2.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await blocked);
+
+        Assert.Equal("a", await queue.GetAsync(Within.Deadline));
+        Assert.True(queue.IsEmpty); // the cancelled put left nothing
+    }
+}
