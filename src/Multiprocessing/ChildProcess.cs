@@ -167,9 +167,10 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
     /// <remarks>
     /// <para>
     /// The child handles a signal with the BCL's <see cref="PosixSignalRegistration.Create"/>, called in its target;
-    /// the handler runs on another thread of the child. Until the target has registered it, the signal's default
-    /// action applies: SIGHUP, SIGINT, SIGUSR1, SIGUSR2 and most others end the child, with exit code <c>-N</c>. So
-    /// have the child say when it is ready (a <see cref="SharedEvent"/>, for example) before sending. Like any
+    /// the handler runs on another thread of the child. It must set <see cref="PosixSignalContext.Cancel"/>, or the
+    /// signal's default action follows it; that action, which is also what happens before the target has registered
+    /// a handler, is for SIGHUP, SIGINT, SIGUSR1, SIGUSR2 and most others the end of the child, with exit code
+    /// <c>-N</c>. So have the child say when it is ready (a <see cref="SharedEvent"/>, for example) before sending. Like any
     /// process, a child may see a standard signal (1 to 31) sent again before it handled the first one only once.
     /// </para>
     /// <para>
@@ -190,7 +191,11 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
     /// using var child = ChildProcess.Start((SharedEvent r) =>
     /// {
     ///     using var hangups = new SemaphoreSlim(0);
-    ///     using var reg = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx => hangups.Release());
+    ///     using var reg = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+    ///     {
+    ///         ctx.Cancel = true; // handled: no default action (for SIGHUP, the end of the child)
+    ///         hangups.Release();
+    ///     });
     ///     r.Set();
     ///     hangups.Wait();
     ///     return "reloaded";
