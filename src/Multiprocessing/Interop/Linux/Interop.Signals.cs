@@ -8,8 +8,6 @@ internal static partial class Libc
     public const int SIGHUP = 1;
     public const int SIGINT = 2;
     public const int SIGQUIT = 3;
-    public const int SIGUSR1 = 10;
-    public const int SIGUSR2 = 12;
     public const int SIGCHLD = 17;
     public const int SIGCONT = 18;
     public const int SIGTSTP = 20;
