@@ -13,6 +13,7 @@ internal static class ChapterRegistry
         new ProcessArray(),
         new ProcessLock(),
         new ProcessSync(),
+        new Signals(),
         new ThreadBasics(),
         new ThreadJoin(),
         new CustomThread(),

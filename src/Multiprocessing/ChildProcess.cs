@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Multiprocessing.Interop;
 using Multiprocessing.Processes;
 
 namespace Multiprocessing;
@@ -148,10 +150,70 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
     /// token fires and the target may finish cleanly; otherwise the child ends at once with exit code -15.
     /// Does nothing if the child has already exited. Does not wait: call <see cref="Join()"/> after it.
     /// </summary>
-    public void Terminate() => Signal(Interop.Libc.SIGTERM);
+    public void Terminate() => Signal(Libc.SIGTERM);
 
     /// <summary>Kills the child with SIGKILL (exit code -9). Does nothing if it has already exited. Does not wait.</summary>
-    public void Kill() => Signal(Interop.Libc.SIGKILL);
+    public void Kill() => Signal(Libc.SIGKILL);
+
+    /// <summary>
+    /// Sends a POSIX signal to the child (Python's <c>os.kill(p.pid, sig)</c>), through its pidfd: never to another
+    /// process that was given the same pid. Does nothing if the child has already exited. Does not wait.
+    /// </summary>
+    /// <param name="signal">
+    /// A named signal such as <see cref="PosixSignal.SIGHUP"/>, or a Linux signal number from 1 to 64 cast to
+    /// <see cref="PosixSignal"/>, as <see cref="PosixSignalRegistration.Create"/> takes them: <c>(PosixSignal)10</c> is
+    /// SIGUSR1, <c>(PosixSignal)12</c> SIGUSR2.
+    /// </param>
+    /// <remarks>
+    /// <para>
+    /// The child handles a signal with the BCL's <see cref="PosixSignalRegistration.Create"/>, called in its target;
+    /// the handler runs on another thread of the child. It must set <see cref="PosixSignalContext.Cancel"/>, or the
+    /// signal's default action follows it; that action, which is also what happens before the target has registered
+    /// a handler, is for SIGHUP, SIGINT, SIGUSR1, SIGUSR2 and most others the end of the child, with exit code
+    /// <c>-N</c>. So have the child say when it is ready (a <see cref="SharedEvent"/>, for example) before sending. Like any
+    /// process, a child may see a standard signal (1 to 31) sent again before it handled the first one only once.
+    /// </para>
+    /// <para>
+    /// SIGTERM is <see cref="Terminate"/>: a handler of the target's own that sets
+    /// <see cref="PosixSignalContext.Cancel"/> takes it over (the child goes on, and
+    /// <see cref="CurrentProcess.TerminationToken"/> does not fire); otherwise the token fires if the target reads it,
+    /// and the child ends with -15 if it does not. A signal that this process ignores (SIGHUP under <c>nohup</c>;
+    /// SIGINT and SIGQUIT in a script's background job) is ignored by the child too, as with
+    /// <see cref="System.Diagnostics.Process.Start()"/> and in Python, and a handler registered for it never runs.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="signal"/> is neither a named <see cref="PosixSignal"/> nor a number from 1 to 64.
+    /// </exception>
+    /// <example>
+    /// <code>
+    /// using var ready = SharedEvent.Create();
+    /// using var child = ChildProcess.Start((SharedEvent r) =>
+    /// {
+    ///     using var hangups = new SemaphoreSlim(0);
+    ///     using var reg = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+    ///     {
+    ///         ctx.Cancel = true; // handled: no default action (for SIGHUP, the end of the child)
+    ///         hangups.Release();
+    ///     });
+    ///     r.Set();
+    ///     hangups.Wait();
+    ///     return "reloaded";
+    /// }, ready);
+    /// ready.Wait();
+    /// child.SendSignal(PosixSignal.SIGHUP);
+    /// Console.WriteLine(child.Result); // reloaded
+    /// </code>
+    /// </example>
+    public void SendSignal(PosixSignal signal)
+    {
+        if (!Libc.TryGetSignalNumber(signal, out int number))
+        {
+            throw new ArgumentOutOfRangeException(nameof(signal), signal, "Not a named PosixSignal, nor a signal number from 1 to 64.");
+        }
+
+        Signal(number);
+    }
 
     /// <summary>Kills the child if it is still running, waits for it, and releases its descriptors.</summary>
     public void Dispose()

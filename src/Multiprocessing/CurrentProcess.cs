@@ -33,6 +33,12 @@ public static class CurrentProcess
     /// <see cref="OperationCanceledException"/> (exit code -15). A child that never reads it is ended by
     /// SIGTERM at once, as in Python. In the main process the token never fires.
     /// </summary>
+    /// <remarks>
+    /// A target may instead handle SIGTERM itself with <see cref="System.Runtime.InteropServices.PosixSignalRegistration.Create"/>:
+    /// a handler that sets <see cref="System.Runtime.InteropServices.PosixSignalContext.Cancel"/> takes SIGTERM over,
+    /// and then this token does not fire and the child is not ended; a handler that does not cancel runs first, then
+    /// SIGTERM is handled as above.
+    /// </remarks>
     public static CancellationToken TerminationToken
     {
         get

@@ -67,8 +67,11 @@ public sealed class ProcessDiedException : Exception
         7 => "SIGBUS",
         8 => "SIGFPE",
         9 => "SIGKILL",
+        10 => "SIGUSR1",
         11 => "SIGSEGV",
+        12 => "SIGUSR2",
         13 => "SIGPIPE",
+        14 => "SIGALRM",
         15 => "SIGTERM",
         _ => "signal " + signal,
     };

@@ -26,6 +26,19 @@ public partial class TourTests
     }
 
     [Fact]
+    public void Tour_SignalChapter_ShowsAHandledSignalADefaultActionAndACleanTerminate()
+    {
+        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "signal"]);
+        Assert.True(code == 0, stderr);
+
+        string chapter = Chapter(stdout, "signal");
+        Assert.Matches(@"ChildProcess-\d+: SIGUSR1 #2, on ", chapter);
+        Assert.Matches(@"ChildProcess-\d+: the main thread returns after 2 SIGUSR1 and a SIGHUP", chapter);
+        Assert.Matches(@"ChildProcess-\d+ exit code: -12", chapter);
+        Assert.Matches(@"ChildProcess-\d+ returned ""told to stop: cleaned up and returned"", exit code 0", chapter);
+    }
+
+    [Fact]
     public void Tour_WithUnknownChapter_ListsChaptersAndFails()
     {
         (int code, _, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "no-such-chapter"]);

@@ -225,8 +225,19 @@ internal static class WorkerHost
         return (returned, returnType);
     }
 
+    /// <summary>
+    /// SIGTERM's handler, registered before the target runs. The BCL calls the handlers of a signal newest first, so a
+    /// handler the target registered has run by now: if it set <see cref="PosixSignalContext.Cancel"/>, it has taken
+    /// SIGTERM over and this one does nothing. (.NET 10.0 calls every handler with the same context; the runtime's newer
+    /// sources stop at the first handler that cancels, and then do not call this one at all: the same outcome.)
+    /// </summary>
     private static void OnSigterm(PosixSignalContext context)
     {
+        if (context.Cancel)
+        {
+            return;
+        }
+
         if (CurrentProcess.TerminationObserved)
         {
             context.Cancel = true;
