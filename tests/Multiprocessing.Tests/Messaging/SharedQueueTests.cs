@@ -97,22 +97,21 @@ public sealed class SharedQueueTests
     [Fact]
     public async Task ProducerKilledMidPut_WhileAConsumerWaitsForTheRest_ConsumerGetsTheNextWholeItem()
     {
-        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: 64 * 1024);
-        using var started = SharedEvent.Create();
-        using ChildProcess child = ChildProcess.Start(static (SharedQueue<byte[]> q, SharedEvent s) =>
-        {
-            s.Set();
-            q.Put(new byte[1_000_000]);
-        }, queue, started);
+        const int capacity = 64 * 1024;
+        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: capacity);
+        using ChildProcess child = ChildProcess.Start(static (SharedQueue<byte[]> q) => q.Put(new byte[1_000_000]), queue);
 
-        Handoff.WaitReady(started, child);
+        // The producer fills the ring with parts of its item and blocks; stopped, it cannot go on when room frees.
+        Handoff.Until(() => queue.PendingBytes >= capacity / 2, "the producer has filled the ring with part of its item", child);
+        child.SendSignal((System.Runtime.InteropServices.PosixSignal)19); // SIGSTOP
         Task<byte[]> consumer = Task.Run(() => queue.Get(Within.Deadline));
-        Handoff.Until(() => queue.PendingBytes > 0, "the producer has begun its item", child);
+        Handoff.Until(() => queue.PendingBytes == 0, "the consumer has taken every part there is and waits for the rest");
         child.Kill();
         child.JoinOrFail();
         queue.Put([7]);
 
         Assert.Equal([7], await consumer.WaitAsync(Within.Deadline));
+        Assert.Equal(0, queue.Count);
     }
 
     [Fact]
