@@ -33,8 +33,34 @@ internal static class DelegatePayload
         Encoded = 2,
     }
 
+    /// <summary>Marks a payload that carries the function only; its arguments travel separately (pool tasks).</summary>
+    private const int ArgumentsApart = -1;
+
     /// <exception cref="ArgumentException">The target or an argument cannot be encoded.</exception>
-    public static byte[] Encode(ChildIdentity identity, Delegate target, ReadOnlySpan<object?> args)
+    public static byte[] Encode(ChildIdentity identity, Delegate target, ReadOnlySpan<object?> args) =>
+        Encode(identity, target, args.ToArray(), withArgs: true);
+
+    /// <summary>Encodes a delegate's method and target only, for calls whose arguments are encoded one by one (a pool's tasks).</summary>
+    /// <exception cref="ArgumentException">The target cannot be encoded, or the delegate is a static method closed over its first argument.</exception>
+    public static byte[] EncodeFunction(Delegate target)
+    {
+        if (target.Method.IsStatic && target.Target is not null)
+        {
+            throw new ArgumentException($"A delegate of the static method {target.Method.Name} bound to its first argument cannot run in a pool; use a lambda.", nameof(target));
+        }
+
+        return Encode(new ChildIdentity(string.Empty, false, 0), target, [], withArgs: false);
+    }
+
+    /// <summary>Decodes a payload made by <see cref="EncodeFunction"/>: the method and its target.</summary>
+    /// <exception cref="VersionMismatchException">The child does not run the same builds as the parent.</exception>
+    public static (MethodInfo Method, object? Target) DecodeFunction(byte[] payload)
+    {
+        DecodedCall call = Decode(payload);
+        return (call.Method, call.Target);
+    }
+
+    private static byte[] Encode(ChildIdentity identity, Delegate target, object?[] args, bool withArgs)
     {
         MethodInfo method = target.Method;
         object? instance = target.Target;
@@ -42,14 +68,14 @@ internal static class DelegatePayload
 
         // A delegate closed over its first argument (an extension method bound to a value) calls a static
         // method whose first parameter is the target: send it as an argument.
-        object?[] allArgs = args.ToArray();
+        object?[] allArgs = args;
         if (method.IsStatic && instance is not null)
         {
             allArgs = [instance, .. allArgs];
             instance = null;
         }
 
-        if (parameters.Length != allArgs.Length)
+        if (withArgs && parameters.Length != allArgs.Length)
         {
             throw new ArgumentException($"The method {method.Name} takes {parameters.Length} arguments but {allArgs.Length} were given.", nameof(args));
         }
@@ -69,7 +95,14 @@ internal static class DelegatePayload
             }
 
             usesCodec |= WriteTarget(body, refs, instance);
-            WriteArgs(body, parameters, allArgs);
+            if (withArgs)
+            {
+                WriteArgs(body, parameters, allArgs);
+            }
+            else
+            {
+                body.Write(ArgumentsApart);
+            }
         }
 
         using var output = new MemoryStream();
@@ -123,6 +156,11 @@ internal static class DelegatePayload
 
         ParameterInfo[] parameters = method.GetParameters();
         int count = reader.ReadInt32();
+        if (count == ArgumentsApart)
+        {
+            return new DecodedCall(identity, method, target, []);
+        }
+
         if (count != parameters.Length)
         {
             throw new InvalidDataException($"The payload carries {count} arguments for {method.Name}, which takes {parameters.Length}.");
