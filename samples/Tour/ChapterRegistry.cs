@@ -11,6 +11,8 @@ internal static class ChapterRegistry
         new ProcessDownload(),
         new ProcessGlobals(),
         new ProcessArray(),
+        new ProcessQueue(),
+        new PipeEcho(),
         new ProcessLock(),
         new ProcessSync(),
         new Signals(),

@@ -23,6 +23,19 @@ public partial class TourTests
         // 进程间数据共享: each child has its own list; the parent's stays empty.
         Assert.Equal(5, Regex.Count(stdout, @"lis is: \[[0-4]\]"));
         Assert.Contains("The global list is: []", stdout, StringComparison.Ordinal);
+
+        // 使用 queues 的 Queue 类: five processes pass the number along; one number is left.
+        string queue = Chapter(stdout, "process-queue");
+        Assert.Equal(5, Regex.Count(queue, "进程 [0-4] 从队列里获取了一个 [0-4]，然后又向队列里放入了一个 [0-4]"));
+        Assert.Matches("left in the queue: [0-4] \\(count now 0\\)", queue);
+        Assert.Contains("the queue holds 10000 items; the first is 'item 0', the last 'item 9999'", queue, StringComparison.Ordinal);
+        Assert.Contains("received 100 items, sum 5050", queue, StringComparison.Ordinal);
+
+        // 管道: an echo, then a message larger than the pipe.
+        string pipe = Chapter(stdout, "pipe");
+        Assert.Contains("sent '管道', got back '管道'", pipe, StringComparison.Ordinal);
+        Assert.Contains("sent 'pipe', got back 'PIPE'", pipe, StringComparison.Ordinal);
+        Assert.Contains("received 10,000,000 bytes through a 64 KiB pipe, all intact; then: 'done'", pipe, StringComparison.Ordinal);
     }
 
     [Fact]

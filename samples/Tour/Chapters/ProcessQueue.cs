@@ -1,0 +1,101 @@
+using Multiprocessing;
+
+namespace Tour.Chapters;
+
+/// <summary>
+/// Seed: Python 中的多进程 › 进程间数据共享 › 3）使用 queues 的 Queue 类共享数据. A queue holding 0 is passed to five
+/// children; each takes one number and puts back its own. Then what CPython cannot do: join a child before its
+/// items are read.
+/// </summary>
+internal sealed class ProcessQueue : IChapter
+{
+    public string Name => "process-queue";
+
+    public string Title => "3）使用 queues 的 Queue 类共享数据 (sharing data with a Queue: five processes each take one item and put back their own number)";
+
+    public void Run()
+    {
+        Say.Part("the seed's script: lis = Queue(20); lis.put(0); five processes run func(i, lis)");
+        Seed();
+
+        Say.Part("joining a child before reading what it put (CPython deadlocks here)");
+        JoinBeforeDrain();
+
+        Say.Part("a consumer loop that ends: CompleteAdding and ReadAllAsync");
+        CompleteAdding();
+    }
+
+    private static void Seed()
+    {
+        // lis = queues.Queue(20, ctx=multiprocessing); lis.put(0)
+        using SharedQueue<int> lis = SharedQueue.Create<int>(maxSize: 20);
+        lis.Put(0);
+        var children = new List<ChildProcess>();
+        for (int i = 0; i < 5; i++)
+        {
+            children.Add(ChildProcess.Start(Func, i, lis));
+        }
+
+        // The seed does not join; the tour does, so that the chapter ends with its output.
+        foreach (ChildProcess p in children)
+        {
+            p.Join();
+            p.Dispose();
+        }
+
+        Console.WriteLine($"left in the queue: {lis.Get()} (count now {lis.Count})");
+        Say.Note("each process waits in Get until an item is there, so they pass the number along one at a time, in whatever order they reach the queue: the lines may come in another order than the seed's. SharedQueue.Create<int>(maxSize: 20) is Queue(20); the item type is declared (use object for mixed primitive values).");
+    }
+
+    // def func(i, q): ret = q.get(); print(...); q.put(i)
+    private static void Func(int i, SharedQueue<int> q)
+    {
+        int ret = q.Get();
+        Console.WriteLine($"进程 {i} 从队列里获取了一个 {ret}，然后又向队列里放入了一个 {i}");
+        q.Put(i);
+    }
+
+    private static void JoinBeforeDrain()
+    {
+        using SharedQueue<string> q = SharedQueue.Create<string>();
+        using ChildProcess child = ChildProcess.Start(Produce, q);
+        child.Join(); // In CPython this waits for ever: the child's feeder thread cannot flush 10 000 items into a full pipe.
+        Console.WriteLine($"the child exited with {child.ExitCode}; the queue holds {q.Count} items; the first is '{q.Get()}', the last '{q.GetConsumingEnumerable().Take(q.Count).Last()}'");
+        Say.Note("a put copies the item into shared memory before it returns: no feeder thread, nothing left to flush at exit. The queue holds up to its capacity (4 MiB by default; SharedQueue.Create(capacity: ...)); beyond that a put waits for room, as any bounded queue does.");
+    }
+
+    private static void Produce(SharedQueue<string> q)
+    {
+        for (int i = 0; i < 10_000; i++)
+        {
+            q.Put($"item {i}");
+        }
+    }
+
+    private static void CompleteAdding()
+    {
+        using SharedQueue<int> q = SharedQueue.Create<int>();
+        using ChildProcess child = ChildProcess.Start(ProduceAndComplete, q);
+        long sum = 0;
+        int count = 0;
+        foreach (int item in q.ReadAllAsync().ToBlockingEnumerable())
+        {
+            sum += item;
+            count++;
+        }
+
+        child.Join();
+        Console.WriteLine($"received {count} items, sum {sum}; the loop ended because the producer called CompleteAdding()");
+        Say.Note("Python ends such loops with a sentinel item (None); CompleteAdding works for any number of consumers in any processes, like BlockingCollection and channels do.");
+    }
+
+    private static void ProduceAndComplete(SharedQueue<int> q)
+    {
+        for (int i = 1; i <= 100; i++)
+        {
+            q.Put(i);
+        }
+
+        q.CompleteAdding();
+    }
+}
