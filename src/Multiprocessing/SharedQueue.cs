@@ -110,15 +110,17 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <returns>True if queued; false if there was no room in time.</returns>
     /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryPut(T item, TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
         Deadline deadline = Deadline.After(timeout);
-        ReadOnlySpan<byte> encoded = Encode(item);
+        Span<byte> head = stackalloc byte[FastCodec.MaxScalarSize];
+        int headLength = Encode(item, head, out ReadOnlySpan<byte> body);
         BeginPut();
         bool done = false;
         try
         {
-            done = Settle(ring.Write(encoded, deadline, cancellationToken));
+            done = Settle(ring.Write(head[..headLength], body, deadline, cancellationToken));
             return done;
         }
         finally
@@ -138,19 +140,20 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     public ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         Deadline deadline = Deadline.After(timeout);
-        ReadOnlySpan<byte> encoded = Encode(item);
+        Span<byte> head = stackalloc byte[FastCodec.MaxScalarSize];
+        int headLength = Encode(item, head, out ReadOnlySpan<byte> body);
         BeginPut();
         bool done = false;
         try
         {
-            if (ring.TryWriteNow(encoded, out RingStatus status))
+            if (ring.TryWriteNow(head[..headLength], body, out RingStatus status))
             {
                 done = Settle(status);
                 return ValueTask.CompletedTask;
             }
 
             done = true; // The asynchronous part settles it.
-            return PutSlowAsync(encoded.ToArray(), deadline, timeout, cancellationToken);
+            return PutSlowAsync([.. head[..headLength], .. body], deadline, timeout, cancellationToken);
         }
         finally
         {
@@ -168,6 +171,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/> (Python's <c>queue.Empty</c>).</exception>
     /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
     /// <exception cref="InvalidDataException">The item could not be decoded as a <typeparamref name="T"/> (it is consumed).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Get(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
@@ -180,6 +184,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>True if an item was taken; false on timeout, or if adding was completed and the queue is empty.</returns>
     /// <exception cref="InvalidDataException">The item could not be decoded as a <typeparamref name="T"/> (it is consumed).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGet(out T item, TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
         RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
@@ -381,7 +386,20 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         ? new TimeoutException($"The queue '{Name}' stayed empty for {timeout}.")
         : new InvalidOperationException($"The queue '{Name}' is empty and adding was completed.");
 
-    private static ReadOnlySpan<byte> Encode(T item)
+    /// <summary>Encodes an item: a header in <paramref name="head"/> (its length returned) and a body (see <see cref="FastCodec"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Encode(T item, Span<byte> head, out ReadOnlySpan<byte> body)
+    {
+        if (FastCodec.Handles<T>())
+        {
+            return FastCodec.Write(item, head, out body);
+        }
+
+        body = EncodeWithCodec(item);
+        return 0;
+    }
+
+    private static ReadOnlySpan<byte> EncodeWithCodec(T item)
     {
         ArrayBufferWriter<byte> buffer = EncodeBuffer.ForThisThread();
         try
@@ -396,10 +414,16 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         return buffer.WrittenSpan;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe T Take(in RingMessage message)
     {
         try
         {
+            if (FastCodec.Handles<T>() && FastCodec.TryRead(message.Span, out T fast))
+            {
+                return fast;
+            }
+
             ReadOnlyMemory<byte> bytes = message.Assembled ?? inPlace.Point(message.Pointer, message.Length);
             return WireCodec.Deserialize<T>(bytes);
         }

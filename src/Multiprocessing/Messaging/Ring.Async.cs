@@ -5,7 +5,7 @@ namespace Multiprocessing.Messaging;
 /// <summary>The asynchronous twins of the ring's waits (kept out of the unsafe part: no pointers across awaits).</summary>
 internal sealed partial class Ring
 {
-    /// <summary>The asynchronous twin of <see cref="Write"/>; <paramref name="message"/> must stay unchanged until it completes.</summary>
+    /// <summary>The asynchronous twin of <see cref="Write(ReadOnlySpan{byte}, Deadline, CancellationToken)"/>; <paramref name="message"/> must stay unchanged until it completes.</summary>
     /// <exception cref="OperationCanceledException">The token fired; nothing was delivered.</exception>
     public async ValueTask<RingStatus> WriteAsync(ReadOnlyMemory<byte> message, Deadline deadline, CancellationToken cancellationToken)
     {
@@ -44,7 +44,7 @@ internal sealed partial class Ring
                     return status;
                 }
 
-                WriteWhole(message.Span, size);
+                WriteWhole(default, message.Span, size);
                 ok = true;
                 return RingStatus.Ok;
             }
@@ -59,7 +59,7 @@ internal sealed partial class Ring
                     return status;
                 }
 
-                WriteFragment(kind, header, message.Span.Slice(offset, n), message.Length);
+                WriteFragment(kind, header, default, message.Span, offset, n, message.Length);
                 offset += n;
             }
 

@@ -130,8 +130,19 @@ internal sealed unsafe partial class Ring
 
     /// <summary>Writes one message, waiting for room until <paramref name="deadline"/>.</summary>
     /// <exception cref="OperationCanceledException">The token fired; nothing was delivered.</exception>
-    public RingStatus Write(ReadOnlySpan<byte> message, Deadline deadline, CancellationToken cancellationToken)
+    public RingStatus Write(ReadOnlySpan<byte> message, Deadline deadline, CancellationToken cancellationToken) =>
+        Write(default, message, deadline, cancellationToken);
+
+    /// <summary>Writes one message made of <paramref name="head"/> then <paramref name="body"/> (so that a header need not be copied in front of a large body first).</summary>
+    /// <exception cref="OperationCanceledException">The token fired; nothing was delivered.</exception>
+    public RingStatus Write(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, Deadline deadline, CancellationToken cancellationToken)
     {
+        long length = (long)head.Length + body.Length;
+        if (length > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(body), "A message is at most 2 GiB.");
+        }
+
         if (IsCompleted)
         {
             return RingStatus.Completed;
@@ -151,21 +162,21 @@ internal sealed unsafe partial class Ring
                 return status;
             }
 
-            if (message.Length <= MaxWhole)
+            if (length <= MaxWhole)
             {
-                long size = RecordSize(message.Length);
+                long size = RecordSize(length);
                 status = WaitForRoom(size, deadline, cancellationToken);
                 if (status != RingStatus.Ok)
                 {
                     return status;
                 }
 
-                WriteWhole(message, size);
+                WriteWhole(head, body, size);
                 ok = true;
                 return RingStatus.Ok;
             }
 
-            status = WriteFragments(message, deadline, cancellationToken);
+            status = WriteFragments(head, body, deadline, cancellationToken);
             ok = status == RingStatus.Ok;
             return status;
         }
@@ -180,10 +191,14 @@ internal sealed unsafe partial class Ring
     private nint ReadLockAddress => (nint)(&h->ReadLock);
 
     /// <summary>Writes a small message if the lock is free and there is room right now; false if it would have to wait.</summary>
-    public bool TryWriteNow(ReadOnlySpan<byte> message, out RingStatus status)
+    public bool TryWriteNow(ReadOnlySpan<byte> message, out RingStatus status) => TryWriteNow(default, message, out status);
+
+    /// <summary>Writes a small two-part message if the lock is free and there is room right now; false if it would have to wait.</summary>
+    public bool TryWriteNow(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, out RingStatus status)
     {
         status = RingStatus.Ok;
-        if (message.Length > MaxWhole || !LockCore.TryAcquire(&h->WriteLock))
+        long length = (long)head.Length + body.Length;
+        if (length > MaxWhole || !LockCore.TryAcquire(&h->WriteLock))
         {
             return false;
         }
@@ -191,7 +206,7 @@ internal sealed unsafe partial class Ring
         bool written = false;
         try
         {
-            long size = RecordSize(message.Length);
+            long size = RecordSize(length);
             if (Volatile.Read(ref h->WriteOpen) != 0 || !ItemsRoom() || !HasRoom(size))
             {
                 return false;
@@ -203,7 +218,7 @@ internal sealed unsafe partial class Ring
                 return true;
             }
 
-            WriteWhole(message, size);
+            WriteWhole(head, body, size);
             written = true;
             return true;
         }
@@ -213,12 +228,14 @@ internal sealed unsafe partial class Ring
         }
     }
 
-    private void WriteWhole(ReadOnlySpan<byte> message, long size)
+    private void WriteWhole(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, long size)
     {
         long tail = h->Tail;
         byte* at = data + (tail & mask);
-        message.CopyTo(new Span<byte>(at + RecordHeaderSize, message.Length));
-        Publish(at, message.Length, KindWhole, tail + size, wholeMessage: true);
+        byte* payload = at + RecordHeaderSize;
+        head.CopyTo(new Span<byte>(payload, head.Length));
+        body.CopyTo(new Span<byte>(payload + head.Length, body.Length));
+        Publish(at, head.Length + body.Length, KindWhole, tail + size, wholeMessage: true);
     }
 
     /// <summary>Under the write lock: closes a message left open by a producer that died or gave up, and waits for an item slot.</summary>
@@ -254,19 +271,20 @@ internal sealed unsafe partial class Ring
         }
     }
 
-    private RingStatus WriteFragments(ReadOnlySpan<byte> message, Deadline deadline, CancellationToken cancellationToken)
+    private RingStatus WriteFragments(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, Deadline deadline, CancellationToken cancellationToken)
     {
+        int total = head.Length + body.Length;
         int offset = 0;
-        while (offset < message.Length)
+        while (offset < total)
         {
-            (int kind, int header, int n) = NextFragment(offset, message.Length);
+            (int kind, int header, int n) = NextFragment(offset, total);
             RingStatus status = WaitForRoom(RecordSize(header + n), deadline, cancellationToken);
             if (status != RingStatus.Ok)
             {
                 return status;
             }
 
-            WriteFragment(kind, header, message.Slice(offset, n), message.Length);
+            WriteFragment(kind, header, head, body, offset, n, total);
             offset += n;
         }
 
@@ -285,10 +303,10 @@ internal sealed unsafe partial class Ring
         return (offset + n == total ? KindLast : KindMiddle, 0, n);
     }
 
-    private void WriteFragment(int kind, int header, ReadOnlySpan<byte> part, int total)
+    private void WriteFragment(int kind, int header, ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, int offset, int count, int total)
     {
         long tail = h->Tail;
-        long size = RecordSize(header + part.Length);
+        long size = RecordSize(header + count);
         byte* at = data + (tail & mask);
         byte* payload = at + RecordHeaderSize;
         if (kind == KindFirst)
@@ -297,8 +315,20 @@ internal sealed unsafe partial class Ring
             Volatile.Write(ref h->WriteOpen, 1);
         }
 
-        part.CopyTo(new Span<byte>(payload + header, part.Length));
-        Publish(at, header + part.Length, kind, tail + size, wholeMessage: kind == KindLast);
+        // The bytes [offset, offset + count) of head followed by body.
+        var into = new Span<byte>(payload + header, count);
+        if (offset < head.Length)
+        {
+            int fromHead = Math.Min(count, head.Length - offset);
+            head.Slice(offset, fromHead).CopyTo(into);
+            body[..(count - fromHead)].CopyTo(into[fromHead..]);
+        }
+        else
+        {
+            body.Slice(offset - head.Length, count).CopyTo(into);
+        }
+
+        Publish(at, header + count, kind, tail + size, wholeMessage: kind == KindLast);
         if (kind == KindLast)
         {
             // Only after the tail moved: a consumer that sees no open message finds the last record.

@@ -1,0 +1,294 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace Multiprocessing.Codec;
+
+/// <summary>
+/// The MessagePack forms of the commonest message types — integers, floating point, booleans, byte arrays —
+/// written and read here, in this precompiled assembly, instead of through the codec's formatters: a fresh child
+/// process would run those unoptimized for its first hundreds of milliseconds. The bytes are exactly what the
+/// codec writes, and the codec reads them; anything else goes through the codec.
+/// </summary>
+internal static class FastCodec
+{
+    /// <summary>Room enough for any scalar form.</summary>
+    public const int MaxScalarSize = 9;
+
+    /// <summary>Whether <typeparamref name="T"/> has a fast form (for byte arrays, a header before the bytes).</summary>
+    public static bool Handles<T>() =>
+        typeof(T) == typeof(int) || typeof(T) == typeof(long) || typeof(T) == typeof(double) || typeof(T) == typeof(bool) || typeof(T) == typeof(byte[]);
+
+    /// <summary>
+    /// Writes <paramref name="value"/>'s form into <paramref name="head"/> (9 bytes at least) and returns the
+    /// bytes written; for a byte array, its header, the array itself being <paramref name="body"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Write<T>(T value, Span<byte> head, out ReadOnlySpan<byte> body)
+    {
+        body = default;
+        if (typeof(T) == typeof(int))
+        {
+            return WriteInteger(Unsafe.As<T, int>(ref value), head);
+        }
+
+        if (typeof(T) == typeof(long))
+        {
+            return WriteInteger(Unsafe.As<T, long>(ref value), head);
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            head[0] = 0xcb;
+            BinaryPrimitives.WriteDoubleBigEndian(head[1..], Unsafe.As<T, double>(ref value));
+            return 9;
+        }
+
+        if (typeof(T) == typeof(bool))
+        {
+            head[0] = Unsafe.As<T, bool>(ref value) ? (byte)0xc3 : (byte)0xc2;
+            return 1;
+        }
+
+        byte[]? bytes = Unsafe.As<T, byte[]?>(ref value);
+        body = bytes;
+        return WriteBinaryHeader(bytes, head);
+    }
+
+    /// <summary>Reads a <typeparamref name="T"/> written in its fast form; false if <paramref name="bytes"/> hold another form (let the codec read it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryRead<T>(ReadOnlySpan<byte> bytes, out T value)
+    {
+        value = default!;
+        if (typeof(T) == typeof(int))
+        {
+            if (!TryReadInteger(bytes, out long v) || v is < int.MinValue or > int.MaxValue)
+            {
+                return false;
+            }
+
+            int i = (int)v;
+            value = Unsafe.As<int, T>(ref i);
+            return true;
+        }
+
+        if (typeof(T) == typeof(long))
+        {
+            if (!TryReadInteger(bytes, out long v))
+            {
+                return false;
+            }
+
+            value = Unsafe.As<long, T>(ref v);
+            return true;
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            if (bytes.Length != 9 || bytes[0] != 0xcb)
+            {
+                return false;
+            }
+
+            double d = BinaryPrimitives.ReadDoubleBigEndian(bytes[1..]);
+            value = Unsafe.As<double, T>(ref d);
+            return true;
+        }
+
+        if (typeof(T) == typeof(bool))
+        {
+            if (bytes.Length != 1 || (bytes[0] | 1) != 0xc3)
+            {
+                return false;
+            }
+
+            bool b = bytes[0] == 0xc3;
+            value = Unsafe.As<bool, T>(ref b);
+            return true;
+        }
+
+        if (typeof(T) == typeof(byte[]))
+        {
+            if (!TryReadBinary(bytes, out byte[]? array))
+            {
+                return false;
+            }
+
+            value = Unsafe.As<byte[]?, T>(ref array);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static int WriteInteger(long v, Span<byte> into)
+    {
+        if (v >= 0)
+        {
+            if (v <= 0x7f)
+            {
+                into[0] = (byte)v;
+                return 1;
+            }
+
+            if (v <= byte.MaxValue)
+            {
+                into[0] = 0xcc;
+                into[1] = (byte)v;
+                return 2;
+            }
+
+            if (v <= ushort.MaxValue)
+            {
+                into[0] = 0xcd;
+                BinaryPrimitives.WriteUInt16BigEndian(into[1..], (ushort)v);
+                return 3;
+            }
+
+            if (v <= uint.MaxValue)
+            {
+                into[0] = 0xce;
+                BinaryPrimitives.WriteUInt32BigEndian(into[1..], (uint)v);
+                return 5;
+            }
+
+            into[0] = 0xcf;
+            BinaryPrimitives.WriteUInt64BigEndian(into[1..], (ulong)v);
+            return 9;
+        }
+
+        if (v >= -32)
+        {
+            into[0] = (byte)(sbyte)v;
+            return 1;
+        }
+
+        if (v >= sbyte.MinValue)
+        {
+            into[0] = 0xd0;
+            into[1] = (byte)(sbyte)v;
+            return 2;
+        }
+
+        if (v >= short.MinValue)
+        {
+            into[0] = 0xd1;
+            BinaryPrimitives.WriteInt16BigEndian(into[1..], (short)v);
+            return 3;
+        }
+
+        if (v >= int.MinValue)
+        {
+            into[0] = 0xd2;
+            BinaryPrimitives.WriteInt32BigEndian(into[1..], (int)v);
+            return 5;
+        }
+
+        into[0] = 0xd3;
+        BinaryPrimitives.WriteInt64BigEndian(into[1..], v);
+        return 9;
+    }
+
+    private static bool TryReadInteger(ReadOnlySpan<byte> b, out long v)
+    {
+        v = 0;
+        if (b.IsEmpty)
+        {
+            return false;
+        }
+
+        byte code = b[0];
+        if (code <= 0x7f || code >= 0xe0)
+        {
+            v = (sbyte)code;
+            v = code <= 0x7f ? code : v;
+            return b.Length == 1;
+        }
+
+        switch (code)
+        {
+            case 0xcc when b.Length == 2:
+                v = b[1];
+                return true;
+            case 0xcd when b.Length == 3:
+                v = BinaryPrimitives.ReadUInt16BigEndian(b[1..]);
+                return true;
+            case 0xce when b.Length == 5:
+                v = BinaryPrimitives.ReadUInt32BigEndian(b[1..]);
+                return true;
+            case 0xcf when b.Length == 9:
+                ulong u = BinaryPrimitives.ReadUInt64BigEndian(b[1..]);
+                v = (long)u;
+                return u <= long.MaxValue;
+            case 0xd0 when b.Length == 2:
+                v = (sbyte)b[1];
+                return true;
+            case 0xd1 when b.Length == 3:
+                v = BinaryPrimitives.ReadInt16BigEndian(b[1..]);
+                return true;
+            case 0xd2 when b.Length == 5:
+                v = BinaryPrimitives.ReadInt32BigEndian(b[1..]);
+                return true;
+            case 0xd3 when b.Length == 9:
+                v = BinaryPrimitives.ReadInt64BigEndian(b[1..]);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static int WriteBinaryHeader(byte[]? bytes, Span<byte> into)
+    {
+        if (bytes is null)
+        {
+            into[0] = 0xc0;
+            return 1;
+        }
+
+        if (bytes.Length <= byte.MaxValue)
+        {
+            into[0] = 0xc4;
+            into[1] = (byte)bytes.Length;
+            return 2;
+        }
+
+        if (bytes.Length <= ushort.MaxValue)
+        {
+            into[0] = 0xc5;
+            BinaryPrimitives.WriteUInt16BigEndian(into[1..], (ushort)bytes.Length);
+            return 3;
+        }
+
+        into[0] = 0xc6;
+        BinaryPrimitives.WriteUInt32BigEndian(into[1..], (uint)bytes.Length);
+        return 5;
+    }
+
+    private static bool TryReadBinary(ReadOnlySpan<byte> b, out byte[]? array)
+    {
+        array = null;
+        if (b.IsEmpty)
+        {
+            return false;
+        }
+
+        if (b[0] == 0xc0)
+        {
+            return b.Length == 1;
+        }
+
+        (int header, long length) = b[0] switch
+        {
+            0xc4 when b.Length >= 2 => (2, b[1]),
+            0xc5 when b.Length >= 3 => (3, BinaryPrimitives.ReadUInt16BigEndian(b[1..])),
+            0xc6 when b.Length >= 5 => (5, (long)BinaryPrimitives.ReadUInt32BigEndian(b[1..])),
+            _ => (0, -1L),
+        };
+        if (length < 0 || b.Length - header != length)
+        {
+            return false;
+        }
+
+        array = b[header..].ToArray();
+        return true;
+    }
+}
