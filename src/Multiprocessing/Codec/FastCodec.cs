@@ -288,7 +288,8 @@ internal static class FastCodec
             return false;
         }
 
-        array = b[header..].ToArray();
+        array = GC.AllocateUninitializedArray<byte>((int)length); // Filled right away: no need to zero it first.
+        b[header..].CopyTo(array);
         return true;
     }
 }

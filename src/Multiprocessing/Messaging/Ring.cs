@@ -235,7 +235,7 @@ internal sealed unsafe partial class Ring
         byte* payload = at + RecordHeaderSize;
         head.CopyTo(new Span<byte>(payload, head.Length));
         body.CopyTo(new Span<byte>(payload + head.Length, body.Length));
-        Publish(at, head.Length + body.Length, KindWhole, tail + size, wholeMessage: true);
+        Publish(at, head.Length + body.Length, KindWhole, tail + size, wholeMessage: true, wake: false);
     }
 
     /// <summary>Under the write lock: closes a message left open by a producer that died or gave up, and waits for an item slot.</summary>
@@ -264,10 +264,14 @@ internal sealed unsafe partial class Ring
     private void EndWrite(bool ok)
     {
         bool open = !ok && Volatile.Read(ref h->WriteOpen) != 0;
-        LockCore.Release(&h->WriteLock);
+        LockCore.Release(&h->WriteLock); // A full fence between the tail's move and the sleepers' read.
         if (open)
         {
             WakeAll();
+        }
+        else
+        {
+            WakeConsumers();
         }
     }
 
@@ -352,7 +356,7 @@ internal sealed unsafe partial class Ring
 
     /// <summary>Writes a record's header and moves the tail past it, making it visible; wakes sleeping consumers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Publish(byte* at, int length, int kind, long newTail, bool wholeMessage)
+    private void Publish(byte* at, int length, int kind, long newTail, bool wholeMessage, bool wake = true)
     {
         *(int*)at = length;
         *(int*)(at + 4) = kind;
@@ -361,13 +365,36 @@ internal sealed unsafe partial class Ring
             Volatile.Write(ref h->ItemsPut, h->ItemsPut + 1);
         }
 
+        if (!wake)
+        {
+            // The caller releases the write lock next (a full fence) and then wakes sleepers: see EndWrite.
+            Volatile.Write(ref h->Tail, newTail);
+            return;
+        }
+
         // A full fence: the consumer registers as a sleeper and then reads the tail; we move the tail and then
         // read the sleepers. One of the two sees the other.
         Interlocked.Exchange(ref h->Tail, newTail);
+        WakeConsumers();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WakeConsumers()
+    {
         if (Volatile.Read(ref h->DataSleepers) > 0)
         {
             Interlocked.Increment(ref h->DataSeq);
             Libc.FutexWake(&h->DataSeq, int.MaxValue);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WakeProducers()
+    {
+        if (Volatile.Read(ref h->SpaceSleepers) > 0)
+        {
+            Interlocked.Increment(ref h->SpaceSeq);
+            Libc.FutexWake(&h->SpaceSeq, int.MaxValue);
         }
     }
 
@@ -402,7 +429,7 @@ internal sealed unsafe partial class Ring
 
         if (toEnd < size)
         {
-            Publish(data + (tail & mask), (int)(toEnd - RecordHeaderSize), KindPad, tail + toEnd, wholeMessage: false);
+            Publish(data + (tail & mask), (int)(toEnd - RecordHeaderSize), KindPad, tail + toEnd, wholeMessage: false, wake: false);
         }
 
         return true;
@@ -505,9 +532,10 @@ internal sealed unsafe partial class Ring
             return;
         }
 
-        Consume(pendingSize, wholeMessage: true);
+        Consume(pendingSize, wholeMessage: true, wake: false);
         pendingSize = 0;
-        LockCore.Release(&h->ReadLock);
+        LockCore.Release(&h->ReadLock); // A full fence between the head's move and the sleepers' read.
+        WakeProducers();
     }
 
     private bool WriteIsOpen() => Volatile.Read(ref h->WriteOpen) != 0;
@@ -602,19 +630,21 @@ internal sealed unsafe partial class Ring
 
     /// <summary>Moves the head past a record; wakes sleeping producers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Consume(long size, bool wholeMessage)
+    private void Consume(long size, bool wholeMessage, bool wake = true)
     {
         if (wholeMessage)
         {
             Volatile.Write(ref h->ItemsGot, h->ItemsGot + 1);
         }
 
-        Interlocked.Exchange(ref h->Head, h->Head + size);
-        if (Volatile.Read(ref h->SpaceSleepers) > 0)
+        if (!wake)
         {
-            Interlocked.Increment(ref h->SpaceSeq);
-            Libc.FutexWake(&h->SpaceSeq, int.MaxValue);
+            Volatile.Write(ref h->Head, h->Head + size);
+            return;
         }
+
+        Interlocked.Exchange(ref h->Head, h->Head + size);
+        WakeProducers();
     }
 
     /// <summary>

@@ -13,6 +13,7 @@ internal static partial class Libc
     public const int PROT_READ = 1;
     public const int PROT_WRITE = 2;
     public const int MAP_SHARED = 1;
+    public const int MAP_POPULATE = 0x8000;
 
     public const int LOCK_SH = 1;
     public const int LOCK_EX = 2;
