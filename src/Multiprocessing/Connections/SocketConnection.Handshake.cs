@@ -96,8 +96,9 @@ internal sealed partial class SocketConnection
         }
         catch (SocketException e)
         {
+            Exception failure = SendFailure(e);
             Dispose();
-            throw SendFailure(e);
+            throw failure;
         }
         catch
         {
@@ -126,8 +127,9 @@ internal sealed partial class SocketConnection
         }
         catch (SocketException e)
         {
+            Exception failure = SendFailure(e);
             Dispose();
-            throw SendFailure(e);
+            throw failure;
         }
         catch
         {

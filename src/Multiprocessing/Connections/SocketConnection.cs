@@ -287,7 +287,7 @@ internal sealed partial class SocketConnection : Connection
             throw;
         }
 
-        return n > 0 ? n : throw EndOfStream(consumed, handshake);
+        return n > 0 ? n : throw NothingMore(consumed, handshake);
     }
 
     private async ValueTask<int> ReceiveAsync(Memory<byte> into, int consumed, bool handshake, CancellationToken cancellationToken)
@@ -307,7 +307,7 @@ internal sealed partial class SocketConnection : Connection
             throw;
         }
 
-        return n > 0 ? n : throw EndOfStream(consumed, handshake);
+        return n > 0 ? n : throw NothingMore(consumed, handshake);
     }
 
     private void SendAll(ReadOnlySpan<byte> data)
@@ -373,6 +373,12 @@ internal sealed partial class SocketConnection : Connection
         buffer.CopyTo(larger, 0);
         return larger;
     }
+
+    /// <summary>A receive returned 0: the peer closed, or this end was closed by another thread.</summary>
+    private Exception NothingMore(int consumed, bool handshake) =>
+        IsClosed
+            ? new ObjectDisposedException(GetType().FullName, "The connection was closed in this process while it was receiving.")
+            : EndOfStream(consumed, handshake);
 
     private EndOfStreamException EndOfStream(int consumed, bool handshake)
     {
