@@ -14,6 +14,7 @@ namespace Multiprocessing;
 public static class Client
 {
     /// <summary>Connects to the listener at <paramref name="address"/> and authenticates (Python's <c>Client(address, authkey=...)</c>).</summary>
+    /// <remarks>Waits, as Python does, while the listener is busy and has not accepted this connection yet.</remarks>
     /// <param name="address">The listener's <see cref="Listener.Address"/>: a <see cref="UnixDomainSocketEndPoint"/>, an <see cref="IPEndPoint"/> or a <see cref="DnsEndPoint"/>.</param>
     /// <param name="authKey">The listener's key; null if it has none.</param>
     /// <param name="options">Limits; null for the defaults.</param>
@@ -22,8 +23,8 @@ public static class Client
     /// <exception cref="SocketException">Nothing listens there (refused, no such socket file), or the host cannot be reached.</exception>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The keys differ, or one end has a key and the other none.</exception>
     /// <exception cref="InvalidDataException">What listens there is not a <see cref="Listener"/>.</exception>
-    /// <exception cref="TimeoutException">The handshake took longer than <see cref="ConnectionOptions.HandshakeTimeout"/>.</exception>
-    /// <exception cref="IOException">The listener closed the connection during the handshake.</exception>
+    /// <exception cref="TimeoutException">The listener started the handshake but did not finish it within <see cref="ConnectionOptions.HandshakeTimeout"/>.</exception>
+    /// <exception cref="IOException">The listener closed the connection during the handshake (<see cref="EndOfStreamException"/>), or went away.</exception>
     public static Connection Connect(EndPoint address, byte[]? authKey = null, ConnectionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -54,8 +55,8 @@ public static class Client
     /// <exception cref="SocketException">Nothing listens there, or the host cannot be reached.</exception>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The keys differ, or one end has a key and the other none.</exception>
     /// <exception cref="InvalidDataException">What listens there is not a <see cref="Listener"/>.</exception>
-    /// <exception cref="TimeoutException">The handshake took longer than <see cref="ConnectionOptions.HandshakeTimeout"/>.</exception>
-    /// <exception cref="IOException">The listener closed the connection during the handshake.</exception>
+    /// <exception cref="TimeoutException">The listener started the handshake but did not finish it within <see cref="ConnectionOptions.HandshakeTimeout"/>.</exception>
+    /// <exception cref="IOException">The listener closed the connection during the handshake (<see cref="EndOfStreamException"/>), or went away.</exception>
     /// <exception cref="OperationCanceledException">The token fired.</exception>
     public static async ValueTask<Connection> ConnectAsync(EndPoint address, byte[]? authKey = null, ConnectionOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -29,9 +29,12 @@ public sealed class ConnectionOptions
     }
 
     /// <summary>
-    /// How long the authentication handshake of one connection may take, on either end; default 10 s. A client
-    /// that connects and says nothing makes <see cref="Listener.Accept"/> throw <see cref="TimeoutException"/>
-    /// after this long. <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.
+    /// How long the authentication handshake of one connection may take; default 10 s. On a listener the time
+    /// counts from the moment <see cref="Listener.Accept"/> takes the connection: a client that connects and says
+    /// nothing makes that call throw <see cref="TimeoutException"/> after this long. On a client it counts from the
+    /// moment the listener starts the handshake, so a client waits for a busy listener to get round to accepting it,
+    /// as in Python (bound that wait with <see cref="Client.ConnectAsync"/>'s token).
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Zero or negative, and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public TimeSpan HandshakeTimeout

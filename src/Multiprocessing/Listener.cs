@@ -98,7 +98,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
         }
         catch
         {
-            if (directory.Exists)
+            if (Directory.Exists(directory.FullName))
             {
                 directory.Delete(recursive: true);
             }
@@ -304,7 +304,14 @@ public sealed class Listener : IDisposable, IAsyncDisposable
             return "a client";
         }
 
-        return accepted.RemoteEndPoint is { } remote ? $"a client at {remote}" : "a client";
+        try
+        {
+            return accepted.RemoteEndPoint is { } remote ? $"a client at {remote}" : "a client";
+        }
+        catch (SocketException)
+        {
+            return "a client"; // it has gone already; the handshake will say so
+        }
     }
 
     private ObjectDisposedException ClosedDuringWait(Exception e) =>

@@ -58,10 +58,12 @@ internal sealed partial class SocketConnection
     public void AuthenticateAsClient(byte[]? key)
     {
         var handshake = new Handshake(key, Peer);
-        var deadline = Deadline.After(handshakeTimeout);
         byte[] buffer = new byte[Handshake.MaxFrame];
         Run(() =>
         {
+            // A busy listener accepts when it can, as in Python: the clock starts when it begins the handshake.
+            _ = WaitReadable(Deadline.Never, CancellationToken.None);
+            var deadline = Deadline.After(handshakeTimeout);
             int n = ReadFrame(ref buffer, Handshake.MaxFrame, deadline, handshake: true, CancellationToken.None);
             (byte[]? answer, Exception? failure) = handshake.OnHello(buffer.AsSpan(0, n));
             Finish(answer, failure);
@@ -84,7 +86,7 @@ internal sealed partial class SocketConnection
             (_, n) = await ReadFrameAsync(buffer, Handshake.MaxFrame, handshake: true, token).ConfigureAwait(false);
             (byte[]? confirmation, failure) = handshake.OnVerdict(buffer.AsSpan(0, n));
             await FinishAsync(confirmation, failure, token).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, clockStartsWhenPeerSpeaks: true).ConfigureAwait(false);
     }
 
     /// <summary>Runs a blocking exchange; closes the connection if it fails.</summary>
@@ -96,7 +98,7 @@ internal sealed partial class SocketConnection
         }
         catch (SocketException e)
         {
-            Exception failure = SendFailure(e);
+            Exception failure = HandshakeFailure(e);
             Dispose();
             throw failure;
         }
@@ -107,17 +109,26 @@ internal sealed partial class SocketConnection
         }
     }
 
-    /// <summary>Runs an asynchronous exchange under the handshake timeout; closes the connection if it fails.</summary>
-    private async ValueTask RunAsync(Func<CancellationToken, ValueTask> exchange, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs an asynchronous exchange under the handshake timeout, which starts now or, with
+    /// <paramref name="clockStartsWhenPeerSpeaks"/>, when the peer first sends something; closes the connection if it fails.
+    /// </summary>
+    private async ValueTask RunAsync(Func<CancellationToken, ValueTask> exchange, CancellationToken cancellationToken, bool clockStartsWhenPeerSpeaks = false)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (handshakeTimeout != Timeout.InfiniteTimeSpan)
-        {
-            linked.CancelAfter(handshakeTimeout);
-        }
-
         try
         {
+            if (clockStartsWhenPeerSpeaks)
+            {
+                // Completes when the socket is readable (the peer's first bytes, its end, or an error); consumes nothing.
+                _ = await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (handshakeTimeout != Timeout.InfiniteTimeSpan)
+            {
+                linked.CancelAfter(handshakeTimeout);
+            }
+
             await exchange(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -127,7 +138,7 @@ internal sealed partial class SocketConnection
         }
         catch (SocketException e)
         {
-            Exception failure = SendFailure(e);
+            Exception failure = HandshakeFailure(e);
             Dispose();
             throw failure;
         }
@@ -191,6 +202,11 @@ internal sealed partial class SocketConnection
         message.CopyTo(frame, HeaderSize);
         return frame;
     }
+
+    private Exception HandshakeFailure(SocketException e) =>
+        IsClosed
+            ? new ObjectDisposedException(GetType().FullName, "The connection was closed in this process during the handshake.")
+            : new IOException($"{Capitalized(Peer)} went away during the handshake: {e.Message}", e);
 
     private string HandshakeTimedOut() =>
         $"{Capitalized(Peer)} did not complete the handshake within {handshakeTimeout.TotalSeconds:0.###} s (ConnectionOptions.HandshakeTimeout); the connection is closed.";

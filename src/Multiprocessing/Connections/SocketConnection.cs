@@ -151,7 +151,7 @@ internal sealed partial class SocketConnection : Connection
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (!deadline.IsInfinite)
+        if (deadline.RemainingMs is > 0 and <= int.MaxValue) // beyond 24 days: as good as for ever
         {
             linked.CancelAfter(TimeSpan.FromMilliseconds(deadline.RemainingMs));
         }

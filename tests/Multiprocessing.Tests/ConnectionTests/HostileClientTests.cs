@@ -123,6 +123,44 @@ public sealed class HostileClientTests
     }
 
     [Fact]
+    public async Task ClientOfABusyListener_WaitsBeyondItsHandshakeTimeout_UntilItIsAccepted()
+    {
+        // Python's pattern: one client at a time; the next one waits in the backlog until the listener gets to it.
+        var impatient = new ConnectionOptions { HandshakeTimeout = Listeners.Short };
+        using Listener listener = Listener.Create(Listeners.Key(2));
+        Task<Connection> sync = Task.Run(() => Client.Connect(listener.Address, Listeners.Key(2), impatient));
+        Task<Connection> viaAsync = Client.ConnectAsync(listener.Address, Listeners.Key(2), impatient).AsTask();
+        await Task.WhenAny(sync, viaAsync, Task.Delay(4 * Listeners.Short));
+        Assert.False(sync.IsCompleted, $"Connect gave up: {sync.Exception?.InnerException?.Message}");
+        Assert.False(viaAsync.IsCompleted, $"ConnectAsync gave up: {viaAsync.Exception?.InnerException?.Message}");
+
+        using Connection first = listener.AcceptWithin();
+        using Connection second = listener.AcceptWithin();
+        using Connection a = await sync.WaitAsync(Within.Deadline);
+        using Connection b = await viaAsync.WaitAsync(Within.Deadline);
+        a.Send(1);
+        b.Send(2);
+        Assert.Equal(3, first.Receive<int>() + second.Receive<int>());
+    }
+
+    [Fact]
+    public async Task ListenerThatStallsMidHandshake_ClientTimesOut()
+    {
+        // A "listener" that says hello and then nothing: the client's clock runs from the hello.
+        using var temp = new TempDirectory();
+        string path = temp.NewPath("stall");
+        using var server = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        server.Bind(new UnixDomainSocketEndPoint(path));
+        server.Listen();
+        Task<Connection> connect = Task.Run(() => Client.Connect(new UnixDomainSocketEndPoint(path), Listeners.Key(1), QuickHandshake));
+        using Socket peer = await server.AcceptAsync().WaitAsync(Within.Deadline);
+        RawPeer.SendFrame(peer, [.. "MPNC"u8, 1, 1, .. RandomNumberGenerator.GetBytes(32)]);
+
+        TimeoutException e = await Assert.ThrowsAsync<TimeoutException>(() => connect.WaitAsync(Within.Deadline));
+        Assert.Contains("the listener at " + path, e.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void ClientThatHangsUp_FailsThatAcceptWithIOException()
     {
         byte[] key = Listeners.Key(6);
