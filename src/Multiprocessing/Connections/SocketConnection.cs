@@ -127,11 +127,8 @@ internal sealed partial class SocketConnection : Connection
     private protected override int ReadFrame(ref byte[] buffer, CancellationToken cancellationToken) =>
         ReadFrame(ref buffer, maxMessageSize, Deadline.Never, handshake: false, cancellationToken);
 
-    private protected override async ValueTask<(byte[] Buffer, int Length)> ReadFrameAsync(byte[] buffer, CancellationToken cancellationToken)
-    {
-        (byte[] b, int length) = await ReadFrameAsync(buffer, maxMessageSize, handshake: false, cancellationToken).ConfigureAwait(false);
-        return (b, length);
-    }
+    private protected override ValueTask<(byte[] Buffer, int Length)> ReadFrameAsync(byte[] buffer, CancellationToken cancellationToken) =>
+        ReadFrameAsync(buffer, maxMessageSize, handshake: false, cancellationToken);
 
     private protected override bool PollCore(TimeSpan timeout, CancellationToken cancellationToken) =>
         WaitReadable(Deadline.After(timeout), cancellationToken);
@@ -145,15 +142,16 @@ internal sealed partial class SocketConnection : Connection
             return true;
         }
 
-        if (deadline.RemainingMs == 0)
+        long remaining = deadline.RemainingMs; // -1: for ever
+        if (remaining == 0)
         {
             return false;
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (deadline.RemainingMs is > 0 and <= int.MaxValue) // beyond 24 days: as good as for ever
+        if (remaining is > 0 and <= int.MaxValue) // beyond 24 days: as good as for ever
         {
-            linked.CancelAfter(TimeSpan.FromMilliseconds(deadline.RemainingMs));
+            linked.CancelAfter(TimeSpan.FromMilliseconds(remaining));
         }
 
         try
