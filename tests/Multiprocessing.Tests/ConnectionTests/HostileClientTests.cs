@@ -126,11 +126,12 @@ public sealed class HostileClientTests
     public async Task ClientOfABusyListener_WaitsBeyondItsHandshakeTimeout_UntilItIsAccepted()
     {
         // Python's pattern: one client at a time; the next one waits in the backlog until the listener gets to it.
-        var impatient = new ConnectionOptions { HandshakeTimeout = Listeners.Short };
+        // Its handshake timeout is short, but not so short that the handshake itself could miss it on a busy machine.
+        var impatient = new ConnectionOptions { HandshakeTimeout = TimeSpan.FromSeconds(1) };
         using Listener listener = Listener.Create(Listeners.Key(2));
         Task<Connection> sync = Task.Run(() => Client.Connect(listener.Address, Listeners.Key(2), impatient));
         Task<Connection> viaAsync = Client.ConnectAsync(listener.Address, Listeners.Key(2), impatient).AsTask();
-        await Task.WhenAny(sync, viaAsync, Task.Delay(4 * Listeners.Short));
+        await Task.WhenAny(sync, viaAsync, Task.Delay(3 * impatient.HandshakeTimeout));
         Assert.False(sync.IsCompleted, $"Connect gave up: {sync.Exception?.InnerException?.Message}");
         Assert.False(viaAsync.IsCompleted, $"ConnectAsync gave up: {viaAsync.Exception?.InnerException?.Message}");
 
