@@ -13,7 +13,7 @@ namespace Multiprocessing.Tests.ConnectionTests;
 public sealed class HostileClientTests
 {
     /// <summary>Long enough for a good client on a busy machine, short enough for a test that waits it out.</summary>
-    private static readonly ConnectionOptions QuickHandshake = new() { HandshakeTimeout = TimeSpan.FromSeconds(2) };
+    private static readonly ConnectionOptions QuickHandshake = new() { HandshakeTimeout = TimeSpan.FromSeconds(3) };
 
     private static void NextGoodClientWorks(Listener listener, byte[] key)
     {
