@@ -10,6 +10,7 @@ internal static class ChapterRegistry
         new ProcessBasics(),
         new ProcessDownload(),
         new ProcessGlobals(),
+        new ListenerClient(),
         new ProcessArray(),
         new ProcessQueue(),
         new PipeEcho(),

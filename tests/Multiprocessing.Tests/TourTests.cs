@@ -52,6 +52,20 @@ public partial class TourTests
     }
 
     [Fact]
+    public void Tour_ListenerClient_EchoesTheChildsMessages_AndRefusesTheWrongKey()
+    {
+        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "listener-client"]);
+        Assert.True(code == 0, stderr);
+
+        Assert.Contains("got back #3: echo: bye", stdout, StringComparison.Ordinal);
+        Assert.Contains("got back raw bytes: CAFE", stdout, StringComparison.Ordinal);
+        Assert.Contains("Receive throws EndOfStreamException", stdout, StringComparison.Ordinal);
+        Assert.Contains("listener.Accept() threw AuthenticationException: The auth key did not match", stdout, StringComparison.Ordinal);
+        Assert.Contains("Client.Connect threw AuthenticationException: The auth key did not match", stdout, StringComparison.Ordinal);
+        Assert.Contains("which says: hello from the right key", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Tour_WithUnknownChapter_ListsChaptersAndFails()
     {
         (int code, _, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "no-such-chapter"]);

@@ -21,6 +21,7 @@ internal sealed class FieldwiseResolver : IFormatterResolver
         !TypeNames.IsFrameworkType(t) && !t.IsAbstract && !t.IsInterface && !t.IsArray && !t.IsPointer
         && !t.IsByRefLike && !t.IsGenericTypeDefinition && !t.ContainsGenericParameters
         && !typeof(Delegate).IsAssignableFrom(t)
+        && t != typeof(Listener) // an open socket of this process: RejectingResolver says what to pass instead
         && !typeof(MarshalByRefObject).IsAssignableFrom(t)
         && !typeof(CriticalFinalizerObject).IsAssignableFrom(t);
 }

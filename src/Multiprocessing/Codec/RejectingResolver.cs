@@ -15,6 +15,12 @@ internal sealed class RejectingResolver : IFormatterResolver
     /// <summary>Why values of <paramref name="type"/> cannot be encoded, in words the user can act on.</summary>
     public static string Explain(Type type)
     {
+        if (typeof(Connection).IsAssignableFrom(type) || type == typeof(Listener))
+        {
+            return "a connection made by a Listener or a Client, or a listener, belongs to this process (it holds an open socket); pass the listener's address "
+                + "(its path or port, as a string or an int) and the auth key instead, and connect in the child with Client.Connect (the ends of a Pipe can be passed)";
+        }
+
         if (typeof(Delegate).IsAssignableFrom(type))
         {
             return "delegates cannot cross processes; pass the data and call a method in the child instead";

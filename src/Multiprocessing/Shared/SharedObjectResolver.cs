@@ -58,8 +58,7 @@ internal sealed class SharedObjectResolver : IFormatterResolver
                     writer.Write(((ISharedObject<Messaging.PipeConnection>)pipe).Descriptor);
                     break;
                 default:
-                    throw new Codec.CodecException(
-                        $"a {value.GetType().Name} is bound to a socket of this process and cannot be sent to another; connect from there with Client.Connect instead");
+                    throw new Codec.CodecException(Codec.RejectingResolver.Explain(value.GetType()));
             }
         }
 
