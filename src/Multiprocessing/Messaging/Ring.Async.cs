@@ -183,12 +183,6 @@ internal sealed partial class Ring
         nint seq = SeqAddress(what);
         while (true)
         {
-            RingStatus? end = PeerCheck(what);
-            if (end is { } gone)
-            {
-                return gone;
-            }
-
             AddSleeper(what, 1);
             bool inTime;
             try
@@ -197,6 +191,12 @@ internal sealed partial class Ring
                 if (Ready(what, need))
                 {
                     return Settle(what, need);
+                }
+
+                // After reading the sequence: an end closed from now on bumps it, so the sleep below cannot miss it.
+                if (PeerCheck(what) is { } gone)
+                {
+                    return gone;
                 }
 
                 int[] watch = WatchList(what);

@@ -741,12 +741,6 @@ internal sealed unsafe partial class Ring
         int* sleepers = what == Wait.Data ? &h->DataSleepers : &h->SpaceSleepers;
         while (true)
         {
-            RingStatus? end = PeerCheck(what);
-            if (end is { } gone)
-            {
-                return gone;
-            }
-
             Interlocked.Increment(ref *sleepers);
             bool inTime;
             try
@@ -755,6 +749,12 @@ internal sealed unsafe partial class Ring
                 if (Ready(what, need))
                 {
                     return Settle(what, need);
+                }
+
+                // After reading the sequence: an end closed from now on bumps it, so the sleep below cannot miss it.
+                if (PeerCheck(what) is { } gone)
+                {
+                    return gone;
                 }
 
                 int[] watch = WatchList(what);

@@ -254,4 +254,45 @@ public sealed class PipeTests
             Assert.Equal(42, child.ResultOrFail());
         }
     }
+
+    [Fact]
+    public void ClosingTheOtherEnd_InAChild_WhileTheReceiverGoesToSleep_AlwaysEndsTheStream()
+    {
+        // A close that lands between the receiver's last look at the other end and its sleep must still wake it.
+        // The child closes each pipe's writing end at a slightly different moment of the parent's way to sleep.
+        const int rounds = 300;
+        (Connection control, Connection childControl) = Pipe.Create();
+        using (control)
+        {
+            using ChildProcess child = ChildProcess.Start(static (Connection c, int n) =>
+            {
+                using (c)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        Connection writer = c.Receive<Connection>();
+                        c.Send(i);
+                        Thread.SpinWait(i % 100 * 100);
+                        writer.Dispose();
+                    }
+                }
+            }, childControl, rounds);
+            childControl.Dispose();
+
+            for (int i = 0; i < rounds; i++)
+            {
+                (Connection reader, Connection writer) = Pipe.Create(duplex: false, capacity: 4096);
+                using (reader)
+                {
+                    control.Send(writer);
+                    writer.Dispose();
+                    Assert.Equal(i, control.Receive<int>());
+                    Assert.True(reader.Poll(Within.Deadline), $"round {i}: the close was missed");
+                    Assert.Throws<EndOfStreamException>(() => reader.Receive<int>());
+                }
+            }
+
+            child.JoinOrFail();
+        }
+    }
 }
