@@ -102,6 +102,7 @@ public abstract partial class WorkerPool
         using var window = new ChunkWindow<TArgs, TResult>(this, function, local, spread, items, chunkSize, readAhead, ordered, cancellationToken);
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             window.Fill();
             Task<TResult[]>? chunk = window.Next();
             if (chunk is null)
@@ -129,6 +130,7 @@ public abstract partial class WorkerPool
         using var window = new ChunkWindow<TArgs, TResult>(this, function, local, spread, items, chunkSize, readAhead, ordered, cancellationToken);
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             await window.FillAsync().ConfigureAwait(false);
             Task<TResult[]>? chunk = await window.NextAsync().ConfigureAwait(false);
             if (chunk is null)
