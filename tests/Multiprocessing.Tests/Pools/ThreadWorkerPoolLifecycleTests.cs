@@ -285,4 +285,43 @@ public sealed class ThreadWorkerPoolLifecycleTests
         Assert.Equal((0L, 0), (c.Queued, c.Running));
         pool.Dispose();
     }
+
+    [Fact]
+    public void SubmissionsRacingTerminate_OnSmallPools_NeverLeaveATaskHanging()
+    {
+        // Many short races, so that some submission lands between the pool's last look at its queue and its stop.
+        for (int round = 0; round < 300; round++)
+        {
+            var pool = new ThreadWorkerPool(1);
+            var accepted = new ConcurrentQueue<Task<int>>();
+            Task submitter = Task.Run(() =>
+            {
+                for (int i = 0; ; i++)
+                {
+                    try
+                    {
+                        accepted.Enqueue(pool.Submit((int x) => x, i));
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return;
+                    }
+                }
+            });
+            PoolTestSupport.Eventually(() => accepted.Count > round % 50, () => "accepted submissions");
+            if (round % 2 == 0)
+            {
+                pool.Terminate();
+            }
+            else
+            {
+                pool.Close();
+            }
+
+            submitter.EndsOrFail("the submitter");
+            Assert.True(pool.Join(Within.Deadline), $"round {round}: the pool did not stop");
+            Assert.All(accepted, t => t.EndsOrFail($"round {round}: an accepted task"));
+            pool.Dispose();
+        }
+    }
 }
