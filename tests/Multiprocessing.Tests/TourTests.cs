@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Multiprocessing.Tests.Support;
 
@@ -23,6 +24,29 @@ public partial class TourTests
         // 进程间数据共享: each child has its own list; the parent's stays empty.
         Assert.Equal(5, Regex.Count(stdout, @"lis is: \[[0-4]\]"));
         Assert.Contains("The global list is: []", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tour_ThreadPoolChapters_ShowTheSeedsTwoPools()
+    {
+        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "thread-pool-simple", "thread-pool"]);
+        Assert.True(code == 0, stderr);
+
+        // The simple pool: every one of the 100 tasks ran once, on the 5 threads the pool started.
+        string simple = Chapter(stdout, "thread-pool-simple");
+        Assert.Equal(Enumerable.Range(0, 100), Regex.Matches(simple, @"^执行任务 (\d+)$", RegexOptions.Multiline).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Order());
+        Assert.Contains("threads started by the pool: 5 ", simple, StringComparison.Ordinal);
+
+        // The better pool: 100 callbacks, 5 threads created and all idle before close; terminate drops the rest.
+        string pool = Chapter(stdout, "thread-pool");
+        Assert.Contains("任务停止之前线程池中有5个线程，空闲的线程有5个！", pool, StringComparison.Ordinal);
+        Assert.Contains("任务执行完毕，正常退出！", pool, StringComparison.Ordinal);
+        Assert.Contains("callback: 100 × success, 0 × failure; threads created: 5", pool, StringComparison.Ordinal);
+        Match terminated = Regex.Match(pool, @"callback: (\d+) × success, (\d+) × PoolTerminatedException");
+        Assert.True(terminated.Success, pool);
+        int succeeded = int.Parse(terminated.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(100, succeeded + int.Parse(terminated.Groups[2].Value, CultureInfo.InvariantCulture));
+        Assert.InRange(succeeded, 10, 99); // terminated once ten had ended, long before the last
     }
 
     [Fact]
