@@ -132,7 +132,7 @@ public sealed partial class ThreadWorkerPool
         if (ran < work.TimeoutTicks)
         {
             // The timer was armed for an earlier task of this worker (or fired early): wait for this one's end.
-            worker.Arm(work.TimeoutTicks - ran);
+            worker.Rearm(work.TimeoutTicks - ran);
             return;
         }
 

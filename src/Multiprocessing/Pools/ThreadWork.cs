@@ -13,6 +13,7 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
     private const int Ended = 2;
     private const int TimedOut = 3;
 
+    private readonly CancellationToken token;
     private readonly CancellationTokenRegistration registration;
     private int state;
 
@@ -20,9 +21,11 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         Pool = pool;
+        this.token = token;
         if (token.CanBeCanceled)
         {
-            registration = token.UnsafeRegister(static s => ((ThreadWork<TResult>)s!).OnCancelled(), this);
+            // May run at once, on this thread, if the token is already cancelled: OnCancelled needs no field set below.
+            registration = token.UnsafeRegister(static (s, t) => ((ThreadWork<TResult>)s!).OnCancelled(t), this);
         }
     }
 
@@ -34,8 +37,8 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
 
     protected ThreadWorkerPool Pool { get; }
 
-    /// <summary>The token the task was submitted with (none if it cannot be cancelled); a chunk checks it between items.</summary>
-    protected CancellationToken Token => registration.Token;
+    /// <summary>The token the task was submitted with; a chunk checks it between items.</summary>
+    protected CancellationToken Token => token;
 
     public bool TryStart()
     {
@@ -63,7 +66,6 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
             }
 
             tally.Failed();
-            CancellationToken token = Token;
             if (e is OperationCanceledException oce && token.IsCancellationRequested && oce.CancellationToken == token)
             {
                 TrySetCanceled(token);
@@ -135,12 +137,12 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
     /// <summary>Runs the user's code: the call, or the chunk's items in order.</summary>
     protected abstract TResult Invoke();
 
-    private void OnCancelled()
+    private void OnCancelled(CancellationToken cancelled)
     {
         if (Interlocked.CompareExchange(ref state, Ended, Queued) == Queued)
         {
             Pool.CountDroppedTask();
-            TrySetCanceled(registration.Token);
+            TrySetCanceled(cancelled);
         }
     }
 }

@@ -45,11 +45,24 @@ internal sealed class ThreadWorker
 
     public void Start() => Thread.UnsafeStart(this);
 
-    /// <summary>Fires <see cref="ThreadWorkerPool.OnTimer"/> after <paramref name="ticks"/> Stopwatch ticks.</summary>
+    /// <summary>On the worker's thread: fires <see cref="ThreadWorkerPool.OnTimer"/> after <paramref name="ticks"/> Stopwatch ticks.</summary>
     public void Arm(long ticks)
     {
         timer ??= CreateTimer();
         timer.Change(ToMilliseconds(ticks), Timeout.Infinite);
+    }
+
+    /// <summary>On the timer's thread: fires again after <paramref name="ticks"/>, unless the worker has stopped and disposed its timer meanwhile.</summary>
+    public void Rearm(long ticks)
+    {
+        try
+        {
+            timer?.Change(ToMilliseconds(ticks), Timeout.Infinite);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The worker has stopped: nothing left to time.
+        }
     }
 
     public void Disarm() => timer?.Change(Timeout.Infinite, Timeout.Infinite);
