@@ -7,16 +7,20 @@ namespace Multiprocessing;
 /// <remarks>
 /// How tasks meet threads, without a lock or a wake-up per task while the threads are busy:
 /// <list type="bullet">
-/// <item>A submitter enqueues, then looks at three counters: if a thread sleeps, it wakes one; else, if no
-/// thread is idle and fewer than the maximum exist, it starts one; else it does nothing (a busy or spinning
-/// thread will find the task).</item>
-/// <item>A thread that finds the queue empty counts itself idle, spins a little (a task that comes meanwhile
-/// costs no sleep), then counts itself a sleeper, looks at the queue once more, and sleeps on a semaphore.</item>
+/// <item>After a task is queued (<see cref="SignalWork"/>): if a thread is spinning, nothing more (it will take
+/// the task); else, if a thread sleeps, wake one; else, if no thread is idle and fewer than the maximum exist,
+/// start one (the seed's rule); else nothing (a busy thread will find the task).</item>
+/// <item>A thread that finds the queue empty counts itself idle and, if no other thread is spinning, spins a
+/// little (a task that comes meanwhile costs no sleep and no wake-up); then, or at once if another thread
+/// spins, it counts itself a sleeper, looks at the queue once more, and sleeps on a semaphore. One spinner at a
+/// time: on few cores, more would take the CPU from the threads that submit.</item>
+/// <item>A thread that takes a task and sees more waiting calls <see cref="SignalWork"/> itself, so a backlog
+/// wakes the sleeping threads one by one, while a submitter that keeps one thread busy wakes nobody.</item>
 /// <item>Each side writes its counter with a full fence before it reads the other side's state (enqueue then
-/// read sleepers; count a sleeper then read the queue), so a task is never left in the queue with every thread
-/// asleep. A waker takes one sleeper off the count and releases the semaphore once; a thread that counted
-/// itself a sleeper and then found work takes itself off the count, or, if a waker beat it to it, takes the
-/// release that waker gave.</item>
+/// read spinners and sleepers; stop spinning or count a sleeper, then read the queue), so a task is never left
+/// in the queue with every thread asleep. A waker takes one sleeper off the count and releases the semaphore
+/// once; a thread that counted itself a sleeper and then found work takes itself off the count, or, if a waker
+/// beat it to it, takes the release that waker gave.</item>
 /// <item>Lifecycle changes (threads starting and stopping, close, terminate) happen under <c>gate</c>; so does the
 /// test "no thread left, and nothing left to run" that lets <see cref="WorkerPool.Join()"/> return.</item>
 /// </list>
@@ -56,6 +60,12 @@ public sealed partial class ThreadWorkerPool
                     {
                         return;
                     }
+                }
+
+                if (!queue.IsEmpty)
+                {
+                    // More are waiting: let another thread start on them while this one runs its task.
+                    SignalWork();
                 }
 
                 // Published before starting, so that a terminate that has drained the queue sees it here; the
@@ -167,6 +177,17 @@ public sealed partial class ThreadWorkerPool
             throw NotAcceptingException();
         }
 
+        SignalWork();
+    }
+
+    /// <summary>Makes sure some thread will look at the queue: a spinning one will; else wake a sleeping one; else start one if none is idle.</summary>
+    private void SignalWork()
+    {
+        if (Volatile.Read(ref hot.Spinners) != 0)
+        {
+            return;
+        }
+
         if (Volatile.Read(ref hot.Sleepers) > 0)
         {
             WakeOne();
@@ -186,20 +207,32 @@ public sealed partial class ThreadWorkerPool
         {
             while (true)
             {
-                var spinner = default(SpinWait);
-                for (int i = 0; i < SpinsBeforeSleep; i++)
+                if (Interlocked.CompareExchange(ref hot.Spinners, 1, 0) == 0)
                 {
-                    if (queue.TryDequeue(out IThreadWork? work))
+                    try
                     {
-                        return work;
-                    }
+                        var spinner = default(SpinWait);
+                        for (int i = 0; i < SpinsBeforeSleep; i++)
+                        {
+                            if (queue.TryDequeue(out IThreadWork? work))
+                            {
+                                return work;
+                            }
 
-                    if (ShouldStop())
+                            if (ShouldStop())
+                            {
+                                return null;
+                            }
+
+                            spinner.SpinOnce(sleep1Threshold: -1);
+                        }
+                    }
+                    finally
                     {
-                        return null;
+                        // A full fence: a submitter that saw us spinning queued its task before this, so the
+                        // look at the queue below sees it.
+                        Interlocked.Exchange(ref hot.Spinners, 0);
                     }
-
-                    spinner.SpinOnce(sleep1Threshold: -1);
                 }
 
                 Interlocked.Increment(ref hot.Sleepers);
@@ -337,5 +370,9 @@ public sealed partial class ThreadWorkerPool
         /// <summary>Threads that serve the pool (not given up to a timed-out task).</summary>
         [FieldOffset(72)]
         public int Alive;
+
+        /// <summary>1 while a thread spins on the empty queue, 0 otherwise (one spinner at a time).</summary>
+        [FieldOffset(76)]
+        public int Spinners;
     }
 }
