@@ -62,9 +62,10 @@ public sealed partial class ThreadWorkerPool
                     }
                 }
 
-                if (!queue.IsEmpty)
+                if (Volatile.Read(ref hot.Sleepers) > 0 && !queue.IsEmpty)
                 {
-                    // More are waiting: let another thread start on them while this one runs its task.
+                    // More are waiting and a thread sleeps: let it start on them while this one runs its task.
+                    // (Sleepers first: it rarely changes, while looking at the queue reads a line the submitter writes.)
                     SignalWork();
                 }
 
@@ -356,7 +357,7 @@ public sealed partial class ThreadWorkerPool
     }
 
     /// <summary>The counters submitters read on every task, on a cache line of their own; they change only when threads go idle, sleep, start or stop.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
     private struct HotCounts
     {
         /// <summary>Threads asleep on the semaphore, or about to sleep, that a submitter may wake.</summary>
@@ -371,8 +372,11 @@ public sealed partial class ThreadWorkerPool
         [FieldOffset(72)]
         public int Alive;
 
-        /// <summary>1 while a thread spins on the empty queue, 0 otherwise (one spinner at a time).</summary>
-        [FieldOffset(76)]
+        /// <summary>
+        /// 1 while a thread spins on the empty queue, 0 otherwise (one spinner at a time). On a line of its own:
+        /// it flips with every task a fast thread takes, and a submitter that finds it set reads nothing else.
+        /// </summary>
+        [FieldOffset(128)]
         public int Spinners;
     }
 }
