@@ -5,23 +5,26 @@ using Multiprocessing.Bench.Core;
 namespace Multiprocessing.Bench.Workloads;
 
 /// <summary>
-/// W10 thread_pool_small, as CPython's, on <see cref="ThreadWorkerPool"/> with 2 threads (each pool created
-/// outside the timed region; its threads start on demand inside it, as <c>ThreadPoolExecutor</c>'s do).
-/// <c>executor_submit_wait</c>: 100,000 × <c>pool.Submit(Square, i)</c> into an array of tasks, then wait for
-/// <c>Task.WhenAll</c> (Python's <c>futs = [ex.submit(square, i) for i in range(n)]; wait(futs)</c>), on a new
-/// pool after <see cref="WarmupRounds"/> untimed rounds of the same on other pools (the JIT compiles the
-/// pool's generic code for <c>long</c>, tiered compilation settles, and the GC heap's pages are touched: on
-/// this VM a fresh page costs ~10 µs). <c>executor_submit_wait_first</c>: the first of those rounds, timed the
-/// same way: what a process sees the first time (no CPython counterpart). <c>threadpool_map</c>: after one
-/// untimed Map on another pool, a new pool, <c>pool.Map(Square, range(200,000))</c> with the default chunk size
-/// (ceil(n / (4 · 2)) = 25,000, as Python's). Each checks the last result.
+/// W10 thread_pool_small, as CPython's, on <see cref="ThreadWorkerPool"/> with 2 threads (each round on a new
+/// pool created outside the timed region; its threads start on demand inside it, as <c>ThreadPoolExecutor</c>'s
+/// do). <c>executor_submit_wait</c>: 100,000 × <c>pool.Submit(Square, i)</c> into an array of tasks, then wait
+/// for <c>Task.WhenAll</c> (Python's <c>futs = [ex.submit(square, i) for i in range(n)]; wait(futs)</c>).
+/// <c>threadpool_map</c>: <c>pool.Map(Square, range(200,000))</c> with the default chunk size (ceil(n / (4 · 2))
+/// = 25,000, as Python's). Each is the median of <see cref="TimedRounds"/> rounds, each after a full GC, after
+/// <see cref="WarmupRounds"/> untimed rounds (the JIT compiles the pool's generic code for <c>long</c> and
+/// tiered compilation settles; the GC heap's pages are touched, which on this VM cost ~10 µs each). Each round
+/// checks its last result. <c>executor_submit_wait_first</c> (no CPython counterpart): the first warm-up round,
+/// timed the same way: what a fresh process gets.
 /// </summary>
 internal sealed class W10ThreadPoolSmall : IWorkload
 {
     private const int Threads = 2;
 
-    /// <summary>Untimed rounds before the timed <c>executor_submit_wait</c> round.</summary>
+    /// <summary>Untimed rounds before the timed ones.</summary>
     private const int WarmupRounds = 3;
+
+    /// <summary>Timed rounds; the median is reported.</summary>
+    private const int TimedRounds = 5;
 
     public void Run(WorkloadContext context)
     {
@@ -34,20 +37,34 @@ internal sealed class W10ThreadPoolSmall : IWorkload
             SubmitAndWait(n1);
         }
 
+        double submitWait = Timing.MedianAfterCollect(TimedRounds, () => n1 / SubmitAndWait(n1));
         context.Emit(
             "executor_submit_wait",
-            n1 / SubmitAndWait(n1),
+            submitWait,
             "tasks/s",
-            new JsonObject { ["threads"] = Threads, ["n"] = n1, ["warmup_rounds"] = WarmupRounds });
+            new JsonObject { ["threads"] = Threads, ["n"] = n1, ["warmup_rounds"] = WarmupRounds, ["rounds"] = TimedRounds, ["stat"] = "median" });
         context.Emit("executor_submit_wait_first", n1 / first, "tasks/s", new JsonObject { ["threads"] = Threads, ["n"] = n1 });
 
-        MapDefaultChunks(n2);
+        for (int i = 0; i < WarmupRounds; i++)
+        {
+            MapDefaultChunks(n2);
+        }
+
         int effective = (int)Math.Ceiling(n2 / (4.0 * Threads));
         context.Emit(
             "threadpool_map",
-            n2 / MapDefaultChunks(n2),
+            Timing.MedianAfterCollect(TimedRounds, () => n2 / MapDefaultChunks(n2)),
             "tasks/s",
-            new JsonObject { ["threads"] = Threads, ["n"] = n2, ["chunksize"] = null, ["effective_chunksize"] = effective });
+            new JsonObject
+            {
+                ["threads"] = Threads,
+                ["n"] = n2,
+                ["chunksize"] = null,
+                ["effective_chunksize"] = effective,
+                ["warmup_rounds"] = WarmupRounds,
+                ["rounds"] = TimedRounds,
+                ["stat"] = "median",
+            });
     }
 
     public IReadOnlyList<string> PythonMetricsFor(string metric) => metric == "executor_submit_wait_first" ? [] : [metric];

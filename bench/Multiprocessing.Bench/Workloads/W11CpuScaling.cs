@@ -14,13 +14,17 @@ namespace Multiprocessing.Bench.Workloads;
 /// starts its workers before CPython's <c>pool</c> timing. <c>threads_speedup</c> = sequential / threads.
 /// <c>threads_cold</c> and <c>threads_cold_speedup</c> (no CPython counterpart): the same Map on a new pool, so
 /// that the threads start inside the timed region, as <c>ThreadPoolExecutor(2).map</c>'s do in CPython. A
-/// <c>CpuTask(3M)</c> takes ~1.7 ms here against ~100 ms in CPython, so starting a thread (0.1–3 ms on this VM)
-/// weighs on the cold figure as it does not on CPython's.
+/// <c>CpuTask(3M)</c> takes ~1–1.7 ms here against ~100 ms in CPython, so starting a thread (0.1–3 ms on this
+/// VM) weighs on the cold figure as it does not on CPython's. Each time is the median of
+/// <see cref="TimedRounds"/> rounds, each after a full GC (a whole measurement lasts a few milliseconds).
 /// </summary>
 internal sealed class W11CpuScaling : IWorkload
 {
     private const int Tasks = 4;
     private const int Workers = 2;
+
+    /// <summary>Timed rounds of each way; the median is reported.</summary>
+    private const int TimedRounds = 5;
 
     /// <summary>How long the two warm-up tasks wait for each other before the run fails.</summary>
     private static readonly TimeSpan RendezvousTimeout = TimeSpan.FromSeconds(60);
@@ -38,43 +42,42 @@ internal sealed class W11CpuScaling : IWorkload
             warm.Map(CpuTask, Enumerable.Repeat(1000, Tasks), chunkSize: 1);
         }
 
-        long start = Stopwatch.GetTimestamp();
         long[] sequential = new long[Tasks];
-        for (int i = 0; i < Tasks; i++)
+        double tSequential = Timing.MedianAfterCollect(TimedRounds, () =>
         {
-            sequential[i] = CpuTask(n);
-        }
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < Tasks; i++)
+            {
+                sequential[i] = CpuTask(n);
+            }
 
-        double tSequential = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            return Stopwatch.GetElapsedTime(start).TotalSeconds;
+        });
 
-        double tThreads;
-        long[] threads;
-        using (var pool = new ThreadWorkerPool(Workers))
+        double tThreads = Timing.MedianAfterCollect(TimedRounds, () =>
         {
+            using var pool = new ThreadWorkerPool(Workers);
             StartBothThreads(pool);
-            start = Stopwatch.GetTimestamp();
-            threads = pool.Map(CpuTask, items, chunkSize: 1);
-            tThreads = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        }
+            long start = Stopwatch.GetTimestamp();
+            long[] threads = pool.Map(CpuTask, items, chunkSize: 1);
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            Check(sequential, threads, "threads");
+            return seconds;
+        });
 
-        double tCold;
-        long[] cold;
-        using (var pool = new ThreadWorkerPool(Workers))
+        double tCold = Timing.MedianAfterCollect(TimedRounds, () =>
         {
-            start = Stopwatch.GetTimestamp();
-            cold = pool.Map(CpuTask, items, chunkSize: 1);
-            tCold = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        }
+            using var pool = new ThreadWorkerPool(Workers);
+            long start = Stopwatch.GetTimestamp();
+            long[] cold = pool.Map(CpuTask, items, chunkSize: 1);
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            Check(sequential, cold, "threads_cold");
+            return seconds;
+        });
 
         // TODO(lead, ProcessPool): "pool" = new ProcessPool(2).Map(CpuTask, [n, n, n, n], chunkSize: 1), timed the
         // same way (pool and its workers started outside the timed region, as mp.Pool(2)); check its results
-        // against `sequential`, then emit "pool" (s) and "pool_speedup" (tSequential / tPool) below.
-        if (!sequential.SequenceEqual(threads) || !sequential.SequenceEqual(cold))
-        {
-            throw new BenchException(
-                $"cpu_scaling: results differ: sequential [{string.Join(", ", sequential)}], threads [{string.Join(", ", threads)}], threads_cold [{string.Join(", ", cold)}]");
-        }
-
+        // against `sequential` with Check, then emit "pool" (s) and "pool_speedup" (tSequential / tPool) below.
         context.Emit("sequential", tSequential, "s", Parameters(n));
         context.Emit("threads", tThreads, "s", Parameters(n));
         context.Emit("threads_speedup", tSequential / tThreads, "x", Parameters(n));
@@ -89,7 +92,17 @@ internal sealed class W11CpuScaling : IWorkload
         _ => [metric],
     };
 
-    private static JsonObject Parameters(int n) => new() { ["n"] = n, ["tasks"] = Tasks, ["workers"] = Workers };
+    private static JsonObject Parameters(int n) =>
+        new() { ["n"] = n, ["tasks"] = Tasks, ["workers"] = Workers, ["rounds"] = TimedRounds, ["stat"] = "median" };
+
+    /// <exception cref="BenchException">The results differ from the sequential ones.</exception>
+    private static void Check(long[] sequential, long[] other, string what)
+    {
+        if (!sequential.SequenceEqual(other))
+        {
+            throw new BenchException($"cpu_scaling: {what} results [{string.Join(", ", other)}] differ from sequential [{string.Join(", ", sequential)}]");
+        }
+    }
 
     /// <summary>Runs two tasks that wait for each other, so that the pool has started both its threads.</summary>
     /// <exception cref="BenchException">They did not meet in time.</exception>
