@@ -195,4 +195,37 @@ public sealed class ThreadWorkerPoolApplyTests
 
         Assert.Equal([2, 1], order);
     }
+
+    [Fact]
+    public async Task ApplyAsync_CallsTheCallback_ForEveryFunctionShape()
+    {
+        await using var pool = new ThreadWorkerPool(2);
+        var results = new ConcurrentQueue<string>();
+
+        await pool.ApplyAsync(() => "0", results.Enqueue);
+        await pool.ApplyAsync((int a) => $"{a}", 1, results.Enqueue);
+        await pool.ApplyAsync((int a, int b) => $"{a}{b}", 1, 2, results.Enqueue);
+        await pool.ApplyAsync((int a, int b, int c) => $"{a}{b}{c}", 1, 2, 3, results.Enqueue);
+
+        Assert.Equal(["0", "1", "12", "123"], results);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_TellsTheErrorCallback_OfACancellation()
+    {
+        await using var pool = new ThreadWorkerPool(1);
+        using var gate = new ManualResetEventSlim();
+        using var cts = new CancellationTokenSource();
+        var errors = new ConcurrentQueue<Exception>();
+        Task first = pool.Submit(gate.Hold);
+
+        Task<int> queued = pool.ApplyAsync(() => 1, errorCallback: errors.Enqueue, cancellationToken: cts.Token);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+        Assert.True(queued.IsCanceled);
+        Assert.IsAssignableFrom<OperationCanceledException>(Assert.Single(errors));
+        gate.Set();
+        await first;
+    }
 }
