@@ -71,7 +71,7 @@ public sealed partial class ThreadWorkerPool
 
                 // Published before starting, so that a terminate that has drained the queue sees it here; the
                 // start time before the task, so that a timer that sees this task sees its start time.
-                long timeout = work.TimeoutTicks;
+                long timeout = work.TimeoutTicksIn(this);
                 if (timeout != 0)
                 {
                     self.StartedAt = Stopwatch.GetTimestamp();
@@ -88,7 +88,7 @@ public sealed partial class ThreadWorkerPool
                 if (State >= PoolState.Terminated)
                 {
                     // Terminated between our dequeue and our start: the terminate may have missed it.
-                    work.TryEndRunning();
+                    work.TryEndRunning(this);
                     self.Current = null;
                     return;
                 }
@@ -134,16 +134,22 @@ public sealed partial class ThreadWorkerPool
     /// <summary>A worker's timeout timer fired: end its task if it has run too long, give the thread up, and put another in its place.</summary>
     internal void OnTimer(ThreadWorker worker)
     {
-        if (worker.Current is not IThreadWork work || !work.HasTimeout)
+        if (worker.Current is not IThreadWork work)
+        {
+            return;
+        }
+
+        long timeout = work.TimeoutTicksIn(this);
+        if (timeout == 0)
         {
             return;
         }
 
         long ran = Stopwatch.GetTimestamp() - worker.StartedAt;
-        if (ran < work.TimeoutTicks)
+        if (ran < timeout)
         {
             // The timer was armed for an earlier task of this worker (or fired early): wait for this one's end.
-            worker.Rearm(work.TimeoutTicks - ran);
+            worker.Rearm(timeout - ran);
             return;
         }
 
@@ -162,7 +168,7 @@ public sealed partial class ThreadWorkerPool
             }
         }
 
-        work.CompleteTimedOut(worker.Name);
+        work.CompleteTimedOut(this, worker.Name);
         AfterWorkerLeft();
     }
 

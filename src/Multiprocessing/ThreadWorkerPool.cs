@@ -133,7 +133,7 @@ public sealed partial class ThreadWorkerPool : WorkerPool
         WakeAll();
         while (queue.TryDequeue(out IThreadWork? work))
         {
-            work.TryDrop();
+            work.TryDrop(this);
         }
 
         ThreadWorker[] running;
@@ -145,9 +145,9 @@ public sealed partial class ThreadWorkerPool : WorkerPool
         foreach (ThreadWorker worker in running)
         {
             // A worker may have taken a task and not started it yet: then it is still queued.
-            if (worker.Current is IThreadWork work && !work.TryDrop())
+            if (worker.Current is IThreadWork work && !work.TryDrop(this))
             {
-                work.TryEndRunning();
+                work.TryEndRunning(this);
             }
         }
 

@@ -7,11 +7,8 @@ namespace Multiprocessing.Pools;
 /// </summary>
 internal interface IThreadWork
 {
-    /// <summary>Whether the task has a timeout.</summary>
-    bool HasTimeout { get; }
-
-    /// <summary>The timeout in <see cref="System.Diagnostics.Stopwatch"/> ticks (0 for none).</summary>
-    long TimeoutTicks { get; }
+    /// <summary>The timeout in <see cref="System.Diagnostics.Stopwatch"/> ticks in <paramref name="pool"/> (0 for none).</summary>
+    long TimeoutTicksIn(ThreadWorkerPool pool);
 
     /// <summary>True once a timeout has claimed it.</summary>
     bool HasTimedOut { get; }
@@ -26,14 +23,14 @@ internal interface IThreadWork
     bool TryReject();
 
     /// <summary>Queued → failed with the pool's stop exception (terminate), counted as dropped.</summary>
-    bool TryDrop();
+    bool TryDrop(ThreadWorkerPool pool);
 
     /// <summary>Running → failed with the pool's stop exception (terminate), counted as failed elsewhere.</summary>
-    bool TryEndRunning();
+    bool TryEndRunning(ThreadWorkerPool pool);
 
     /// <summary>Running → timed out; the caller then retires the worker and calls <see cref="CompleteTimedOut"/>.</summary>
     bool TryClaimTimeout();
 
     /// <summary>Counts the timed-out task and fails it with a <see cref="TimeoutException"/>.</summary>
-    void CompleteTimedOut(string workerName);
+    void CompleteTimedOut(ThreadWorkerPool pool, string workerName);
 }

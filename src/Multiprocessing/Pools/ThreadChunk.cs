@@ -4,7 +4,9 @@ namespace Multiprocessing.Pools;
 internal sealed class ThreadChunk<TArgs, TResult>(ThreadWorkerPool pool, ChunkItem<TArgs, TResult> chunk, CancellationToken token)
     : ThreadWork<TResult[]>(pool, token)
 {
-    public override long TimeoutTicks { get; } = ThreadWorkerPool.ToTicks(chunk.Timeout);
+    private readonly long timeoutTicks = ThreadWorkerPool.ToTicks(chunk.Timeout);
+
+    public override long TimeoutTicksIn(ThreadWorkerPool pool) => timeoutTicks;
 
     protected override TResult[] Invoke()
     {

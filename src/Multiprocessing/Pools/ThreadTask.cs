@@ -4,7 +4,7 @@ namespace Multiprocessing.Pools;
 internal sealed class ThreadTask<TResult>(ThreadWorkerPool pool, WorkItem<TResult> item, CancellationToken token)
     : ThreadWork<TResult>(pool, token)
 {
-    public override long TimeoutTicks => Pool.TaskTimeoutTicks;
+    public override long TimeoutTicksIn(ThreadWorkerPool pool) => pool.TaskTimeoutTicks;
 
     protected override TResult Invoke() => item.RunLocally();
 }
