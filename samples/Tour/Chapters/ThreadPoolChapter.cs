@@ -70,7 +70,7 @@ internal sealed class ThreadPoolChapter : IChapter
         pool.Join();
         Console.WriteLine("任务执行完毕，正常退出！");
         Console.WriteLine($"callback: {succeeded} × success, {failed} × failure; threads created: {c.WorkersStarted}");
-        Say.Note("len(pool.generate_list) and len(pool.free_list) are Counters.WorkersAlive and Counters.WorkersIdle; Counters.WorkersStarted counts every thread the pool ever started. Threads start only when a task comes and no thread is free, up to 5, and are reused.");
+        Say.Note("len(pool.generate_list) and len(pool.free_list) are Counters.WorkersAlive and Counters.WorkersIdle; Counters.WorkersStarted counts every thread the pool ever started. Threads start only when a task comes and no thread is free, up to 5, and are reused; so on a busy machine, where starting a thread can take longer than a task, a free thread may take the next task before a fifth is needed, and the count is lower (the seed's pool follows the same rule).");
         Say.Note("the seed's close() puts one StopEvent per thread in the queue; ThreadWorkerPool.Close() refuses new tasks, lets the queued ones finish, then stops the threads, and Join() waits for that. Leaving a using block does the same (Close, then Join).");
     }
 
