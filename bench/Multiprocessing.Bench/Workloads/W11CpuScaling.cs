@@ -12,6 +12,8 @@ namespace Multiprocessing.Bench.Workloads;
 /// <c>threads</c>: <c>pool.Map(CpuTask, [n, n, n, n], chunkSize: 1)</c> on a <c>ThreadWorkerPool(2)</c> whose two
 /// threads are already running (started, untimed, by two tasks that wait for each other), as <c>mp.Pool(2)</c>
 /// starts its workers before CPython's <c>pool</c> timing. <c>threads_speedup</c> = sequential / threads.
+/// <c>raw_threads</c> and <c>raw_threads_speedup</c> (no CPython counterpart): two plain threads, started before
+/// the clock, each running two of the tasks: the ceiling any pool could reach on this machine at that moment.
 /// <c>threads_cold</c> and <c>threads_cold_speedup</c> (no CPython counterpart): the same Map on a new pool, so
 /// that the threads start inside the timed region, as <c>ThreadPoolExecutor(2).map</c>'s do in CPython. A
 /// <c>CpuTask(3M)</c> takes ~1–1.7 ms here against ~100 ms in CPython, so starting a thread (0.1–3 ms on this
@@ -75,6 +77,8 @@ internal sealed class W11CpuScaling : IWorkload
             return seconds;
         });
 
+        double tRaw = Timing.MedianAfterCollect(TimedRounds, () => RawThreads(n, sequential));
+
         // TODO(lead, ProcessPool): "pool" = new ProcessPool(2).Map(CpuTask, [n, n, n, n], chunkSize: 1), timed the
         // same way (pool and its workers started outside the timed region, as mp.Pool(2)); check its results
         // against `sequential` with Check, then emit "pool" (s) and "pool_speedup" (tSequential / tPool) below.
@@ -83,12 +87,15 @@ internal sealed class W11CpuScaling : IWorkload
         context.Emit("threads_speedup", tSequential / tThreads, "x", Parameters(n));
         context.Emit("threads_cold", tCold, "s", Parameters(n));
         context.Emit("threads_cold_speedup", tSequential / tCold, "x", Parameters(n));
+        context.Emit("raw_threads", tRaw, "s", Parameters(n));
+        context.Emit("raw_threads_speedup", tSequential / tRaw, "x", Parameters(n));
     }
 
     public IReadOnlyList<string> PythonMetricsFor(string metric) => metric switch
     {
         "threads_cold" => ["threads"],
         "threads_cold_speedup" => ["threads_speedup"],
+        "raw_threads" or "raw_threads_speedup" => [],
         _ => [metric],
     };
 
@@ -102,6 +109,53 @@ internal sealed class W11CpuScaling : IWorkload
         {
             throw new BenchException($"cpu_scaling: {what} results [{string.Join(", ", other)}] differ from sequential [{string.Join(", ", sequential)}]");
         }
+    }
+
+    /// <summary>
+    /// The ceiling any pool could reach at this moment: two plain threads, already started and waiting on an event,
+    /// each run two of the tasks; timed from setting the event to the later thread's end.
+    /// </summary>
+    /// <returns>Seconds.</returns>
+    /// <exception cref="BenchException">The results differ from the sequential ones, or the threads did not start in time.</exception>
+    private static double RawThreads(int n, long[] sequential)
+    {
+        long[] results = new long[Tasks];
+        long[] ends = new long[Workers];
+        using var ready = new CountdownEvent(Workers);
+        using var go = new ManualResetEventSlim();
+        var threads = new Thread[Workers];
+        for (int k = 0; k < Workers; k++)
+        {
+            int first = k * (Tasks / Workers);
+            int worker = k;
+            threads[k] = new Thread(() =>
+            {
+                ready.Signal();
+                go.Wait();
+                for (int i = first; i < first + (Tasks / Workers); i++)
+                {
+                    results[i] = CpuTask(n);
+                }
+
+                ends[worker] = Stopwatch.GetTimestamp();
+            });
+            threads[k].Start();
+        }
+
+        if (!ready.Wait(RendezvousTimeout))
+        {
+            throw new BenchException("cpu_scaling: the raw threads did not start");
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        go.Set();
+        foreach (Thread t in threads)
+        {
+            t.Join();
+        }
+
+        Check(sequential, results, "raw_threads");
+        return Stopwatch.GetElapsedTime(start, ends.Max()).TotalSeconds;
     }
 
     /// <summary>Runs two tasks that wait for each other, so that the pool has started both its threads.</summary>
