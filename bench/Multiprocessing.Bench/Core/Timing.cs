@@ -47,4 +47,40 @@ internal static class Timing
         Array.Sort(values);
         return rounds % 2 == 1 ? values[rounds / 2] : (values[(rounds / 2) - 1] + values[rounds / 2]) / 2;
     }
+
+    /// <summary>
+    /// Measures several ways of doing the same work <paramref name="rounds"/> times, interleaved (each round runs every
+    /// way once, in order, each after a full garbage collection), and returns each way's median. Ratios of the
+    /// medians then compare ways measured under the same conditions, on a machine whose speed drifts.
+    /// </summary>
+    public static double[] InterleavedMedians(int rounds, params Func<double>[] ways)
+    {
+        ArgumentNullException.ThrowIfNull(ways);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
+        var values = new double[ways.Length][];
+        for (int w = 0; w < ways.Length; w++)
+        {
+            values[w] = new double[rounds];
+        }
+
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int w = 0; w < ways.Length; w++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                values[w][r] = ways[w]();
+            }
+        }
+
+        return [.. values.Select(v => Median(v))];
+    }
+
+    private static double Median(double[] values)
+    {
+        double[] sorted = [.. values.Order()];
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
+    }
 }

@@ -44,44 +44,25 @@ internal sealed class W11CpuScaling : IWorkload
             warm.Map(CpuTask, Enumerable.Repeat(1000, Tasks), chunkSize: 1);
         }
 
+        // The sequential results are the reference every other way is checked against.
         long[] sequential = new long[Tasks];
-        double tSequential = Timing.MedianAfterCollect(TimedRounds, () =>
+        for (int i = 0; i < Tasks; i++)
         {
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < Tasks; i++)
-            {
-                sequential[i] = CpuTask(n);
-            }
+            sequential[i] = CpuTask(n);
+        }
 
-            return Stopwatch.GetElapsedTime(start).TotalSeconds;
-        });
+        double[] medians = Timing.InterleavedMedians(
+            TimedRounds,
+            () => Sequential(n, sequential),
+            () => Threads(items, sequential, warm: true),
+            () => Threads(items, sequential, warm: false),
+            () => RawThreads(n, sequential));
+        (double tSequential, double tThreads, double tCold, double tRaw) = (medians[0], medians[1], medians[2], medians[3]);
 
-        double tThreads = Timing.MedianAfterCollect(TimedRounds, () =>
-        {
-            using var pool = new ThreadWorkerPool(Workers);
-            StartBothThreads(pool);
-            long start = Stopwatch.GetTimestamp();
-            long[] threads = pool.Map(CpuTask, items, chunkSize: 1);
-            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            Check(sequential, threads, "threads");
-            return seconds;
-        });
-
-        double tCold = Timing.MedianAfterCollect(TimedRounds, () =>
-        {
-            using var pool = new ThreadWorkerPool(Workers);
-            long start = Stopwatch.GetTimestamp();
-            long[] cold = pool.Map(CpuTask, items, chunkSize: 1);
-            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            Check(sequential, cold, "threads_cold");
-            return seconds;
-        });
-
-        double tRaw = Timing.MedianAfterCollect(TimedRounds, () => RawThreads(n, sequential));
-
-        // TODO(lead, ProcessPool): "pool" = new ProcessPool(2).Map(CpuTask, [n, n, n, n], chunkSize: 1), timed the
-        // same way (pool and its workers started outside the timed region, as mp.Pool(2)); check its results
-        // against `sequential` with Check, then emit "pool" (s) and "pool_speedup" (tSequential / tPool) below.
+        // TODO(lead, ProcessPool): "pool" = ProcessPool(2).Map(CpuTask, [n, n, n, n], chunkSize: 1) as one more way in
+        // InterleavedMedians above (the pool and its worker processes started outside the timed region, as
+        // mp.Pool(2), e.g. once before the rounds); check its results against `sequential` with Check, then emit
+        // "pool" (s) and "pool_speedup" (tSequential / tPool) below.
         context.Emit("sequential", tSequential, "s", Parameters(n));
         context.Emit("threads", tThreads, "s", Parameters(n));
         context.Emit("threads_speedup", tSequential / tThreads, "x", Parameters(n));
@@ -100,7 +81,7 @@ internal sealed class W11CpuScaling : IWorkload
     };
 
     private static JsonObject Parameters(int n) =>
-        new() { ["n"] = n, ["tasks"] = Tasks, ["workers"] = Workers, ["rounds"] = TimedRounds, ["stat"] = "median" };
+        new() { ["n"] = n, ["tasks"] = Tasks, ["workers"] = Workers, ["rounds"] = TimedRounds, ["stat"] = "median, rounds interleaved" };
 
     /// <exception cref="BenchException">The results differ from the sequential ones.</exception>
     private static void Check(long[] sequential, long[] other, string what)
@@ -109,6 +90,37 @@ internal sealed class W11CpuScaling : IWorkload
         {
             throw new BenchException($"cpu_scaling: {what} results [{string.Join(", ", other)}] differ from sequential [{string.Join(", ", sequential)}]");
         }
+    }
+
+    /// <returns>Seconds for the 4 calls one after the other on this thread.</returns>
+    private static double Sequential(int n, long[] expected)
+    {
+        long[] results = new long[Tasks];
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Tasks; i++)
+        {
+            results[i] = CpuTask(n);
+        }
+
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Check(expected, results, "sequential");
+        return seconds;
+    }
+
+    /// <returns>Seconds for the Map on a new pool, whose threads are already running (<paramref name="warm"/>) or start inside the timing.</returns>
+    private static double Threads(int[] items, long[] expected, bool warm)
+    {
+        using var pool = new ThreadWorkerPool(Workers);
+        if (warm)
+        {
+            StartBothThreads(pool);
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        long[] results = pool.Map(CpuTask, items, chunkSize: 1);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Check(expected, results, warm ? "threads" : "threads_cold");
+        return seconds;
     }
 
     /// <summary>
