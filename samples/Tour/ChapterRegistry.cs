@@ -26,5 +26,7 @@ internal static class ChapterRegistry
         new Condition(),
         new TimerChapter(),
         new WithLock(),
+        new ThreadPoolSimple(),
+        new ThreadPoolChapter(),
     ];
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Multiprocessing.Tests.Support;
 
@@ -66,11 +67,46 @@ public partial class TourTests
     }
 
     [Fact]
+    public void Tour_ThreadPoolChapters_ShowTheSeedsTwoPools()
+    {
+        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "thread-pool-simple", "thread-pool"]);
+        Assert.True(code == 0, stderr);
+
+        // The simple pool: every one of the 100 tasks ran once, on at most 5 threads, started on demand. (Usually 5;
+        // fewer when starting a thread takes longer than a task, as on a loaded machine: then a thread is free again
+        // before the next task comes, and the pool does not need another.)
+        string simple = Chapter(stdout, "thread-pool-simple");
+        Assert.Equal(Enumerable.Range(0, 100), Regex.Matches(simple, @"^执行任务 (\d+)$", RegexOptions.Multiline).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Order());
+        Assert.InRange(Number(simple, @"threads started by the pool: (\d+) "), 1, 5);
+
+        // The better pool: 100 callbacks; before close, every thread it created is alive and idle; terminate drops the rest.
+        string pool = Chapter(stdout, "thread-pool");
+        Match counts = Regex.Match(pool, @"任务停止之前线程池中有(\d)个线程，空闲的线程有(\d)个！");
+        Assert.True(counts.Success, pool);
+        Assert.Equal(counts.Groups[1].Value, counts.Groups[2].Value);
+        Assert.InRange(int.Parse(counts.Groups[1].Value, CultureInfo.InvariantCulture), 1, 5);
+        Assert.Contains("任务执行完毕，正常退出！", pool, StringComparison.Ordinal);
+        Assert.Contains($"callback: 100 × success, 0 × failure; threads created: {counts.Groups[1].Value}", pool, StringComparison.Ordinal);
+        Match terminated = Regex.Match(pool, @"callback: (\d+) × success, (\d+) × PoolTerminatedException");
+        Assert.True(terminated.Success, pool);
+        int succeeded = int.Parse(terminated.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(100, succeeded + int.Parse(terminated.Groups[2].Value, CultureInfo.InvariantCulture));
+        Assert.InRange(succeeded, 10, 99); // terminated once ten had ended, long before the last
+    }
+
+    [Fact]
     public void Tour_WithUnknownChapter_ListsChaptersAndFails()
     {
         (int code, _, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "no-such-chapter"]);
         Assert.Equal(2, code);
         Assert.Contains("process-basics", stderr, StringComparison.Ordinal);
+    }
+
+    private static int Number(string text, string pattern)
+    {
+        Match m = Regex.Match(text, pattern);
+        Assert.True(m.Success, $"no match for {pattern} in: {text}");
+        return int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     private static string Chapter(string tour, string name)

@@ -16,8 +16,8 @@ internal static class WorkloadCatalog
         new("w7", "semaphore_pingpong", new W7SemaphorePingPong()),
         new("w8", "shared_counter", new W8SharedCounter()),
         new("w9", "manager_dict", null),
-        new("w10", "thread_pool_small", null),
-        new("w11", "cpu_scaling", null),
+        new("w10", "thread_pool_small", new W10ThreadPoolSmall()),
+        new("w11", "cpu_scaling", new W11CpuScaling()),
     ];
 
     /// <summary>The workloads that <paramref name="only"/> (comma-separated names or ids, any case) names, in catalog order; all if it is empty.</summary>

@@ -1,0 +1,131 @@
+namespace Multiprocessing.Pools;
+
+/// <summary>
+/// One <c>Map</c>/<c>Starmap</c> call in flight: gathers its chunks' results in input order, reports progress,
+/// and ends with the whole result, the first failure (cancelling the chunks still queued), or the caller's
+/// cancellation.
+/// </summary>
+/// <typeparam name="TResult">One item's result.</typeparam>
+internal sealed class MapJob<TResult>
+{
+    private readonly TResult[] results;
+    private readonly TaskCompletionSource<TResult[]> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource cancel;
+    private readonly CancellationToken callerToken;
+    private readonly IProgress<int>? progress;
+    private readonly Lock progressGate = new();
+    private int chunksLeft;
+    private int pending = 1;
+    private int itemsDone;
+    private int itemsReported;
+
+    /// <param name="items">How many input items, so results.</param>
+    /// <param name="chunks">How many chunks they are cut into.</param>
+    /// <param name="progress">Told the number of items done so far, after each chunk; or null.</param>
+    /// <param name="callerToken">The caller's token: cancelling it cancels the job at once.</param>
+    public MapJob(int items, int chunks, IProgress<int>? progress, CancellationToken callerToken)
+    {
+        results = new TResult[items];
+        chunksLeft = chunks;
+        this.progress = progress;
+        this.callerToken = callerToken;
+        cancel = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+        cancel.Token.UnsafeRegister(static s => ((MapJob<TResult>)s!).OnCancelled(), this);
+    }
+
+    /// <summary>The token the job's chunks run under: cancelled by the caller, or by the job after a failure.</summary>
+    public CancellationToken Token => cancel.Token;
+
+    /// <summary>The job's outcome.</summary>
+    public Task<TResult[]> Task => done.Task;
+
+    /// <summary>Follows a submitted chunk whose first item is <paramref name="offset"/> in the input.</summary>
+    public void Track(Task<TResult[]> chunk, int offset)
+    {
+        Interlocked.Increment(ref pending);
+        chunk.ContinueWith(
+            static (t, s) =>
+            {
+                var (job, offset) = ((MapJob<TResult>, int))s!;
+                job.OnChunkEnded(t, offset);
+            },
+            (this, offset),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Submission failed (the pool stopped, or a full queue that throws): the job fails with <paramref name="error"/>.</summary>
+    public void Fail(Exception error)
+    {
+        if (done.TrySetException(error))
+        {
+            cancel.Cancel();
+        }
+    }
+
+    /// <summary>Every chunk has been submitted (or submission failed).</summary>
+    public void SubmissionEnded() => Release();
+
+    private void OnChunkEnded(Task<TResult[]> chunk, int offset)
+    {
+        try
+        {
+            if (chunk.IsCompletedSuccessfully)
+            {
+                TResult[] part = chunk.Result;
+                part.CopyTo(results, offset);
+                int total = Interlocked.Add(ref itemsDone, part.Length);
+                if (progress is not null)
+                {
+                    // Reports only ever go up: a chunk that ended earlier but got here later is folded into the later count.
+                    lock (progressGate)
+                    {
+                        if (total > itemsReported)
+                        {
+                            itemsReported = total;
+                            progress.Report(total);
+                        }
+                    }
+                }
+
+                if (Interlocked.Decrement(ref chunksLeft) == 0)
+                {
+                    done.TrySetResult(results);
+                }
+            }
+            else if (chunk.IsFaulted)
+            {
+                Fail(chunk.Exception.InnerException ?? chunk.Exception);
+            }
+
+            // A cancelled chunk: either the caller cancelled (OnCancelled ends the job), or the job cancelled
+            // the rest after a failure, which is already its outcome.
+        }
+        catch (Exception e)
+        {
+            // The progress handler threw.
+            Fail(e);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    private void OnCancelled()
+    {
+        if (callerToken.IsCancellationRequested)
+        {
+            done.TrySetCanceled(callerToken);
+        }
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref pending) == 0)
+        {
+            cancel.Dispose();
+        }
+    }
+}

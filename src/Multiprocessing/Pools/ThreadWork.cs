@@ -1,0 +1,164 @@
+namespace Multiprocessing.Pools;
+
+/// <summary>
+/// The state machine and the task of one queued item of a <see cref="ThreadWorkerPool"/>; the item itself is a
+/// <see cref="TaskCompletionSource{TResult}"/> (one object less per task), whose continuations run
+/// asynchronously. Kept small (a pool with 100,000 tasks in flight holds 100,000 of these): the pool is passed
+/// in by whoever acts on it, and what a cancellable token needs lives in a side object made only for one.
+/// </summary>
+/// <typeparam name="TResult">What the task completes with.</typeparam>
+internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, IThreadWork
+{
+    private const int Queued = 0;
+    private const int Running = 1;
+    private const int Ended = 2;
+    private const int TimedOut = 3;
+
+    private readonly Cancellation? cancellation;
+    private int state;
+
+    protected ThreadWork(ThreadWorkerPool pool, CancellationToken token)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        if (token.CanBeCanceled)
+        {
+            cancellation = new Cancellation(this, pool, token);
+        }
+    }
+
+    public bool HasTimedOut => Volatile.Read(ref state) == TimedOut;
+
+    /// <summary>The token the task was submitted with (none if it could not be cancelled); a chunk checks it between items.</summary>
+    protected CancellationToken Token => cancellation?.Token ?? default;
+
+    public abstract long TimeoutTicksIn(ThreadWorkerPool pool);
+
+    public bool TryStart()
+    {
+        if (Interlocked.CompareExchange(ref state, Running, Queued) != Queued)
+        {
+            return false;
+        }
+
+        cancellation?.Unregister();
+        return true;
+    }
+
+    public bool Run(WorkerTally tally)
+    {
+        TResult result;
+        try
+        {
+            result = Invoke();
+        }
+        catch (Exception e)
+        {
+            if (Interlocked.CompareExchange(ref state, Ended, Running) != Running)
+            {
+                return false;
+            }
+
+            tally.Failed();
+            CancellationToken token = Token;
+            if (e is OperationCanceledException oce && token.IsCancellationRequested && oce.CancellationToken == token)
+            {
+                TrySetCanceled(token);
+            }
+            else
+            {
+                TrySetException(e);
+            }
+
+            return true;
+        }
+
+        if (Interlocked.CompareExchange(ref state, Ended, Running) != Running)
+        {
+            return false;
+        }
+
+        tally.Succeeded();
+        TrySetResult(result);
+        return true;
+    }
+
+    public bool TryReject()
+    {
+        if (Interlocked.CompareExchange(ref state, Ended, Queued) != Queued)
+        {
+            return false;
+        }
+
+        cancellation?.Unregister();
+        return true;
+    }
+
+    public bool TryDrop(ThreadWorkerPool pool)
+    {
+        if (Interlocked.CompareExchange(ref state, Ended, Queued) != Queued)
+        {
+            return false;
+        }
+
+        cancellation?.Unregister();
+        pool.CountDroppedTask();
+        TrySetException(pool.NewStopException());
+        return true;
+    }
+
+    public bool TryEndRunning(ThreadWorkerPool pool)
+    {
+        if (Interlocked.CompareExchange(ref state, Ended, Running) != Running)
+        {
+            return false;
+        }
+
+        pool.CountTaskFailedElsewhere();
+        TrySetException(pool.NewStopException());
+        return true;
+    }
+
+    public bool TryClaimTimeout() => Interlocked.CompareExchange(ref state, TimedOut, Running) == Running;
+
+    public void CompleteTimedOut(ThreadWorkerPool pool, string workerName)
+    {
+        pool.CountTaskFailedElsewhere();
+        var limit = TimeSpan.FromSeconds((double)TimeoutTicksIn(pool) / System.Diagnostics.Stopwatch.Frequency);
+        TrySetException(new TimeoutException(
+            $"The task ran longer than its timeout of {limit} (PoolOptions.TaskTimeout) and was abandoned. {workerName} goes on running it until it returns, outside the pool; the pool starts another thread in its place."));
+    }
+
+    /// <summary>Runs the user's code: the call, or the chunk's items in order.</summary>
+    protected abstract TResult Invoke();
+
+    private void CancelIfQueued(ThreadWorkerPool pool, CancellationToken token)
+    {
+        if (Interlocked.CompareExchange(ref state, Ended, Queued) == Queued)
+        {
+            pool.CountDroppedTask();
+            TrySetCanceled(token);
+        }
+    }
+
+    /// <summary>What a task submitted with a cancellable token needs: the token, its registration, and the pool to count in.</summary>
+    private sealed class Cancellation
+    {
+        private readonly ThreadWork<TResult> owner;
+        private readonly ThreadWorkerPool pool;
+        private readonly CancellationTokenRegistration registration;
+
+        public Cancellation(ThreadWork<TResult> owner, ThreadWorkerPool pool, CancellationToken token)
+        {
+            this.owner = owner;
+            this.pool = pool;
+            Token = token;
+
+            // May run at once, on this thread, if the token is already cancelled: the fields it uses are set.
+            registration = token.UnsafeRegister(static (s, t) => ((Cancellation)s!).owner.CancelIfQueued(((Cancellation)s!).pool, t), this);
+        }
+
+        public CancellationToken Token { get; }
+
+        public void Unregister() => registration.Unregister();
+    }
+}

@@ -1,0 +1,21 @@
+namespace Multiprocessing.Pools;
+
+/// <summary>
+/// One <c>Apply</c>/<c>Submit</c> call as the base hands it to a pool's core: the user's delegate and its
+/// arguments (for a pool that encodes them), and a way to run the call in this process without reflection (for
+/// a pool that runs it here). Made by <see cref="WorkItems"/>; one object per call, arguments kept typed.
+/// </summary>
+/// <typeparam name="TResult">What the task returns; <see cref="NoResult"/> when <see cref="Function"/> is an <see cref="Action"/>.</typeparam>
+/// <remarks>Its timeout is the pool's <c>TaskTimeout</c>; a chunk's, <see cref="ChunkItem{TArgs, TResult}.Timeout"/>.</remarks>
+internal abstract class WorkItem<TResult>
+{
+    /// <summary>The delegate the user passed: <c>Func&lt;...,TResult&gt;</c>, or <c>Action</c>/<c>Action&lt;T1&gt;</c> when <typeparamref name="TResult"/> is <see cref="NoResult"/>.</summary>
+    public abstract Delegate Function { get; }
+
+    /// <summary>The call's arguments in order (empty for none), boxed, for encoding: a new array on each read.</summary>
+    public abstract object?[] Arguments { get; }
+
+    /// <summary>Runs <see cref="Function"/> with its arguments on the calling thread and returns its result (<c>default</c> for an action).</summary>
+    /// <returns>The delegate's result.</returns>
+    public abstract TResult RunLocally();
+}

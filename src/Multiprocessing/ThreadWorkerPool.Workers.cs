@@ -1,0 +1,388 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Multiprocessing.Pools;
+
+namespace Multiprocessing;
+
+/// <remarks>
+/// How tasks meet threads, without a lock or a wake-up per task while the threads are busy:
+/// <list type="bullet">
+/// <item>After a task is queued (<see cref="SignalWork"/>): if a thread is spinning, nothing more (it will take
+/// the task); else, if a thread sleeps, wake one; else, if no thread is idle and fewer than the maximum exist,
+/// start one (the seed's rule); else nothing (a busy thread will find the task).</item>
+/// <item>A thread that finds the queue empty counts itself idle and, if no other thread is spinning, spins a
+/// little (a task that comes meanwhile costs no sleep and no wake-up); then, or at once if another thread
+/// spins, it counts itself a sleeper, looks at the queue once more, and sleeps on a semaphore. One spinner at a
+/// time: on few cores, more would take the CPU from the threads that submit.</item>
+/// <item>A thread that takes a task and sees more waiting calls <see cref="SignalWork"/> itself, so a backlog
+/// wakes the sleeping threads one by one, while a submitter that keeps one thread busy wakes nobody.</item>
+/// <item>Each side writes its counter with a full fence before it reads the other side's state (enqueue then
+/// read spinners and sleepers; stop spinning or count a sleeper, then read the queue), so a task is never left
+/// in the queue with every thread asleep. A waker takes one sleeper off the count and releases the semaphore
+/// once; a thread that counted itself a sleeper and then found work takes itself off the count, or, if a waker
+/// beat it to it, takes the release that waker gave.</item>
+/// <item>Lifecycle changes (threads starting and stopping, close, terminate) happen under <c>gate</c>; so does the
+/// test "no thread left, and nothing left to run" that lets <see cref="WorkerPool.Join()"/> return.</item>
+/// </list>
+/// </remarks>
+public sealed partial class ThreadWorkerPool
+{
+    /// <summary>How many times a thread that finds the queue empty looks again before it sleeps.</summary>
+    private const int SpinsBeforeSleep = 30;
+
+    /// <summary>Runs on each worker thread until the pool stops, the thread has run its share of tasks, or a timeout gave it up.</summary>
+    internal void WorkerMain(ThreadWorker self)
+    {
+        currentPool = this;
+        bool retire = true;
+        try
+        {
+            if (Initializer is Action initializer)
+            {
+                try
+                {
+                    initializer();
+                }
+                catch (Exception e)
+                {
+                    BreakPool(e);
+                    return;
+                }
+            }
+
+            int done = 0;
+            while (true)
+            {
+                if (!queue.TryDequeue(out IThreadWork? work))
+                {
+                    work = WaitForWork(self);
+                    if (work is null)
+                    {
+                        return;
+                    }
+                }
+
+                if (Volatile.Read(ref hot.Sleepers) > 0 && !queue.IsEmpty)
+                {
+                    // More are waiting and a thread sleeps: let it start on them while this one runs its task.
+                    // (Sleepers first: it rarely changes, while looking at the queue reads a line the submitter writes.)
+                    SignalWork();
+                }
+
+                // Published before starting, so that a terminate that has drained the queue sees it here; the
+                // start time before the task, so that a timer that sees this task sees its start time.
+                long timeout = work.TimeoutTicksIn(this);
+                if (timeout != 0)
+                {
+                    self.StartedAt = Stopwatch.GetTimestamp();
+                }
+
+                self.Current = work;
+                if (!work.TryStart())
+                {
+                    self.Current = null;
+                    continue;
+                }
+
+                self.Tally.Started();
+                if (State >= PoolState.Terminated)
+                {
+                    // Terminated between our dequeue and our start: the terminate may have missed it.
+                    work.TryEndRunning(this);
+                    self.Current = null;
+                    return;
+                }
+
+                bool ranToEnd;
+                if (timeout != 0)
+                {
+                    self.Arm(timeout);
+                    ranToEnd = work.Run(self.Tally);
+                    self.Disarm();
+                }
+                else
+                {
+                    ranToEnd = work.Run(self.Tally);
+                }
+
+                self.Current = null;
+                if (!ranToEnd)
+                {
+                    // Someone else ended the task while it ran. A timeout has already given this thread up
+                    // (and retired it); a terminate has not.
+                    retire = !work.HasTimedOut;
+                    return;
+                }
+
+                if (++done == MaxTasksPerWorker)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            self.DisposeTimer();
+            currentPool = null;
+            if (retire)
+            {
+                WorkerLeft(self);
+            }
+        }
+    }
+
+    /// <summary>A worker's timeout timer fired: end its task if it has run too long, give the thread up, and put another in its place.</summary>
+    internal void OnTimer(ThreadWorker worker)
+    {
+        if (worker.Current is not IThreadWork work)
+        {
+            return;
+        }
+
+        long timeout = work.TimeoutTicksIn(this);
+        if (timeout == 0)
+        {
+            return;
+        }
+
+        long ran = Stopwatch.GetTimestamp() - worker.StartedAt;
+        if (ran < timeout)
+        {
+            // The timer was armed for an earlier task of this worker (or fired early): wait for this one's end.
+            worker.Rearm(timeout - ran);
+            return;
+        }
+
+        if (!work.TryClaimTimeout())
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            worker.Abandoned = true;
+            if (workers.Remove(worker))
+            {
+                Interlocked.Decrement(ref hot.Alive);
+                RetireWorker(worker.Tally);
+            }
+        }
+
+        work.CompleteTimedOut(this, worker.Name);
+        AfterWorkerLeft();
+    }
+
+    /// <summary>Queues a task and makes sure a thread will run it; takes it back and throws if the pool stopped accepting meanwhile.</summary>
+    /// <exception cref="InvalidOperationException">The pool was closed, terminated or broken while the task was being queued.</exception>
+    private void Post(IThreadWork work)
+    {
+        queue.Enqueue(work);
+
+        // Enqueue is a full fence: from here on, a thread that decides the queue is empty has not yet looked.
+        if (State != PoolState.Open && work.TryReject())
+        {
+            throw NotAcceptingException();
+        }
+
+        SignalWork();
+    }
+
+    /// <summary>Makes sure some thread will look at the queue: a spinning one will; else wake a sleeping one; else start one if none is idle.</summary>
+    private void SignalWork()
+    {
+        if (Volatile.Read(ref hot.Spinners) != 0)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref hot.Sleepers) > 0)
+        {
+            WakeOne();
+        }
+        else if (Volatile.Read(ref hot.Idle) == 0 && Volatile.Read(ref hot.Alive) < WorkerCount)
+        {
+            TryAddWorker();
+        }
+    }
+
+    /// <summary>What a thread does when the queue is empty: spin a little, then sleep until a task or a stop comes. Null: stop.</summary>
+    private IThreadWork? WaitForWork(ThreadWorker self)
+    {
+        self.Tally.IsIdle = true;
+        Interlocked.Increment(ref hot.Idle);
+        try
+        {
+            while (true)
+            {
+                if (Interlocked.CompareExchange(ref hot.Spinners, 1, 0) == 0)
+                {
+                    try
+                    {
+                        var spinner = default(SpinWait);
+                        for (int i = 0; i < SpinsBeforeSleep; i++)
+                        {
+                            if (queue.TryDequeue(out IThreadWork? work))
+                            {
+                                return work;
+                            }
+
+                            if (ShouldStop())
+                            {
+                                return null;
+                            }
+
+                            spinner.SpinOnce(sleep1Threshold: -1);
+                        }
+                    }
+                    finally
+                    {
+                        // A full fence: a submitter that saw us spinning queued its task before this, so the
+                        // look at the queue below sees it.
+                        Interlocked.Exchange(ref hot.Spinners, 0);
+                    }
+                }
+
+                Interlocked.Increment(ref hot.Sleepers);
+                if (!queue.IsEmpty || ShouldStop())
+                {
+                    if (!TryUncountSleeper())
+                    {
+                        // A waker counted us off already and released the semaphore for us: take that release.
+                        wake.Wait();
+                    }
+
+                    continue;
+                }
+
+                wake.Wait();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref hot.Idle);
+            self.Tally.IsIdle = false;
+        }
+    }
+
+    private bool ShouldStop()
+    {
+        PoolState s = State;
+        return s >= PoolState.Terminated || (s == PoolState.Closed && queue.IsEmpty);
+    }
+
+    private void WakeOne()
+    {
+        if (TryUncountSleeper())
+        {
+            wake.Release();
+        }
+    }
+
+    private void WakeAll()
+    {
+        int sleepers = Interlocked.Exchange(ref hot.Sleepers, 0);
+        if (sleepers > 0)
+        {
+            wake.Release(sleepers);
+        }
+    }
+
+    private bool TryUncountSleeper()
+    {
+        int s = Volatile.Read(ref hot.Sleepers);
+        while (s > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref hot.Sleepers, s - 1, s);
+            if (seen == s)
+            {
+                return true;
+            }
+
+            s = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Starts a thread if fewer than the maximum serve the pool and there is, or may be, work for it.</summary>
+    private void TryAddWorker()
+    {
+        ThreadWorker worker;
+        lock (gate)
+        {
+            PoolState s = State;
+            if (hot.Alive >= WorkerCount || s >= PoolState.Terminated || (s == PoolState.Closed && queue.IsEmpty))
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref hot.Alive);
+            worker = new ThreadWorker(this, $"{Name} thread {++threadsStarted}", AddWorker());
+            workers.Add(worker);
+        }
+
+        worker.Start();
+    }
+
+    /// <summary>A thread stops serving the pool (it stops, or ran its share of tasks).</summary>
+    private void WorkerLeft(ThreadWorker self)
+    {
+        lock (gate)
+        {
+            if (!self.Abandoned && workers.Remove(self))
+            {
+                Interlocked.Decrement(ref hot.Alive);
+                RetireWorker(self.Tally);
+            }
+        }
+
+        AfterWorkerLeft();
+    }
+
+    /// <summary>
+    /// After a thread left, or the pool closed or terminated: replace the thread if tasks wait, and tell
+    /// <see cref="WorkerPool.Join()"/> once no thread is left and nothing is left to run.
+    /// </summary>
+    private void AfterWorkerLeft()
+    {
+        // Alive was decremented with a full fence before this read, so a task queued meanwhile is seen here,
+        // or its submitter saw the lower count and started a thread itself.
+        if (State <= PoolState.Closed && !queue.IsEmpty)
+        {
+            TryAddWorker();
+        }
+
+        lock (gate)
+        {
+            PoolState s = State;
+            if (hot.Alive == 0 && s != PoolState.Open && (s != PoolState.Closed || queue.IsEmpty))
+            {
+                SignalStopped();
+            }
+        }
+    }
+
+    /// <summary>The counters submitters read on every task, on a cache line of their own; they change only when threads go idle, sleep, start or stop.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct HotCounts
+    {
+        /// <summary>Threads asleep on the semaphore, or about to sleep, that a submitter may wake.</summary>
+        [FieldOffset(64)]
+        public int Sleepers;
+
+        /// <summary>Threads looking for work: spinning or asleep.</summary>
+        [FieldOffset(68)]
+        public int Idle;
+
+        /// <summary>Threads that serve the pool (not given up to a timed-out task).</summary>
+        [FieldOffset(72)]
+        public int Alive;
+
+        /// <summary>
+        /// 1 while a thread spins on the empty queue, 0 otherwise (one spinner at a time). On a line of its own:
+        /// it flips with every task a fast thread takes, and a submitter that finds it set reads nothing else.
+        /// </summary>
+        [FieldOffset(128)]
+        public int Spinners;
+    }
+}

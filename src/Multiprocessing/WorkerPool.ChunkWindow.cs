@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using Multiprocessing.Pools;
+
+namespace Multiprocessing;
+
+public abstract partial class WorkerPool
+{
+    /// <summary>
+    /// The chunks of one <c>Imap</c>/<c>ImapUnordered</c> enumeration in flight: reads the source only when a
+    /// place in the window is free (so at most read-ahead chunks beyond what the consumer has taken), submits
+    /// each chunk, and hands them back in input order or as they end.
+    /// </summary>
+    private sealed class ChunkWindow<TArgs, TResult> : IDisposable
+    {
+        private readonly WorkerPool pool;
+        private readonly Delegate function;
+        private readonly Func<TArgs, TResult> local;
+        private readonly bool spread;
+        private readonly int chunkSize;
+        private readonly int readAhead;
+        private readonly bool ordered;
+        private readonly IEnumerator<TArgs> source;
+        private readonly CancellationTokenSource cancel;
+        private readonly CancellationToken consumerToken;
+        private readonly Queue<Task<TResult[]>> inOrder = new();
+        private readonly ConcurrentQueue<Task<TResult[]>> ended = new();
+        private readonly SemaphoreSlim endedCount = new(0);
+        private int inFlight;
+        private bool sourceDone;
+
+        public ChunkWindow(
+            WorkerPool pool, Delegate function, Func<TArgs, TResult> local, bool spread, IEnumerable<TArgs> items, int chunkSize, int readAhead, bool ordered, CancellationToken consumerToken)
+        {
+            this.pool = pool;
+            this.function = function;
+            this.local = local;
+            this.spread = spread;
+            this.chunkSize = chunkSize;
+            this.readAhead = readAhead;
+            this.ordered = ordered;
+            this.consumerToken = consumerToken;
+            cancel = CancellationTokenSource.CreateLinkedTokenSource(consumerToken);
+            source = items.GetEnumerator();
+        }
+
+        /// <summary>Reads and submits chunks until the window is full or the source ends, waiting for queue places on this thread.</summary>
+        public void Fill()
+        {
+            while (inFlight < readAhead && TryReadChunk(out ArraySegment<TArgs> items))
+            {
+                Track(pool.SubmitChunk(Chunk(items), cancel.Token));
+            }
+        }
+
+        /// <summary>Reads and submits chunks until the window is full or the source ends, waiting for queue places asynchronously.</summary>
+        public async ValueTask FillAsync()
+        {
+            while (inFlight < readAhead && TryReadChunk(out ArraySegment<TArgs> items))
+            {
+                Track(await pool.SubmitChunkAsync(Chunk(items), cancel.Token).ConfigureAwait(false));
+            }
+        }
+
+        /// <summary>The next chunk to hand out: the oldest (ordered), or one that has ended (unordered, waiting for it); null when none is left.</summary>
+        public Task<TResult[]>? Next()
+        {
+            if (inFlight == 0)
+            {
+                return null;
+            }
+
+            inFlight--;
+            if (ordered)
+            {
+                return inOrder.Dequeue();
+            }
+
+            endedCount.Wait(consumerToken);
+            return TakeEnded();
+        }
+
+        /// <summary>The asynchronous <see cref="Next"/>.</summary>
+        public async ValueTask<Task<TResult[]>?> NextAsync()
+        {
+            if (inFlight == 0)
+            {
+                return null;
+            }
+
+            inFlight--;
+            if (ordered)
+            {
+                return inOrder.Dequeue();
+            }
+
+            await endedCount.WaitAsync(consumerToken).ConfigureAwait(false);
+            return TakeEnded();
+        }
+
+        /// <summary>Waits for <paramref name="chunk"/> and returns its results, or throws its exception as itself.</summary>
+        public TResult[] Results(Task<TResult[]> chunk)
+        {
+            if (!chunk.IsCompleted)
+            {
+                try
+                {
+                    chunk.Wait(consumerToken);
+                }
+                catch (AggregateException)
+                {
+                    // Thrown unwrapped just below.
+                }
+            }
+
+            return chunk.GetAwaiter().GetResult();
+        }
+
+        /// <summary>Stops: cancels the chunks not yet started (running ones stop before their next item where the pool can) and disposes the source.</summary>
+        public void Dispose()
+        {
+            cancel.Cancel();
+            cancel.Dispose();
+            source.Dispose();
+        }
+
+        private Task<TResult[]> TakeEnded()
+        {
+            bool taken = ended.TryDequeue(out Task<TResult[]>? chunk);
+            System.Diagnostics.Debug.Assert(taken, "a release of endedCount follows each enqueue");
+            return chunk!;
+        }
+
+        private ChunkItem<TArgs, TResult> Chunk(ArraySegment<TArgs> items) => new(function, items, spread, local, pool.ChunkTimeout(items.Count));
+
+        /// <summary>Reads the next chunk's items; false at the end of the source. Never asks the source again once it said it had no more.</summary>
+        private bool TryReadChunk(out ArraySegment<TArgs> items)
+        {
+            items = default;
+            if (sourceDone)
+            {
+                return false;
+            }
+
+            var buffer = new TArgs[chunkSize];
+            int n = 0;
+            while (n < chunkSize)
+            {
+                if (!source.MoveNext())
+                {
+                    sourceDone = true;
+                    break;
+                }
+
+                buffer[n++] = source.Current;
+            }
+
+            if (n == 0)
+            {
+                return false;
+            }
+
+            items = new ArraySegment<TArgs>(buffer, 0, n);
+            return true;
+        }
+
+        private void Track(Task<TResult[]> chunk)
+        {
+            inFlight++;
+            if (ordered)
+            {
+                inOrder.Enqueue(chunk);
+                return;
+            }
+
+            chunk.ContinueWith(
+                static (t, s) =>
+                {
+                    var window = (ChunkWindow<TArgs, TResult>)s!;
+                    window.ended.Enqueue(t);
+                    window.endedCount.Release();
+                },
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+}

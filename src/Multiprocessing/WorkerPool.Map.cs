@@ -1,0 +1,199 @@
+using Multiprocessing.Pools;
+
+namespace Multiprocessing;
+
+public abstract partial class WorkerPool
+{
+    /// <summary>
+    /// Runs <paramref name="function"/> on every item, in chunks spread over the workers, and waits for all the
+    /// results (Python's <c>map</c>).
+    /// </summary>
+    /// <typeparam name="T">Type of an item.</typeparam>
+    /// <typeparam name="TResult">Type of a result.</typeparam>
+    /// <param name="function">What to run on each item.</param>
+    /// <param name="items">The items; read once, now, into an array.</param>
+    /// <param name="chunkSize">Items per task; 0 (the default) for Python's rule, ceil(items / (4 × <see cref="WorkerCount"/>)).</param>
+    /// <param name="progress">Told how many items are done so far after each chunk (counts only go up); or null.</param>
+    /// <param name="cancellationToken">Cancels the chunks not yet started; a running chunk stops before its next item where the pool can (threads).</param>
+    /// <returns>One result per item, in the items' order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="items"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <remarks>
+    /// If an item's call throws, that exception is thrown as itself as soon as its chunk ends (the rest of that
+    /// chunk does not run), and the chunks not yet started are cancelled. A chunk is one task for
+    /// <see cref="PoolOptions.TaskTimeout"/> (which it gets once per item) and <see cref="Counters"/>.
+    /// </remarks>
+    public TResult[] Map<T, TResult>(Func<T, TResult> function, IEnumerable<T> items, int chunkSize = 0, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return MapCore(function, function, false, items, chunkSize, progress, true, cancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs <paramref name="function"/> on every item, in chunks spread over the workers (Python's <c>map_async</c>).</summary>
+    /// <typeparam name="T">Type of an item.</typeparam>
+    /// <typeparam name="TResult">Type of a result.</typeparam>
+    /// <param name="function">What to run on each item.</param>
+    /// <param name="items">The items; read once, now, into an array.</param>
+    /// <param name="chunkSize">Items per task; 0 (the default) for Python's rule, ceil(items / (4 × <see cref="WorkerCount"/>)).</param>
+    /// <param name="progress">Told how many items are done so far after each chunk (counts only go up); or null.</param>
+    /// <param name="cancellationToken">Cancels the chunks not yet started, and the returned task at once.</param>
+    /// <returns>A task of one result per item, in the items' order; it fails with the first exception an item's call throws.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="items"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
+    /// <remarks>When the queue is bounded and full, the chunks wait for their places without blocking the caller.</remarks>
+    public Task<TResult[]> MapAsync<T, TResult>(Func<T, TResult> function, IEnumerable<T> items, int chunkSize = 0, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return MapCore(function, function, false, items, chunkSize, progress, false, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="function"/> on the fields of every pair, in chunks, and waits for all the results (Python's <c>starmap</c>).</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="TResult">Type of a result.</typeparam>
+    /// <param name="function">What to run on each pair's fields.</param>
+    /// <param name="items">The argument pairs; read once, now, into an array.</param>
+    /// <param name="chunkSize">Items per task; 0 (the default) for Python's rule.</param>
+    /// <param name="progress">Told how many items are done so far after each chunk; or null.</param>
+    /// <param name="cancellationToken">Cancels the chunks not yet started.</param>
+    /// <returns>One result per pair, in the pairs' order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="items"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <remarks>Errors as in <see cref="Map{T, TResult}"/>.</remarks>
+    public TResult[] Starmap<T1, T2, TResult>(Func<T1, T2, TResult> function, IEnumerable<(T1, T2)> items, int chunkSize = 0, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return MapCore<(T1, T2), TResult>(function, t => function(t.Item1, t.Item2), true, items, chunkSize, progress, true, cancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs <paramref name="function"/> on the fields of every triple, in chunks, and waits for all the results (Python's <c>starmap</c>).</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="T3">Type of the third argument.</typeparam>
+    /// <typeparam name="TResult">Type of a result.</typeparam>
+    /// <param name="function">What to run on each triple's fields.</param>
+    /// <param name="items">The argument triples; read once, now, into an array.</param>
+    /// <param name="chunkSize">Items per task; 0 (the default) for Python's rule.</param>
+    /// <param name="progress">Told how many items are done so far after each chunk; or null.</param>
+    /// <param name="cancellationToken">Cancels the chunks not yet started.</param>
+    /// <returns>One result per triple, in the triples' order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="items"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <remarks>Errors as in <see cref="Map{T, TResult}"/>.</remarks>
+    public TResult[] Starmap<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> function, IEnumerable<(T1, T2, T3)> items, int chunkSize = 0, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return MapCore<(T1, T2, T3), TResult>(function, t => function(t.Item1, t.Item2, t.Item3), true, items, chunkSize, progress, true, cancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs <paramref name="function"/> on the fields of every pair, in chunks (Python's <c>starmap_async</c>).</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="TResult">Type of a result.</typeparam>
+    /// <param name="function">What to run on each pair's fields.</param>
+    /// <param name="items">The argument pairs; read once, now, into an array.</param>
+    /// <param name="chunkSize">Items per task; 0 (the default) for Python's rule.</param>
+    /// <param name="progress">Told how many items are done so far after each chunk; or null.</param>
+    /// <param name="cancellationToken">Cancels the chunks not yet started, and the returned task at once.</param>
+    /// <returns>A task of one result per pair, in the pairs' order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="items"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
+    public Task<TResult[]> StarmapAsync<T1, T2, TResult>(Func<T1, T2, TResult> function, IEnumerable<(T1, T2)> items, int chunkSize = 0, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return MapCore<(T1, T2), TResult>(function, t => function(t.Item1, t.Item2), true, items, chunkSize, progress, false, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="function"/> on the fields of every triple, in chunks (Python's <c>starmap_async</c>).</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="T3">Type of the third argument.</typeparam>
+    /// <typeparam name="TResult">Type of a result.</typeparam>
+    /// <param name="function">What to run on each triple's fields.</param>
+    /// <param name="items">The argument triples; read once, now, into an array.</param>
+    /// <param name="chunkSize">Items per task; 0 (the default) for Python's rule.</param>
+    /// <param name="progress">Told how many items are done so far after each chunk; or null.</param>
+    /// <param name="cancellationToken">Cancels the chunks not yet started, and the returned task at once.</param>
+    /// <returns>A task of one result per triple, in the triples' order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="items"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
+    public Task<TResult[]> StarmapAsync<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> function, IEnumerable<(T1, T2, T3)> items, int chunkSize = 0, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return MapCore<(T1, T2, T3), TResult>(function, t => function(t.Item1, t.Item2, t.Item3), true, items, chunkSize, progress, false, cancellationToken);
+    }
+
+    /// <summary>Python's default chunk size: ceil(<paramref name="items"/> / (4 × workers)).</summary>
+    private int AutoChunkSize(int items) => (int)(((long)items + (4L * WorkerCount) - 1) / (4L * WorkerCount));
+
+    /// <summary>The one map: copies the input, cuts it into chunks, submits them (<paramref name="blocking"/>: waiting for queue places on this thread), and gathers the results.</summary>
+    private Task<TResult[]> MapCore<TArgs, TResult>(
+        Delegate function, Func<TArgs, TResult> local, bool spread, IEnumerable<TArgs> items, int chunkSize, IProgress<int>? progress, bool blocking, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentOutOfRangeException.ThrowIfNegative(chunkSize);
+        ThrowIfNotAccepting();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<TResult[]>(cancellationToken);
+        }
+
+        // A copy, as Python's list(iterable): later changes to the caller's collection do not reach the chunks.
+        TArgs[] input = [.. items];
+        if (input.Length == 0)
+        {
+            return Task.FromResult(Array.Empty<TResult>());
+        }
+
+        int size = chunkSize > 0 ? chunkSize : AutoChunkSize(input.Length);
+        int chunks = (int)(((long)input.Length + size - 1) / size);
+        var job = new MapJob<TResult>(input.Length, chunks, progress, cancellationToken);
+        ValueTask submitting = SubmitChunksAsync(job, function, local, spread, input, size, blocking);
+        if (!submitting.IsCompleted)
+        {
+            // Waiting asynchronously for places in a bounded queue; the job ends however that goes.
+            _ = submitting.AsTask();
+        }
+
+        return job.Task;
+    }
+
+    private async ValueTask SubmitChunksAsync<TArgs, TResult>(
+        MapJob<TResult> job, Delegate function, Func<TArgs, TResult> local, bool spread, TArgs[] input, int size, bool blocking)
+    {
+        try
+        {
+            for (int start = 0; start < input.Length; start += size)
+            {
+                int count = Math.Min(size, input.Length - start);
+                var chunk = new ChunkItem<TArgs, TResult>(function, new ArraySegment<TArgs>(input, start, count), spread, local, ChunkTimeout(count));
+                Task<TResult[]> task = blocking
+                    ? SubmitChunk(chunk, job.Token)
+                    : await SubmitChunkAsync(chunk, job.Token).ConfigureAwait(false);
+                job.Track(task, start);
+                if (job.Task.IsCompleted)
+                {
+                    // Failed or cancelled: the rest would only be cancelled.
+                    break;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            job.Fail(e);
+        }
+        finally
+        {
+            job.SubmissionEnded();
+        }
+    }
+}

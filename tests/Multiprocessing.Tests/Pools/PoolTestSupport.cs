@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Multiprocessing.Tests.Support;
+
+namespace Multiprocessing.Tests.Pools;
+
+/// <summary>Hand-offs for pool tests: gates that hold tasks, events that say a task started, and bounded polls of the counters.</summary>
+internal static class PoolTestSupport
+{
+    /// <summary>How long to wait where running out of time is the expected result.</summary>
+    public static readonly TimeSpan Short = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Waits for <paramref name="ev"/> (a task got there) or fails the test after 30 s.</summary>
+    public static void WaitOrFail(this ManualResetEventSlim ev, string what) =>
+        Assert.True(ev.Wait(Within.Deadline), $"{what} did not happen within {Within.Deadline.TotalSeconds} s.");
+
+    /// <summary>Waits for <paramref name="ev"/> (a task got there) or fails the test after 30 s.</summary>
+    public static void WaitOrFail(this CountdownEvent ev, string what) =>
+        Assert.True(ev.Wait(Within.Deadline), $"{what} did not happen within {Within.Deadline.TotalSeconds} s.");
+
+    /// <summary>Waits for <paramref name="task"/> to end (any way) or fails the test after 30 s.</summary>
+    public static void EndsOrFail(this Task task, string what)
+    {
+        try
+        {
+            Assert.True(task.Wait(Within.Deadline), $"{what} did not end within {Within.Deadline.TotalSeconds} s.");
+        }
+        catch (AggregateException)
+        {
+            // Ended with an exception: that is an end.
+        }
+    }
+
+    /// <summary>Waits at most <paramref name="time"/> for <paramref name="task"/>: true if it ended (any way).</summary>
+    public static bool EndsWithin(this Task task, TimeSpan time) => ((IAsyncResult)task).AsyncWaitHandle.WaitOne(time);
+
+    /// <summary>Waits for <paramref name="task"/> (at most 30 s) and returns its result, or throws its exception as itself.</summary>
+    public static T ResultOrFail<T>(this Task<T> task)
+    {
+        task.EndsOrFail("a task");
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Waits for every task (at most 30 s), then throws the first one's exception, if any, as itself.</summary>
+    public static void AllEndOrFail(params Task[] tasks)
+    {
+        foreach (Task t in tasks)
+        {
+            t.EndsOrFail("a task");
+        }
+
+        foreach (Task t in tasks)
+        {
+            t.GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Calls <paramref name="submit"/>, which must throw <typeparamref name="T"/> at once (not through its task).</summary>
+    public static T Refuses<T>(Func<Task> submit)
+        where T : Exception => Assert.IsType<T>(Record.Exception(() => { _ = submit(); }));
+
+    /// <summary>Inside a task: waits for the test to open <paramref name="gate"/>, at most 30 s (so a failing test does not hang the run).</summary>
+    public static void Hold(this ManualResetEventSlim gate) => gate.Wait(Within.Deadline);
+
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds, failing after 30 s. For states a pool reaches on its own
+    /// just after the awaited event (a thread marks itself idle right after its last task), not to hide a race.
+    /// </summary>
+    public static void Eventually(Func<bool> condition, Func<string> what)
+    {
+        var clock = Stopwatch.StartNew();
+        var spinner = default(SpinWait);
+        while (!condition())
+        {
+            if (clock.Elapsed > Within.Deadline)
+            {
+                Assert.Fail($"{what()} was still not so after {Within.Deadline.TotalSeconds} s.");
+            }
+
+            spinner.SpinOnce();
+        }
+    }
+
+    /// <summary>Close then Join within 30 s.</summary>
+    public static void CloseAndJoinOrFail(this WorkerPool pool)
+    {
+        pool.Close();
+        Assert.True(pool.Join(Within.Deadline), $"{pool.Name} did not stop within {Within.Deadline.TotalSeconds} s.");
+    }
+
+    /// <summary>A progress sink that records reports synchronously, on the reporting thread.</summary>
+    public sealed class RecordingProgress : IProgress<int>
+    {
+        public ConcurrentQueue<int> Reports { get; } = new();
+
+        public void Report(int value) => Reports.Enqueue(value);
+    }
+
+    /// <summary>A source that counts how many items have been read from it.</summary>
+    public sealed class CountingSource(int count)
+    {
+        private int read;
+
+        public int Read => Volatile.Read(ref read);
+
+        public IEnumerable<int> Items()
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Interlocked.Increment(ref read);
+                yield return i;
+            }
+        }
+    }
+}
