@@ -26,14 +26,13 @@ namespace Multiprocessing;
 /// can observe through <see cref="CurrentProcess.TerminationToken"/> to stop cooperatively; a worker that does not
 /// stop within <see cref="CancelGracePeriod"/> is killed. Either way the task is cancelled and the worker replaced.</para>
 /// <para>Workers start when the pool is created (about the time of one process start each, in parallel); tasks
-/// submitted meanwhile wait in their pipes. Each worker runs at most a few tasks ahead of the one it is on.</para>
+/// submitted meanwhile wait in their pipes. Each worker holds a few tasks ahead of the one it runs: as many as make about a millisecond of its recent tasks (2 to 64), so that short tasks stream and few wait behind a long one.</para>
 /// </remarks>
 public sealed class ProcessPool : WorkerPool
 {
     /// <summary>How long a worker whose running task was cancelled may take to stop before it is killed.</summary>
     public static readonly TimeSpan CancelGracePeriod = TimeSpan.FromSeconds(2);
 
-    private const int Prefetch = 4;
     private const int MaxKnownFunctions = 256;
     private static readonly byte[] ForgetFrame = [ProcessWire.Forget];
     private static int poolCounter;
@@ -102,6 +101,15 @@ public sealed class ProcessPool : WorkerPool
     {
         PoolFunction function = FunctionFor(chunk.Function);
         long id = Interlocked.Increment(ref nextTaskId);
+        if (!chunk.Spread && FastCodec.IsScalar<TArgs>() && FastCodec.IsScalar<TResult>()
+            && function.Parameters.Length == 1 && function.Parameters[0].ParameterType == typeof(TArgs))
+        {
+            // A map over scalars: items and results are written and read without the codec, on both sides.
+            var scalar = new ProcessScalarChunkTask<TResult>(id, function, ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items), chunk.Timeout, cancellationToken);
+            Enqueue(scalar, cancellationToken);
+            return scalar.Task;
+        }
+
         byte[] frame = ProcessWire.RunFrame(
             id,
             function.Id,
@@ -351,7 +359,7 @@ public sealed class ProcessPool : WorkerPool
         ProcessWorker? best = null;
         foreach (ProcessWorker? w in slots)
         {
-            if (w is { Gone: false, Retiring: false, EndClosed: false } && w.InFlight.Count < Prefetch && (best is null || w.InFlight.Count < best.InFlight.Count))
+            if (w is { Gone: false, Retiring: false, EndClosed: false } && w.InFlight.Count < w.Depth && (best is null || w.InFlight.Count < best.InFlight.Count))
             {
                 best = w;
             }
@@ -364,6 +372,7 @@ public sealed class ProcessPool : WorkerPool
     private void BeginRunning(ProcessWorker worker, ProcessTask task)
     {
         task.Running = true;
+        task.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         worker.Tally.IsIdle = false;
         worker.Tally.Started();
         if (task.Timeout != Timeout.InfiniteTimeSpan)
@@ -478,6 +487,7 @@ public sealed class ProcessPool : WorkerPool
 
             task = worker.InFlight.Dequeue();
             worker.Done++;
+            worker.AverageTaskTicks = (0.8 * worker.AverageTaskTicks) + (0.2 * (System.Diagnostics.Stopwatch.GetTimestamp() - task.StartedAt));
             if (retire || (MaxTasksPerWorker > 0 && worker.Done >= MaxTasksPerWorker))
             {
                 worker.Retiring = true;

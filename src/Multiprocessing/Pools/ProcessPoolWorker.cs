@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using MessagePack;
 using Multiprocessing.Codec;
 using Multiprocessing.Processes;
@@ -100,6 +101,13 @@ internal static class ProcessPoolWorker
         try
         {
             Function f = functions[functionId];
+            if (shape == ProcessWire.Chunk && f.ScalarChunks is { } runner)
+            {
+                runner.Run(frame.AsSpan(ProcessWire.RunHeader), count, output);
+                end.SendBytes(output.WrittenSpan);
+                return;
+            }
+
             var reader = new MessagePackReader(frame.AsMemory(ProcessWire.RunHeader));
             var writer = new MessagePackWriter(output);
             if (shape == ProcessWire.Single)
@@ -144,14 +152,27 @@ internal static class ProcessPoolWorker
     }
 
     /// <summary>A defined function: decodes its arguments, calls it, encodes its result.</summary>
-    private sealed class Function(MethodInvoker invoker, object? target, Type[] parameters, Type returnType)
+    private sealed class Function(MethodInvoker invoker, object? target, Type[] parameters, Type returnType, IChunkRunner? scalarChunks)
     {
+        /// <summary>For a function of one scalar to a scalar: runs whole chunks without reflection or boxing.</summary>
+        public IChunkRunner? ScalarChunks { get; } = scalarChunks;
+
         public static Function Decode(byte[] payload)
         {
             (MethodInfo method, object? target) = DelegatePayload.DecodeFunction(payload);
             Type[] parameters = [.. method.GetParameters().Select(p => p.ParameterType)];
-            return new Function(MethodInvoker.Create(method), target, parameters, method.ReturnType);
+            IChunkRunner? runner = null;
+            if (parameters.Length == 1 && IsScalar(parameters[0]) && IsScalar(method.ReturnType))
+            {
+                Type runnerType = typeof(ScalarChunkRunner<,>).MakeGenericType(parameters[0], method.ReturnType);
+                Delegate typed = method.CreateDelegate(typeof(Func<,>).MakeGenericType(parameters[0], method.ReturnType), target);
+                runner = (IChunkRunner)Activator.CreateInstance(runnerType, typed)!;
+            }
+
+            return new Function(MethodInvoker.Create(method), target, parameters, method.ReturnType, runner);
         }
+
+        private static bool IsScalar(Type t) => t == typeof(int) || t == typeof(long) || t == typeof(double) || t == typeof(bool);
 
         public void Call(ref MessagePackReader reader, ref MessagePackWriter writer)
         {
@@ -186,6 +207,35 @@ internal static class ProcessPoolWorker
             else
             {
                 WireCodec.Serialize(ref writer, returnType, result);
+            }
+        }
+    }
+
+    /// <summary>Runs a chunk of a map over scalars.</summary>
+    private interface IChunkRunner
+    {
+        void Run(ReadOnlySpan<byte> args, int count, ArrayBufferWriter<byte> output);
+    }
+
+    /// <summary>A chunk of <c>Map(f, items)</c> where f takes and returns scalars: read, call, write, in a loop compiled for the types.</summary>
+    private sealed class ScalarChunkRunner<TArg, TResult>(Func<TArg, TResult> function) : IChunkRunner
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(ReadOnlySpan<byte> args, int count, ArrayBufferWriter<byte> output)
+        {
+            ProcessWire.WriteArrayHeader(output, count);
+            int at = 0;
+            for (int i = 0; i < count; i++)
+            {
+                int n = FastCodec.ScalarLength(args[at..]);
+                if (n < 0 || !FastCodec.TryRead(args.Slice(at, n), out TArg arg))
+                {
+                    throw new InvalidDataException($"Item {i} of a chunk is not a {typeof(TArg).Name}.");
+                }
+
+                at += n;
+                Span<byte> into = output.GetSpan(FastCodec.MaxScalarSize);
+                output.Advance(FastCodec.Write(function(arg), into, out _));
             }
         }
     }

@@ -29,6 +29,9 @@ internal abstract class ProcessTask(long id, PoolFunction function, byte[] frame
     /// <summary>The worker it was sent to; null while queued in the pool.</summary>
     public ProcessWorker? Worker { get; set; }
 
+    /// <summary>When it reached the head of its worker's queue.</summary>
+    public long StartedAt { get; set; }
+
     /// <summary>True once its worker began it (it reached the head of the worker's queue).</summary>
     public bool Running { get; set; }
 
@@ -106,6 +109,68 @@ internal sealed class ProcessTask<TResult>(long id, PoolFunction function, byte[
         if (CancelRequested)
         {
             completion.TrySetCanceled(Token);
+        }
+        else
+        {
+            completion.TrySetException(error);
+        }
+    }
+
+    public override void Cancel(CancellationToken token)
+    {
+        Release();
+        completion.TrySetCanceled(token);
+    }
+}
+
+/// <summary>A chunk of a map over scalars: its results are read without the codec.</summary>
+internal sealed class ProcessScalarChunkTask<TItem>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, CancellationToken token)
+    : ProcessTask(id, function, frame, timeout)
+{
+    private readonly TaskCompletionSource<TItem[]> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<TItem[]> Task => completion.Task;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public override void Succeed(ReadOnlyMemory<byte> result)
+    {
+        Release();
+        if (CancelRequested)
+        {
+            completion.TrySetCanceled(token);
+            return;
+        }
+
+        ReadOnlySpan<byte> bytes = result.Span;
+        int count = ProcessWire.ReadArrayHeader(bytes, out int at);
+        var items = count >= 0 ? new TItem[count] : null;
+        for (int i = 0; items is not null && i < items.Length; i++)
+        {
+            int n = FastCodec.ScalarLength(bytes[at..]);
+            if (n < 0 || !FastCodec.TryRead(bytes.Slice(at, n), out items[i]))
+            {
+                items = null;
+                break;
+            }
+
+            at += n;
+        }
+
+        if (items is null)
+        {
+            completion.TrySetException(new InvalidDataException($"The results of a chunk could not be read as {typeof(TItem).Name} values."));
+            return;
+        }
+
+        completion.TrySetResult(items);
+    }
+
+    public override void Fail(Exception error)
+    {
+        Release();
+        if (CancelRequested)
+        {
+            completion.TrySetCanceled(token);
         }
         else
         {

@@ -83,4 +83,78 @@ internal static class ProcessWire
 
     /// <summary>Writes a task's arguments.</summary>
     public delegate void WriteArgs<TState>(ref MessagePackWriter writer, TState state);
+
+    /// <summary>Writes a MessagePack array header.</summary>
+    public static void WriteArrayHeader(IBufferWriter<byte> output, int count)
+    {
+        Span<byte> head = output.GetSpan(5);
+        if (count <= 15)
+        {
+            head[0] = (byte)(0x90 | count);
+            output.Advance(1);
+        }
+        else if (count <= ushort.MaxValue)
+        {
+            head[0] = 0xdc;
+            BinaryPrimitives.WriteUInt16BigEndian(head[1..], (ushort)count);
+            output.Advance(3);
+        }
+        else
+        {
+            head[0] = 0xdd;
+            BinaryPrimitives.WriteUInt32BigEndian(head[1..], (uint)count);
+            output.Advance(5);
+        }
+    }
+
+    /// <summary>Reads a MessagePack array header: the count and the header's length, or -1 if it is not one.</summary>
+    public static int ReadArrayHeader(ReadOnlySpan<byte> bytes, out int headerLength)
+    {
+        headerLength = 0;
+        if (bytes.IsEmpty)
+        {
+            return -1;
+        }
+
+        byte code = bytes[0];
+        if ((code & 0xf0) == 0x90)
+        {
+            headerLength = 1;
+            return code & 0x0f;
+        }
+
+        if (code == 0xdc && bytes.Length >= 3)
+        {
+            headerLength = 3;
+            return BinaryPrimitives.ReadUInt16BigEndian(bytes[1..]);
+        }
+
+        if (code == 0xdd && bytes.Length >= 5)
+        {
+            headerLength = 5;
+            uint n = BinaryPrimitives.ReadUInt32BigEndian(bytes[1..]);
+            return n <= int.MaxValue ? (int)n : -1;
+        }
+
+        return -1;
+    }
+
+    /// <summary>A Run frame for a chunk of scalars, written without the codec.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static byte[] ScalarChunkFrame<T>(long taskId, int functionId, ArraySegment<T> items)
+    {
+        byte[] frame = new byte[RunHeader + (items.Count * Codec.FastCodec.MaxScalarSize)];
+        frame[0] = Run;
+        BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(1), taskId);
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(9), functionId);
+        frame[13] = Chunk;
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(14), items.Count);
+        int at = RunHeader;
+        foreach (T item in items)
+        {
+            at += Codec.FastCodec.Write(item, frame.AsSpan(at), out _);
+        }
+
+        return frame[..at];
+    }
 }

@@ -26,6 +26,15 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, Connection end
     /// <summary>Ids of the functions this worker has been sent (pool lock).</summary>
     public HashSet<int> Known { get; } = [];
 
+    /// <summary>How long its recent tasks took, on average, in <see cref="System.Diagnostics.Stopwatch"/> ticks (pool lock).</summary>
+    public double AverageTaskTicks { get; set; } = System.Diagnostics.Stopwatch.Frequency / 1000.0;
+
+    /// <summary>
+    /// How many tasks it may hold (pool lock): enough to keep it busy while its results travel back, but no more
+    /// than about a millisecond of its recent tasks, so that few wait behind one that turns out long.
+    /// </summary>
+    public int Depth => (int)Math.Clamp(System.Diagnostics.Stopwatch.Frequency / 1000.0 / Math.Max(1, AverageTaskTicks), 2, 64);
+
     /// <summary>Tasks finished (pool lock).</summary>
     public int Done { get; set; }
 
