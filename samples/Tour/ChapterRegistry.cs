@@ -16,6 +16,7 @@ internal static class ChapterRegistry
         new PipeEcho(),
         new ProcessLock(),
         new ProcessSync(),
+        new ProcessPoolChapter(),
         new Signals(),
         new ThreadBasics(),
         new ThreadJoin(),
@@ -26,5 +27,6 @@ internal static class ChapterRegistry
         new Condition(),
         new TimerChapter(),
         new WithLock(),
+        new CpuVsIo(),
     ];
 }

@@ -570,7 +570,7 @@ public sealed class ProcessPool : WorkerPool
             else
             {
                 worker.Tally.Failed();
-                failure = new ProcessDiedException(worker.Child.Name, worker.Child.Pid, exitCode, "while running a pool task; a new worker took its place");
+                failure = new ProcessDiedException(worker.Child.Name, worker.Child.Pid, exitCode, worker.Child.StderrTail());
             }
         }
 
