@@ -58,9 +58,21 @@ public sealed class ProcessPool : WorkerPool
         slots = new ProcessWorker?[WorkerCount];
         lock (gate)
         {
-            for (int i = 0; i < slots.Length; i++)
+            try
             {
-                slots[i] = StartWorker(i);
+                for (int i = 0; i < slots.Length; i++)
+                {
+                    slots[i] = StartWorker(i);
+                }
+            }
+            catch
+            {
+                foreach (ProcessWorker? w in slots)
+                {
+                    w?.Child.Kill();
+                }
+
+                throw;
             }
         }
     }
@@ -530,6 +542,7 @@ public sealed class ProcessPool : WorkerPool
         int exitCode = worker.Child.ExitCode ?? -1;
         ProcessTask? running = null;
         bool replace;
+        Exception? cannotReplace = null;
         lock (gate)
         {
             worker.Gone = true;
@@ -550,7 +563,14 @@ public sealed class ProcessPool : WorkerPool
             replace = State == PoolState.Open || (State == PoolState.Closed && queued.Count > 0);
             if (replace)
             {
-                slots[worker.Slot] = StartWorker(worker.Slot);
+                try
+                {
+                    slots[worker.Slot] = StartWorker(worker.Slot);
+                }
+                catch (Exception e) when (e is IOException or PlatformNotSupportedException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    cannotReplace = e; // The system refused a new process: the pool cannot keep its promise.
+                }
             }
         }
 
@@ -580,6 +600,11 @@ public sealed class ProcessPool : WorkerPool
         if (running is not null)
         {
             running.Fail(failure!);
+        }
+
+        if (cannotReplace is not null)
+        {
+            BreakPool(new InvalidOperationException($"A new worker could not be started in place of {worker}: {cannotReplace.Message}", cannotReplace));
         }
 
         Pump();
