@@ -16,6 +16,7 @@ internal static class ChapterRegistry
         new PipeEcho(),
         new ProcessLock(),
         new ProcessSync(),
+        new ProcessPoolChapter(),
         new Signals(),
         new ThreadBasics(),
         new ThreadJoin(),
@@ -28,5 +29,6 @@ internal static class ChapterRegistry
         new WithLock(),
         new ThreadPoolSimple(),
         new ThreadPoolChapter(),
+        new CpuVsIo(),
     ];
 }

@@ -11,6 +11,9 @@ public partial class ChildProcess
     private int pidfd = -1;
 
     /// <summary>Builds the exception for a child that exited without delivering a result.</summary>
+    /// <summary>The child's last lines on stderr (what a crash printed), for the exception that reports its death.</summary>
+    internal string StderrTail() => stderr.Tail();
+
     private protected ProcessDiedException DiedWithoutResult() =>
         new(Name, Pid, ExitCode ?? 0, stderr.Tail());
 

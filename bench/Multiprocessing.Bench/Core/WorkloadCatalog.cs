@@ -8,8 +8,8 @@ internal static class WorkloadCatalog
     public static IReadOnlyList<WorkloadSpec> All { get; } =
     [
         new("w1", "process_start", new W1ProcessStart()),
-        new("w2", "pool_map_small", null),
-        new("w3", "pool_apply_latency", null),
+        new("w2", "pool_map_small", new W2PoolMapSmall()),
+        new("w3", "pool_apply_latency", new W3PoolApplyLatency()),
         new("w4", "queue_small", new W4QueueSmall()),
         new("w5", "queue_large", new W5QueueLarge()),
         new("w6", "pipe_pingpong", new W6PipePingPong()),

@@ -54,6 +54,32 @@ internal static class FastCodec
         return WriteBinaryHeader(bytes, head);
     }
 
+    /// <summary>Whether <typeparamref name="T"/> has a fast form of a few bytes (not a byte array).</summary>
+    public static bool IsScalar<T>() =>
+        typeof(T) == typeof(int) || typeof(T) == typeof(long) || typeof(T) == typeof(double) || typeof(T) == typeof(bool);
+
+    /// <summary>The length of the scalar form that starts <paramref name="bytes"/> (integer, float64, boolean), or -1 for any other form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ScalarLength(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return -1;
+        }
+
+        byte code = bytes[0];
+        int length = code <= 0x7f || code >= 0xe0 ? 1 : code switch
+        {
+            0xc2 or 0xc3 => 1,
+            0xcc or 0xd0 => 2,
+            0xcd or 0xd1 => 3,
+            0xce or 0xd2 => 5,
+            0xcf or 0xd3 or 0xcb => 9,
+            _ => -1,
+        };
+        return length <= bytes.Length ? length : -1;
+    }
+
     /// <summary>Reads a <typeparamref name="T"/> written in its fast form; false if <paramref name="bytes"/> hold another form (let the codec read it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryRead<T>(ReadOnlySpan<byte> bytes, out T value)

@@ -19,6 +19,7 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
     private readonly int end;
     private readonly Ring? reader;
     private readonly Ring? writer;
+    private int writingClosed;
 
     private PipeConnection(Segment segment, int end, bool duplex, int inTransitFrom)
         : base(readable: duplex || end == 0, writable: duplex || end == 1)
@@ -113,8 +114,15 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
     /// <inheritdoc/>
     public override string ToString() => $"PipeConnection('{segment.Name}', end {end}{(Duplex ? ", duplex" : Readable ? ", read" : ", write")})";
 
-    private protected override void WriteFrame(ReadOnlySpan<byte> frame) =>
+    private protected override void WriteFrame(ReadOnlySpan<byte> frame)
+    {
+        if (Volatile.Read(ref writingClosed) != 0)
+        {
+            throw new IOException("This end has stopped sending.");
+        }
+
         CheckWrite(writer!.Write(frame, Deadline.Never, CancellationToken.None));
+    }
 
     private protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
         CheckWrite(await writer!.WriteAsync(frame, Deadline.Never, cancellationToken).ConfigureAwait(false));
@@ -140,10 +148,26 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
     private protected override async ValueTask<bool> PollCoreAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         await reader!.WaitReadableAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false) != RingStatus.Timeout;
 
+    /// <summary>
+    /// Stops sending from this end (a half close): the other end sees the end of the stream once it has read
+    /// what was sent, while this end can still receive. Sending afterwards throws <see cref="IOException"/>.
+    /// </summary>
+    internal void CloseWriting()
+    {
+        if (writer is not null && Interlocked.Exchange(ref writingClosed, 1) == 0)
+        {
+            writer.DetachEnd(writer: true);
+        }
+    }
+
     private protected override void CloseCore()
     {
         reader?.DetachEnd(writer: false);
-        writer?.DetachEnd(writer: true);
+        if (writer is not null && Interlocked.Exchange(ref writingClosed, 1) == 0)
+        {
+            writer.DetachEnd(writer: true);
+        }
+
         segment.Dispose();
     }
 

@@ -1,0 +1,242 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using MessagePack;
+using Multiprocessing.Codec;
+using Multiprocessing.Processes;
+
+namespace Multiprocessing.Pools;
+
+/// <summary>
+/// What a <see cref="ProcessPool"/>'s worker process runs: its initializer, then the tasks that arrive on its
+/// pipe, in order, one result frame each, until the pool closes its end.
+/// </summary>
+internal static class ProcessPoolWorker
+{
+    private static readonly long MemoryCheckInterval = Stopwatch.Frequency / 100;
+
+    /// <summary>The worker's loop (the target of the worker's <see cref="ChildProcess"/>).</summary>
+    /// <param name="end">This worker's end of its pipe.</param>
+    /// <param name="initializer">The pool's initializer (<see cref="DelegatePayload.EncodeFunction"/>), or empty.</param>
+    /// <param name="maxMemory">Bytes of working set past which the worker asks to be replaced; 0 for no limit.</param>
+    public static void Serve(Connection end, byte[] initializer, long maxMemory)
+    {
+        using (end)
+        {
+            if (initializer.Length > 0 && !RunInitializer(end, initializer))
+            {
+                return;
+            }
+
+            var functions = new Dictionary<int, Function>();
+            var output = new ArrayBufferWriter<byte>(256);
+            long lastMemoryCheck = 0;
+            while (true)
+            {
+                byte[] frame;
+                try
+                {
+                    frame = end.ReceiveBytes();
+                }
+                catch (EndOfStreamException)
+                {
+                    return; // The pool closed our end: we are done.
+                }
+
+                switch (frame[0])
+                {
+                    case ProcessWire.Define:
+                        int id = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(1));
+                        functions[id] = Function.Decode(frame[5..]);
+                        break;
+                    case ProcessWire.Forget:
+                        functions.Clear();
+                        break;
+                    case ProcessWire.Run:
+                        bool retire = false;
+                        if (maxMemory > 0 && Stopwatch.GetTimestamp() - lastMemoryCheck > MemoryCheckInterval)
+                        {
+                            lastMemoryCheck = Stopwatch.GetTimestamp();
+                            retire = Environment.WorkingSet > maxMemory;
+                        }
+
+                        RunTask(end, frame, functions, output, retire);
+                        break;
+                    default:
+                        throw new InvalidDataException($"Unknown pool frame kind {frame[0]}.");
+                }
+            }
+        }
+    }
+
+    private static bool RunInitializer(Connection end, byte[] initializer)
+    {
+        try
+        {
+            (MethodInfo method, object? target) = DelegatePayload.DecodeFunction(initializer);
+            method.Invoke(target, BindingFlags.DoNotWrapExceptions, binder: null, [], culture: null);
+            return true;
+        }
+        catch (Exception e)
+        {
+            SendError(end, ProcessWire.InitFailed, 0, e, new ArrayBufferWriter<byte>());
+            return false;
+        }
+    }
+
+    private static void RunTask(Connection end, byte[] frame, Dictionary<int, Function> functions, ArrayBufferWriter<byte> output, bool retire)
+    {
+        long taskId = BinaryPrimitives.ReadInt64LittleEndian(frame.AsSpan(1));
+        int functionId = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(9));
+        byte shape = frame[13];
+        int count = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(14));
+        output.ResetWrittenCount();
+        Span<byte> head = output.GetSpan(ProcessWire.ResultHeader);
+        head[0] = ProcessWire.Ok;
+        BinaryPrimitives.WriteInt64LittleEndian(head[1..], taskId);
+        head[9] = retire ? ProcessWire.RetireFlag : (byte)0;
+        output.Advance(ProcessWire.ResultHeader);
+        try
+        {
+            Function f = functions[functionId];
+            if (shape == ProcessWire.Chunk && f.ScalarChunks is { } runner)
+            {
+                runner.Run(frame.AsSpan(ProcessWire.RunHeader), count, output);
+                end.SendBytes(output.WrittenSpan);
+                return;
+            }
+
+            var reader = new MessagePackReader(frame.AsMemory(ProcessWire.RunHeader));
+            var writer = new MessagePackWriter(output);
+            if (shape == ProcessWire.Single)
+            {
+                f.Call(ref reader, ref writer);
+            }
+            else
+            {
+                writer.WriteArrayHeader(count);
+                for (int i = 0; i < count; i++)
+                {
+                    f.Call(ref reader, ref writer);
+                }
+            }
+
+            writer.Flush();
+        }
+        catch (Exception e)
+        {
+            SendError(end, ProcessWire.Error, taskId, e, output);
+            return;
+        }
+
+        end.SendBytes(output.WrittenSpan);
+    }
+
+    private static void SendError(Connection end, byte kind, long taskId, Exception e, ArrayBufferWriter<byte> output)
+    {
+        if (e is TargetInvocationException { InnerException: { } inner })
+        {
+            e = inner;
+        }
+
+        output.ResetWrittenCount();
+        Span<byte> head = output.GetSpan(ProcessWire.ResultHeader);
+        head[0] = kind;
+        BinaryPrimitives.WriteInt64LittleEndian(head[1..], taskId);
+        head[9] = 0;
+        output.Advance(ProcessWire.ResultHeader);
+        WireCodec.Serialize(output, RemoteExceptionInfo.From(e));
+        end.SendBytes(output.WrittenSpan);
+    }
+
+    /// <summary>A defined function: decodes its arguments, calls it, encodes its result.</summary>
+    private sealed class Function(MethodInvoker invoker, object? target, Type[] parameters, Type returnType, IChunkRunner? scalarChunks)
+    {
+        /// <summary>For a function of one scalar to a scalar: runs whole chunks without reflection or boxing.</summary>
+        public IChunkRunner? ScalarChunks { get; } = scalarChunks;
+
+        public static Function Decode(byte[] payload)
+        {
+            (MethodInfo method, object? target) = DelegatePayload.DecodeFunction(payload);
+            Type[] parameters = [.. method.GetParameters().Select(p => p.ParameterType)];
+            IChunkRunner? runner = null;
+            if (parameters.Length == 1 && IsScalar(parameters[0]) && IsScalar(method.ReturnType))
+            {
+                Type runnerType = typeof(ScalarChunkRunner<,>).MakeGenericType(parameters[0], method.ReturnType);
+                Delegate typed = method.CreateDelegate(typeof(Func<,>).MakeGenericType(parameters[0], method.ReturnType), target);
+                runner = (IChunkRunner)Activator.CreateInstance(runnerType, typed)!;
+            }
+
+            return new Function(MethodInvoker.Create(method), target, parameters, method.ReturnType, runner);
+        }
+
+        private static bool IsScalar(Type t) => t == typeof(int) || t == typeof(long) || t == typeof(double) || t == typeof(bool);
+
+        public void Call(ref MessagePackReader reader, ref MessagePackWriter writer)
+        {
+            object? result;
+            switch (parameters.Length)
+            {
+                case 0:
+                    result = invoker.Invoke(target);
+                    break;
+                case 1:
+                    result = invoker.Invoke(target, WireCodec.Deserialize(ref reader, parameters[0]));
+                    break;
+                case 2:
+                    object? a = WireCodec.Deserialize(ref reader, parameters[0]);
+                    result = invoker.Invoke(target, a, WireCodec.Deserialize(ref reader, parameters[1]));
+                    break;
+                default:
+                    var args = new object?[parameters.Length];
+                    for (int i = 0; i < args.Length; i++)
+                    {
+                        args[i] = WireCodec.Deserialize(ref reader, parameters[i]);
+                    }
+
+                    result = invoker.Invoke(target, args.AsSpan());
+                    break;
+            }
+
+            if (returnType == typeof(void))
+            {
+                writer.WriteNil();
+            }
+            else
+            {
+                WireCodec.Serialize(ref writer, returnType, result);
+            }
+        }
+    }
+
+    /// <summary>Runs a chunk of a map over scalars.</summary>
+    private interface IChunkRunner
+    {
+        void Run(ReadOnlySpan<byte> args, int count, ArrayBufferWriter<byte> output);
+    }
+
+    /// <summary>A chunk of <c>Map(f, items)</c> where f takes and returns scalars: read, call, write, in a loop compiled for the types.</summary>
+    private sealed class ScalarChunkRunner<TArg, TResult>(Func<TArg, TResult> function) : IChunkRunner
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(ReadOnlySpan<byte> args, int count, ArrayBufferWriter<byte> output)
+        {
+            ProcessWire.WriteArrayHeader(output, count);
+            int at = 0;
+            for (int i = 0; i < count; i++)
+            {
+                int n = FastCodec.ScalarLength(args[at..]);
+                if (n < 0 || !FastCodec.TryRead(args.Slice(at, n), out TArg arg))
+                {
+                    throw new InvalidDataException($"Item {i} of a chunk is not a {typeof(TArg).Name}.");
+                }
+
+                at += n;
+                Span<byte> into = output.GetSpan(FastCodec.MaxScalarSize);
+                output.Advance(FastCodec.Write(function(arg), into, out _));
+            }
+        }
+    }
+}

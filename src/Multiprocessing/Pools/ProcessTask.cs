@@ -1,0 +1,186 @@
+using Multiprocessing.Codec;
+
+namespace Multiprocessing.Pools;
+
+/// <summary>A function a <see cref="ProcessPool"/> sends to its workers once each: its id and its encoded method and target.</summary>
+internal sealed class PoolFunction(int id, byte[] payload, System.Reflection.ParameterInfo[] parameters)
+{
+    public int Id { get; } = id;
+
+    public byte[] DefineFrame { get; } = ProcessWire.DefineFrame(id, payload);
+
+    public System.Reflection.ParameterInfo[] Parameters { get; } = parameters;
+}
+
+/// <summary>
+/// One task of a <see cref="ProcessPool"/>: its encoded Run frame, and the caller's task to complete. Lives in
+/// the pool's queue, then in its worker's in-flight queue; the head of that queue is the task the worker runs.
+/// </summary>
+internal abstract class ProcessTask(long id, PoolFunction function, byte[] frame, TimeSpan timeout)
+{
+    public long Id { get; } = id;
+
+    public PoolFunction Function { get; } = function;
+
+    public byte[] Frame { get; } = frame;
+
+    public TimeSpan Timeout { get; } = timeout;
+
+    /// <summary>The worker it was sent to; null while queued in the pool.</summary>
+    public ProcessWorker? Worker { get; set; }
+
+    /// <summary>When it reached the head of its worker's queue.</summary>
+    public long StartedAt { get; set; }
+
+    /// <summary>True once its worker began it (it reached the head of the worker's queue).</summary>
+    public bool Running { get; set; }
+
+    /// <summary>Set when the pool killed the worker because this task ran past its timeout.</summary>
+    public bool TimedOut { get; set; }
+
+    /// <summary>Set when the caller cancelled it after it was sent to a worker.</summary>
+    public bool CancelRequested { get; set; }
+
+    /// <summary>The caller's cancellation, unregistered when the task ends.</summary>
+    public CancellationTokenRegistration Cancellation { get; set; }
+
+    /// <summary>The timer of its timeout while it runs.</summary>
+    public Timer? Timer { get; set; }
+
+    /// <summary>Completes the caller's task with the encoded result.</summary>
+    public abstract void Succeed(ReadOnlyMemory<byte> result);
+
+    /// <summary>Fails the caller's task.</summary>
+    public abstract void Fail(Exception error);
+
+    /// <summary>Cancels the caller's task.</summary>
+    public abstract void Cancel(CancellationToken token);
+
+    /// <summary>Releases the timer and the cancellation registration.</summary>
+    public void Release()
+    {
+        Timer?.Dispose();
+        Cancellation.Dispose();
+    }
+}
+
+/// <summary>A <see cref="ProcessTask"/> whose caller awaits a <typeparamref name="TResult"/>.</summary>
+internal sealed class ProcessTask<TResult>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, CancellationToken token)
+    : ProcessTask(id, function, frame, timeout)
+{
+    private readonly TaskCompletionSource<TResult> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<TResult> Task => completion.Task;
+
+    public CancellationToken Token { get; } = token;
+
+    public override void Succeed(ReadOnlyMemory<byte> result)
+    {
+        Release();
+        if (CancelRequested)
+        {
+            completion.TrySetCanceled(Token);
+            return;
+        }
+
+        if (typeof(TResult) == typeof(NoResult))
+        {
+            completion.TrySetResult(default!);
+            return;
+        }
+
+        TResult value;
+        try
+        {
+            value = WireCodec.Deserialize<TResult>(result);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            completion.TrySetException(WireCodec.DecodeFailure($"The result could not be decoded as {TypeNames.Display(typeof(TResult))}", e));
+            return;
+        }
+
+        completion.TrySetResult(value);
+    }
+
+    public override void Fail(Exception error)
+    {
+        Release();
+        if (CancelRequested)
+        {
+            completion.TrySetCanceled(Token);
+        }
+        else
+        {
+            completion.TrySetException(error);
+        }
+    }
+
+    public override void Cancel(CancellationToken token)
+    {
+        Release();
+        completion.TrySetCanceled(token);
+    }
+}
+
+/// <summary>A chunk of a map over scalars: its results are read without the codec.</summary>
+internal sealed class ProcessScalarChunkTask<TItem>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, CancellationToken token)
+    : ProcessTask(id, function, frame, timeout)
+{
+    private readonly TaskCompletionSource<TItem[]> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<TItem[]> Task => completion.Task;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public override void Succeed(ReadOnlyMemory<byte> result)
+    {
+        Release();
+        if (CancelRequested)
+        {
+            completion.TrySetCanceled(token);
+            return;
+        }
+
+        ReadOnlySpan<byte> bytes = result.Span;
+        int count = ProcessWire.ReadArrayHeader(bytes, out int at);
+        var items = count >= 0 ? new TItem[count] : null;
+        for (int i = 0; items is not null && i < items.Length; i++)
+        {
+            int n = FastCodec.ScalarLength(bytes[at..]);
+            if (n < 0 || !FastCodec.TryRead(bytes.Slice(at, n), out items[i]))
+            {
+                items = null;
+                break;
+            }
+
+            at += n;
+        }
+
+        if (items is null)
+        {
+            completion.TrySetException(new InvalidDataException($"The results of a chunk could not be read as {typeof(TItem).Name} values."));
+            return;
+        }
+
+        completion.TrySetResult(items);
+    }
+
+    public override void Fail(Exception error)
+    {
+        Release();
+        if (CancelRequested)
+        {
+            completion.TrySetCanceled(token);
+        }
+        else
+        {
+            completion.TrySetException(error);
+        }
+    }
+
+    public override void Cancel(CancellationToken token)
+    {
+        Release();
+        completion.TrySetCanceled(token);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Reflection;
+using MessagePack;
+using Multiprocessing.Codec;
+
+namespace Multiprocessing.Pools;
+
+/// <summary>
+/// The frames between a <see cref="ProcessPool"/> and its worker processes, over a pipe per worker.
+/// To a worker: <c>Define</c> (a function: method and target, encoded once per worker), <c>Run</c> (a task: its
+/// function's id and its arguments), <c>Forget</c> (drop the defined functions). From a worker: <c>Ok</c> (a
+/// result), <c>Error</c> (the task's exception), <c>InitFailed</c> (the initializer's exception).
+/// </summary>
+internal static class ProcessWire
+{
+    public const byte Define = 1;
+    public const byte Run = 2;
+    public const byte Forget = 3;
+
+    public const byte Ok = 1;
+    public const byte Error = 2;
+    public const byte InitFailed = 3;
+
+    /// <summary>Result flag: the worker went past its memory limit and asks to be replaced.</summary>
+    public const byte RetireFlag = 1;
+
+    /// <summary>A task's shape: one call; a chunk of calls with one argument each; a chunk of calls whose tuple items are spread over the parameters.</summary>
+    public const byte Single = 0;
+    public const byte Chunk = 1;
+    public const byte ChunkSpread = 2;
+
+    /// <summary>Header of a Run frame: kind, task id, function id, shape, item count.</summary>
+    public const int RunHeader = 1 + 8 + 4 + 1 + 4;
+
+    /// <summary>Header of a result frame: kind, task id, flags.</summary>
+    public const int ResultHeader = 1 + 8 + 1;
+
+    /// <summary>A Define frame.</summary>
+    public static byte[] DefineFrame(int functionId, byte[] payload)
+    {
+        byte[] frame = new byte[1 + 4 + payload.Length];
+        frame[0] = Define;
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(1), functionId);
+        payload.CopyTo(frame, 5);
+        return frame;
+    }
+
+    /// <summary>Encodes a call's arguments by the parameters' declared types, in the caller.</summary>
+    /// <exception cref="ArgumentException">An argument cannot be encoded; the message names it.</exception>
+    public static void WriteArguments(ref MessagePackWriter writer, ParameterInfo[] parameters, scoped ReadOnlySpan<object?> args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            Type type = parameters[i].ParameterType;
+            try
+            {
+                WireCodec.Serialize(ref writer, type, args[i]);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException and not ArgumentException)
+            {
+                throw WireCodec.EncodeFailure($"argument '{parameters[i].Name}'", $"arg{i + 1}", type, e);
+            }
+        }
+    }
+
+    /// <summary>A Run frame: the header, then the arguments written by <paramref name="writeArgs"/>.</summary>
+    public static byte[] RunFrame<TState>(long taskId, int functionId, byte shape, int count, TState state, WriteArgs<TState> writeArgs)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        Span<byte> head = buffer.GetSpan(RunHeader);
+        head[0] = Run;
+        BinaryPrimitives.WriteInt64LittleEndian(head[1..], taskId);
+        BinaryPrimitives.WriteInt32LittleEndian(head[9..], functionId);
+        head[13] = shape;
+        BinaryPrimitives.WriteInt32LittleEndian(head[14..], count);
+        buffer.Advance(RunHeader);
+        var writer = new MessagePackWriter(buffer);
+        writeArgs(ref writer, state);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes a task's arguments.</summary>
+    public delegate void WriteArgs<TState>(ref MessagePackWriter writer, TState state);
+
+    /// <summary>Writes a MessagePack array header.</summary>
+    public static void WriteArrayHeader(IBufferWriter<byte> output, int count)
+    {
+        Span<byte> head = output.GetSpan(5);
+        if (count <= 15)
+        {
+            head[0] = (byte)(0x90 | count);
+            output.Advance(1);
+        }
+        else if (count <= ushort.MaxValue)
+        {
+            head[0] = 0xdc;
+            BinaryPrimitives.WriteUInt16BigEndian(head[1..], (ushort)count);
+            output.Advance(3);
+        }
+        else
+        {
+            head[0] = 0xdd;
+            BinaryPrimitives.WriteUInt32BigEndian(head[1..], (uint)count);
+            output.Advance(5);
+        }
+    }
+
+    /// <summary>Reads a MessagePack array header: the count and the header's length, or -1 if it is not one.</summary>
+    public static int ReadArrayHeader(ReadOnlySpan<byte> bytes, out int headerLength)
+    {
+        headerLength = 0;
+        if (bytes.IsEmpty)
+        {
+            return -1;
+        }
+
+        byte code = bytes[0];
+        if ((code & 0xf0) == 0x90)
+        {
+            headerLength = 1;
+            return code & 0x0f;
+        }
+
+        if (code == 0xdc && bytes.Length >= 3)
+        {
+            headerLength = 3;
+            return BinaryPrimitives.ReadUInt16BigEndian(bytes[1..]);
+        }
+
+        if (code == 0xdd && bytes.Length >= 5)
+        {
+            headerLength = 5;
+            uint n = BinaryPrimitives.ReadUInt32BigEndian(bytes[1..]);
+            return n <= int.MaxValue ? (int)n : -1;
+        }
+
+        return -1;
+    }
+
+    /// <summary>A Run frame for a chunk of scalars, written without the codec.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static byte[] ScalarChunkFrame<T>(long taskId, int functionId, ArraySegment<T> items)
+    {
+        byte[] frame = new byte[RunHeader + (items.Count * Codec.FastCodec.MaxScalarSize)];
+        frame[0] = Run;
+        BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(1), taskId);
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(9), functionId);
+        frame[13] = Chunk;
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(14), items.Count);
+        int at = RunHeader;
+        foreach (T item in items)
+        {
+            at += Codec.FastCodec.Write(item, frame.AsSpan(at), out _);
+        }
+
+        return frame[..at];
+    }
+}

@@ -1,0 +1,627 @@
+using System.Buffers.Binary;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using MessagePack;
+using Multiprocessing.Codec;
+using Multiprocessing.Messaging;
+using Multiprocessing.Pools;
+using Multiprocessing.Processes;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A pool of worker processes (Python's <c>multiprocessing.Pool</c> and <c>ProcessPoolExecutor</c>), with the
+/// API every <see cref="WorkerPool"/> has. Delegates and their arguments are encoded in the caller (an argument
+/// that cannot cross fails there) and run in long-lived worker processes, each fed through its own pipe.
+/// </summary>
+/// <remarks>
+/// <para><b>Faults</b>: a worker that dies while it runs a task — killed, <c>Environment.FailFast</c>, a stack
+/// overflow, a native crash — fails that task alone with a <see cref="ProcessDiedException"/> naming its pid and
+/// exit code or signal; the tasks queued behind it go to other workers, and a new worker takes its place (CPython's
+/// <c>Pool</c> hangs for ever there, and <c>concurrent.futures</c> breaks the whole pool). A task past its timeout
+/// (<see cref="PoolOptions.TaskTimeout"/>) has its worker killed and replaced, and fails with a
+/// <see cref="TimeoutException"/>. An exception thrown by a task reaches the caller as a
+/// <see cref="RemoteException"/> with the remote type, message and stack trace, and the worker carries on.</para>
+/// <para><b>Cancellation</b>: a task still queued is dropped; a task already running gets SIGTERM, which the task
+/// can observe through <see cref="CurrentProcess.TerminationToken"/> to stop cooperatively; a worker that does not
+/// stop within <see cref="CancelGracePeriod"/> is killed. Either way the task is cancelled and the worker replaced.</para>
+/// <para>Workers start when the pool is created (about the time of one process start each, in parallel); tasks
+/// submitted meanwhile wait in their pipes. Each worker holds a few tasks ahead of the one it runs: as many as make about a millisecond of its recent tasks (2 to 64), so that short tasks stream and few wait behind a long one.</para>
+/// </remarks>
+public sealed class ProcessPool : WorkerPool
+{
+    /// <summary>How long a worker whose running task was cancelled may take to stop before it is killed.</summary>
+    public static readonly TimeSpan CancelGracePeriod = TimeSpan.FromSeconds(2);
+
+    private const int MaxKnownFunctions = 256;
+    private static readonly byte[] ForgetFrame = [ProcessWire.Forget];
+    private static int poolCounter;
+
+    private readonly Lock gate = new();
+    private readonly LinkedList<ProcessTask> queued = new();
+    private readonly ProcessWorker?[] slots;
+    private readonly byte[] initializer;
+    private readonly Lock functionsGate = new();
+    private readonly Dictionary<Delegate, PoolFunction> functions = [];
+    private int nextFunctionId;
+    private long nextTaskId;
+    private int workerNumber;
+
+    /// <summary>Creates a pool and starts its workers (Python's <c>Pool(processes, initializer, maxtasksperchild)</c>).</summary>
+    /// <param name="options">Worker count, initializer, limits, timeout, queue bound; null for the defaults.</param>
+    /// <exception cref="ArgumentException">The initializer cannot be encoded for another process.</exception>
+    /// <exception cref="PlatformNotSupportedException">This platform or kind of application cannot start processes.</exception>
+    public ProcessPool(PoolOptions? options = null)
+        : base(options, $"ProcessPool-{Interlocked.Increment(ref poolCounter)}")
+    {
+        initializer = Initializer is { } init ? DelegatePayload.EncodeFunction(init) : [];
+        slots = new ProcessWorker?[WorkerCount];
+        lock (gate)
+        {
+            try
+            {
+                for (int i = 0; i < slots.Length; i++)
+                {
+                    slots[i] = StartWorker(i);
+                }
+            }
+            catch
+            {
+                foreach (ProcessWorker? w in slots)
+                {
+                    w?.Child.Kill();
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The pids of the live workers, for diagnostics.</summary>
+    public IReadOnlyList<int> WorkerPids
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. slots.Where(w => w is { Gone: false }).Select(w => w!.Child.Pid)];
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"ProcessPool('{Name}', workers={WorkerCount})";
+
+    private protected override Task<TResult> RunAsync<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)
+    {
+        PoolFunction function = FunctionFor(item.Function);
+        long id = Interlocked.Increment(ref nextTaskId);
+        object?[] args = item.Arguments;
+        byte[] frame = ProcessWire.RunFrame(
+            id,
+            function.Id,
+            ProcessWire.Single,
+            1,
+            (function.Parameters, args),
+            static (ref MessagePackWriter w, (ParameterInfo[] Parameters, object?[] Args) s) => ProcessWire.WriteArguments(ref w, s.Parameters, s.Args));
+        var task = new ProcessTask<TResult>(id, function, frame, TaskTimeout, cancellationToken);
+        Enqueue(task, cancellationToken);
+        return task.Task;
+    }
+
+    private protected override Task<TResult[]> RunChunkAsync<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
+    {
+        PoolFunction function = FunctionFor(chunk.Function);
+        long id = Interlocked.Increment(ref nextTaskId);
+        if (!chunk.Spread && FastCodec.IsScalar<TArgs>() && FastCodec.IsScalar<TResult>()
+            && function.Parameters.Length == 1 && function.Parameters[0].ParameterType == typeof(TArgs))
+        {
+            // A map over scalars: items and results are written and read without the codec, on both sides.
+            var scalar = new ProcessScalarChunkTask<TResult>(id, function, ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items), chunk.Timeout, cancellationToken);
+            Enqueue(scalar, cancellationToken);
+            return scalar.Task;
+        }
+
+        byte[] frame = ProcessWire.RunFrame(
+            id,
+            function.Id,
+            chunk.Spread ? ProcessWire.ChunkSpread : ProcessWire.Chunk,
+            chunk.Items.Count,
+            (function.Parameters, chunk.Items, chunk.Spread),
+            static (ref MessagePackWriter w, (ParameterInfo[] Parameters, ArraySegment<TArgs> Items, bool Spread) s) =>
+            {
+                foreach (TArgs item in s.Items)
+                {
+                    if (s.Spread)
+                    {
+                        var tuple = (ITuple)item!;
+                        object?[] args = new object?[tuple.Length];
+                        for (int i = 0; i < args.Length; i++)
+                        {
+                            args[i] = tuple[i];
+                        }
+
+                        ProcessWire.WriteArguments(ref w, s.Parameters, args);
+                    }
+                    else
+                    {
+                        ProcessWire.WriteArguments(ref w, s.Parameters, [item]);
+                    }
+                }
+            });
+        var task = new ProcessTask<TResult[]>(id, function, frame, chunk.Timeout, cancellationToken);
+        Enqueue(task, cancellationToken);
+        return task.Task;
+    }
+
+    private protected override void OnClose() => Pump();
+
+    private protected override void OnTerminate()
+    {
+        var dropped = new List<ProcessTask>();
+        var running = new List<ProcessTask>();
+        var workers = new List<ProcessWorker>();
+        lock (gate)
+        {
+            dropped.AddRange(queued);
+            queued.Clear();
+            foreach (ProcessWorker? w in slots)
+            {
+                if (w is null)
+                {
+                    continue;
+                }
+
+                workers.Add(w);
+                foreach (ProcessTask t in w.InFlight)
+                {
+                    (t.Running ? running : dropped).Add(t);
+                }
+
+                w.InFlight.Clear();
+                w.Retiring = true;
+            }
+        }
+
+        if (dropped.Count > 0)
+        {
+            CountDropped(dropped.Count);
+        }
+
+        foreach (ProcessTask t in dropped)
+        {
+            t.Fail(StopException());
+        }
+
+        foreach (ProcessTask t in running)
+        {
+            CountFailedElsewhere();
+            t.Fail(StopException());
+        }
+
+        foreach (ProcessWorker w in workers)
+        {
+            w.Child.Kill();
+        }
+
+        CheckStopped();
+    }
+
+    /// <summary>The function of <paramref name="function"/>, encoded once per pool (or again if many were seen).</summary>
+    private PoolFunction FunctionFor(Delegate function)
+    {
+        lock (functionsGate)
+        {
+            if (functions.TryGetValue(function, out PoolFunction? known))
+            {
+                return known;
+            }
+        }
+
+        byte[] payload = DelegatePayload.EncodeFunction(function); // Throws in the caller if it cannot cross.
+        var made = new PoolFunction(Interlocked.Increment(ref nextFunctionId), payload, function.Method.GetParameters());
+        lock (functionsGate)
+        {
+            if (functions.Count >= MaxKnownFunctions)
+            {
+                functions.Clear(); // Closures made per call: keep the table small; workers are told to forget too.
+            }
+
+            functions[function] = made;
+        }
+
+        return made;
+    }
+
+    private void Enqueue(ProcessTask task, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            if (State is PoolState.Terminated or PoolState.Broken)
+            {
+                throw NotAcceptingException();
+            }
+
+            queued.AddLast(task);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            task.Cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((ProcessPool)((object[])state!)[0]).OnCancel((ProcessTask)((object[])state!)[1], token), new object[] { this, task });
+        }
+
+        Pump();
+    }
+
+    private void OnCancel(ProcessTask task, CancellationToken token)
+    {
+        ChildProcess? stop = null;
+        lock (gate)
+        {
+            if (task.Worker is null)
+            {
+                if (!queued.Remove(task))
+                {
+                    return; // Already finished or failed.
+                }
+            }
+            else
+            {
+                ProcessWorker worker = task.Worker;
+                if (!worker.InFlight.Contains(task))
+                {
+                    return;
+                }
+
+                task.CancelRequested = true;
+                if (!task.Running)
+                {
+                    return; // It completes as cancelled when its turn comes (the worker skips nothing: it is already in its pipe).
+                }
+
+                worker.Retiring = true; // Its TerminationToken is spent: no more tasks for it.
+                stop = worker.Child;
+            }
+        }
+
+        if (stop is null)
+        {
+            CountDropped();
+            task.Cancel(token);
+            return;
+        }
+
+        // Cooperatively first: SIGTERM cancels CurrentProcess.TerminationToken if the task watches it (or ends the
+        // worker if not); a worker still there after the grace period is killed.
+        stop.Terminate();
+        _ = KillLaterAsync(stop);
+    }
+
+    private static async Task KillLaterAsync(ChildProcess child)
+    {
+        using var grace = new CancellationTokenSource(CancelGracePeriod);
+        try
+        {
+            await child.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            child.Kill();
+        }
+    }
+
+    /// <summary>Sends queued tasks to workers with room, closes idle workers once the pool is closed and drained.</summary>
+    private void Pump()
+    {
+        List<ProcessWorker>? touched = null;
+        List<ProcessWorker>? closing = null;
+        lock (gate)
+        {
+            while (queued.Count > 0 && PickWorker() is { } worker)
+            {
+                ProcessTask task = queued.First!.Value;
+                queued.RemoveFirst();
+                if (!worker.Known.Contains(task.Function.Id))
+                {
+                    if (worker.Known.Count >= MaxKnownFunctions)
+                    {
+                        worker.Post(ForgetFrame);
+                        worker.Known.Clear();
+                    }
+
+                    worker.Post(task.Function.DefineFrame);
+                    worker.Known.Add(task.Function.Id);
+                }
+
+                worker.Post(task.Frame);
+                task.Worker = worker;
+                worker.InFlight.Enqueue(task);
+                if (worker.InFlight.Count == 1)
+                {
+                    BeginRunning(worker, task);
+                }
+
+                touched ??= [];
+                if (!touched.Contains(worker))
+                {
+                    touched.Add(worker);
+                }
+            }
+
+            if (State != PoolState.Open && queued.Count == 0)
+            {
+                foreach (ProcessWorker? w in slots)
+                {
+                    if (w is { Gone: false, EndClosed: false } && w.InFlight.Count == 0)
+                    {
+                        w.EndClosed = true;
+                        (closing ??= []).Add(w);
+                    }
+                }
+            }
+        }
+
+        touched?.ForEach(w => w.Flush());
+        closing?.ForEach(w => ((PipeConnection)w.End).CloseWriting());
+    }
+
+    /// <summary>The live worker with the fewest tasks in flight, if it has room (pool lock).</summary>
+    private ProcessWorker? PickWorker()
+    {
+        ProcessWorker? best = null;
+        foreach (ProcessWorker? w in slots)
+        {
+            if (w is { Gone: false, Retiring: false, EndClosed: false } && w.InFlight.Count < w.Depth && (best is null || w.InFlight.Count < best.InFlight.Count))
+            {
+                best = w;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The task is now the one its worker runs: count it started, arm its timeout (pool lock).</summary>
+    private void BeginRunning(ProcessWorker worker, ProcessTask task)
+    {
+        task.Running = true;
+        task.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        worker.Tally.IsIdle = false;
+        worker.Tally.Started();
+        if (task.Timeout != Timeout.InfiniteTimeSpan)
+        {
+            task.Timer = new Timer(static s => ((ProcessPool)((object[])s!)[0]).OnTimeout((ProcessTask)((object[])s!)[1]), new object[] { this, task }, task.Timeout, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnTimeout(ProcessTask task)
+    {
+        ChildProcess? kill = null;
+        lock (gate)
+        {
+            if (task.Worker is { } w && w.InFlight.TryPeek(out ProcessTask? head) && head == task)
+            {
+                task.TimedOut = true;
+                w.Retiring = true;
+                kill = w.Child;
+            }
+        }
+
+        kill?.Kill();
+    }
+
+    /// <summary>Starts the worker of slot <paramref name="slot"/> (pool lock).</summary>
+    private ProcessWorker StartWorker(int slot)
+    {
+        (Connection mine, Connection theirs) = Pipe.Create(duplex: true, capacity: 1 << 20);
+        ChildProcess child;
+        try
+        {
+            child = ChildProcess.Start(
+                ProcessPoolWorker.Serve,
+                theirs,
+                initializer,
+                MaxMemoryPerWorker,
+                new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true });
+        }
+        catch
+        {
+            mine.Dispose();
+            theirs.Dispose();
+            throw;
+        }
+
+        theirs.Dispose();
+        var worker = new ProcessWorker(slot, child, mine, AddWorker());
+        worker.Tally.IsIdle = true;
+        _ = child.WaitForExitAsync().ContinueWith(static (_, w) => ((ProcessWorker)w!).Exited.Cancel(), worker, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        new Thread(() => ReadResults(worker)) { IsBackground = true, Name = $"{child.Name} results" }.UnsafeStart();
+        return worker;
+    }
+
+    /// <summary>The reader thread of one worker: results until the worker is gone, then what its end means.</summary>
+    private void ReadResults(ProcessWorker worker)
+    {
+        try
+        {
+            while (true)
+            {
+                byte[] frame;
+                try
+                {
+                    frame = worker.End.ReceiveBytes(worker.Exited.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The child exited: take what it sent before it did.
+                    while (worker.End.Poll(TimeSpan.Zero))
+                    {
+                        OnResult(worker, worker.End.ReceiveBytes());
+                    }
+
+                    break;
+                }
+
+                OnResult(worker, frame);
+            }
+        }
+        catch (EndOfStreamException)
+        {
+            // The worker closed its end: it exited (or is exiting).
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            worker.Child.Kill(); // A worker that speaks nonsense is replaced.
+        }
+
+        OnWorkerGone(worker);
+    }
+
+    private void OnResult(ProcessWorker worker, byte[] frame)
+    {
+        byte kind = frame[0];
+        long id = BinaryPrimitives.ReadInt64LittleEndian(frame.AsSpan(1));
+        bool retire = (frame[9] & ProcessWire.RetireFlag) != 0;
+        ReadOnlyMemory<byte> payload = frame.AsMemory(ProcessWire.ResultHeader);
+        if (kind == ProcessWire.InitFailed)
+        {
+            var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
+            BreakPool(new RemoteException(info, worker.Child.Name, worker.Child.Pid));
+            return;
+        }
+
+        ProcessTask task;
+        lock (gate)
+        {
+            if (!worker.InFlight.TryPeek(out ProcessTask? head) || head.Id != id)
+            {
+                return; // Terminated meanwhile: its task has already failed.
+            }
+
+            task = worker.InFlight.Dequeue();
+            worker.Done++;
+            worker.AverageTaskTicks = (0.8 * worker.AverageTaskTicks) + (0.2 * (System.Diagnostics.Stopwatch.GetTimestamp() - task.StartedAt));
+            if (retire || (MaxTasksPerWorker > 0 && worker.Done >= MaxTasksPerWorker))
+            {
+                worker.Retiring = true;
+            }
+
+            if (worker.InFlight.TryPeek(out ProcessTask? next))
+            {
+                BeginRunning(worker, next);
+            }
+            else
+            {
+                worker.Tally.IsIdle = true;
+                if (worker.Retiring && !worker.EndClosed)
+                {
+                    worker.EndClosed = true;
+                    ((PipeConnection)worker.End).CloseWriting();
+                }
+            }
+        }
+
+        if (kind == ProcessWire.Ok)
+        {
+            worker.Tally.Succeeded();
+            task.Succeed(payload);
+        }
+        else
+        {
+            worker.Tally.Failed();
+            var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
+            task.Fail(new RemoteException(info, worker.Child.Name, worker.Child.Pid));
+        }
+
+        Pump();
+    }
+
+    /// <summary>The worker is gone: fail the task it ran, give the rest back to the queue, put a new worker in its place.</summary>
+    private void OnWorkerGone(ProcessWorker worker)
+    {
+        worker.Child.Join();
+        int exitCode = worker.Child.ExitCode ?? -1;
+        ProcessTask? running = null;
+        bool replace;
+        Exception? cannotReplace = null;
+        lock (gate)
+        {
+            worker.Gone = true;
+            if (worker.InFlight.TryDequeue(out ProcessTask? head))
+            {
+                running = head;
+            }
+
+            // The tasks behind it never started: first in line again, in their order.
+            foreach (ProcessTask t in worker.InFlight.Reverse())
+            {
+                t.Worker = null;
+                queued.AddFirst(t);
+            }
+
+            worker.InFlight.Clear();
+            slots[worker.Slot] = null;
+            replace = State == PoolState.Open || (State == PoolState.Closed && queued.Count > 0);
+            if (replace)
+            {
+                try
+                {
+                    slots[worker.Slot] = StartWorker(worker.Slot);
+                }
+                catch (Exception e) when (e is IOException or PlatformNotSupportedException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    cannotReplace = e; // The system refused a new process: the pool cannot keep its promise.
+                }
+            }
+        }
+
+        Exception? failure = null;
+        if (running is not null)
+        {
+            if (running.TimedOut)
+            {
+                CountFailedElsewhere();
+                failure = new TimeoutException($"The task ran longer than its timeout of {running.Timeout}; its worker {worker} was killed and replaced.");
+            }
+            else if (running.CancelRequested)
+            {
+                CountFailedElsewhere();
+                failure = new OperationCanceledException();
+            }
+            else
+            {
+                worker.Tally.Failed();
+                failure = new ProcessDiedException(worker.Child.Name, worker.Child.Pid, exitCode, worker.Child.StderrTail());
+            }
+        }
+
+        RetireWorker(worker.Tally);
+        worker.End.Dispose();
+        worker.Child.Dispose();
+        if (running is not null)
+        {
+            running.Fail(failure!);
+        }
+
+        if (cannotReplace is not null)
+        {
+            BreakPool(new InvalidOperationException($"A new worker could not be started in place of {worker}: {cannotReplace.Message}", cannotReplace));
+        }
+
+        Pump();
+        CheckStopped();
+    }
+
+    /// <summary>Once the pool is closed or terminated and every worker has exited, Join returns.</summary>
+    private void CheckStopped()
+    {
+        lock (gate)
+        {
+            if (State == PoolState.Open || slots.Any(w => w is not null) || (State == PoolState.Closed && queued.Count > 0))
+            {
+                return;
+            }
+        }
+
+        SignalStopped();
+    }
+}

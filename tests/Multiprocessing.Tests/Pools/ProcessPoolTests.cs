@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using Multiprocessing.Tests.SharedObjects;
+using Multiprocessing.Tests.Support;
+
+namespace Multiprocessing.Tests.Pools;
+
+/// <summary>ProcessPool: the pool API over worker processes, and what happens when workers die.</summary>
+public sealed class ProcessPoolTests
+{
+    [Fact]
+    public void Apply_Map_Starmap_Imap_RunInWorkerProcesses()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
+        Assert.Equal(49, pool.Apply(static (int x) => x * x, 7));
+        Assert.NotEqual(Environment.ProcessId, pool.Apply(static () => Environment.ProcessId));
+        Assert.Equal(Enumerable.Range(0, 1000).Select(x => x * x), pool.Map(static (int x) => x * x, Enumerable.Range(0, 1000)));
+        Assert.Equal(Enumerable.Range(0, 100).Select(x => x * x), pool.Map(static (int x) => x * x, Enumerable.Range(0, 100), chunkSize: 1));
+        Assert.Equal([3, 7], pool.Starmap(static (int a, int b) => a + b, [(1, 2), (3, 4)]));
+        Assert.Equal(["a1", "b2"], pool.Starmap(static (string s, int n, bool upper) => upper ? s.ToUpperInvariant() + n : s + n, [("a", 1, false), ("b", 2, false)]));
+        Assert.Equal(Enumerable.Range(0, 50).Select(x => x + 1), pool.Imap(static (int x) => x + 1, Enumerable.Range(0, 50)));
+        Assert.Equal(Enumerable.Range(0, 50).Select(x => x + 1), pool.ImapUnordered(static (int x) => x + 1, Enumerable.Range(0, 50)).Order());
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ClosuresAndActions_Work()
+    {
+        await using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
+        int offset = 100;
+        Assert.Equal(105, await pool.Submit(x => x + offset, 5));
+        using var flag = SharedEvent.Create();
+        await pool.Submit(static (SharedEvent e) => e.Set(), flag);
+        Assert.True(flag.IsSet);
+    }
+
+    [Fact]
+    public void ATaskThatThrows_ReachesTheCallerWithTheRemoteDetails_AndThePoolCarriesOn()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        RemoteException e = Assert.Throws<RemoteException>(() => pool.Apply(static () => (int)Throw()));
+        Assert.Equal(typeof(InvalidOperationException).FullName, e.RemoteType);
+        Assert.Contains("boom", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, pool.Apply(static () => 2));
+    }
+
+    [Fact]
+    public void AnArgumentThatCannotBeEncoded_FailsInTheCaller()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        ArgumentException e = Assert.Throws<ArgumentException>(() => pool.Apply(static (Stream s) => s.Length, new MemoryStream()));
+        Assert.Contains("Stream", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, pool.Apply(static () => 1));
+    }
+
+    [Fact]
+    public async Task AWorkerKilledMidTask_FailsOnlyThatTask_TheRestComplete_AndThePoolKeepsItsSize()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
+        using SharedValue<int> victim = SharedValue.Create(0);
+        using var started = SharedEvent.Create();
+        Task<int> doomed = pool.Submit(static (SharedValue<int> v, SharedEvent s) =>
+        {
+            v.Value = Environment.ProcessId;
+            s.Set();
+            Thread.Sleep(Timeout.Infinite);
+            return 0;
+        }, victim, started);
+        Task<int[]> others = Task.WhenAll(Enumerable.Range(0, 40).Select(i => pool.Submit(static (int x) => x * 2, i)));
+
+        Assert.True(started.TryWait(Within.Deadline), "the doomed task did not start");
+        Process.GetProcessById(victim.Value).Kill();
+
+        ProcessDiedException died = await Assert.ThrowsAsync<ProcessDiedException>(() => doomed.WaitAsync(Within.Deadline));
+        Assert.Contains(victim.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), died.Message, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(0, 40).Select(x => x * 2), await others.WaitAsync(Within.Deadline));
+        Assert.Equal(2, pool.WorkerPids.Count);
+        Assert.DoesNotContain(victim.Value, pool.WorkerPids);
+        Assert.Equal(5, pool.Apply(static () => 5));
+    }
+
+    [Fact]
+    public async Task ATaskPastItsTimeout_FailsWithTimeoutException_AndItsWorkerIsReplaced()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, TaskTimeout = TimeSpan.FromMilliseconds(300) });
+        int before = pool.Apply(static () => Environment.ProcessId);
+        await Assert.ThrowsAsync<TimeoutException>(() => pool.Submit(static () =>
+        {
+            Thread.Sleep(Timeout.Infinite);
+            return 0;
+        }).WaitAsync(Within.Deadline));
+        int after = pool.Apply(static () => Environment.ProcessId);
+        Assert.NotEqual(before, after);
+    }
+
+    [Fact]
+    public void AHundredWorkerDeathsInARow_LeaveNoZombieAndNoExtraWorker()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
+        var seen = new HashSet<int>();
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Throws<ProcessDiedException>(() => pool.Apply(static () => Die()));
+        }
+
+        Assert.Equal(7, pool.Apply(static () => 7));
+        Assert.Equal(2, pool.WorkerPids.Count);
+        Assert.Equal(2, pool.Counters.WorkersAlive);
+        foreach (int pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)).Select(int.Parse!))
+        {
+            string status;
+            try
+            {
+                status = File.ReadAllText($"/proc/{pid}/status");
+            }
+            catch (IOException)
+            {
+                continue; // gone meanwhile
+            }
+
+            bool mine = status.Contains($"PPid:\t{Environment.ProcessId}\n", StringComparison.Ordinal);
+            Assert.False(mine && status.Contains("State:\tZ", StringComparison.Ordinal), $"child {pid} is a zombie");
+        }
+    }
+
+    [Fact]
+    public void AMillionTinyTasks_ReturnEveryResultExactlyOnce()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
+        long[] results = pool.Map(static (int x) => (long)x * 3, Enumerable.Range(0, 1_000_000));
+        Assert.Equal(1_000_000, results.Length);
+        for (int i = 0; i < results.Length; i++)
+        {
+            Assert.Equal(3L * i, results[i]);
+        }
+    }
+
+    [Fact]
+    public async Task Terminate_WhileBusy_FailsQueuedAndRunningTasks_AndJoinReturns()
+    {
+        var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
+        using var started = SharedSemaphore.Create(0);
+        Task<int>[] tasks = [.. Enumerable.Range(0, 10).Select(_ => pool.Submit(static (SharedSemaphore s) =>
+        {
+            s.Release();
+            Thread.Sleep(Timeout.Infinite);
+            return 0;
+        }, started))];
+        Assert.True(started.TryAcquire(Within.Deadline));
+        pool.Terminate();
+        foreach (Task<int> t in tasks)
+        {
+            await Assert.ThrowsAsync<PoolTerminatedException>(() => t.WaitAsync(Within.Deadline));
+        }
+
+        Assert.True(pool.Join(Within.Deadline));
+        Assert.Throws<InvalidOperationException>(() => pool.Apply(static () => 1));
+        pool.Dispose();
+    }
+
+    [Fact]
+    public async Task AnInitializerThatThrows_BreaksThePool_WithItsException()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, Initializer = static () => throw new InvalidOperationException("no init") });
+        BrokenPoolException e = await Assert.ThrowsAsync<BrokenPoolException>(() => pool.Submit(static () => 1).WaitAsync(Within.Deadline));
+        RemoteException inner = Assert.IsType<RemoteException>(e.InnerException);
+        Assert.Contains("no init", inner.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Initializer_RunsOncePerWorker_BeforeItsTasks()
+    {
+        using var count = SharedValue.Create(0);
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2, Initializer = () => count.Add(1) });
+        pool.Map(static (int x) => x, Enumerable.Range(0, 100), chunkSize: 1);
+        Assert.Equal(2, count.Value);
+    }
+
+    [Fact]
+    public void MaxTasksPerWorker_ReplacesTheWorker()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, MaxTasksPerWorker = 2 });
+        int[] pids = [.. Enumerable.Range(0, 6).Select(_ => pool.Apply(static () => Environment.ProcessId))];
+        Assert.Equal(3, pids.Distinct().Count());
+        Assert.Equal(pids[0], pids[1]);
+        Assert.NotEqual(pids[1], pids[2]);
+    }
+
+    [Fact]
+    public async Task CancellingARunningTask_StopsItsWorker_AndTheTaskIsCancelled()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        using var started = SharedEvent.Create();
+        using var cts = new CancellationTokenSource();
+        Task<int> running = pool.Submit(static (SharedEvent s) =>
+        {
+            s.Set();
+            CurrentProcess.TerminationToken.WaitHandle.WaitOne();
+            CurrentProcess.TerminationToken.ThrowIfCancellationRequested();
+            return 0;
+        }, started, cts.Token);
+        Assert.True(started.TryWait(Within.Deadline));
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Within.Deadline));
+        Assert.Equal(3, pool.Apply(static () => 3));
+    }
+
+    [Fact]
+    public void Close_LetsQueuedTasksFinish_ThenJoinReturns()
+    {
+        var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
+        Task<int>[] tasks = [.. Enumerable.Range(0, 30).Select(i => pool.Submit(static (int x) => x + 1, i))];
+        pool.Close();
+        Assert.True(pool.Join(Within.Deadline));
+        Assert.Equal(Enumerable.Range(1, 30), tasks.Select(t => t.Result));
+        Assert.Empty(pool.WorkerPids);
+        pool.Dispose();
+    }
+
+    private static object Throw() => throw new InvalidOperationException("boom");
+
+    private static int Die()
+    {
+        Environment.FailFast("a worker dies on purpose");
+        return 0;
+    }
+}
