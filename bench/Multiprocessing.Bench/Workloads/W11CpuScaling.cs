@@ -51,18 +51,20 @@ internal sealed class W11CpuScaling : IWorkload
             sequential[i] = CpuTask(n);
         }
 
+        // The process pool and its two workers start outside the timing, as mp.Pool(2) does; an untimed Map gives
+        // both workers a task, so that CpuTask is compiled in each.
+        using var processes = new ProcessPool(new PoolOptions { WorkerCount = Workers });
+        processes.Map(CpuTask, Enumerable.Repeat(1000, 4 * Workers), chunkSize: 1);
+
         double[] medians = Timing.InterleavedMedians(
             TimedRounds,
             () => Sequential(n, sequential),
             () => Threads(items, sequential, warm: true),
             () => Threads(items, sequential, warm: false),
-            () => RawThreads(n, sequential));
-        (double tSequential, double tThreads, double tCold, double tRaw) = (medians[0], medians[1], medians[2], medians[3]);
+            () => RawThreads(n, sequential),
+            () => Processes(processes, items, sequential));
+        (double tSequential, double tThreads, double tCold, double tRaw, double tPool) = (medians[0], medians[1], medians[2], medians[3], medians[4]);
 
-        // TODO(lead, ProcessPool): "pool" = ProcessPool(2).Map(CpuTask, [n, n, n, n], chunkSize: 1) as one more way in
-        // InterleavedMedians above (the pool and its worker processes started outside the timed region, as
-        // mp.Pool(2), e.g. once before the rounds); check its results against `sequential` with Check, then emit
-        // "pool" (s) and "pool_speedup" (tSequential / tPool) below.
         context.Emit("sequential", tSequential, "s", Parameters(n));
         context.Emit("threads", tThreads, "s", Parameters(n));
         context.Emit("threads_speedup", tSequential / tThreads, "x", Parameters(n));
@@ -70,6 +72,18 @@ internal sealed class W11CpuScaling : IWorkload
         context.Emit("threads_cold_speedup", tSequential / tCold, "x", Parameters(n));
         context.Emit("raw_threads", tRaw, "s", Parameters(n));
         context.Emit("raw_threads_speedup", tSequential / tRaw, "x", Parameters(n));
+        context.Emit("pool", tPool, "s", Parameters(n));
+        context.Emit("pool_speedup", tSequential / tPool, "x", Parameters(n));
+    }
+
+    /// <returns>Seconds for the Map on the process pool, whose workers are running.</returns>
+    private static double Processes(ProcessPool pool, int[] items, long[] expected)
+    {
+        long start = Stopwatch.GetTimestamp();
+        long[] results = pool.Map(CpuTask, items, chunkSize: 1);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Check(expected, results, "pool");
+        return seconds;
     }
 
     public IReadOnlyList<string> PythonMetricsFor(string metric) => metric switch

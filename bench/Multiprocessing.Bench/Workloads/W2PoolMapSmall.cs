@@ -5,9 +5,11 @@ using Multiprocessing.Bench.Core;
 namespace Multiprocessing.Bench.Workloads;
 
 /// <summary>
-/// W2 pool_map_small, as CPython's: a <c>ProcessPool</c> of 2 (created and warmed up outside the timed region).
-/// Timed: <c>Map(square, 0..199_999)</c> with the default chunk size (Python's rule: ceil(n / (4 · 2)) = 25 000),
-/// then <c>Map(square, 0..19_999, chunkSize: 1)</c>.
+/// W2 pool_map_small, as CPython's: a <c>ProcessPool</c> of 2 (created, and its workers answering, outside the
+/// timed region). Timed: <c>Map(square, 0..199_999)</c> with the default chunk size (Python's rule:
+/// ceil(n / (4 · 2)) = 25 000), then <c>Map(square, 0..19_999, chunkSize: 1)</c>. Each is run twice: the first
+/// run (<c>_first</c>, no CPython counterpart) includes compiling the map path in this process and the workers;
+/// the second is the metric compared with CPython's, whose code needs no compiling.
 /// </summary>
 internal sealed class W2PoolMapSmall : IWorkload
 {
@@ -18,19 +20,25 @@ internal sealed class W2PoolMapSmall : IWorkload
         using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
         PoolBench.WarmUp(pool);
 
-        long start = Stopwatch.GetTimestamp();
-        long[] results = pool.Map(Square, Enumerable.Range(0, n));
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        PoolBench.CheckSquares(results, n);
         int effective = (n + 7) / 8;
-        context.Emit("map_default_chunksize", n / seconds, "tasks/s", new JsonObject { ["processes"] = 2, ["n"] = n, ["chunksize"] = null, ["effective_chunksize"] = effective });
+        for (int run = 0; run < 2; run++)
+        {
+            string suffix = run == 0 ? "_first" : string.Empty;
+            long start = Stopwatch.GetTimestamp();
+            long[] results = pool.Map(Square, Enumerable.Range(0, n));
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            PoolBench.CheckSquares(results, n);
+            context.Emit("map_default_chunksize" + suffix, n / seconds, "tasks/s", new JsonObject { ["processes"] = 2, ["n"] = n, ["chunksize"] = null, ["effective_chunksize"] = effective });
 
-        start = Stopwatch.GetTimestamp();
-        results = pool.Map(Square, Enumerable.Range(0, n1), chunkSize: 1);
-        seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        PoolBench.CheckSquares(results, n1);
-        context.Emit("map_chunksize_1", n1 / seconds, "tasks/s", new JsonObject { ["processes"] = 2, ["n"] = n1, ["chunksize"] = 1 });
+            start = Stopwatch.GetTimestamp();
+            results = pool.Map(Square, Enumerable.Range(0, n1), chunkSize: 1);
+            seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            PoolBench.CheckSquares(results, n1);
+            context.Emit("map_chunksize_1" + suffix, n1 / seconds, "tasks/s", new JsonObject { ["processes"] = 2, ["n"] = n1, ["chunksize"] = 1 });
+        }
     }
+
+    public IReadOnlyList<string> PythonMetricsFor(string metric) => metric.EndsWith("_first", StringComparison.Ordinal) ? [] : [metric];
 
     private static long Square(int x) => (long)x * x;
 }
