@@ -32,6 +32,18 @@ public partial class TourTests
         Assert.Contains("the queue holds 10000 items; the first is 'item 0', the last 'item 9999'", queue, StringComparison.Ordinal);
         Assert.Contains("received 100 items, sum 5050", queue, StringComparison.Ordinal);
 
+        // 进程池 Pool 类: the thirty tasks ran (and some more before the terminate); a killed worker failed only its task.
+        string pool = Chapter(stdout, "process-pool");
+        Assert.True(Regex.Count(pool, "正在执行进程  \\d+") >= 30, "the thirty apply_async tasks did not all print");
+        Assert.Contains("the killed task failed: ProcessDiedException", pool, StringComparison.Ordinal);
+        Assert.Contains("the other ten finished: 1, 4, 9, 16, 25, 36, 49, 64, 81, 100", pool, StringComparison.Ordinal);
+        Assert.Contains("workers alive: 2", pool, StringComparison.Ordinal);
+
+        // 使用场景: both jobs, three ways each, with the right results.
+        string scenes = Chapter(stdout, "cpu-vs-io");
+        Assert.Equal(2, Regex.Count(scenes, "2 processes +\\d"));
+        Assert.DoesNotContain("WRONG RESULT", scenes, StringComparison.Ordinal);
+
         // 管道: an echo, then a message larger than the pipe.
         string pipe = Chapter(stdout, "pipe");
         Assert.Contains("sent '管道', got back '管道'", pipe, StringComparison.Ordinal);
