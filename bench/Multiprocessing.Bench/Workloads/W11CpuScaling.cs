@@ -25,8 +25,8 @@ internal sealed class W11CpuScaling : IWorkload
     private const int Tasks = 4;
     private const int Workers = 2;
 
-    /// <summary>Timed rounds of each way; the median is reported.</summary>
-    private const int TimedRounds = 5;
+    /// <summary>Timed rounds of each way, interleaved; the median is reported. A round of all four ways lasts ~15 ms.</summary>
+    private const int TimedRounds = 15;
 
     /// <summary>How long the two warm-up tasks wait for each other before the run fails.</summary>
     private static readonly TimeSpan RendezvousTimeout = TimeSpan.FromSeconds(60);
