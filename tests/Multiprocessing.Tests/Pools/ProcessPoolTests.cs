@@ -215,6 +215,17 @@ public sealed class ProcessPoolTests
         pool.Dispose();
     }
 
+    [Fact]
+    public void AStackOverflowInATask_FailsOnlyThatTask()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        ProcessDiedException overflow = Assert.Throws<ProcessDiedException>(() => pool.Apply(static () => Recurse(0)));
+        Assert.NotEqual(0, overflow.ExitCode);
+        Assert.Equal(4, pool.Apply(static () => 4));
+    }
+
+    private static int Recurse(int depth) => depth < 0 ? 0 : Recurse(depth + 1) + 1;
+
     private static object Throw() => throw new InvalidOperationException("boom");
 
     private static int Die()
