@@ -104,6 +104,17 @@ public abstract class Connection : IDisposable, IAsyncDisposable
         return Decode<T>(receiveBuffer, length);
     }
 
+    /// <summary>
+    /// Receives the next message into this connection's own buffer and returns it there, without a copy: valid only
+    /// until the next receive on this connection (the library's own loops, which decode each message at once).
+    /// </summary>
+    internal ReadOnlyMemory<byte> ReceiveFrame(CancellationToken cancellationToken = default)
+    {
+        EnsureReadable();
+        int length = ReadFrame(ref receiveBuffer, cancellationToken);
+        return receiveBuffer.AsMemory(0, length);
+    }
+
     /// <summary>Receives the next message as bytes (Python's <c>recv_bytes()</c>).</summary>
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>A new array holding the message.</returns>

@@ -445,17 +445,17 @@ public sealed class ProcessPool : WorkerPool
         {
             while (true)
             {
-                byte[] frame;
+                ReadOnlyMemory<byte> frame;
                 try
                 {
-                    frame = worker.End.ReceiveBytes(worker.Exited.Token);
+                    frame = worker.End.ReceiveFrame(worker.Exited.Token); // Reused buffer: each result is decoded before the next receive.
                 }
                 catch (OperationCanceledException)
                 {
                     // The child exited: take what it sent before it did.
                     while (worker.End.Poll(TimeSpan.Zero))
                     {
-                        OnResult(worker, worker.End.ReceiveBytes());
+                        OnResult(worker, worker.End.ReceiveFrame());
                     }
 
                     break;
@@ -476,12 +476,13 @@ public sealed class ProcessPool : WorkerPool
         OnWorkerGone(worker);
     }
 
-    private void OnResult(ProcessWorker worker, byte[] frame)
+    private void OnResult(ProcessWorker worker, ReadOnlyMemory<byte> frame)
     {
-        byte kind = frame[0];
-        long id = BinaryPrimitives.ReadInt64LittleEndian(frame.AsSpan(1));
-        bool retire = (frame[9] & ProcessWire.RetireFlag) != 0;
-        ReadOnlyMemory<byte> payload = frame.AsMemory(ProcessWire.ResultHeader);
+        ReadOnlySpan<byte> result = frame.Span;
+        byte kind = result[0];
+        long id = BinaryPrimitives.ReadInt64LittleEndian(result[1..]);
+        bool retire = (result[9] & ProcessWire.RetireFlag) != 0;
+        ReadOnlyMemory<byte> payload = frame[ProcessWire.ResultHeader..];
         if (kind == ProcessWire.InitFailed)
         {
             var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);

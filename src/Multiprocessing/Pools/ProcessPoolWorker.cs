@@ -35,21 +35,21 @@ internal static class ProcessPoolWorker
             long lastMemoryCheck = 0;
             while (true)
             {
-                byte[] frame;
+                ReadOnlyMemory<byte> frame;
                 try
                 {
-                    frame = end.ReceiveBytes();
+                    frame = end.ReceiveFrame(); // In the connection's buffer, reused: no array per task.
                 }
                 catch (EndOfStreamException)
                 {
                     return; // The pool closed our end: we are done.
                 }
 
-                switch (frame[0])
+                switch (frame.Span[0])
                 {
                     case ProcessWire.Define:
-                        int id = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(1));
-                        functions[id] = Function.Decode(frame[5..]);
+                        int id = BinaryPrimitives.ReadInt32LittleEndian(frame.Span[1..]);
+                        functions[id] = Function.Decode(frame[5..].ToArray());
                         break;
                     case ProcessWire.Forget:
                         functions.Clear();
@@ -65,7 +65,7 @@ internal static class ProcessPoolWorker
                         RunTask(end, frame, functions, output, retire);
                         break;
                     default:
-                        throw new InvalidDataException($"Unknown pool frame kind {frame[0]}.");
+                        throw new InvalidDataException($"Unknown pool frame kind {frame.Span[0]}.");
                 }
             }
         }
@@ -86,12 +86,13 @@ internal static class ProcessPoolWorker
         }
     }
 
-    private static void RunTask(Connection end, byte[] frame, Dictionary<int, Function> functions, ArrayBufferWriter<byte> output, bool retire)
+    private static void RunTask(Connection end, ReadOnlyMemory<byte> frame, Dictionary<int, Function> functions, ArrayBufferWriter<byte> output, bool retire)
     {
-        long taskId = BinaryPrimitives.ReadInt64LittleEndian(frame.AsSpan(1));
-        int functionId = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(9));
-        byte shape = frame[13];
-        int count = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(14));
+        ReadOnlySpan<byte> run = frame.Span;
+        long taskId = BinaryPrimitives.ReadInt64LittleEndian(run[1..]);
+        int functionId = BinaryPrimitives.ReadInt32LittleEndian(run[9..]);
+        byte shape = run[13];
+        int count = BinaryPrimitives.ReadInt32LittleEndian(run[14..]);
         output.ResetWrittenCount();
         Span<byte> head = output.GetSpan(ProcessWire.ResultHeader);
         head[0] = ProcessWire.Ok;
@@ -103,12 +104,12 @@ internal static class ProcessPoolWorker
             Function f = functions[functionId];
             if (shape == ProcessWire.Chunk && f.ScalarChunks is { } runner)
             {
-                runner.Run(frame.AsSpan(ProcessWire.RunHeader), count, output);
+                runner.Run(frame.Span[ProcessWire.RunHeader..], count, output);
                 end.SendBytes(output.WrittenSpan);
                 return;
             }
 
-            var reader = new MessagePackReader(frame.AsMemory(ProcessWire.RunHeader));
+            var reader = new MessagePackReader(frame[ProcessWire.RunHeader..]);
             var writer = new MessagePackWriter(output);
             if (shape == ProcessWire.Single)
             {

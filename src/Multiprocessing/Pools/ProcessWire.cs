@@ -143,7 +143,15 @@ internal static class ProcessWire
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static byte[] ScalarChunkFrame<T>(long taskId, int functionId, ArraySegment<T> items)
     {
-        byte[] frame = new byte[RunHeader + (items.Count * Codec.FastCodec.MaxScalarSize)];
+        // Two passes: the exact size first, so that the frame is allocated once and never copied.
+        Span<byte> scratch = stackalloc byte[Codec.FastCodec.MaxScalarSize];
+        int size = RunHeader;
+        foreach (T item in items)
+        {
+            size += Codec.FastCodec.Write(item, scratch, out _);
+        }
+
+        byte[] frame = GC.AllocateUninitializedArray<byte>(size);
         frame[0] = Run;
         BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(1), taskId);
         BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(9), functionId);
@@ -155,6 +163,6 @@ internal static class ProcessWire
             at += Codec.FastCodec.Write(item, frame.AsSpan(at), out _);
         }
 
-        return frame[..at];
+        return frame;
     }
 }
