@@ -46,6 +46,7 @@ public sealed class ProcessPool : WorkerPool
     private int nextFunctionId;
     private long nextTaskId;
     private int workerNumber;
+    private bool failedToStart;
 
     /// <summary>Creates a pool and starts its workers (Python's <c>Pool(processes, initializer, maxtasksperchild)</c>).</summary>
     /// <param name="options">Worker count, initializer, limits, timeout, queue bound; null for the defaults.</param>
@@ -67,6 +68,7 @@ public sealed class ProcessPool : WorkerPool
             }
             catch
             {
+                failedToStart = true; // The workers' reader threads must not replace them.
                 foreach (ProcessWorker? w in slots)
                 {
                     w?.Child.Kill();
@@ -561,7 +563,7 @@ public sealed class ProcessPool : WorkerPool
 
             worker.InFlight.Clear();
             slots[worker.Slot] = null;
-            replace = State == PoolState.Open || (State == PoolState.Closed && queued.Count > 0);
+            replace = !failedToStart && (State == PoolState.Open || (State == PoolState.Closed && queued.Count > 0));
             if (replace)
             {
                 try

@@ -20,9 +20,10 @@ namespace Multiprocessing;
 /// from shared memory. No feeder thread, no pipe: an item is in the queue when <c>Put</c> returns, so a child
 /// that has put its items can exit and be joined before anyone reads them (no deadlock, unlike CPython), as long
 /// as they fit in the queue's capacity; a put that finds the queue full waits for room.</para>
-/// <para>An item larger than the capacity streams through in parts and arrives whole. A producer killed in the
-/// middle of a put leaves no trace: its partial item is dropped and the queue works on; a consumer killed in
-/// the middle of a get loses that item, as in Python.</para>
+/// <para>An item larger than half the capacity streams through in parts and arrives whole; once its first part
+/// has been taken, <c>Get</c> waits for the rest as long as its producer lives, whatever its timeout (the item
+/// cannot be put back). A producer killed in the middle of a put leaves no trace: its partial item is dropped
+/// and the queue works on; a consumer killed in the middle of a get loses that item, as in Python.</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
 public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>

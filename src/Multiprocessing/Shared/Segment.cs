@@ -256,9 +256,12 @@ internal sealed unsafe class Segment : IDisposable
     /// </summary>
     private static bool Populates(SegmentKind kind) => kind is SegmentKind.Queue or SegmentKind.Pipe;
 
+    /// <summary>Above this, a ring's pages are left to be faulted in as it fills: populating would commit all of its memory at once.</summary>
+    private const long MaxPopulated = 64L << 20;
+
     private static nint Map(int fd, long length, string name, bool populate)
     {
-        int flags = Libc.MAP_SHARED | (populate ? Libc.MAP_POPULATE : 0);
+        int flags = Libc.MAP_SHARED | (populate && length <= MaxPopulated ? Libc.MAP_POPULATE : 0);
         nint m = Libc.Mmap(0, (nuint)length, Libc.PROT_READ | Libc.PROT_WRITE, flags, fd, 0);
         return m == -1 ? throw Libc.Error($"mapping shared memory '{name}'") : m;
     }
