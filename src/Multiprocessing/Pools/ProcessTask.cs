@@ -64,35 +64,27 @@ internal abstract class ProcessTask(long id, PoolFunction function, byte[] frame
     }
 }
 
-/// <summary>A <see cref="ProcessTask"/> whose caller awaits a <typeparamref name="TResult"/>.</summary>
-internal sealed class ProcessTask<TResult>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, CancellationToken token)
+/// <summary>A <see cref="ProcessTask"/> whose caller awaits a <typeparamref name="TResult"/>: completion, failure and cancellation; decoding is the subclass's.</summary>
+internal abstract class ProcessTaskOf<TResult>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, CancellationToken token)
     : ProcessTask(id, function, frame, timeout)
 {
     private readonly TaskCompletionSource<TResult> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task<TResult> Task => completion.Task;
 
-    public CancellationToken Token { get; } = token;
-
     public override void Succeed(ReadOnlyMemory<byte> result)
     {
         Release();
         if (CancelRequested)
         {
-            completion.TrySetCanceled(Token);
-            return;
-        }
-
-        if (typeof(TResult) == typeof(NoResult))
-        {
-            completion.TrySetResult(default!);
+            completion.TrySetCanceled(token);
             return;
         }
 
         TResult value;
         try
         {
-            value = WireCodec.Deserialize<TResult>(result);
+            value = Decode(result);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -108,7 +100,7 @@ internal sealed class ProcessTask<TResult>(long id, PoolFunction function, byte[
         Release();
         if (CancelRequested)
         {
-            completion.TrySetCanceled(Token);
+            completion.TrySetCanceled(token);
         }
         else
         {
@@ -121,66 +113,46 @@ internal sealed class ProcessTask<TResult>(long id, PoolFunction function, byte[
         Release();
         completion.TrySetCanceled(token);
     }
+
+    /// <summary>Reads the encoded result.</summary>
+    /// <exception cref="InvalidDataException">It is not a <typeparamref name="TResult"/>.</exception>
+    protected abstract TResult Decode(ReadOnlyMemory<byte> result);
+}
+
+/// <summary>A task whose result is decoded by the codec (or nothing, for an action).</summary>
+internal sealed class ProcessTask<TResult>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, CancellationToken token)
+    : ProcessTaskOf<TResult>(id, function, frame, timeout, token)
+{
+    protected override TResult Decode(ReadOnlyMemory<byte> result) =>
+        typeof(TResult) == typeof(NoResult) ? default! : WireCodec.Deserialize<TResult>(result);
 }
 
 /// <summary>A chunk of a map over scalars: its results are read without the codec.</summary>
 internal sealed class ProcessScalarChunkTask<TItem>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, CancellationToken token)
-    : ProcessTask(id, function, frame, timeout)
+    : ProcessTaskOf<TItem[]>(id, function, frame, timeout, token)
 {
-    private readonly TaskCompletionSource<TItem[]> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public Task<TItem[]> Task => completion.Task;
-
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public override void Succeed(ReadOnlyMemory<byte> result)
+    protected override TItem[] Decode(ReadOnlyMemory<byte> result)
     {
-        Release();
-        if (CancelRequested)
-        {
-            completion.TrySetCanceled(token);
-            return;
-        }
-
         ReadOnlySpan<byte> bytes = result.Span;
         int count = ProcessWire.ReadArrayHeader(bytes, out int at);
-        var items = count >= 0 ? new TItem[count] : null;
-        for (int i = 0; items is not null && i < items.Length; i++)
+        if (count < 0)
+        {
+            throw new InvalidDataException("The results of a chunk are not an array.");
+        }
+
+        var items = new TItem[count];
+        for (int i = 0; i < items.Length; i++)
         {
             int n = FastCodec.ScalarLength(bytes[at..]);
             if (n < 0 || !FastCodec.TryRead(bytes.Slice(at, n), out items[i]))
             {
-                items = null;
-                break;
+                throw new InvalidDataException($"Result {i} of a chunk is not a {typeof(TItem).Name}.");
             }
 
             at += n;
         }
 
-        if (items is null)
-        {
-            completion.TrySetException(new InvalidDataException($"The results of a chunk could not be read as {typeof(TItem).Name} values."));
-            return;
-        }
-
-        completion.TrySetResult(items);
-    }
-
-    public override void Fail(Exception error)
-    {
-        Release();
-        if (CancelRequested)
-        {
-            completion.TrySetCanceled(token);
-        }
-        else
-        {
-            completion.TrySetException(error);
-        }
-    }
-
-    public override void Cancel(CancellationToken token)
-    {
-        Release();
-        completion.TrySetCanceled(token);
+        return items;
     }
 }
