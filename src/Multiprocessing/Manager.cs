@@ -1,0 +1,200 @@
+using System.Net;
+using System.Security.Cryptography;
+using Multiprocessing.Managers;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A server process that holds objects for other processes, which use them through proxies (Python's
+/// <c>multiprocessing.Manager()</c> and <c>BaseManager</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// <see cref="Start"/> starts the manager in a daemon child process listening on a Unix socket (or the address in
+/// <see cref="ManagerOptions"/>) with an auth key; <see cref="Connect"/> connects to one that is already running,
+/// from any process that has its address and key. Every connection proves it has the key before anything is
+/// decoded (see <see cref="Listener"/>).
+/// </para>
+/// <para>
+/// A proxy such as <see cref="ManagedDictionary{TKey, TValue}"/> sends each operation to the manager and waits for
+/// its reply; an operation that throws there throws a <see cref="RemoteException"/> here, and a manager that is
+/// gone makes calls throw <see cref="ManagerUnavailableException"/> at once. A proxy passed to a child process
+/// (as an argument or a captured variable, declared as its own type) reconnects there with the same key.
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// await using Manager manager = Manager.Start();
+/// ManagedDictionary&lt;int, int&gt; d = manager.Dictionary&lt;int, int&gt;();
+/// using (var child = ChildProcess.Start(static (ManagedDictionary&lt;int, int&gt; dic) => dic[1] = 100, d))
+/// {
+///     child.Join();
+/// }
+/// Console.WriteLine(d[1]);  // 100
+/// </code>
+/// </example>
+public sealed class Manager : IDisposable, IAsyncDisposable
+{
+    private readonly ManagerChannel channel;
+    private int disposed;
+
+    private Manager(EndPoint address, byte[] authKey, ChildProcess? process)
+    {
+        Address = address;
+        AuthKeyCore = authKey;
+        Process = process;
+        channel = new ManagerChannel(address, authKey);
+    }
+
+    /// <summary>Where the manager listens.</summary>
+    public EndPoint Address { get; }
+
+    /// <summary>A copy of the key that clients of this manager must have.</summary>
+    public byte[] AuthKey => (byte[])AuthKeyCore.Clone();
+
+    /// <summary>The manager's process if <see cref="Start"/> started it; null for a manager reached by <see cref="Connect"/>.</summary>
+    public ChildProcess? Process { get; }
+
+    private byte[] AuthKeyCore { get; }
+
+    /// <summary>Starts a manager in a new daemon child process and waits until it listens (Python's <c>Manager()</c>).</summary>
+    /// <param name="options">Address, key and name; null for a fresh Unix socket and a random key.</param>
+    /// <returns>The running manager; dispose it to stop the process and every object it holds.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager process ended, or did not listen within <see cref="ManagerOptions.StartTimeout"/>; the inner exception says why.</exception>
+    /// <exception cref="ArgumentException">The auth key is empty, or the address is of an unsupported kind.</exception>
+    public static Manager Start(ManagerOptions? options = null)
+    {
+        byte[] key = Client.CopyKey(options?.AuthKey, nameof(options)) ?? RandomNumberGenerator.GetBytes(32);
+        string? where = options?.Address is { } address ? ManagerAddress.Format(address) : null;
+        (Connection mine, Connection theirs) = Pipe.Create();
+        ChildProcess child;
+        using (mine)
+        {
+            try
+            {
+                child = ChildProcess.Start(ManagerHost.Run, theirs, key, where, new ChildProcessOptions { Daemon = true, Name = options?.Name });
+            }
+            finally
+            {
+                theirs.Dispose();
+            }
+
+            try
+            {
+                using var timeout = new CancellationTokenSource(options?.StartTimeout ?? TimeSpan.FromSeconds(30));
+                string listening = mine.Receive<string>(timeout.Token);
+                return new Manager(ManagerAddress.Parse(listening), key, child);
+            }
+            catch (Exception e) when (e is EndOfStreamException or OperationCanceledException)
+            {
+                bool ended = child.Join(TimeSpan.FromSeconds(5));
+                Exception cause = (ended ? child.Exception : null) ?? e;
+                child.Dispose();
+                throw new ManagerUnavailableException(
+                    ended ? $"The manager process ended before it listened (exit code {child.ExitCode})." : "The manager process did not listen in time; it was killed.", cause);
+            }
+        }
+    }
+
+    /// <summary>Connects to a manager that is already running (Python's <c>BaseManager(address, authkey).connect()</c>).</summary>
+    /// <param name="address">The manager's <see cref="Address"/>.</param>
+    /// <param name="authKey">The manager's key.</param>
+    /// <returns>The manager; disposing it closes this process's connection, not the manager.</returns>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The key is not the manager's.</exception>
+    /// <exception cref="ManagerUnavailableException">Nothing listens at <paramref name="address"/>.</exception>
+    /// <exception cref="ArgumentException">The key is empty.</exception>
+    public static Manager Connect(EndPoint address, byte[] authKey)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(authKey);
+        var manager = new Manager(address, Client.CopyKey(authKey)!, null);
+        try
+        {
+            manager.channel.Connect();
+        }
+        catch
+        {
+            manager.Dispose();
+            throw;
+        }
+
+        return manager;
+    }
+
+    /// <summary>Creates an empty dictionary in the manager and returns a proxy to it (Python's <c>manager.dict()</c>).</summary>
+    /// <typeparam name="TKey">The key type; keys are compared by their encoding.</typeparam>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedDictionary<TKey, TValue> Dictionary<TKey, TValue>()
+        where TKey : notnull
+    {
+        long id = Create(ManagedKind.Dictionary);
+        return new ManagedDictionary<TKey, TValue>(new ManagerChannel(Address, AuthKeyCore), id);
+    }
+
+    /// <summary>Closes this process's connection and, for a manager that <see cref="Start"/> started, stops its process (SIGTERM, then SIGKILL if it has not ended within 5 s): every object it holds is gone.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        channel.Dispose();
+        if (Process is { } process)
+        {
+            process.Terminate();
+            if (!process.Join(TimeSpan.FromSeconds(5)))
+            {
+                process.Kill();
+                process.Join();
+            }
+
+            process.Dispose();
+        }
+    }
+
+    /// <summary>Stops the manager as <see cref="Dispose"/> does, waiting asynchronously.</summary>
+    /// <returns>A task that completes when the manager process has ended.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        channel.Dispose();
+        if (Process is { } process)
+        {
+            process.Terminate();
+            try
+            {
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                process.Kill();
+                await process.WaitForExitAsync().ConfigureAwait(false);
+            }
+
+            await process.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The manager, for messages.</summary>
+    /// <returns>"Manager at" and the address.</returns>
+    public override string ToString() => $"Manager at {Client.Describe(Address)}";
+
+    private long Create(ManagedKind kind)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(ManagerOp.Create, 0);
+            args.WriteByte((byte)kind);
+            return new WireReader(channel.Invoke()).ReadInt64();
+        }
+    }
+}

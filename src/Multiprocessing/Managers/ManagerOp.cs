@@ -1,0 +1,51 @@
+namespace Multiprocessing.Managers;
+
+/// <summary>The operations a manager serves; the first byte of every request.</summary>
+internal enum ManagerOp : byte
+{
+    /// <summary>Creates an object of a <see cref="ManagedKind"/>; replies with its id.</summary>
+    Create = 1,
+
+    /// <summary>Value of a key: replies found (1 byte) then the value.</summary>
+    DictGet = 10,
+
+    /// <summary>Sets a key to a value.</summary>
+    DictSet,
+
+    /// <summary>Adds a key if absent: replies added (1 byte).</summary>
+    DictTryAdd,
+
+    /// <summary>Removes a key: replies removed (1 byte) then the old value.</summary>
+    DictRemove,
+
+    /// <summary>Whether a key is present (1 byte).</summary>
+    DictContainsKey,
+
+    /// <summary>Number of entries (int32).</summary>
+    DictCount,
+
+    /// <summary>Removes every entry.</summary>
+    DictClear,
+
+    /// <summary>Every entry: count (int32), then framed key and framed value for each.</summary>
+    DictItems,
+
+    /// <summary>The value of a key, adding the given one if absent: replies added (1 byte) then the value held.</summary>
+    DictGetOrAdd,
+
+    /// <summary>Compare-and-set: replies updated (1 byte).</summary>
+    DictTryUpdate,
+
+    /// <summary>Adds a delta to an integer value (0 if absent): replies the new value (int64).</summary>
+    DictIncrement,
+
+    /// <summary>Removes a key only if its value is the given one: replies removed (1 byte).</summary>
+    DictRemoveIfEquals,
+}
+
+/// <summary>The kinds of object a manager holds.</summary>
+internal enum ManagedKind : byte
+{
+    /// <summary>A dictionary of encoded keys to encoded values.</summary>
+    Dictionary = 1,
+}

@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Multiprocessing.Codec;
+using Multiprocessing.Connections;
+
+namespace Multiprocessing.Managers;
+
+/// <summary>
+/// The manager's server loop: accepts clients on a <see cref="Listener"/>, gives each its own thread (which runs
+/// the handshake, then one request at a time), and holds the managed objects by id.
+/// </summary>
+internal sealed class ManagerServer : IDisposable
+{
+    private readonly Listener listener;
+    private readonly byte[] authKey;
+    private readonly ConcurrentDictionary<long, object> objects = new();
+    private long lastId;
+
+    public ManagerServer(Listener listener, byte[] authKey)
+    {
+        this.listener = listener;
+        this.authKey = authKey;
+    }
+
+    /// <summary>Accepts clients until <see cref="Dispose"/>.</summary>
+    public void Run()
+    {
+        while (true)
+        {
+            SocketConnection connection;
+            try
+            {
+                connection = listener.AcceptUnauthenticated();
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException) when (listener.IsClosed)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue; // that client is gone before it was accepted; the next one may not be
+            }
+
+            var thread = new Thread(() => Serve(connection)) { IsBackground = true, Name = "manager client" };
+            thread.Start();
+        }
+    }
+
+    /// <summary>Stops accepting; clients already connected are served until the process ends.</summary>
+    public void Dispose() => listener.Dispose();
+
+    private void Serve(SocketConnection connection)
+    {
+        using (connection)
+        {
+            try
+            {
+                connection.AuthenticateAsListener(authKey);
+            }
+            catch (Exception e) when (e is AuthenticationException or IOException or InvalidDataException or TimeoutException or SocketException or ObjectDisposedException)
+            {
+                return; // refused before anything was decoded
+            }
+
+            byte[] buffer = new byte[4096];
+            var reply = new WireBuffer();
+            while (true)
+            {
+                byte[] frame;
+                int length;
+                try
+                {
+                    length = connection.ReceiveBytesInto(buffer);
+                    frame = buffer;
+                }
+                catch (BufferTooShortException e)
+                {
+                    frame = e.Received;
+                    length = frame.Length;
+                }
+                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidDataException)
+                {
+                    return; // the client closed, died or broke the protocol: this connection only
+                }
+
+                reply.Reset();
+                reply.WriteByte(0);
+                try
+                {
+                    Dispatch(frame.AsSpan(0, length), reply);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    reply.Reset();
+                    reply.WriteByte(1);
+                    WireCodec.Serialize(reply, (CurrentProcess.Name, CurrentProcess.Id, RemoteExceptionInfo.From(e)));
+                }
+
+                try
+                {
+                    connection.SendBytes(reply.WrittenSpan);
+                }
+                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void Dispatch(ReadOnlySpan<byte> request, WireBuffer reply)
+    {
+        if (request.Length < 9)
+        {
+            throw new InvalidDataException("A manager request is truncated.");
+        }
+
+        var reader = new WireReader(request);
+        var op = (ManagerOp)reader.ReadByte();
+        long id = reader.ReadInt64();
+        if (op == ManagerOp.Create)
+        {
+            var kind = (ManagedKind)reader.ReadByte();
+            object created = kind switch
+            {
+                ManagedKind.Dictionary => new EncodedDictionary(),
+                _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
+            };
+            long newId = Interlocked.Increment(ref lastId);
+            objects[newId] = created;
+            reply.WriteInt64(newId);
+            return;
+        }
+
+        if (!objects.TryGetValue(id, out object? target))
+        {
+            throw new KeyNotFoundException($"This manager holds no object with id {id}.");
+        }
+
+        switch (target)
+        {
+            case EncodedDictionary dictionary:
+                dictionary.Serve(op, ref reader, reply);
+                break;
+            default:
+                throw new InvalidOperationException($"Object {id} has no operation {op}.");
+        }
+    }
+}
