@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Multiprocessing.Codec;
+using Multiprocessing.Messaging;
 
 namespace Multiprocessing.Managers;
 
@@ -13,6 +14,7 @@ internal sealed class ManagerChannel : IDisposable
     private readonly WireBuffer request = new();
     private byte[] reply = new byte[4096];
     private Connection? connection;
+    private Connection? socket;
     private bool broken;
     private bool disposed;
 
@@ -79,6 +81,7 @@ internal sealed class ManagerChannel : IDisposable
         {
             broken = true;
             c.Dispose();
+            socket?.Dispose();
             throw Unavailable(e);
         }
 
@@ -102,6 +105,7 @@ internal sealed class ManagerChannel : IDisposable
         {
             disposed = true;
             connection?.Dispose();
+            socket?.Dispose();
         }
     }
 
@@ -120,14 +124,70 @@ internal sealed class ManagerChannel : IDisposable
 
         try
         {
-            connection = Client.Connect(Address, AuthKey);
+            socket = Client.Connect(Address, AuthKey);
         }
         catch (Exception e) when (e is SocketException or IOException && e is not System.Security.Authentication.AuthenticationException)
         {
             throw Unavailable(e);
         }
 
+        connection = socket;
+        if (IsLocal(Address))
+        {
+            TryUseSharedMemory(socket);
+        }
+
         return connection;
+    }
+
+    private static bool IsLocal(EndPoint address) =>
+        address is UnixDomainSocketEndPoint || (address is IPEndPoint ip && IPAddress.IsLoopback(ip.Address));
+
+    /// <summary>
+    /// Moves the calls onto a shared-memory pipe, a few microseconds a round trip instead of a socket's tens: the
+    /// pipe's end is named over the authenticated socket, which stays open. A manager that cannot open it (another
+    /// machine or container) says so, and the calls stay on the socket.
+    /// </summary>
+    private void TryUseSharedMemory(Connection viaSocket)
+    {
+        (PipeConnection mine, PipeConnection theirs) = PipeConnection.Create(duplex: true, Pipe.DefaultCapacity);
+        bool moved = false;
+        try
+        {
+            string descriptor = ((Shared.ISharedObject<PipeConnection>)theirs).Descriptor;
+            theirs.Dispose();
+            var upgrade = new WireBuffer(64);
+            upgrade.WriteByte((byte)ManagerOp.UseSharedMemoryPipe);
+            upgrade.WriteInt64(0);
+            upgrade.WriteBytes(System.Text.Encoding.UTF8.GetBytes(descriptor));
+            byte[] answer;
+            try
+            {
+                viaSocket.SendBytes(upgrade.WrittenSpan);
+                answer = viaSocket.ReceiveBytes();
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                broken = true;
+                throw Unavailable(e);
+            }
+
+            // 0: the manager has opened its end. Otherwise it cannot open this machine's shared memory: stay on the socket.
+            if (answer.Length > 0 && answer[0] == 0)
+            {
+                connection = mine;
+                moved = true;
+            }
+        }
+        finally
+        {
+            theirs.Dispose();
+            if (!moved)
+            {
+                mine.Dispose();
+                connection = viaSocket;
+            }
+        }
     }
 
     private ManagerUnavailableException Unavailable(Exception e) =>

@@ -6,6 +6,9 @@ internal enum ManagerOp : byte
     /// <summary>Creates an object of a <see cref="ManagedKind"/>; replies with its id.</summary>
     Create = 1,
 
+    /// <summary>Moves this connection onto a shared-memory pipe whose end the request names (UTF-8); replies on the socket, then both sides use the pipe.</summary>
+    UseSharedMemoryPipe = 2,
+
     /// <summary>Value of a key: replies found (1 byte) then the value.</summary>
     DictGet = 10,
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Multiprocessing.Codec;
 using Multiprocessing.Connections;
+using Multiprocessing.Messaging;
 
 namespace Multiprocessing.Managers;
 
@@ -69,49 +70,87 @@ internal sealed class ManagerServer : IDisposable
 
             byte[] buffer = new byte[4096];
             var reply = new WireBuffer();
-            while (true)
+            Connection current = connection;
+            PipeConnection? pipe = null;
+            try
             {
-                byte[] frame;
-                int length;
-                try
+                while (true)
                 {
-                    length = connection.ReceiveBytesInto(buffer);
-                    frame = buffer;
+                    if (!ServeOne(ref current, ref pipe, buffer, reply))
+                    {
+                        return;
+                    }
                 }
-                catch (BufferTooShortException e)
-                {
-                    frame = e.Received;
-                    length = frame.Length;
-                }
-                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidDataException)
-                {
-                    return; // the client closed, died or broke the protocol: this connection only
-                }
-
-                reply.Reset();
-                reply.WriteByte(0);
-                try
-                {
-                    Dispatch(frame.AsSpan(0, length), reply);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    reply.Reset();
-                    reply.WriteByte(1);
-                    WireCodec.Serialize(reply, (CurrentProcess.Name, CurrentProcess.Id, RemoteExceptionInfo.From(e)));
-                }
-
-                try
-                {
-                    connection.SendBytes(reply.WrittenSpan);
-                }
-                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-                {
-                    return;
-                }
+            }
+            finally
+            {
+                pipe?.Dispose();
             }
         }
     }
+
+    /// <summary>Serves one request on <paramref name="current"/>; false once the client is gone.</summary>
+    private bool ServeOne(ref Connection current, ref PipeConnection? pipe, byte[] buffer, WireBuffer reply)
+    {
+        byte[] frame;
+        int length;
+        try
+        {
+            length = current.ReceiveBytesInto(buffer);
+            frame = buffer;
+        }
+        catch (BufferTooShortException e)
+        {
+            frame = e.Received;
+            length = frame.Length;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidDataException)
+        {
+            return false; // the client closed, died or broke the protocol: this connection only
+        }
+
+        reply.Reset();
+        reply.WriteByte(0);
+        PipeConnection? upgrade = null;
+        try
+        {
+            if (length > 9 && frame[0] == (byte)ManagerOp.UseSharedMemoryPipe && pipe is null)
+            {
+                upgrade = Reopen<PipeConnection>(System.Text.Encoding.UTF8.GetString(frame, 9, length - 9));
+            }
+            else
+            {
+                Dispatch(frame.AsSpan(0, length), reply);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            reply.Reset();
+            reply.WriteByte(1);
+            WireCodec.Serialize(reply, (CurrentProcess.Name, CurrentProcess.Id, RemoteExceptionInfo.From(e)));
+        }
+
+        try
+        {
+            current.SendBytes(reply.WrittenSpan);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            upgrade?.Dispose();
+            return false;
+        }
+
+        if (upgrade is not null)
+        {
+            pipe = upgrade;
+            current = upgrade;
+        }
+
+        return true;
+    }
+
+    private static T Reopen<T>(string descriptor)
+        where T : class, Shared.ISharedObject<T> => T.Reopen(descriptor);
 
     private void Dispatch(ReadOnlySpan<byte> request, WireBuffer reply)
     {
