@@ -36,6 +36,7 @@ namespace Multiprocessing;
 public sealed class Manager : IDisposable, IAsyncDisposable
 {
     private readonly ManagerChannel channel;
+    private ManagerServer? server;
     private int disposed;
 
     private Manager(EndPoint address, byte[] authKey, ChildProcess? process)
@@ -130,8 +131,46 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     public ManagedDictionary<TKey, TValue> Dictionary<TKey, TValue>()
         where TKey : notnull
     {
-        long id = Create(ManagedKind.Dictionary);
+        long id = Create(ManagedKind.Dictionary, null);
         return new ManagedDictionary<TKey, TValue>(new ManagerChannel(Address, AuthKeyCore), id);
+    }
+
+    /// <summary>
+    /// Returns a proxy to the manager's dictionary named <paramref name="name"/>, creating it empty on first use, so
+    /// that processes that only have the manager's address and key (see <see cref="Connect"/>) find the same one.
+    /// </summary>
+    /// <typeparam name="TKey">The key type; keys are compared by their encoding.</typeparam>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <param name="name">The name, unique in the manager; every user of it must use the same types.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedDictionary<TKey, TValue> Dictionary<TKey, TValue>(string name)
+        where TKey : notnull
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        long id = Create(ManagedKind.Dictionary, name);
+        return new ManagedDictionary<TKey, TValue>(new ManagerChannel(Address, AuthKeyCore), id);
+    }
+
+    /// <summary>
+    /// Serves a manager in this process, on background threads, until the returned object is disposed (Python's
+    /// <c>BaseManager(address, authkey).get_server().serve_forever()</c>): other processes reach it with
+    /// <see cref="Connect"/> and find its objects by name.
+    /// </summary>
+    /// <param name="options">Address (a fresh Unix socket if null; an <see cref="IPEndPoint"/> for TCP) and key (random if null).</param>
+    /// <returns>The manager, connected to itself; <see cref="Process"/> is null. Disposing it stops accepting clients; those already connected are served until they disconnect.</returns>
+    /// <exception cref="System.Net.Sockets.SocketException">The address cannot be bound.</exception>
+    /// <exception cref="ArgumentException">The auth key is empty, or the address is of an unsupported kind.</exception>
+    public static Manager Serve(ManagerOptions? options = null)
+    {
+        byte[] key = Client.CopyKey(options?.AuthKey, nameof(options)) ?? RandomNumberGenerator.GetBytes(32);
+        Listener listener = options?.Address is { } address ? Listener.Create(address, key) : Listener.Create(key);
+        var server = new ManagerServer(listener, key);
+        var thread = new Thread(server.Run) { IsBackground = true, Name = options?.Name ?? "manager" };
+        thread.Start();
+        return new Manager(listener.Address, key, null) { server = server };
     }
 
     /// <summary>Closes this process's connection and, for a manager that <see cref="Start"/> started, stops its process (SIGTERM, then SIGKILL if it has not ended within 5 s): every object it holds is gone.</summary>
@@ -143,6 +182,7 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         }
 
         channel.Dispose();
+        server?.Dispose();
         if (Process is { } process)
         {
             process.Terminate();
@@ -166,6 +206,7 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         }
 
         channel.Dispose();
+        server?.Dispose();
         if (Process is { } process)
         {
             process.Terminate();
@@ -187,13 +228,17 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     /// <returns>"Manager at" and the address.</returns>
     public override string ToString() => $"Manager at {Client.Describe(Address)}";
 
-    private long Create(ManagedKind kind)
+    private long Create(ManagedKind kind, string? name)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         lock (channel.Gate)
         {
             WireBuffer args = channel.Begin(ManagerOp.Create, 0);
             args.WriteByte((byte)kind);
+            if (name is not null)
+            {
+                args.WriteBytes(System.Text.Encoding.UTF8.GetBytes(name));
+            }
             return new WireReader(channel.Invoke()).ReadInt64();
         }
     }

@@ -16,6 +16,7 @@ internal sealed class ManagerServer : IDisposable
     private readonly Listener listener;
     private readonly byte[] authKey;
     private readonly ConcurrentDictionary<long, object> objects = new();
+    private readonly Dictionary<string, (ManagedKind Kind, long Id)> names = new(StringComparer.Ordinal);
     private long lastId;
 
     public ManagerServer(Listener listener, byte[] authKey)
@@ -149,6 +150,37 @@ internal sealed class ManagerServer : IDisposable
         return true;
     }
 
+    private long Add(ManagedKind kind)
+    {
+        object created = kind switch
+        {
+            ManagedKind.Dictionary => new EncodedDictionary(),
+            _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
+        };
+        long newId = Interlocked.Increment(ref lastId);
+        objects[newId] = created;
+        return newId;
+    }
+
+    /// <summary>The id of the object named <paramref name="name"/>, created on first use.</summary>
+    /// <exception cref="InvalidOperationException">The name belongs to an object of another kind.</exception>
+    private long AddOrFind(ManagedKind kind, string name)
+    {
+        lock (names)
+        {
+            if (names.TryGetValue(name, out (ManagedKind Kind, long Id) found))
+            {
+                return found.Kind == kind
+                    ? found.Id
+                    : throw new InvalidOperationException($"The name '{name}' belongs to a {found.Kind} in this manager, not a {kind}.");
+            }
+
+            long id = Add(kind);
+            names.Add(name, (kind, id));
+            return id;
+        }
+    }
+
     private static T Reopen<T>(string descriptor)
         where T : class, Shared.ISharedObject<T> => T.Reopen(descriptor);
 
@@ -165,14 +197,8 @@ internal sealed class ManagerServer : IDisposable
         if (op == ManagerOp.Create)
         {
             var kind = (ManagedKind)reader.ReadByte();
-            object created = kind switch
-            {
-                ManagedKind.Dictionary => new EncodedDictionary(),
-                _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
-            };
-            long newId = Interlocked.Increment(ref lastId);
-            objects[newId] = created;
-            reply.WriteInt64(newId);
+            string? name = reader.Rest.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(reader.Rest);
+            reply.WriteInt64(name is null ? Add(kind) : AddOrFind(kind, name));
             return;
         }
 
