@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using Multiprocessing.Managers;
 using Multiprocessing.Shared;
 
@@ -71,8 +70,7 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     IEnumerable<TValue> IReadOnlyDictionary<TKey, TValue>.Values => Values;
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedDictionary<TKey, TValue>>.Descriptor =>
-        string.Create(CultureInfo.InvariantCulture, $"{id}|{Convert.ToBase64String(channel.AuthKey)}|{ManagerAddress.Format(channel.Address)}");
+    string ISharedObject<ManagedDictionary<TKey, TValue>>.Descriptor => channel.Describe(id);
 
     /// <summary>The value of <paramref name="key"/>; setting it adds or replaces the entry.</summary>
     /// <param name="key">The key.</param>
@@ -289,10 +287,8 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     /// <inheritdoc/>
     static ManagedDictionary<TKey, TValue> ISharedObject<ManagedDictionary<TKey, TValue>>.Reopen(string descriptor)
     {
-        string[] parts = descriptor.Split('|', 3);
-        return new ManagedDictionary<TKey, TValue>(
-            new ManagerChannel(ManagerAddress.Parse(parts[2]), Convert.FromBase64String(parts[1])),
-            long.Parse(parts[0], CultureInfo.InvariantCulture));
+        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
+        return new ManagedDictionary<TKey, TValue>(channel, id);
     }
 
     /// <inheritdoc/>

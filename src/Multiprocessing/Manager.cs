@@ -154,6 +154,27 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         return new ManagedDictionary<TKey, TValue>(new ManagerChannel(Address, AuthKeyCore), id);
     }
 
+    /// <summary>Creates an empty list in the manager and returns a proxy to it (Python's <c>manager.list()</c>).</summary>
+    /// <typeparam name="T">The item type; items are compared by their encoding.</typeparam>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedList<T> List<T>() =>
+        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.List, null));
+
+    /// <summary>Returns a proxy to the manager's list named <paramref name="name"/>, creating it empty on first use.</summary>
+    /// <typeparam name="T">The item type; items are compared by their encoding.</typeparam>
+    /// <param name="name">The name, unique in the manager; every user of it must use the same type.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedList<T> List<T>(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.List, name));
+    }
+
     /// <summary>
     /// Serves a manager in this process, on background threads, until the returned object is disposed (Python's
     /// <c>BaseManager(address, authkey).get_server().serve_forever()</c>): other processes reach it with

@@ -31,6 +31,23 @@ internal sealed class ManagerChannel : IDisposable
 
     public byte[] AuthKey { get; }
 
+    /// <summary>What a proxy to object <paramref name="objectId"/> crosses to another process as: the object's id, the key and the address.</summary>
+    public string Describe(long objectId) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{objectId}|{Convert.ToBase64String(AuthKey)}|{ManagerAddress.Format(Address)}");
+
+    /// <summary>A new channel to the manager named in <paramref name="descriptor"/> (see <see cref="Describe"/>), and the object's id.</summary>
+    /// <exception cref="InvalidDataException">Not such a descriptor.</exception>
+    public static ManagerChannel FromDescriptor(string descriptor, out long objectId)
+    {
+        string[] parts = descriptor.Split('|', 3);
+        if (parts.Length != 3 || !long.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out objectId))
+        {
+            throw new InvalidDataException($"Not a manager proxy: '{descriptor}'.");
+        }
+
+        return new ManagerChannel(ManagerAddress.Parse(parts[2]), Convert.FromBase64String(parts[1]));
+    }
+
     /// <summary>Connects now (under the gate), so that a wrong key or a missing manager is reported at once.</summary>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The manager's key is another.</exception>
     /// <exception cref="ManagerUnavailableException">Nothing listens at the address.</exception>

@@ -44,6 +44,36 @@ internal enum ManagerOp : byte
 
     /// <summary>Removes a key only if its value is the given one: replies removed (1 byte).</summary>
     DictRemoveIfEquals,
+
+    /// <summary>Item at an index (int32): replies in range (1 byte) then the item.</summary>
+    ListGet = 40,
+
+    /// <summary>Replaces the item at an index: replies in range (1 byte).</summary>
+    ListSet,
+
+    /// <summary>Appends an item: replies the new count (int32).</summary>
+    ListAdd,
+
+    /// <summary>Inserts an item at an index: replies in range (1 byte).</summary>
+    ListInsert,
+
+    /// <summary>Removes the item at an index: replies in range (1 byte) then the item.</summary>
+    ListRemoveAt,
+
+    /// <summary>Number of items (int32).</summary>
+    ListCount,
+
+    /// <summary>Removes every item.</summary>
+    ListClear,
+
+    /// <summary>Every item: count (int32), then each framed.</summary>
+    ListItems,
+
+    /// <summary>Index of the first item with the given encoding, or -1 (int32).</summary>
+    ListIndexOf,
+
+    /// <summary>Removes the first item with the given encoding: replies removed (1 byte).</summary>
+    ListRemove,
 }
 
 /// <summary>The kinds of object a manager holds.</summary>
@@ -51,4 +81,7 @@ internal enum ManagedKind : byte
 {
     /// <summary>A dictionary of encoded keys to encoded values.</summary>
     Dictionary = 1,
+
+    /// <summary>A list of encoded items.</summary>
+    List = 2,
 }

@@ -155,6 +155,7 @@ internal sealed class ManagerServer : IDisposable
         object created = kind switch
         {
             ManagedKind.Dictionary => new EncodedDictionary(),
+            ManagedKind.List => new EncodedList(),
             _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
         };
         long newId = Interlocked.Increment(ref lastId);
@@ -211,6 +212,9 @@ internal sealed class ManagerServer : IDisposable
         {
             case EncodedDictionary dictionary:
                 dictionary.Serve(op, ref reader, reply);
+                break;
+            case EncodedList list:
+                list.Serve(op, ref reader, reply);
                 break;
             default:
                 throw new InvalidOperationException($"Object {id} has no operation {op}.");
