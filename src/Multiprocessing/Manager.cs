@@ -175,6 +175,30 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.List, name));
     }
 
+    /// <summary>Creates a value in the manager and returns a proxy to it (Python's <c>manager.Value(typecode, value)</c>).</summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="value">The initial value.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="ArgumentException">The value cannot be encoded.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedValue<T> Value<T>(T value) =>
+        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Value, null, args => ItemCodec<T>.Write(args, value, nameof(value))));
+
+    /// <summary>Returns a proxy to the manager's value named <paramref name="name"/>, creating it with <paramref name="value"/> on first use.</summary>
+    /// <typeparam name="T">The value's type; every user of the name must use the same one.</typeparam>
+    /// <param name="name">The name, unique in the manager.</param>
+    /// <param name="value">The initial value, if the name is new.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedValue<T> Value<T>(string name, T value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Value, name, args => ItemCodec<T>.Write(args, value, nameof(value))));
+    }
+
     /// <summary>
     /// Serves a manager in this process, on background threads, until the returned object is disposed (Python's
     /// <c>BaseManager(address, authkey).get_server().serve_forever()</c>): other processes reach it with
@@ -249,17 +273,15 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     /// <returns>"Manager at" and the address.</returns>
     public override string ToString() => $"Manager at {Client.Describe(Address)}";
 
-    private long Create(ManagedKind kind, string? name)
+    private long Create(ManagedKind kind, string? name, Action<WireBuffer>? writeInitial = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         lock (channel.Gate)
         {
             WireBuffer args = channel.Begin(ManagerOp.Create, 0);
             args.WriteByte((byte)kind);
-            if (name is not null)
-            {
-                args.WriteBytes(System.Text.Encoding.UTF8.GetBytes(name));
-            }
+            args.WriteFramed(name is null ? [] : System.Text.Encoding.UTF8.GetBytes(name));
+            writeInitial?.Invoke(args);
             return new WireReader(channel.Invoke()).ReadInt64();
         }
     }

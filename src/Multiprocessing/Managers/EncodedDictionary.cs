@@ -114,11 +114,7 @@ internal sealed class EncodedDictionary
                         byte[] key = args.ReadFramed().ToArray();
                         long delta = args.ReadInt64();
                         long next = checked((entries.TryGetValue(key, out byte[]? current) ? ReadInteger(current) : 0) + delta);
-                        var encoded = new ArrayBufferWriter<byte>(9);
-                        var writer = new MessagePackWriter(encoded);
-                        writer.Write(next);
-                        writer.Flush();
-                        entries[key] = encoded.WrittenSpan.ToArray();
+                        entries[key] = WriteInteger(next);
                         reply.WriteInt64(next);
                         break;
                     }
@@ -129,7 +125,19 @@ internal sealed class EncodedDictionary
         }
     }
 
-    private static long ReadInteger(byte[] encoded)
+    /// <summary>The MessagePack form of an integer, which every integer type decodes.</summary>
+    public static byte[] WriteInteger(long value)
+    {
+        var encoded = new ArrayBufferWriter<byte>(9);
+        var writer = new MessagePackWriter(encoded);
+        writer.Write(value);
+        writer.Flush();
+        return encoded.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads a MessagePack integer.</summary>
+    /// <exception cref="InvalidOperationException">The value is not an integer.</exception>
+    public static long ReadInteger(byte[] encoded)
     {
         var reader = new MessagePackReader(encoded);
         if (reader.NextMessagePackType != MessagePackType.Integer)

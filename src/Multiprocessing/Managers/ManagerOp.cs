@@ -3,7 +3,7 @@ namespace Multiprocessing.Managers;
 /// <summary>The operations a manager serves; the first byte of every request.</summary>
 internal enum ManagerOp : byte
 {
-    /// <summary>Creates an object of a <see cref="ManagedKind"/>; replies with its id.</summary>
+    /// <summary>Creates an object: kind (1 byte), framed name (empty for none; an existing object of that name is found instead), then the initial value of a <see cref="ManagedKind.Value"/>; replies with its id.</summary>
     Create = 1,
 
     /// <summary>Moves this connection onto a shared-memory pipe whose end the request names (UTF-8); replies on the socket, then both sides use the pipe.</summary>
@@ -74,6 +74,21 @@ internal enum ManagerOp : byte
 
     /// <summary>Removes the first item with the given encoding: replies removed (1 byte).</summary>
     ListRemove,
+
+    /// <summary>The value.</summary>
+    ValueGet = 60,
+
+    /// <summary>Replaces the value.</summary>
+    ValueSet,
+
+    /// <summary>Replaces the value: replies the old one.</summary>
+    ValueExchange,
+
+    /// <summary>Replaces the value if its encoding is the comparand's: replies exchanged (1 byte) then the value before.</summary>
+    ValueCompareExchange,
+
+    /// <summary>Adds a delta (int64) to an integer value: replies the new value (int64).</summary>
+    ValueIncrement,
 }
 
 /// <summary>The kinds of object a manager holds.</summary>
@@ -84,4 +99,7 @@ internal enum ManagedKind : byte
 
     /// <summary>A list of encoded items.</summary>
     List = 2,
+
+    /// <summary>One encoded value.</summary>
+    Value = 3,
 }

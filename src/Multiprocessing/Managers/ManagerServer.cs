@@ -150,12 +150,13 @@ internal sealed class ManagerServer : IDisposable
         return true;
     }
 
-    private long Add(ManagedKind kind)
+    private long Add(ManagedKind kind, ReadOnlySpan<byte> initial)
     {
         object created = kind switch
         {
             ManagedKind.Dictionary => new EncodedDictionary(),
             ManagedKind.List => new EncodedList(),
+            ManagedKind.Value => new EncodedValue(initial.ToArray()),
             _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
         };
         long newId = Interlocked.Increment(ref lastId);
@@ -165,7 +166,7 @@ internal sealed class ManagerServer : IDisposable
 
     /// <summary>The id of the object named <paramref name="name"/>, created on first use.</summary>
     /// <exception cref="InvalidOperationException">The name belongs to an object of another kind.</exception>
-    private long AddOrFind(ManagedKind kind, string name)
+    private long AddOrFind(ManagedKind kind, string name, ReadOnlySpan<byte> initial)
     {
         lock (names)
         {
@@ -176,7 +177,7 @@ internal sealed class ManagerServer : IDisposable
                     : throw new InvalidOperationException($"The name '{name}' belongs to a {found.Kind} in this manager, not a {kind}.");
             }
 
-            long id = Add(kind);
+            long id = Add(kind, initial);
             names.Add(name, (kind, id));
             return id;
         }
@@ -198,8 +199,10 @@ internal sealed class ManagerServer : IDisposable
         if (op == ManagerOp.Create)
         {
             var kind = (ManagedKind)reader.ReadByte();
-            string? name = reader.Rest.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(reader.Rest);
-            reply.WriteInt64(name is null ? Add(kind) : AddOrFind(kind, name));
+            ReadOnlySpan<byte> nameBytes = reader.ReadFramed();
+            string? name = nameBytes.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(nameBytes);
+            ReadOnlySpan<byte> initial = reader.Rest;
+            reply.WriteInt64(name is null ? Add(kind, initial) : AddOrFind(kind, name, initial));
             return;
         }
 
@@ -215,6 +218,9 @@ internal sealed class ManagerServer : IDisposable
                 break;
             case EncodedList list:
                 list.Serve(op, ref reader, reply);
+                break;
+            case EncodedValue value:
+                value.Serve(op, ref reader, reply);
                 break;
             default:
                 throw new InvalidOperationException($"Object {id} has no operation {op}.");

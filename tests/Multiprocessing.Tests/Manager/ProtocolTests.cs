@@ -20,7 +20,7 @@ public sealed class ProtocolTests
         byte[] refused = raw.ReceiveBytes();
         Assert.Equal(1, refused[0]); // an error reply: stay on the socket
 
-        raw.SendBytes([1, .. new byte[8], 1, .. "shared"u8]); // create-or-find the dictionary named "shared"
+        raw.SendBytes([1, .. new byte[8], 1, 6, 0, 0, 0, .. "shared"u8]); // create-or-find the dictionary named "shared"
         byte[] created = raw.ReceiveBytes();
         Assert.Equal(0, created[0]);
         long id = BinaryPrimitives.ReadInt64LittleEndian(created.AsSpan(1));
@@ -47,7 +47,7 @@ public sealed class ProtocolTests
         Assert.Equal(1, raw.ReceiveBytes()[0]);
         raw.SendBytes([99, .. new byte[8]]);
         Assert.Equal(1, raw.ReceiveBytes()[0]);
-        raw.SendBytes([1, .. new byte[8], 1]);
+        raw.SendBytes([1, .. new byte[8], 1, 0, 0, 0, 0]); // a new unnamed dictionary
         Assert.Equal(0, raw.ReceiveBytes()[0]);
     }
 }
