@@ -199,6 +199,24 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Value, name, args => ItemCodec<T>.Write(args, value, nameof(value))));
     }
 
+    /// <summary>Creates a lock in the manager and returns a proxy to it (Python's <c>manager.Lock()</c>).</summary>
+    /// <param name="name">A name by which other connections find the same lock; null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedLock Lock(string? name = null) =>
+        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Lock, NameOrNull(name)));
+
+    /// <summary>Creates an event in the manager and returns a proxy to it (Python's <c>manager.Event()</c>).</summary>
+    /// <param name="name">A name by which other connections find the same event; null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedEvent Event(string? name = null) =>
+        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Event, NameOrNull(name)));
+
     /// <summary>
     /// Serves a manager in this process, on background threads, until the returned object is disposed (Python's
     /// <c>BaseManager(address, authkey).get_server().serve_forever()</c>): other processes reach it with
@@ -272,6 +290,17 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     /// <summary>The manager, for messages.</summary>
     /// <returns>"Manager at" and the address.</returns>
     public override string ToString() => $"Manager at {Client.Describe(Address)}";
+
+    /// <exception cref="ArgumentException">The name is empty.</exception>
+    private static string? NameOrNull(string? name)
+    {
+        if (name is not null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(name);
+        }
+
+        return name;
+    }
 
     private long Create(ManagedKind kind, string? name, Action<WireBuffer>? writeInitial = null)
     {

@@ -89,6 +89,24 @@ internal enum ManagerOp : byte
 
     /// <summary>Adds a delta (int64) to an integer value: replies the new value (int64).</summary>
     ValueIncrement,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for the lock: replies acquired (1 byte), abandoned (1 byte) and the acquisition's number (int32).</summary>
+    LockAcquire = 80,
+
+    /// <summary>Releases the lock: any (1 byte; else only if the acquisition number, int32, is still the current one).</summary>
+    LockRelease,
+
+    /// <summary>Sets the event, waking every waiter.</summary>
+    EventSet = 90,
+
+    /// <summary>Clears the event.</summary>
+    EventClear,
+
+    /// <summary>Whether the event is set (1 byte).</summary>
+    EventIsSet,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for the event: replies set (1 byte).</summary>
+    EventWait,
 }
 
 /// <summary>The kinds of object a manager holds.</summary>
@@ -102,4 +120,10 @@ internal enum ManagedKind : byte
 
     /// <summary>One encoded value.</summary>
     Value = 3,
+
+    /// <summary>A lock that one client holds at a time; released if that client's connection ends.</summary>
+    Lock = 4,
+
+    /// <summary>An event.</summary>
+    Event = 5,
 }

@@ -73,11 +73,12 @@ internal sealed class ManagerServer : IDisposable
             var reply = new WireBuffer();
             Connection current = connection;
             PipeConnection? pipe = null;
+            var session = new ManagerSession();
             try
             {
                 while (true)
                 {
-                    if (!ServeOne(ref current, ref pipe, buffer, reply))
+                    if (!ServeOne(ref current, ref pipe, buffer, reply, session))
                     {
                         return;
                     }
@@ -85,13 +86,14 @@ internal sealed class ManagerServer : IDisposable
             }
             finally
             {
+                session.End();
                 pipe?.Dispose();
             }
         }
     }
 
     /// <summary>Serves one request on <paramref name="current"/>; false once the client is gone.</summary>
-    private bool ServeOne(ref Connection current, ref PipeConnection? pipe, byte[] buffer, WireBuffer reply)
+    private bool ServeOne(ref Connection current, ref PipeConnection? pipe, byte[] buffer, WireBuffer reply, ManagerSession session)
     {
         byte[] frame;
         int length;
@@ -121,7 +123,7 @@ internal sealed class ManagerServer : IDisposable
             }
             else
             {
-                Dispatch(frame.AsSpan(0, length), reply);
+                Dispatch(frame.AsSpan(0, length), reply, session);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -157,6 +159,8 @@ internal sealed class ManagerServer : IDisposable
             ManagedKind.Dictionary => new EncodedDictionary(),
             ManagedKind.List => new EncodedList(),
             ManagedKind.Value => new EncodedValue(initial.ToArray()),
+            ManagedKind.Lock => new EncodedLock(),
+            ManagedKind.Event => new EncodedEvent(),
             _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
         };
         long newId = Interlocked.Increment(ref lastId);
@@ -186,7 +190,7 @@ internal sealed class ManagerServer : IDisposable
     private static T Reopen<T>(string descriptor)
         where T : class, Shared.ISharedObject<T> => T.Reopen(descriptor);
 
-    private void Dispatch(ReadOnlySpan<byte> request, WireBuffer reply)
+    private void Dispatch(ReadOnlySpan<byte> request, WireBuffer reply, ManagerSession session)
     {
         if (request.Length < 9)
         {
@@ -221,6 +225,12 @@ internal sealed class ManagerServer : IDisposable
                 break;
             case EncodedValue value:
                 value.Serve(op, ref reader, reply);
+                break;
+            case EncodedLock managedLock:
+                managedLock.Serve(op, ref reader, reply, session);
+                break;
+            case EncodedEvent managedEvent:
+                managedEvent.Serve(op, ref reader, reply);
                 break;
             default:
                 throw new InvalidOperationException($"Object {id} has no operation {op}.");
