@@ -72,6 +72,27 @@ public sealed class ManagerTests
     }
 
     [Fact]
+    public void OneProxy_UsedByFourThreads_TheirCallsTakeTurns()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedDictionary<string, int> d = manager.Dictionary<string, int>();
+
+        Within.Returns(
+            () => Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, t =>
+            {
+                for (int i = 0; i < 250; i++)
+                {
+                    d.Increment("total");
+                    d[$"thread{t}"] = i;
+                }
+            }),
+            "four threads on one proxy");
+
+        Assert.Equal(1000, d["total"]);
+        Assert.All(Enumerable.Range(0, 4), t => Assert.Equal(249, d[$"thread{t}"]));
+    }
+
+    [Fact]
     public void DictionaryOperations_BehaveAsIDictionary()
     {
         using Manager manager = Manager.Start();
