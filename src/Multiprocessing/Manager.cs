@@ -217,6 +217,30 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     public ManagedEvent Event(string? name = null) =>
         new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Event, NameOrNull(name)));
 
+    /// <summary>Creates a semaphore in the manager and returns a proxy to it (Python's <c>manager.Semaphore(n)</c>; with a maximum, <c>BoundedSemaphore(n)</c>).</summary>
+    /// <param name="initialCount">The permits free at first.</param>
+    /// <param name="maximumCount">The most permits it may hold (releasing past it throws <see cref="SemaphoreFullException"/>); null for no bound.</param>
+    /// <param name="name">A name by which other connections find the same semaphore (the counts then apply only if it is new); null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialCount"/> is negative, or <paramref name="maximumCount"/> is less than 1 or than <paramref name="initialCount"/>.</exception>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedSemaphore Semaphore(int initialCount = 1, int? maximumCount = null, string? name = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(initialCount);
+        if (maximumCount is { } max)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(max, Math.Max(1, initialCount), nameof(maximumCount));
+        }
+
+        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Semaphore, NameOrNull(name), args =>
+        {
+            args.WriteInt32(initialCount);
+            args.WriteInt32(maximumCount ?? 0);
+        }));
+    }
+
     /// <summary>
     /// Serves a manager in this process, on background threads, until the returned object is disposed (Python's
     /// <c>BaseManager(address, authkey).get_server().serve_forever()</c>): other processes reach it with

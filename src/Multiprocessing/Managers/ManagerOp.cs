@@ -107,6 +107,12 @@ internal enum ManagerOp : byte
 
     /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for the event: replies set (1 byte).</summary>
     EventWait,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for a permit: replies taken (1 byte).</summary>
+    SemaphoreAcquire = 100,
+
+    /// <summary>Gives back a number (int32) of permits: replies done (1 byte; 0 if a bounded semaphore would pass its maximum, and nothing was given back).</summary>
+    SemaphoreRelease,
 }
 
 /// <summary>The kinds of object a manager holds.</summary>
@@ -126,4 +132,7 @@ internal enum ManagedKind : byte
 
     /// <summary>An event.</summary>
     Event = 5,
+
+    /// <summary>A semaphore: initial count (int32) and maximum (int32, 0 for none) follow the name.</summary>
+    Semaphore = 6,
 }

@@ -161,6 +161,7 @@ internal sealed class ManagerServer : IDisposable
             ManagedKind.Value => new EncodedValue(initial.ToArray()),
             ManagedKind.Lock => new EncodedLock(),
             ManagedKind.Event => new EncodedEvent(),
+            ManagedKind.Semaphore => new EncodedSemaphore(initial),
             _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
         };
         long newId = Interlocked.Increment(ref lastId);
@@ -231,6 +232,9 @@ internal sealed class ManagerServer : IDisposable
                 break;
             case EncodedEvent managedEvent:
                 managedEvent.Serve(op, ref reader, reply);
+                break;
+            case EncodedSemaphore semaphore:
+                semaphore.Serve(op, ref reader, reply);
                 break;
             default:
                 throw new InvalidOperationException($"Object {id} has no operation {op}.");
