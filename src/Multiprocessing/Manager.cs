@@ -241,6 +241,15 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         }));
     }
 
+    /// <summary>Creates an empty namespace in the manager and returns a proxy to it (Python's <c>manager.Namespace()</c>).</summary>
+    /// <param name="name">A name by which other connections find the same namespace; null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedNamespace Namespace(string? name = null) =>
+        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Namespace, NameOrNull(name)));
+
     /// <summary>
     /// Serves a manager in this process, on background threads, until the returned object is disposed (Python's
     /// <c>BaseManager(address, authkey).get_server().serve_forever()</c>): other processes reach it with

@@ -135,4 +135,7 @@ internal enum ManagedKind : byte
 
     /// <summary>A semaphore: initial count (int32) and maximum (int32, 0 for none) follow the name.</summary>
     Semaphore = 6,
+
+    /// <summary>A namespace: attribute names to encoded values, served as a dictionary.</summary>
+    Namespace = 7,
 }

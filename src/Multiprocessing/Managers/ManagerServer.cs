@@ -156,7 +156,7 @@ internal sealed class ManagerServer : IDisposable
     {
         object created = kind switch
         {
-            ManagedKind.Dictionary => new EncodedDictionary(),
+            ManagedKind.Dictionary or ManagedKind.Namespace => new EncodedDictionary(),
             ManagedKind.List => new EncodedList(),
             ManagedKind.Value => new EncodedValue(initial.ToArray()),
             ManagedKind.Lock => new EncodedLock(),
