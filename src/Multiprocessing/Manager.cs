@@ -250,6 +250,21 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     public ManagedNamespace Namespace(string? name = null) =>
         new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Namespace, NameOrNull(name)));
 
+    /// <summary>Creates a FIFO queue in the manager and returns a proxy to it (Python's <c>manager.Queue(maxsize)</c>).</summary>
+    /// <typeparam name="T">The items' type.</typeparam>
+    /// <param name="maxSize">The most items it holds (a put then waits); 0 for no bound.</param>
+    /// <param name="name">A name by which other connections find the same queue (the size then applies only if it is new); null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedQueue<T> Queue<T>(int maxSize = 0, string? name = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
+        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Queue, NameOrNull(name), args => args.WriteInt32(maxSize)));
+    }
+
     /// <summary>
     /// Serves a manager in this process, on background threads, until the returned object is disposed (Python's
     /// <c>BaseManager(address, authkey).get_server().serve_forever()</c>): other processes reach it with

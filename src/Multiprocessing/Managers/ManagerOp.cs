@@ -113,6 +113,15 @@ internal enum ManagerOp : byte
 
     /// <summary>Gives back a number (int32) of permits: replies done (1 byte; 0 if a bounded semaphore would pass its maximum, and nothing was given back).</summary>
     SemaphoreRelease,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for room, then enqueues the item: replies put (1 byte).</summary>
+    QueuePut = 110,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for an item: replies got (1 byte) then the item.</summary>
+    QueueGet,
+
+    /// <summary>Number of items (int32).</summary>
+    QueueCount,
 }
 
 /// <summary>The kinds of object a manager holds.</summary>
@@ -138,4 +147,7 @@ internal enum ManagedKind : byte
 
     /// <summary>A namespace: attribute names to encoded values, served as a dictionary.</summary>
     Namespace = 7,
+
+    /// <summary>A FIFO queue: its maximum size (int32, 0 for none) follows the name.</summary>
+    Queue = 8,
 }

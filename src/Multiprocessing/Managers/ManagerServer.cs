@@ -162,6 +162,7 @@ internal sealed class ManagerServer : IDisposable
             ManagedKind.Lock => new EncodedLock(),
             ManagedKind.Event => new EncodedEvent(),
             ManagedKind.Semaphore => new EncodedSemaphore(initial),
+            ManagedKind.Queue => new EncodedQueue(initial),
             _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
         };
         long newId = Interlocked.Increment(ref lastId);
@@ -235,6 +236,9 @@ internal sealed class ManagerServer : IDisposable
                 break;
             case EncodedSemaphore semaphore:
                 semaphore.Serve(op, ref reader, reply);
+                break;
+            case EncodedQueue queue:
+                queue.Serve(op, ref reader, reply);
                 break;
             default:
                 throw new InvalidOperationException($"Object {id} has no operation {op}.");
