@@ -20,14 +20,18 @@ public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHand
     private readonly ManagerChannel channel;
     private readonly long id;
 
-    internal ManagedLock(ManagerChannel channel, long id)
+    internal ManagedLock(ManagerChannel channel, long id, bool reentrant)
     {
         this.channel = channel;
         this.id = id;
+        IsReentrant = reentrant;
     }
 
+    /// <summary>Whether this is a re-entrant lock (<see cref="Manager.RLock"/>): the proxy that holds it may acquire it again, must release it as often, and alone may release it.</summary>
+    public bool IsReentrant { get; }
+
     /// <inheritdoc/>
-    string ISharedObject<ManagedLock>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedLock>.Descriptor => (IsReentrant ? "r" : "l") + channel.Describe(id);
 
     /// <summary>Waits for the lock (Python's <c>acquire()</c>, <c>acquire(timeout=t)</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
@@ -53,7 +57,7 @@ public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHand
             bool acquired = reply.ReadBool();
             bool wasAbandoned = reply.ReadBool();
             int acquisition = reply.ReadInt32();
-            return acquired ? new LockHandle(this, acquisition, wasAbandoned) : null;
+            return acquired ? new LockHandle(this, IsReentrant ? -1 : acquisition, wasAbandoned) : null;
         }
     }
 
@@ -72,12 +76,12 @@ public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHand
     /// <inheritdoc/>
     static ManagedLock ISharedObject<ManagedLock>.Reopen(string descriptor)
     {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedLock(channel, id);
+        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor[1..], out long id);
+        return new ManagedLock(channel, id, descriptor.StartsWith('r'));
     }
 
     /// <inheritdoc/>
-    void IHandleOwner.ReleaseTicket(int t) => ReleaseCore(any: false, t);
+    void IHandleOwner.ReleaseTicket(int t) => ReleaseCore(any: t == -1, t);
 
     /// <summary>Releases the lock; with <paramref name="any"/> false, only if <paramref name="acquisition"/> is still the current acquisition (a handle disposed after the lock was released and taken again does nothing).</summary>
     private void ReleaseCore(bool any, int acquisition)

@@ -206,7 +206,20 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedLock Lock(string? name = null) =>
-        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Lock, NameOrNull(name)));
+        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Lock, NameOrNull(name)), reentrant: false);
+
+    /// <summary>
+    /// Creates a re-entrant lock in the manager and returns a proxy to it (Python's <c>manager.RLock()</c>): the
+    /// proxy that holds it may acquire it again and must release it as often; only it may release it. As in Python,
+    /// re-entrancy is per connection (per proxy), not per thread.
+    /// </summary>
+    /// <param name="name">A name by which other connections find the same lock; null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedLock RLock(string? name = null) =>
+        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.RLock, NameOrNull(name)), reentrant: true);
 
     /// <summary>Creates an event in the manager and returns a proxy to it (Python's <c>manager.Event()</c>).</summary>
     /// <param name="name">A name by which other connections find the same event; null for a new unnamed one.</param>

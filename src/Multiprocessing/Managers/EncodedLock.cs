@@ -2,13 +2,14 @@ namespace Multiprocessing.Managers;
 
 /// <summary>A manager's lock: one holder at a time, released by any client (as Python's), abandoned when its holder's connection ends.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as the manager process; the slim primitive holds no kernel handle unless its wait handle is asked for, which it never is.")]
-internal sealed class EncodedLock
+internal sealed class EncodedLock(bool reentrant)
 {
     private readonly SemaphoreSlim permit = new(1, 1);
     private readonly Lock gate = new();
     private ManagerSession? holder;
     private bool abandoned;
     private int generation;
+    private int depth;
 
     public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
@@ -17,6 +18,18 @@ internal sealed class EncodedLock
             case ManagerOp.LockAcquire:
                 {
                     long ms = args.ReadInt64();
+                    lock (gate)
+                    {
+                        if (reentrant && ReferenceEquals(holder, session))
+                        {
+                            depth++;
+                            reply.WriteByte(1);
+                            reply.WriteByte(0);
+                            reply.WriteInt32(generation);
+                            break;
+                        }
+                    }
+
                     bool acquired = permit.Wait(ms < 0 ? Timeout.Infinite : (int)Math.Min(ms, int.MaxValue));
                     bool wasAbandoned = false;
                     int acquisition = 0;
@@ -25,6 +38,7 @@ internal sealed class EncodedLock
                         lock (gate)
                         {
                             holder = session;
+                            depth = 1;
                             wasAbandoned = abandoned;
                             abandoned = false;
                             acquisition = ++generation;
@@ -53,6 +67,16 @@ internal sealed class EncodedLock
                         }
 
                         owner = holder ?? throw new SynchronizationLockException("The managed lock is not held.");
+                        if (reentrant && !ReferenceEquals(owner, session))
+                        {
+                            throw new SynchronizationLockException("A re-entrant managed lock can only be released by the proxy (connection) that holds it.");
+                        }
+
+                        if (reentrant && --depth > 0)
+                        {
+                            break;
+                        }
+
                         holder = null;
                     }
 
@@ -77,6 +101,7 @@ internal sealed class EncodedLock
             }
 
             holder = null;
+            depth = 0;
             abandoned = true;
         }
 

@@ -150,4 +150,7 @@ internal enum ManagedKind : byte
 
     /// <summary>A FIFO queue: its maximum size (int32, 0 for none) follows the name.</summary>
     Queue = 8,
+
+    /// <summary>A re-entrant lock: the connection that holds it may acquire it again, and must release it as often.</summary>
+    RLock = 9,
 }

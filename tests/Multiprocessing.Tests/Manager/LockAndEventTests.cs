@@ -75,6 +75,30 @@ public sealed class LockAndEventTests
     }
 
     [Fact]
+    public void RLock_TheHolderReacquires_ReleasesAsOften_AndOnlyItMayRelease()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedLock mine = manager.RLock("r");
+        using ManagedLock other = manager.RLock("r");
+        Assert.True(mine.IsReentrant);
+
+        using (mine.Acquire(Within.Deadline))
+        {
+            using (mine.Acquire(Within.Deadline))
+            {
+                Assert.Null(other.TryAcquire());
+            }
+
+            Assert.Null(other.TryAcquire()); // one release of two: still held
+            RemoteException e = Assert.Throws<RemoteException>(other.Release);
+            Assert.Equal(typeof(SynchronizationLockException).FullName, e.RemoteType);
+        }
+
+        using LockHandle taken = other.Acquire(Within.Deadline);
+        Assert.Null(mine.TryAcquire());
+    }
+
+    [Fact]
     public void ChildWaitsOnTheEvent_ParentSetsIt_TheChildWakes()
     {
         using Manager manager = Manager.Start();
