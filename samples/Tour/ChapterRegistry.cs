@@ -12,6 +12,7 @@ internal static class ChapterRegistry
         new ProcessGlobals(),
         new ListenerClient(),
         new ProcessArray(),
+        new ProcessManager(),
         new ProcessQueue(),
         new PipeEcho(),
         new ProcessLock(),

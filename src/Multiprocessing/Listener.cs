@@ -216,6 +216,24 @@ public sealed class Listener : IDisposable, IAsyncDisposable
         return connection;
     }
 
+    /// <summary>Takes the next connection without authenticating it, so that a server can run the handshake on the client's own thread.</summary>
+    /// <exception cref="ObjectDisposedException">The listener is closed, also when another thread closes it during the wait.</exception>
+    internal SocketConnection AcceptUnauthenticated()
+    {
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        Socket accepted;
+        try
+        {
+            accepted = socket.Accept();
+        }
+        catch (Exception e) when (IsClosed && e is SocketException or ObjectDisposedException)
+        {
+            throw ClosedDuringWait(e);
+        }
+
+        return new SocketConnection(accepted, options, ClientName(accepted));
+    }
+
     /// <summary>Stops listening (Python's <c>close()</c>) and removes the socket file it made; connections already accepted stay open.</summary>
     public void Close() => Dispose();
 

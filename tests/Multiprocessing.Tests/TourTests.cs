@@ -65,6 +65,24 @@ public partial class TourTests
     }
 
     [Fact]
+    public void Tour_ProcessManager_ShowsTheSeedsTenItems_AnExactCount_AndARefusedKey()
+    {
+        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "process-manager"]);
+        Assert.True(code == 0, stderr);
+
+        string chapter = Chapter(stdout, "process-manager");
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Contains($"[('num', {100 + i})]", chapter, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("dic[\"count\"] = 1000", chapter, StringComparison.Ordinal);
+        Assert.Matches("dic\\[\"hello\"\\] = from ChildProcess-\\d+", chapter);
+        Assert.Contains("Manager.Connect with the right key: connected", chapter, StringComparison.Ordinal);
+        Assert.Contains("Manager.Connect with another key threw AuthenticationException: The auth key did not match", chapter, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Tour_ListenerClient_EchoesTheChildsMessages_AndRefusesTheWrongKey()
     {
         (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "listener-client"]);

@@ -15,7 +15,7 @@ internal static class WorkloadCatalog
         new("w6", "pipe_pingpong", new W6PipePingPong()),
         new("w7", "semaphore_pingpong", new W7SemaphorePingPong()),
         new("w8", "shared_counter", new W8SharedCounter()),
-        new("w9", "manager_dict", null),
+        new("w9", "manager_dict", new W9ManagerDict()),
         new("w10", "thread_pool_small", new W10ThreadPoolSmall()),
         new("w11", "cpu_scaling", new W11CpuScaling()),
     ];

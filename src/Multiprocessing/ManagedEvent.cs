@@ -1,0 +1,101 @@
+using Multiprocessing.Managers;
+using Multiprocessing.Shared;
+
+namespace Multiprocessing;
+
+/// <summary>A proxy to an event held by a <see cref="Manager"/> (Python's <c>manager.Event()</c>).</summary>
+/// <remarks>
+/// The wait happens in the manager. Pass it to a child declared as <see cref="ManagedEvent"/>; it connects to the
+/// manager there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls.
+/// </remarks>
+public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
+{
+    private readonly ManagerChannel channel;
+    private readonly long id;
+
+    internal ManagedEvent(ManagerChannel channel, long id)
+    {
+        this.channel = channel;
+        this.id = id;
+    }
+
+    /// <summary>Whether the event is set (Python's <c>is_set()</c>).</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool IsSet
+    {
+        get
+        {
+            lock (channel.Gate)
+            {
+                channel.Begin(ManagerOp.EventIsSet, id);
+                return new WireReader(channel.Invoke()).ReadBool();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    string ISharedObject<ManagedEvent>.Descriptor => channel.Describe(id);
+
+    /// <summary>Sets the event, waking every waiter in every process (Python's <c>set()</c>).</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public void Set() => Simple(ManagerOp.EventSet);
+
+    /// <summary>Clears the event (Python's <c>clear()</c>).</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public void Clear() => Simple(ManagerOp.EventClear);
+
+    /// <summary>Waits until the event is set (Python's <c>wait()</c>).</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public void Wait() => TryWait(Timeout.InfiniteTimeSpan);
+
+    /// <summary>Waits at most <paramref name="timeout"/> until the event is set.</summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <exception cref="TimeoutException">The event was not set within <paramref name="timeout"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public void Wait(TimeSpan timeout)
+    {
+        if (!TryWait(timeout))
+        {
+            throw new TimeoutException($"The managed event was not set within {timeout}.");
+        }
+    }
+
+    /// <summary>Waits at most <paramref name="timeout"/> until the event is set (Python's <c>wait(timeout)</c>).</summary>
+    /// <param name="timeout">How long to wait; zero to look.</param>
+    /// <returns>Whether the event is set.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool TryWait(TimeSpan timeout)
+    {
+        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
+        lock (channel.Gate)
+        {
+            channel.Begin(ManagerOp.EventWait, id).WriteInt64(ms);
+            return new WireReader(channel.Invoke()).ReadBool();
+        }
+    }
+
+    /// <summary>Closes this process's connection to the manager; the event stays in the manager.</summary>
+    public void Dispose() => channel.Dispose();
+
+    /// <summary>The proxy, for messages.</summary>
+    /// <returns>A short description.</returns>
+    public override string ToString() => $"ManagedEvent #{id} at {Client.Describe(channel.Address)}";
+
+    /// <inheritdoc/>
+    static ManagedEvent ISharedObject<ManagedEvent>.Reopen(string descriptor)
+    {
+        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
+        return new ManagedEvent(channel, id);
+    }
+
+    private void Simple(ManagerOp op)
+    {
+        lock (channel.Gate)
+        {
+            channel.Begin(op, id);
+            channel.Invoke();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using Multiprocessing.Managers;
+using Multiprocessing.Shared;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A proxy to a lock held by a <see cref="Manager"/> (Python's <c>manager.Lock()</c>): one holder at a time across
+/// every process with a proxy to it. <c>using (lk.Acquire()) { }</c> is Python's <c>with lk:</c>.
+/// </summary>
+/// <remarks>
+/// The wait happens in the manager. Like Python's, the lock may be released by any holder of a proxy, not only the
+/// one that acquired it. Unlike Python's, a lock whose holder's process dies (or closes its proxy) while holding
+/// it is released by the manager, and the next acquirer's handle says <see cref="LockHandle.WasAbandoned"/>.
+/// Pass it to a child declared as <see cref="ManagedLock"/>; it connects to the manager there. A proxy is one
+/// connection: a thread waiting in <see cref="Acquire"/> holds up the proxy's other calls, so give each thread
+/// its own proxy (pass the lock to it, or use a named lock) if several threads of one process contend.
+/// </remarks>
+public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHandleOwner
+{
+    private readonly ManagerChannel channel;
+    private readonly long id;
+
+    internal ManagedLock(ManagerChannel channel, long id, bool reentrant)
+    {
+        this.channel = channel;
+        this.id = id;
+        IsReentrant = reentrant;
+    }
+
+    /// <summary>Whether this is a re-entrant lock (<see cref="Manager.RLock"/>): the proxy that holds it may acquire it again, must release it as often, and alone may release it.</summary>
+    public bool IsReentrant { get; }
+
+    /// <inheritdoc/>
+    string ISharedObject<ManagedLock>.Descriptor => (IsReentrant ? "r" : "l") + channel.Describe(id);
+
+    /// <summary>Waits for the lock (Python's <c>acquire()</c>, <c>acquire(timeout=t)</c>).</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <returns>A handle that releases the lock when disposed.</returns>
+    /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public LockHandle Acquire(TimeSpan? timeout = null) =>
+        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan) ?? throw new TimeoutException($"The managed lock was not free within {timeout}.");
+
+    /// <summary>Takes the lock if it becomes free within <paramref name="timeout"/> (Python's <c>acquire(blocking=False)</c> for zero).</summary>
+    /// <param name="timeout">How long to wait; zero to try once.</param>
+    /// <returns>A handle that releases the lock when disposed, or null.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public LockHandle? TryAcquire(TimeSpan timeout = default)
+    {
+        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
+        lock (channel.Gate)
+        {
+            channel.Begin(ManagerOp.LockAcquire, id).WriteInt64(ms);
+            var reply = new WireReader(channel.Invoke());
+            bool acquired = reply.ReadBool();
+            bool wasAbandoned = reply.ReadBool();
+            int acquisition = reply.ReadInt32();
+            return acquired ? new LockHandle(this, IsReentrant ? -1 : acquisition, wasAbandoned) : null;
+        }
+    }
+
+    /// <summary>Releases the lock (Python's <c>release()</c>), whoever acquired it.</summary>
+    /// <exception cref="RemoteException">The lock is not held (<c>System.Threading.SynchronizationLockException</c> in the manager).</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public void Release() => ReleaseCore(any: true, 0);
+
+    /// <summary>Closes this process's connection to the manager; a lock it holds is released there.</summary>
+    public void Dispose() => channel.Dispose();
+
+    /// <summary>The proxy, for messages.</summary>
+    /// <returns>A short description.</returns>
+    public override string ToString() => $"ManagedLock #{id} at {Client.Describe(channel.Address)}";
+
+    /// <inheritdoc/>
+    static ManagedLock ISharedObject<ManagedLock>.Reopen(string descriptor)
+    {
+        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor[1..], out long id);
+        return new ManagedLock(channel, id, descriptor.StartsWith('r'));
+    }
+
+    /// <inheritdoc/>
+    void IHandleOwner.ReleaseTicket(int t) => ReleaseCore(any: t == -1, t);
+
+    /// <summary>Releases the lock; with <paramref name="any"/> false, only if <paramref name="acquisition"/> is still the current acquisition (a handle disposed after the lock was released and taken again does nothing).</summary>
+    private void ReleaseCore(bool any, int acquisition)
+    {
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(ManagerOp.LockRelease, id);
+            args.WriteByte(any ? (byte)1 : (byte)0);
+            args.WriteInt32(acquisition);
+            channel.Invoke();
+        }
+    }
+}

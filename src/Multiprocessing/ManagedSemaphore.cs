@@ -1,0 +1,100 @@
+using Multiprocessing.Managers;
+using Multiprocessing.Shared;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A proxy to a semaphore held by a <see cref="Manager"/> (Python's <c>manager.Semaphore(n)</c> and
+/// <c>BoundedSemaphore(n)</c>). <c>using (se.Acquire()) { }</c> is Python's <c>with se:</c>.
+/// </summary>
+/// <remarks>
+/// The wait happens in the manager. A semaphore has no owner: the permits a process holds when it dies are lost,
+/// as in Python. Pass it to a child declared as <see cref="ManagedSemaphore"/>; it connects to the manager there.
+/// A proxy is one connection: a thread waiting on it holds up the proxy's other calls.
+/// </remarks>
+public sealed class ManagedSemaphore : IDisposable, ISharedObject<ManagedSemaphore>
+{
+    private readonly ManagerChannel channel;
+    private readonly long id;
+
+    internal ManagedSemaphore(ManagerChannel channel, long id)
+    {
+        this.channel = channel;
+        this.id = id;
+    }
+
+    /// <inheritdoc/>
+    string ISharedObject<ManagedSemaphore>.Descriptor => channel.Describe(id);
+
+    /// <summary>Takes a permit, waiting as long as needed or until <paramref name="timeout"/>.</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <returns>A handle that gives the permit back when disposed.</returns>
+    /// <exception cref="TimeoutException">No permit within <paramref name="timeout"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public LockHandle Acquire(TimeSpan? timeout = null) =>
+        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan)
+            ? new LockHandle(new Permit(this), 0, false)
+            : throw new TimeoutException($"No permit of the managed semaphore within {timeout}.");
+
+    /// <summary>Takes a permit if one is free within <paramref name="timeout"/> (by default, only if one is free now).</summary>
+    /// <param name="timeout">How long to wait; zero to not wait.</param>
+    /// <returns>True if a permit was taken (give it back with <see cref="Release"/>).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool TryAcquire(TimeSpan timeout = default)
+    {
+        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
+        lock (channel.Gate)
+        {
+            channel.Begin(ManagerOp.SemaphoreAcquire, id).WriteInt64(ms);
+            return new WireReader(channel.Invoke()).ReadBool();
+        }
+    }
+
+    /// <summary>Gives back <paramref name="count"/> permits, from any process.</summary>
+    /// <param name="count">How many (1 or more).</param>
+    /// <exception cref="SemaphoreFullException">A bounded semaphore would hold more than its maximum; nothing was given back.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is less than 1.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public void Release(int count = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        lock (channel.Gate)
+        {
+            channel.Begin(ManagerOp.SemaphoreRelease, id).WriteInt32(count);
+            if (!new WireReader(channel.Invoke()).ReadBool())
+            {
+                throw new SemaphoreFullException("The managed semaphore is bounded, and releasing would pass its maximum.");
+            }
+        }
+    }
+
+    /// <summary>Closes this process's connection to the manager; the semaphore stays in the manager.</summary>
+    public void Dispose() => channel.Dispose();
+
+    /// <summary>The proxy, for messages.</summary>
+    /// <returns>A short description.</returns>
+    public override string ToString() => $"ManagedSemaphore #{id} at {Client.Describe(channel.Address)}";
+
+    /// <inheritdoc/>
+    static ManagedSemaphore ISharedObject<ManagedSemaphore>.Reopen(string descriptor)
+    {
+        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
+        return new ManagedSemaphore(channel, id);
+    }
+
+    /// <summary>One permit held through a handle: given back once.</summary>
+    private sealed class Permit(ManagedSemaphore owner) : IHandleOwner
+    {
+        private int returned;
+
+        public void ReleaseTicket(int ticket)
+        {
+            if (Interlocked.Exchange(ref returned, 1) == 0)
+            {
+                owner.Release();
+            }
+        }
+    }
+}

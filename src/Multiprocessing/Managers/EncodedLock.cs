@@ -1,0 +1,110 @@
+namespace Multiprocessing.Managers;
+
+/// <summary>A manager's lock: one holder at a time, released by any client (as Python's), abandoned when its holder's connection ends.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as the manager process; the slim primitive holds no kernel handle unless its wait handle is asked for, which it never is.")]
+internal sealed class EncodedLock(bool reentrant)
+{
+    private readonly SemaphoreSlim permit = new(1, 1);
+    private readonly Lock gate = new();
+    private ManagerSession? holder;
+    private bool abandoned;
+    private int generation;
+    private int depth;
+
+    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    {
+        switch (op)
+        {
+            case ManagerOp.LockAcquire:
+                {
+                    long ms = args.ReadInt64();
+                    lock (gate)
+                    {
+                        if (reentrant && ReferenceEquals(holder, session))
+                        {
+                            depth++;
+                            reply.WriteByte(1);
+                            reply.WriteByte(0);
+                            reply.WriteInt32(generation);
+                            break;
+                        }
+                    }
+
+                    bool acquired = permit.Wait(ms < 0 ? Timeout.Infinite : (int)Math.Min(ms, int.MaxValue));
+                    bool wasAbandoned = false;
+                    int acquisition = 0;
+                    if (acquired)
+                    {
+                        lock (gate)
+                        {
+                            holder = session;
+                            depth = 1;
+                            wasAbandoned = abandoned;
+                            abandoned = false;
+                            acquisition = ++generation;
+                        }
+
+                        session.Holds(this);
+                    }
+
+                    reply.WriteByte(acquired ? (byte)1 : (byte)0);
+                    reply.WriteByte(wasAbandoned ? (byte)1 : (byte)0);
+                    reply.WriteInt32(acquisition);
+                    break;
+                }
+
+            case ManagerOp.LockRelease:
+                {
+                    // A handle releases its own acquisition only (a later one is not its to release); Release() any.
+                    bool any = args.ReadBool();
+                    int acquisition = args.ReadInt32();
+                    ManagerSession owner;
+                    lock (gate)
+                    {
+                        if (!any && (holder is null || acquisition != generation))
+                        {
+                            break;
+                        }
+
+                        owner = holder ?? throw new SynchronizationLockException("The managed lock is not held.");
+                        if (reentrant && !ReferenceEquals(owner, session))
+                        {
+                            throw new SynchronizationLockException("A re-entrant managed lock can only be released by the proxy (connection) that holds it.");
+                        }
+
+                        if (reentrant && --depth > 0)
+                        {
+                            break;
+                        }
+
+                        holder = null;
+                    }
+
+                    owner.Forget(this);
+                    permit.Release();
+                    break;
+                }
+
+            default:
+                throw new InvalidOperationException($"A lock has no operation {op}.");
+        }
+    }
+
+    /// <summary>Releases the lock if <paramref name="session"/> holds it, marking it abandoned for the next acquirer.</summary>
+    public void Abandon(ManagerSession session)
+    {
+        lock (gate)
+        {
+            if (!ReferenceEquals(holder, session))
+            {
+                return;
+            }
+
+            holder = null;
+            depth = 0;
+            abandoned = true;
+        }
+
+        permit.Release();
+    }
+}

@@ -1,0 +1,156 @@
+namespace Multiprocessing.Managers;
+
+/// <summary>The operations a manager serves; the first byte of every request.</summary>
+internal enum ManagerOp : byte
+{
+    /// <summary>Creates an object: kind (1 byte), framed name (empty for none; an existing object of that name is found instead), then the initial value of a <see cref="ManagedKind.Value"/>; replies with its id.</summary>
+    Create = 1,
+
+    /// <summary>Moves this connection onto a shared-memory pipe whose end the request names (UTF-8); replies on the socket, then both sides use the pipe.</summary>
+    UseSharedMemoryPipe = 2,
+
+    /// <summary>Value of a key: replies found (1 byte) then the value.</summary>
+    DictGet = 10,
+
+    /// <summary>Sets a key to a value.</summary>
+    DictSet,
+
+    /// <summary>Adds a key if absent: replies added (1 byte).</summary>
+    DictTryAdd,
+
+    /// <summary>Removes a key: replies removed (1 byte) then the old value.</summary>
+    DictRemove,
+
+    /// <summary>Whether a key is present (1 byte).</summary>
+    DictContainsKey,
+
+    /// <summary>Number of entries (int32).</summary>
+    DictCount,
+
+    /// <summary>Removes every entry.</summary>
+    DictClear,
+
+    /// <summary>Every entry: count (int32), then framed key and framed value for each.</summary>
+    DictItems,
+
+    /// <summary>The value of a key, adding the given one if absent: replies added (1 byte) then the value held.</summary>
+    DictGetOrAdd,
+
+    /// <summary>Compare-and-set: replies updated (1 byte).</summary>
+    DictTryUpdate,
+
+    /// <summary>Adds a delta to an integer value (0 if absent): replies the new value (int64).</summary>
+    DictIncrement,
+
+    /// <summary>Removes a key only if its value is the given one: replies removed (1 byte).</summary>
+    DictRemoveIfEquals,
+
+    /// <summary>Item at an index (int32): replies in range (1 byte) then the item.</summary>
+    ListGet = 40,
+
+    /// <summary>Replaces the item at an index: replies in range (1 byte).</summary>
+    ListSet,
+
+    /// <summary>Appends an item: replies the new count (int32).</summary>
+    ListAdd,
+
+    /// <summary>Inserts an item at an index: replies in range (1 byte).</summary>
+    ListInsert,
+
+    /// <summary>Removes the item at an index: replies in range (1 byte) then the item.</summary>
+    ListRemoveAt,
+
+    /// <summary>Number of items (int32).</summary>
+    ListCount,
+
+    /// <summary>Removes every item.</summary>
+    ListClear,
+
+    /// <summary>Every item: count (int32), then each framed.</summary>
+    ListItems,
+
+    /// <summary>Index of the first item with the given encoding, or -1 (int32).</summary>
+    ListIndexOf,
+
+    /// <summary>Removes the first item with the given encoding: replies removed (1 byte).</summary>
+    ListRemove,
+
+    /// <summary>The value.</summary>
+    ValueGet = 60,
+
+    /// <summary>Replaces the value.</summary>
+    ValueSet,
+
+    /// <summary>Replaces the value: replies the old one.</summary>
+    ValueExchange,
+
+    /// <summary>Replaces the value if its encoding is the comparand's: replies exchanged (1 byte) then the value before.</summary>
+    ValueCompareExchange,
+
+    /// <summary>Adds a delta (int64) to an integer value: replies the new value (int64).</summary>
+    ValueIncrement,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for the lock: replies acquired (1 byte), abandoned (1 byte) and the acquisition's number (int32).</summary>
+    LockAcquire = 80,
+
+    /// <summary>Releases the lock: any (1 byte; else only if the acquisition number, int32, is still the current one).</summary>
+    LockRelease,
+
+    /// <summary>Sets the event, waking every waiter.</summary>
+    EventSet = 90,
+
+    /// <summary>Clears the event.</summary>
+    EventClear,
+
+    /// <summary>Whether the event is set (1 byte).</summary>
+    EventIsSet,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for the event: replies set (1 byte).</summary>
+    EventWait,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for a permit: replies taken (1 byte).</summary>
+    SemaphoreAcquire = 100,
+
+    /// <summary>Gives back a number (int32) of permits: replies done (1 byte; 0 if a bounded semaphore would pass its maximum, and nothing was given back).</summary>
+    SemaphoreRelease,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for room, then enqueues the item: replies put (1 byte).</summary>
+    QueuePut = 110,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for an item: replies got (1 byte) then the item.</summary>
+    QueueGet,
+
+    /// <summary>Number of items (int32).</summary>
+    QueueCount,
+}
+
+/// <summary>The kinds of object a manager holds.</summary>
+internal enum ManagedKind : byte
+{
+    /// <summary>A dictionary of encoded keys to encoded values.</summary>
+    Dictionary = 1,
+
+    /// <summary>A list of encoded items.</summary>
+    List = 2,
+
+    /// <summary>One encoded value.</summary>
+    Value = 3,
+
+    /// <summary>A lock that one client holds at a time; released if that client's connection ends.</summary>
+    Lock = 4,
+
+    /// <summary>An event.</summary>
+    Event = 5,
+
+    /// <summary>A semaphore: initial count (int32) and maximum (int32, 0 for none) follow the name.</summary>
+    Semaphore = 6,
+
+    /// <summary>A namespace: attribute names to encoded values, served as a dictionary.</summary>
+    Namespace = 7,
+
+    /// <summary>A FIFO queue: its maximum size (int32, 0 for none) follows the name.</summary>
+    Queue = 8,
+
+    /// <summary>A re-entrant lock: the connection that holds it may acquire it again, and must release it as often.</summary>
+    RLock = 9,
+}

@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Multiprocessing.Codec;
+using Multiprocessing.Connections;
+using Multiprocessing.Messaging;
+
+namespace Multiprocessing.Managers;
+
+/// <summary>
+/// The manager's server loop: accepts clients on a <see cref="Listener"/>, gives each its own thread (which runs
+/// the handshake, then one request at a time), and holds the managed objects by id.
+/// </summary>
+internal sealed class ManagerServer : IDisposable
+{
+    private readonly Listener listener;
+    private readonly byte[] authKey;
+    private readonly ConcurrentDictionary<long, object> objects = new();
+    private readonly Dictionary<string, (ManagedKind Kind, long Id)> names = new(StringComparer.Ordinal);
+    private long lastId;
+
+    public ManagerServer(Listener listener, byte[] authKey)
+    {
+        this.listener = listener;
+        this.authKey = authKey;
+    }
+
+    /// <summary>Accepts clients until <see cref="Dispose"/>.</summary>
+    public void Run()
+    {
+        while (true)
+        {
+            SocketConnection connection;
+            try
+            {
+                connection = listener.AcceptUnauthenticated();
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException) when (listener.IsClosed)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue; // that client is gone before it was accepted; the next one may not be
+            }
+
+            var thread = new Thread(() => Serve(connection)) { IsBackground = true, Name = "manager client" };
+            thread.Start();
+        }
+    }
+
+    /// <summary>Stops accepting; clients already connected are served until the process ends.</summary>
+    public void Dispose() => listener.Dispose();
+
+    private void Serve(SocketConnection connection)
+    {
+        using (connection)
+        {
+            try
+            {
+                connection.AuthenticateAsListener(authKey);
+            }
+            catch (Exception e) when (e is AuthenticationException or IOException or InvalidDataException or TimeoutException or SocketException or ObjectDisposedException)
+            {
+                return; // refused before anything was decoded
+            }
+
+            byte[] buffer = new byte[4096];
+            var reply = new WireBuffer();
+            Connection current = connection;
+            PipeConnection? pipe = null;
+            var session = new ManagerSession();
+            try
+            {
+                while (true)
+                {
+                    if (!ServeOne(ref current, ref pipe, buffer, reply, session))
+                    {
+                        return;
+                    }
+                }
+            }
+            finally
+            {
+                session.End();
+                pipe?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Serves one request on <paramref name="current"/>; false once the client is gone.</summary>
+    private bool ServeOne(ref Connection current, ref PipeConnection? pipe, byte[] buffer, WireBuffer reply, ManagerSession session)
+    {
+        byte[] frame;
+        int length;
+        try
+        {
+            length = current.ReceiveBytesInto(buffer);
+            frame = buffer;
+        }
+        catch (BufferTooShortException e)
+        {
+            frame = e.Received;
+            length = frame.Length;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidDataException)
+        {
+            return false; // the client closed, died or broke the protocol: this connection only
+        }
+
+        reply.Reset();
+        reply.WriteByte(0);
+        PipeConnection? upgrade = null;
+        try
+        {
+            if (length > 9 && frame[0] == (byte)ManagerOp.UseSharedMemoryPipe && pipe is null)
+            {
+                upgrade = Reopen<PipeConnection>(System.Text.Encoding.UTF8.GetString(frame, 9, length - 9));
+            }
+            else
+            {
+                Dispatch(frame.AsSpan(0, length), reply, session);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            reply.Reset();
+            reply.WriteByte(1);
+            WireCodec.Serialize(reply, (CurrentProcess.Name, CurrentProcess.Id, RemoteExceptionInfo.From(e)));
+        }
+
+        try
+        {
+            current.SendBytes(reply.WrittenSpan);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            upgrade?.Dispose();
+            return false;
+        }
+
+        if (upgrade is not null)
+        {
+            pipe = upgrade;
+            current = upgrade;
+        }
+
+        return true;
+    }
+
+    private long Add(ManagedKind kind, ReadOnlySpan<byte> initial)
+    {
+        object created = kind switch
+        {
+            ManagedKind.Dictionary or ManagedKind.Namespace => new EncodedDictionary(),
+            ManagedKind.List => new EncodedList(),
+            ManagedKind.Value => new EncodedValue(initial.ToArray()),
+            ManagedKind.Lock => new EncodedLock(reentrant: false),
+            ManagedKind.RLock => new EncodedLock(reentrant: true),
+            ManagedKind.Event => new EncodedEvent(),
+            ManagedKind.Semaphore => new EncodedSemaphore(initial),
+            ManagedKind.Queue => new EncodedQueue(initial),
+            _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
+        };
+        long newId = Interlocked.Increment(ref lastId);
+        objects[newId] = created;
+        return newId;
+    }
+
+    /// <summary>The id of the object named <paramref name="name"/>, created on first use.</summary>
+    /// <exception cref="InvalidOperationException">The name belongs to an object of another kind.</exception>
+    private long AddOrFind(ManagedKind kind, string name, ReadOnlySpan<byte> initial)
+    {
+        lock (names)
+        {
+            if (names.TryGetValue(name, out (ManagedKind Kind, long Id) found))
+            {
+                return found.Kind == kind
+                    ? found.Id
+                    : throw new InvalidOperationException($"The name '{name}' belongs to a {found.Kind} in this manager, not a {kind}.");
+            }
+
+            long id = Add(kind, initial);
+            names.Add(name, (kind, id));
+            return id;
+        }
+    }
+
+    private static T Reopen<T>(string descriptor)
+        where T : class, Shared.ISharedObject<T> => T.Reopen(descriptor);
+
+    private void Dispatch(ReadOnlySpan<byte> request, WireBuffer reply, ManagerSession session)
+    {
+        if (request.Length < 9)
+        {
+            throw new InvalidDataException("A manager request is truncated.");
+        }
+
+        var reader = new WireReader(request);
+        var op = (ManagerOp)reader.ReadByte();
+        long id = reader.ReadInt64();
+        if (op == ManagerOp.Create)
+        {
+            var kind = (ManagedKind)reader.ReadByte();
+            ReadOnlySpan<byte> nameBytes = reader.ReadFramed();
+            string? name = nameBytes.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(nameBytes);
+            ReadOnlySpan<byte> initial = reader.Rest;
+            reply.WriteInt64(name is null ? Add(kind, initial) : AddOrFind(kind, name, initial));
+            return;
+        }
+
+        if (!objects.TryGetValue(id, out object? target))
+        {
+            throw new KeyNotFoundException($"This manager holds no object with id {id}.");
+        }
+
+        switch (target)
+        {
+            case EncodedDictionary dictionary:
+                dictionary.Serve(op, ref reader, reply);
+                break;
+            case EncodedList list:
+                list.Serve(op, ref reader, reply);
+                break;
+            case EncodedValue value:
+                value.Serve(op, ref reader, reply);
+                break;
+            case EncodedLock managedLock:
+                managedLock.Serve(op, ref reader, reply, session);
+                break;
+            case EncodedEvent managedEvent:
+                managedEvent.Serve(op, ref reader, reply);
+                break;
+            case EncodedSemaphore semaphore:
+                semaphore.Serve(op, ref reader, reply);
+                break;
+            case EncodedQueue queue:
+                queue.Serve(op, ref reader, reply);
+                break;
+            default:
+                throw new InvalidOperationException($"Object {id} has no operation {op}.");
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Multiprocessing.Managers;
+
+/// <summary>A growable byte buffer for one request or reply, with length prefixes patched in after the fact.</summary>
+internal sealed class WireBuffer : IBufferWriter<byte>
+{
+    private byte[] buffer;
+    private int written;
+
+    public WireBuffer(int capacity = 256) => buffer = new byte[capacity];
+
+    public int Length => written;
+
+    public ReadOnlySpan<byte> WrittenSpan => buffer.AsSpan(0, written);
+
+    public void Reset() => written = 0;
+
+    public void Advance(int count) => written += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return buffer.AsMemory(written);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return buffer.AsSpan(written);
+    }
+
+    public void WriteByte(byte value)
+    {
+        Ensure(1);
+        buffer[written++] = value;
+    }
+
+    public void WriteInt32(int value)
+    {
+        Ensure(4);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(written), value);
+        written += 4;
+    }
+
+    public void WriteInt64(long value)
+    {
+        Ensure(8);
+        BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(written), value);
+        written += 8;
+    }
+
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length);
+        bytes.CopyTo(buffer.AsSpan(written));
+        written += bytes.Length;
+    }
+
+    /// <summary>Writes a length (int32) then the bytes.</summary>
+    public void WriteFramed(ReadOnlySpan<byte> bytes)
+    {
+        WriteInt32(bytes.Length);
+        WriteBytes(bytes);
+    }
+
+    /// <summary>Reserves room for a length prefix; pass the result to <see cref="EndFrame"/> once the framed bytes are written.</summary>
+    public int BeginFrame()
+    {
+        WriteInt32(0);
+        return written;
+    }
+
+    /// <summary>Writes the length of what was written since <see cref="BeginFrame"/>.</summary>
+    public void EndFrame(int start) =>
+        BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(start - 4), written - start);
+
+    private void Ensure(int sizeHint)
+    {
+        int need = written + Math.Max(sizeHint, 1);
+        if (need > buffer.Length)
+        {
+            Array.Resize(ref buffer, Math.Max(need, buffer.Length * 2));
+        }
+    }
+}
+
+/// <summary>Reads a request or a reply written with <see cref="WireBuffer"/>.</summary>
+internal ref struct WireReader
+{
+    private readonly ReadOnlySpan<byte> bytes;
+    private int position;
+
+    public WireReader(ReadOnlySpan<byte> bytes) => this.bytes = bytes;
+
+    public readonly ReadOnlySpan<byte> Rest => bytes[position..];
+
+    public byte ReadByte() => bytes[position++];
+
+    public bool ReadBool() => ReadByte() != 0;
+
+    public int ReadInt32()
+    {
+        int value = BinaryPrimitives.ReadInt32LittleEndian(bytes[position..]);
+        position += 4;
+        return value;
+    }
+
+    public long ReadInt64()
+    {
+        long value = BinaryPrimitives.ReadInt64LittleEndian(bytes[position..]);
+        position += 8;
+        return value;
+    }
+
+    /// <summary>Reads a length (int32) then that many bytes.</summary>
+    /// <exception cref="InvalidDataException">The length runs past the end.</exception>
+    public ReadOnlySpan<byte> ReadFramed()
+    {
+        int length = ReadInt32();
+        if (length < 0 || length > bytes.Length - position)
+        {
+            throw new InvalidDataException("A manager message is truncated.");
+        }
+
+        ReadOnlySpan<byte> framed = bytes.Slice(position, length);
+        position += length;
+        return framed;
+    }
+}

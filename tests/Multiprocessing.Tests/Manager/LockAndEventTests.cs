@@ -1,0 +1,136 @@
+using Multiprocessing.Tests.Support;
+
+namespace Multiprocessing.Tests.ManagerTests;
+
+/// <summary>Managed locks and events: the waits happen in the manager.</summary>
+public sealed class LockAndEventTests
+{
+    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(100);
+
+    [Fact]
+    public void TwoChildren_ReadModifyWriteUnderTheLock_LoseNoUpdate()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedDictionary<string, int> d = manager.Dictionary<string, int>();
+        using ManagedLock lk = manager.Lock();
+        d["n"] = 0;
+
+        using ChildProcess a = ChildProcess.Start(AddUnderLock, d, lk);
+        using ChildProcess b = ChildProcess.Start(AddUnderLock, d, lk);
+        a.JoinOrFail();
+        b.JoinOrFail();
+
+        Assert.Equal(0, a.ExitCode);
+        Assert.Equal(0, b.ExitCode);
+        Assert.Equal(400, d["n"]);
+    }
+
+    [Fact]
+    public void LockHeldElsewhere_TryAcquireReturnsNull_ReleaseByAnyProxyFreesIt()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedLock first = manager.Lock("gate");
+        using ManagedLock second = manager.Lock("gate");
+
+        LockHandle held = first.Acquire();
+        Assert.False(held.WasAbandoned);
+        Assert.Null(second.TryAcquire(Short));
+        Assert.Throws<TimeoutException>(() => second.Acquire(Short));
+
+        second.Release(); // as Python's: any holder of a proxy may release
+        using (LockHandle taken = second.Acquire(Within.Deadline))
+        {
+            Assert.Null(first.TryAcquire());
+        }
+
+        held.Dispose(); // stale: the lock was released since, so this does nothing
+        Assert.NotNull(first.TryAcquire());
+        first.Release();
+        RemoteException e = Assert.Throws<RemoteException>(first.Release);
+        Assert.Equal(typeof(SynchronizationLockException).FullName, e.RemoteType);
+    }
+
+    [Fact]
+    public void HolderKilled_TheManagerReleasesTheLock_AndTheNextAcquirerIsToldItWasAbandoned()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedLock lk = manager.Lock();
+        using SharedEvent holding = SharedEvent.Create();
+
+        using ChildProcess holder = ChildProcess.Start(static (ManagedLock l, SharedEvent h) =>
+        {
+            _ = l.Acquire();
+            h.Set();
+            using var never = new ManualResetEventSlim();
+            never.Wait();
+        }, lk, holding);
+        Assert.True(holding.TryWait(Within.Deadline), "the holder did not take the lock");
+        Assert.Null(lk.TryAcquire());
+
+        holder.Kill();
+        holder.JoinOrFail();
+
+        using LockHandle handle = lk.Acquire(Within.Deadline);
+        Assert.True(handle.WasAbandoned);
+    }
+
+    [Fact]
+    public void RLock_TheHolderReacquires_ReleasesAsOften_AndOnlyItMayRelease()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedLock mine = manager.RLock("r");
+        using ManagedLock other = manager.RLock("r");
+        Assert.True(mine.IsReentrant);
+
+        using (mine.Acquire(Within.Deadline))
+        {
+            using (mine.Acquire(Within.Deadline))
+            {
+                Assert.Null(other.TryAcquire());
+            }
+
+            Assert.Null(other.TryAcquire()); // one release of two: still held
+            RemoteException e = Assert.Throws<RemoteException>(other.Release);
+            Assert.Equal(typeof(SynchronizationLockException).FullName, e.RemoteType);
+        }
+
+        using LockHandle taken = other.Acquire(Within.Deadline);
+        Assert.Null(mine.TryAcquire());
+    }
+
+    [Fact]
+    public void ChildWaitsOnTheEvent_ParentSetsIt_TheChildWakes()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedEvent ev = manager.Event();
+        using ManagedEvent started = manager.Event();
+
+        Assert.False(ev.IsSet);
+        Assert.False(ev.TryWait(Short));
+        Assert.Throws<TimeoutException>(() => ev.Wait(Short));
+
+        using ChildProcess<bool> waiter = ChildProcess.Start(static (ManagedEvent e, ManagedEvent s) =>
+        {
+            s.Set();
+            return e.TryWait(TimeSpan.FromSeconds(30));
+        }, ev, started);
+        Assert.True(started.TryWait(Within.Deadline));
+        ev.Set();
+
+        Assert.True(waiter.ResultOrFail());
+        Assert.True(ev.IsSet);
+        ev.Clear();
+        Assert.False(ev.IsSet);
+    }
+
+    private static void AddUnderLock(ManagedDictionary<string, int> d, ManagedLock lk)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            using (lk.Acquire())
+            {
+                d["n"] = d["n"] + 1;
+            }
+        }
+    }
+}
