@@ -58,10 +58,15 @@ internal sealed class MapJob<TResult>
     /// <summary>Submission failed (the pool stopped, or a full queue that throws): the job fails with <paramref name="error"/>.</summary>
     public void Fail(Exception error)
     {
-        if (done.TrySetException(error))
+        if (done.Task.IsCompleted)
         {
-            cancel.Cancel();
+            return;
         }
+
+        // The rest is cancelled before the caller learns of the failure, so that nothing the caller does next
+        // (such as releasing what a running chunk waits for) lets a queued chunk start.
+        cancel.Cancel();
+        done.TrySetException(error);
     }
 
     /// <summary>Every chunk has been submitted (or submission failed).</summary>
