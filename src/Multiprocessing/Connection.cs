@@ -243,11 +243,6 @@ public abstract class Connection : IDisposable, IAsyncDisposable
 
     private static T Decode<T>(byte[] frame, int length)
     {
-        if (FastCodec.Handles<T>() && FastCodec.TryRead(frame.AsSpan(0, length), out T fast))
-        {
-            return fast;
-        }
-
         try
         {
             return WireCodec.Deserialize<T>(frame.AsMemory(0, length));

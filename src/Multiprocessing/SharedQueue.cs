@@ -420,11 +420,6 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     {
         try
         {
-            if (FastCodec.Handles<T>() && FastCodec.TryRead(message.Span, out T fast))
-            {
-                return fast;
-            }
-
             ReadOnlyMemory<byte> bytes = message.Assembled ?? inPlace.Point(message.Pointer, message.Length);
             return WireCodec.Deserialize<T>(bytes);
         }

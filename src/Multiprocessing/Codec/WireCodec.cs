@@ -71,12 +71,26 @@ internal static class WireCodec
         BoxedCodec.Deserialize(ref reader, type, Options);
 
     /// <summary>Encodes <paramref name="value"/> as <typeparamref name="T"/> into <paramref name="output"/>.</summary>
-    public static void Serialize<T>(IBufferWriter<byte> output, T value) =>
+    /// <remarks>The commonest types take <see cref="FastCodec"/>'s way: the same bytes, without the formatters.</remarks>
+    public static void Serialize<T>(IBufferWriter<byte> output, T value)
+    {
+        if (FastCodec.Handles<T>())
+        {
+            output.Advance(FastCodec.Write(value, output.GetSpan(FastCodec.MaxScalarSize), out ReadOnlySpan<byte> body));
+            output.Write(body);
+            return;
+        }
+
         SerializeCore(output, value);
+    }
 
     /// <summary>Decodes a <typeparamref name="T"/>.</summary>
     public static T Deserialize<T>(ReadOnlyMemory<byte> bytes) =>
-        DeserializeCore<T>(bytes);
+        FastCodec.Handles<T>() && FastCodec.TryRead(bytes.Span, out T fast) ? fast : DeserializeCore<T>(bytes);
+
+    /// <summary>Decodes a <typeparamref name="T"/> from a span (copied first unless it takes <see cref="FastCodec"/>'s way).</summary>
+    public static T Deserialize<T>(ReadOnlySpan<byte> bytes) =>
+        FastCodec.Handles<T>() && FastCodec.TryRead(bytes, out T fast) ? fast : DeserializeCore<T>(bytes.ToArray());
 
     // Straight to the formatter: MessagePackSerializer's own entry points would first build MessagePack's
     // standard resolver (a dynamic assembly, tens of milliseconds in a fresh child process).

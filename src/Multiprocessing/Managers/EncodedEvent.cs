@@ -2,11 +2,11 @@ namespace Multiprocessing.Managers;
 
 /// <summary>A manager's event.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as the manager process; the slim primitive holds no kernel handle unless its wait handle is asked for, which it never is.")]
-internal sealed class EncodedEvent
+internal sealed class EncodedEvent : IManagedObject
 {
     private readonly ManualResetEventSlim flag = new(false);
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply)
+    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {

@@ -2,7 +2,7 @@ namespace Multiprocessing.Managers;
 
 /// <summary>A manager's lock: one holder at a time, released by any client (as Python's), abandoned when its holder's connection ends.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as the manager process; the slim primitive holds no kernel handle unless its wait handle is asked for, which it never is.")]
-internal sealed class EncodedLock(bool reentrant)
+internal sealed class EncodedLock(bool reentrant) : IManagedObject
 {
     private readonly SemaphoreSlim permit = new(1, 1);
     private readonly Lock gate = new();

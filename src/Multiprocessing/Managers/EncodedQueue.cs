@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace Multiprocessing.Managers;
 
 /// <summary>A manager's FIFO queue of encoded items, bounded or not.</summary>
-internal sealed class EncodedQueue
+internal sealed class EncodedQueue : IManagedObject
 {
     private readonly Queue<byte[]> items = new();
     private readonly object gate = new();
@@ -13,7 +13,7 @@ internal sealed class EncodedQueue
     /// <param name="initial">The maximum size (int32, 0 for none).</param>
     public EncodedQueue(ReadOnlySpan<byte> initial) => maxSize = BinaryPrimitives.ReadInt32LittleEndian(initial);
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply)
+    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {

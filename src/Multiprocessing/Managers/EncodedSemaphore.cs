@@ -4,7 +4,7 @@ namespace Multiprocessing.Managers;
 
 /// <summary>A manager's semaphore. As in Python, the permits a dead client held are not given back.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as the manager process; the slim primitive holds no kernel handle unless its wait handle is asked for, which it never is.")]
-internal sealed class EncodedSemaphore
+internal sealed class EncodedSemaphore : IManagedObject
 {
     private readonly SemaphoreSlim permits;
 
@@ -17,7 +17,7 @@ internal sealed class EncodedSemaphore
         permits = new SemaphoreSlim(count, maximum == 0 ? int.MaxValue : maximum);
     }
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply)
+    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {

@@ -11,14 +11,6 @@ internal static class ItemCodec<T>
     /// <exception cref="ArgumentException">The value cannot be encoded.</exception>
     public static void Write(WireBuffer output, T value, string paramName)
     {
-        if (FastCodec.Handles<T>())
-        {
-            int head = FastCodec.Write(value, output.GetSpan(FastCodec.MaxScalarSize), out ReadOnlySpan<byte> body);
-            output.Advance(head);
-            output.WriteBytes(body);
-            return;
-        }
-
         try
         {
             WireCodec.Serialize(output, value);
@@ -42,14 +34,9 @@ internal static class ItemCodec<T>
     /// <exception cref="InvalidDataException">The bytes are not a <typeparamref name="T"/>.</exception>
     public static T Read(ReadOnlySpan<byte> bytes)
     {
-        if (FastCodec.Handles<T>() && FastCodec.TryRead(bytes, out T fast))
-        {
-            return fast;
-        }
-
         try
         {
-            return WireCodec.Deserialize<T>(bytes.ToArray());
+            return WireCodec.Deserialize<T>(bytes);
         }
         catch (Exception e) when (e is MessagePackSerializationException or CodecException or EndOfStreamException or InvalidOperationException)
         {

@@ -15,7 +15,7 @@ internal sealed class ManagerServer : IDisposable
 {
     private readonly Listener listener;
     private readonly byte[] authKey;
-    private readonly ConcurrentDictionary<long, object> objects = new();
+    private readonly ConcurrentDictionary<long, IManagedObject> objects = new();
     private readonly Dictionary<string, (ManagedKind Kind, long Id)> names = new(StringComparer.Ordinal);
     private long lastId;
 
@@ -154,7 +154,7 @@ internal sealed class ManagerServer : IDisposable
 
     private long Add(ManagedKind kind, ReadOnlySpan<byte> initial)
     {
-        object created = kind switch
+        IManagedObject created = kind switch
         {
             ManagedKind.Dictionary or ManagedKind.Namespace => new EncodedDictionary(),
             ManagedKind.List => new EncodedList(),
@@ -213,36 +213,11 @@ internal sealed class ManagerServer : IDisposable
             return;
         }
 
-        if (!objects.TryGetValue(id, out object? target))
+        if (!objects.TryGetValue(id, out IManagedObject? target))
         {
             throw new KeyNotFoundException($"This manager holds no object with id {id}.");
         }
 
-        switch (target)
-        {
-            case EncodedDictionary dictionary:
-                dictionary.Serve(op, ref reader, reply);
-                break;
-            case EncodedList list:
-                list.Serve(op, ref reader, reply);
-                break;
-            case EncodedValue value:
-                value.Serve(op, ref reader, reply);
-                break;
-            case EncodedLock managedLock:
-                managedLock.Serve(op, ref reader, reply, session);
-                break;
-            case EncodedEvent managedEvent:
-                managedEvent.Serve(op, ref reader, reply);
-                break;
-            case EncodedSemaphore semaphore:
-                semaphore.Serve(op, ref reader, reply);
-                break;
-            case EncodedQueue queue:
-                queue.Serve(op, ref reader, reply);
-                break;
-            default:
-                throw new InvalidOperationException($"Object {id} has no operation {op}.");
-        }
+        target.Serve(op, ref reader, reply, session);
     }
 }
