@@ -415,6 +415,50 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         return buffer.WrittenSpan;
     }
 
+    /// <summary>The next item, a byte array, copied into <paramref name="destination"/> (see <see cref="SharedQueue.GetInto"/>).</summary>
+    internal int GetBytesInto(Span<byte> destination, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
+        return status == RingStatus.Ok ? TakeBytesInto(message, destination) : throw GetFailure(status, timeout);
+    }
+
+    /// <summary>The asynchronous form of <see cref="GetBytesInto"/>.</summary>
+    internal async ValueTask<int> GetBytesIntoAsync(Memory<byte> destination, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        (RingStatus status, RingMessage message) = await ring.BeginReadAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
+        return status == RingStatus.Ok ? TakeBytesInto(message, destination.Span) : throw GetFailure(status, timeout);
+    }
+
+    private int TakeBytesInto(in RingMessage message, Span<byte> destination)
+    {
+        try
+        {
+            ReadOnlySpan<byte> encoded = message.Span;
+            if (!FastCodec.TryLocateBinary(encoded, out int header, out bool isNull))
+            {
+                throw new InvalidDataException($"An item of the queue '{Name}' is not one byte array.");
+            }
+
+            if (isNull)
+            {
+                return -1;
+            }
+
+            ReadOnlySpan<byte> bytes = encoded[header..];
+            if (bytes.Length > destination.Length)
+            {
+                throw new BufferTooShortException(bytes.ToArray(), destination.Length);
+            }
+
+            bytes.CopyTo(destination);
+            return bytes.Length;
+        }
+        finally
+        {
+            ring.EndRead(message);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe T Take(in RingMessage message)
     {
@@ -438,6 +482,42 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
 public static class SharedQueue
 {
+    /// <summary>
+    /// Takes the next item and copies its bytes into <paramref name="destination"/> instead of a new array (as
+    /// <c>Connection.recv_bytes_into</c> does for Python's pipes): a consumer of large messages that reuses its
+    /// buffer allocates nothing per item.
+    /// </summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="destination">Where the item's bytes go.</param>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>The item's length, or -1 if the item was a null array.</returns>
+    /// <exception cref="BufferTooShortException">The item is longer than <paramref name="destination"/>; it is consumed and carried by the exception's <see cref="BufferTooShortException.Received"/>.</exception>
+    /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
+    /// <exception cref="InvalidDataException">The item is not a byte array (it is consumed).</exception>
+    public static int GetInto(this SharedQueue<byte[]> queue, Span<byte> destination, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        return queue.GetBytesInto(destination, timeout, cancellationToken);
+    }
+
+    /// <summary>Takes the next item into <paramref name="destination"/>, waiting asynchronously (see <see cref="GetInto"/>).</summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="destination">Where the item's bytes go.</param>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>The item's length, or -1 if the item was a null array.</returns>
+    /// <exception cref="BufferTooShortException">The item is longer than <paramref name="destination"/>; it is consumed and carried by the exception's <see cref="BufferTooShortException.Received"/>.</exception>
+    /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
+    /// <exception cref="InvalidDataException">The item is not a byte array (it is consumed).</exception>
+    public static ValueTask<int> GetIntoAsync(this SharedQueue<byte[]> queue, Memory<byte> destination, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        return queue.GetBytesIntoAsync(destination, timeout, cancellationToken);
+    }
+
     /// <summary>The default bytes of shared buffer of a queue.</summary>
     public const long DefaultCapacity = 4 * 1024 * 1024;
 

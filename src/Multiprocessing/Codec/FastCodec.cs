@@ -292,6 +292,31 @@ internal static class FastCodec
     private static bool TryReadBinary(ReadOnlySpan<byte> b, out byte[]? array)
     {
         array = null;
+        if (!TryLocateBinary(b, out int header, out bool isNull))
+        {
+            return false;
+        }
+
+        if (!isNull)
+        {
+            array = GC.AllocateUninitializedArray<byte>(b.Length - header); // Filled right away: no need to zero it first.
+            b[header..].CopyTo(array);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Where the bytes of an encoded byte array start in <paramref name="b"/>: they run from
+    /// <paramref name="header"/> to the end. False if <paramref name="b"/> is not exactly one byte array (or nil).
+    /// </summary>
+    /// <param name="b">The encoding.</param>
+    /// <param name="header">The header's length.</param>
+    /// <param name="isNull">The encoding is nil (a null array).</param>
+    public static bool TryLocateBinary(ReadOnlySpan<byte> b, out int header, out bool isNull)
+    {
+        header = 0;
+        isNull = false;
         if (b.IsEmpty)
         {
             return false;
@@ -299,23 +324,19 @@ internal static class FastCodec
 
         if (b[0] == 0xc0)
         {
+            isNull = true;
+            header = 1;
             return b.Length == 1;
         }
 
-        (int header, long length) = b[0] switch
+        long length;
+        (header, length) = b[0] switch
         {
             0xc4 when b.Length >= 2 => (2, b[1]),
             0xc5 when b.Length >= 3 => (3, BinaryPrimitives.ReadUInt16BigEndian(b[1..])),
             0xc6 when b.Length >= 5 => (5, (long)BinaryPrimitives.ReadUInt32BigEndian(b[1..])),
             _ => (0, -1L),
         };
-        if (length < 0 || b.Length - header != length)
-        {
-            return false;
-        }
-
-        array = GC.AllocateUninitializedArray<byte>((int)length); // Filled right away: no need to zero it first.
-        b[header..].CopyTo(array);
-        return true;
+        return length >= 0 && b.Length - header == length;
     }
 }

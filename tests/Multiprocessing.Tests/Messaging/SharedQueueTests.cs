@@ -72,6 +72,36 @@ public sealed class SharedQueueTests
     }
 
     [Fact]
+    public async Task GetInto_CopiesEachItemIntoTheCallersBuffer_WholeOrWithBufferTooShort()
+    {
+        // 64 KiB ring: the 100 000-byte item travels in fragments and is reassembled before the copy.
+        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: 64 * 1024);
+        using ChildProcess child = ChildProcess.Start(static (SharedQueue<byte[]> q) =>
+        {
+            q.Put([1, 2, 3]);
+            q.Put(null!);
+            q.Put(Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray());
+            q.Put(new byte[10]);
+            q.Put([9, 8]);
+        }, queue);
+
+        byte[] buffer = new byte[100_000];
+        Assert.Equal(3, queue.GetInto(buffer, Within.Deadline));
+        Assert.Equal(new byte[] { 1, 2, 3 }, buffer[..3]);
+        Assert.Equal(-1, queue.GetInto(buffer, Within.Deadline));
+        Assert.Equal(100_000, queue.GetInto(buffer, Within.Deadline));
+        Assert.True(buffer.Select((b, i) => b == (byte)i).All(ok => ok), "the fragmented item arrives whole");
+
+        var tooShort = Assert.Throws<BufferTooShortException>(() => queue.GetInto(new byte[4], Within.Deadline));
+        Assert.Equal(10, tooShort.Received.Length);
+        Assert.Equal(2, await queue.GetIntoAsync(buffer, Within.Deadline));
+        Assert.Equal(new byte[] { 9, 8 }, buffer[..2]);
+        Assert.Throws<TimeoutException>(() => queue.GetInto(buffer, Short));
+        child.JoinOrFail();
+        Assert.Equal(0, child.ExitCode);
+    }
+
+    [Fact]
     public async Task ProducerKilledMidPut_LeavesNoPartialItem_AndTheQueueWorksOn()
     {
         const int capacity = 64 * 1024;
