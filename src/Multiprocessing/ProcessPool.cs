@@ -106,7 +106,7 @@ public sealed class ProcessPool : WorkerPool
             1,
             (function.Parameters, args),
             static (ref MessagePackWriter w, (ParameterInfo[] Parameters, object?[] Args) s) => ProcessWire.WriteArguments(ref w, s.Parameters, s.Args));
-        var task = new ProcessTask<TResult>(id, function, frame, TaskTimeout, cancellationToken);
+        var task = new ProcessTask<TResult>(id, function, frame, TaskTimeout, inlineFollower: false, cancellationToken);
         Enqueue(task, cancellationToken);
         return task.Task;
     }
@@ -119,7 +119,7 @@ public sealed class ProcessPool : WorkerPool
             && function.Parameters.Length == 1 && function.Parameters[0].ParameterType == typeof(TArgs))
         {
             // A map over scalars: items and results are written and read without the codec, on both sides.
-            var scalar = new ProcessScalarChunkTask<TResult>(id, function, ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items), chunk.Timeout, cancellationToken);
+            var scalar = new ProcessScalarChunkTask<TResult>(id, function, ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items), chunk.Timeout, chunk.InlineFollower, cancellationToken);
             Enqueue(scalar, cancellationToken);
             return scalar.Task;
         }
@@ -151,7 +151,7 @@ public sealed class ProcessPool : WorkerPool
                     }
                 }
             });
-        var task = new ProcessTask<TResult[]>(id, function, frame, chunk.Timeout, cancellationToken);
+        var task = new ProcessTask<TResult[]>(id, function, frame, chunk.Timeout, chunk.InlineFollower, cancellationToken);
         Enqueue(task, cancellationToken);
         return task.Task;
     }

@@ -175,7 +175,10 @@ public abstract partial class WorkerPool
             for (int start = 0; start < input.Length; start += size)
             {
                 int count = Math.Min(size, input.Length - start);
-                var chunk = new ChunkItem<TArgs, TResult>(function, new ArraySegment<TArgs>(input, start, count), spread, local, ChunkTimeout(count));
+                var chunk = new ChunkItem<TArgs, TResult>(function, new ArraySegment<TArgs>(input, start, count), spread, local, ChunkTimeout(count))
+                {
+                    InlineFollower = !job.ReportsProgress,
+                };
                 Task<TResult[]> task = blocking
                     ? SubmitChunk(chunk, job.Token)
                     : await SubmitChunkAsync(chunk, job.Token).ConfigureAwait(false);

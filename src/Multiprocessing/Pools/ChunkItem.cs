@@ -22,4 +22,11 @@ internal sealed class ChunkItem<TArgs, TResult>(Delegate Function, ArraySegment<
     public Func<TArgs, TResult> Local { get; } = Local;
 
     public TimeSpan Timeout { get; } = Timeout;
+
+    /// <summary>
+    /// True when the chunk's task is followed only by the library's own short continuation (a <c>Map</c>'s
+    /// gatherer with no progress handler): that continuation may then run on the thread that completes the chunk
+    /// (the worker's reader, or the pool thread), instead of costing a hop through the thread pool per chunk.
+    /// </summary>
+    public bool InlineFollower { get; init; }
 }

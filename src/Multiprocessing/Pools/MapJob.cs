@@ -36,10 +36,18 @@ internal sealed class MapJob<TResult>
     /// <summary>The token the job's chunks run under: cancelled by the caller, or by the job after a failure.</summary>
     public CancellationToken Token => cancel.Token;
 
+    /// <summary>Whether a progress handler (user code) runs when a chunk ends.</summary>
+    public bool ReportsProgress => progress is not null;
+
     /// <summary>The job's outcome.</summary>
     public Task<TResult[]> Task => done.Task;
 
-    /// <summary>Follows a submitted chunk whose first item is <paramref name="offset"/> in the input.</summary>
+    /// <summary>
+    /// Follows a submitted chunk whose first item is <paramref name="offset"/> in the input. Runs on the thread
+    /// that ends the chunk when the chunk's task allows it (<see cref="ChunkItem{TArgs, TResult}.InlineFollower"/>):
+    /// it only copies the results and, for the last chunk, completes <see cref="Task"/>, whose own continuations
+    /// (the caller's) run asynchronously.
+    /// </summary>
     public void Track(Task<TResult[]> chunk, int offset)
     {
         Interlocked.Increment(ref pending);

@@ -65,10 +65,14 @@ internal abstract class ProcessTask(long id, PoolFunction function, byte[] frame
 }
 
 /// <summary>A <see cref="ProcessTask"/> whose caller awaits a <typeparamref name="TResult"/>: completion, failure and cancellation; decoding is the subclass's.</summary>
-internal abstract class ProcessTaskOf<TResult>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, CancellationToken token)
+/// <remarks>
+/// The caller's continuations run asynchronously, off the worker's reader thread, unless
+/// <paramref name="inlineFollower"/> says the only one is the library's own (see <see cref="ChunkItem{TArgs, TResult}.InlineFollower"/>).
+/// </remarks>
+internal abstract class ProcessTaskOf<TResult>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, bool inlineFollower, CancellationToken token)
     : ProcessTask(id, function, frame, timeout)
 {
-    private readonly TaskCompletionSource<TResult> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<TResult> completion = new(inlineFollower ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task<TResult> Task => completion.Task;
 
@@ -120,16 +124,16 @@ internal abstract class ProcessTaskOf<TResult>(long id, PoolFunction function, b
 }
 
 /// <summary>A task whose result is decoded by the codec (or nothing, for an action).</summary>
-internal sealed class ProcessTask<TResult>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, CancellationToken token)
-    : ProcessTaskOf<TResult>(id, function, frame, timeout, token)
+internal sealed class ProcessTask<TResult>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, bool inlineFollower, CancellationToken token)
+    : ProcessTaskOf<TResult>(id, function, frame, timeout, inlineFollower, token)
 {
     protected override TResult Decode(ReadOnlyMemory<byte> result) =>
         typeof(TResult) == typeof(NoResult) ? default! : WireCodec.Deserialize<TResult>(result);
 }
 
 /// <summary>A chunk of a map over scalars: its results are read without the codec.</summary>
-internal sealed class ProcessScalarChunkTask<TItem>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, CancellationToken token)
-    : ProcessTaskOf<TItem[]>(id, function, frame, timeout, token)
+internal sealed class ProcessScalarChunkTask<TItem>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, bool inlineFollower, CancellationToken token)
+    : ProcessTaskOf<TItem[]>(id, function, frame, timeout, inlineFollower, token)
 {
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     protected override TItem[] Decode(ReadOnlyMemory<byte> result)

@@ -2,7 +2,7 @@ namespace Multiprocessing.Pools;
 
 /// <summary>One chunk of a map-style call queued in a <see cref="ThreadWorkerPool"/>: its items run in order, and the token is checked between them.</summary>
 internal sealed class ThreadChunk<TArgs, TResult>(ThreadWorkerPool pool, ChunkItem<TArgs, TResult> chunk, CancellationToken token)
-    : ThreadWork<TResult[]>(pool, token)
+    : ThreadWork<TResult[]>(pool, chunk.InlineFollower, token)
 {
     private readonly long timeoutTicks = ThreadWorkerPool.ToTicks(chunk.Timeout);
 

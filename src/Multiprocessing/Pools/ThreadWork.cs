@@ -3,7 +3,7 @@ namespace Multiprocessing.Pools;
 /// <summary>
 /// The state machine and the task of one queued item of a <see cref="ThreadWorkerPool"/>; the item itself is a
 /// <see cref="TaskCompletionSource{TResult}"/> (one object less per task), whose continuations run
-/// asynchronously. Kept small (a pool with 100,000 tasks in flight holds 100,000 of these): the pool is passed
+/// asynchronously (but for a <c>Map</c>'s own gatherer, see the constructor). Kept small (a pool with 100,000 tasks in flight holds 100,000 of these): the pool is passed
 /// in by whoever acts on it, and what a cancellable token needs lives in a side object made only for one.
 /// </summary>
 /// <typeparam name="TResult">What the task completes with.</typeparam>
@@ -17,8 +17,11 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
     private readonly Cancellation? cancellation;
     private int state;
 
-    protected ThreadWork(ThreadWorkerPool pool, CancellationToken token)
-        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <param name="pool">The pool it is queued in.</param>
+    /// <param name="inlineFollower">The only continuation is the library's own short one (see <see cref="ChunkItem{TArgs, TResult}.InlineFollower"/>): let it run on the pool thread that ends the task.</param>
+    /// <param name="token">The caller's token.</param>
+    protected ThreadWork(ThreadWorkerPool pool, bool inlineFollower, CancellationToken token)
+        : base(inlineFollower ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously)
     {
         if (token.CanBeCanceled)
         {
