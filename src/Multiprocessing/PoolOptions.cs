@@ -52,6 +52,15 @@ public sealed class PoolOptions
     public TimeSpan? TaskTimeout { get; init; }
 
     /// <summary>
+    /// <b>Process pools only.</b> When a running task is cancelled through its token, its worker gets SIGTERM
+    /// (which the task can watch as <see cref="CurrentProcess.TerminationToken"/>, to stop cooperatively); a worker
+    /// still running this long after is killed (SIGKILL). <see cref="Timeout.InfiniteTimeSpan"/>: never killed,
+    /// the worker is left to stop by itself; <see cref="TimeSpan.Zero"/>: killed at once. Default: 2 seconds.
+    /// A <see cref="ThreadWorkerPool"/> refuses it (a thread cannot be killed).
+    /// </summary>
+    public TimeSpan? CancelGracePeriod { get; init; }
+
+    /// <summary>
     /// The most tasks that may wait in the queue, not yet started (the seed's <c>max_task_num</c>). Default:
     /// null, no limit. What a submission does when the queue is full is <see cref="WhenQueueFull"/>.
     /// </summary>

@@ -24,16 +24,20 @@ namespace Multiprocessing;
 /// <see cref="RemoteException"/> with the remote type, message and stack trace, and the worker carries on.</para>
 /// <para><b>Cancellation</b>: a task still queued is dropped; a task already running gets SIGTERM, which the task
 /// can observe through <see cref="CurrentProcess.TerminationToken"/> to stop cooperatively; a worker that does not
-/// stop within <see cref="CancelGracePeriod"/> is killed. Either way the task is cancelled and the worker replaced.</para>
+/// stop within <see cref="PoolOptions.CancelGracePeriod"/> (2 s by default) is killed. Either way the task is cancelled and the worker replaced.</para>
 /// <para>Workers start when the pool is created (about the time of one process start each, in parallel); tasks
 /// submitted meanwhile wait in their pipes. Each worker holds a few tasks ahead of the one it runs: as many as make about a millisecond of its recent tasks (2 to 64), so that short tasks stream and few wait behind a long one.</para>
 /// </remarks>
 public sealed class ProcessPool : WorkerPool
 {
-    /// <summary>How long a worker whose running task was cancelled may take to stop before it is killed.</summary>
-    public static readonly TimeSpan CancelGracePeriod = TimeSpan.FromSeconds(2);
+    /// <summary>The default of <see cref="PoolOptions.CancelGracePeriod"/>.</summary>
+    public static readonly TimeSpan DefaultCancelGracePeriod = TimeSpan.FromSeconds(2);
 
     private const int MaxKnownFunctions = 256;
+
+    /// <summary>How long a worker whose running task was cancelled may take to stop before it is killed (<see cref="PoolOptions.CancelGracePeriod"/>).</summary>
+    public TimeSpan CancelGracePeriod { get; }
+
     private static readonly byte[] ForgetFrame = [ProcessWire.Forget];
     private static int poolCounter;
 
@@ -56,6 +60,7 @@ public sealed class ProcessPool : WorkerPool
         : base(options, $"ProcessPool-{Interlocked.Increment(ref poolCounter)}")
     {
         initializer = Initializer is { } init ? DelegatePayload.EncodeFunction(init) : [];
+        CancelGracePeriod = options?.CancelGracePeriod ?? DefaultCancelGracePeriod;
         slots = new ProcessWorker?[WorkerCount];
         lock (gate)
         {
@@ -296,12 +301,19 @@ public sealed class ProcessPool : WorkerPool
         // Cooperatively first: SIGTERM cancels CurrentProcess.TerminationToken if the task watches it (or ends the
         // worker if not); a worker still there after the grace period is killed.
         stop.Terminate();
-        _ = KillLaterAsync(stop);
+        if (CancelGracePeriod == TimeSpan.Zero)
+        {
+            stop.Kill();
+        }
+        else if (CancelGracePeriod != Timeout.InfiniteTimeSpan)
+        {
+            _ = KillLaterAsync(stop, CancelGracePeriod);
+        }
     }
 
-    private static async Task KillLaterAsync(ChildProcess child)
+    private static async Task KillLaterAsync(ChildProcess child, TimeSpan gracePeriod)
     {
-        using var grace = new CancellationTokenSource(CancelGracePeriod);
+        using var grace = new CancellationTokenSource(gracePeriod);
         try
         {
             await child.WaitForExitAsync(grace.Token).ConfigureAwait(false);

@@ -63,10 +63,17 @@ public sealed partial class ThreadWorkerPool : WorkerPool
     /// <summary>Creates a pool; no thread starts until the first task.</summary>
     /// <param name="options">Worker count, initializer, limits and queue bound; null for the defaults (<see cref="Environment.ProcessorCount"/> threads, unbounded queue).</param>
     /// <exception cref="ArgumentOutOfRangeException">A count or a time in <paramref name="options"/> is zero or negative.</exception>
-    /// <exception cref="ArgumentException"><see cref="PoolOptions.MaxMemoryPerWorker"/> is set (process pools only).</exception>
+    /// <exception cref="ArgumentException"><see cref="PoolOptions.MaxMemoryPerWorker"/> or <see cref="PoolOptions.CancelGracePeriod"/> is set (process pools only).</exception>
     public ThreadWorkerPool(PoolOptions? options = null)
         : base(options, $"ThreadWorkerPool-{Interlocked.Increment(ref poolCounter)}")
     {
+        if (options?.CancelGracePeriod is not null)
+        {
+            throw new ArgumentException(
+                "PoolOptions.CancelGracePeriod applies to process pools only: a thread cannot be killed, so a cancelled task of a ThreadWorkerPool stops when it watches its token.",
+                nameof(options));
+        }
+
         if (options?.MaxMemoryPerWorker is not null)
         {
             throw new ArgumentException(

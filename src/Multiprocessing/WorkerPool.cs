@@ -88,6 +88,11 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, "options.TaskTimeout");
         }
 
+        if (options.CancelGracePeriod is TimeSpan grace && grace != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero, "options.CancelGracePeriod");
+        }
+
         if (options.MaxQueuedTasks is int maxQueued)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(maxQueued, 1, "options.MaxQueuedTasks");

@@ -204,6 +204,47 @@ public sealed class ProcessPoolTests
     }
 
     [Fact]
+    public async Task CancelGracePeriod_Infinite_LeavesAWorkerThatIgnoresSigtermRunning_UntilItsTaskEnds()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, CancelGracePeriod = Timeout.InfiniteTimeSpan });
+        using var started = SharedEvent.Create();
+        using var termSeen = SharedEvent.Create();
+        using var finish = SharedEvent.Create();
+        int pid = pool.WorkerPids.Single();
+        using var cts = new CancellationTokenSource();
+        Task<int> running = pool.Submit(static (SharedEvent started, SharedEvent seen, SharedEvent done) =>
+        {
+            // Watching the token keeps SIGTERM from ending the process; the task goes on until told.
+            using CancellationTokenRegistration r = CurrentProcess.TerminationToken.Register(seen.Set);
+            started.Set();
+            return done.TryWait(TimeSpan.FromMinutes(2)) ? 1 : 0;
+        }, started, termSeen, finish, cts.Token);
+
+        Assert.True(started.TryWait(Within.Deadline));
+        cts.Cancel();
+        Assert.True(termSeen.TryWait(Within.Deadline), "the worker got SIGTERM");
+
+        // Longer than the default grace period (2 s), after which the worker would have been killed.
+        Task first = await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(2.5)));
+        Assert.NotSame(running, first);
+        Assert.Equal(pid, pool.WorkerPids.Single());
+
+        finish.Set();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Within.Deadline));
+        Assert.Equal(5, pool.Apply(static () => 5));
+        Assert.NotEqual(pid, pool.WorkerPids.Single());
+    }
+
+    [Fact]
+    public void CancelGracePeriod_IsForProcessPoolsOnly_AndNotNegative()
+    {
+        Assert.Throws<ArgumentException>(() => new ThreadWorkerPool(new PoolOptions { CancelGracePeriod = TimeSpan.FromSeconds(1) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcessPool(new PoolOptions { CancelGracePeriod = TimeSpan.FromSeconds(-1) }));
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.Zero });
+        Assert.Equal(TimeSpan.Zero, pool.CancelGracePeriod);
+    }
+
+    [Fact]
     public void Close_LetsQueuedTasksFinish_ThenJoinReturns()
     {
         var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
