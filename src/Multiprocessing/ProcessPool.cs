@@ -124,7 +124,8 @@ public sealed class ProcessPool : WorkerPool
             && function.Parameters.Length == 1 && function.Parameters[0].ParameterType == typeof(TArgs))
         {
             // A map over scalars: items and results are written and read without the codec, on both sides.
-            var scalar = new ProcessScalarChunkTask<TResult>(id, function, ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items), chunk.Timeout, chunk.InlineFollower, cancellationToken);
+            var scalar = new ProcessScalarChunkTask<TResult>(
+                id, function, ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items), chunk.Timeout, chunk.InlineFollower, chunk.Destination, chunk.DestinationOffset, chunk.Items.Count, cancellationToken);
             Enqueue(scalar, cancellationToken);
             return scalar.Task;
         }
@@ -160,6 +161,9 @@ public sealed class ProcessPool : WorkerPool
         Enqueue(task, cancellationToken);
         return task.Task;
     }
+
+    /// <inheritdoc/>
+    private protected override bool TakesChunkItemsAtSubmission => true;
 
     private protected override void OnClose() => Pump();
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using Multiprocessing.Pools;
 
 namespace Multiprocessing;
@@ -148,16 +150,17 @@ public abstract partial class WorkerPool
         }
 
         // A copy, as Python's list(iterable): later changes to the caller's collection do not reach the chunks.
-        TArgs[] input = [.. items];
-        if (input.Length == 0)
+        // Where the chunks are encoded as they are submitted, the copy is rented, and returned once they all are.
+        (ArraySegment<TArgs> input, bool rented) = TakesChunkItemsAtSubmission ? RentedCopy(items) : (new ArraySegment<TArgs>([.. items]), false);
+        if (input.Count == 0)
         {
             return Task.FromResult(Array.Empty<TResult>());
         }
 
-        int size = chunkSize > 0 ? chunkSize : AutoChunkSize(input.Length);
-        int chunks = (int)(((long)input.Length + size - 1) / size);
-        var job = new MapJob<TResult>(input.Length, chunks, progress, cancellationToken);
-        ValueTask submitting = SubmitChunksAsync(job, function, local, spread, input, size, blocking);
+        int size = chunkSize > 0 ? chunkSize : AutoChunkSize(input.Count);
+        int chunks = (int)(((long)input.Count + size - 1) / size);
+        var job = new MapJob<TResult>(input.Count, chunks, progress, cancellationToken);
+        ValueTask submitting = SubmitChunksAsync(job, function, local, spread, input, rented, size, blocking);
         if (!submitting.IsCompleted)
         {
             // Waiting asynchronously for places in a bounded queue; the job ends however that goes.
@@ -167,22 +170,59 @@ public abstract partial class WorkerPool
         return job.Task;
     }
 
+    /// <summary>The items, copied into an array from <see cref="ArrayPool{T}.Shared"/> (rented) when their count is known up front, else into a new one.</summary>
+    private static (ArraySegment<TArgs> Items, bool Rented) RentedCopy<TArgs>(IEnumerable<TArgs> items)
+    {
+        if (!items.TryGetNonEnumeratedCount(out int count) || count == 0)
+        {
+            return (new ArraySegment<TArgs>([.. items]), false);
+        }
+
+        TArgs[] rented = ArrayPool<TArgs>.Shared.Rent(count);
+        if (items is ICollection<TArgs> collection)
+        {
+            collection.CopyTo(rented, 0);
+            return (new ArraySegment<TArgs>(rented, 0, count), true);
+        }
+
+        int n = 0;
+        foreach (TArgs item in items)
+        {
+            if (n == count)
+            {
+                // The count was wrong after all: copy plainly.
+                ReturnRented(rented);
+                return (new ArraySegment<TArgs>([.. items]), false);
+            }
+
+            rented[n++] = item;
+        }
+
+        return (new ArraySegment<TArgs>(rented, 0, n), true);
+    }
+
+    private static void ReturnRented<TArgs>(TArgs[] rented) =>
+        ArrayPool<TArgs>.Shared.Return(rented, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<TArgs>());
+
+    /// <summary>Cuts <paramref name="input"/> into chunks and submits them; gives back a <paramref name="rented"/> input array once all are.</summary>
     private async ValueTask SubmitChunksAsync<TArgs, TResult>(
-        MapJob<TResult> job, Delegate function, Func<TArgs, TResult> local, bool spread, TArgs[] input, int size, bool blocking)
+        MapJob<TResult> job, Delegate function, Func<TArgs, TResult> local, bool spread, ArraySegment<TArgs> input, bool rented, int size, bool blocking)
     {
         try
         {
-            for (int start = 0; start < input.Length; start += size)
+            for (int start = 0; start < input.Count; start += size)
             {
-                int count = Math.Min(size, input.Length - start);
-                var chunk = new ChunkItem<TArgs, TResult>(function, new ArraySegment<TArgs>(input, start, count), spread, local, ChunkTimeout(count))
+                int count = Math.Min(size, input.Count - start);
+                var chunk = new ChunkItem<TArgs, TResult>(function, input.Slice(start, count), spread, local, ChunkTimeout(count))
                 {
                     InlineFollower = !job.ReportsProgress,
+                    Destination = job.Results,
+                    DestinationOffset = start,
                 };
                 Task<TResult[]> task = blocking
                     ? SubmitChunk(chunk, job.Token)
                     : await SubmitChunkAsync(chunk, job.Token).ConfigureAwait(false);
-                job.Track(task, start);
+                job.Track(task, start, count);
                 if (job.Task.IsCompleted)
                 {
                     // Failed or cancelled: the rest would only be cancelled.
@@ -196,6 +236,11 @@ public abstract partial class WorkerPool
         }
         finally
         {
+            if (rented)
+            {
+                ReturnRented(input.Array!);
+            }
+
             job.SubmissionEnded();
         }
     }

@@ -307,6 +307,13 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     private protected abstract Task<TResult[]> RunChunkAsync<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken);
 
     /// <summary>
+    /// True if <see cref="RunChunkAsync"/> is done with a chunk's <see cref="ChunkItem{TArgs, TResult}.Items"/> when
+    /// it returns (a process pool encodes them then): a map's copy of its input can then go back to a pool as
+    /// soon as every chunk is submitted.
+    /// </summary>
+    private protected virtual bool TakesChunkItemsAtSubmission => false;
+
+    /// <summary>
     /// Core: the pool was just closed (<see cref="State"/> is Closed). Let queued and running tasks finish, then
     /// stop the workers, and call <see cref="SignalStopped"/> once none is left. Called once, without locks held.
     /// </summary>

@@ -29,4 +29,14 @@ internal sealed class ChunkItem<TArgs, TResult>(Delegate Function, ArraySegment<
     /// (the worker's reader, or the pool thread), instead of costing a hop through the thread pool per chunk.
     /// </summary>
     public bool InlineFollower { get; init; }
+
+    /// <summary>
+    /// The whole call's result array, if the chunk may write its results straight into it, from
+    /// <see cref="DestinationOffset"/> on (a <c>Map</c>): its task then completes with that array rather than one
+    /// of its own. Null: the chunk's task completes with a new array of its results.
+    /// </summary>
+    public TResult[]? Destination { get; init; }
+
+    /// <summary>Where the chunk's first result goes in <see cref="Destination"/>.</summary>
+    public int DestinationOffset { get; init; }
 }

@@ -36,6 +36,9 @@ internal sealed class MapJob<TResult>
     /// <summary>The token the job's chunks run under: cancelled by the caller, or by the job after a failure.</summary>
     public CancellationToken Token => cancel.Token;
 
+    /// <summary>The results, in input order, which chunks may fill in place (see <see cref="ChunkItem{TArgs, TResult}.Destination"/>).</summary>
+    public TResult[] Results => results;
+
     /// <summary>Whether a progress handler (user code) runs when a chunk ends.</summary>
     public bool ReportsProgress => progress is not null;
 
@@ -43,21 +46,21 @@ internal sealed class MapJob<TResult>
     public Task<TResult[]> Task => done.Task;
 
     /// <summary>
-    /// Follows a submitted chunk whose first item is <paramref name="offset"/> in the input. Runs on the thread
+    /// Follows a submitted chunk of <paramref name="count"/> items whose first is <paramref name="offset"/> in the input. Runs on the thread
     /// that ends the chunk when the chunk's task allows it (<see cref="ChunkItem{TArgs, TResult}.InlineFollower"/>):
     /// it only copies the results and, for the last chunk, completes <see cref="Task"/>, whose own continuations
     /// (the caller's) run asynchronously.
     /// </summary>
-    public void Track(Task<TResult[]> chunk, int offset)
+    public void Track(Task<TResult[]> chunk, int offset, int count)
     {
         Interlocked.Increment(ref pending);
         chunk.ContinueWith(
             static (t, s) =>
             {
-                var (job, offset) = ((MapJob<TResult>, int))s!;
-                job.OnChunkEnded(t, offset);
+                var (job, offset, count) = ((MapJob<TResult>, int, int))s!;
+                job.OnChunkEnded(t, offset, count);
             },
-            (this, offset),
+            (this, offset, count),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
@@ -80,15 +83,19 @@ internal sealed class MapJob<TResult>
     /// <summary>Every chunk has been submitted (or submission failed).</summary>
     public void SubmissionEnded() => Release();
 
-    private void OnChunkEnded(Task<TResult[]> chunk, int offset)
+    private void OnChunkEnded(Task<TResult[]> chunk, int offset, int count)
     {
         try
         {
             if (chunk.IsCompletedSuccessfully)
             {
                 TResult[] part = chunk.Result;
-                part.CopyTo(results, offset);
-                int total = Interlocked.Add(ref itemsDone, part.Length);
+                if (!ReferenceEquals(part, results))
+                {
+                    part.CopyTo(results, offset); // The chunk did not write its results in place.
+                }
+
+                int total = Interlocked.Add(ref itemsDone, count);
                 if (progress is not null)
                 {
                     // Reports only ever go up: a chunk that ended earlier but got here later is folded into the later count.

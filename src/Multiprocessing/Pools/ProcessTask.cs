@@ -131,8 +131,13 @@ internal sealed class ProcessTask<TResult>(long id, PoolFunction function, byte[
         typeof(TResult) == typeof(NoResult) ? default! : WireCodec.Deserialize<TResult>(result);
 }
 
-/// <summary>A chunk of a map over scalars: its results are read without the codec.</summary>
-internal sealed class ProcessScalarChunkTask<TItem>(long id, PoolFunction function, byte[] frame, TimeSpan timeout, bool inlineFollower, CancellationToken token)
+/// <summary>
+/// A chunk of a map over scalars: its results are read without the codec, straight into
+/// <paramref name="destination"/> from <paramref name="offset"/> on when given (the call's result array, with which
+/// the task then completes), else into a new array.
+/// </summary>
+internal sealed class ProcessScalarChunkTask<TItem>(
+    long id, PoolFunction function, byte[] frame, TimeSpan timeout, bool inlineFollower, TItem[]? destination, int offset, int expected, CancellationToken token)
     : ProcessTaskOf<TItem[]>(id, function, frame, timeout, inlineFollower, token)
 {
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -140,16 +145,17 @@ internal sealed class ProcessScalarChunkTask<TItem>(long id, PoolFunction functi
     {
         ReadOnlySpan<byte> bytes = result.Span;
         int count = ProcessWire.ReadArrayHeader(bytes, out int at);
-        if (count < 0)
+        if (count != expected)
         {
-            throw new InvalidDataException("The results of a chunk are not an array.");
+            throw new InvalidDataException($"A chunk of {expected} items gave {(count < 0 ? "no array" : count.ToString(System.Globalization.CultureInfo.InvariantCulture))} of results.");
         }
 
-        var items = new TItem[count];
-        for (int i = 0; i < items.Length; i++)
+        TItem[] results = destination ?? new TItem[count];
+        Span<TItem> into = results.AsSpan(destination is null ? 0 : offset, count);
+        for (int i = 0; i < into.Length; i++)
         {
             int n = FastCodec.ScalarLength(bytes[at..]);
-            if (n < 0 || !FastCodec.TryRead(bytes.Slice(at, n), out items[i]))
+            if (n < 0 || !FastCodec.TryRead(bytes.Slice(at, n), out into[i]))
             {
                 throw new InvalidDataException($"Result {i} of a chunk is not a {typeof(TItem).Name}.");
             }
@@ -157,6 +163,6 @@ internal sealed class ProcessScalarChunkTask<TItem>(long id, PoolFunction functi
             at += n;
         }
 
-        return items;
+        return results;
     }
 }

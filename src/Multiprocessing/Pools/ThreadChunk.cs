@@ -12,21 +12,23 @@ internal sealed class ThreadChunk<TArgs, TResult>(ThreadWorkerPool pool, ChunkIt
     {
         ReadOnlySpan<TArgs> items = chunk.Items;
         Func<TArgs, TResult> local = chunk.Local;
-        var results = new TResult[items.Length];
+        // Straight into the call's result array when the chunk has one (a Map), else into its own.
+        TResult[] results = chunk.Destination ?? new TResult[items.Length];
+        Span<TResult> into = results.AsSpan(chunk.Destination is null ? 0 : chunk.DestinationOffset, items.Length);
         CancellationToken token = Token;
         if (token.CanBeCanceled)
         {
             for (int i = 0; i < items.Length; i++)
             {
                 token.ThrowIfCancellationRequested();
-                results[i] = local(items[i]);
+                into[i] = local(items[i]);
             }
         }
         else
         {
             for (int i = 0; i < items.Length; i++)
             {
-                results[i] = local(items[i]);
+                into[i] = local(items[i]);
             }
         }
 
