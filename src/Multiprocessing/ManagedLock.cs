@@ -30,6 +30,12 @@ public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHand
     /// <summary>Whether this is a re-entrant lock (<see cref="Manager.RLock"/>): the proxy that holds it may acquire it again, must release it as often, and alone may release it.</summary>
     public bool IsReentrant { get; }
 
+    /// <summary>The lock's id in its manager (for a condition made over it).</summary>
+    internal long Id => id;
+
+    /// <summary>Where its manager listens (for a condition made over it, which must be in the same manager).</summary>
+    internal System.Net.EndPoint ManagerEndPoint => channel.Address;
+
     /// <inheritdoc/>
     string ISharedObject<ManagedLock>.Descriptor => (IsReentrant ? "r" : "l") + channel.Describe(id);
 

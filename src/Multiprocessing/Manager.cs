@@ -278,6 +278,88 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Queue, NameOrNull(name), args => args.WriteInt32(maxSize)));
     }
 
+    /// <summary>Creates a FIFO queue that counts unfinished items in the manager and returns a proxy to it (Python's <c>manager.JoinableQueue(maxsize)</c>).</summary>
+    /// <typeparam name="T">The items' type.</typeparam>
+    /// <param name="maxSize">The most items it holds (a put then waits); 0 for no bound.</param>
+    /// <param name="name">A name by which other connections find the same queue (the size then applies only if it is new); null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
+    /// <exception cref="RemoteException">The name belongs to another kind of object (a plain queue's name included).</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedJoinableQueue<T> JoinableQueue<T>(int maxSize = 0, string? name = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
+        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.JoinableQueue, NameOrNull(name), args => args.WriteInt32(maxSize)));
+    }
+
+    /// <summary>Creates a condition variable in the manager and returns a proxy to it (Python's <c>manager.Condition(lock)</c>).</summary>
+    /// <param name="lock">The lock it uses, made by this manager (<see cref="Lock"/> or <see cref="RLock"/>); null for a re-entrant lock of its own, as in Python.</param>
+    /// <param name="name">A name by which other connections find the same condition (the lock then applies only if it is new); null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="ArgumentException"><paramref name="lock"/> belongs to another manager.</exception>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedCondition Condition(ManagedLock? @lock = null, string? name = null)
+    {
+        if (@lock is not null && ManagerAddress.Format(@lock.ManagerEndPoint) != ManagerAddress.Format(Address))
+        {
+            throw new ArgumentException($"The lock belongs to the manager at {Client.Describe(@lock.ManagerEndPoint)}, not to this one at {Client.Describe(Address)}.", nameof(@lock));
+        }
+
+        long id = Create(ManagedKind.Condition, NameOrNull(name), args => args.WriteInt64(@lock?.Id ?? 0));
+        return new(new ManagerChannel(Address, AuthKeyCore), id, reentrant: @lock?.IsReentrant ?? true);
+    }
+
+    /// <summary>Creates a barrier in the manager and returns a proxy to it (Python's <c>manager.Barrier(parties)</c>).</summary>
+    /// <param name="parties">How many parties must arrive (1 or more).</param>
+    /// <param name="name">A name by which other connections find the same barrier (the parties then apply only if it is new); null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parties"/> is less than 1.</exception>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedBarrier Barrier(int parties, string? name = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
+        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Barrier, NameOrNull(name), args => args.WriteInt32(parties)));
+    }
+
+    /// <summary>Creates an array of <paramref name="length"/> zeroed elements in the manager and returns a proxy to it (Python's <c>manager.Array(typecode, [0] * n)</c>).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="length">The number of elements, fixed.</param>
+    /// <param name="name">A name by which other connections find the same array (the length then applies only if it is new); null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">A named array already there holds elements of another size.</exception>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedArray<T> Array<T>(int length, string? name = null)
+        where T : unmanaged
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return ArrayCore<T>(length, [], name);
+    }
+
+    /// <summary>Creates an array in the manager holding a copy of <paramref name="initial"/> and returns a proxy to it (Python's <c>manager.Array(typecode, sequence)</c>).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="initial">The elements; their number is the array's fixed length.</param>
+    /// <param name="name">A name by which other connections find the same array (the elements then apply only if it is new); null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="initial"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">A named array already there holds elements of another size.</exception>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedArray<T> Array<T>(T[] initial, string? name = null)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        return ArrayCore<T>(initial.Length, initial, name);
+    }
+
     /// <summary>
     /// Serves a manager in this process, on background threads, until the returned object is disposed (Python's
     /// <c>BaseManager(address, authkey).get_server().serve_forever()</c>): other processes reach it with
@@ -361,6 +443,18 @@ public sealed class Manager : IDisposable, IAsyncDisposable
         }
 
         return name;
+    }
+
+    private ManagedArray<T> ArrayCore<T>(int length, T[] initial, string? name)
+        where T : unmanaged
+    {
+        long id = Create(ManagedKind.Array, NameOrNull(name), args =>
+        {
+            args.WriteInt32(System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+            args.WriteInt32(length);
+            args.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(initial.AsSpan()));
+        });
+        return ManagedArray<T>.Open(new ManagerChannel(Address, AuthKeyCore), id);
     }
 
     private long Create(ManagedKind kind, string? name, Action<WireBuffer>? writeInitial = null)

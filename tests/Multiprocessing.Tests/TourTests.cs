@@ -83,6 +83,29 @@ public partial class TourTests
     }
 
     [Fact]
+    public void Tour_ManagerObjects_ShowsTheConditionBarrierArrayAndJoinableQueue()
+    {
+        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "manager-objects"]);
+        Assert.True(code == 0, stderr);
+
+        string chapter = Chapter(stdout, "manager-objects");
+        Assert.Contains("consumer got 1\nconsumer got 2\nconsumer got 3\nconsumer got 4\nconsumer got 5\n", chapter.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+
+        MatchCollection passed = Regex.Matches(chapter, @"ChildProcess-\d+ passed with index (\d)");
+        Assert.Equal(["0", "1", "2"], passed.Select(m => m.Groups[1].Value).Order());
+        Assert.Equal(3, Regex.Count(chapter, @"ChildProcess-\d+ arrives"));
+        Assert.True(chapter.LastIndexOf(" arrives", StringComparison.Ordinal) < passed[0].Index, "a party passed the barrier before all had arrived");
+        Assert.Matches(@"ChildProcess-\d+: another party was killed while it waited, so SignalAndWait threw BrokenBarrierException", chapter);
+
+        Assert.Contains("temp[0] = 501", chapter, StringComparison.Ordinal);
+        Assert.Contains("a[:] = [0, 1, 4, 9, 16]", chapter, StringComparison.Ordinal);
+        Assert.Contains("all 6 jobs done: [1, 4, 9, 16, 25, 36]", chapter, StringComparison.Ordinal);
+        Assert.Contains("counter.value = 200, ns.finished = 2", chapter, StringComparison.Ordinal);
+        Assert.Contains("RLock acquired twice by the same proxy", chapter, StringComparison.Ordinal);
+        Assert.Contains("a third TryAcquire() gives False", chapter, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Tour_ListenerClient_EchoesTheChildsMessages_AndRefusesTheWrongKey()
     {
         (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "listener-client"]);

@@ -175,6 +175,23 @@ internal sealed partial class SocketConnection : Connection
         }
     }
 
+    /// <summary>
+    /// Whether the peer has closed its end (or the socket failed), without consuming anything: readable with
+    /// nothing to read. Only meaningful while the peer is not expected to send, as when a manager client waits
+    /// for the reply to a blocking call.
+    /// </summary>
+    internal bool PeerClosed()
+    {
+        try
+        {
+            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
     private protected override void CloseCore()
     {
         socket.Dispose();

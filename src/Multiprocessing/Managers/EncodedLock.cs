@@ -90,6 +90,58 @@ internal sealed class EncodedLock(bool reentrant) : IManagedObject
         }
     }
 
+    /// <summary>Whether <paramref name="session"/> holds the lock now.</summary>
+    public bool IsHeldBy(ManagerSession session)
+    {
+        lock (gate)
+        {
+            return ReferenceEquals(holder, session);
+        }
+    }
+
+    /// <summary>Releases the lock entirely for a condition's wait; returns the depth to restore.</summary>
+    /// <exception cref="SynchronizationLockException"><paramref name="session"/> does not hold the lock.</exception>
+    public int ReleaseForWait(ManagerSession session)
+    {
+        int saved;
+        lock (gate)
+        {
+            if (!ReferenceEquals(holder, session))
+            {
+                throw new SynchronizationLockException("The condition's lock is not held through this proxy: acquire it (through the condition) before waiting.");
+            }
+
+            saved = depth;
+            holder = null;
+            depth = 0;
+        }
+
+        session.Forget(this);
+        permit.Release();
+        return saved;
+    }
+
+    /// <summary>Takes the lock again after a condition's wait, restoring <paramref name="savedDepth"/>; returns the acquisition's number, or -1 if the client went away first.</summary>
+    public int ReacquireAfterWait(ManagerSession session, int savedDepth)
+    {
+        if (!SessionWait.Take(permit, session))
+        {
+            return -1;
+        }
+
+        int acquisition;
+        lock (gate)
+        {
+            holder = session;
+            depth = savedDepth;
+            abandoned = false; // the waiter is told nothing: its Wait returns as Python's does
+            acquisition = ++generation;
+        }
+
+        session.Holds(this);
+        return acquisition;
+    }
+
     /// <summary>Releases the lock if <paramref name="session"/> holds it, marking it abandoned for the next acquirer.</summary>
     public void Abandon(ManagerSession session)
     {

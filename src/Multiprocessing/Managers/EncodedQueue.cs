@@ -3,12 +3,13 @@ using System.Diagnostics;
 
 namespace Multiprocessing.Managers;
 
-/// <summary>A manager's FIFO queue of encoded items, bounded or not.</summary>
+/// <summary>A manager's FIFO queue of encoded items, bounded or not; it counts the items put and not yet marked done, for a joinable queue's proxy.</summary>
 internal sealed class EncodedQueue : IManagedObject
 {
     private readonly Queue<byte[]> items = new();
     private readonly object gate = new();
     private readonly int maxSize;
+    private long unfinished;
 
     /// <param name="initial">The maximum size (int32, 0 for none).</param>
     public EncodedQueue(ReadOnlySpan<byte> initial) => maxSize = BinaryPrimitives.ReadInt32LittleEndian(initial);
@@ -27,6 +28,7 @@ internal sealed class EncodedQueue : IManagedObject
                         if (WaitUntil(() => maxSize == 0 || items.Count < maxSize, ms))
                         {
                             items.Enqueue(item);
+                            unfinished++;
                             Monitor.PulseAll(gate);
                             put = true;
                         }
@@ -65,6 +67,38 @@ internal sealed class EncodedQueue : IManagedObject
                 }
 
                 break;
+            case ManagerOp.QueueTaskDone:
+                {
+                    bool done = false;
+                    lock (gate)
+                    {
+                        if (unfinished > 0)
+                        {
+                            done = true;
+                            if (--unfinished == 0)
+                            {
+                                Monitor.PulseAll(gate);
+                            }
+                        }
+                    }
+
+                    reply.WriteByte(done ? (byte)1 : (byte)0);
+                    break;
+                }
+
+            case ManagerOp.QueueJoin:
+                {
+                    long ms = args.ReadInt64();
+                    WaitOutcome outcome;
+                    lock (gate)
+                    {
+                        outcome = SessionWait.Until(gate, () => unfinished == 0, ms, session);
+                    }
+
+                    reply.WriteByte(outcome == WaitOutcome.Ready ? (byte)1 : (byte)0);
+                    break;
+                }
+
             default:
                 throw new InvalidOperationException($"A queue has no operation {op}.");
         }

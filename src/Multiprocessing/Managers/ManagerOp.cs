@@ -122,6 +122,42 @@ internal enum ManagerOp : byte
 
     /// <summary>Number of items (int32).</summary>
     QueueCount,
+
+    /// <summary>Marks one item of a joinable queue as processed: replies done (1 byte; 0 if no item was unfinished, and nothing changed).</summary>
+    QueueTaskDone = 115,
+
+    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) until every item put in a joinable queue is marked done: replies joined (1 byte).</summary>
+    QueueJoin = 116,
+
+    /// <summary>Releases the condition's lock, which this connection must hold, waits at most a timeout (int64 ms, -1 for ever) for a notification, then takes the lock again: replies notified (1 byte) and the new acquisition's number (int32).</summary>
+    ConditionWait = 120,
+
+    /// <summary>Wakes at most a number (int32) of the condition's waiters; this connection must hold its lock.</summary>
+    ConditionNotify = 121,
+
+    /// <summary>Arrives at the barrier and waits at most a timeout (int64 ms, -1 for ever) for the other parties: replies the outcome (1 byte: 0 passed, 1 broken, 2 timed out, which broke it) then, if passed, the arrival index (int32).</summary>
+    BarrierWait = 130,
+
+    /// <summary>Empties the barrier and mends it; parties waiting now find it broken.</summary>
+    BarrierReset = 131,
+
+    /// <summary>Breaks the barrier.</summary>
+    BarrierAbort = 132,
+
+    /// <summary>The barrier's parties (int32), parties waiting now (int32) and whether it is broken (1 byte).</summary>
+    BarrierState = 133,
+
+    /// <summary>The array's element size (int32) and length (int32).</summary>
+    ArrayInfo = 140,
+
+    /// <summary>Elements from an index (int32), a count of them (int32): replies in range (1 byte) then their bytes.</summary>
+    ArrayRead = 141,
+
+    /// <summary>Elements' bytes written from an index (int32): replies in range (1 byte; nothing is written if not).</summary>
+    ArrayWrite = 142,
+
+    /// <summary>Adds a delta (int64) to the 4- or 8-byte integer at an index (int32): replies in range (1 byte) then the new value (int64).</summary>
+    ArrayIncrement = 143,
 }
 
 /// <summary>The kinds of object a manager holds.</summary>
@@ -153,4 +189,16 @@ internal enum ManagedKind : byte
 
     /// <summary>A re-entrant lock: the connection that holds it may acquire it again, and must release it as often.</summary>
     RLock = 9,
+
+    /// <summary>A condition variable: the id (int64) of the lock it uses follows the name (0: a new re-entrant lock of its own).</summary>
+    Condition = 20,
+
+    /// <summary>A barrier: its number of parties (int32) follows the name.</summary>
+    Barrier = 21,
+
+    /// <summary>A fixed-length array of same-size elements: element size (int32), length (int32), then optionally the initial bytes.</summary>
+    Array = 22,
+
+    /// <summary>A FIFO queue that counts unfinished items (Python's <c>JoinableQueue</c>): its maximum size (int32, 0 for none) follows the name.</summary>
+    JoinableQueue = 23,
 }

@@ -73,7 +73,7 @@ internal sealed class ManagerServer : IDisposable
             var reply = new WireBuffer();
             Connection current = connection;
             PipeConnection? pipe = null;
-            var session = new ManagerSession();
+            var session = new ManagerSession(connection.PeerClosed);
             try
             {
                 while (true)
@@ -164,11 +164,30 @@ internal sealed class ManagerServer : IDisposable
             ManagedKind.Event => new EncodedEvent(),
             ManagedKind.Semaphore => new EncodedSemaphore(initial),
             ManagedKind.Queue => new EncodedQueue(initial),
+            ManagedKind.Condition => new EncodedCondition(LockFor(initial)),
+            ManagedKind.Barrier => new EncodedBarrier(initial),
+            ManagedKind.Array => new EncodedArray(initial),
+            ManagedKind.JoinableQueue => new EncodedQueue(initial),
             _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
         };
         long newId = Interlocked.Increment(ref lastId);
         objects[newId] = created;
         return newId;
+    }
+
+    /// <summary>The lock whose id (int64) <paramref name="initial"/> holds, or a new re-entrant one for 0 (a condition's lock).</summary>
+    /// <exception cref="InvalidOperationException">The id is not a lock's.</exception>
+    private EncodedLock LockFor(ReadOnlySpan<byte> initial)
+    {
+        long lockId = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(initial);
+        if (lockId == 0)
+        {
+            return new EncodedLock(reentrant: true);
+        }
+
+        return objects.TryGetValue(lockId, out IManagedObject? found) && found is EncodedLock lk
+            ? lk
+            : throw new InvalidOperationException($"This manager holds no lock with id {lockId}.");
     }
 
     /// <summary>The id of the object named <paramref name="name"/>, created on first use.</summary>

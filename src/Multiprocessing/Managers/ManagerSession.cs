@@ -1,9 +1,16 @@
 namespace Multiprocessing.Managers;
 
 /// <summary>One client connection's state in the manager: the locks it holds, released when it ends.</summary>
-internal sealed class ManagerSession
+/// <param name="peerClosed">Whether the client's socket has closed (its process died or closed the proxy); asked by waits that must not outlive their client.</param>
+internal sealed class ManagerSession(Func<bool>? peerClosed = null)
 {
     private readonly HashSet<EncodedLock> held = [];
+
+    /// <summary>
+    /// Whether the client is gone. Checked by the manager's blocking waits (barrier, condition), so that a
+    /// client that died while waiting does not wait on, or hold up the others, for ever.
+    /// </summary>
+    public bool ClientGone => peerClosed?.Invoke() ?? false;
 
     public void Holds(EncodedLock item)
     {

@@ -1,0 +1,126 @@
+namespace Multiprocessing.Managers;
+
+/// <summary>
+/// A manager's condition variable over one of its locks. Ownership is per connection: a client waits or notifies
+/// only while it holds the lock through the condition's proxy. Waiters are woken first come, first served; a
+/// waiter whose client goes away is dropped (a notification it had not acted on passes to the next waiter).
+/// </summary>
+internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
+{
+    private readonly object gate = new();
+    private readonly LinkedList<Waiter> waiters = new();
+
+    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    {
+        switch (op)
+        {
+            case ManagerOp.LockAcquire:
+            case ManagerOp.LockRelease:
+                lk.Serve(op, ref args, reply, session);
+                break;
+            case ManagerOp.ConditionWait:
+                Wait(args.ReadInt64(), reply, session);
+                break;
+            case ManagerOp.ConditionNotify:
+                {
+                    int n = args.ReadInt32();
+                    if (!lk.IsHeldBy(session))
+                    {
+                        throw new SynchronizationLockException("The condition's lock is not held through this proxy: acquire it (through the condition) before notifying.");
+                    }
+
+                    lock (gate)
+                    {
+                        NotifyLocked(n);
+                    }
+
+                    break;
+                }
+
+            default:
+                throw new InvalidOperationException($"A condition has no operation {op}.");
+        }
+    }
+
+    private void Wait(long ms, WireBuffer reply, ManagerSession session)
+    {
+        if (!lk.IsHeldBy(session))
+        {
+            throw new SynchronizationLockException("The condition's lock is not held through this proxy: acquire it (through the condition) before waiting.");
+        }
+
+        // Queued before the lock is released, so a notification sent by whoever takes the lock next finds it.
+        var waiter = new Waiter();
+        LinkedListNode<Waiter> node;
+        lock (gate)
+        {
+            node = waiters.AddLast(waiter);
+        }
+
+        int depth;
+        try
+        {
+            depth = lk.ReleaseForWait(session);
+        }
+        catch
+        {
+            lock (gate)
+            {
+                waiters.Remove(node);
+            }
+
+            throw;
+        }
+
+        WaitOutcome outcome;
+        lock (gate)
+        {
+            outcome = SessionWait.Until(gate, () => waiter.Notified, ms, session);
+            if (!waiter.Notified)
+            {
+                waiters.Remove(node);
+            }
+            else if (session.ClientGone)
+            {
+                NotifyLocked(1); // woken but never to act on it: the next waiter has it instead
+                outcome = WaitOutcome.ClientGone;
+            }
+        }
+
+        if (outcome == WaitOutcome.ClientGone)
+        {
+            throw new OperationCanceledException("The waiting client is gone.");
+        }
+
+        int acquisition = lk.ReacquireAfterWait(session, depth);
+        if (acquisition < 0)
+        {
+            throw new OperationCanceledException("The waiting client is gone.");
+        }
+
+        reply.WriteByte(outcome == WaitOutcome.Ready ? (byte)1 : (byte)0);
+        reply.WriteInt32(acquisition);
+    }
+
+    /// <summary>Wakes the first <paramref name="n"/> waiters (holding <see cref="gate"/>).</summary>
+    private void NotifyLocked(int n)
+    {
+        bool any = false;
+        while (n-- > 0 && waiters.First is { } first)
+        {
+            first.Value.Notified = true;
+            waiters.RemoveFirst();
+            any = true;
+        }
+
+        if (any)
+        {
+            Monitor.PulseAll(gate);
+        }
+    }
+
+    private sealed class Waiter
+    {
+        public bool Notified { get; set; }
+    }
+}
