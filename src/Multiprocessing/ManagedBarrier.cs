@@ -5,7 +5,7 @@ namespace Multiprocessing;
 
 /// <summary>
 /// A proxy to a barrier held by a <see cref="Manager"/> (Python's <c>manager.Barrier(parties)</c>): each party's
-/// <see cref="SignalAndWait"/> blocks in the manager until all <see cref="ParticipantCount"/> parties have arrived;
+/// <see cref="Wait"/> blocks in the manager until all <see cref="Parties"/> parties have arrived;
 /// then all go on.
 /// </summary>
 /// <remarks>
@@ -36,11 +36,11 @@ public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
 
     /// <summary>How many parties must arrive (Python's <c>parties</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public int ParticipantCount => State().Parties;
+    public int Parties => State().Parties;
 
     /// <summary>How many parties are waiting now (Python's <c>n_waiting</c>); 0 while the barrier is broken.</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public int ParticipantsWaiting => State().Waiting;
+    public int WaitingCount => State().Waiting;
 
     /// <summary>Whether the barrier is broken (Python's <c>broken</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
@@ -51,11 +51,11 @@ public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
 
     /// <summary>Arrives and waits until every party has arrived (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever. If it runs out, the barrier breaks, for the other waiters too.</param>
-    /// <returns>This party's arrival index, 0 to <see cref="ParticipantCount"/> - 1 (Python's return value of <c>wait()</c>).</returns>
+    /// <returns>This party's arrival index, 0 to <see cref="Parties"/> - 1 (Python's return value of <c>wait()</c>).</returns>
     /// <exception cref="BrokenBarrierException">The barrier was broken, or broke while this party waited (a timeout, including this party's own, an abort, a reset, or a waiting party's death).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public int SignalAndWait(TimeSpan? timeout = null)
+    public int Wait(TimeSpan? timeout = null)
     {
         long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
         lock (channel.Gate)

@@ -95,7 +95,7 @@ public partial class TourTests
         Assert.Equal(["0", "1", "2"], passed.Select(m => m.Groups[1].Value).Order());
         Assert.Equal(3, Regex.Count(chapter, @"ChildProcess-\d+ arrives"));
         Assert.True(chapter.LastIndexOf(" arrives", StringComparison.Ordinal) < passed[0].Index, "a party passed the barrier before all had arrived");
-        Assert.Matches(@"ChildProcess-\d+: another party was killed while it waited, so SignalAndWait threw BrokenBarrierException", chapter);
+        Assert.Matches(@"ChildProcess-\d+: another party was killed while it waited, so Wait threw BrokenBarrierException", chapter);
 
         Assert.Contains("temp[0] = 501", chapter, StringComparison.Ordinal);
         Assert.Contains("a[:] = [0, 1, 4, 9, 16]", chapter, StringComparison.Ordinal);

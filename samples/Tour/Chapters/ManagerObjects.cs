@@ -76,7 +76,7 @@ internal sealed class ManagerObjects : IChapter
             parties.Add(ChildProcess.Start(static (ManagedBarrier b) =>
             {
                 Console.WriteLine($"{CurrentProcess.Name} arrives");
-                int index = b.SignalAndWait(); // index = barrier.wait()
+                int index = b.Wait(); // index = barrier.wait()
                 Console.WriteLine($"{CurrentProcess.Name} passed with index {index}");
             }, barrier));
         }
@@ -86,19 +86,19 @@ internal sealed class ManagerObjects : IChapter
 
         // A party that dies while it waits breaks the barrier, instead of leaving the others waiting for ever.
         using ManagedBarrier three = manager.Barrier(3);
-        using ChildProcess doomed = ChildProcess.Start(static (ManagedBarrier b) => b.SignalAndWait(), three);
+        using ChildProcess doomed = ChildProcess.Start(static (ManagedBarrier b) => b.Wait(), three);
         using ChildProcess survivor = ChildProcess.Start(static (ManagedBarrier b) =>
         {
             try
             {
-                b.SignalAndWait();
+                b.Wait();
             }
             catch (BrokenBarrierException)
             {
-                Console.WriteLine($"{CurrentProcess.Name}: another party was killed while it waited, so SignalAndWait threw BrokenBarrierException");
+                Console.WriteLine($"{CurrentProcess.Name}: another party was killed while it waited, so Wait threw BrokenBarrierException");
             }
         }, three);
-        while (three.ParticipantsWaiting < 2) // barrier.n_waiting
+        while (three.WaitingCount < 2) // barrier.n_waiting
         {
             Thread.Sleep(10);
         }

@@ -13,18 +13,18 @@ public sealed class BarrierTests
     {
         using Manager manager = Manager.Start();
         using ManagedBarrier barrier = manager.Barrier(3);
-        Assert.Equal(3, barrier.ParticipantCount);
+        Assert.Equal(3, barrier.Parties);
 
         var parties = new List<ChildProcess<int>>();
         try
         {
             for (int i = 0; i < 3; i++)
             {
-                parties.Add(ChildProcess.Start(static (ManagedBarrier b) => b.SignalAndWait(TimeSpan.FromSeconds(30)), barrier));
+                parties.Add(ChildProcess.Start(static (ManagedBarrier b) => b.Wait(TimeSpan.FromSeconds(30)), barrier));
             }
 
             Assert.Equal([0, 1, 2], parties.Select(p => p.ResultOrFail()).Order());
-            Assert.Equal(0, barrier.ParticipantsWaiting);
+            Assert.Equal(0, barrier.WaitingCount);
             Assert.False(barrier.IsBroken);
         }
         finally
@@ -38,21 +38,21 @@ public sealed class BarrierTests
     {
         using Manager manager = Manager.Start();
         using ManagedBarrier barrier = manager.Barrier(3);
-        using ChildProcess<int> a = ChildProcess.Start(static (ManagedBarrier b) => b.SignalAndWait(TimeSpan.FromSeconds(30)), barrier);
-        using ChildProcess<int> b = ChildProcess.Start(static (ManagedBarrier b) => b.SignalAndWait(TimeSpan.FromSeconds(30)), barrier);
+        using ChildProcess<int> a = ChildProcess.Start(static (ManagedBarrier b) => b.Wait(TimeSpan.FromSeconds(30)), barrier);
+        using ChildProcess<int> b = ChildProcess.Start(static (ManagedBarrier b) => b.Wait(TimeSpan.FromSeconds(30)), barrier);
 
         WaitUntilWaiting(barrier, 2, a, b);
         Assert.True(a.IsAlive);
         Assert.True(b.IsAlive);
 
-        Assert.Equal(2, barrier.SignalAndWait(Within.Deadline));
+        Assert.Equal(2, barrier.Wait(Within.Deadline));
         Assert.Equal([0, 1], new[] { a.ResultOrFail(), b.ResultOrFail() }.Order());
 
         // The barrier is ready for the next round.
-        using ChildProcess<int> c = ChildProcess.Start(static (ManagedBarrier b) => b.SignalAndWait(TimeSpan.FromSeconds(30)), barrier);
-        using ChildProcess<int> d = ChildProcess.Start(static (ManagedBarrier b) => b.SignalAndWait(TimeSpan.FromSeconds(30)), barrier);
+        using ChildProcess<int> c = ChildProcess.Start(static (ManagedBarrier b) => b.Wait(TimeSpan.FromSeconds(30)), barrier);
+        using ChildProcess<int> d = ChildProcess.Start(static (ManagedBarrier b) => b.Wait(TimeSpan.FromSeconds(30)), barrier);
         WaitUntilWaiting(barrier, 2, c, d);
-        Assert.Equal(2, barrier.SignalAndWait(Within.Deadline));
+        Assert.Equal(2, barrier.Wait(Within.Deadline));
         c.JoinOrFail();
         d.JoinOrFail();
     }
@@ -65,15 +65,15 @@ public sealed class BarrierTests
         using ChildProcess<bool> waiter = ChildProcess.Start(WaitAndSayIfBroken, barrier);
         WaitUntilWaiting(barrier, 1, waiter);
 
-        Assert.Throws<BrokenBarrierException>(() => barrier.SignalAndWait(Short));
+        Assert.Throws<BrokenBarrierException>(() => barrier.Wait(Short));
         Assert.True(waiter.ResultOrFail(), "the waiting child was not told the barrier broke");
         Assert.True(barrier.IsBroken);
-        Assert.Equal(0, barrier.ParticipantsWaiting);
-        Assert.Throws<BrokenBarrierException>(() => barrier.SignalAndWait(Within.Deadline)); // at once: broken
+        Assert.Equal(0, barrier.WaitingCount);
+        Assert.Throws<BrokenBarrierException>(() => barrier.Wait(Within.Deadline)); // at once: broken
 
         barrier.Reset();
         Assert.False(barrier.IsBroken);
-        Assert.Equal(0, barrier.ParticipantsWaiting);
+        Assert.Equal(0, barrier.WaitingCount);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class BarrierTests
     {
         using Manager manager = Manager.Start();
         using ManagedBarrier barrier = manager.Barrier(3);
-        using ChildProcess doomed = ChildProcess.Start(static (ManagedBarrier b) => b.SignalAndWait(), barrier);
+        using ChildProcess doomed = ChildProcess.Start(static (ManagedBarrier b) => b.Wait(), barrier);
         using ChildProcess<bool> survivor = ChildProcess.Start(WaitAndSayIfBroken, barrier);
         WaitUntilWaiting(barrier, 2, doomed, survivor);
 
@@ -111,8 +111,8 @@ public sealed class BarrierTests
         Assert.True(barrier.IsBroken);
 
         barrier.Reset();
-        using ChildProcess<int> third = ChildProcess.Start(static (ManagedBarrier b) => b.SignalAndWait(TimeSpan.FromSeconds(30)), barrier);
-        int mine = barrier.SignalAndWait(Within.Deadline);
+        using ChildProcess<int> third = ChildProcess.Start(static (ManagedBarrier b) => b.Wait(TimeSpan.FromSeconds(30)), barrier);
+        int mine = barrier.Wait(Within.Deadline);
         Assert.Equal([0, 1], new[] { mine, third.ResultOrFail() }.Order());
     }
 
@@ -121,7 +121,7 @@ public sealed class BarrierTests
     {
         try
         {
-            barrier.SignalAndWait();
+            barrier.Wait();
             return false;
         }
         catch (BrokenBarrierException)
@@ -134,7 +134,7 @@ public sealed class BarrierTests
     private static void WaitUntilWaiting(ManagedBarrier barrier, int count, params ChildProcess[] children)
     {
         var clock = Stopwatch.StartNew();
-        while (barrier.ParticipantsWaiting < count)
+        while (barrier.WaitingCount < count)
         {
             foreach (ChildProcess child in children)
             {
