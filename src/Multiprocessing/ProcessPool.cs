@@ -354,7 +354,7 @@ public sealed class ProcessPool : WorkerPool
                 worker.Post(task.Frame);
                 task.Worker = worker;
                 worker.InFlight.Enqueue(task);
-                if (worker.InFlight.Count == 1)
+                if (worker.InFlight.Count == 1 && worker.Ready)
                 {
                     BeginRunning(worker, task);
                 }
@@ -505,6 +505,20 @@ public sealed class ProcessPool : WorkerPool
         {
             var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
             BreakPool(new RemoteException(info, worker.Child.Name, worker.Child.Pid));
+            return;
+        }
+
+        if (kind == ProcessWire.Ready)
+        {
+            lock (gate)
+            {
+                worker.Ready = true;
+                if (worker.InFlight.TryPeek(out ProcessTask? first))
+                {
+                    BeginRunning(worker, first); // Its timeout counts from now, not from when the worker was started.
+                }
+            }
+
             return;
         }
 

@@ -32,6 +32,7 @@ internal static class ProcessPoolWorker
 
             var functions = new Dictionary<int, Function>();
             var output = new ArrayBufferWriter<byte>(256);
+            SendReady(end, output);
             long lastMemoryCheck = 0;
             while (true)
             {
@@ -133,6 +134,16 @@ internal static class ProcessPoolWorker
         }
 
         end.SendBytes(output.WrittenSpan);
+    }
+
+    private static void SendReady(Connection end, ArrayBufferWriter<byte> output)
+    {
+        Span<byte> head = output.GetSpan(ProcessWire.ResultHeader);
+        head[..ProcessWire.ResultHeader].Clear();
+        head[0] = ProcessWire.Ready;
+        output.Advance(ProcessWire.ResultHeader);
+        end.SendBytes(output.WrittenSpan);
+        output.ResetWrittenCount();
     }
 
     private static void SendError(Connection end, byte kind, long taskId, Exception e, ArrayBufferWriter<byte> output)

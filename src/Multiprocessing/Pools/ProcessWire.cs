@@ -22,6 +22,9 @@ internal static class ProcessWire
     public const byte Error = 2;
     public const byte InitFailed = 3;
 
+    /// <summary>Sent once by a worker when it has started and its initializer has run: task timeouts count from then.</summary>
+    public const byte Ready = 4;
+
     /// <summary>Result flag: the worker went past its memory limit and asks to be replaced.</summary>
     public const byte RetireFlag = 1;
 

@@ -20,6 +20,12 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, Connection end
 
     public WorkerTally Tally { get; } = tally;
 
+    /// <summary>
+    /// It said it is ready (started, initializer run) (pool lock). Until then the task at the head of
+    /// <see cref="InFlight"/> has not started: its timeout does not run, and a terminate counts it as never run.
+    /// </summary>
+    public bool Ready { get; set; }
+
     /// <summary>Tasks sent, in the order the worker runs them (pool lock).</summary>
     public Queue<ProcessTask> InFlight { get; } = new();
 

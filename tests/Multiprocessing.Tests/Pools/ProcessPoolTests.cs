@@ -92,6 +92,19 @@ public sealed class ProcessPoolTests
     }
 
     [Fact]
+    public void ATasksTimeout_CountsFromWhenItsWorkerIsReady_NotFromTheWorkersStart()
+    {
+        // The initializer takes longer than the timeout: the first task, sent while it runs, must not time out.
+        using var pool = new ProcessPool(new PoolOptions
+        {
+            WorkerCount = 1,
+            TaskTimeout = TimeSpan.FromMilliseconds(300),
+            Initializer = static () => Thread.Sleep(1000),
+        });
+        Assert.Equal(42, pool.Apply(static () => 42));
+    }
+
+    [Fact]
     public void AHundredWorkerDeathsInARow_LeaveNoZombieAndNoExtraWorker()
     {
         using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
