@@ -48,6 +48,7 @@ internal static class WireCodec
                 DynamicGenericResolver.Instance,
                 AttributedObjectResolver.Instance,
                 Shared.SharedObjectResolver.Instance,
+                Managers.CustomProxyResolver.Instance,
                 FieldwiseResolver.Instance,
                 RejectingResolver.Instance,
             ]))

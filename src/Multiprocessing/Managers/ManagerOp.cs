@@ -122,6 +122,9 @@ internal enum ManagerOp : byte
 
     /// <summary>Number of items (int32).</summary>
     QueueCount,
+
+    /// <summary>Calls a method of a custom object: the method's id (int32), then its arguments; replies its result (see <see cref="CustomObject.Serve"/>).</summary>
+    CustomCall = 150,
 }
 
 /// <summary>The kinds of object a manager holds.</summary>
@@ -153,4 +156,7 @@ internal enum ManagedKind : byte
 
     /// <summary>A re-entrant lock: the connection that holds it may acquire it again, and must release it as often.</summary>
     RLock = 9,
+
+    /// <summary>An object made by a factory registered for an interface: the interface's key (framed) and fingerprint (int32) follow the name (see <see cref="ManagerRegistry"/>).</summary>
+    Custom = 40,
 }
