@@ -13,6 +13,7 @@ internal static class ChapterRegistry
         new ListenerClient(),
         new ProcessArray(),
         new ProcessManager(),
+        new ManagerCustom(),
         new ProcessQueue(),
         new PipeEcho(),
         new ProcessLock(),
