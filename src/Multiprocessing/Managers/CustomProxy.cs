@@ -13,8 +13,13 @@ namespace Multiprocessing.Managers;
 /// decodes the result as the declared return type. Task-returning methods make the call on the thread pool and
 /// return its task.
 /// </summary>
-/// <remarks>Not sealed, and with a public constructor: <see cref="DispatchProxy"/> derives the proxy class from it.</remarks>
-internal class CustomProxy : DispatchProxy, IDisposable
+/// <remarks>
+/// Not sealed, and with a public constructor: <see cref="DispatchProxy"/> derives the proxy class from it. A proxy of
+/// an interface that extends <see cref="IDisposable"/> derives from this class, and its <c>Dispose</c> comes to
+/// <see cref="Invoke"/>; any other derives from <see cref="DisposableCustomProxy"/>, which adds <see cref="IDisposable"/>
+/// (the generated class cannot implement an interface method that its base class already implements).
+/// </remarks>
+internal class CustomProxy : DispatchProxy
 {
     private ManagerChannel channel = null!;
     private CustomInterface contract = null!;
@@ -27,7 +32,8 @@ internal class CustomProxy : DispatchProxy, IDisposable
     public static object Create(Type interfaceType, ManagerChannel channel, long objectId)
     {
         CustomInterface contract = CustomInterface.For(interfaceType);
-        object proxy = DispatchProxy.Create(interfaceType, typeof(CustomProxy));
+        Type baseType = typeof(IDisposable).IsAssignableFrom(interfaceType) ? typeof(CustomProxy) : typeof(DisposableCustomProxy);
+        object proxy = DispatchProxy.Create(interfaceType, baseType);
         var self = (CustomProxy)proxy;
         self.channel = channel;
         self.contract = contract;
@@ -36,7 +42,7 @@ internal class CustomProxy : DispatchProxy, IDisposable
     }
 
     /// <summary>Closes this proxy's connection to the manager; the object stays in the manager until the manager ends.</summary>
-    public void Dispose() => channel.Dispose();
+    public void Close() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>
     /// <returns>The interface, the object's id and the manager's address.</returns>
@@ -48,7 +54,7 @@ internal class CustomProxy : DispatchProxy, IDisposable
         ArgumentNullException.ThrowIfNull(targetMethod);
         if (CustomInterface.IsDispose(targetMethod))
         {
-            Dispose();
+            Close();
             return null;
         }
 
@@ -107,6 +113,13 @@ internal class CustomProxy : DispatchProxy, IDisposable
             }
         }
     }
+}
+
+/// <summary>A <see cref="CustomProxy"/> of an interface that does not extend <see cref="IDisposable"/>, made disposable.</summary>
+internal class DisposableCustomProxy : CustomProxy, IDisposable
+{
+    /// <summary>Closes this proxy's connection to the manager; the object stays in the manager until the manager ends.</summary>
+    public void Dispose() => Close();
 }
 
 /// <summary>

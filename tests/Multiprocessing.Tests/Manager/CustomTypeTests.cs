@@ -41,6 +41,26 @@ public interface IUnregistered
     int Answer();
 }
 
+/// <summary>A second registered interface, which extends <see cref="IDisposable"/>.</summary>
+public interface IGreeter : IDisposable
+{
+    string Greet(string name);
+
+    int Disposals { get; }
+}
+
+/// <summary>Counts the disposals it is asked for: a proxy's Dispose must not reach it.</summary>
+public sealed class Greeter : IGreeter
+{
+    private int disposals;
+
+    public int Disposals => Volatile.Read(ref disposals);
+
+    public string Greet(string name) => $"hello, {name}, from {Environment.ProcessId}";
+
+    public void Dispose() => Interlocked.Increment(ref disposals);
+}
+
 /// <summary>The implementation, in the manager's process. Thread-safe: clients are served concurrently.</summary>
 public sealed class Counter(long start = 0) : ICounter
 {
@@ -183,6 +203,26 @@ public sealed class CustomTypeTests
         using ManagedDictionary<string, int> d = manager.Dictionary<string, int>("dict");
         RemoteException e = Assert.Throws<RemoteException>(() => manager.Create<ICounter>("dict"));
         Assert.Contains("'dict'", e.RemoteMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TwoRegisteredInterfaces_ANameBelongsToOne_AndAnIDisposableInterfaceDisposesOnlyTheProxy()
+    {
+        using Manager manager = Manager.Start(CounterOptions().Register<IGreeter>(static () => new Greeter()));
+        ICounter counter = manager.Create<ICounter>("taken");
+        IGreeter greeter = manager.Create<IGreeter>("greeter");
+        IGreeter again = manager.Create<IGreeter>("greeter");
+
+        Assert.Equal($"hello, you, from {manager.Process!.Pid}", greeter.Greet("you"));
+        RemoteException e = Assert.Throws<RemoteException>(() => manager.Create<IGreeter>("taken"));
+        Assert.Contains(nameof(ICounter), e.RemoteMessage, StringComparison.Ordinal);
+        Assert.Contains(nameof(IGreeter), e.RemoteMessage, StringComparison.Ordinal);
+        Assert.Equal(1, counter.Add(1));
+
+        greeter.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => greeter.Greet("again"));
+        Assert.Equal(0, again.Disposals);
     }
 
     [Fact]
