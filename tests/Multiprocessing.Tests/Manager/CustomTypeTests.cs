@@ -61,6 +61,47 @@ public sealed class Greeter : IGreeter
     public void Dispose() => Interlocked.Increment(ref disposals);
 }
 
+/// <summary>A generic interface, registered for one type argument.</summary>
+public interface IBox<T>
+{
+    T Item { get; set; }
+
+    IReadOnlyList<T> History();
+}
+
+/// <summary>Keeps every item it was given.</summary>
+public sealed class Box<T> : IBox<T>
+{
+    private readonly List<T> history = [];
+
+    public T Item
+    {
+        get
+        {
+            lock (history)
+            {
+                return history[^1];
+            }
+        }
+
+        set
+        {
+            lock (history)
+            {
+                history.Add(value);
+            }
+        }
+    }
+
+    public IReadOnlyList<T> History()
+    {
+        lock (history)
+        {
+            return [.. history];
+        }
+    }
+}
+
 /// <summary>The implementation, in the manager's process. Thread-safe: clients are served concurrently.</summary>
 public sealed class Counter(long start = 0) : ICounter
 {
@@ -223,6 +264,24 @@ public sealed class CustomTypeTests
 
         Assert.Throws<ObjectDisposedException>(() => greeter.Greet("again"));
         Assert.Equal(0, again.Disposals);
+    }
+
+    [Fact]
+    public void GenericInterface_RegisteredForOneTypeArgument_CrossesToAChild()
+    {
+        using Manager manager = Manager.Start(new ManagerOptions().Register<IBox<Point>>(static () => new Box<Point>()));
+        IBox<Point> box = manager.Create<IBox<Point>>();
+        box.Item = new Point(1, 2);
+
+        using (ChildProcess child = ChildProcess.Start(static (IBox<Point> b) => b.Item = new Point(b.Item.X + 10, 3), box))
+        {
+            child.JoinOrFail();
+            Assert.Equal(0, child.ExitCode);
+        }
+
+        Assert.Equal([new Point(1, 2), new Point(11, 3)], box.History());
+        RemoteException e = Assert.Throws<RemoteException>(() => manager.Create<IBox<string>>());
+        Assert.Contains("IBox", e.RemoteMessage, StringComparison.Ordinal);
     }
 
     [Fact]
