@@ -18,7 +18,7 @@ public sealed partial class Manager
     /// and returns its result; an exception thrown there throws <see cref="RemoteException"/> here. Methods that
     /// return <see cref="Task"/>, <see cref="Task{TResult}"/>, <see cref="ValueTask"/> or
     /// <see cref="ValueTask{TResult}"/> are awaited in the manager and return a task here that makes the call on the
-    /// thread pool. The proxy also implements <see cref="IDisposable"/>: disposing it closes its connection; the
+    /// thread pool (so calls started without awaiting the one before may reach the manager in any order). The proxy also implements <see cref="IDisposable"/>: disposing it closes its connection; the
     /// object lives until the manager ends. Pass it to a child process as an argument or captured variable declared
     /// as <typeparamref name="TInterface"/>: it reconnects there to the same object.
     /// </returns>
