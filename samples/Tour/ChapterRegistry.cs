@@ -14,6 +14,7 @@ internal static class ChapterRegistry
         new ProcessArray(),
         new ProcessManager(),
         new ManagerObjects(),
+        new ManagerCustom(),
         new ProcessQueue(),
         new PipeEcho(),
         new ProcessLock(),

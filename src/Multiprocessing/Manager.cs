@@ -33,7 +33,7 @@ namespace Multiprocessing;
 /// Console.WriteLine(d[1]);  // 100
 /// </code>
 /// </example>
-public sealed class Manager : IDisposable, IAsyncDisposable
+public sealed partial class Manager : IDisposable, IAsyncDisposable
 {
     private readonly ManagerChannel channel;
     private ManagerServer? server;
@@ -59,21 +59,22 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     private byte[] AuthKeyCore { get; }
 
     /// <summary>Starts a manager in a new daemon child process and waits until it listens (Python's <c>Manager()</c>).</summary>
-    /// <param name="options">Address, key and name; null for a fresh Unix socket and a random key.</param>
+    /// <param name="options">Address, key, name and registered factories; null for a fresh Unix socket and a random key.</param>
     /// <returns>The running manager; dispose it to stop the process and every object it holds.</returns>
     /// <exception cref="ManagerUnavailableException">The manager process ended, or did not listen within <see cref="ManagerOptions.StartTimeout"/>; the inner exception says why.</exception>
-    /// <exception cref="ArgumentException">The auth key is empty, or the address is of an unsupported kind.</exception>
+    /// <exception cref="ArgumentException">The auth key is empty, or the address is of an unsupported kind, or a factory registered with <see cref="ManagerOptions.Register{TInterface}(Func{TInterface})"/> cannot be shipped to the manager's process (it captures a variable that cannot be encoded).</exception>
     public static Manager Start(ManagerOptions? options = null)
     {
         byte[] key = Client.CopyKey(options?.AuthKey, nameof(options)) ?? RandomNumberGenerator.GetBytes(32);
         string? where = options?.Address is { } address ? ManagerAddress.Format(address) : null;
+        byte[]? registry = ManagerRegistry.Encode(options?.Registrations, nameof(options));
         (Connection mine, Connection theirs) = Pipe.Create();
         ChildProcess child;
         using (mine)
         {
             try
             {
-                child = ChildProcess.Start(ManagerHost.Run, theirs, key, where, new ChildProcessOptions { Daemon = true, Name = options?.Name });
+                child = ChildProcess.Start(ManagerHost.Run, theirs, key, where, registry, new ChildProcessOptions { Daemon = true, Name = options?.Name });
             }
             finally
             {
@@ -365,7 +366,7 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     /// <c>BaseManager(address, authkey).get_server().serve_forever()</c>): other processes reach it with
     /// <see cref="Connect"/> and find its objects by name.
     /// </summary>
-    /// <param name="options">Address (a fresh Unix socket if null; an <see cref="IPEndPoint"/> for TCP) and key (random if null).</param>
+    /// <param name="options">Address (a fresh Unix socket if null; an <see cref="IPEndPoint"/> for TCP), key (random if null) and registered factories (called in this process, so they need not be shippable).</param>
     /// <returns>The manager, connected to itself; <see cref="Process"/> is null. Disposing it stops accepting clients; those already connected are served until they disconnect.</returns>
     /// <exception cref="System.Net.Sockets.SocketException">The address cannot be bound.</exception>
     /// <exception cref="ArgumentException">The auth key is empty, or the address is of an unsupported kind.</exception>
@@ -373,7 +374,7 @@ public sealed class Manager : IDisposable, IAsyncDisposable
     {
         byte[] key = Client.CopyKey(options?.AuthKey, nameof(options)) ?? RandomNumberGenerator.GetBytes(32);
         Listener listener = options?.Address is { } address ? Listener.Create(address, key) : Listener.Create(key);
-        var server = new ManagerServer(listener, key);
+        var server = new ManagerServer(listener, key, ManagerRegistry.InProcess(options?.Registrations));
         var thread = new Thread(server.Run) { IsBackground = true, Name = options?.Name ?? "manager" };
         thread.Start();
         return new Manager(listener.Address, key, null) { server = server };

@@ -1,10 +1,13 @@
 using System.Net;
+using Multiprocessing.Managers;
 
 namespace Multiprocessing;
 
 /// <summary>How <see cref="Manager.Start"/> starts a manager.</summary>
 public sealed class ManagerOptions
 {
+    private readonly Dictionary<Type, ManagerRegistration> registrations = [];
+
     /// <summary>
     /// Where the manager listens: a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/> or an
     /// <see cref="IPEndPoint"/> (port 0 for any free port); null (the default) for a fresh Unix socket in a private
@@ -20,4 +23,39 @@ public sealed class ManagerOptions
 
     /// <summary>How long <see cref="Manager.Start"/> waits for the manager process to listen; default 30 s.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The factories registered with <see cref="Register{TInterface}(Func{TInterface})"/>.</summary>
+    internal IReadOnlyCollection<ManagerRegistration> Registrations => registrations.Values;
+
+    /// <summary>
+    /// Registers the factory that makes the manager's objects of your own type <typeparamref name="TInterface"/>,
+    /// which clients create with <see cref="Manager.Create{TInterface}(string?)"/> and use through a proxy that
+    /// implements the interface (Python's <c>BaseManager.register(typeid, callable)</c>).
+    /// </summary>
+    /// <typeparam name="TInterface">The interface clients use the objects through; its methods' parameters and results must be encodable.</typeparam>
+    /// <param name="factory">
+    /// Makes one object. <see cref="Manager.Start"/> ships it to the manager's process the way
+    /// <see cref="ChildProcess.Start(Action, ChildProcessOptions?)"/> ships a delegate, so it must be a static method or a
+    /// lambda whose captured variables can be encoded; <see cref="Manager.Serve"/> calls it in this process as it is.
+    /// </param>
+    /// <returns>These options, to chain registrations.</returns>
+    /// <remarks>
+    /// Each client connection is served on its own thread, so the object's methods may run concurrently for
+    /// different clients (as in Python, whose manager serves each client in a thread): the object must be
+    /// thread-safe. Objects live until the manager ends; disposing a proxy closes only its connection.
+    /// </remarks>
+    /// <exception cref="ArgumentException"><typeparamref name="TInterface"/> is not an interface, or has a generic method or a ref, out or span parameter, or is already registered.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="factory"/> is null.</exception>
+    public ManagerOptions Register<TInterface>(Func<TInterface> factory)
+        where TInterface : class
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        CustomInterface contract = CustomInterface.For(typeof(TInterface));
+        if (!registrations.TryAdd(typeof(TInterface), new ManagerRegistration(contract, factory, () => factory())))
+        {
+            throw new ArgumentException($"A factory for {typeof(TInterface)} is already registered in these options.", nameof(factory));
+        }
+
+        return this;
+    }
 }

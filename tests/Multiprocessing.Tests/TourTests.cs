@@ -106,6 +106,18 @@ public partial class TourTests
     }
 
     [Fact]
+    public void Tour_ManagerCustom_RunsMathsInTheManager_FromTheParentAndAChild()
+    {
+        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "manager-custom"]);
+        Assert.True(code == 0, stderr);
+
+        string chapter = Chapter(stdout, "manager-custom");
+        Assert.Matches(@"\n7\r?\n56\r?\n", chapter);
+        Assert.Matches(@"in ChildProcess-\d+: maths\.Add\(10, 20\) = 30, maths\.Mul\(6, 7\) = 42", chapter);
+        Assert.Contains("the object served 4 calls, in the manager's process: True", chapter, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Tour_ListenerClient_EchoesTheChildsMessages_AndRefusesTheWrongKey()
     {
         (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [TourDll, "listener-client"]);

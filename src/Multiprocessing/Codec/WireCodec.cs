@@ -13,6 +13,7 @@ namespace Multiprocessing.Codec;
 /// Resolution order: MessagePack's built-in formatters (primitives, strings, arrays, collections, tuples,
 /// <c>[MessagePackObject]</c> types), preceded by <see cref="ExactDateTimeResolver"/> (a <see cref="DateTime"/>
 /// keeps its kind and ticks) and <see cref="BigIntegerResolver"/>, and with <see cref="EnumResolver"/> for enums of any visibility, then
+/// the shared objects' and custom-object proxies' resolvers (which cross by descriptor), then
 /// <see cref="FieldwiseResolver"/> (any class or struct of the user's own assemblies, field by field, as pickle
 /// does), then <see cref="KnownObjectFormatter"/> for slots declared as
 /// <see cref="object"/>, and finally <see cref="RejectingResolver"/>, which names the type that cannot cross.
@@ -48,6 +49,7 @@ internal static class WireCodec
                 DynamicGenericResolver.Instance,
                 AttributedObjectResolver.Instance,
                 Shared.SharedObjectResolver.Instance,
+                Managers.CustomProxyResolver.Instance,
                 FieldwiseResolver.Instance,
                 RejectingResolver.Instance,
             ]))

@@ -158,6 +158,9 @@ internal enum ManagerOp : byte
 
     /// <summary>Adds a delta (int64) to the 4- or 8-byte integer at an index (int32): replies in range (1 byte) then the new value (int64).</summary>
     ArrayIncrement = 143,
+
+    /// <summary>Calls a method of a custom object: the method's id (int32), then its arguments; replies its result (see <see cref="CustomObject.Serve"/>).</summary>
+    CustomCall = 150,
 }
 
 /// <summary>The kinds of object a manager holds.</summary>
@@ -201,4 +204,7 @@ internal enum ManagedKind : byte
 
     /// <summary>A FIFO queue that counts unfinished items (Python's <c>JoinableQueue</c>): its maximum size (int32, 0 for none) follows the name.</summary>
     JoinableQueue = 23,
+
+    /// <summary>An object made by a factory registered for an interface: the interface's key (framed) and fingerprint (int32) follow the name (see <see cref="ManagerRegistry"/>).</summary>
+    Custom = 40,
 }

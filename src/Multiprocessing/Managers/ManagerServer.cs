@@ -17,12 +17,14 @@ internal sealed class ManagerServer : IDisposable
     private readonly byte[] authKey;
     private readonly ConcurrentDictionary<long, IManagedObject> objects = new();
     private readonly Dictionary<string, (ManagedKind Kind, long Id)> names = new(StringComparer.Ordinal);
+    private readonly ManagerRegistry registry;
     private long lastId;
 
-    public ManagerServer(Listener listener, byte[] authKey)
+    public ManagerServer(Listener listener, byte[] authKey, ManagerRegistry? registry = null)
     {
         this.listener = listener;
         this.authKey = authKey;
+        this.registry = registry ?? ManagerRegistry.Empty;
     }
 
     /// <summary>Accepts clients until <see cref="Dispose"/>.</summary>
@@ -168,6 +170,7 @@ internal sealed class ManagerServer : IDisposable
             ManagedKind.Barrier => new EncodedBarrier(initial),
             ManagedKind.Array => new EncodedArray(initial),
             ManagedKind.JoinableQueue => new EncodedQueue(initial),
+            ManagedKind.Custom => registry.Create(initial),
             _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
         };
         long newId = Interlocked.Increment(ref lastId);
@@ -198,6 +201,11 @@ internal sealed class ManagerServer : IDisposable
         {
             if (names.TryGetValue(name, out (ManagedKind Kind, long Id) found))
             {
+                if (found.Kind == ManagedKind.Custom && kind == ManagedKind.Custom)
+                {
+                    ManagerRegistry.CheckSame(objects[found.Id], initial, name);
+                }
+
                 return found.Kind == kind
                     ? found.Id
                     : throw new InvalidOperationException($"The name '{name}' belongs to a {found.Kind} in this manager, not a {kind}.");

@@ -1,0 +1,171 @@
+using System.Buffers;
+using System.Reflection;
+using MessagePack;
+using MessagePack.Formatters;
+using Multiprocessing.Codec;
+
+namespace Multiprocessing.Managers;
+
+/// <summary>
+/// The client side of a custom object: <see cref="DispatchProxy"/> makes a class that implements the interface
+/// and sends every call here, which encodes the arguments as the parameters' declared types (in the caller, so an
+/// argument that cannot cross fails here and nothing is sent), calls the manager on this proxy's own connection, and
+/// decodes the result as the declared return type. Task-returning methods make the call on the thread pool and
+/// return its task.
+/// </summary>
+/// <remarks>
+/// Not sealed, and with a public constructor: <see cref="DispatchProxy"/> derives the proxy class from it. A proxy of
+/// an interface that extends <see cref="IDisposable"/> derives from this class, and its <c>Dispose</c> comes to
+/// <see cref="Invoke"/>; any other derives from <see cref="DisposableCustomProxy"/>, which adds <see cref="IDisposable"/>
+/// (the generated class cannot implement an interface method that its base class already implements).
+/// </remarks>
+internal class CustomProxy : DispatchProxy
+{
+    private ManagerChannel channel = null!;
+    private CustomInterface contract = null!;
+    private long id;
+
+    /// <summary>What the proxy crosses to another process as (see <see cref="ManagerChannel.Describe"/>).</summary>
+    public string Descriptor => channel.Describe(id);
+
+    /// <summary>A proxy of <paramref name="interfaceType"/> to object <paramref name="objectId"/>, calling through <paramref name="channel"/>.</summary>
+    public static object Create(Type interfaceType, ManagerChannel channel, long objectId)
+    {
+        CustomInterface contract = CustomInterface.For(interfaceType);
+        Type baseType = typeof(IDisposable).IsAssignableFrom(interfaceType) ? typeof(CustomProxy) : typeof(DisposableCustomProxy);
+        object proxy = DispatchProxy.Create(interfaceType, baseType);
+        var self = (CustomProxy)proxy;
+        self.channel = channel;
+        self.contract = contract;
+        self.id = objectId;
+        return proxy;
+    }
+
+    /// <summary>Closes this proxy's connection to the manager; the object stays in the manager until the manager ends.</summary>
+    public void Close() => channel.Dispose();
+
+    /// <summary>The proxy, for messages.</summary>
+    /// <returns>The interface, the object's id and the manager's address.</returns>
+    public override string ToString() => $"{TypeNames.Display(contract.Type)} proxy #{id} at {Client.Describe(channel.Address)}";
+
+    /// <inheritdoc/>
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        ArgumentNullException.ThrowIfNull(targetMethod);
+        if (CustomInterface.IsDispose(targetMethod))
+        {
+            Close();
+            return null;
+        }
+
+        CustomMethod method = contract.Find(targetMethod);
+        byte[] encoded = EncodeArguments(method, args ?? []);
+        return method.WrapResult(() => Call(method, encoded));
+    }
+
+    private byte[] EncodeArguments(CustomMethod method, object?[] args)
+    {
+        if (args.Length == 0)
+        {
+            return [];
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(64);
+        var writer = new MessagePackWriter(buffer);
+        for (int i = 0; i < args.Length; i++)
+        {
+            Type type = method.ParameterTypes[i];
+            try
+            {
+                WireCodec.Serialize(ref writer, type, args[i]);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw WireCodec.EncodeFailure($"argument '{method.ParameterNames[i]}' of {TypeNames.Display(contract.Type)}.{method.Method.Name}", method.ParameterNames[i], type, e);
+            }
+        }
+
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private object? Call(CustomMethod method, byte[] encoded)
+    {
+        lock (channel.Gate)
+        {
+            WireBuffer request = channel.Begin(ManagerOp.CustomCall, id);
+            request.WriteInt32(method.Id);
+            request.WriteBytes(encoded);
+            ReadOnlySpan<byte> reply = channel.Invoke();
+            if (method.ResultType is not { } type)
+            {
+                return null;
+            }
+
+            var reader = new MessagePackReader(reply.ToArray());
+            try
+            {
+                return WireCodec.Deserialize(ref reader, type);
+            }
+            catch (Exception e) when (e is MessagePackSerializationException or CodecException or EndOfStreamException or InvalidOperationException)
+            {
+                throw WireCodec.DecodeFailure($"The result of {method.Method.Name} could not be decoded as {TypeNames.Display(type)}", e);
+            }
+        }
+    }
+}
+
+/// <summary>A <see cref="CustomProxy"/> of an interface that does not extend <see cref="IDisposable"/>, made disposable.</summary>
+internal class DisposableCustomProxy : CustomProxy, IDisposable
+{
+    /// <summary>Closes this proxy's connection to the manager; the object stays in the manager until the manager ends.</summary>
+    public void Dispose() => Close();
+}
+
+/// <summary>
+/// Encodes values declared as an interface of the application's own assemblies when they are custom-object proxies
+/// (<see cref="Manager.Create{TInterface}(string?)"/>): they cross as the manager's address, key and the object's
+/// id, and the receiver makes a proxy of the declared interface that connects to the same manager. Any other value
+/// of such a slot cannot cross, as before.
+/// </summary>
+internal sealed class CustomProxyResolver : IFormatterResolver
+{
+    public static readonly CustomProxyResolver Instance = new();
+
+    public IMessagePackFormatter<T>? GetFormatter<T>() =>
+        typeof(T).IsInterface && !typeof(T).ContainsGenericParameters && !TypeNames.IsFrameworkType(typeof(T))
+            ? ProxyFormatter<T>.Instance
+            : null;
+
+    private sealed class ProxyFormatter<T> : IMessagePackFormatter<T>
+    {
+        public static readonly ProxyFormatter<T> Instance = new();
+
+        public void Serialize(ref MessagePackWriter writer, T value, MessagePackSerializerOptions options)
+        {
+            switch (value)
+            {
+                case null:
+                    writer.WriteNil();
+                    break;
+                case CustomProxy proxy:
+                    writer.Write(proxy.Descriptor);
+                    break;
+                default:
+                    throw new CodecException(
+                        $"{RejectingResolver.Explain(typeof(T))} (only a proxy made by Manager.Create<{TypeNames.Display(typeof(T))}>() crosses as this interface, to the same object)");
+            }
+        }
+
+        public T Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+        {
+            if (reader.TryReadNil())
+            {
+                return default!;
+            }
+
+            ManagerChannel channel = ManagerChannel.FromDescriptor(reader.ReadString()!, out long objectId);
+            return (T)CustomProxy.Create(typeof(T), channel, objectId);
+        }
+    }
+}
