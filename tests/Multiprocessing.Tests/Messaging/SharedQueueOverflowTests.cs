@@ -248,6 +248,46 @@ public sealed class SharedQueueOverflowTests
         Assert.Equal((2, 0), CheckItem(queue.Get(TimeSpan.Zero), 100));
     }
 
+    [Fact]
+    public void AConsumerKilledWhileTakingOverflowedItems_LosesAtMostTheOneInItsHands_AndNoneArrivesPartial()
+    {
+        const int count = 100;
+        const int length = 256 * 1024;
+        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: 4096);
+        for (int i = 0; i < count; i++)
+        {
+            queue.Put(MakeItem(0, i, length)); // nobody reads: they overflow
+        }
+
+        Assert.True(queue.OverflowedCount >= count - 1);
+        using var taken = SharedValue.Create(0);
+        using ChildProcess child = ChildProcess.Start(static (SharedQueue<byte[]> q, SharedValue<int> done) =>
+        {
+            while (true)
+            {
+                (int _, int index) = CheckItem(q.Get(Within.Deadline), length);
+                Volatile.Write(ref done.Value, index + 1);
+            }
+        }, queue, taken);
+
+        // Killed at some point while it reads the chain (possibly holding the read lock, part-way through a file).
+        Handoff.Until(() => Volatile.Read(ref taken.Value) >= 10, "the consumer has taken some items", child);
+        child.Kill();
+        child.JoinOrFail();
+
+        // The item it may have taken without saying so is the only one that may be missing; the next consumer
+        // takes over the read lock and reads on, in order, every item whole.
+        int first = Volatile.Read(ref taken.Value);
+        (int _, int next) = CheckItem(queue.Get(Within.Deadline), length);
+        Assert.InRange(next, first, first + 1);
+        while (++next < count)
+        {
+            Assert.Equal((0, next), CheckItem(queue.Get(TimeSpan.Zero), length));
+        }
+
+        Assert.False(queue.TryGet(out _, Short));
+    }
+
     private static string[] OverflowFiles<T>(SharedQueue<T> queue) =>
         [.. ShmFiles.List().Where(f => f.StartsWith(queue.OverflowPrefix, StringComparison.Ordinal))];
 }
