@@ -127,9 +127,10 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <param name="item">The item; encoded now.</param>
     /// <param name="timeout">How long to wait for room.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    /// <returns>True if queued; false if there was no room in time.</returns>
+    /// <returns>True if queued; false if there was no room in time (for a queue that <see cref="Overflows"/>: <see cref="MaxSize"/> items were in it).</returns>
     /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryPut(T item, TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
