@@ -18,12 +18,21 @@ namespace Multiprocessing;
 /// <para>Items live in a ring in shared memory: <see cref="Put"/> encodes the item in the caller (an item that
 /// cannot be encoded fails there, and nothing is queued) and copies it in; <see cref="Get"/> decodes it straight
 /// from shared memory. No feeder thread, no pipe: an item is in the queue when <c>Put</c> returns, so a child
-/// that has put its items can exit and be joined before anyone reads them (no deadlock, unlike CPython), as long
-/// as they fit in the queue's capacity; a put that finds the queue full waits for room.</para>
+/// that has put its items can exit and be joined before anyone reads them (no deadlock, unlike CPython).</para>
+/// <para>The ring's capacity is not a bound (unless the queue is created with <c>overflow: false</c>): a put that
+/// finds the ring full waits while consumers are taking items, but once none has taken anything for a moment
+/// (about 20 ms), or its timeout passed, it writes the item to an overflow file in /dev/shm instead, and
+/// returns. So a queue nobody reads yet never blocks a put, whatever the items' total size, and order is kept:
+/// items are taken in the order they were put (one producer's items in its order). Overflowed items cost a file
+/// each, written and read whole; once consumers catch up, items go through the ring again. The files are
+/// removed as their items are taken, and all of them when the queue is removed (its last process closes it, or
+/// dies). Only <see cref="MaxSize"/> makes a put wait then. With <c>overflow: false</c> the capacity is a hard
+/// bound: a put that finds the ring full waits for room.</para>
 /// <para>An item larger than half the capacity streams through in parts and arrives whole; once its first part
 /// has been taken, <c>Get</c> waits for the rest as long as its producer lives, whatever its timeout (the item
 /// cannot be put back). A producer killed in the middle of a put leaves no trace: its partial item is dropped
-/// and the queue works on; a consumer killed in the middle of a get loses that item, as in Python.</para>
+/// and the queue works on; a consumer killed in the middle of a get loses that item, as in Python (an item
+/// that had overflowed to a file stays in the queue instead: the next get takes it).</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
 public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
@@ -37,16 +46,16 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     {
         this.segment = segment;
         joinable = segment.Header.Tag != 0;
-        ring = new Ring(segment.DataFor(this), watchEnds: false);
+        ring = new Ring(segment.DataFor(this), watchEnds: false, SpillFiles.PrefixFor(segment.Path, segment.Header.Id));
     }
 
     /// <summary>The name other processes open it by.</summary>
     public string Name => segment.Name;
 
-    /// <summary>The most items the queue holds (Python's <c>maxsize</c>); 0 for no bound but the capacity.</summary>
+    /// <summary>The most items the queue holds (Python's <c>maxsize</c>); 0 for none.</summary>
     public unsafe int MaxSize => ring.Header->MaxItems;
 
-    /// <summary>Bytes of shared buffer; items larger than half of it pass in parts.</summary>
+    /// <summary>Bytes of the shared ring; items larger than half of it pass in parts. A bound only if the queue does not <see cref="Overflows"/>.</summary>
     public unsafe long Capacity => ring.Header->Capacity;
 
     /// <summary>Items in the queue now (Python's <c>qsize()</c>); it may change right after you read it.</summary>
@@ -76,14 +85,23 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <inheritdoc/>
     static SharedQueue<T> ISharedObject<SharedQueue<T>>.Reopen(string descriptor) => Open(descriptor);
 
-    internal static SharedQueue<T> Create(int maxSize, long capacity, bool joinable, string? name)
+    /// <summary>Items that went to the overflow chain since creation (for tests).</summary>
+    internal unsafe long OverflowedCount => Volatile.Read(ref ring.Header->SpillTail);
+
+    /// <summary>The start of the paths of this queue's overflow files (for tests).</summary>
+    internal string OverflowPrefix => SpillFiles.PrefixFor(segment.Path, segment.Header.Id);
+
+    /// <summary>Whether items that find the ring full and no consumer moving go to overflow files instead of waiting.</summary>
+    public unsafe bool Overflows => ring.Header->Overflow != 0;
+
+    internal static SharedQueue<T> Create(int maxSize, long capacity, bool joinable, string? name, bool overflow)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1L << 34);
         long ringCapacity = Ring.CapacityFor(capacity);
         Segment segment = Segment.Create(name, Ring.BytesFor(ringCapacity), SegmentKind.Queue, joinable ? 1 : 0);
-        Ring.Initialize(segment.DataFor(segment), ringCapacity, maxSize);
+        Ring.Initialize(segment.DataFor(segment), ringCapacity, maxSize, overflow);
         return new SharedQueue<T>(segment);
     }
 
@@ -94,8 +112,9 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <param name="timeout">How long to wait for room; null for ever.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
-    /// <exception cref="TimeoutException">No room within <paramref name="timeout"/> (Python's <c>queue.Full</c>); nothing was queued.</exception>
+    /// <exception cref="TimeoutException">No room within <paramref name="timeout"/> (Python's <c>queue.Full</c>): <see cref="MaxSize"/> items are in the queue, or, if it does not overflow, its ring is full; nothing was queued.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
     public void Put(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         if (!TryPut(item, timeout ?? Timeout.InfiniteTimeSpan, cancellationToken))
@@ -108,9 +127,10 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <param name="item">The item; encoded now.</param>
     /// <param name="timeout">How long to wait for room.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    /// <returns>True if queued; false if there was no room in time.</returns>
+    /// <returns>True if queued; false if there was no room in time (for a queue that <see cref="Overflows"/>: <see cref="MaxSize"/> items were in it).</returns>
     /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryPut(T item, TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
@@ -523,14 +543,15 @@ public static class SharedQueue
 
     /// <summary>Creates a queue.</summary>
     /// <typeparam name="T">The items' type.</typeparam>
-    /// <param name="maxSize">The most items it holds (Python's <c>maxsize</c>); 0 for no bound but <paramref name="capacity"/>.</param>
-    /// <param name="capacity">Bytes of shared buffer (rounded up to a power of two); puts wait when it is full. Items larger than half of it pass in parts. The memory is used only as items fill it.</param>
+    /// <param name="maxSize">The most items it holds (Python's <c>maxsize</c>), a hard bound: puts wait for an item to be taken; 0 for none (with <paramref name="overflow"/> false, the bytes of <paramref name="capacity"/> still bound it).</param>
+    /// <param name="capacity">Bytes of the shared ring (rounded up to a power of two), the fast path of items. Items larger than half of it pass in parts. The memory is used only as items fill it. With <paramref name="overflow"/> it is not a bound; without, puts wait when it is full.</param>
     /// <param name="joinable">True for Python's <c>JoinableQueue</c>: <see cref="SharedQueue{T}.TaskDone"/> and <see cref="SharedQueue{T}.Join"/>.</param>
     /// <param name="name">Its name, or null for a fresh unique one.</param>
+    /// <param name="overflow">True (the default, as Python's <c>Queue()</c> is unbounded): a put that finds the ring full while no consumer is taking items (for about 20 ms), or whose timeout passed, writes the item to an overflow file in /dev/shm instead of waiting, so that items of any total size can be put before anyone reads them (a child can put them all and be joined first). An overflowed item is read from its file, whole, in its turn. If the file cannot be written (/dev/shm full), the put throws an <see cref="IOException"/> and nothing is queued. False: <paramref name="capacity"/> is a hard bound, and a put waits for room.</param>
     /// <returns>The queue.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A size is negative, or the capacity is zero or above 16 GiB.</exception>
-    public static SharedQueue<T> Create<T>(int maxSize = 0, long capacity = DefaultCapacity, bool joinable = false, string? name = null) =>
-        SharedQueue<T>.Create(maxSize, capacity, joinable, name);
+    public static SharedQueue<T> Create<T>(int maxSize = 0, long capacity = DefaultCapacity, bool joinable = false, string? name = null, bool overflow = true) =>
+        SharedQueue<T>.Create(maxSize, capacity, joinable, name, overflow);
 
     /// <summary>Opens a queue created by this or another process.</summary>
     /// <typeparam name="T">The items' type, as created.</typeparam>

@@ -61,7 +61,7 @@ internal sealed class ProcessQueue : IChapter
         using ChildProcess child = ChildProcess.Start(Produce, q);
         child.Join(); // In CPython this waits for ever: the child's feeder thread cannot flush 10 000 items into a full pipe.
         Console.WriteLine($"the child exited with {child.ExitCode}; the queue holds {q.Count} items; the first is '{q.Get()}', the last '{q.GetConsumingEnumerable().Take(q.Count).Last()}'");
-        Say.Note("a put copies the item into shared memory before it returns: no feeder thread, nothing left to flush at exit. The queue holds up to its capacity (4 MiB by default; SharedQueue.Create(capacity: ...)); beyond that a put waits for room, as any bounded queue does.");
+        Say.Note("a put copies the item into shared memory before it returns: no feeder thread, nothing left to flush at exit. The shared ring holds 4 MiB by default (SharedQueue.Create(capacity: ...)); when it is full and nobody is taking items, a put writes its item to an overflow file in /dev/shm instead of waiting, so the queue is unbounded as Python's (overflow: false makes the capacity a hard bound: a put then waits for room).");
     }
 
     private static void Produce(SharedQueue<string> q)

@@ -35,36 +35,49 @@ internal sealed partial class Ring
                 return status;
             }
 
-            if (message.Length <= MaxWhole)
+            if (NeedsMarker())
+            {
+                status = await WaitForRoomAsync(MarkerSize, deadline, cancellationToken).ConfigureAwait(false);
+                if (status == RingStatus.Ok)
+                {
+                    WriteMarker();
+                }
+            }
+
+            if (status == RingStatus.Ok && message.Length <= MaxWhole)
             {
                 long size = RecordSize(message.Length);
                 status = await WaitForRoomAsync(size, deadline, cancellationToken).ConfigureAwait(false);
-                if (status != RingStatus.Ok)
+                if (status == RingStatus.Ok)
                 {
-                    return status;
+                    WriteWhole(default, message.Span, size);
                 }
-
-                WriteWhole(default, message.Span, size);
-                ok = true;
-                return RingStatus.Ok;
             }
-
-            int offset = 0;
-            while (offset < message.Length)
+            else if (status == RingStatus.Ok)
             {
-                (int kind, int header, int n) = NextFragment(offset, message.Length);
-                status = await WaitForRoomAsync(RecordSize(header + n), deadline, cancellationToken).ConfigureAwait(false);
-                if (status != RingStatus.Ok)
+                int offset = 0;
+                while (offset < message.Length)
                 {
-                    return status;
-                }
+                    (int kind, int header, int n) = NextFragment(offset, message.Length);
+                    status = await WaitForRoomAsync(RecordSize(header + n), deadline, cancellationToken).ConfigureAwait(false);
+                    if (status != RingStatus.Ok)
+                    {
+                        break;
+                    }
 
-                WriteFragment(kind, header, default, message.Span, offset, n, message.Length);
-                offset += n;
+                    WriteFragment(kind, header, default, message.Span, offset, n, message.Length);
+                    offset += n;
+                }
             }
 
-            ok = true;
-            return RingStatus.Ok;
+            if (status == RingStatus.Overflow)
+            {
+                Spill(default, message.Span);
+                status = RingStatus.Ok;
+            }
+
+            ok = status == RingStatus.Ok;
+            return status;
         }
         finally
         {
@@ -95,6 +108,7 @@ internal sealed partial class Ring
 
     private async ValueTask<RingStatus> WaitForRoomAsync(long size, Deadline deadline, CancellationToken cancellationToken)
     {
+        var stall = default(Stall);
         while (true)
         {
             if (TryMakeRoom(size, out long need))
@@ -102,7 +116,17 @@ internal sealed partial class Ring
                 return RingStatus.Ok;
             }
 
-            RingStatus status = await ParkAsync(Wait.Room, need, deadline, cancellationToken).ConfigureAwait(false);
+            if (overflow && ShouldOverflow(ref stall, deadline))
+            {
+                return RingStatus.Overflow;
+            }
+
+            RingStatus status = await ParkAsync(Wait.Room, need, overflow ? deadline.Earlier(stall.Until) : deadline, cancellationToken).ConfigureAwait(false);
+            if (status == RingStatus.Timeout && overflow)
+            {
+                continue; // Stuck decides.
+            }
+
             if (status != RingStatus.Ok)
             {
                 return status;
@@ -129,7 +153,7 @@ internal sealed partial class Ring
             var assembly = default(Assembly);
             while (true)
             {
-                if (!DataReady())
+                if (!RingReady())
                 {
                     if (assembly.Active || ReadIsOpen())
                     {
@@ -137,6 +161,16 @@ internal sealed partial class Ring
                         if (!await Task.Run(WaitRestOfMessage, CancellationToken.None).ConfigureAwait(false))
                         {
                             assembly = default;
+                        }
+
+                        continue;
+                    }
+
+                    if (ChainIsNext())
+                    {
+                        if (TakeFromChain(out RingMessage spilled))
+                        {
+                            return (RingStatus.Ok, spilled);
                         }
 
                         continue;

@@ -19,6 +19,9 @@ internal enum RingStatus
 
     /// <summary>The ring was marked complete and (when reading) is empty.</summary>
     Completed,
+
+    /// <summary>Inside a write only: the message goes to the overflow chain (no room and no consumer moving). Never returned by <see cref="Ring.Write(ReadOnlySpan{byte}, Deadline, CancellationToken)"/>.</summary>
+    Overflow,
 }
 
 /// <summary>
@@ -38,6 +41,19 @@ internal enum RingStatus
 /// parts when the next message begins, or at once if they are waiting for the rest. A consumer that dies part-way through a message leaves the read side
 /// open; the next consumer skips the rest of that message. Locks whose holder died are taken over
 /// (<see cref="LockCore"/>).</para>
+/// <para>Overflow (queues created with it; never pipes): a producer that finds no room waits while consumers make
+/// progress, but once no consumer has moved for <see cref="OverflowAfter"/> (or its own deadline passed) it
+/// writes the message, whole, to the next file of an overflow chain (<see cref="SpillFiles"/>) instead:
+/// <c>SpillTail</c> counts the files written, <c>SpillHead</c> the files read; so the ring's bytes are not a bound
+/// and a put never waits for a reader. A fragmented message caught that way is abandoned (as above) and spilled
+/// whole. Order: consumers read the ring first and the chain when the ring is empty, and a producer that writes to
+/// the ring while the chain may hold messages first writes a <c>Spill</c> marker record saying how many chain
+/// messages precede what follows it in the ring; a consumer reaching the marker reads the chain up to there
+/// before reading on. So messages are taken in the order their puts took the write lock, and once the consumers
+/// catch up, producers use the ring again. A chain file is published by moving <c>SpillTail</c> after it is
+/// written, so a producer that dies while writing one leaves an orphan file that the next spill overwrites or
+/// the segment's removal deletes; a consumer reads the file, moves <c>SpillHead</c>, then deletes it, so one
+/// that dies while reading leaves the message in the queue for the next consumer.</para>
 /// </remarks>
 internal sealed unsafe partial class Ring
 {
@@ -50,6 +66,15 @@ internal sealed unsafe partial class Ring
     private const int KindMiddle = 3;
     private const int KindLast = 4;
     private const int KindPad = 5;
+    private const int KindSpill = 6;
+    private const long MarkerSize = RecordHeaderSize + sizeof(long);
+
+    /// <summary>
+    /// How long a producer that finds no room waits with no consumer moving (neither the head nor the chain's
+    /// head) before it puts the message in the overflow chain: long enough that a consumer that is merely slower
+    /// keeps the producer on the ring, short enough that a queue nobody reads never blocks a put noticeably.
+    /// </summary>
+    public static readonly TimeSpan OverflowAfter = TimeSpan.FromMilliseconds(20);
     private const int SpinIterations = 40;
 
     private readonly RingHeader* h;
@@ -57,6 +82,8 @@ internal sealed unsafe partial class Ring
     private readonly long capacity;
     private readonly long mask;
     private readonly bool watchEnds;
+    private readonly bool overflow;
+    private readonly string? spillPrefix;
 
     // Lower bounds of the other side's position, so that the common case reads only this side's cache line.
     private long cachedHead;
@@ -68,13 +95,16 @@ internal sealed unsafe partial class Ring
     /// <summary>Attaches to a ring initialized at <paramref name="at"/>.</summary>
     /// <param name="at">The ring's header, followed by its data area.</param>
     /// <param name="watchEnds">Pipe mode: readers see the end of the stream when no live process holds the writing end, and writers fail when no live process holds the reading end.</param>
-    public Ring(nint at, bool watchEnds)
+    /// <param name="spillPrefix">Where the overflow chain's files go (<see cref="SpillFiles.PrefixFor"/>), for a ring initialized with overflow; null for none.</param>
+    public Ring(nint at, bool watchEnds, string? spillPrefix = null)
     {
         h = (RingHeader*)at;
         data = (byte*)at + RingHeader.Size;
         capacity = h->Capacity;
         mask = capacity - 1;
         this.watchEnds = watchEnds;
+        overflow = !watchEnds && spillPrefix is not null && h->Overflow != 0;
+        this.spillPrefix = overflow ? spillPrefix : null;
     }
 
     /// <summary>Largest payload written as a single record.</summary>
@@ -103,11 +133,16 @@ internal sealed unsafe partial class Ring
         (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(MinCapacity, requested));
 
     /// <summary>Initializes a ring in zeroed shared memory.</summary>
-    public static void Initialize(nint at, long capacity, int maxItems)
+    /// <param name="at">The ring's header.</param>
+    /// <param name="capacity">Bytes of its data area.</param>
+    /// <param name="maxItems">Most messages at once; 0 for no bound.</param>
+    /// <param name="overflow">Whether messages that find no room go to the overflow chain rather than wait (see the remarks).</param>
+    public static void Initialize(nint at, long capacity, int maxItems, bool overflow = false)
     {
         var h = (RingHeader*)at;
         h->Capacity = capacity;
         h->MaxItems = maxItems;
+        h->Overflow = overflow ? 1 : 0;
     }
 
     /// <summary>Marks the ring complete and wakes every waiter.</summary>
@@ -162,21 +197,38 @@ internal sealed unsafe partial class Ring
                 return status;
             }
 
-            if (length <= MaxWhole)
+            if (NeedsMarker())
             {
-                long size = RecordSize(length);
-                status = WaitForRoom(size, deadline, cancellationToken);
-                if (status != RingStatus.Ok)
+                status = WaitForRoom(MarkerSize, deadline, cancellationToken);
+                if (status == RingStatus.Ok)
                 {
-                    return status;
+                    WriteMarker();
                 }
-
-                WriteWhole(head, body, size);
-                ok = true;
-                return RingStatus.Ok;
             }
 
-            status = WriteFragments(head, body, deadline, cancellationToken);
+            if (status == RingStatus.Ok)
+            {
+                if (length <= MaxWhole)
+                {
+                    long size = RecordSize(length);
+                    status = WaitForRoom(size, deadline, cancellationToken);
+                    if (status == RingStatus.Ok)
+                    {
+                        WriteWhole(head, body, size);
+                    }
+                }
+                else
+                {
+                    status = WriteFragments(head, body, deadline, cancellationToken);
+                }
+            }
+
+            if (status == RingStatus.Overflow)
+            {
+                Spill(head, body);
+                status = RingStatus.Ok;
+            }
+
             ok = status == RingStatus.Ok;
             return status;
         }
@@ -207,7 +259,7 @@ internal sealed unsafe partial class Ring
         try
         {
             long size = RecordSize(length);
-            if (Volatile.Read(ref h->WriteOpen) != 0 || !ItemsRoom() || !HasRoom(size))
+            if (Volatile.Read(ref h->WriteOpen) != 0 || ChainUnmarked() || !ItemsRoom() || !HasRoom(size))
             {
                 return false;
             }
@@ -398,9 +450,14 @@ internal sealed unsafe partial class Ring
         }
     }
 
-    /// <summary>Under the write lock: waits until <paramref name="size"/> contiguous bytes are free at the tail, padding to the start if the end is too close.</summary>
+    /// <summary>
+    /// Under the write lock: waits until <paramref name="size"/> contiguous bytes are free at the tail, padding to
+    /// the start if the end is too close. With overflow: <see cref="RingStatus.Overflow"/> instead of waiting on
+    /// once no consumer has moved for <see cref="OverflowAfter"/>, or once <paramref name="deadline"/> passed.
+    /// </summary>
     private RingStatus WaitForRoom(long size, Deadline deadline, CancellationToken cancellationToken)
     {
+        var stall = default(Stall);
         while (true)
         {
             if (TryMakeRoom(size, out long need))
@@ -408,12 +465,149 @@ internal sealed unsafe partial class Ring
                 return RingStatus.Ok;
             }
 
-            RingStatus status = Park(Wait.Room, need, deadline, cancellationToken);
+            if (overflow && ShouldOverflow(ref stall, deadline))
+            {
+                return RingStatus.Overflow;
+            }
+
+            RingStatus status = Park(Wait.Room, need, overflow ? deadline.Earlier(stall.Until) : deadline, cancellationToken);
+            if (status == RingStatus.Timeout && overflow)
+            {
+                continue; // Stuck decides.
+            }
+
             if (status != RingStatus.Ok)
             {
                 return status;
             }
         }
+    }
+
+    /// <summary>
+    /// Under the write lock, no room: whether to overflow now — the consumers have not moved since a producer last
+    /// found them stuck and the chain still holds messages, or they have stood still for <see cref="OverflowAfter"/>
+    /// during this wait, or the deadline passed.
+    /// </summary>
+    private bool ShouldOverflow(ref Stall stall, Deadline deadline)
+    {
+        long progress = ConsumerProgress();
+        bool stuck = (progress == h->SpillStuckAt && h->SpillTail != Volatile.Read(ref h->SpillHead))
+            || stall.Stuck(progress, deadline);
+        if (stuck)
+        {
+            h->SpillStuckAt = progress;
+        }
+
+        return stuck;
+    }
+
+    /// <summary>How far the consumers have got, ring and chain together: it changes whenever one takes something.</summary>
+    private long ConsumerProgress() => Volatile.Read(ref h->Head) + Volatile.Read(ref h->SpillHead);
+
+    /// <summary>A producer's wait for room, watching whether the consumers move.</summary>
+    private struct Stall
+    {
+        private long progress;
+        private bool started;
+
+        /// <summary>When to give up on the ring if the consumers do not move before.</summary>
+        public Deadline Until { get; private set; }
+
+        /// <summary>True once the consumers have stood still for <see cref="OverflowAfter"/>, or <paramref name="deadline"/> passed.</summary>
+        public bool Stuck(long now, Deadline deadline)
+        {
+            if (!started || now != progress)
+            {
+                started = true;
+                progress = now;
+                Until = Deadline.After(OverflowAfter);
+            }
+            else if (Until.Expired)
+            {
+                return true;
+            }
+
+            return deadline.Expired;
+        }
+    }
+
+    // ------------------------------------------------------------------ overflow chain
+
+    /// <summary>Whether messages may have gone to the chain since the last marker (one read of this side's line).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ChainUnmarked() => overflow && h->SpillTail != h->SpillMarked;
+
+    /// <summary>Under the write lock, before a message goes to the ring: whether a marker must precede it (the chain holds messages that must be read first).</summary>
+    private bool NeedsMarker()
+    {
+        if (!ChainUnmarked())
+        {
+            return false;
+        }
+
+        long spillTail = h->SpillTail;
+        if (Volatile.Read(ref h->SpillHead) == spillTail)
+        {
+            h->SpillMarked = spillTail; // The chain is empty: nothing to read first.
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Under the write lock, room made: writes a marker saying that the chain's messages up to the current tail come before what follows.</summary>
+    private void WriteMarker()
+    {
+        long tail = h->Tail;
+        byte* at = data + (tail & mask);
+        long spillTail = h->SpillTail;
+        *(long*)(at + RecordHeaderSize) = spillTail;
+        Publish(at, sizeof(long), KindSpill, tail + MarkerSize, wholeMessage: false, wake: false);
+        h->SpillMarked = spillTail;
+    }
+
+    /// <summary>Under the write lock: writes the message, whole, to the next chain file and publishes it; abandons its parts in the ring if it had begun there.</summary>
+    /// <exception cref="IOException">The file could not be written; nothing was queued.</exception>
+    private void Spill(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body)
+    {
+        AbandonOpenMessage();
+        long k = h->SpillTail;
+        SpillFiles.Write(spillPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture), head, body);
+        Volatile.Write(ref h->ItemsPut, h->ItemsPut + 1);
+        Volatile.Write(ref h->SpillTail, k + 1); // EndWrite's lock release then wakes sleeping consumers.
+    }
+
+    /// <summary>Whether the chain holds messages (read when the ring looks empty: the producers' line is being read anyway).</summary>
+    private bool ChainHasMessages() => overflow && Volatile.Read(ref h->SpillTail) != Volatile.Read(ref h->SpillHead);
+
+    /// <summary>
+    /// Under the read lock, no message open: whether the next message is in the chain, the ring being empty. The
+    /// chain's tail is read before the ring's: a message the ring received before a chain message seen here is
+    /// then seen too.
+    /// </summary>
+    private bool ChainIsNext()
+    {
+        if (!overflow || Volatile.Read(ref h->SpillTail) == h->SpillHead)
+        {
+            return false;
+        }
+
+        cachedTail = Volatile.Read(ref h->Tail);
+        return cachedTail <= h->Head;
+    }
+
+    /// <summary>Under the read lock: takes chain message <c>SpillHead</c> into <paramref name="message"/>; false if its file is gone (it is counted as taken).</summary>
+    private bool TakeFromChain(out RingMessage message)
+    {
+        long k = h->SpillHead;
+        string path = spillPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        byte[]? bytes = SpillFiles.Read(path);
+        Volatile.Write(ref h->ItemsGot, h->ItemsGot + 1);
+        Interlocked.Exchange(ref h->SpillHead, k + 1);
+        WakeProducers();
+        SpillFiles.Remove(path);
+        message = bytes is null ? default : new RingMessage(null, 0, bytes);
+        return bytes is not null;
     }
 
     /// <summary>True if a record of <paramref name="size"/> bytes can be written now (writing the pad if needed); otherwise the free bytes needed.</summary>
@@ -482,13 +676,23 @@ internal sealed unsafe partial class Ring
             var assembly = default(Assembly);
             while (true)
             {
-                if (!DataReady())
+                if (!RingReady())
                 {
                     if (assembly.Active || ReadIsOpen())
                     {
                         if (!WaitRestOfMessage())
                         {
                             assembly = default;
+                        }
+
+                        continue;
+                    }
+
+                    if (ChainIsNext())
+                    {
+                        if (TakeFromChain(out message))
+                        {
+                            return RingStatus.Ok;
                         }
 
                         continue;
@@ -550,7 +754,11 @@ internal sealed unsafe partial class Ring
 
     private void ReleaseReadLock() => LockCore.Release(&h->ReadLock);
 
-    private bool DataReady()
+    /// <summary>Whether a message is there to read, in the ring or in the overflow chain.</summary>
+    private bool DataReady() => RingReady() || ChainHasMessages();
+
+    /// <summary>Whether a record is there to read in the ring.</summary>
+    private bool RingReady()
     {
         long head = h->Head;
         if (cachedTail > head)
@@ -623,6 +831,22 @@ internal sealed unsafe partial class Ring
                 Consume(size, wholeMessage: false);
                 return false;
 
+            case KindSpill:
+                // The next message begins: the chain's messages up to the marker's count come first.
+                if (assembly.Active)
+                {
+                    assembly = default;
+                }
+
+                Volatile.Write(ref h->ReadOpen, 0);
+                if (h->SpillHead < *(long*)payload)
+                {
+                    return TakeFromChain(out message);
+                }
+
+                Consume(size, wholeMessage: false);
+                return false;
+
             default:
                 throw new InvalidDataException($"The shared ring is corrupt: record kind {kind} at offset {head & mask}.");
         }
@@ -654,13 +878,13 @@ internal sealed unsafe partial class Ring
     /// </summary>
     private bool WaitRestOfMessage()
     {
-        while (!DataReady())
+        while (!RingReady())
         {
             if (Volatile.Read(ref h->WriteOpen) == 0)
             {
                 // No message is open on the producers' side (its last record or abort is out, read the tail
                 // again), or, if nothing is left to read, the one begun is gone.
-                if (DataReady())
+                if (RingReady())
                 {
                     return true;
                 }
@@ -693,7 +917,7 @@ internal sealed unsafe partial class Ring
             try
             {
                 int seq = Volatile.Read(ref h->DataSeq);
-                if (!DataReady())
+                if (!RingReady())
                 {
                     FutexSleep.Sleep(&h->DataSeq, seq, Deadline.Never, writer, CancellationToken.None);
                 }

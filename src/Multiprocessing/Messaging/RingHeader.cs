@@ -27,6 +27,10 @@ internal unsafe struct RingHeader
     [FieldOffset(12)]
     public int Completed;
 
+    /// <summary>1 if a message that finds no room (and no consumer moving) goes to the overflow chain instead of waiting (queues created with <c>overflow: true</c>; never pipes).</summary>
+    [FieldOffset(16)]
+    public int Overflow;
+
     // Line 1: producers.
 
     /// <summary>Held by the producer writing a message.</summary>
@@ -45,6 +49,18 @@ internal unsafe struct RingHeader
     [FieldOffset(96)]
     public int WriteOpen;
 
+    /// <summary>Messages written to the overflow chain since creation: the next one goes to chain file <c>SpillTail</c>.</summary>
+    [FieldOffset(104)]
+    public long SpillTail;
+
+    /// <summary>The <see cref="SpillTail"/> that the last chain marker in the ring (or a check that the chain was empty) covers: while it equals <see cref="SpillTail"/>, a ring write needs no marker.</summary>
+    [FieldOffset(112)]
+    public long SpillMarked;
+
+    /// <summary>How far the consumers had got (head plus chain head) when a producer last found them stuck and overflowed: while they stay there and the chain holds messages, the next producer overflows at once rather than wait again.</summary>
+    [FieldOffset(120)]
+    public long SpillStuckAt;
+
     // Line 2: consumers.
 
     /// <summary>Held by the consumer reading a message.</summary>
@@ -62,6 +78,10 @@ internal unsafe struct RingHeader
     /// <summary>1 while a consumer is part-way through a message split in fragments.</summary>
     [FieldOffset(160)]
     public int ReadOpen;
+
+    /// <summary>Messages taken from the overflow chain since creation: the next one is chain file <c>SpillHead</c>.</summary>
+    [FieldOffset(168)]
+    public long SpillHead;
 
     // Line 3: consumers sleep here for data.
 

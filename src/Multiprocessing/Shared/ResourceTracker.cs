@@ -229,6 +229,7 @@ internal static class ResourceTracker
             }
 
             long id = Segment.ReadId(fd);
+            SegmentKind kind = Segment.ReadKind(fd);
             lock (gate)
             {
                 if (id == 0 || !watching.Add((path, id)))
@@ -246,6 +247,8 @@ internal static class ResourceTracker
                 {
                     Libc.Unlink(path);
                 }
+
+                Segment.RemoveCompanionFiles(path, kind, id);
 
                 Libc.Close(fd);
                 lock (gate)

@@ -241,12 +241,40 @@ internal sealed unsafe class Segment : IDisposable
                 {
                     Libc.Unlink(Path);
                 }
+
+                RemoveCompanionFiles(Path, Header.Kind, id);
             }
 
             Libc.Munmap(mapping, (nuint)MappedLength);
             Volatile.Write(ref mapping, 0);
             Libc.Close(fd);
             fd = -1;
+        }
+    }
+
+    /// <summary>Removes the files that live and die with a segment: a queue's overflow chain (unread messages, and orphans of producers that died while writing one).</summary>
+    public static void RemoveCompanionFiles(string path, SegmentKind kind, long id)
+    {
+        if (kind == SegmentKind.Queue && id != 0)
+        {
+            Messaging.SpillFiles.RemoveAll(path, id);
+        }
+    }
+
+    /// <summary>Reads the kind in the header of the segment file behind <paramref name="fd"/>; 0 if it has none.</summary>
+    public static SegmentKind ReadKind(int fd)
+    {
+        Span<byte> header = stackalloc byte[SegmentHeader.Size];
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
+        try
+        {
+            return RandomAccess.Read(handle, header, 0) == SegmentHeader.Size
+                ? MemoryMarshal.Read<SegmentHeader>(header).Kind
+                : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 

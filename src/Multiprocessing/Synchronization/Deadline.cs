@@ -19,6 +19,9 @@ internal readonly struct Deadline
     /// <summary>True once the deadline has passed.</summary>
     public bool Expired => end >= 0 && Environment.TickCount64 >= end;
 
+    /// <summary>The earlier of this deadline and <paramref name="other"/>.</summary>
+    public Deadline Earlier(Deadline other) => IsInfinite ? other : other.IsInfinite || end <= other.end ? this : other;
+
     /// <summary>The deadline <paramref name="timeout"/> from now.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not infinite.</exception>
     public static Deadline After(TimeSpan timeout, string paramName = "timeout")

@@ -105,7 +105,8 @@ public sealed class SharedQueueTests
     public async Task ProducerKilledMidPut_LeavesNoPartialItem_AndTheQueueWorksOn()
     {
         const int capacity = 64 * 1024;
-        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: capacity);
+        // Without overflow, so that the put blocks in the ring (with it, the item would go whole to an overflow file).
+        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: capacity, overflow: false);
         using ChildProcess child = ChildProcess.Start(static (SharedQueue<byte[]> q) =>
         {
             q.Put(new byte[1_000_000]); // Larger than the ring: blocks part-way, the ring full of its parts.
@@ -128,7 +129,7 @@ public sealed class SharedQueueTests
     public async Task ProducerKilledMidPut_WhileAConsumerWaitsForTheRest_ConsumerGetsTheNextWholeItem()
     {
         const int capacity = 64 * 1024;
-        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: capacity);
+        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: capacity, overflow: false);
         using ChildProcess child = ChildProcess.Start(static (SharedQueue<byte[]> q) => q.Put(new byte[1_000_000]), queue);
 
         // The producer fills the ring with parts of its item and blocks; stopped, it cannot go on when room frees.

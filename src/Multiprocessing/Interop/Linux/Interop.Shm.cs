@@ -6,6 +6,9 @@ internal static partial class Libc
 {
     public const int O_CREAT = 64;
     public const int O_EXCL = 128;
+    public const int O_WRONLY = 1;
+    public const int O_TRUNC = 512;
+    public const int ENOSPC = 28;
     public const int EEXIST = 17;
     public const int ENOENT = 2;
     public const int EWOULDBLOCK = 11;
