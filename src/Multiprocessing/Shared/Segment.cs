@@ -185,21 +185,7 @@ internal sealed unsafe class Segment : IDisposable
     }
 
     /// <summary>Reads the id in the header of the segment file behind <paramref name="fd"/>; 0 if it has none.</summary>
-    public static long ReadId(int fd)
-    {
-        Span<byte> header = stackalloc byte[SegmentHeader.Size];
-        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
-        try
-        {
-            return RandomAccess.Read(handle, header, 0) == SegmentHeader.Size
-                ? MemoryMarshal.Read<SegmentHeader>(header).Id
-                : 0;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
+    public static long ReadId(int fd) => ReadHeader(fd)?.Id ?? 0;
 
     /// <summary>Reads the id of the segment file at <paramref name="path"/> now; 0 if there is none.</summary>
     public static long ReadIdAt(string path)
@@ -262,19 +248,20 @@ internal sealed unsafe class Segment : IDisposable
     }
 
     /// <summary>Reads the kind in the header of the segment file behind <paramref name="fd"/>; 0 if it has none.</summary>
-    public static SegmentKind ReadKind(int fd)
+    public static SegmentKind ReadKind(int fd) => ReadHeader(fd)?.Kind ?? 0;
+
+    /// <summary>Reads the header of the segment file behind <paramref name="fd"/>; null if it has none (too short, or unreadable).</summary>
+    private static SegmentHeader? ReadHeader(int fd)
     {
         Span<byte> header = stackalloc byte[SegmentHeader.Size];
         using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
         try
         {
-            return RandomAccess.Read(handle, header, 0) == SegmentHeader.Size
-                ? MemoryMarshal.Read<SegmentHeader>(header).Kind
-                : 0;
+            return RandomAccess.Read(handle, header, 0) == SegmentHeader.Size ? MemoryMarshal.Read<SegmentHeader>(header) : null;
         }
         catch (IOException)
         {
-            return 0;
+            return null;
         }
     }
 
