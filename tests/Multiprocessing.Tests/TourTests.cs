@@ -29,7 +29,7 @@ public partial class TourTests
         string queue = Chapter(stdout, "process-queue");
         Assert.Equal(5, Regex.Count(queue, "进程 [0-4] 从队列里获取了一个 [0-4]，然后又向队列里放入了一个 [0-4]"));
         Assert.Matches("left in the queue: [0-4] \\(count now 0\\)", queue);
-        Assert.Contains("the queue holds 10000 items; the first is 'item 0', the last 'item 9999'", queue, StringComparison.Ordinal);
+        Assert.Contains("the queue holds 10000 items (10 MiB, more than its 4 MiB ring); the first is 'item 0', the last 'item 9999'", queue, StringComparison.Ordinal);
         Assert.Contains("received 100 items, sum 5050", queue, StringComparison.Ordinal);
 
         // 进程池 Pool 类: the thirty tasks ran (and some more before the terminate); a killed worker failed only its task.

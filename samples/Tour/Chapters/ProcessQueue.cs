@@ -60,17 +60,21 @@ internal sealed class ProcessQueue : IChapter
         using SharedQueue<string> q = SharedQueue.Create<string>();
         using ChildProcess child = ChildProcess.Start(Produce, q);
         child.Join(); // In CPython this waits for ever: the child's feeder thread cannot flush 10 000 items into a full pipe.
-        Console.WriteLine($"the child exited with {child.ExitCode}; the queue holds {q.Count} items; the first is '{q.Get()}', the last '{q.GetConsumingEnumerable().Take(q.Count).Last()}'");
+        Console.WriteLine($"the child exited with {child.ExitCode}; the queue holds {q.Count} items (10 MiB, more than its 4 MiB ring); the first is '{Label(q.Get())}', the last '{Label(q.GetConsumingEnumerable().Take(q.Count).Last())}'");
         Say.Note("a put copies the item into shared memory before it returns: no feeder thread, nothing left to flush at exit. The shared ring holds 4 MiB by default (SharedQueue.Create(capacity: ...)); when it is full and nobody is taking items, a put writes its item to an overflow file in /dev/shm instead of waiting, so the queue is unbounded as Python's (overflow: false makes the capacity a hard bound: a put then waits for room).");
     }
 
+    // 10 000 items of about 1 KiB each.
     private static void Produce(SharedQueue<string> q)
     {
+        string padding = new('.', 1024);
         for (int i = 0; i < 10_000; i++)
         {
-            q.Put($"item {i}");
+            q.Put($"item {i}|{padding}");
         }
     }
+
+    private static string Label(string item) => item.Split('|')[0];
 
     private static void CompleteAdding()
     {
