@@ -41,30 +41,51 @@ public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHand
 
     /// <summary>Waits for the lock (Python's <c>acquire()</c>, <c>acquire(timeout=t)</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>A handle that releases the lock when disposed.</returns>
     /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public LockHandle Acquire(TimeSpan? timeout = null) =>
-        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan) ?? throw new TimeoutException($"The managed lock was not free within {timeout}.");
+    public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken) ?? throw new TimeoutException($"The managed lock was not free within {timeout}.");
 
     /// <summary>Takes the lock if it becomes free within <paramref name="timeout"/> (Python's <c>acquire(blocking=False)</c> for zero).</summary>
     /// <param name="timeout">How long to wait; zero to try once.</param>
+    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>A handle that releases the lock when disposed, or null.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public LockHandle? TryAcquire(TimeSpan timeout = default)
+    public LockHandle? TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
-        lock (channel.Gate)
-        {
-            channel.Begin(ManagerOp.LockAcquire, id).WriteInt64(ms);
-            var reply = new WireReader(channel.Invoke());
-            bool acquired = reply.ReadBool();
-            bool wasAbandoned = reply.ReadBool();
-            int acquisition = reply.ReadInt32();
-            return acquired ? new LockHandle(this, IsReentrant ? -1 : acquisition, wasAbandoned) : null;
-        }
+        return channel.Wait<LockHandle?>(ManagerOp.LockAcquire, id, ms, ManagerChannel.WriteMilliseconds, ParseAcquire, cancellationToken);
+    }
+
+    /// <summary>The asynchronous twin of <see cref="Acquire"/>: no thread waits while the manager does.</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <returns>A handle that releases the lock when disposed.</returns>
+    /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        await TryAcquireAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
+            ?? throw new TimeoutException($"The managed lock was not free within {timeout}.");
+
+    /// <summary>The asynchronous twin of <see cref="TryAcquire"/>.</summary>
+    /// <param name="timeout">How long to wait; zero to try once.</param>
+    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <returns>A handle that releases the lock when disposed, or null.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public ValueTask<LockHandle?> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
+        return channel.WaitAsync<LockHandle?>(ManagerOp.LockAcquire, id, ms, ManagerChannel.WriteMilliseconds, ParseAcquire, cancellationToken);
     }
 
     /// <summary>Releases the lock (Python's <c>release()</c>), whoever acquired it.</summary>
@@ -88,6 +109,15 @@ public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHand
 
     /// <inheritdoc/>
     void IHandleOwner.ReleaseTicket(int t) => ReleaseCore(any: t == -1, t);
+
+    private bool ParseAcquire(WireReader reply, out LockHandle? handle)
+    {
+        bool acquired = reply.ReadBool();
+        bool wasAbandoned = reply.ReadBool();
+        int acquisition = reply.ReadInt32();
+        handle = acquired ? new LockHandle(this, IsReentrant ? -1 : acquisition, wasAbandoned) : null;
+        return acquired;
+    }
 
     /// <summary>Releases the lock; with <paramref name="any"/> false, only if <paramref name="acquisition"/> is still the current acquisition (a handle disposed after the lock was released and taken again does nothing).</summary>
     private void ReleaseCore(bool any, int acquisition)

@@ -31,6 +31,12 @@ internal sealed class ManagerChannel : IDisposable
     /// </summary>
     public const int SliceMilliseconds = 100;
 
+    /// <summary>Writes a blocking operation's only argument, its wait.</summary>
+    public static readonly Action<WireBuffer, long> WriteMilliseconds = static (args, ms) => args.WriteInt64(ms);
+
+    /// <summary>Reads a reply that is one bool, the success.</summary>
+    public static readonly ReplyParser<bool> ParseBool = static (WireReader reply, out bool result) => result = reply.ReadBool();
+
     private readonly WireBuffer request = new();
     private readonly WireBuffer asyncRequest = new();
     private readonly SemaphoreSlim wire = new(1, 1);
