@@ -22,6 +22,12 @@ namespace Multiprocessing;
 /// (each process has one when the barrier is passed to it). For a barrier without a server process, see
 /// <see cref="SharedBarrier"/>.
 /// </para>
+/// <para>
+/// <see cref="WaitAsync"/> is the async twin of <see cref="Wait"/>: no thread waits while the manager does. Both take
+/// a <see cref="CancellationToken"/>; a barrier's wait cannot be cut into slices (a timeout breaks the barrier), so
+/// cancelling drops the proxy's connection, which the manager treats as a waiting party gone away: the barrier breaks,
+/// as <see cref="SharedBarrier"/>'s does on cancellation, and the proxy connects again on its next call.
+/// </para>
 /// </remarks>
 public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
 {

@@ -5,8 +5,18 @@ namespace Multiprocessing;
 
 /// <summary>A proxy to an event held by a <see cref="Manager"/> (Python's <c>manager.Event()</c>).</summary>
 /// <remarks>
+/// <para>
 /// The wait happens in the manager. Pass it to a child declared as <see cref="ManagedEvent"/>; it connects to the
 /// manager there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls.
+/// </para>
+/// <para>
+/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
+/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
+/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
+/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
+/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
+/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
+/// </para>
 /// </remarks>
 public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
 {

@@ -11,11 +11,21 @@ namespace Multiprocessing;
 /// </summary>
 /// <typeparam name="T">The items' type.</typeparam>
 /// <remarks>
+/// <para>
 /// It works as a <see cref="ManagedQueue{T}"/> does, plus <see cref="TaskDone"/> and <see cref="Join"/>: a consumer calls
 /// <see cref="TaskDone"/> once for each item it took, after it has dealt with it. An item whose consumer dies before
 /// it calls <see cref="TaskDone"/> stays unfinished, as in Python, so a <see cref="Join"/> without a timeout would
 /// wait for ever. Pass the proxy to a child declared as <see cref="ManagedJoinableQueue{T}"/>; it connects to the
 /// manager there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls.
+/// </para>
+/// <para>
+/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
+/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
+/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
+/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
+/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
+/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
+/// </para>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
 public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<ManagedJoinableQueue<T>>

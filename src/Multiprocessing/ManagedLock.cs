@@ -8,12 +8,22 @@ namespace Multiprocessing;
 /// every process with a proxy to it. <c>using (lk.Acquire()) { }</c> is Python's <c>with lk:</c>.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The wait happens in the manager. Like Python's, the lock may be released by any holder of a proxy, not only the
 /// one that acquired it. Unlike Python's, a lock whose holder's process dies (or closes its proxy) while holding
 /// it is released by the manager, and the next acquirer's handle says <see cref="LockHandle.WasAbandoned"/>.
 /// Pass it to a child declared as <see cref="ManagedLock"/>; it connects to the manager there. A proxy is one
 /// connection: a thread waiting in <see cref="Acquire"/> holds up the proxy's other calls, so give each thread
 /// its own proxy (pass the lock to it, or use a named lock) if several threads of one process contend.
+/// </para>
+/// <para>
+/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
+/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
+/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
+/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
+/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
+/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
+/// </para>
 /// </remarks>
 public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHandleOwner
 {

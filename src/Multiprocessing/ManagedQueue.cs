@@ -7,9 +7,19 @@ namespace Multiprocessing;
 /// <summary>A proxy to a FIFO queue held by a <see cref="Manager"/> (Python's <c>manager.Queue(maxsize)</c>).</summary>
 /// <typeparam name="T">The items' type.</typeparam>
 /// <remarks>
+/// <para>
 /// Any number of producers and consumers in any processes; the waits happen in the manager. Pass it to a child
 /// declared as <see cref="ManagedQueue{T}"/>. A proxy is one connection: a thread waiting on it holds up the
 /// proxy's other calls. For a queue without a server process, see <see cref="SharedQueue{T}"/>.
+/// </para>
+/// <para>
+/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
+/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
+/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
+/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
+/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
+/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
+/// </para>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
 public sealed class ManagedQueue<T> : IDisposable, ISharedObject<ManagedQueue<T>>

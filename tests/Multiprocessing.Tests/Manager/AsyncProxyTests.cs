@@ -268,6 +268,24 @@ public sealed class AsyncProxyTests
     }
 
     [Fact]
+    public async Task BarrierWait_BlockingFormCancelled_BreaksTheBarrier_AndTheProxyWorksAfterwards()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedBarrier barrier = manager.Barrier(2, "meet");
+        using ManagedBarrier watcher = manager.Barrier(2, "meet");
+
+        using var cts = new CancellationTokenSource();
+        Task<int> waiting = Task.Run(() => barrier.Wait(null, cts.Token));
+        Assert.True(SpinWait.SpinUntil(() => watcher.WaitingCount == 1, Within.Deadline), "the wait did not arrive");
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Within.Deadline));
+
+        Assert.True(SpinWait.SpinUntil(() => watcher.IsBroken, Within.Deadline), "the cancelled wait did not break the barrier");
+        barrier.Reset();
+        Assert.False(barrier.IsBroken);
+    }
+
+    [Fact]
     public async Task SyncAndAsyncCallsOnOneProxy_FromManyTasksAtOnce_AllCompleteCorrectly()
     {
         using Manager manager = Manager.Start();
