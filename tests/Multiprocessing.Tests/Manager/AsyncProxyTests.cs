@@ -138,6 +138,53 @@ public sealed class AsyncProxyTests
     }
 
     [Fact]
+    public async Task PutRacingCancellationOfGetAsync_TheItemIsEitherReturnedOrStillQueued()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedQueue<int> getter = manager.Queue<int>(name: "race");
+        using ManagedQueue<int> putter = manager.Queue<int>(name: "race");
+
+        for (int i = 0; i < 20; i++)
+        {
+            using var cts = new CancellationTokenSource();
+            Task<int> getting = getter.GetAsync(Within.Deadline, cts.Token).AsTask();
+            Task put = Task.Run(() => putter.Put(i));
+            Task cancel = cts.CancelAsync();
+            await Task.WhenAll(put, cancel).WaitAsync(Within.Deadline);
+
+            int? got;
+            try
+            {
+                got = await getting.WaitAsync(Within.Deadline);
+            }
+            catch (OperationCanceledException)
+            {
+                got = null;
+            }
+
+            bool stillQueued = putter.TryGet(out int left);
+            Assert.True(got is null == stillQueued, $"round {i}: got {got}, still queued {stillQueued}");
+            Assert.Equal(i, got ?? left);
+            Assert.Equal(0, putter.Count);
+        }
+    }
+
+    [Fact]
+    public async Task ACancellableWait_LetsTheProxysOtherCallsThroughBetweenSlices()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedQueue<int> q = manager.Queue<int>();
+        using var cts = new CancellationTokenSource();
+
+        Task<int> blocking = Task.Run(() => q.Get(Within.Deadline, cts.Token));
+        Task<int> async = q.GetAsync(Within.Deadline, cts.Token).AsTask();
+        q.Put(1); // through the same proxy, between the waits' slices
+        await q.PutAsync(2);
+
+        Assert.Equal([1, 2], (await Task.WhenAll(blocking, async).WaitAsync(Within.Deadline)).Order());
+    }
+
+    [Fact]
     public async Task EventWaitAsync_Cancelled_Throws_ThenAWaitSeesTheEventSet()
     {
         using Manager manager = Manager.Start();
