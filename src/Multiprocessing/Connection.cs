@@ -115,6 +115,14 @@ public abstract class Connection : IDisposable, IAsyncDisposable
         return receiveBuffer.AsMemory(0, length);
     }
 
+    /// <summary>The asynchronous twin of <see cref="ReceiveFrame"/>: the message in this connection's own buffer, valid only until the next receive.</summary>
+    internal async ValueTask<ReadOnlyMemory<byte>> ReceiveFrameAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureReadable();
+        (receiveBuffer, int length) = await ReadFrameAsync(receiveBuffer, cancellationToken).ConfigureAwait(false);
+        return receiveBuffer.AsMemory(0, length);
+    }
+
     /// <summary>Receives the next message as bytes (Python's <c>recv_bytes()</c>).</summary>
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>A new array holding the message.</returns>

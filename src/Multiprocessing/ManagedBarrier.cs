@@ -22,6 +22,12 @@ namespace Multiprocessing;
 /// (each process has one when the barrier is passed to it). For a barrier without a server process, see
 /// <see cref="SharedBarrier"/>.
 /// </para>
+/// <para>
+/// <see cref="WaitAsync"/> is the async twin of <see cref="Wait"/>: no thread waits while the manager does. Both take
+/// a <see cref="CancellationToken"/>; a barrier's wait cannot be cut into slices (a timeout breaks the barrier), so
+/// cancelling drops the proxy's connection, which the manager treats as a waiting party gone away: the barrier breaks,
+/// as <see cref="SharedBarrier"/>'s does on cancellation, and the proxy connects again on its next call.
+/// </para>
 /// </remarks>
 public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
 {
@@ -51,24 +57,50 @@ public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
 
     /// <summary>Arrives and waits until every party has arrived (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever. If it runs out, the barrier breaks, for the other waiters too.</param>
+    /// <param name="cancellationToken">
+    /// Stops the wait, and breaks the barrier as a timeout would (as <see cref="SharedBarrier"/>'s does): the wait is
+    /// one request, so this proxy drops its connection to the manager, which treats it as a party gone away and
+    /// breaks the round it waits in (not a later one); the proxy connects again on its next call. A round that
+    /// passes just as the token fires may still be reported as cancelled.
+    /// </param>
     /// <returns>This party's arrival index, 0 to <see cref="Parties"/> - 1 (Python's return value of <c>wait()</c>).</returns>
     /// <exception cref="BrokenBarrierException">The barrier was broken, or broke while this party waited (a timeout, including this party's own, an abort, a reset, or a waiting party's death).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while this party waited (the barrier is now broken).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public int Wait(TimeSpan? timeout = null)
+    public int Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
+        cancellationToken.ThrowIfCancellationRequested();
         lock (channel.Gate)
         {
             channel.Begin(ManagerOp.BarrierWait, id).WriteInt64(ms);
-            var reply = new WireReader(channel.Invoke());
-            return reply.ReadByte() switch
-            {
-                EncodedBarrier.Passed => reply.ReadInt32(),
-                EncodedBarrier.TimedOut => throw new BrokenBarrierException($"Not every party arrived at the managed barrier within {timeout}; the barrier is now broken."),
-                _ => throw new BrokenBarrierException("The managed barrier is broken (a wait timed out, it was aborted or reset, or a waiting party's process died)."),
-            };
+            ParseWait(new WireReader(channel.Invoke(cancellationToken)), out int index, timeout);
+            return index;
         }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
+    /// <param name="timeout">How long to wait; null for ever. If it runs out, the barrier breaks, for the other waiters too.</param>
+    /// <param name="cancellationToken">
+    /// Stops the wait, and breaks the barrier as a timeout would (as <see cref="SharedBarrier"/>'s does): the wait is
+    /// one request, so this proxy drops its connection to the manager, which treats it as a party gone away and
+    /// breaks the round it waits in (not a later one); the proxy connects again on its next call. A round that
+    /// passes just as the token fires may still be reported as cancelled.
+    /// </param>
+    /// <returns>This party's arrival index, 0 to <see cref="Parties"/> - 1.</returns>
+    /// <exception cref="BrokenBarrierException">The barrier was broken, or broke while this party waited.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while this party waited (the barrier is now broken).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public async ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
+        cancellationToken.ThrowIfCancellationRequested();
+        (_, int index) = await channel.CallAsync(
+            ManagerOp.BarrierWait, id, ms, ManagerChannel.WriteMilliseconds,
+            (WireReader reply, out int i) => ParseWait(reply, out i, timeout), cancellationToken, cancellationToken).ConfigureAwait(false);
+        return index;
     }
 
     /// <summary>Returns the barrier to its empty, unbroken state (Python's <c>reset()</c>); parties waiting now get <see cref="BrokenBarrierException"/>.</summary>
@@ -91,6 +123,17 @@ public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
     {
         ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
         return new ManagedBarrier(channel, id);
+    }
+
+    private static bool ParseWait(WireReader reply, out int index, TimeSpan? timeout)
+    {
+        index = reply.ReadByte() switch
+        {
+            EncodedBarrier.Passed => reply.ReadInt32(),
+            EncodedBarrier.TimedOut => throw new BrokenBarrierException($"Not every party arrived at the managed barrier within {timeout}; the barrier is now broken."),
+            _ => throw new BrokenBarrierException("The managed barrier is broken (a wait timed out, it was aborted or reset, or a waiting party's process died)."),
+        };
+        return true;
     }
 
     private void Call(ManagerOp op)

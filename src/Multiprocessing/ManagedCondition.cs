@@ -25,6 +25,14 @@ namespace Multiprocessing;
 /// there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls, so give each thread
 /// its own proxy (pass it, or use a named condition).
 /// </para>
+/// <para>
+/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
+/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
+/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
+/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
+/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
+/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
+/// </para>
 /// </remarks>
 public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedCondition>, IHandleOwner
 {
@@ -32,7 +40,10 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     private readonly long id;
     private readonly bool reentrant;
 
-    /// <summary>The last handle this proxy gave out for a non-re-entrant lock (under the channel's gate).</summary>
+    /// <summary>Guards <see cref="ticket"/> and <see cref="acquisition"/>, which replies read on the blocking and the asynchronous paths.</summary>
+    private readonly Lock state = new();
+
+    /// <summary>The last handle this proxy gave out for a non-re-entrant lock (under <see cref="state"/>).</summary>
     private int ticket;
 
     /// <summary>The manager's number for this proxy's current acquisition of a non-re-entrant lock; a wait changes it.</summary>
@@ -50,42 +61,41 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
 
     /// <summary>Waits for the condition's lock (Python's <c>acquire()</c>; <c>with cond:</c> with <c>using</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>A handle that releases the lock when disposed; <see cref="LockHandle.WasAbandoned"/> if its last holder died holding it.</returns>
     /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public LockHandle Acquire(TimeSpan? timeout = null) =>
-        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan) ?? throw new TimeoutException($"The managed condition's lock was not free within {timeout}.");
+    public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken) ?? throw new TimeoutException($"The managed condition's lock was not free within {timeout}.");
 
     /// <summary>Takes the condition's lock if it becomes free within <paramref name="timeout"/> (Python's <c>acquire(blocking=False)</c> for zero).</summary>
     /// <param name="timeout">How long to wait; zero to try once.</param>
+    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>A handle that releases the lock when disposed, or null.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public LockHandle? TryAcquire(TimeSpan timeout = default)
+    public LockHandle? TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
-        lock (channel.Gate)
-        {
-            channel.Begin(ManagerOp.LockAcquire, id).WriteInt64(ms);
-            var reply = new WireReader(channel.Invoke());
-            bool acquired = reply.ReadBool();
-            bool wasAbandoned = reply.ReadBool();
-            int number = reply.ReadInt32();
-            if (!acquired)
-            {
-                return null;
-            }
+        return channel.Wait<LockHandle?>(ManagerOp.LockAcquire, id, ms, ManagerChannel.WriteMilliseconds, ParseAcquire, cancellationToken);
+    }
 
-            if (reentrant)
-            {
-                return new LockHandle(this, -1, wasAbandoned);
-            }
-
-            acquisition = number;
-            ticket = ticket == int.MaxValue ? 0 : ticket + 1;
-            return new LockHandle(this, ticket, wasAbandoned);
-        }
+    /// <summary>The asynchronous twin of <see cref="Acquire"/>: no thread waits while the manager does.</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <returns>A handle that releases the lock when disposed; <see cref="LockHandle.WasAbandoned"/> if its last holder died holding it.</returns>
+    /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
+        return await channel.WaitAsync<LockHandle?>(ManagerOp.LockAcquire, id, ms, ManagerChannel.WriteMilliseconds, ParseAcquire, cancellationToken).ConfigureAwait(false)
+            ?? throw new TimeoutException($"The managed condition's lock was not free within {timeout}.");
     }
 
     /// <summary>Releases the condition's lock (Python's <c>release()</c>).</summary>
@@ -99,20 +109,49 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     /// you wait for (or use <see cref="WaitFor"/>).
     /// </summary>
     /// <param name="timeout">How long to wait for a notification; null for ever. Taking the lock again afterwards is not limited by it.</param>
+    /// <param name="cancellationToken">
+    /// Stops the wait; the lock is taken back first, as on a timeout. With a token that can be cancelled, the wait is
+    /// made of slices of 100 ms, each of which releases the lock, waits, and takes it back in the manager; so the
+    /// cancellation is seen once a slice has ended and the lock is held again, and a notification is never missed
+    /// (a notifier must hold the lock, which this proxy holds between slices), but a sliced waiter joins the end of
+    /// the waiters' line at each slice. A notification that arrives as the token fires is returned (true).
+    /// </param>
     /// <returns>True if notified, false if the time ran out.</returns>
     /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool Wait(TimeSpan? timeout = null)
+    public bool Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
-        lock (channel.Gate)
+        try
         {
-            channel.Begin(ManagerOp.ConditionWait, id).WriteInt64(ms);
-            var reply = new WireReader(InvokeTranslated());
-            bool notified = reply.ReadBool();
-            acquisition = reply.ReadInt32(); // the handle this proxy gave out now stands for the new acquisition
-            return notified;
+            return channel.Wait<bool>(ManagerOp.ConditionWait, id, ms, ManagerChannel.WriteMilliseconds, ParseWait, cancellationToken);
+        }
+        catch (RemoteException e) when (e.RemoteType == typeof(SynchronizationLockException).FullName)
+        {
+            throw new SynchronizationLockException(e.RemoteMessage, e);
+        }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
+    /// <param name="timeout">How long to wait for a notification; null for ever. Taking the lock again afterwards is not limited by it.</param>
+    /// <param name="cancellationToken">Stops the wait, as in <see cref="Wait"/> (the lock is taken back first).</param>
+    /// <returns>True if notified, false if the time ran out.</returns>
+    /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public async ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
+        try
+        {
+            return await channel.WaitAsync<bool>(ManagerOp.ConditionWait, id, ms, ManagerChannel.WriteMilliseconds, ParseWait, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RemoteException e) when (e.RemoteType == typeof(SynchronizationLockException).FullName)
+        {
+            throw new SynchronizationLockException(e.RemoteMessage, e);
         }
     }
 
@@ -122,12 +161,14 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     /// </summary>
     /// <param name="predicate">What to wait for; called in this process, with the lock held.</param>
     /// <param name="timeout">How long to wait in all; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait, as in <see cref="Wait"/> (the lock is taken back first).</param>
     /// <returns>The predicate's last value: false if the time ran out first.</returns>
     /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
     /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null)
+    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(predicate);
         bool forever = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout)) < 0;
@@ -145,7 +186,42 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
                 }
             }
 
-            Wait(left);
+            Wait(left, cancellationToken);
+            result = predicate();
+        }
+
+        return result;
+    }
+
+    /// <summary>The asynchronous twin of <see cref="WaitFor"/>.</summary>
+    /// <param name="predicate">What to wait for; called in this process, with the lock held.</param>
+    /// <param name="timeout">How long to wait in all; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait, as in <see cref="Wait"/> (the lock is taken back first).</param>
+    /// <returns>The predicate's last value: false if the time ran out first.</returns>
+    /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public async ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        bool forever = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout)) < 0;
+        long start = Stopwatch.GetTimestamp();
+        bool result = predicate();
+        while (!result)
+        {
+            TimeSpan? left = null;
+            if (!forever)
+            {
+                left = timeout!.Value - Stopwatch.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero)
+                {
+                    break;
+                }
+            }
+
+            await WaitAsync(left, cancellationToken).ConfigureAwait(false);
             result = predicate();
         }
 
@@ -197,11 +273,56 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
 
         lock (channel.Gate)
         {
-            if (t == ticket)
+            int number;
+            lock (state)
             {
-                ReleaseCore(any: false, acquisition);
+                if (t != ticket)
+                {
+                    return;
+                }
+
+                number = acquisition;
+            }
+
+            ReleaseCore(any: false, number);
+        }
+    }
+
+    private bool ParseAcquire(WireReader reply, out LockHandle? handle)
+    {
+        bool acquired = reply.ReadBool();
+        bool wasAbandoned = reply.ReadBool();
+        int number = reply.ReadInt32();
+        if (!acquired)
+        {
+            handle = null;
+        }
+        else if (reentrant)
+        {
+            handle = new LockHandle(this, -1, wasAbandoned);
+        }
+        else
+        {
+            lock (state)
+            {
+                acquisition = number;
+                ticket = ticket == int.MaxValue ? 0 : ticket + 1;
+                handle = new LockHandle(this, ticket, wasAbandoned);
             }
         }
+
+        return acquired;
+    }
+
+    private bool ParseWait(WireReader reply, out bool notified)
+    {
+        notified = reply.ReadBool();
+        lock (state)
+        {
+            acquisition = reply.ReadInt32(); // the handle this proxy gave out now stands for the new acquisition
+        }
+
+        return notified;
     }
 
     /// <summary>Releases the lock; with <paramref name="any"/> false, only if <paramref name="number"/> is still the current acquisition.</summary>

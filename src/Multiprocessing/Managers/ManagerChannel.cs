@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Multiprocessing.Codec;
@@ -5,13 +6,40 @@ using Multiprocessing.Messaging;
 
 namespace Multiprocessing.Managers;
 
+/// <summary>Reads a reply: true if the operation succeeded (a slice that did not is repeated until the time runs out).</summary>
+internal delegate bool ReplyParser<T>(WireReader reply, out T result);
+
 /// <summary>
 /// One connection to a manager, for one proxy (or the manager object itself) in this process: a request, then its
-/// reply, one call at a time under <see cref="Gate"/>. Connects on the first call.
+/// reply, one at a time on the wire. Connects on the first call.
 /// </summary>
+/// <remarks>
+/// Two locks. <see cref="Gate"/> is held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke()"/>
+/// and the reading of the reply: it guards the blocking path's request and reply buffers. The wire itself (the
+/// connection, sending a request and receiving its reply) is owned by one caller at a time through a
+/// <see cref="SemaphoreSlim"/>, which <see cref="Invoke()"/> takes and releases inside the gate and which the
+/// asynchronous path (<see cref="CallAsync"/>) awaits without a thread; the asynchronous path has its own request
+/// buffer and reads its reply before it gives the wire up, and never takes <see cref="Gate"/>, so the two cannot
+/// deadlock or interleave on the wire.
+/// </remarks>
 internal sealed class ManagerChannel : IDisposable
 {
+    /// <summary>
+    /// The longest wait, in milliseconds, that one request asks of the manager when the caller's
+    /// <see cref="CancellationToken"/> can be cancelled: the wait is made of such slices, and the token is checked
+    /// between them, so a cancellation is seen within one slice. Without a cancellable token the whole wait is one request.
+    /// </summary>
+    public const int SliceMilliseconds = 100;
+
+    /// <summary>Writes a blocking operation's only argument, its wait.</summary>
+    public static readonly Action<WireBuffer, long> WriteMilliseconds = static (args, ms) => args.WriteInt64(ms);
+
+    /// <summary>Reads a reply that is one bool, the success.</summary>
+    public static readonly ReplyParser<bool> ParseBool = static (WireReader reply, out bool result) => result = reply.ReadBool();
+
     private readonly WireBuffer request = new();
+    private readonly WireBuffer asyncRequest = new();
+    private readonly SemaphoreSlim wire = new(1, 1);
     private byte[] reply = new byte[4096];
     private Connection? connection;
     private Connection? socket;
@@ -24,7 +52,7 @@ internal sealed class ManagerChannel : IDisposable
         AuthKey = authKey;
     }
 
-    /// <summary>Held around <see cref="Begin"/> ... <see cref="Invoke"/> and the reading of the reply.</summary>
+    /// <summary>Held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke()"/> and the reading of the reply.</summary>
     public Lock Gate { get; } = new();
 
     public EndPoint Address { get; }
@@ -55,7 +83,15 @@ internal sealed class ManagerChannel : IDisposable
     {
         lock (Gate)
         {
-            _ = Connected();
+            wire.Wait();
+            try
+            {
+                _ = Connected();
+            }
+            finally
+            {
+                wire.Release();
+            }
         }
     }
 
@@ -71,59 +107,210 @@ internal sealed class ManagerChannel : IDisposable
     /// <summary>Sends the request and waits for its reply; returns the reply's payload, valid until the next call.</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
     /// <exception cref="RemoteException">The operation threw in the manager.</exception>
-    public ReadOnlySpan<byte> Invoke()
+    public ReadOnlySpan<byte> Invoke() => Invoke(CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="Invoke()"/>, but <paramref name="abandonOnCancel"/> stops the wait for the reply: the connection is
+    /// then dropped (the manager treats this client as gone, as if its process had ended) and the next call connects
+    /// anew. Only for an operation whose abandonment the manager handles as wanted (a barrier's wait).
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="abandonOnCancel"/> was cancelled before the reply came.</exception>
+    public ReadOnlySpan<byte> Invoke(CancellationToken abandonOnCancel)
     {
-        Connection c = Connected();
         int length;
         byte[] frame;
+        wire.Wait(CancellationToken.None);
         try
         {
-            c.SendBytes(request.WrittenSpan);
+            Connection c = Connected();
             try
             {
-                length = c.ReceiveBytesInto(reply);
-                frame = reply;
-            }
-            catch (BufferTooShortException e)
-            {
-                frame = e.Received;
-                length = frame.Length;
-                if (frame.Length <= 1024 * 1024)
+                c.SendBytes(request.WrittenSpan);
+                try
                 {
-                    reply = new byte[Math.Max(frame.Length, reply.Length * 2)];
+                    length = c.ReceiveBytesInto(reply, abandonOnCancel);
+                    frame = reply;
+                }
+                catch (BufferTooShortException e)
+                {
+                    frame = e.Received;
+                    length = frame.Length;
+                    if (frame.Length <= 1024 * 1024)
+                    {
+                        reply = new byte[Math.Max(frame.Length, reply.Length * 2)];
+                    }
                 }
             }
+            catch (OperationCanceledException) when (abandonOnCancel.IsCancellationRequested)
+            {
+                Abandon();
+                throw;
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                throw Broke(c, e);
+            }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        finally
         {
-            broken = true;
-            c.Dispose();
-            socket?.Dispose();
-            throw Unavailable(e);
+            wire.Release();
         }
 
-        if (length == 0)
-        {
-            throw new InvalidDataException("The manager sent an empty reply.");
-        }
+        return Payload(frame.AsSpan(0, length));
+    }
 
-        if (frame[0] == 0)
+    /// <summary>
+    /// One request, asynchronously: waits for the wire without a thread, writes <paramref name="op"/> on
+    /// <paramref name="objectId"/> with <paramref name="writeArgs"/> (given <paramref name="milliseconds"/>), awaits the
+    /// reply and reads it with <paramref name="parse"/> before giving the wire up.
+    /// </summary>
+    /// <param name="op">The operation.</param>
+    /// <param name="objectId">The object's id in the manager.</param>
+    /// <param name="milliseconds">Passed to <paramref name="writeArgs"/>: the wait this request asks for.</param>
+    /// <param name="writeArgs">Writes the operation's arguments.</param>
+    /// <param name="parse">Reads the reply (while the wire is still held).</param>
+    /// <param name="gateToken">Stops the wait for the wire (before anything is sent).</param>
+    /// <param name="abandonOnCancel">As in <see cref="Invoke(CancellationToken)"/>: stops the wait for the reply by dropping the connection.</param>
+    /// <returns>What <paramref name="parse"/> returned, and its result.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
+    /// <exception cref="RemoteException">The operation threw in the manager.</exception>
+    public async ValueTask<(bool Done, T Result)> CallAsync<T>(
+        ManagerOp op, long objectId, long milliseconds, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse,
+        CancellationToken gateToken, CancellationToken abandonOnCancel = default)
+    {
+        await wire.WaitAsync(gateToken).ConfigureAwait(false);
+        try
         {
-            return frame.AsSpan(1, length - 1);
-        }
+            Connection c = Connected();
+            asyncRequest.Reset();
+            asyncRequest.WriteByte((byte)op);
+            asyncRequest.WriteInt64(objectId);
+            writeArgs(asyncRequest, milliseconds);
+            ReadOnlyMemory<byte> frame;
+            try
+            {
+                await c.SendBytesAsync(asyncRequest.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+                frame = await c.ReceiveFrameAsync(abandonOnCancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abandonOnCancel.IsCancellationRequested)
+            {
+                Abandon();
+                throw;
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                throw Broke(c, e);
+            }
 
-        (string name, int pid, RemoteExceptionInfo info) = WireCodec.Deserialize<(string, int, RemoteExceptionInfo)>(frame.AsMemory(1, length - 1));
-        throw new RemoteException(info, name, pid);
+            bool done = parse(new WireReader(Payload(frame.Span)), out T result);
+            return (done, result);
+        }
+        finally
+        {
+            wire.Release();
+        }
+    }
+
+    /// <summary>
+    /// A blocking operation (whose first argument is its wait in milliseconds) that waits at most
+    /// <paramref name="timeoutMs"/> (-1: for ever). With a cancellable <paramref name="cancellationToken"/>, the wait
+    /// is made of requests of at most <see cref="SliceMilliseconds"/>, the token checked between them; a slice that
+    /// succeeds is returned even if the token has fired meanwhile (the result wins over a late cancellation, so an
+    /// acquired lock or a taken item is never lost). Between slices, the proxy's other calls may go through.
+    /// </summary>
+    /// <returns>The last reply's result: the success, or the failure once the time ran out.</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled and no slice succeeded.</exception>
+    public T Wait<T>(ManagerOp op, long objectId, long timeoutMs, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var slices = new Slices(timeoutMs, cancellationToken.CanBeCanceled);
+        while (true)
+        {
+            long ms = slices.Next(out bool last);
+            lock (Gate)
+            {
+                writeArgs(Begin(op, objectId), ms);
+                if (parse(new WireReader(Invoke(CancellationToken.None)), out T result) || last)
+                {
+                    return result;
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="Wait{T}"/>: no thread is held while the manager waits.</summary>
+    /// <returns>The last reply's result: the success, or the failure once the time ran out.</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled and no slice succeeded.</exception>
+    public async ValueTask<T> WaitAsync<T>(ManagerOp op, long objectId, long timeoutMs, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var slices = new Slices(timeoutMs, cancellationToken.CanBeCanceled);
+        while (true)
+        {
+            long ms = slices.Next(out bool last);
+            (bool done, T result) = await CallAsync(op, objectId, ms, writeArgs, parse, cancellationToken).ConfigureAwait(false);
+            if (done || last)
+            {
+                return result;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     public void Dispose()
     {
         lock (Gate)
         {
-            disposed = true;
-            connection?.Dispose();
-            socket?.Dispose();
+            wire.Wait();
+            try
+            {
+                disposed = true;
+                connection?.Dispose();
+                socket?.Dispose();
+            }
+            finally
+            {
+                wire.Release();
+            }
         }
+    }
+
+    /// <summary>A reply's payload, or the manager's exception thrown here.</summary>
+    private static ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length == 0)
+        {
+            throw new InvalidDataException("The manager sent an empty reply.");
+        }
+
+        if (frame[0] == 0)
+        {
+            return frame[1..];
+        }
+
+        (string name, int pid, RemoteExceptionInfo info) = WireCodec.Deserialize<(string, int, RemoteExceptionInfo)>(frame[1..]);
+        throw new RemoteException(info, name, pid);
+    }
+
+    /// <summary>Marks the connection broken (the manager is gone) and closes it.</summary>
+    private ManagerUnavailableException Broke(Connection c, Exception e)
+    {
+        broken = true;
+        c.Dispose();
+        socket?.Dispose();
+        return Unavailable(e);
+    }
+
+    /// <summary>Drops the connection, whose reply is still to come, so that the next call connects anew.</summary>
+    private void Abandon()
+    {
+        connection?.Dispose();
+        socket?.Dispose();
+        connection = null;
+        socket = null;
     }
 
     private Connection Connected()
@@ -204,6 +391,32 @@ internal sealed class ManagerChannel : IDisposable
                 mine.Dispose();
                 connection = viaSocket;
             }
+        }
+    }
+
+    /// <summary>The waits of one sliced blocking call.</summary>
+    private struct Slices(long timeoutMs, bool sliced)
+    {
+        private readonly long start = Stopwatch.GetTimestamp();
+
+        /// <summary>How long the next request may wait; <paramref name="last"/> once the caller's time is used up with it.</summary>
+        public readonly long Next(out bool last)
+        {
+            if (!sliced || timeoutMs == 0)
+            {
+                last = true;
+                return timeoutMs;
+            }
+
+            if (timeoutMs < 0)
+            {
+                last = false;
+                return SliceMilliseconds;
+            }
+
+            long left = Math.Max(0, timeoutMs - (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            last = left <= SliceMilliseconds;
+            return last ? left : SliceMilliseconds;
         }
     }
 

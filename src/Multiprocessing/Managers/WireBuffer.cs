@@ -15,6 +15,8 @@ internal sealed class WireBuffer : IBufferWriter<byte>
 
     public ReadOnlySpan<byte> WrittenSpan => buffer.AsSpan(0, written);
 
+    public ReadOnlyMemory<byte> WrittenMemory => buffer.AsMemory(0, written);
+
     public void Reset() => written = 0;
 
     public void Advance(int count) => written += count;
