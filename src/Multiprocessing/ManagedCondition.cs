@@ -174,18 +174,8 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
         bool forever = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout)) < 0;
         long start = Stopwatch.GetTimestamp();
         bool result = predicate();
-        while (!result)
+        while (!result && TimeLeft(forever, timeout, start, out TimeSpan? left))
         {
-            TimeSpan? left = null;
-            if (!forever)
-            {
-                left = timeout!.Value - Stopwatch.GetElapsedTime(start);
-                if (left <= TimeSpan.Zero)
-                {
-                    break;
-                }
-            }
-
             Wait(left, cancellationToken);
             result = predicate();
         }
@@ -209,23 +199,20 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
         bool forever = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout)) < 0;
         long start = Stopwatch.GetTimestamp();
         bool result = predicate();
-        while (!result)
+        while (!result && TimeLeft(forever, timeout, start, out TimeSpan? left))
         {
-            TimeSpan? left = null;
-            if (!forever)
-            {
-                left = timeout!.Value - Stopwatch.GetElapsedTime(start);
-                if (left <= TimeSpan.Zero)
-                {
-                    break;
-                }
-            }
-
             await WaitAsync(left, cancellationToken).ConfigureAwait(false);
             result = predicate();
         }
 
         return result;
+    }
+
+    /// <summary>What is left of <paramref name="timeout"/> since <paramref name="start"/> (null for ever); false once nothing is.</summary>
+    private static bool TimeLeft(bool forever, TimeSpan? timeout, long start, out TimeSpan? left)
+    {
+        left = forever ? null : timeout!.Value - Stopwatch.GetElapsedTime(start);
+        return left is null || left > TimeSpan.Zero;
     }
 
     /// <summary>Wakes at most <paramref name="n"/> of the processes waiting (Python's <c>notify(n)</c>); they go on once they have the lock again.</summary>
