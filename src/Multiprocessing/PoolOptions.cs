@@ -55,7 +55,8 @@ public sealed class PoolOptions
     /// <b>Process pools only.</b> When a running task is cancelled through its token, its worker gets SIGTERM
     /// (which the task can watch as <see cref="CurrentProcess.TerminationToken"/>, to stop cooperatively); a worker
     /// still running this long after is killed (SIGKILL). <see cref="Timeout.InfiniteTimeSpan"/>: never killed,
-    /// the worker is left to stop by itself; <see cref="TimeSpan.Zero"/>: killed at once. Default: 2 seconds.
+    /// the worker is left to stop by itself; <see cref="TimeSpan.Zero"/>: killed at once; at most about 24.8 days
+    /// (<see cref="int.MaxValue"/> milliseconds). Default: 2 seconds.
     /// A <see cref="ThreadWorkerPool"/> refuses it (a thread cannot be killed).
     /// </summary>
     public TimeSpan? CancelGracePeriod { get; init; }

@@ -35,6 +35,9 @@ public sealed class ProcessPool : WorkerPool
 
     private const int MaxKnownFunctions = 256;
 
+    /// <summary>How many workers in a row may die before they are ready (started, initializer run) before the pool gives up as broken.</summary>
+    private const int MaxDeathsBeforeReady = 3;
+
     /// <summary>How long a worker whose running task was cancelled may take to stop before it is killed (<see cref="PoolOptions.CancelGracePeriod"/>).</summary>
     public TimeSpan CancelGracePeriod { get; }
 
@@ -51,6 +54,7 @@ public sealed class ProcessPool : WorkerPool
     private long nextTaskId;
     private int workerNumber;
     private bool failedToStart;
+    private int deathsBeforeReady;
 
     /// <summary>Creates a pool and starts its workers (Python's <c>Pool(processes, initializer, maxtasksperchild)</c>).</summary>
     /// <param name="options">Worker count, initializer, limits, timeout, queue bound; null for the defaults.</param>
@@ -302,16 +306,24 @@ public sealed class ProcessPool : WorkerPool
             return;
         }
 
-        // Cooperatively first: SIGTERM cancels CurrentProcess.TerminationToken if the task watches it (or ends the
-        // worker if not); a worker still there after the grace period is killed.
-        stop.Terminate();
+        StopCancelled(stop);
+    }
+
+    /// <summary>
+    /// Stops the worker whose running task was cancelled: cooperatively first (SIGTERM cancels
+    /// <see cref="CurrentProcess.TerminationToken"/> if the task watches it, or ends the worker if not), then, if
+    /// it is still there after <see cref="CancelGracePeriod"/>, SIGKILL. The worker must already be retiring.
+    /// </summary>
+    private void StopCancelled(ChildProcess worker)
+    {
+        worker.Terminate();
         if (CancelGracePeriod == TimeSpan.Zero)
         {
-            stop.Kill();
+            worker.Kill();
         }
         else if (CancelGracePeriod != Timeout.InfiniteTimeSpan)
         {
-            _ = KillLaterAsync(stop, CancelGracePeriod);
+            _ = KillLaterAsync(worker, CancelGracePeriod);
         }
     }
 
@@ -325,6 +337,10 @@ public sealed class ProcessPool : WorkerPool
         catch (OperationCanceledException)
         {
             child.Kill();
+        }
+        catch (ObjectDisposedException)
+        {
+            // It exited and the pool has let it go.
         }
     }
 
@@ -401,6 +417,14 @@ public sealed class ProcessPool : WorkerPool
     /// <summary>The task is now the one its worker runs: count it started, arm its timeout (pool lock).</summary>
     private void BeginRunning(ProcessWorker worker, ProcessTask task)
     {
+        if (task.CancelRequested)
+        {
+            // Cancelled while it waited in the worker's pipe (behind another task, or before the worker was
+            // ready): it starts now, so it is stopped now, as a running task whose caller cancels it.
+            worker.Retiring = true;
+            StopCancelled(worker.Child);
+        }
+
         task.Running = true;
         task.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         worker.Tally.IsIdle = false;
@@ -513,6 +537,7 @@ public sealed class ProcessPool : WorkerPool
             lock (gate)
             {
                 worker.Ready = true;
+                deathsBeforeReady = 0;
                 if (worker.InFlight.TryPeek(out ProcessTask? first))
                 {
                     BeginRunning(worker, first); // Its timeout counts from now, not from when the worker was started.
@@ -574,17 +599,24 @@ public sealed class ProcessPool : WorkerPool
         worker.Child.Join();
         int exitCode = worker.Child.ExitCode ?? -1;
         ProcessTask? running = null;
+        ProcessTask? cancelledBeforeStart = null;
         bool replace;
         Exception? cannotReplace = null;
+        Exception? diesBeforeReady = null;
         lock (gate)
         {
             worker.Gone = true;
-            if (worker.InFlight.TryDequeue(out ProcessTask? head))
+            if (worker.InFlight.TryPeek(out ProcessTask? head) && head.Running)
             {
-                running = head;
+                running = worker.InFlight.Dequeue();
+            }
+            else if (head is { CancelRequested: true })
+            {
+                cancelledBeforeStart = worker.InFlight.Dequeue();
             }
 
-            // The tasks behind it never started: first in line again, in their order.
+            // The tasks that never started (all of them, if the worker died before it was ready): first in line
+            // again, in their order.
             foreach (ProcessTask t in worker.InFlight.Reverse())
             {
                 t.Worker = null;
@@ -593,6 +625,14 @@ public sealed class ProcessPool : WorkerPool
 
             worker.InFlight.Clear();
             slots[worker.Slot] = null;
+            if (!worker.Ready && ++deathsBeforeReady >= MaxDeathsBeforeReady)
+            {
+                // Its tasks would go from one dying worker to the next for ever.
+                failedToStart = true;
+                diesBeforeReady = new WorkerFailure(
+                    $"{deathsBeforeReady} workers in a row died before they were ready (the last, {worker}, with exit code {exitCode}): the pool is broken. Its last lines of stderr: {worker.Child.StderrTail()}");
+            }
+
             replace = !failedToStart && (State == PoolState.Open || (State == PoolState.Closed && queued.Count > 0));
             if (replace)
             {
@@ -635,9 +675,20 @@ public sealed class ProcessPool : WorkerPool
             running.Fail(failure!);
         }
 
+        if (cancelledBeforeStart is not null)
+        {
+            CountDropped();
+            cancelledBeforeStart.Fail(new OperationCanceledException()); // Completes as cancelled (its CancelRequested is set).
+        }
+
+        if (diesBeforeReady is not null)
+        {
+            BreakPool(diesBeforeReady);
+        }
+
         if (cannotReplace is not null)
         {
-            BreakPool(new InvalidOperationException($"A new worker could not be started in place of {worker}: {cannotReplace.Message}", cannotReplace));
+            BreakPool(new WorkerFailure($"A new worker could not be started in place of {worker}: {cannotReplace.Message}", cannotReplace));
         }
 
         Pump();

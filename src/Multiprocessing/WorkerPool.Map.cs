@@ -178,27 +178,41 @@ public abstract partial class WorkerPool
             return (new ArraySegment<TArgs>([.. items]), false);
         }
 
-        TArgs[] rented = ArrayPool<TArgs>.Shared.Rent(count);
-        if (items is ICollection<TArgs> collection)
+        TArgs[]? rented = ArrayPool<TArgs>.Shared.Rent(count);
+        try
         {
-            collection.CopyTo(rented, 0);
-            return (new ArraySegment<TArgs>(rented, 0, count), true);
-        }
-
-        int n = 0;
-        foreach (TArgs item in items)
-        {
-            if (n == count)
+            if (items is ICollection<TArgs> collection)
             {
-                // The count was wrong after all: copy plainly.
-                ReturnRented(rented);
-                return (new ArraySegment<TArgs>([.. items]), false);
+                collection.CopyTo(rented, 0);
+                return (new ArraySegment<TArgs>(rented, 0, count), true);
             }
 
-            rented[n++] = item;
-        }
+            int n = 0;
+            foreach (TArgs item in items)
+            {
+                if (n == count)
+                {
+                    // The count was wrong after all: copy plainly.
+                    ReturnRented(rented);
+                    rented = null;
+                    return (new ArraySegment<TArgs>([.. items]), false);
+                }
 
-        return (new ArraySegment<TArgs>(rented, 0, n), true);
+                rented[n++] = item;
+            }
+
+            return (new ArraySegment<TArgs>(rented, 0, n), true);
+        }
+        catch
+        {
+            // The collection changed under the copy, or its enumeration threw: give the array back, and let the caller see why.
+            if (rented is not null)
+            {
+                ReturnRented(rented);
+            }
+
+            throw;
+        }
     }
 
     private static void ReturnRented<TArgs>(TArgs[] rented) =>

@@ -91,6 +91,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         if (options.CancelGracePeriod is TimeSpan grace && grace != Timeout.InfiniteTimeSpan)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero, "options.CancelGracePeriod");
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(grace, TimeSpan.FromMilliseconds(int.MaxValue), "options.CancelGracePeriod");
         }
 
         if (options.MaxQueuedTasks is int maxQueued)
@@ -414,7 +415,13 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     private string BrokenMessage()
     {
         Exception? cause = Volatile.Read(ref stopCause);
-        return $"The pool {Name} is broken: a worker's initializer threw {cause?.GetType().FullName}: {cause?.Message} The pool fails its tasks and accepts no more; fix the initializer and create a new pool.";
+        string why = cause switch
+        {
+            RemoteException remote => $"a worker's initializer threw {remote.RemoteType}: {remote.RemoteMessage}",
+            WorkerFailure failure => failure.Message,
+            _ => $"a worker's initializer threw {cause?.GetType().FullName}: {cause?.Message}",
+        };
+        return $"The pool {Name} is broken: {why} The pool fails its tasks and accepts no more; fix the cause and create a new pool.";
     }
 
     private void ThrowIfCannotJoin()

@@ -40,6 +40,7 @@ internal sealed class ManagerChannel : IDisposable
     private readonly WireBuffer request = new();
     private readonly WireBuffer asyncRequest = new();
     private readonly SemaphoreSlim wire = new(1, 1);
+    private readonly Lock connecting = new();
     private byte[] reply = new byte[4096];
     private Connection? connection;
     private Connection? socket;
@@ -246,7 +247,10 @@ internal sealed class ManagerChannel : IDisposable
     public async ValueTask<T> WaitAsync<T>(ManagerOp op, long objectId, long timeoutMs, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var slices = new Slices(timeoutMs, cancellationToken.CanBeCanceled);
+
+        // Always in slices: an awaited wait holds no thread, so the same proxy's other calls (the Put that the
+        // awaited Get waits for, say) must get through between them.
+        var slices = new Slices(timeoutMs, sliced: true);
         while (true)
         {
             long ms = slices.Next(out bool last);
@@ -260,21 +264,18 @@ internal sealed class ManagerChannel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the connection at once, without waiting for the gate or the wire: a call waiting in the manager (for
+    /// a lock, an item...) holds them, and must not hold up the disposal; it ends with an
+    /// <see cref="ObjectDisposedException"/> as its connection closes.
+    /// </summary>
     public void Dispose()
     {
-        lock (Gate)
+        Volatile.Write(ref disposed, true);
+        lock (connecting)
         {
-            wire.Wait();
-            try
-            {
-                disposed = true;
-                connection?.Dispose();
-                socket?.Dispose();
-            }
-            finally
-            {
-                wire.Release();
-            }
+            connection?.Dispose();
+            socket?.Dispose();
         }
     }
 
@@ -296,12 +297,12 @@ internal sealed class ManagerChannel : IDisposable
     }
 
     /// <summary>Marks the connection broken (the manager is gone) and closes it.</summary>
-    private ManagerUnavailableException Broke(Connection c, Exception e)
+    private Exception Broke(Connection c, Exception e)
     {
         broken = true;
         c.Dispose();
         socket?.Dispose();
-        return Unavailable(e);
+        return Volatile.Read(ref disposed) ? new ObjectDisposedException(nameof(ManagerChannel), e) : Unavailable(e);
     }
 
     /// <summary>Drops the connection, whose reply is still to come, so that the next call connects anew.</summary>
@@ -326,22 +327,42 @@ internal sealed class ManagerChannel : IDisposable
             return c;
         }
 
+        Connection made;
         try
         {
-            socket = Client.Connect(Address, AuthKey);
+            made = Client.Connect(Address, AuthKey);
         }
         catch (Exception e) when (e is SocketException or IOException && e is not System.Security.Authentication.AuthenticationException)
         {
             throw Unavailable(e);
         }
 
-        connection = socket;
-        if (IsLocal(Address))
+        lock (connecting)
         {
-            TryUseSharedMemory(socket);
+            if (Volatile.Read(ref disposed))
+            {
+                made.Dispose(); // Disposed while it connected.
+                throw new ObjectDisposedException(nameof(ManagerChannel));
+            }
+
+            socket = made;
+            connection = made;
         }
 
-        return connection;
+        if (IsLocal(Address))
+        {
+            TryUseSharedMemory(made);
+            lock (connecting)
+            {
+                if (Volatile.Read(ref disposed))
+                {
+                    connection?.Dispose(); // Disposed while it moved to shared memory.
+                    throw new ObjectDisposedException(nameof(ManagerChannel));
+                }
+            }
+        }
+
+        return connection!;
     }
 
     private static bool IsLocal(EndPoint address) =>

@@ -105,6 +105,65 @@ public sealed class ProcessPoolTests
     }
 
     [Fact]
+    public async Task AWorkerKilledBeforeItIsReady_ItsTaskRunsOnTheReplacement_AndNoQueuePlaceIsLost()
+    {
+        using var firstSeen = SharedEvent.Create();
+        using var pool = new ProcessPool(new PoolOptions
+        {
+            WorkerCount = 1,
+            MaxQueuedTasks = 1,
+            WhenQueueFull = QueueFullBehavior.Throw,
+            Initializer = () =>
+            {
+                if (!firstSeen.IsSet)
+                {
+                    firstSeen.Set();
+                    Thread.Sleep(Timeout.Infinite); // The first worker never gets ready: the test kills it.
+                }
+            },
+        });
+        Task<int> task = pool.ApplyAsync(static () => 7);
+        Assert.True(firstSeen.TryWait(Within.Deadline));
+        System.Diagnostics.Process.GetProcessById(pool.WorkerPids.Single()).Kill();
+
+        Assert.Equal(7, await task.WaitAsync(Within.Deadline)); // It never ran: it goes to the new worker.
+        Assert.Equal(8, await pool.ApplyAsync(static () => 8).WaitAsync(Within.Deadline)); // Its queue place came back.
+    }
+
+    [Fact]
+    public async Task ATaskCancelledBeforeItsWorkerIsReady_IsStoppedWhenItStarts()
+    {
+        using var initializing = SharedEvent.Create();
+        using var go = SharedEvent.Create();
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, Initializer = WaitFor(initializing, go) });
+        using var cts = new CancellationTokenSource();
+        Task<int> task = pool.Submit(static () =>
+        {
+            CurrentProcess.TerminationToken.WaitHandle.WaitOne(); // Runs until the worker gets SIGTERM.
+            return 1;
+        }, cts.Token);
+        Assert.True(initializing.TryWait(Within.Deadline));
+        cts.Cancel(); // Sent to the worker, which is not ready: the task has not started.
+        go.Set();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.WaitAsync(Within.Deadline));
+        Assert.Equal(3, pool.Apply(static () => 3));
+    }
+
+    [Fact]
+    public async Task WorkersThatDieBeforeTheyAreReady_BreakThePool_InsteadOfLoopingForEver()
+    {
+        using var pool = new ProcessPool(new PoolOptions
+        {
+            WorkerCount = 1,
+            Initializer = static () => Environment.FailFast("this initializer always crashes the worker"),
+        });
+        Task<int> task = pool.ApplyAsync(static () => 1);
+        BrokenPoolException broken = await Assert.ThrowsAsync<BrokenPoolException>(() => task.WaitAsync(Within.Deadline));
+        Assert.Contains("died before they were ready", broken.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AHundredWorkerDeathsInARow_LeaveNoZombieAndNoExtraWorker()
     {
         using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
@@ -277,6 +336,13 @@ public sealed class ProcessPoolTests
         Assert.NotEqual(0, overflow.ExitCode);
         Assert.Equal(4, pool.Apply(static () => 4));
     }
+
+    /// <summary>An initializer that says it runs, then waits for <paramref name="go"/> (its own closure, with these two only).</summary>
+    private static Action WaitFor(SharedEvent initializing, SharedEvent go) => () =>
+    {
+        initializing.Set();
+        go.Wait();
+    };
 
     private static int Recurse(int depth) => depth < 0 ? 0 : Recurse(depth + 1) + 1;
 
