@@ -601,13 +601,31 @@ internal sealed unsafe partial class Ring
     {
         long k = h->SpillHead;
         string path = spillPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        byte[]? bytes = SpillFiles.Read(path);
+        byte[]? bytes;
+        try
+        {
+            bytes = SpillFiles.Read(path);
+        }
+        catch (InvalidDataException)
+        {
+            // Damaged from outside (a producer publishes a file only once it is whole): this consumer is told, and
+            // the file is taken, so that the queue goes on with the next message.
+            PassChainFile(k, path);
+            throw;
+        }
+
+        PassChainFile(k, path);
+        message = bytes is null ? default : new RingMessage(null, 0, bytes);
+        return bytes is not null;
+    }
+
+    /// <summary>Under the read lock: counts chain file <paramref name="k"/> as taken, moves past it and removes it.</summary>
+    private void PassChainFile(long k, string path)
+    {
         Volatile.Write(ref h->ItemsGot, h->ItemsGot + 1);
         Interlocked.Exchange(ref h->SpillHead, k + 1);
         WakeProducers();
         SpillFiles.Remove(path);
-        message = bytes is null ? default : new RingMessage(null, 0, bytes);
-        return bytes is not null;
     }
 
     /// <summary>True if a record of <paramref name="size"/> bytes can be written now (writing the pad if needed); otherwise the free bytes needed.</summary>

@@ -162,6 +162,40 @@ public sealed class SharedQueueOverflowTests
     }
 
     [Fact]
+    public void ADamagedOverflowFile_FailsOneGet_AndTheQueueGoesOnWithTheNextItem()
+    {
+        using SharedQueue<int[]> queue = SharedQueue.Create<int[]>(capacity: 4096);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(queue.TryPut([i, .. new int[100]]));
+        }
+
+        string[] files = OverflowFiles(queue);
+        Assert.NotEmpty(files);
+        string first = files.OrderBy(f => long.Parse(f[queue.OverflowPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture)).First();
+        File.WriteAllBytes(first, [1, 2, 3]); // shorter than its length field: damaged from outside
+
+        var got = new List<int>();
+        int failures = 0;
+        for (int attempt = 0; attempt < 200 && !queue.IsEmpty; attempt++)
+        {
+            try
+            {
+                got.Add(queue.Get(TimeSpan.Zero)[0]);
+            }
+            catch (InvalidDataException)
+            {
+                failures++;
+            }
+        }
+
+        Assert.Equal(1, failures);
+        Assert.Equal(99, got.Count);
+        Assert.True(got.SequenceEqual(got.Order()), "the others keep their order");
+        Assert.Empty(OverflowFiles(queue));
+    }
+
+    [Fact]
     public void BoundedByItems_WithOverflow_APutStillWaitsForAnItemSlot()
     {
         using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(maxSize: 3, capacity: 4096);
