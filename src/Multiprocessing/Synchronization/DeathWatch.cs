@@ -37,8 +37,10 @@ internal static unsafe class DeathWatch
                 Poke();
             }
 
-            if (entry.Dead)
+            if (entry.Dead || Liveness.HasExited(entry.Pidfd))
             {
+                // Dead already (a zombie still has a pidfd): the watch thread may have woken the words before
+                // this caller sleeps, so say it now.
                 return null;
             }
 
@@ -154,7 +156,13 @@ internal static unsafe class DeathWatch
 
         public List<nint> Words { get; } = [];
 
-        public bool Dead { get; set; }
+        private volatile bool dead;
+
+        public bool Dead
+        {
+            get => dead;
+            set => dead = value;
+        }
     }
 
     /// <summary>Ends one watch.</summary>
@@ -168,6 +176,12 @@ internal static unsafe class DeathWatch
             this.entry = (Entry)entry;
             this.word = word;
         }
+
+        /// <summary>
+        /// Whether the watch thread has seen the process die (it sets this before it wakes the word): what a
+        /// sleeper checks when a slice of its sleep ends, in case the wake-up came before it slept.
+        /// </summary>
+        public bool ProcessDied => Volatile.Read(ref entry) is not { } e || e.Dead;
 
         public void Dispose()
         {

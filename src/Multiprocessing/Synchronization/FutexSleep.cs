@@ -33,20 +33,59 @@ internal static class FutexSleep
             }
         }
 
+        try
+        {
+            return Wait(word, expected, deadline, watch is null ? null : [watch], cancellationToken);
+        }
+        finally
+        {
+            watch?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// How long one sleep lasts at most while a process is watched: the death watch wakes the sleeper when the
+    /// process dies, but a wake-up that comes between the registration and the sleep itself finds nobody asleep
+    /// (the word does not change when a process dies), so the sleeper looks again after each such slice.
+    /// </summary>
+    private const long WatchedSliceMs = 1000;
+
+    /// <summary>Sleeps while <c>*word == expected</c> (see <see cref="Sleep"/>), in slices while <paramref name="watches"/> has any.</summary>
+    private static unsafe bool Wait(int* word, int expected, Deadline deadline, List<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
+    {
         CancellationTokenRegistration cancel = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static w => Libc.FutexWake((int*)(nint)w!, int.MaxValue), (nint)word)
             : default;
         try
         {
-            if (!Libc.FutexWait(word, expected, ms))
+            while (true)
             {
-                return false; // The kernel's timeout: the time is up.
+                long ms = deadline.RemainingMs;
+                if (ms == 0)
+                {
+                    return false;
+                }
+
+                bool sliced = watches is { Count: > 0 } && (ms < 0 || ms > WatchedSliceMs);
+                if (Libc.FutexWait(word, expected, sliced ? WatchedSliceMs : ms))
+                {
+                    break;
+                }
+
+                if (!sliced)
+                {
+                    return false; // The kernel's timeout: the time is up.
+                }
+
+                if (watches!.Exists(w => w.ProcessDied))
+                {
+                    break; // It died, and its wake-up came before this thread slept.
+                }
             }
         }
         finally
         {
             cancel.Dispose();
-            watch?.Dispose();
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -68,7 +107,8 @@ internal static class FutexSleep
 
         try
         {
-            return Sleep(word, expected, deadline, 0, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            return Wait(word, expected, deadline, watches, cancellationToken);
         }
         finally
         {
@@ -88,7 +128,7 @@ internal static class FutexSleep
 
         try
         {
-            return await SleepAsync(word, expected, deadline, 0, cancellationToken).ConfigureAwait(false);
+            return await WaitAsync(word, expected, deadline, watches, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -142,12 +182,42 @@ internal static class FutexSleep
 
         try
         {
-            bool woke = await AsyncFutex.WaitAsync(word, expected, deadline, cancellationToken).ConfigureAwait(false);
-            return woke; // False only when the wait's own timer ran out: the time is up.
+            return await WaitAsync(word, expected, deadline, watch is null ? null : [watch], cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             watch?.Dispose();
+        }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="Wait"/>.</summary>
+    private static async ValueTask<bool> WaitAsync(nint word, int expected, Deadline deadline, List<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        while (true)
+        {
+            long ms = deadline.RemainingMs;
+            if (ms == 0)
+            {
+                return false;
+            }
+
+            bool sliced = watches is { Count: > 0 } && (ms < 0 || ms > WatchedSliceMs);
+            Deadline slice = sliced ? Deadline.After(TimeSpan.FromMilliseconds(WatchedSliceMs)) : deadline;
+            if (await AsyncFutex.WaitAsync(word, expected, slice, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            if (!sliced)
+            {
+                return false; // The wait's own timer ran out: the time is up.
+            }
+
+            if (watches!.Exists(w => w.ProcessDied))
+            {
+                return true; // It died, and its wake-up came before this wait began.
+            }
         }
     }
 
