@@ -233,10 +233,15 @@ internal sealed partial class Ring
                     return gone;
                 }
 
-                int[] watch = WatchList(what);
-                inTime = watch.Length == 0
-                    ? await FutexSleep.SleepAsync(seq, expected, deadline, 0, cancellationToken).ConfigureAwait(false)
-                    : await FutexSleep.SleepWatchingAsync(seq, expected, deadline, watch, cancellationToken).ConfigureAwait(false);
+                if (!watchEnds)
+                {
+                    inTime = await FutexSleep.SleepAsync(seq, expected, deadline, 0, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    inTime = !UpdatePeers(what, out DeathWatch.Registration[] watches)
+                        || await FutexSleep.SleepWatchedAsync(seq, expected, deadline, watches, cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {

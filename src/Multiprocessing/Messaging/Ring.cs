@@ -85,6 +85,10 @@ internal sealed unsafe partial class Ring
     private readonly bool overflow;
     private readonly string? spillPrefix;
 
+    // Pipe mode: the holders of the other end, watched while this process holds its end (see PeerWatch).
+    private PeerWatch? dataPeers;
+    private PeerWatch? roomPeers;
+
     // Lower bounds of the other side's position, so that the common case reads only this side's cache line.
     private long cachedHead;
     private long cachedTail;
@@ -999,10 +1003,15 @@ internal sealed unsafe partial class Ring
                     return gone;
                 }
 
-                int[] watch = WatchList(what);
-                inTime = watch.Length == 0
-                    ? FutexSleep.Sleep(seq, expected, deadline, 0, cancellationToken)
-                    : FutexSleep.SleepWatching(seq, expected, deadline, watch, cancellationToken);
+                if (!watchEnds)
+                {
+                    inTime = FutexSleep.Sleep(seq, expected, deadline, 0, cancellationToken);
+                }
+                else
+                {
+                    inTime = !UpdatePeers(what, out DeathWatch.Registration[] watches)
+                        || FutexSleep.SleepWatched(seq, expected, deadline, watches, cancellationToken);
+                }
             }
             finally
             {
@@ -1046,26 +1055,23 @@ internal sealed unsafe partial class Ring
         return AnyLiveEnd(ends) ? null : RingStatus.PeerGone;
     }
 
-    /// <summary>The processes whose death should wake this wait: in pipe mode, the other end's holders.</summary>
-    private int[] WatchList(Wait what)
+    /// <summary>In pipe mode, brings the watched holders of the other end up to date (see <see cref="PeerWatch.Update"/>); false if one is dead.</summary>
+    private bool UpdatePeers(Wait what, out DeathWatch.Registration[] watches) => PeersOf(what).Update(EndsOf(what), out watches);
+
+    /// <summary>In pipe mode, the slots of the other end: the writers for a reader's wait, the readers for a writer's.</summary>
+    private int* EndsOf(Wait what) => what == Wait.Data ? h->Writers : h->Readers;
+
+    /// <summary>In pipe mode, the watched holders of the other end, whose death wakes a wait for <paramref name="what"/>.</summary>
+    private PeerWatch PeersOf(Wait what)
     {
-        if (!watchEnds)
+        ref PeerWatch? peers = ref what == Wait.Data ? ref dataPeers : ref roomPeers;
+        if (Volatile.Read(ref peers) is { } existing)
         {
-            return [];
+            return existing;
         }
 
-        int* ends = what == Wait.Data ? h->Writers : h->Readers;
-        var pids = new List<int>(2);
-        for (int i = 0; i < RingHeader.MaxEnds; i++)
-        {
-            int pid = Math.Abs(Volatile.Read(ref ends[i]));
-            if (pid != 0 && pid != LockCore.Me && !pids.Contains(pid))
-            {
-                pids.Add(pid);
-            }
-        }
-
-        return [.. pids];
+        var made = new PeerWatch(SeqAddress(what));
+        return Interlocked.CompareExchange(ref peers, made, null) ?? made;
     }
 
     // ------------------------------------------------------------------ pipe ends
@@ -1131,6 +1137,8 @@ internal sealed unsafe partial class Ring
     /// <summary>Unregisters one handle of this process on the writing (or reading) end and wakes the other side.</summary>
     public void DetachEnd(bool writer)
     {
+        Volatile.Read(ref dataPeers)?.Dispose();
+        Volatile.Read(ref roomPeers)?.Dispose();
         int* ends = writer ? h->Writers : h->Readers;
         for (int i = 0; i < RingHeader.MaxEnds; i++)
         {

@@ -50,8 +50,40 @@ internal static class FutexSleep
     /// </summary>
     private const long WatchedSliceMs = 1000;
 
+    /// <summary>
+    /// Like <see cref="Sleep"/>, with watches the caller keeps from one sleep to the next (see
+    /// <see cref="Messaging.PeerWatch"/>): returns true (as if woken) when one of their processes died.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static unsafe bool SleepWatched(int* word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration> watches, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return AnyDied(watches) || Wait(word, expected, deadline, watches, cancellationToken);
+    }
+
+    /// <summary>The asynchronous twin of <see cref="SleepWatched"/>.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static ValueTask<bool> SleepWatchedAsync(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration> watches, CancellationToken cancellationToken) =>
+        AnyDied(watches) ? ValueTask.FromResult(true) : WaitAsync(word, expected, deadline, watches, cancellationToken);
+
+    private static bool AnyDied(IReadOnlyList<DeathWatch.Registration>? watches)
+    {
+        if (watches is not null)
+        {
+            for (int i = 0; i < watches.Count; i++)
+            {
+                if (watches[i].ProcessDied)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Sleeps while <c>*word == expected</c> (see <see cref="Sleep"/>), in slices while <paramref name="watches"/> has any.</summary>
-    private static unsafe bool Wait(int* word, int expected, Deadline deadline, List<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
+    private static unsafe bool Wait(int* word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
     {
         CancellationTokenRegistration cancel = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static w => Libc.FutexWake((int*)(nint)w!, int.MaxValue), (nint)word)
@@ -77,7 +109,7 @@ internal static class FutexSleep
                     return false; // The kernel's timeout: the time is up.
                 }
 
-                if (watches!.Exists(w => w.ProcessDied))
+                if (AnyDied(watches))
                 {
                     break; // It died, and its wake-up came before this thread slept.
                 }
@@ -191,7 +223,7 @@ internal static class FutexSleep
     }
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>.</summary>
-    private static async ValueTask<bool> WaitAsync(nint word, int expected, Deadline deadline, List<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
+    private static async ValueTask<bool> WaitAsync(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         while (true)
@@ -214,7 +246,7 @@ internal static class FutexSleep
                 return false; // The wait's own timer ran out: the time is up.
             }
 
-            if (watches!.Exists(w => w.ProcessDied))
+            if (AnyDied(watches))
             {
                 return true; // It died, and its wake-up came before this wait began.
             }
