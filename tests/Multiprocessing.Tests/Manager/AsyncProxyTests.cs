@@ -18,15 +18,7 @@ public sealed class AsyncProxyTests
         using SharedEvent holding = SharedEvent.Create();
         using SharedEvent release = SharedEvent.Create();
 
-        using ChildProcess holder = ChildProcess.Start(static (ManagedLock l, SharedEvent h, SharedEvent r) =>
-        {
-            using (l.Acquire(TimeSpan.FromSeconds(30)))
-            {
-                h.Set();
-                r.Wait(TimeSpan.FromSeconds(30));
-            }
-        }, lk, holding, release);
-        Assert.True(holding.TryWait(Within.Deadline), "the child did not take the lock");
+        using ChildProcess holder = HoldInChild(lk, holding, release);
 
         Task<LockHandle> acquiring = lk.AcquireAsync(Within.Deadline).AsTask();
         Assert.False(acquiring.IsCompleted); // the child holds it until told
@@ -48,15 +40,7 @@ public sealed class AsyncProxyTests
         using ManagedLock lk = manager.Lock();
         using SharedEvent holding = SharedEvent.Create();
         using SharedEvent release = SharedEvent.Create();
-        using ChildProcess holder = ChildProcess.Start(static (ManagedLock l, SharedEvent h, SharedEvent r) =>
-        {
-            using (l.Acquire(TimeSpan.FromSeconds(30)))
-            {
-                h.Set();
-                r.Wait(TimeSpan.FromSeconds(30));
-            }
-        }, lk, holding, release);
-        Assert.True(holding.TryWait(Within.Deadline), "the child did not take the lock");
+        using ChildProcess holder = HoldInChild(lk, holding, release);
 
         using var cts = new CancellationTokenSource();
         Task<LockHandle> acquiring = lk.AcquireAsync(null, cts.Token).AsTask();
@@ -410,5 +394,22 @@ public sealed class AsyncProxyTests
         await Assert.ThrowsAsync<ManagerUnavailableException>(() => q.GetAsync(TimeSpan.Zero).AsTask().WaitAsync(Within.Deadline));
         using var cts = new CancellationTokenSource();
         await Assert.ThrowsAsync<ManagerUnavailableException>(() => lk.AcquireAsync(Within.Deadline, cts.Token).AsTask().WaitAsync(Within.Deadline));
+    }
+
+    /// <summary>Starts a child that takes <paramref name="lk"/>, says so through <paramref name="holding"/>, and keeps it until <paramref name="release"/>.</summary>
+    private static ChildProcess HoldInChild(ManagedLock lk, SharedEvent holding, SharedEvent release)
+    {
+        ChildProcess holder = ChildProcess.Start(HoldUntilReleased, lk, holding, release);
+        Assert.True(holding.TryWait(Within.Deadline), "the child did not take the lock");
+        return holder;
+    }
+
+    private static void HoldUntilReleased(ManagedLock l, SharedEvent h, SharedEvent r)
+    {
+        using (l.Acquire(TimeSpan.FromSeconds(30)))
+        {
+            h.Set();
+            r.Wait(TimeSpan.FromSeconds(30));
+        }
     }
 }
