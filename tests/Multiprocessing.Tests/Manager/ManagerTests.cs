@@ -175,6 +175,53 @@ public sealed class ManagerTests
     }
 
     [Fact]
+    public void ClientsWithoutTheKey_SendingJunkOrNothing_AreClosed_AndTheManagerGoesOn()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedDictionary<int, int> d = manager.Dictionary<int, int>();
+        d[1] = 1;
+
+        // One sends random bytes instead of the handshake; one sends a huge frame length; one says nothing and leaves.
+        byte[][] openings = [RandomNumberGenerator.GetBytes(4096), [0xff, 0xff, 0xff, 0x7f, 1, 2, 3], []];
+        foreach (byte[] opening in openings)
+        {
+            using var raw = new System.Net.Sockets.Socket(manager.Address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            raw.Connect(manager.Address);
+            raw.ReceiveTimeout = (int)Within.Deadline.TotalMilliseconds;
+            if (opening.Length > 0)
+            {
+                raw.Send(opening);
+                raw.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+
+                // The manager closes this connection: reading ends (after at most its challenge) instead of hanging.
+                byte[] sink = new byte[8192];
+                int total = 0;
+                try
+                {
+                    int n;
+                    while ((n = raw.Receive(sink)) > 0)
+                    {
+                        total += n;
+                        Assert.True(total < 1024, "the manager sent more than a challenge to a client without the key");
+                    }
+                }
+                catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionReset)
+                {
+                    // Closed with our junk unread: a reset, which is a close too (a timeout would be another error).
+                }
+            }
+        }
+
+        // The manager still serves the clients that have the key, old and new.
+        d[1] = 2;
+        using Manager again = Manager.Connect(manager.Address, manager.AuthKey);
+        using ManagedDictionary<int, int> other = again.Dictionary<int, int>();
+        other[5] = 6;
+        Assert.Equal(2, d[1]);
+        Assert.Equal(6, other[5]);
+    }
+
+    [Fact]
     public void ClientKilledWhileCalling_DoesNotDisturbAnotherClient()
     {
         using Manager manager = Manager.Start();
