@@ -170,18 +170,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The listener is closed, also when another thread closes it during the wait.</exception>
     public Connection Accept()
     {
-        ObjectDisposedException.ThrowIf(IsClosed, this);
-        Socket accepted;
-        try
-        {
-            accepted = socket.Accept();
-        }
-        catch (Exception e) when (IsClosed && e is SocketException or ObjectDisposedException)
-        {
-            throw ClosedDuringWait(e);
-        }
-
-        var connection = new SocketConnection(accepted, options, ClientName(accepted));
+        SocketConnection connection = AcceptUnauthenticated();
         connection.AuthenticateAsListener(authKey);
         return connection;
     }

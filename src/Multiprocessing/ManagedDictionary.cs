@@ -97,23 +97,7 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     /// <param name="value">The value, or the default.</param>
     /// <returns>Whether the key is present.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out TValue value)
-    {
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(ManagerOp.DictGet, id);
-            ItemCodec<TKey>.Write(args, key, nameof(key));
-            var reply = new WireReader(channel.Invoke());
-            if (reply.ReadBool())
-            {
-                value = ItemCodec<TValue>.Read(reply.Rest);
-                return true;
-            }
-
-            value = default;
-            return false;
-        }
-    }
+    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out TValue value) => TryKeyOp(ManagerOp.DictGet, key, out value);
 
     /// <summary>Adds an entry.</summary>
     /// <param name="key">The key.</param>
@@ -222,11 +206,14 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     /// <param name="value">The value it had, or the default.</param>
     /// <returns>Whether it was present.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool TryRemove(TKey key, [MaybeNullWhen(false)] out TValue value)
+    public bool TryRemove(TKey key, [MaybeNullWhen(false)] out TValue value) => TryKeyOp(ManagerOp.DictRemove, key, out value);
+
+    /// <summary>An operation on <paramref name="key"/> whose reply is found (1 byte) then the value: <c>DictGet</c>, <c>DictRemove</c>.</summary>
+    private bool TryKeyOp(ManagerOp op, TKey key, [MaybeNullWhen(false)] out TValue value)
     {
         lock (channel.Gate)
         {
-            WireBuffer args = channel.Begin(ManagerOp.DictRemove, id);
+            WireBuffer args = channel.Begin(op, id);
             ItemCodec<TKey>.Write(args, key, nameof(key));
             var reply = new WireReader(channel.Invoke());
             if (reply.ReadBool())

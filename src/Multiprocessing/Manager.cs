@@ -380,16 +380,27 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
         return new Manager(listener.Address, key, null) { server = server };
     }
 
-    /// <summary>Closes this process's connection and, for a manager that <see cref="Start"/> started, stops its process (SIGTERM, then SIGKILL if it has not ended within 5 s): every object it holds is gone.</summary>
-    public void Dispose()
+    /// <summary>The first call only: closes this process's connection and stops serving (for <see cref="Serve"/>); false if disposed already.</summary>
+    private bool BeginDispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
         {
-            return;
+            return false;
         }
 
         channel.Dispose();
         server?.Dispose();
+        return true;
+    }
+
+    /// <summary>Closes this process's connection and, for a manager that <see cref="Start"/> started, stops its process (SIGTERM, then SIGKILL if it has not ended within 5 s): every object it holds is gone.</summary>
+    public void Dispose()
+    {
+        if (!BeginDispose())
+        {
+            return;
+        }
+
         if (Process is { } process)
         {
             process.Terminate();
@@ -407,13 +418,11 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <returns>A task that completes when the manager process has ended.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        if (!BeginDispose())
         {
             return;
         }
 
-        channel.Dispose();
-        server?.Dispose();
         if (Process is { } process)
         {
             process.Terminate();
