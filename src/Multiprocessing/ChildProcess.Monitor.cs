@@ -157,7 +157,16 @@ public partial class ChildProcess
                 ResultPayload = payload.ToArray();
                 break;
             case FrameKind.Error:
-                Exception = new RemoteException(Codec.WireCodec.Deserialize<RemoteExceptionInfo>(payload.ToArray()), Name, Pid);
+                try
+                {
+                    Exception = new RemoteException(Codec.WireCodec.Deserialize<RemoteExceptionInfo>(payload.ToArray()), Name, Pid);
+                }
+                catch (Exception e) when (Codec.WireCodec.IsDecodeFailure(e))
+                {
+                    // Thrown here, it would end this process (a monitor thread); reported, it ends nothing.
+                    Exception = Codec.WireCodec.DecodeFailure($"The exception {Name} (pid {Pid}) reported could not be decoded", e);
+                }
+
                 break;
             case FrameKind.Mismatch:
                 Exception = new VersionMismatchException($"{Name} (pid {Pid}): {System.Text.Encoding.UTF8.GetString(payload)}");

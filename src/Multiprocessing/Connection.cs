@@ -255,7 +255,7 @@ public abstract class Connection : IDisposable, IAsyncDisposable
         {
             return WireCodec.Deserialize<T>(frame.AsMemory(0, length));
         }
-        catch (Exception e) when (e is MessagePack.MessagePackSerializationException or CodecException or EndOfStreamException or InvalidOperationException)
+        catch (Exception e) when (WireCodec.IsDecodeFailure(e))
         {
             throw WireCodec.DecodeFailure($"A message could not be decoded as {TypeNames.Display(typeof(T))}", e);
         }

@@ -487,7 +487,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
             ReadOnlyMemory<byte> bytes = message.Assembled ?? inPlace.Point(message.Pointer, message.Length);
             return WireCodec.Deserialize<T>(bytes);
         }
-        catch (Exception e) when (e is MessagePack.MessagePackSerializationException or CodecException or EndOfStreamException)
+        catch (Exception e) when (WireCodec.IsDecodeFailure(e))
         {
             throw WireCodec.DecodeFailure($"An item of the queue '{Name}' could not be decoded as {TypeNames.Display(typeof(T))}", e);
         }

@@ -188,6 +188,75 @@ public sealed class EncodingFailureTests : IDisposable
         Assert.Contains("System.IO.FileStream", e.RemoteMessage, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void PoolTask_ResultThatCannotBeEncoded_NamesTypeAndFieldAsAChildProcessDoes()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        RemoteException e = Assert.Throws<RemoteException>(() => pool.Apply(static () => new StreamRecord(new MemoryStream())));
+
+        Assert.Equal(typeof(ArgumentException).FullName, e.RemoteType);
+        Assert.Contains("the return value of type", e.RemoteMessage, StringComparison.Ordinal);
+        Assert.Contains(nameof(StreamRecord), e.RemoteMessage, StringComparison.Ordinal);
+        Assert.Contains("at Sink (System.IO.MemoryStream)", e.RemoteMessage, StringComparison.Ordinal);
+        Assert.Equal(3, pool.Apply(static () => 3)); // the worker carries on
+    }
+
+    [Fact]
+    public void Start_CyclicArgument_SaysThePathOnceWithItsDepth()
+    {
+        var node = new Node();
+        node.Next = node;
+
+        ArgumentException e = StartFails(o => ChildProcess.Start((Node n) => n.Next is null, node, o));
+
+        Assert.Contains("Next (", e.Message, StringComparison.Ordinal);
+        Assert.Equal(e.Message.IndexOf("Next (", StringComparison.Ordinal), e.Message.LastIndexOf("Next (", StringComparison.Ordinal));
+        Assert.Contains($"×{Codec.FieldwiseDepth.Max}", e.Message, StringComparison.Ordinal);
+        Assert.Contains("cycle", e.Message, StringComparison.Ordinal);
+        Assert.True(e.Message.Length < 500, $"{e.Message.Length} characters: {e.Message}");
+    }
+
+    [Fact]
+    public void Start_CycleThroughTwoTypes_SaysTheRepeatedPairOnce()
+    {
+        var ping = new Ping();
+        ping.Pong = new Pong { Ping = ping };
+
+        ArgumentException e = StartFails(o => ChildProcess.Start((Ping p) => p.Pong is null, ping, o));
+
+        Assert.Matches(@"\(Pong \(.*Pong\) → Ping \(.*Ping\)\) ×\d+", e.Message);
+        Assert.True(e.Message.Length < 500, $"{e.Message.Length} characters: {e.Message}");
+    }
+
+    [Fact]
+    public void Start_SameCycleTwice_ReportsTheSameDepthBothTimes()
+    {
+        var node = new Node();
+        node.Next = node;
+
+        // Both on this thread: the depth count of the first failure must not leak into the second.
+        string first = StartFails(o => ChildProcess.Start((Node n) => n.Next is null, node, o)).Message;
+        string second = StartFails(o => ChildProcess.Start((Node n) => n.Next is null, node, o)).Message;
+
+        Assert.Contains($"×{Codec.FieldwiseDepth.Max}", second, StringComparison.Ordinal);
+        Assert.Equal(first, second);
+    }
+
+    private sealed class Node
+    {
+        public Node? Next { get; set; }
+    }
+
+    private sealed class Ping
+    {
+        public Pong? Pong { get; set; }
+    }
+
+    private sealed class Pong
+    {
+        public Ping? Ping { get; set; }
+    }
+
     private sealed class StreamHolder
     {
         private readonly MemoryStream sink;

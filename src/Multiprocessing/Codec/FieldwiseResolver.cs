@@ -38,7 +38,7 @@ internal static class FieldwiseDepth
     {
         if (++depth > Max)
         {
-            depth = 0;
+            depth--; // The frames below unwind through their finally blocks, each calling Exit: back to 0.
             throw new CodecException($"the object graph is deeper than {Max} levels or contains a cycle; only trees of values can cross");
         }
     }

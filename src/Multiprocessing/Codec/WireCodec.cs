@@ -132,12 +132,52 @@ internal static class WireCodec
         }
         else
         {
-            string path = codec.Path.Count == 0 ? string.Empty : $", at {string.Join(" → ", codec.Path)}";
+            string path = codec.Path.Count == 0 ? string.Empty : $", at {FormatPath(codec.Path)}";
             message = $"Cannot encode {what} of type {TypeNames.Display(declared)} for another process{path}: {codec.Reason}";
         }
 
         return new ArgumentException(message, paramName, error);
     }
+
+    /// <summary>
+    /// Encodes a target's return value as its declared type <paramref name="type"/>, for a <see cref="ChildProcess"/>
+    /// and for a process pool's worker alike: a value that cannot cross throws <see cref="EncodeFailure"/>'s
+    /// <see cref="ArgumentException"/>, which names the type and the path to the field that failed.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value cannot be encoded.</exception>
+    public static void SerializeReturnValue(ref MessagePackWriter writer, Type type, object? value)
+    {
+        try
+        {
+            Serialize(ref writer, type, value);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw EncodeFailure("the return value", "result", type, e);
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="error"/>, thrown while decoding, means that the bytes are not a value of the declared
+    /// type: truncated (<see cref="EndOfStreamException"/>), another type or junk
+    /// (<see cref="MessagePackSerializationException"/>, <see cref="InvalidOperationException"/>), an integer out
+    /// of the declared type's range (<see cref="OverflowException"/>), nested too deep
+    /// (<see cref="InsufficientExecutionStackException"/>), or refused by the type's own constructor (an
+    /// <see cref="ArgumentException"/>, for instance). Every decoding call site catches exactly these and reports
+    /// them through <see cref="DecodeFailure"/>, so that any undecodable payload gives one exception type,
+    /// <see cref="InvalidDataException"/>, with the cause inside.
+    /// </summary>
+    /// <remarks>
+    /// Not included: what a well-formed value that names something gone raises while it is rebuilt (a shared
+    /// object's segment removed: <see cref="FileNotFoundException"/>; made by another build:
+    /// <see cref="VersionMismatchException"/>), <see cref="InvalidDataException"/> itself, and
+    /// <see cref="ObjectDisposedException"/>.
+    /// </remarks>
+    public static bool IsDecodeFailure(Exception error) =>
+        error is MessagePackSerializationException or CodecException or EndOfStreamException or ArithmeticException
+            or FormatException or ArgumentException or InvalidCastException or IndexOutOfRangeException
+            or InsufficientExecutionStackException or NullReferenceException or KeyNotFoundException or NotSupportedException
+        || (error is InvalidOperationException && error is not ObjectDisposedException);
 
     /// <summary>
     /// Turns a failure to decode into the exception the receiver reports: an <see cref="InvalidDataException"/>
@@ -147,6 +187,69 @@ internal static class WireCodec
     {
         Exception cause = Innermost(error);
         return new InvalidDataException($"{what}: {cause.GetType().Name}: {cause.Message}", error);
+    }
+
+    /// <summary>
+    /// The path to the field that failed, outermost first, joined by arrows. A run of one field repeated (a cycle,
+    /// or a chain too deep to encode: <c>Next (Node)</c> 200 times) is written once with its count, and so is a
+    /// repeated group of a few fields (a cycle through several types); what is still too long keeps its two ends.
+    /// </summary>
+    internal static string FormatPath(IReadOnlyList<string> path)
+    {
+        const int MaxPeriod = 8;
+        const int MaxParts = 12;
+        var parts = new List<string>();
+        int i = 0;
+        while (i < path.Count)
+        {
+            // The group of 1 to MaxPeriod fields at i that repeats most (covering the most fields), if it repeats at all.
+            int bestPeriod = 1, bestCount = 1;
+            for (int period = 1; period <= MaxPeriod && i + (2 * period) <= path.Count; period++)
+            {
+                int count = 1;
+                while (i + ((count + 1) * period) <= path.Count && SameGroup(path, i, i + (count * period), period))
+                {
+                    count++;
+                }
+
+                if (count > 1 && count * period > bestCount * bestPeriod)
+                {
+                    (bestPeriod, bestCount) = (period, count);
+                }
+            }
+
+            if (bestCount < 3)
+            {
+                parts.Add(path[i]);
+                i++;
+                continue;
+            }
+
+            string group = string.Join(" → ", Enumerable.Range(i, bestPeriod).Select(k => path[k]));
+            parts.Add(bestPeriod == 1 ? $"{group} ×{bestCount}" : $"({group}) ×{bestCount}");
+            i += bestPeriod * bestCount;
+        }
+
+        if (parts.Count > MaxParts)
+        {
+            int omitted = parts.Count - MaxParts + 1;
+            parts = [.. parts.Take(MaxParts / 2), $"… {omitted} more …", .. parts.Skip(parts.Count - (MaxParts / 2) + 1)];
+        }
+
+        return string.Join(" → ", parts);
+
+        static bool SameGroup(IReadOnlyList<string> p, int a, int b, int length)
+        {
+            for (int k = 0; k < length; k++)
+            {
+                if (p[a + k] != p[b + k])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
     private static Exception Innermost(Exception e)

@@ -74,7 +74,7 @@ internal sealed class CustomObject(CustomInterface contract, object instance) : 
             {
                 values[i] = WireCodec.Deserialize(ref reader, types[i]);
             }
-            catch (Exception e) when (e is MessagePackSerializationException or CodecException or EndOfStreamException or InvalidOperationException)
+            catch (Exception e) when (WireCodec.IsDecodeFailure(e))
             {
                 throw WireCodec.DecodeFailure($"Argument '{method.ParameterNames[i]}' of {method.Method.Name} could not be decoded as {TypeNames.Display(types[i])}", e);
             }

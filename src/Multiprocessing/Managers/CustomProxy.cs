@@ -107,7 +107,7 @@ internal class CustomProxy : DispatchProxy
             {
                 return WireCodec.Deserialize(ref reader, type);
             }
-            catch (Exception e) when (e is MessagePackSerializationException or CodecException or EndOfStreamException or InvalidOperationException)
+            catch (Exception e) when (WireCodec.IsDecodeFailure(e))
             {
                 throw WireCodec.DecodeFailure($"The result of {method.Method.Name} could not be decoded as {TypeNames.Display(type)}", e);
             }

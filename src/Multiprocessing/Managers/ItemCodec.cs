@@ -38,7 +38,7 @@ internal static class ItemCodec<T>
         {
             return WireCodec.Deserialize<T>(bytes);
         }
-        catch (Exception e) when (e is MessagePackSerializationException or CodecException or EndOfStreamException or InvalidOperationException)
+        catch (Exception e) when (WireCodec.IsDecodeFailure(e))
         {
             throw WireCodec.DecodeFailure($"A value from the manager could not be decoded as {TypeNames.Display(typeof(T))}", e);
         }

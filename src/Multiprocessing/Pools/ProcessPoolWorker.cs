@@ -195,17 +195,17 @@ internal static class ProcessPoolWorker
                     result = invoker.Invoke(target);
                     break;
                 case 1:
-                    result = invoker.Invoke(target, WireCodec.Deserialize(ref reader, parameters[0]));
+                    result = invoker.Invoke(target, DecodeArgument(ref reader, parameters[0]));
                     break;
                 case 2:
-                    object? a = WireCodec.Deserialize(ref reader, parameters[0]);
-                    result = invoker.Invoke(target, a, WireCodec.Deserialize(ref reader, parameters[1]));
+                    object? a = DecodeArgument(ref reader, parameters[0]);
+                    result = invoker.Invoke(target, a, DecodeArgument(ref reader, parameters[1]));
                     break;
                 default:
                     var args = new object?[parameters.Length];
                     for (int i = 0; i < args.Length; i++)
                     {
-                        args[i] = WireCodec.Deserialize(ref reader, parameters[i]);
+                        args[i] = DecodeArgument(ref reader, parameters[i]);
                     }
 
                     result = invoker.Invoke(target, args.AsSpan());
@@ -218,7 +218,20 @@ internal static class ProcessPoolWorker
             }
             else
             {
-                WireCodec.Serialize(ref writer, returnType, result);
+                WireCodec.SerializeReturnValue(ref writer, returnType, result); // Names the type and the field that cannot cross, as a ChildProcess does.
+            }
+        }
+
+        /// <summary>Decodes one argument; bytes that are not a <paramref name="type"/> fail the task with an <see cref="InvalidDataException"/>, as a <see cref="ChildProcess"/>'s call does.</summary>
+        private static object? DecodeArgument(ref MessagePackReader reader, Type type)
+        {
+            try
+            {
+                return WireCodec.Deserialize(ref reader, type);
+            }
+            catch (Exception e) when (WireCodec.IsDecodeFailure(e))
+            {
+                throw WireCodec.DecodeFailure($"The worker could not decode an argument as {TypeNames.Display(type)}", e);
             }
         }
     }

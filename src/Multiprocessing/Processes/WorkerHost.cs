@@ -121,16 +121,8 @@ internal static class WorkerHost
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
-        try
-        {
-            WireCodec.Serialize(ref writer, type, value);
-            writer.Flush();
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw WireCodec.EncodeFailure("the return value", "result", type, e);
-        }
-
+        WireCodec.SerializeReturnValue(ref writer, type, value);
+        writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
