@@ -62,7 +62,15 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
     public bool Daemon { get; }
 
     /// <summary>True from the start until the child has exited.</summary>
-    public bool IsAlive => !exited.Task.IsCompleted;
+    /// <exception cref="ObjectDisposedException">This <see cref="ChildProcess"/> has been disposed (Python's <c>ValueError</c> after <c>close()</c>).</exception>
+    public bool IsAlive
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return !exited.Task.IsCompleted;
+        }
+    }
 
     /// <summary>
     /// Null while running; then 0 if the target returned, 1 if it threw, the code given to
@@ -115,7 +123,7 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
     {
         lock (Active)
         {
-            return [.. Active.Where(c => c.IsAlive)];
+            return [.. Active.Where(c => !c.exited.Task.IsCompleted)];
         }
     }
 
@@ -131,29 +139,57 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Waits until the child has exited and its output has been forwarded.</summary>
-    public void Join() => exited.Task.Wait();
+    /// <exception cref="ObjectDisposedException">This <see cref="ChildProcess"/> has been disposed.</exception>
+    public void Join()
+    {
+        ThrowIfDisposed();
+        exited.Task.Wait();
+    }
 
     /// <summary>Waits at most <paramref name="timeout"/> for the child to exit.</summary>
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
     /// <returns>True if the child has exited; false if the time ran out (the child keeps running).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not infinite.</exception>
-    public bool Join(TimeSpan timeout) => exited.Task.Wait(timeout);
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="timeout"/> is negative and not infinite (Python's <c>join(timeout)</c> takes a negative timeout as 0;
+    /// in .NET -1 ms means for ever, so a negative one is refused rather than read either way).
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">This <see cref="ChildProcess"/> has been disposed.</exception>
+    public bool Join(TimeSpan timeout)
+    {
+        ThrowIfDisposed();
+        return exited.Task.Wait(timeout);
+    }
 
     /// <summary>Waits asynchronously until the child has exited and its output has been forwarded.</summary>
     /// <param name="cancellationToken">Stops the wait (not the child).</param>
     /// <returns>A task that completes when the child has exited.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
-    public Task WaitForExitAsync(CancellationToken cancellationToken = default) => exited.Task.WaitAsync(cancellationToken);
+    /// <exception cref="ObjectDisposedException">This <see cref="ChildProcess"/> has been disposed.</exception>
+    public Task WaitForExitAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return exited.Task.WaitAsync(cancellationToken);
+    }
 
     /// <summary>
     /// Asks the child to stop with SIGTERM. If its target reads <see cref="CurrentProcess.TerminationToken"/>, the
     /// token fires and the target may finish cleanly; otherwise the child ends at once with exit code -15.
     /// Does nothing if the child has already exited. Does not wait: call <see cref="Join()"/> after it.
     /// </summary>
-    public void Terminate() => Signal(Libc.SIGTERM);
+    /// <exception cref="ObjectDisposedException">This <see cref="ChildProcess"/> has been disposed.</exception>
+    public void Terminate()
+    {
+        ThrowIfDisposed();
+        Signal(Libc.SIGTERM);
+    }
 
     /// <summary>Kills the child with SIGKILL (exit code -9). Does nothing if it has already exited. Does not wait.</summary>
-    public void Kill() => Signal(Libc.SIGKILL);
+    /// <exception cref="ObjectDisposedException">This <see cref="ChildProcess"/> has been disposed.</exception>
+    public void Kill()
+    {
+        ThrowIfDisposed();
+        Signal(Libc.SIGKILL);
+    }
 
     /// <summary>
     /// Sends a POSIX signal to the child (Python's <c>os.kill(p.pid, sig)</c>), through its pidfd: never to another
@@ -185,6 +221,7 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException">
     /// <paramref name="signal"/> is neither a named <see cref="PosixSignal"/> nor a number from 1 to 64.
     /// </exception>
+    /// <exception cref="ObjectDisposedException">This <see cref="ChildProcess"/> has been disposed.</exception>
     /// <example>
     /// <code>
     /// using var ready = SharedEvent.Create();
@@ -212,14 +249,20 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(signal), signal, "Not a named PosixSignal, nor a signal number from 1 to 64.");
         }
 
+        ThrowIfDisposed();
         Signal(number);
     }
 
     /// <summary>Kills the child if it is still running, waits for it, and releases its descriptors.</summary>
+    /// <remarks>
+    /// Afterwards (as after Python's <c>close()</c>) <see cref="IsAlive"/>, <c>Join</c>, <see cref="WaitForExitAsync"/>,
+    /// <see cref="Terminate"/>, <see cref="Kill"/> and <see cref="SendSignal"/> throw <see cref="ObjectDisposedException"/>;
+    /// what the child left — <see cref="ExitCode"/>, <see cref="Exception"/>, a result — can still be read. Calling it again does nothing.
+    /// </remarks>
     public void Dispose()
     {
         DisposeCore();
-        Join();
+        exited.Task.Wait();
         GC.SuppressFinalize(this);
     }
 
@@ -234,7 +277,7 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"<{nameof(ChildProcess)} name='{Name}' pid={Pid} {(IsAlive ? "started" : "stopped exitcode=" + ExitCode)}{(Daemon ? " daemon" : string.Empty)}>";
+        $"<{nameof(ChildProcess)} name='{Name}' pid={Pid} {(!exited.Task.IsCompleted ? "started" : "stopped exitcode=" + ExitCode)}{(Daemon ? " daemon" : string.Empty)}>";
 
     private void DisposeCore()
     {
@@ -248,8 +291,19 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
             disposed = true;
         }
 
-        Kill();
+        Signal(Libc.SIGKILL);
     }
+
+    /// <summary>Kills the child, disposed or not (for the pool that owns it, which may race with its own disposal of it).</summary>
+    internal void KillIfRunning() => Signal(Libc.SIGKILL);
+
+    /// <summary>Waits for the child's exit, disposed or not (for <see cref="ChildProcess{TResult}.Result"/>, readable after disposal).</summary>
+    private protected void WaitForExit() => exited.Task.Wait();
+
+    /// <summary>Waits asynchronously for the child's exit, disposed or not (for <see cref="ChildProcess{TResult}.ResultAsync"/>).</summary>
+    private protected Task WaitForExitEvenIfDisposedAsync(CancellationToken cancellationToken) => exited.Task.WaitAsync(cancellationToken);
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed), this);
 
     private static string NextName()
     {
@@ -268,12 +322,12 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
 
         foreach (ChildProcess child in children.Where(c => c.Daemon))
         {
-            child.Kill();
+            child.KillIfRunning();
         }
 
         foreach (ChildProcess child in children)
         {
-            child.Join();
+            child.WaitForExit();
         }
     }
 }

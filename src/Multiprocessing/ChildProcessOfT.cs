@@ -24,7 +24,7 @@ public sealed class ChildProcess<TResult> : ChildProcess
     {
         get
         {
-            Join();
+            WaitForExit(); // Not Join: the result stays readable after Dispose.
             return result.Value;
         }
     }
@@ -42,7 +42,7 @@ public sealed class ChildProcess<TResult> : ChildProcess
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
     public async Task<TResult> ResultAsync(CancellationToken cancellationToken = default)
     {
-        await WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        await WaitForExitEvenIfDisposedAsync(cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
 

@@ -80,7 +80,7 @@ public sealed class ProcessPool : WorkerPool
                 failedToStart = true; // The workers' reader threads must not replace them.
                 foreach (ProcessWorker? w in slots)
                 {
-                    w?.Child.Kill();
+                    w?.Child.KillIfRunning();
                 }
 
                 throw;
@@ -216,7 +216,7 @@ public sealed class ProcessPool : WorkerPool
 
         foreach (ProcessWorker w in workers)
         {
-            w.Child.Kill();
+            w.Child.KillIfRunning();
         }
 
         CheckStopped();
@@ -512,7 +512,7 @@ public sealed class ProcessPool : WorkerPool
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            worker.Child.Kill(); // A worker that speaks nonsense is replaced.
+            worker.Child.KillIfRunning(); // A worker that speaks nonsense is replaced.
         }
 
         OnWorkerGone(worker);

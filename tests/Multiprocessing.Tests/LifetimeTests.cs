@@ -55,13 +55,13 @@ public sealed class LifetimeTests : IDisposable
 
             Within.Returns(child.Dispose, "Dispose of a running child");
 
-            Assert.False(child.IsAlive);
             Assert.Equal(-9, child.ExitCode);
             Assert.DoesNotContain(child, ChildProcess.ActiveChildren());
+            Assert.DoesNotContain(child.Pid, ProcessTree.ChildPids());
         }
         finally
         {
-            child.Kill();
+            child.Dispose();
         }
     }
 
@@ -76,12 +76,12 @@ public sealed class LifetimeTests : IDisposable
 
             await child.DisposeAsync().AsTask().WaitAsync(Within.Deadline);
 
-            Assert.False(child.IsAlive);
             Assert.Equal(-9, child.ExitCode);
+            Assert.Throws<ObjectDisposedException>(() => child.IsAlive);
         }
         finally
         {
-            child.Kill();
+            child.Dispose();
         }
     }
 
@@ -96,6 +96,29 @@ public sealed class LifetimeTests : IDisposable
 
         Assert.Equal(0, child.ExitCode);
         Assert.Equal("done", child.Result);
+    }
+
+    [Fact]
+    public async Task AfterDispose_WaitsAndSignals_ThrowObjectDisposed_AsPythonsCloseThenValueError()
+    {
+        ChildProcess<int> child = ChildProcess.Start(() => 7);
+        Assert.Equal(7, child.ResultOrFail());
+        child.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => child.IsAlive);
+        Assert.Throws<ObjectDisposedException>(child.Join);
+        Assert.Throws<ObjectDisposedException>(() => child.Join(TimeSpan.Zero));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => child.WaitForExitAsync());
+        Assert.Throws<ObjectDisposedException>(child.Terminate);
+        Assert.Throws<ObjectDisposedException>(child.Kill);
+        Assert.Throws<ObjectDisposedException>(() => child.SendSignal(System.Runtime.InteropServices.PosixSignal.SIGHUP));
+
+        // What the child left stays readable.
+        Assert.Equal(0, child.ExitCode);
+        Assert.Null(child.Exception);
+        Assert.Equal(7, child.Result);
+        Assert.Equal(7, await child.ResultAsync());
+        Assert.Contains("exitcode=0", child.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
