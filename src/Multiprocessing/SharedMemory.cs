@@ -51,14 +51,17 @@ public sealed unsafe class SharedMemory : IDisposable, ISharedObject<SharedMemor
         : throw new InvalidOperationException($"The segment is {Size} bytes, too large for one span; use GetSpan(offset, length).");
 
     /// <summary>Creates a segment of <paramref name="size"/> zeroed bytes.</summary>
-    /// <param name="size">Size in bytes (0 or more).</param>
+    /// <param name="size">Size in bytes (1 or more; Python refuses 0 too).</param>
     /// <param name="name">Its name, or null for a fresh unique one. Letters, digits, '.', '_' and '-' are used as they are; other names are hashed.</param>
     /// <returns>The open segment.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is zero or negative (Python's <c>ValueError</c>).</exception>
     /// <exception cref="IOException">A segment of that name exists already, or the system refused.</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
-    public static SharedMemory Create(long size, string? name = null) =>
-        new(Segment.Create(name, size, SegmentKind.Raw, 0));
+    public static SharedMemory Create(long size, string? name = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+        return new(Segment.Create(name, size, SegmentKind.Raw, 0));
+    }
 
     /// <summary>Opens the segment called <paramref name="name"/>, created by this or another process.</summary>
     /// <param name="name">Its name.</param>
@@ -82,7 +85,17 @@ public sealed unsafe class SharedMemory : IDisposable, ISharedObject<SharedMemor
     }
 
     /// <summary>Removes the segment's name now (Python's <c>unlink()</c>); this and other processes that have it open keep using it.</summary>
-    public void Unlink() => segment.Unlink();
+    /// <exception cref="FileNotFoundException">
+    /// The name is gone already: unlinked before (by this or another process), or removed with the segment's last
+    /// user (Python's <c>FileNotFoundError</c>). A new segment that took the name since is left alone.
+    /// </exception>
+    public void Unlink()
+    {
+        if (!segment.Unlink())
+        {
+            throw new FileNotFoundException($"The shared memory '{Name}' has no name left to remove: it was unlinked already, or removed with its last user.", SegmentNames.PathOf(Name));
+        }
+    }
 
     /// <summary>Closes the segment in this process (Python's <c>close()</c>), and removes it if no other process has it open.</summary>
     public void Dispose() => segment.Dispose();

@@ -162,25 +162,39 @@ internal sealed unsafe class Segment : IDisposable
     }
 
     /// <summary>Removes the name; processes that have the segment open keep using it.</summary>
-    public void Unlink()
+    /// <returns>True if this call removed it; false if it was gone already (unlinked before, by this or another process, or removed with its last user).</returns>
+    public bool Unlink()
     {
         lock (gate)
         {
-            if (mapping != 0 && NamesThisSegment())
+            bool named = NamesThisSegment();
+            if (mapping != 0 && named)
             {
                 Volatile.Write(ref Header.Removed, 1);
             }
 
             if (unlinked)
             {
-                return;
+                return false;
             }
 
             unlinked = true;
-            if (NamesThisSegment() && Libc.Unlink(Path) != 0 && Marshal.GetLastPInvokeError() != Libc.ENOENT)
+            if (!named)
             {
-                throw Libc.Error($"unlinking shared memory '{Name}'");
+                return false;
             }
+
+            if (Libc.Unlink(Path) == 0)
+            {
+                return true;
+            }
+
+            if (Marshal.GetLastPInvokeError() == Libc.ENOENT)
+            {
+                return false;
+            }
+
+            throw Libc.Error($"unlinking shared memory '{Name}'");
         }
     }
 

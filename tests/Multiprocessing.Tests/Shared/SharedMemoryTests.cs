@@ -155,7 +155,23 @@ public sealed class SharedMemoryTests
         go.Set();
         Assert.Equal(77, child.ResultOrFail());
         Assert.Equal(11, shm.Span[1]);
-        shm.Unlink(); // a second unlink is harmless
+        FileNotFoundException again = Assert.Throws<FileNotFoundException>(shm.Unlink); // as Python's FileNotFoundError
+        Assert.Contains(name, again.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unlink_AfterAnotherProcessUnlinkedIt_ThrowsFileNotFoundAndLeavesTheNewSegmentOfTheName()
+    {
+        string name = ShmFiles.NewName("unlinked-elsewhere");
+        using var shm = SharedMemory.Create(8, name);
+        using ChildProcess unlinker = ChildProcess.Start(static (SharedMemory m) => m.Unlink(), shm);
+        unlinker.JoinOrFail();
+        Assert.Equal(0, unlinker.ExitCode);
+        using var fresh = SharedMemory.Create(8, name);
+
+        Assert.Throws<FileNotFoundException>(shm.Unlink);
+
+        Assert.True(File.Exists(ShmFiles.PathOf(name)), "the new segment of that name is left alone");
     }
 
     [Fact]
@@ -355,9 +371,7 @@ public sealed class SharedMemoryTests
     public void SizeAndSpans_CheckTheirBounds()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => SharedMemory.Create(-1));
-        using var empty = SharedMemory.Create(0);
-        Assert.Equal(0, empty.Size);
-        Assert.True(empty.Span.IsEmpty);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SharedMemory.Create(0)); // as Python's ValueError
 
         using var shm = SharedMemory.Create(16);
         Assert.Equal(16, shm.Span.Length);
