@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Multiprocessing.Pools;
 
 namespace Multiprocessing;
@@ -27,6 +28,7 @@ public abstract partial class WorkerPool
         private readonly SemaphoreSlim endedCount = new(0);
         private int inFlight;
         private bool sourceDone;
+        private ExceptionDispatchInfo? sourceError;
 
         public ChunkWindow(
             WorkerPool pool, Delegate function, Func<TArgs, TResult> local, bool spread, IEnumerable<TArgs> items, int chunkSize, int readAhead, bool ordered, CancellationToken consumerToken)
@@ -62,10 +64,12 @@ public abstract partial class WorkerPool
         }
 
         /// <summary>The next chunk to hand out: the oldest (ordered), or one that has ended (unordered, waiting for it); null when none is left.</summary>
+        /// <remarks>Once every chunk read before the source threw has been handed out, throws the source's exception, as itself.</remarks>
         public Task<TResult[]>? Next()
         {
             if (inFlight == 0)
             {
+                ThrowSourceError();
                 return null;
             }
 
@@ -84,6 +88,7 @@ public abstract partial class WorkerPool
         {
             if (inFlight == 0)
             {
+                ThrowSourceError();
                 return null;
             }
 
@@ -123,6 +128,13 @@ public abstract partial class WorkerPool
             source.Dispose();
         }
 
+        private void ThrowSourceError()
+        {
+            ExceptionDispatchInfo? error = sourceError;
+            sourceError = null;
+            error?.Throw();
+        }
+
         private Task<TResult[]> TakeEnded()
         {
             bool taken = ended.TryDequeue(out Task<TResult[]>? chunk);
@@ -132,7 +144,12 @@ public abstract partial class WorkerPool
 
         private ChunkItem<TArgs, TResult> Chunk(ArraySegment<TArgs> items) => new(function, items, spread, local, pool.ChunkTimeout(items.Count));
 
-        /// <summary>Reads the next chunk's items; false at the end of the source. Never asks the source again once it said it had no more.</summary>
+        /// <summary>
+        /// Reads the next chunk's items; false at the end of the source. Never asks the source again once it said it
+        /// had no more, or threw: then the items read before still make a chunk, and the exception waits in
+        /// <see cref="sourceError"/> until every chunk read before it has been handed out (Python's <c>imap</c> too
+        /// yields the results before the item whose reading failed, then raises).
+        /// </summary>
         private bool TryReadChunk(out ArraySegment<TArgs> items)
         {
             items = default;
@@ -145,13 +162,24 @@ public abstract partial class WorkerPool
             int n = 0;
             while (n < chunkSize)
             {
-                if (!source.MoveNext())
+                try
+                {
+                    if (!source.MoveNext())
+                    {
+                        sourceDone = true;
+                        break;
+                    }
+
+                    buffer[n] = source.Current;
+                }
+                catch (Exception e)
                 {
                     sourceDone = true;
+                    sourceError = ExceptionDispatchInfo.Capture(e);
                     break;
                 }
 
-                buffer[n++] = source.Current;
+                n++;
             }
 
             if (n == 0)

@@ -20,8 +20,9 @@ public abstract partial class WorkerPool
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is less than 1 or <paramref name="readAhead"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
     /// <remarks>
-    /// An item's exception is thrown, as itself, when the enumeration reaches that item. Leaving the enumeration
-    /// early (<c>break</c>, an exception) cancels the chunks not yet started.
+    /// An item's exception is thrown, as itself, when the enumeration reaches that item. If reading
+    /// <paramref name="items"/> throws, the results of the items read before come first, then that exception, as
+    /// itself (as in Python). Leaving the enumeration early (<c>break</c>, an exception) cancels the chunks not yet started.
     /// </remarks>
     public IEnumerable<TResult> Imap<T, TResult>(Func<T, TResult> function, IEnumerable<T> items, int chunkSize = 1, int readAhead = 0, CancellationToken cancellationToken = default)
     {
@@ -41,7 +42,11 @@ public abstract partial class WorkerPool
     /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="items"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is less than 1 or <paramref name="readAhead"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
-    /// <remarks>An item's exception is thrown, as itself, when its chunk's turn comes. Leaving early cancels the chunks not yet started.</remarks>
+    /// <remarks>
+    /// An item's exception is thrown, as itself, when its chunk's turn comes. If reading <paramref name="items"/>
+    /// throws, that exception comes, as itself, after the results of every item read before it. Leaving early
+    /// cancels the chunks not yet started.
+    /// </remarks>
     public IEnumerable<TResult> ImapUnordered<T, TResult>(Func<T, TResult> function, IEnumerable<T> items, int chunkSize = 1, int readAhead = 0, CancellationToken cancellationToken = default)
     {
         int window = CheckImap(function, items, chunkSize, readAhead);

@@ -151,6 +151,54 @@ public sealed class ThreadWorkerPoolImapTests
         Assert.Equal([0, 1, 2], got);
     }
 
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(true, 2)]
+    [InlineData(false, 1)]
+    [InlineData(false, 2)]
+    public void Imap_WhenTheSourceThrowsAtItem3_YieldsTheFirstResultsThenThrowsItsException(bool ordered, int chunkSize)
+    {
+        using var pool = new ThreadWorkerPool(2);
+        var got = new List<int>();
+        IEnumerable<int> results = ordered
+            ? pool.Imap((int x) => x * 10, ImapSources.ThrowsAtItem3(), chunkSize)
+            : pool.ImapUnordered((int x) => x * 10, ImapSources.ThrowsAtItem3(), chunkSize);
+
+        FormatException e = Assert.Throws<FormatException>(() =>
+        {
+            foreach (int r in results)
+            {
+                got.Add(r);
+            }
+        });
+
+        Assert.Equal(ImapSources.SourceFailure, e.Message);
+        Assert.Equal([0, 10, 20], ordered ? got : got.Order());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ImapAsync_WhenTheSourceThrowsAtItem3_YieldsTheFirstResultsThenThrowsItsException(bool ordered)
+    {
+        await using var pool = new ThreadWorkerPool(2);
+        var got = new List<int>();
+        IAsyncEnumerable<int> results = ordered
+            ? pool.ImapAsync((int x) => x * 10, ImapSources.ThrowsAtItem3())
+            : pool.ImapUnorderedAsync((int x) => x * 10, ImapSources.ThrowsAtItem3());
+
+        FormatException e = await Assert.ThrowsAsync<FormatException>(async () =>
+        {
+            await foreach (int r in results)
+            {
+                got.Add(r);
+            }
+        });
+
+        Assert.Equal(ImapSources.SourceFailure, e.Message);
+        Assert.Equal([0, 10, 20], ordered ? got : got.Order());
+    }
+
     [Fact]
     public void Imap_LeftEarly_CancelsTheChunksNotYetStarted()
     {
