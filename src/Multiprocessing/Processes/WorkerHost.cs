@@ -17,13 +17,34 @@ internal static class WorkerHost
     /// <summary>Exit code of a child whose target threw (Python uses 1 too).</summary>
     public const int ErrorExitCode = 1;
 
-    /// <summary>Runs this process as a worker and exits, if it was started as one; otherwise returns at once.</summary>
+    /// <summary>SIGTERM's handler, kept until the process ends: the foreground threads may outlive the target.</summary>
+    private static PosixSignalRegistration? SigtermHandler { get; set; }
+
+    /// <summary>
+    /// Runs this process as a worker and exits, if it was started as one; otherwise returns at once. For the
+    /// startup hook and <see cref="ChildProcess.RunWorkerIfRequested"/>, which cannot return into the
+    /// application's <c>Main</c>: the child exits when its target returns, without waiting for its foreground threads.
+    /// </summary>
     public static void RunIfWorker()
     {
+        if (TryRunAsWorker(out int exitCode))
+        {
+            Environment.Exit(exitCode);
+        }
+    }
+
+    /// <summary>
+    /// Runs this process as a worker, if it was started as one, and gives its exit code; otherwise returns false at
+    /// once. <see cref="WorkerMain"/> returns the code from <c>Main</c>, so that the runtime first waits for the
+    /// foreground threads the target started, as Python's child joins its non-daemon threads after its target.
+    /// </summary>
+    public static bool TryRunAsWorker(out int exitCode)
+    {
+        exitCode = 0;
         string? fdText = Environment.GetEnvironmentVariable(LaunchPlan.WorkerFdVariable);
         if (fdText is null || !TryParseFd(fdText, out int fd))
         {
-            return;
+            return false;
         }
 
         // Processes this worker starts must not inherit our role or our hook.
@@ -41,7 +62,8 @@ internal static class WorkerHost
         Environment.SetEnvironmentVariable(LaunchPlan.SavedHooksVariable, null);
         Libc.SetCloseOnExec(fd);
 
-        Environment.Exit(Run(fd));
+        exitCode = Run(fd);
+        return true;
     }
 
     private static int Run(int fd)
@@ -86,7 +108,7 @@ internal static class WorkerHost
         }
 
         CurrentProcess.BecomeChild(call.Identity.Name, call.Identity.Daemon);
-        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSigterm);
+        SigtermHandler = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSigterm);
 
         try
         {

@@ -6,11 +6,9 @@ namespace Multiprocessing.Processes;
 /// </summary>
 internal static class WorkerMain
 {
-    private static int Main()
-    {
-        WorkerHost.RunIfWorker();
-        return NotAWorker();
-    }
+    // Returns the worker's exit code rather than calling Environment.Exit: after Main, the runtime waits for the
+    // foreground threads the target started (Python's non-daemon threads), then exits with that code.
+    private static int Main() => WorkerHost.TryRunAsWorker(out int exitCode) ? exitCode : NotAWorker();
 
     // Apart from Main, so that a worker never loads System.Console just because Main mentions it.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
