@@ -313,6 +313,7 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
 
     private static void OnParentExit()
     {
+        WorkerPool.FinishAtExit(); // First: a process pool's workers are children, and its queued work must run.
         SparePool.Shutdown();
         ChildProcess[] children;
         lock (Active)

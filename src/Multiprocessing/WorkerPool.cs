@@ -27,7 +27,9 @@ namespace Multiprocessing;
 /// is <see cref="Close"/> then <see cref="Join()"/>: every task already submitted runs to its end first. That is
 /// what <c>concurrent.futures</c>' <c>with</c> does (<c>shutdown(wait=True)</c>), and not what
 /// <c>multiprocessing.Pool</c>'s <c>with</c> does (it terminates): leaving a block must not fail the tasks that
-/// were handed out inside it. Call <see cref="Terminate"/> first to stop at once.
+/// were handed out inside it. Call <see cref="Terminate"/> first to stop at once. When the program ends
+/// (<c>Main</c> returns) with pools still open, each is closed and waited for, so that a task submitted and never
+/// awaited still runs, as <c>concurrent.futures</c> executors are joined at exit.
 /// </para>
 /// <para>
 /// Continuations of the tasks a pool returns never run on its workers, so awaiting code cannot take a worker
@@ -328,7 +330,11 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     private protected abstract void OnTerminate();
 
     /// <summary>Core: every worker has stopped after a close or a terminate; <see cref="Join()"/> returns. Safe to call more than once.</summary>
-    private protected void SignalStopped() => stopped.TrySetResult();
+    private protected void SignalStopped()
+    {
+        stopped.TrySetResult();
+        LeaveExitJoin();
+    }
 
     /// <summary>Core: a worker could not be made ready (its initializer threw): the pool is broken, its tasks fail with a <see cref="BrokenPoolException"/>.</summary>
     /// <param name="cause">What went wrong; the inner exception of the <see cref="BrokenPoolException"/>.</param>
@@ -509,6 +515,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
 
     private Task<TResult> Enter<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)
     {
+        JoinAtExit();
         Interlocked.Increment(ref submitted.Value);
         try
         {
@@ -550,6 +557,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
 
     private Task<TResult[]> EnterChunk<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
     {
+        JoinAtExit();
         Interlocked.Increment(ref submitted.Value);
         try
         {

@@ -42,6 +42,27 @@ switch (mode)
         Console.WriteLine("main returns");
         break;
 
+    case "pool-exit":
+        // Main returns with tasks submitted to open pools and never awaited: they still run (Python's executors are joined at exit).
+        var threads = new ThreadWorkerPool(1);
+        var processes = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        for (int i = 0; i < 3; i++)
+        {
+            _ = threads.Submit(static (int n) =>
+            {
+                Thread.Sleep(300);
+                Console.WriteLine($"thread task {n} ran");
+            }, i);
+        }
+
+        _ = processes.Submit(static () =>
+        {
+            Thread.Sleep(300);
+            Console.WriteLine("process task ran");
+        });
+        Console.WriteLine("main returns");
+        break;
+
     default:
         Console.Error.WriteLine($"unknown mode {mode}");
         return 2;

@@ -45,6 +45,18 @@ public class ParentLifetimeTests
     }
 
     [Fact]
+    public void MainReturning_RunsTheTasksSubmittedToOpenPoolsAndNeverAwaited()
+    {
+        (int exitCode, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, [Path.Combine(TestApp.OutputDir, "Multiprocessing.TestApp.dll"), "pool-exit"]);
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}: {stderr}");
+        string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("main returns", lines[0]);
+        Assert.Equal(["thread task 0 ran", "thread task 1 ran", "thread task 2 ran"], lines.Where(l => l.StartsWith("thread task", StringComparison.Ordinal)));
+        Assert.Contains("process task ran", lines);
+    }
+
+    [Fact]
     public async Task MainReturning_WaitsForNonDaemonChildren_AndKillsDaemonChildren()
     {
         using var parent = TestApp.StartDll("return");
