@@ -84,7 +84,11 @@ public abstract class Connection : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>The value.</returns>
     /// <exception cref="EndOfStreamException">The other end is closed or dead and nothing is left to receive.</exception>
-    /// <exception cref="InvalidDataException">The message is not a <typeparamref name="T"/>.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The message is not a <typeparamref name="T"/>: truncated, of another type, an integer out of
+    /// <typeparamref name="T"/>'s range, junk, or refused by <typeparamref name="T"/>'s constructor. The cause is the
+    /// <see cref="Exception.InnerException"/>; the message is consumed, and the connection stays usable.
+    /// </exception>
     public T Receive<T>(CancellationToken cancellationToken = default)
     {
         EnsureReadable();
@@ -97,6 +101,7 @@ public abstract class Connection : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>The value.</returns>
     /// <exception cref="EndOfStreamException">The other end is closed or dead and nothing is left to receive.</exception>
+    /// <exception cref="InvalidDataException">The message is not a <typeparamref name="T"/>, as for <see cref="Receive{T}"/>.</exception>
     public async ValueTask<T> ReceiveAsync<T>(CancellationToken cancellationToken = default)
     {
         EnsureReadable();

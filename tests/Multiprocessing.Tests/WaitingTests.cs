@@ -38,6 +38,39 @@ public sealed class WaitingTests : IDisposable
         Assert.Equal(1, child.ResultOrFail());
     }
 
+    /// <summary>
+    /// Python's join, poll and wait take a negative timeout as 0; in .NET -1 ms means for ever, so every wait of the
+    /// library refuses a negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/> alike (docs/python-mapping.md).
+    /// </summary>
+    [Fact]
+    public async Task NegativeTimeout_IsRefusedAlikeByTheWaits()
+    {
+        TimeSpan negative = TimeSpan.FromMilliseconds(-5);
+        using ChildProcess child = ChildProcess.Start(static () => { });
+        (Connection a, Connection b) = Pipe.Create();
+        using (a)
+        using (b)
+        {
+            using var lk = SharedLock.Create();
+            using var ev = SharedEvent.Create();
+            using var sem = SharedSemaphore.Create(0);
+            using SharedQueue<int> q = SharedQueue.Create<int>();
+            using var pool = new ThreadWorkerPool(1);
+            pool.Close();
+
+            Assert.Throws<ArgumentOutOfRangeException>(() => child.Join(negative));
+            Assert.Throws<ArgumentOutOfRangeException>(() => b.Poll(negative));
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => b.PollAsync(negative).AsTask());
+            Assert.Throws<ArgumentOutOfRangeException>(() => lk.TryAcquire(negative));
+            Assert.Throws<ArgumentOutOfRangeException>(() => ev.TryWait(negative));
+            Assert.Throws<ArgumentOutOfRangeException>(() => sem.TryAcquire(negative));
+            Assert.Throws<ArgumentOutOfRangeException>(() => q.TryGet(out _, negative));
+            Assert.Throws<ArgumentOutOfRangeException>(() => pool.Join(negative));
+        }
+
+        child.JoinOrFail();
+    }
+
     [Fact]
     public async Task WaitForExitAsync_WhenCancelled_ThrowsAndChildKeepsRunning()
     {
