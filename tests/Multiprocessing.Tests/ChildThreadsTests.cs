@@ -39,16 +39,19 @@ public sealed class ChildThreadsTests
     public void ForegroundThread_AfterTheTargetThrew_StillRuns_AndTheExitCodeIs1()
     {
         using var go = SharedEvent.Create();
+        using var started = SharedEvent.Create();
         using SharedValue<int> finished = SharedValue.Create(0);
-        using ChildProcess child = ChildProcess.Start(static (SharedEvent g, SharedValue<int> f) =>
+        using ChildProcess child = ChildProcess.Start(static (SharedEvent g, SharedEvent s, SharedValue<int> f) =>
         {
             new Thread(() =>
             {
                 g.Wait();
                 f.Value = 1;
             }).Start();
+            s.Set();
             throw new InvalidOperationException("the target failed");
-        }, go, finished);
+        }, go, started, finished);
+        started.Wait(Within.Deadline);
 
         Assert.False(child.Join(TimeSpan.FromMilliseconds(500)), "the child exits only once its foreground thread has ended");
         go.Set();

@@ -248,7 +248,7 @@ public sealed class SignalTests
         child.SendSignal(Sigusr1);
         child.SendSignal(PosixSignal.SIGTERM);
         child.Dispose();
-        child.SendSignal(Sigusr2);
+        Assert.Throws<ObjectDisposedException>(() => child.SendSignal(Sigusr2)); // as Python's ValueError after close()
 
         Assert.Equal(0, child.ExitCode);
         Assert.Equal(3, child.Result);
