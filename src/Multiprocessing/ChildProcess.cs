@@ -22,9 +22,11 @@ namespace Multiprocessing;
 /// the child's output has been written.
 /// </para>
 /// <para>
-/// Lifetime: a child kills itself as soon as its parent is gone, however the parent ended. When the parent
-/// returns from <c>Main</c>, daemon children are killed and the others are waited for, as in Python. Disposing
-/// a <see cref="ChildProcess"/> that is still running kills it.
+/// Lifetime: a child exits once its target has returned (or thrown) and the foreground threads it started have
+/// ended, as a Python child joins its non-daemon threads; background threads end with it. A child kills itself as
+/// soon as its parent is gone, however the parent ended. When the parent returns from <c>Main</c>, daemon children
+/// are killed and the others are waited for, as in Python. Disposing a <see cref="ChildProcess"/> that is still
+/// running kills it.
 /// </para>
 /// </remarks>
 /// <example>

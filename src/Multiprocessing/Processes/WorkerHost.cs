@@ -10,7 +10,8 @@ namespace Multiprocessing.Processes;
 
 /// <summary>
 /// The child side of <see cref="ChildProcess"/>: reads the call from fd 3, runs it on the main thread, sends the
-/// result or the exception back, and exits. A watcher thread kills the child the moment its parent goes away.
+/// result or the exception back, and exits (once the target's foreground threads have ended, when started through
+/// <see cref="WorkerMain"/>). A watcher thread kills the child the moment its parent goes away.
 /// </summary>
 internal static class WorkerHost
 {
