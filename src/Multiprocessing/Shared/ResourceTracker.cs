@@ -7,12 +7,15 @@ using Multiprocessing.Processes;
 namespace Multiprocessing.Shared;
 
 /// <summary>
-/// Removes shared-memory segments whose last user died without closing them (Python's resource_tracker). One
-/// small tracker process serves a process tree: the first process that creates or opens a segment starts it, and
-/// its address is inherited by children through <see cref="AddressVariable"/>. For every segment it is told about,
-/// the tracker blocks in <c>flock(LOCK_EX)</c>, which the kernel grants once no process holds the segment's
-/// shared lock any more — that is, once every user has closed it or died, however it died — and then unlinks it.
-/// The tracker ignores SIGINT and SIGTERM, and exits when it watches nothing and no process is connected.
+/// Removes shared-memory segments whose last user died without closing them (Python's resource_tracker), and the
+/// socket folders of listeners whose process died without closing them. One small tracker process serves a process
+/// tree: the first process that creates or opens a segment, or creates a listener, starts it, and its address is
+/// inherited by children through <see cref="AddressVariable"/>. For every segment it is told about, the tracker
+/// blocks in <c>flock(LOCK_EX)</c>, which the kernel grants once no process holds the segment's shared lock any
+/// more — that is, once every user has closed it or died, however it died — and then unlinks it. A socket folder
+/// belongs to the connection that reported it: when that connection closes (its process exited or was killed)
+/// without having withdrawn the folder, the tracker removes it. The tracker ignores SIGINT and SIGTERM, and exits
+/// when it watches nothing and no process is connected.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -25,11 +28,16 @@ namespace Multiprocessing.Shared;
 /// </para>
 /// <para>
 /// Even from its own user it accepts names, never paths: a segment's file name (<see cref="SegmentNames.IsFileName"/>),
-/// which it looks for under /dev/shm only. Before it removes a segment it opens it without following a symbolic
-/// link and checks that it is a regular file owned by this user, starting with a segment header.
+/// which it looks for under /dev/shm only, and a socket folder's name (<see cref="SocketFolders.IsFolderName"/>),
+/// which it looks for under its own temp folder only. Before it removes a segment it opens it without following a
+/// symbolic link and checks that it is a regular file owned by this user, starting with a segment header; before it
+/// removes a socket folder, that it is still the directory it was told about, owned by this user, and it removes
+/// only the socket file in it, and the folder if that left it empty.
 /// </para>
 /// <para>
-/// The protocol is one line per message: <c>W name</c> (watch the segment /dev/shm/name).
+/// The protocol is one line per message: <c>W name</c> (watch the segment /dev/shm/name), <c>D name</c> (remove the
+/// socket folder $TMPDIR/name when this connection closes) and <c>F name</c> (forget that folder: its listener
+/// removed it).
 /// </para>
 /// </remarks>
 internal static class ResourceTracker
@@ -48,6 +56,28 @@ internal static class ResourceTracker
 
     /// <summary>Asks the tracker to remove the segment file at <paramref name="path"/> (under /dev/shm) once its last user is gone.</summary>
     public static void Watch(string path) => Send("W " + SegmentNames.FileOf(path) + "\n", start: true);
+
+    /// <summary>
+    /// Asks the tracker to remove the socket folder <paramref name="name"/> (in the temp folder, see
+    /// <see cref="SocketFolders"/>) if this process ends before it calls <see cref="ForgetFolder"/>. Linux only;
+    /// elsewhere it does nothing.
+    /// </summary>
+    public static void WatchFolder(string name)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            Send("D " + name + "\n", start: true);
+        }
+    }
+
+    /// <summary>Tells the tracker that this process removed the socket folder <paramref name="name"/> itself; best effort.</summary>
+    public static void ForgetFolder(string name)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            Send("F " + name + "\n", start: false);
+        }
+    }
 
     /// <summary>
     /// True if the process at the other end of the Unix socket <paramref name="socket"/> runs as this process's
@@ -246,6 +276,7 @@ internal static class ResourceTracker
     {
         private readonly Lock gate = new();
         private readonly HashSet<(string File, long Id)> watching = [];
+        private readonly string tempFolder = Path.GetTempPath();
         private int clients;
 
         public Socket? Listener { get; set; }
@@ -259,18 +290,25 @@ internal static class ResourceTracker
 
             Start(() =>
             {
+                // The socket folders this connection reported and has not withdrawn: removed when it closes.
+                var folders = new Dictionary<string, FileStatus>(StringComparer.Ordinal);
                 using (var reader = new StreamReader(new NetworkStream(client, ownsSocket: true), Encoding.UTF8))
                 {
                     try
                     {
                         while (reader.ReadLine() is { } line)
                         {
-                            Handle(line);
+                            Handle(line, folders);
                         }
                     }
                     catch (IOException)
                     {
                     }
+                }
+
+                foreach ((string name, FileStatus folder) in folders)
+                {
+                    SocketFolders.Remove(tempFolder, name, folder);
                 }
 
                 lock (gate)
@@ -282,11 +320,29 @@ internal static class ResourceTracker
             });
         }
 
-        private void Handle(string line)
+        private void Handle(string line, Dictionary<string, FileStatus> folders)
         {
-            if (line.StartsWith("W ", StringComparison.Ordinal))
+            if (line.Length < 2 || line[1] != ' ')
             {
-                Watch(line[2..]);
+                return;
+            }
+
+            string name = line[2..];
+            switch (line[0])
+            {
+                case 'W':
+                    Watch(name);
+                    break;
+                case 'D':
+                    if (SocketFolders.Inspect(tempFolder, name) is { } folder)
+                    {
+                        folders[name] = folder;
+                    }
+
+                    break;
+                case 'F':
+                    folders.Remove(name);
+                    break;
             }
         }
 

@@ -62,6 +62,30 @@ public sealed class ResourceTrackerTrustTests(ITestOutputHelper output)
         Assert.Equal(path, Path.Combine(SegmentNames.Directory, file));
     }
 
+    [Theory]
+    [InlineData("mpnet-AbC123", true)]
+    [InlineData("mpnet-x", true)]
+    [InlineData("mpnet-", false)]
+    [InlineData("mpnet-abc/..", false)]
+    [InlineData("mpnet-..", false)]
+    [InlineData("mpnet-abc.def", false)]
+    [InlineData("../mpnet-abcdef", false)]
+    [InlineData("/tmp/mpnet-abcdef", false)]
+    [InlineData("other-abcdef", false)]
+    [InlineData("mpnet-0123456789abcdef0123456789abcdef", true)]
+    [InlineData("mpnet-0123456789abcdef0123456789abcdef0", false)]
+    public void SocketFolderName_OnlyOurPattern_IsAccepted(string name, bool accepted) =>
+        Assert.Equal(accepted, SocketFolders.IsFolderName(name));
+
+    [Fact]
+    public void ListenerFolders_HaveNamesTheTrackerAccepts()
+    {
+        using Listener listener = Listener.Create();
+        string folder = Path.GetDirectoryName(listener.Address.ToString())!;
+        Assert.Equal(Path.GetFullPath(Path.GetTempPath()).TrimEnd('/'), Path.GetDirectoryName(folder));
+        Assert.True(SocketFolders.IsFolderName(Path.GetFileName(folder)), folder);
+    }
+
     [Fact]
     public void PeerCredentials_OfAConnectionFromThisProcess_AreThisUser()
     {
@@ -186,8 +210,163 @@ public sealed class ResourceTrackerTrustTests(ITestOutputHelper output)
         Assert.True(File.Exists(attack.Sentinel), "the tracker obeyed another user's message");
     }
 
+    [Fact]
+    public void SocketFolder_OfAConnectionThatCloses_LosesOnlyItsSocket_AndBadNamesAreIgnored()
+    {
+        using var tracker = new TrackerTarget();
+        string root = Path.GetTempPath();
+        string withExtra = NewFolder();
+        string plain = NewFolder();
+        string outside = Path.Combine(Path.GetTempPath(), "mpnet-test-" + Guid.NewGuid().ToString("N"));
+        string linkName = "mpnet-" + Guid.NewGuid().ToString("N")[..12];
+        string link = Path.Combine(root, linkName);
+        using Socket socket1 = BindSocketFile(Path.Combine(withExtra, SocketFolders.SocketFile));
+        using Socket socket2 = BindSocketFile(Path.Combine(plain, SocketFolders.SocketFile));
+        Directory.CreateDirectory(outside);
+        using Socket socket3 = BindSocketFile(Path.Combine(outside, SocketFolders.SocketFile));
+        File.WriteAllText(Path.Combine(withExtra, "keep"), "not the tracker's");
+        Directory.CreateSymbolicLink(link, outside);
+        try
+        {
+            using (Socket connection = tracker.Connect())
+            {
+                Send(
+                    connection,
+                    $"D {linkName}",
+                    $"D ../{Path.GetFileName(outside)}",
+                    $"D {outside}",
+                    $"D {Path.GetFileName(outside)}",
+                    $"D {Path.GetFileName(withExtra)}",
+                    $"D {Path.GetFileName(plain)}");
+            }
+
+            // Removed when the connection closes, after the lines before it were handled.
+            Assert.True(WaitUntil(() => !Directory.Exists(plain)), $"the tracker did not remove {plain}");
+            Assert.False(File.Exists(Path.Combine(withExtra, SocketFolders.SocketFile)), "the socket file stays");
+            Assert.True(File.Exists(Path.Combine(withExtra, "keep")), "the tracker removed a file it does not know");
+            Assert.True(File.Exists(Path.Combine(outside, SocketFolders.SocketFile)), "the tracker followed a link or a path");
+            Assert.True(Directory.Exists(link));
+        }
+        finally
+        {
+            File.Delete(link);
+            Directory.Delete(outside, recursive: true);
+            Directory.Delete(withExtra, recursive: true);
+            if (Directory.Exists(plain))
+            {
+                Directory.Delete(plain, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void SocketFolder_ForgottenBeforeTheConnectionCloses_IsLeftAlone()
+    {
+        using var tracker = new TrackerTarget();
+        string forgotten = NewFolder();
+        string watched = NewFolder();
+        try
+        {
+            using (Socket connection = tracker.Connect())
+            {
+                Send(connection, $"D {Path.GetFileName(forgotten)}", $"D {Path.GetFileName(watched)}", $"F {Path.GetFileName(forgotten)}");
+            }
+
+            Assert.True(WaitUntil(() => !Directory.Exists(watched)), $"the tracker did not remove {watched}");
+            Assert.True(Directory.Exists(forgotten), "the tracker removed a folder its listener had withdrawn");
+        }
+        finally
+        {
+            Directory.Delete(forgotten, recursive: true);
+            if (Directory.Exists(watched))
+            {
+                Directory.Delete(watched, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void ListenerOfAKilledChild_ItsSocketFolderIsRemoved()
+    {
+        using var dir = new TempDirectory();
+        string said = Path.Combine(dir.Path, "address");
+        using ChildProcess child = ChildProcess.Start(static (string file) =>
+        {
+            Listener listener = Listener.Create();
+            File.WriteAllText(file + ".tmp", listener.Address.ToString());
+            File.Move(file + ".tmp", file);
+            Thread.Sleep(Timeout.Infinite);
+            GC.KeepAlive(listener);
+        }, said);
+        Within.WaitForFile(said, child);
+        string folder = Path.GetDirectoryName(File.ReadAllText(said))!;
+        Assert.True(Directory.Exists(folder));
+
+        child.Kill();
+        child.JoinOrFail();
+
+        Assert.True(WaitUntil(() => !Directory.Exists(folder)), $"{folder} outlived the SIGKILLed process that made it");
+    }
+
+    [Fact]
+    public void ListenerClosed_RemovesItsFolder_AndANewFolderOfThatNameIsNotTheTrackers()
+    {
+        using var dir = new TempDirectory();
+        string said = Path.Combine(dir.Path, "address");
+        string retaken = Path.Combine(dir.Path, "retaken");
+        using ChildProcess child = ChildProcess.Start(static (string file, string go) =>
+        {
+            Listener listener = Listener.Create();
+            string folder = Path.GetDirectoryName(listener.Address.ToString())!;
+            listener.Dispose();
+            Directory.CreateDirectory(folder); // another listener's folder, that took the free name
+            File.WriteAllText(file + ".tmp", folder);
+            File.Move(file + ".tmp", file);
+            while (!File.Exists(go))
+            {
+                Thread.Sleep(5);
+            }
+        }, said, retaken);
+        Within.WaitForFile(said, child);
+        string folder = File.ReadAllText(said);
+        try
+        {
+            File.WriteAllText(retaken, string.Empty);
+            child.JoinOrFail();
+            Assert.Equal(0, child.ExitCode);
+
+            // Another connection's folder, watched after the child's exit: once it is gone, the child's end was handled.
+            using var tracker = new TrackerTarget();
+            string marker = NewFolder();
+            using (Socket connection = tracker.Connect())
+            {
+                Send(connection, $"D {Path.GetFileName(marker)}");
+            }
+
+            Assert.True(WaitUntil(() => !Directory.Exists(marker)));
+            Assert.True(Directory.Exists(folder), "the tracker removed a folder that was no longer the closed listener's");
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder);
+            }
+        }
+    }
+
     /// <summary>Lines that name the segment file at <paramref name="path"/> in this protocol (its name) and in the old one (its path), which took paths.</summary>
     private static string[] Named(string path) => [$"W {Path.GetFileName(path)}", $"W {path}"];
+
+    /// <summary>A folder as a listener makes it, under this process's temp folder (the tracker's: it inherited our environment).</summary>
+    private static string NewFolder() => Directory.CreateTempSubdirectory(SocketFolders.Prefix).FullName;
+
+    private static Socket BindSocketFile(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(path));
+        return socket;
+    }
 
     private static void Send(Socket connection, params string[] lines) =>
         connection.Send(Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
