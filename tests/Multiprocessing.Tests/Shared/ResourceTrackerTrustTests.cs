@@ -120,6 +120,54 @@ public sealed class ResourceTrackerTrustTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AnotherUsersSocket_AtTheTrackersAddress_IsToldNothing_AndAProcessStartsItsOwnTracker()
+    {
+        if (!CanPlayAnotherUser())
+        {
+            return;
+        }
+
+        // Another user binds a tracker address a process will inherit (as after the tracker died and someone took its name).
+        const string Squatter = """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind("\0" + sys.argv[1])
+            s.listen(4)
+            print("listening", flush=True)
+            s.settimeout(60)
+            c, _ = s.accept()
+            c.settimeout(10)
+            data = b""
+            try:
+                while True:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    data += d
+            except TimeoutError:
+                pass
+            print("received " + repr(data), flush=True)
+            """;
+        string address = "mpnet-tracker-" + Guid.NewGuid().ToString("N");
+        using Process squatter = StartAsStranger(Squatter, address);
+        Assert.Equal("listening", await squatter.StandardOutput.ReadLineAsync().WaitAsync(Within.Deadline));
+
+        using ChildProcess<string?> child = ChildProcess.Start(
+            static () =>
+            {
+                using SharedMemory memory = SharedMemory.Create(16);
+                return Environment.GetEnvironmentVariable(ResourceTracker.AddressVariable);
+            },
+            new ChildProcessOptions { Environment = new Dictionary<string, string?> { [ResourceTracker.AddressVariable] = address } });
+        string? used = child.ResultOrFail();
+
+        Assert.True(squatter.WaitForExit(Within.Deadline), "the other user's socket was not connected to");
+        Assert.Equal("received b''", (await squatter.StandardOutput.ReadToEndAsync()).Trim());
+        Assert.NotNull(used);
+        Assert.NotEqual(address, used);
+    }
+
+    [Fact]
     public void ThisUser_SendingPathsThatWalkOutOfDevShm_RemovesNothing()
     {
         using var attack = new TrackerTarget();
@@ -426,6 +474,16 @@ public sealed class ResourceTrackerTrustTests(ITestOutputHelper output)
             except OSError:
                 print("closed")
             """;
+        using Process p = StartAsStranger(Script, address, lines, wait ? "wait" : "send");
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(Within.Deadline), "the other user's client did not finish");
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts <c>python3 -c <paramref name="script"/> <paramref name="args"/></c> as user <see cref="StrangerUid"/>, its output redirected.</summary>
+    private static Process StartAsStranger(string script, params string[] args)
+    {
         var info = new ProcessStartInfo("/usr/bin/setpriv")
         {
             RedirectStandardOutput = true,
@@ -433,16 +491,12 @@ public sealed class ResourceTrackerTrustTests(ITestOutputHelper output)
             UseShellExecute = false,
             WorkingDirectory = "/",
         };
-        foreach (string a in (string[])[$"--reuid={StrangerUid}", $"--regid={StrangerUid}", "--clear-groups", "/usr/bin/python3", "-c", Script, address, lines, wait ? "wait" : "send"])
+        foreach (string a in (string[])[$"--reuid={StrangerUid}", $"--regid={StrangerUid}", "--clear-groups", "/usr/bin/python3", "-c", script, .. args])
         {
             info.ArgumentList.Add(a);
         }
 
-        using Process p = Process.Start(info)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(Within.Deadline), "the other user's client did not finish");
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        return Process.Start(info)!;
     }
 
     [DllImport("libc.so.6", EntryPoint = "chown", SetLastError = true)]
