@@ -359,32 +359,25 @@ public sealed class ResourceTrackerTrustTests(ITestOutputHelper output)
     [Fact]
     public void ListenerClosed_RemovesItsFolder_AndANewFolderOfThatNameIsNotTheTrackers()
     {
-        using var dir = new TempDirectory();
-        string said = Path.Combine(dir.Path, "address");
-        string retaken = Path.Combine(dir.Path, "retaken");
-        using ChildProcess child = ChildProcess.Start(static (string file, string go) =>
+        // The child closes its listener, then a folder of the same name appears (another listener's, that took the
+        // free name), and the child exits: the tracker must not take that folder for the closed listener's.
+        using var tracker = new TrackerTarget(); // the child inherits this process's tracker
+        using ChildProcess<string> child = ChildProcess.Start(static () =>
         {
             Listener listener = Listener.Create();
             string folder = Path.GetDirectoryName(listener.Address.ToString())!;
             listener.Dispose();
-            Directory.CreateDirectory(folder); // another listener's folder, that took the free name
-            File.WriteAllText(file + ".tmp", folder);
-            File.Move(file + ".tmp", file);
-            while (!File.Exists(go))
-            {
-                Thread.Sleep(5);
-            }
-        }, said, retaken);
-        Within.WaitForFile(said, child);
-        string folder = File.ReadAllText(said);
+            Directory.CreateDirectory(folder);
+            return folder;
+        });
+        string folder = child.ResultOrFail();
         try
         {
-            File.WriteAllText(retaken, string.Empty);
-            child.JoinOrFail();
             Assert.Equal(0, child.ExitCode);
 
-            // Another connection's folder, watched after the child's exit: once it is gone, the child's end was handled.
-            using var tracker = new TrackerTarget();
+            // A folder reported on a connection made after the child's exit: the tracker removes it after the child's
+            // connection has closed. (It handles connections on separate threads, so this orders them only loosely:
+            // a broken tracker may pass by luck, a correct one never fails by it.)
             string marker = NewFolder();
             using (Socket connection = tracker.Connect())
             {
