@@ -74,13 +74,14 @@ public sealed class Listener : IDisposable, IAsyncDisposable
     /// <summary>
     /// Listens on a fresh Unix domain socket (Python's default address): a file in a new private directory
     /// (permissions 0700, so only this user's processes can connect) under the temp folder, both removed when the
-    /// listener is closed; or, if the temp folder's path is too long for a socket, a unique name in Linux's
-    /// abstract namespace.
+    /// listener is closed, or by the resource tracker if this process ends without closing it (even by SIGKILL); or,
+    /// if the temp folder's path is too long for a socket, a unique name in Linux's abstract namespace.
     /// </summary>
     /// <param name="authKey">The key both ends must have; null for no authentication (see the remarks on <see cref="Listener"/>).</param>
     /// <param name="options">Limits; null for the defaults.</param>
     /// <returns>The listener.</returns>
     /// <exception cref="ArgumentException"><paramref name="authKey"/> is empty.</exception>
+    /// <exception cref="IOException">The resource tracker process, which removes the folder if this process dies, could not be started.</exception>
     public static Listener Create(byte[]? authKey = null, ConnectionOptions? options = null)
     {
         byte[]? key = Client.CopyKey(authKey);
@@ -90,7 +91,19 @@ public sealed class Listener : IDisposable, IAsyncDisposable
             string path = Path.Combine(directory.FullName, "listener.sock");
             if (Encoding.UTF8.GetByteCount(path) <= MaxUnixPath)
             {
-                return Bind(new UnixDomainSocketEndPoint(path), key, options, path, directory.FullName);
+                Listener listener = Bind(new UnixDomainSocketEndPoint(path), key, options, path, directory.FullName);
+                try
+                {
+                    // Removed by the resource tracker if this process dies without closing the listener.
+                    Shared.ResourceTracker.WatchFolder(directory.Name);
+                }
+                catch
+                {
+                    listener.Dispose();
+                    throw;
+                }
+
+                return listener;
             }
 
             directory.Delete();
@@ -240,6 +253,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
             if (privateDirectory is not null)
             {
                 Directory.Delete(privateDirectory, recursive: true);
+                Shared.ResourceTracker.ForgetFolder(Path.GetFileName(privateDirectory));
             }
             else if (socketFile is not null)
             {

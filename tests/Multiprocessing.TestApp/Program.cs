@@ -63,6 +63,11 @@ switch (mode)
         Console.WriteLine("main returns");
         break;
 
+    case "leave-nothing":
+        // A pool, children, a manager, queues and a listener; waits to be killed (see LeaveNothing.cs).
+        Multiprocessing.TestApp.LeaveNothing.Run();
+        break;
+
     default:
         Console.Error.WriteLine($"unknown mode {mode}");
         return 2;

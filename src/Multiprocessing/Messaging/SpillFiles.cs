@@ -94,7 +94,12 @@ internal static class SpillFiles
     /// <summary>Removes a chain file, if it is there.</summary>
     public static void Remove(string path) => Libc.Unlink(path);
 
-    /// <summary>Removes every chain file of the segment at <paramref name="segmentPath"/> with id <paramref name="segmentId"/>: unread ones, and orphans of producers that died before publishing them.</summary>
+    /// <summary>
+    /// Removes every chain file of the segment at <paramref name="segmentPath"/> with id <paramref name="segmentId"/>:
+    /// unread ones, and orphans of producers that died before publishing them. Only files named exactly so (the
+    /// prefix, then the decimal number of the file) that are regular files of this user are removed: /dev/shm is
+    /// shared with every user, and the resource tracker runs this too.
+    /// </summary>
     public static void RemoveAll(string segmentPath, long segmentId)
     {
         string prefix = PrefixFor(segmentPath, segmentId);
@@ -108,7 +113,11 @@ internal static class SpillFiles
         {
             foreach (string file in Directory.EnumerateFiles(directory, Path.GetFileName(prefix) + "*"))
             {
-                if (file.StartsWith(prefix, StringComparison.Ordinal))
+                if (file.StartsWith(prefix, StringComparison.Ordinal)
+                    && file.Length > prefix.Length
+                    && file.AsSpan(prefix.Length).ContainsAnyExceptInRange('0', '9') is false
+                    && Libc.LinkStatusOf(file) is { IsRegularFile: true } status
+                    && status.Uid == Libc.GetEffectiveUid())
                 {
                     Libc.Unlink(file);
                 }

@@ -261,11 +261,8 @@ internal sealed unsafe class Segment : IDisposable
         }
     }
 
-    /// <summary>Reads the kind in the header of the segment file behind <paramref name="fd"/>; 0 if it has none.</summary>
-    public static SegmentKind ReadKind(int fd) => ReadHeader(fd)?.Kind ?? 0;
-
     /// <summary>Reads the header of the segment file behind <paramref name="fd"/>; null if it has none (too short, or unreadable).</summary>
-    private static SegmentHeader? ReadHeader(int fd)
+    public static SegmentHeader? ReadHeader(int fd)
     {
         Span<byte> header = stackalloc byte[SegmentHeader.Size];
         using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
