@@ -102,6 +102,9 @@ public sealed class ProcessPool : WorkerPool
         }
     }
 
+    /// <summary>How many tasks idle workers have taken from busy ones so far (see <see cref="Steal"/>), for tests and diagnostics.</summary>
+    internal long TasksTaken { get; private set; }
+
     /// <inheritdoc/>
     public override string ToString() => $"ProcessPool('{Name}', workers={WorkerCount})";
 
@@ -482,6 +485,7 @@ public sealed class ProcessPool : WorkerPool
 
         ProcessTask[] taken = [.. victim.InFlight.Skip(first)];
         victim.InFlight.RemoveRange(first, taken.Length);
+        TasksTaken += taken.Length;
         Touch(victim, ref touched); // Frames of the taken tasks not yet written are dropped.
         foreach (ProcessTask task in taken)
         {
