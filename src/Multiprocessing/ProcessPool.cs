@@ -26,7 +26,9 @@ namespace Multiprocessing;
 /// can observe through <see cref="CurrentProcess.TerminationToken"/> to stop cooperatively; a worker that does not
 /// stop within <see cref="PoolOptions.CancelGracePeriod"/> (2 s by default) is killed. Either way the task is cancelled and the worker replaced.</para>
 /// <para>Workers start when the pool is created (about the time of one process start each, in parallel); tasks
-/// submitted meanwhile wait in their pipes. Each worker holds a few tasks ahead of the one it runs: as many as make about a millisecond of its recent tasks (2 to 64), so that short tasks stream and few wait behind a long one.</para>
+/// submitted meanwhile wait in their pipes. Each worker holds a few tasks ahead of the one it runs: as many as make about a millisecond of its recent tasks (2 to 64), so that short tasks stream; and a worker that is idle takes the tasks another holds behind a long one and has not started (each task still runs exactly once), so no task waits behind a running one while a worker is free.</para>
+/// <para>Large tasks and results (bigger than a worker's pipe) flow both ways at once: the thread that reads a
+/// worker's results never waits to write to it, so a worker waiting to write a result is always read.</para>
 /// </remarks>
 public sealed class ProcessPool : WorkerPool
 {
@@ -99,6 +101,9 @@ public sealed class ProcessPool : WorkerPool
             }
         }
     }
+
+    /// <summary>How many tasks idle workers have taken from busy ones so far (see <see cref="Steal"/>), for tests and diagnostics.</summary>
+    internal long TasksTaken { get; private set; }
 
     /// <inheritdoc/>
     public override string ToString() => $"ProcessPool('{Name}', workers={WorkerCount})";
@@ -283,7 +288,8 @@ public sealed class ProcessPool : WorkerPool
             else
             {
                 ProcessWorker worker = task.Worker;
-                if (!worker.InFlight.Contains(task))
+                int at = worker.InFlight.IndexOf(task);
+                if (at < 0)
                 {
                     return;
                 }
@@ -291,11 +297,21 @@ public sealed class ProcessPool : WorkerPool
                 task.CancelRequested = true;
                 if (!task.Running)
                 {
-                    return; // It completes as cancelled when its turn comes (the worker skips nothing: it is already in its pipe).
-                }
+                    if (!worker.Claims.TryRevoke(task.Seq))
+                    {
+                        return; // The worker has just started it: it is stopped when the pool sees it start (BeginRunning).
+                    }
 
-                worker.Retiring = true; // Its TerminationToken is spent: no more tasks for it.
-                stop = worker.Child;
+                    // Taken back from the worker's pipe: the worker skips it, and it ends now, as if still queued.
+                    // (Not the task it runs: once it is ready, the head of its line is running as far as the pool knows.)
+                    worker.InFlight.RemoveAt(at);
+                    task.Worker = null;
+                }
+                else
+                {
+                    worker.Retiring = true; // Its TerminationToken is spent: no more tasks for it.
+                    stop = worker.Child;
+                }
             }
         }
 
@@ -344,41 +360,31 @@ public sealed class ProcessPool : WorkerPool
         }
     }
 
-    /// <summary>Sends queued tasks to workers with room, closes idle workers once the pool is closed and drained.</summary>
+    /// <summary>
+    /// Sends queued tasks to workers with room; when none is queued, lets each idle worker take tasks that a busy
+    /// worker holds and has not started; closes idle workers once the pool is closed and drained. Never waits to
+    /// write (it runs on the workers' reader threads too; see <see cref="ProcessWorker"/>).
+    /// </summary>
     private void Pump()
     {
         List<ProcessWorker>? touched = null;
-        List<ProcessWorker>? closing = null;
         lock (gate)
         {
             while (queued.Count > 0 && PickWorker() is { } worker)
             {
                 ProcessTask task = queued.First!.Value;
                 queued.RemoveFirst();
-                if (!worker.Known.Contains(task.Function.Id))
+                Dispatch(worker, task, ref touched);
+            }
+
+            if (queued.Count == 0)
+            {
+                foreach (ProcessWorker? w in slots)
                 {
-                    if (worker.Known.Count >= MaxKnownFunctions)
+                    if (w is { Gone: false, Retiring: false, EndClosed: false, Ready: true } && w.InFlight.Count == 0)
                     {
-                        worker.Post(ForgetFrame);
-                        worker.Known.Clear();
+                        Steal(w, ref touched);
                     }
-
-                    worker.Post(task.Function.DefineFrame);
-                    worker.Known.Add(task.Function.Id);
-                }
-
-                worker.Post(task.Frame);
-                task.Worker = worker;
-                worker.InFlight.Enqueue(task);
-                if (worker.InFlight.Count == 1 && worker.Ready)
-                {
-                    BeginRunning(worker, task);
-                }
-
-                touched ??= [];
-                if (!touched.Contains(worker))
-                {
-                    touched.Add(worker);
                 }
             }
 
@@ -389,23 +395,119 @@ public sealed class ProcessPool : WorkerPool
                     if (w is { Gone: false, EndClosed: false } && w.InFlight.Count == 0)
                     {
                         w.EndClosed = true;
-                        (closing ??= []).Add(w);
+                        w.PostClose();
+                        Touch(w, ref touched);
                     }
                 }
             }
         }
 
-        touched?.ForEach(w => w.Flush());
-        closing?.ForEach(w => ((PipeConnection)w.End).CloseWriting());
+        if (touched is not null)
+        {
+            foreach (ProcessWorker w in touched)
+            {
+                w.Flush();
+            }
+        }
     }
 
-    /// <summary>The live worker with the fewest tasks in flight, if it has room (pool lock).</summary>
+    /// <summary>Sends <paramref name="task"/> to <paramref name="worker"/>, with its function if the worker does not know it yet (pool lock).</summary>
+    private void Dispatch(ProcessWorker worker, ProcessTask task, ref List<ProcessWorker>? touched)
+    {
+        if (!worker.Known.Contains(task.Function.Id))
+        {
+            if (worker.Known.Count >= MaxKnownFunctions)
+            {
+                worker.Post(ForgetFrame);
+                worker.Known.Clear();
+            }
+
+            worker.Post(task.Function.DefineFrame);
+            worker.Known.Add(task.Function.Id);
+        }
+
+        task.Seq = worker.NextSeq++;
+        task.Worker = worker;
+        worker.PostTask(task.Frame, task.Seq);
+        worker.InFlight.Add(task);
+        if (worker.InFlight.Count == 1 && worker.Ready)
+        {
+            BeginRunning(worker, task);
+        }
+
+        Touch(worker, ref touched);
+    }
+
+    private static void Touch(ProcessWorker worker, ref List<ProcessWorker>? touched)
+    {
+        touched ??= [];
+        if (!touched.Contains(worker))
+        {
+            touched.Add(worker);
+        }
+    }
+
+    /// <summary>
+    /// The idle worker <paramref name="thief"/> takes half (rounded up) of the tasks that the busiest other worker
+    /// holds behind the one it runs and has not started, from the end of its line, and runs them in their order
+    /// (pool lock). A task is taken only if the compare-and-swap on its claim wins (see <see cref="TaskClaims"/>),
+    /// so it runs exactly once: the worker skips it when it reaches it.
+    /// </summary>
+    private void Steal(ProcessWorker thief, ref List<ProcessWorker>? touched)
+    {
+        ProcessWorker? victim = null;
+        int most = 0;
+        foreach (ProcessWorker? w in slots)
+        {
+            int waiting = w is null || w == thief || w.Gone ? 0 : Unstarted(w);
+            if (waiting > most)
+            {
+                (victim, most) = (w, waiting);
+            }
+        }
+
+        if (victim is null)
+        {
+            return;
+        }
+
+        int want = Math.Min((most + 1) / 2, thief.Depth);
+        int first = victim.InFlight.Count;
+        while (first > victim.InFlight.Count - want && victim.Claims.TryRevoke(victim.InFlight[first - 1].Seq))
+        {
+            first--; // Else the worker has just started it, and all before it.
+        }
+
+        if (first == victim.InFlight.Count)
+        {
+            return;
+        }
+
+        ProcessTask[] taken = [.. victim.InFlight.Skip(first)];
+        victim.InFlight.RemoveRange(first, taken.Length);
+        TasksTaken += taken.Length;
+        Touch(victim, ref touched); // Frames of the taken tasks not yet written are dropped.
+        foreach (ProcessTask task in taken)
+        {
+            Dispatch(thief, task, ref touched);
+        }
+    }
+
+    /// <summary>How many of a worker's tasks have not started, as far as the pool knows: all but the one it runs (pool lock).</summary>
+    private static int Unstarted(ProcessWorker worker) =>
+        worker.InFlight.Count == 0 ? 0 : worker.InFlight.Count - (worker.InFlight[0].Running ? 1 : 0);
+
+    /// <summary>
+    /// The live worker with the fewest tasks in flight, if it has room; of two with as many, the one whose running
+    /// task started later, as it is likely to be free sooner (pool lock).
+    /// </summary>
     private ProcessWorker? PickWorker()
     {
         ProcessWorker? best = null;
         foreach (ProcessWorker? w in slots)
         {
-            if (w is { Gone: false, Retiring: false, EndClosed: false } && w.InFlight.Count < w.Depth && (best is null || w.InFlight.Count < best.InFlight.Count))
+            if (w is { Gone: false, Retiring: false, EndClosed: false } && w.InFlight.Count < w.Depth && w.Claims.CanOffer(w.NextSeq)
+                && (best is null || w.InFlight.Count < best.InFlight.Count || (w.InFlight.Count == best.InFlight.Count && w.HeadStartedAt > best.HeadStartedAt)))
             {
                 best = w;
             }
@@ -440,7 +542,7 @@ public sealed class ProcessPool : WorkerPool
         ChildProcess? kill = null;
         lock (gate)
         {
-            if (task.Worker is { } w && w.InFlight.TryPeek(out ProcessTask? head) && head == task)
+            if (task.Worker is { } w && w.InFlight.Count > 0 && w.InFlight[0] == task)
             {
                 task.TimedOut = true;
                 w.Retiring = true;
@@ -454,26 +556,30 @@ public sealed class ProcessPool : WorkerPool
     /// <summary>Starts the worker of slot <paramref name="slot"/> (pool lock).</summary>
     private ProcessWorker StartWorker(int slot)
     {
-        (Connection mine, Connection theirs) = Pipe.Create(duplex: true, capacity: 1 << 20);
+        (PipeConnection mine, PipeConnection theirs) = PipeConnection.Create(duplex: true, capacity: 1 << 20);
+        TaskClaims? claims = null;
         ChildProcess child;
         try
         {
+            claims = TaskClaims.Create();
             child = ChildProcess.Start(
                 ProcessPoolWorker.Serve,
                 theirs,
                 initializer,
                 MaxMemoryPerWorker,
+                claims.Memory,
                 new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true });
         }
         catch
         {
             mine.Dispose();
             theirs.Dispose();
+            claims?.Dispose();
             throw;
         }
 
         theirs.Dispose();
-        var worker = new ProcessWorker(slot, child, mine, AddWorker());
+        var worker = new ProcessWorker(slot, child, mine, claims, AddWorker());
         worker.Tally.IsIdle = true;
         _ = child.WaitForExitAsync().ContinueWith(static (_, w) => ((ProcessWorker)w!).Exited.Cancel(), worker, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         new Thread(() => ReadResults(worker)) { IsBackground = true, Name = $"{child.Name} results" }.UnsafeStart();
@@ -538,24 +644,27 @@ public sealed class ProcessPool : WorkerPool
             {
                 worker.Ready = true;
                 deathsBeforeReady = 0;
-                if (worker.InFlight.TryPeek(out ProcessTask? first))
+                if (worker.InFlight.Count > 0)
                 {
-                    BeginRunning(worker, first); // Its timeout counts from now, not from when the worker was started.
+                    BeginRunning(worker, worker.InFlight[0]); // Its timeout counts from now, not from when the worker was started.
                 }
             }
 
+            Pump(); // Idle, it may take tasks that another worker holds.
             return;
         }
 
         ProcessTask task;
+        bool closing = false;
         lock (gate)
         {
-            if (!worker.InFlight.TryPeek(out ProcessTask? head) || head.Id != id)
+            if (worker.InFlight.Count == 0 || worker.InFlight[0].Id != id)
             {
                 return; // Terminated meanwhile: its task has already failed.
             }
 
-            task = worker.InFlight.Dequeue();
+            task = worker.InFlight[0];
+            worker.InFlight.RemoveAt(0);
             worker.Done++;
             worker.AverageTaskTicks = (0.8 * worker.AverageTaskTicks) + (0.2 * (System.Diagnostics.Stopwatch.GetTimestamp() - task.StartedAt));
             if (retire || (MaxTasksPerWorker > 0 && worker.Done >= MaxTasksPerWorker))
@@ -563,9 +672,9 @@ public sealed class ProcessPool : WorkerPool
                 worker.Retiring = true;
             }
 
-            if (worker.InFlight.TryPeek(out ProcessTask? next))
+            if (worker.InFlight.Count > 0)
             {
-                BeginRunning(worker, next);
+                BeginRunning(worker, worker.InFlight[0]);
             }
             else
             {
@@ -573,9 +682,15 @@ public sealed class ProcessPool : WorkerPool
                 if (worker.Retiring && !worker.EndClosed)
                 {
                     worker.EndClosed = true;
-                    ((PipeConnection)worker.End).CloseWriting();
+                    worker.PostClose();
+                    closing = true;
                 }
             }
+        }
+
+        if (closing)
+        {
+            worker.Flush();
         }
 
         if (kind == ProcessWire.Ok)
@@ -606,19 +721,23 @@ public sealed class ProcessPool : WorkerPool
         lock (gate)
         {
             worker.Gone = true;
-            if (worker.InFlight.TryPeek(out ProcessTask? head) && head.Running)
+            ProcessTask? head = worker.InFlight.Count > 0 ? worker.InFlight[0] : null;
+            if (head is { Running: true })
             {
-                running = worker.InFlight.Dequeue();
+                running = head;
+                worker.InFlight.RemoveAt(0);
             }
             else if (head is { CancelRequested: true })
             {
-                cancelledBeforeStart = worker.InFlight.Dequeue();
+                cancelledBeforeStart = head;
+                worker.InFlight.RemoveAt(0);
             }
 
             // The tasks that never started (all of them, if the worker died before it was ready): first in line
             // again, in their order.
-            foreach (ProcessTask t in worker.InFlight.Reverse())
+            for (int i = worker.InFlight.Count - 1; i >= 0; i--)
             {
+                ProcessTask t = worker.InFlight[i];
                 t.Worker = null;
                 queued.AddFirst(t);
             }
@@ -668,7 +787,7 @@ public sealed class ProcessPool : WorkerPool
         }
 
         RetireWorker(worker.Tally);
-        worker.End.Dispose();
+        worker.Dispose();
         worker.Child.Dispose();
         if (running is not null)
         {

@@ -124,6 +124,34 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
         CheckWrite(writer!.Write(frame, Deadline.Never, CancellationToken.None));
     }
 
+    /// <summary>
+    /// Writes one message made of <paramref name="head"/> then <paramref name="body"/> if it fits in the ring now
+    /// (at most half the ring, and room for it); false, having written nothing, if it would have to wait.
+    /// </summary>
+    /// <exception cref="IOException">The reading end is closed in every process, or this end stopped sending.</exception>
+    /// <exception cref="ObjectDisposedException">This end is closed.</exception>
+    internal bool TrySendNow(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body)
+    {
+        ThrowIfSendingStopped();
+        if (!writer!.TryWriteNow(head, body, out RingStatus status))
+        {
+            return false;
+        }
+
+        CheckWrite(status);
+        return true;
+    }
+
+    /// <summary>Writes one message made of <paramref name="head"/> then <paramref name="body"/>, waiting for room until <paramref name="cancellationToken"/> fires.</summary>
+    /// <exception cref="IOException">The reading end is closed in every process, or this end stopped sending.</exception>
+    /// <exception cref="ObjectDisposedException">This end is closed.</exception>
+    /// <exception cref="OperationCanceledException">The token fired first; the message was not delivered.</exception>
+    internal void Send(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, CancellationToken cancellationToken)
+    {
+        ThrowIfSendingStopped();
+        CheckWrite(writer!.Write(head, body, Deadline.Never, cancellationToken));
+    }
+
     private protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
         CheckWrite(await writer!.WriteAsync(frame, Deadline.Never, cancellationToken).ConfigureAwait(false));
 
@@ -193,6 +221,20 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
         finally
         {
             reader!.EndRead(message);
+        }
+    }
+
+    private void ThrowIfSendingStopped()
+    {
+        ThrowIfClosed();
+        if (writer is null)
+        {
+            throw new InvalidOperationException("This end of the pipe is read-only.");
+        }
+
+        if (Volatile.Read(ref writingClosed) != 0)
+        {
+            throw new IOException("This end has stopped sending.");
         }
     }
 

@@ -263,7 +263,7 @@ internal sealed unsafe partial class Ring
         try
         {
             long size = RecordSize(length);
-            if (Volatile.Read(ref h->WriteOpen) != 0 || ChainUnmarked() || !ItemsRoom() || !HasRoom(size))
+            if (Volatile.Read(ref h->WriteOpen) != 0 || ChainUnmarked() || !ItemsRoom())
             {
                 return false;
             }
@@ -272,6 +272,11 @@ internal sealed unsafe partial class Ring
             {
                 status = RingStatus.PeerGone;
                 return true;
+            }
+
+            if (!TryMakeRoom(size, out _))
+            {
+                return false; // (With a pad to the start of the buffer when the end is too close, as a write would.)
             }
 
             WriteWhole(head, body, size);
@@ -649,13 +654,6 @@ internal sealed unsafe partial class Ring
         }
 
         return true;
-    }
-
-    private bool HasRoom(long size)
-    {
-        long tail = h->Tail;
-        long toEnd = capacity - (tail & mask);
-        return toEnd >= size && HasFree(tail, size);
     }
 
     private bool HasFree(long tail, long need)

@@ -21,8 +21,14 @@ internal static class ProcessPoolWorker
     /// <param name="end">This worker's end of its pipe.</param>
     /// <param name="initializer">The pool's initializer (<see cref="DelegatePayload.EncodeFunction"/>), or empty.</param>
     /// <param name="maxMemory">Bytes of working set past which the worker asks to be replaced; 0 for no limit.</param>
-    public static void Serve(Connection end, byte[] initializer, long maxMemory)
+    /// <param name="claimTable">The worker's <see cref="TaskClaims"/>: a task is claimed there before it runs, and skipped if the pool took it back.</param>
+    /// <remarks>
+    /// The worker writes a result while it does not read its tasks, and may wait for room to do so: the pool's
+    /// thread that reads its results never waits to write (see <see cref="ProcessWorker"/>), so the wait ends.
+    /// </remarks>
+    public static void Serve(Connection end, byte[] initializer, long maxMemory, SharedMemory claimTable)
     {
+        using TaskClaims claims = TaskClaims.Attach(claimTable);
         using (end)
         {
             if (initializer.Length > 0 && !RunInitializer(end, initializer))
@@ -55,6 +61,19 @@ internal static class ProcessPoolWorker
                     case ProcessWire.Forget:
                         functions.Clear();
                         break;
+                    case ProcessWire.Claim:
+                        if (!claims.TryStart(BinaryPrimitives.ReadInt64LittleEndian(frame.Span[1..])))
+                        {
+                            break; // The pool took it back: another worker runs it.
+                        }
+
+                        frame = frame[9..];
+                        if (frame.Span[0] != ProcessWire.Run)
+                        {
+                            throw new InvalidDataException($"A claimed task is not a Run frame but kind {frame.Span[0]}.");
+                        }
+
+                        goto case ProcessWire.Run;
                     case ProcessWire.Run:
                         bool retire = false;
                         if (maxMemory > 0 && Stopwatch.GetTimestamp() - lastMemoryCheck > MemoryCheckInterval)

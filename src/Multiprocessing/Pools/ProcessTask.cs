@@ -29,6 +29,9 @@ internal abstract class ProcessTask(long id, PoolFunction function, byte[] frame
     /// <summary>The worker it was sent to; null while queued in the pool.</summary>
     public ProcessWorker? Worker { get; set; }
 
+    /// <summary>Its sequence number for <see cref="Worker"/> (see <see cref="TaskClaims"/>).</summary>
+    public long Seq { get; set; }
+
     /// <summary>When it reached the head of its worker's queue.</summary>
     public long StartedAt { get; set; }
 

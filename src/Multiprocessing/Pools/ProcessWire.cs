@@ -9,7 +9,8 @@ namespace Multiprocessing.Pools;
 /// <summary>
 /// The frames between a <see cref="ProcessPool"/> and its worker processes, over a pipe per worker.
 /// To a worker: <c>Define</c> (a function: method and target, encoded once per worker), <c>Run</c> (a task: its
-/// function's id and its arguments), <c>Forget</c> (drop the defined functions). From a worker: <c>Ok</c> (a
+/// function's id and its arguments) behind a <c>Claim</c> header (its sequence number for the worker, see
+/// <see cref="TaskClaims"/>), <c>Forget</c> (drop the defined functions). From a worker: <c>Ok</c> (a
 /// result), <c>Error</c> (the task's exception), <c>InitFailed</c> (the initializer's exception).
 /// </summary>
 internal static class ProcessWire
@@ -17,6 +18,9 @@ internal static class ProcessWire
     public const byte Define = 1;
     public const byte Run = 2;
     public const byte Forget = 3;
+
+    /// <summary>In front of a Run frame: the task's sequence number in the worker's <see cref="TaskClaims"/>, which the worker claims before it runs the task.</summary>
+    public const byte Claim = 4;
 
     public const byte Ok = 1;
     public const byte Error = 2;

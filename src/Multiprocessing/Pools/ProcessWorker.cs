@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using Multiprocessing.Messaging;
 
 namespace Multiprocessing.Pools;
 
@@ -7,16 +9,34 @@ namespace Multiprocessing.Pools;
 /// the first is the one it runs), the frames waiting to be written, and the thread that reads its results.
 /// Its queues and flags are guarded by the pool's lock; its pipe is written by one thread at a time.
 /// </summary>
-internal sealed class ProcessWorker(int slot, ChildProcess child, Connection end, WorkerTally tally)
+/// <remarks>
+/// <para>Writing never waits on a caller's thread or on a reader thread: the worker may be waiting, with its own
+/// pipe full, for the pool to read a result, and the thread that reads it is the one that would be waiting to
+/// write (a deadlock). <see cref="Flush"/> writes what fits in the pipe now; what does not fit (a frame larger
+/// than half the pipe, or no room left) is written by this worker's writer thread, started the first time it
+/// is needed, which is the only thread that ever waits for room in the pipe.</para>
+/// <para>Tasks are written with their sequence number in <see cref="Claims"/>; a task taken back (given to another
+/// worker, or cancelled) and not yet written is not written at all.</para>
+/// </remarks>
+internal sealed class ProcessWorker(int slot, ChildProcess child, PipeConnection end, TaskClaims claims, WorkerTally tally) : IDisposable
 {
-    private readonly ConcurrentQueue<byte[]> outbox = new();
+    /// <summary>Bytes in front of a task's Run frame: <see cref="ProcessWire.Claim"/> and its sequence number.</summary>
+    private const int ClaimHeader = 1 + 8;
+
+    private readonly ConcurrentQueue<Outgoing> outbox = new();
     private readonly Lock sendGate = new();
+    private readonly SemaphoreSlim wakeWriter = new(0);
+    private Thread? writerThread;
+    private int disposed;
 
     public int Slot { get; } = slot;
 
     public ChildProcess Child { get; } = child;
 
-    public Connection End { get; } = end;
+    public PipeConnection End { get; } = end;
+
+    /// <summary>Which of the tasks written to it the worker has started, and which the pool took back.</summary>
+    public TaskClaims Claims { get; } = claims;
 
     public WorkerTally Tally { get; } = tally;
 
@@ -26,8 +46,11 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, Connection end
     /// </summary>
     public bool Ready { get; set; }
 
-    /// <summary>Tasks sent, in the order the worker runs them (pool lock).</summary>
-    public Queue<ProcessTask> InFlight { get; } = new();
+    /// <summary>Tasks sent, in the order the worker runs them (pool lock). Tasks taken back are removed.</summary>
+    public List<ProcessTask> InFlight { get; } = [];
+
+    /// <summary>The sequence number of the next task sent to it (pool lock; see <see cref="TaskClaims"/>).</summary>
+    public long NextSeq { get; set; }
 
     /// <summary>Ids of the functions this worker has been sent (pool lock).</summary>
     public HashSet<int> Known { get; } = [];
@@ -37,7 +60,8 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, Connection end
 
     /// <summary>
     /// How many tasks it may hold (pool lock): enough to keep it busy while its results travel back, but no more
-    /// than about a millisecond of its recent tasks, so that few wait behind one that turns out long.
+    /// than about a millisecond of its recent tasks, so that few wait behind one that turns out long (and an idle
+    /// worker takes those, see <see cref="TaskClaims"/>).
     /// </summary>
     public int Depth => (int)Math.Clamp(System.Diagnostics.Stopwatch.Frequency / 1000.0 / Math.Max(1, AverageTaskTicks), 2, 64);
 
@@ -56,22 +80,98 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, Connection end
     /// <summary>Cancelled when the child has exited, to wake the reader.</summary>
     public CancellationTokenSource Exited { get; } = new();
 
-    /// <summary>Queues a frame to write (call under the pool lock, so frames keep the order of the in-flight queue).</summary>
-    public void Post(byte[] frame) => outbox.Enqueue(frame);
+    /// <summary>When its running task started, or <see cref="long.MaxValue"/> if it runs none (pool lock): the later, the sooner it is likely free.</summary>
+    public long HeadStartedAt => InFlight.Count > 0 && InFlight[0].Running ? InFlight[0].StartedAt : long.MaxValue;
 
-    /// <summary>Writes the queued frames, unless another thread is doing it (outside the pool lock: a write may wait for room).</summary>
+    /// <summary>Queues a frame to write (call under the pool lock, so frames keep the order of the in-flight queue).</summary>
+    public void Post(byte[] frame) => outbox.Enqueue(new Outgoing(frame, -1));
+
+    /// <summary>Queues task <paramref name="seq"/>'s Run frame, marking it pending in <see cref="Claims"/> first (pool lock).</summary>
+    public void PostTask(byte[] frame, long seq)
+    {
+        Claims.Offer(seq);
+        outbox.Enqueue(new Outgoing(frame, seq));
+    }
+
+    /// <summary>Queues the close of the pool's sending side, after the frames queued before it (pool lock).</summary>
+    public void PostClose() => outbox.Enqueue(new Outgoing(null, -1));
+
+    /// <summary>
+    /// Writes the queued frames that fit in the pipe now, unless another thread is writing; hands the rest to the
+    /// writer thread. Never waits for room (see the remarks); call it outside the pool lock.
+    /// </summary>
     public void Flush()
     {
+        if (!Drain(mayWait: false))
+        {
+            WakeWriter();
+        }
+    }
+
+    /// <summary>Stops the writer thread and closes the pipe and the claims in this process, once no write is under way.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        wakeWriter.Release();
+        lock (sendGate)
+        {
+            // A write under way into the pipe of a worker that has exited fails at once (no reader is left).
+            outbox.Clear();
+            End.Dispose();
+            Claims.Dispose();
+        }
+    }
+
+    public override string ToString() => $"{Child.Name} (pid {Child.Pid})";
+
+    /// <summary>
+    /// Writes queued frames in order, unless another thread holds the pipe (it writes them). Waits for room only
+    /// if <paramref name="mayWait"/> (the writer thread); otherwise returns false when a frame does not fit now.
+    /// </summary>
+    private bool Drain(bool mayWait)
+    {
+        Span<byte> head = stackalloc byte[ClaimHeader];
+        head[0] = ProcessWire.Claim;
         while (!outbox.IsEmpty && sendGate.TryEnter())
         {
             try
             {
-                while (outbox.TryDequeue(out byte[]? frame))
+                if (Volatile.Read(ref disposed) != 0)
                 {
-                    End.SendBytes(frame);
+                    outbox.Clear();
+                    return true;
+                }
+
+                while (outbox.TryPeek(out Outgoing next))
+                {
+                    if (next.Frame is null)
+                    {
+                        End.CloseWriting();
+                    }
+                    else if (next.Seq < 0)
+                    {
+                        if (!Write(default, next.Frame, mayWait))
+                        {
+                            return false;
+                        }
+                    }
+                    else if (!Claims.IsRevoked(next.Seq))
+                    {
+                        BinaryPrimitives.WriteInt64LittleEndian(head[1..], next.Seq);
+                        if (!Write(head, next.Frame, mayWait))
+                        {
+                            return false;
+                        }
+                    }
+
+                    outbox.TryDequeue(out _);
                 }
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
             {
                 // The worker is gone (or its end closed): its reader handles what was in flight.
                 outbox.Clear();
@@ -81,7 +181,55 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, Connection end
                 sendGate.Exit();
             }
         }
+
+        return true;
     }
 
-    public override string ToString() => $"{Child.Name} (pid {Child.Pid})";
+    private bool Write(ReadOnlySpan<byte> head, byte[] frame, bool mayWait)
+    {
+        if (mayWait)
+        {
+            // Until the worker exits: one that died before it opened its end of the pipe leaves that end held
+            // (reserved for it by this process), so the pipe alone would not say that nobody reads.
+            End.Send(head, frame, Exited.Token);
+            return true;
+        }
+
+        return End.TrySendNow(head, frame);
+    }
+
+    private void WakeWriter()
+    {
+        if (writerThread is null)
+        {
+            lock (outbox)
+            {
+                if (writerThread is null)
+                {
+                    writerThread = new Thread(WriteLoop) { IsBackground = true, Name = $"{Child.Name} tasks" };
+                    writerThread.UnsafeStart();
+                }
+            }
+        }
+
+        wakeWriter.Release();
+    }
+
+    /// <summary>The writer thread: writes what did not fit, waiting for room, until the worker is gone.</summary>
+    private void WriteLoop()
+    {
+        while (true)
+        {
+            wakeWriter.Wait();
+            if (Volatile.Read(ref disposed) != 0)
+            {
+                return;
+            }
+
+            Drain(mayWait: true);
+        }
+    }
+
+    /// <summary>A frame to write: a task's (with its sequence number), another (<c>Seq</c> -1), or the close of the sending side (no frame).</summary>
+    private readonly record struct Outgoing(byte[]? Frame, long Seq);
 }
