@@ -76,14 +76,14 @@ internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
         lock (gate)
         {
             outcome = SessionWait.Until(gate, () => waiter.Notified, ms, session);
-            if (!waiter.Notified)
-            {
-                waiters.Remove(node);
-            }
-            else if (session.ClientGone)
+            if (outcome == WaitOutcome.Ready && session.ClientGone)
             {
                 NotifyLocked(1); // woken but never to act on it: the next waiter has it instead
                 outcome = WaitOutcome.ClientGone;
+            }
+            else if (outcome == WaitOutcome.ClientGone)
+            {
+                waiters.Remove(node);
             }
         }
 
@@ -92,13 +92,31 @@ internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
             throw new OperationCanceledException("The waiting client is gone.");
         }
 
+        // A waiter whose time ran out stays in the line until it holds the lock again, as in Python's wait: a
+        // notifier holds the lock, so it can only notify in the meantime, and that notification is this waiter's
+        // (true), not lost. A proxy that waits in slices (async, or with a token) times out every 100 ms; the
+        // notifier that took the lock during a slice and notified after its end used to find nobody waiting.
         int acquisition = lk.ReacquireAfterWait(session, depth);
+        bool notified;
+        lock (gate)
+        {
+            notified = waiter.Notified;
+            if (!notified)
+            {
+                waiters.Remove(node);
+            }
+            else if (acquisition < 0)
+            {
+                NotifyLocked(1); // gone before it could act on it: the next waiter has it instead
+            }
+        }
+
         if (acquisition < 0)
         {
             throw new OperationCanceledException("The waiting client is gone.");
         }
 
-        reply.WriteByte(outcome == WaitOutcome.Ready ? (byte)1 : (byte)0);
+        reply.WriteByte(notified ? (byte)1 : (byte)0);
         reply.WriteInt32(acquisition);
     }
 
