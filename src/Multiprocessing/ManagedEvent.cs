@@ -43,6 +43,19 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
         }
     }
 
+    /// <summary>How many requests (of any proxy) wait on the event in the manager now: for tests that must know their waiters are in.</summary>
+    internal int WaitingCount
+    {
+        get
+        {
+            lock (channel.Gate)
+            {
+                channel.Begin(ManagerOp.EventWaiting, id);
+                return new WireReader(channel.Invoke()).ReadInt32();
+            }
+        }
+    }
+
     /// <inheritdoc/>
     string ISharedObject<ManagedEvent>.Descriptor => channel.Describe(id);
 
@@ -79,7 +92,8 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     public bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
-        return channel.Wait(ManagerOp.EventWait, id, ms, ManagerChannel.WriteMilliseconds, ManagerChannel.ParseBool, cancellationToken);
+        var wait = new Since();
+        return channel.Wait<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
     }
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
@@ -108,7 +122,8 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     public ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
-        return channel.WaitAsync(ManagerOp.EventWait, id, ms, ManagerChannel.WriteMilliseconds, ManagerChannel.ParseBool, cancellationToken);
+        var wait = new Since();
+        return channel.WaitAsync<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
     }
 
     /// <summary>Closes this process's connection to the manager; the event stays in the manager.</summary>
@@ -131,6 +146,29 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
         {
             channel.Begin(op, id);
             channel.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// One wait's requests: the first asks the manager to count from its event's generation now, the next ones
+    /// from the generation the first replied, so that a set and a clear between two requests (a wait sliced in
+    /// 100 ms requests) still end the wait.
+    /// </summary>
+    private sealed class Since
+    {
+        private long generation = EncodedEvent.FromNow;
+
+        public void Write(WireBuffer args, long ms)
+        {
+            args.WriteInt64(ms);
+            args.WriteInt64(generation);
+        }
+
+        public bool Parse(WireReader reply, out bool set)
+        {
+            set = reply.ReadBool();
+            generation = reply.ReadInt64();
+            return set;
         }
     }
 }

@@ -105,8 +105,15 @@ internal enum ManagerOp : byte
     /// <summary>Whether the event is set (1 byte).</summary>
     EventIsSet,
 
-    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for the event: replies set (1 byte).</summary>
+    /// <summary>
+    /// Waits at most a timeout (int64 ms, -1 for ever) for the event to be set since a generation (int64: the one an
+    /// earlier request of the same wait replied, or -1 for now): replies set since (1 byte) and the generation the
+    /// wait counts from (int64), for its next request.
+    /// </summary>
     EventWait,
+
+    /// <summary>How many requests wait on the event now (int32): for tests that must know their waiters are in.</summary>
+    EventWaiting,
 
     /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for a permit: replies taken (1 byte).</summary>
     SemaphoreAcquire = 100,
