@@ -97,4 +97,35 @@ internal static class WakeUpRounds
             next,
             () => ev.TryWait(Within.Deadline),
             () => ev.TryWaitAsync(Within.Deadline).AsTask());
+
+    /// <summary>A process's parties at a barrier: false for a round whose wait threw <see cref="BrokenBarrierException"/>.</summary>
+    public static Task<int> BarrierParties(SharedBarrier barrier, SharedSemaphore woken, SharedSemaphore next, int rounds) =>
+        WaitBothWays(
+            rounds,
+            woken,
+            next,
+            () =>
+            {
+                try
+                {
+                    barrier.Wait(Within.Deadline);
+                    return true;
+                }
+                catch (BrokenBarrierException)
+                {
+                    return false;
+                }
+            },
+            async () =>
+            {
+                try
+                {
+                    await barrier.WaitAsync(Within.Deadline).ConfigureAwait(false);
+                    return true;
+                }
+                catch (BrokenBarrierException)
+                {
+                    return false;
+                }
+            });
 }
