@@ -128,4 +128,34 @@ internal static class WakeUpRounds
                     return false;
                 }
             });
+
+    /// <summary>A process's waiters on a condition: each takes the lock, waits for a notification, and lets the lock go.</summary>
+    public static Task<int> ConditionWaiters(SharedCondition cond, SharedSemaphore woken, SharedSemaphore next, int rounds) =>
+        WaitBothWays(
+            rounds,
+            woken,
+            next,
+            () =>
+            {
+                using (cond.Acquire(Within.Deadline))
+                {
+                    return cond.TryWait(Within.Deadline);
+                }
+            },
+            async () =>
+            {
+                using (await cond.AcquireAsync(Within.Deadline).ConfigureAwait(false))
+                {
+                    return await cond.TryWaitAsync(Within.Deadline).ConfigureAwait(false);
+                }
+            });
+
+    /// <summary>A process's acquirers of a semaphore's permits (which they keep).</summary>
+    public static Task<int> SemaphoreAcquirers(SharedSemaphore semaphore, SharedSemaphore woken, SharedSemaphore next, int rounds) =>
+        WaitBothWays(
+            rounds,
+            woken,
+            next,
+            () => semaphore.TryAcquire(Within.Deadline),
+            () => semaphore.TryAcquireAsync(Within.Deadline).AsTask());
 }
