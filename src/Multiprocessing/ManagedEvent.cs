@@ -7,7 +7,9 @@ namespace Multiprocessing;
 /// <remarks>
 /// <para>
 /// The wait happens in the manager. Pass it to a child declared as <see cref="ManagedEvent"/>; it connects to the
-/// manager there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls.
+/// manager there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls. As in Python,
+/// <see cref="Set"/> releases every process waiting at that moment, even if a <see cref="Clear"/> follows at once:
+/// their waits return true.
 /// </para>
 /// <para>
 /// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
@@ -92,7 +94,7 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     public bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
-        var wait = new Since();
+        var wait = new WaitSince();
         return channel.Wait<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
     }
 
@@ -122,7 +124,7 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     public ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
-        var wait = new Since();
+        var wait = new WaitSince();
         return channel.WaitAsync<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
     }
 
@@ -146,29 +148,6 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
         {
             channel.Begin(op, id);
             channel.Invoke();
-        }
-    }
-
-    /// <summary>
-    /// One wait's requests: the first asks the manager to count from its event's generation now, the next ones
-    /// from the generation the first replied, so that a set and a clear between two requests (a wait sliced in
-    /// 100 ms requests) still end the wait.
-    /// </summary>
-    private sealed class Since
-    {
-        private long generation = EncodedEvent.FromNow;
-
-        public void Write(WireBuffer args, long ms)
-        {
-            args.WriteInt64(ms);
-            args.WriteInt64(generation);
-        }
-
-        public bool Parse(WireReader reply, out bool set)
-        {
-            set = reply.ReadBool();
-            generation = reply.ReadInt64();
-            return set;
         }
     }
 }

@@ -3,7 +3,9 @@ namespace Multiprocessing.Managers;
 /// <summary>
 /// A manager's condition variable over one of its locks. Ownership is per connection: a client waits or notifies
 /// only while it holds the lock through the condition's proxy. Waiters are woken first come, first served; a
-/// waiter whose client goes away is dropped (a notification it had not acted on passes to the next waiter).
+/// waiter whose client goes away is dropped (a notification it had not acted on passes to the next waiter). A
+/// waiter whose time runs out leaves the line only once it holds the lock again (as in Python), and a notification
+/// that reaches it meanwhile is its own: its wait returns true.
 /// </summary>
 internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
 {

@@ -4,14 +4,11 @@ namespace Multiprocessing.Managers;
 /// A manager's event. Each set that raises the flag starts a new generation, which a clear leaves alone: a wait
 /// ends (true) when the flag is raised or the generation has moved on since the wait began, so a set followed at
 /// once by a clear still releases every waiter, as in Python. A wait made of several requests (a proxy's 100 ms
-/// slices) carries the generation it began with from one request to the next, so a set and a clear that both
-/// come between two requests release it too.
+/// slices) carries the generation it began with from one request to the next (<see cref="WaitSince"/>), so a set
+/// and a clear that both come between two requests release it too.
 /// </summary>
 internal sealed class EncodedEvent : IManagedObject
 {
-    /// <summary>What <see cref="ManagerOp.EventWait"/>'s generation argument says for a wait that begins now.</summary>
-    internal const long FromNow = -1;
-
     private readonly object gate = new();
     private bool isSet;
     private long generation;
@@ -64,22 +61,19 @@ internal sealed class EncodedEvent : IManagedObject
 
     /// <summary>
     /// Waits at most <paramref name="ms"/> (-1: for ever) for a set since <paramref name="since"/> (the generation
-    /// an earlier request of the same wait replied, or <see cref="FromNow"/>). Replies whether it came, and the
+    /// an earlier request of the same wait replied, or <see cref="WaitSince.FromNow"/>). Replies whether it came, and the
     /// generation the wait counts from, for the next request of the same wait.
     /// </summary>
     private void Wait(long ms, long since, WireBuffer reply, ManagerSession session)
     {
         lock (gate)
         {
-            long start = since == FromNow ? generation : since;
+            long start = since == WaitSince.FromNow ? generation : since;
             bool Released() => isSet || generation != start;
             waiting++;
             try
             {
-                if (SessionWait.Until(gate, Released, ms, session) == WaitOutcome.ClientGone)
-                {
-                    throw new OperationCanceledException("The waiting client is gone.");
-                }
+                SessionWait.Until(gate, Released, ms, session); // a client gone gets no reply that matters
             }
             finally
             {
