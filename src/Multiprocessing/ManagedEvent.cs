@@ -87,7 +87,7 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     /// <summary>Waits at most <paramref name="timeout"/> until the event is set (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait; zero to look.</param>
     /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
-    /// <returns>Whether the event is set.</returns>
+    /// <returns>True if the event was set when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
@@ -117,7 +117,7 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     /// <summary>The asynchronous twin of <see cref="TryWait"/>.</summary>
     /// <param name="timeout">How long to wait; zero to look.</param>
     /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
-    /// <returns>Whether the event is set.</returns>
+    /// <returns>True if the event was set when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>

@@ -101,7 +101,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <summary>Waits at most <paramref name="timeout"/> for the flag (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    /// <returns>True if the flag is raised.</returns>
+    /// <returns>True if the flag was raised when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -151,7 +151,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <summary>Waits asynchronously at most <paramref name="timeout"/> for the flag.</summary>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    /// <returns>True if the flag is raised.</returns>
+    /// <returns>True if the flag was raised when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public async ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
