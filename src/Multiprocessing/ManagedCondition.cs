@@ -113,8 +113,9 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     /// Stops the wait; the lock is taken back first, as on a timeout. With a token that can be cancelled, the wait is
     /// made of slices of 100 ms, each of which releases the lock, waits, and takes it back in the manager; so the
     /// cancellation is seen once a slice has ended and the lock is held again, and a notification is never missed
-    /// (a notifier must hold the lock, which this proxy holds between slices), but a sliced waiter joins the end of
-    /// the waiters' line at each slice. A notification that arrives as the token fires is returned (true).
+    /// (a notifier must hold the lock: this proxy holds it between slices, and a slice whose time ran out keeps its
+    /// place in the waiters' line until it has the lock back), but a sliced waiter joins the end of the waiters'
+    /// line at each slice. A notification that arrives as the token fires is returned (true).
     /// </param>
     /// <returns>True if notified, false if the time ran out.</returns>
     /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>

@@ -7,7 +7,9 @@ namespace Multiprocessing;
 /// <remarks>
 /// <para>
 /// The wait happens in the manager. Pass it to a child declared as <see cref="ManagedEvent"/>; it connects to the
-/// manager there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls.
+/// manager there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls. As in Python,
+/// <see cref="Set"/> releases every process waiting at that moment, even if a <see cref="Clear"/> follows at once:
+/// their waits return true.
 /// </para>
 /// <para>
 /// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
@@ -43,6 +45,19 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
         }
     }
 
+    /// <summary>How many requests (of any proxy) wait on the event in the manager now: for tests that must know their waiters are in.</summary>
+    internal int WaitingCount
+    {
+        get
+        {
+            lock (channel.Gate)
+            {
+                channel.Begin(ManagerOp.EventWaiting, id);
+                return new WireReader(channel.Invoke()).ReadInt32();
+            }
+        }
+    }
+
     /// <inheritdoc/>
     string ISharedObject<ManagedEvent>.Descriptor => channel.Describe(id);
 
@@ -72,14 +87,15 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     /// <summary>Waits at most <paramref name="timeout"/> until the event is set (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait; zero to look.</param>
     /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
-    /// <returns>Whether the event is set.</returns>
+    /// <returns>True if the event was set when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
-        return channel.Wait(ManagerOp.EventWait, id, ms, ManagerChannel.WriteMilliseconds, ManagerChannel.ParseBool, cancellationToken);
+        var wait = new WaitSince();
+        return channel.Wait<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
     }
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
@@ -101,14 +117,15 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     /// <summary>The asynchronous twin of <see cref="TryWait"/>.</summary>
     /// <param name="timeout">How long to wait; zero to look.</param>
     /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
-    /// <returns>Whether the event is set.</returns>
+    /// <returns>True if the event was set when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
-        return channel.WaitAsync(ManagerOp.EventWait, id, ms, ManagerChannel.WriteMilliseconds, ManagerChannel.ParseBool, cancellationToken);
+        var wait = new WaitSince();
+        return channel.WaitAsync<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
     }
 
     /// <summary>Closes this process's connection to the manager; the event stays in the manager.</summary>

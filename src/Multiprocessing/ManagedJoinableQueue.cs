@@ -45,6 +45,19 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public int Count => queue.Count;
 
+    /// <summary>How many joins (of any proxy) wait in the manager now: for tests that must know their joiners are in.</summary>
+    internal int JoiningCount
+    {
+        get
+        {
+            lock (channel.Gate)
+            {
+                channel.Begin(ManagerOp.QueueJoining, id);
+                return new WireReader(channel.Invoke()).ReadInt32();
+            }
+        }
+    }
+
     /// <inheritdoc/>
     string ISharedObject<ManagedJoinableQueue<T>>.Descriptor => channel.Describe(id);
 
@@ -146,7 +159,8 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
     public bool TryJoin(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
-        return channel.Wait(ManagerOp.QueueJoin, id, ms, ManagerChannel.WriteMilliseconds, ManagerChannel.ParseBool, cancellationToken);
+        var join = new WaitSince();
+        return channel.Wait<bool>(ManagerOp.QueueJoin, id, ms, join.Write, join.Parse, cancellationToken);
     }
 
     /// <summary>The asynchronous twin of <see cref="Join"/>: no thread waits while the manager does.</summary>
@@ -160,7 +174,8 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
     public async ValueTask JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
-        if (!await channel.WaitAsync(ManagerOp.QueueJoin, id, ms, ManagerChannel.WriteMilliseconds, ManagerChannel.ParseBool, cancellationToken).ConfigureAwait(false))
+        var join = new WaitSince();
+        if (!await channel.WaitAsync<bool>(ManagerOp.QueueJoin, id, ms, join.Write, join.Parse, cancellationToken).ConfigureAwait(false))
         {
             throw new TimeoutException($"Items of the managed queue were still unfinished after {timeout}.");
         }

@@ -116,10 +116,9 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         {
             while (true)
             {
-                int now = Volatile.Read(ref S->Generation);
-                if (now != generation)
+                if (Volatile.Read(ref S->Generation) != generation)
                 {
-                    return Volatile.Read(ref S->BreakGeneration) == now
+                    return RoundBroke(generation)
                         ? throw new BrokenBarrierException($"The barrier '{Name}' was broken while this party waited.")
                         : index;
                 }
@@ -168,10 +167,9 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         {
             while (true)
             {
-                int now = ReadGeneration();
-                if (now != generation)
+                if (ReadGeneration() != generation)
                 {
-                    return ReadBreakGeneration() == now
+                    return RoundBroke(generation)
                         ? throw new BrokenBarrierException($"The barrier '{Name}' was broken while this party waited.")
                         : index;
                 }
@@ -279,6 +277,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
             }
 
             S->Arrived = 0;
+            S->BrokenRounds &= ~BarrierState.RoundBit(generation);
             Volatile.Write(ref S->Generation, generation + 1);
             Libc.FutexWake(&S->Generation, int.MaxValue);
             return (index, generation, true);
@@ -313,6 +312,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     private unsafe void BreakLocked()
     {
         Volatile.Write(ref S->Broken, 1);
+        S->BrokenRounds |= BarrierState.RoundBit(S->Generation);
         int next = S->Generation + 1;
         S->BreakGeneration = next;
         S->Arrived = 0;
@@ -363,7 +363,23 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
 
     private unsafe int ReadGeneration() => Volatile.Read(ref S->Generation);
 
-    private unsafe int ReadBreakGeneration() => Volatile.Read(ref S->BreakGeneration);
+    /// <summary>
+    /// Whether the round of <paramref name="generation"/>, which has ended, ended broken. Not "is the barrier broken
+    /// now": the parties that a round released must return normally even if the next round (which the last party
+    /// may begin at once) breaks before they wake, as Python's do (its next round cannot begin before they leave).
+    /// </summary>
+    private unsafe bool RoundBroke(int generation)
+    {
+        ulong rounds = Volatile.Read(ref S->BrokenRounds);
+        int now = Volatile.Read(ref S->Generation);
+        if (unchecked((uint)(now - generation)) <= BarrierState.RoundsRemembered)
+        {
+            return (rounds & BarrierState.RoundBit(generation)) != 0; // not yet overwritten by a later round's end
+        }
+
+        // This party slept through 64 rounds: its bit is gone; only the last break's generation is left to tell.
+        return Volatile.Read(ref S->BreakGeneration) == unchecked(generation + 1);
+    }
 
     private unsafe nint GenerationWord() => (nint)(&S->Generation);
 }

@@ -42,6 +42,9 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <inheritdoc/>
     string ISharedObject<SharedCondition>.Descriptor => Name;
 
+    /// <summary>How many threads (of any process) wait on the condition now: for tests that must know their waiters sleep.</summary>
+    internal unsafe int WaiterCount => Volatile.Read(ref ((ConditionState*)State)->Waiters);
+
     /// <summary>Creates a condition over a new recursive lock, or over <paramref name="lockObject"/>.</summary>
     /// <param name="lockObject">The recursive lock to use, or null for a new one (closed with the condition).</param>
     /// <param name="name">Its name, or null for a fresh unique one.</param>

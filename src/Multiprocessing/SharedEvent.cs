@@ -26,7 +26,10 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     public string Name => segment.Name;
 
     /// <summary>Whether the flag is raised (Python's <c>is_set()</c>). It may change right after you read it.</summary>
-    public unsafe bool IsSet => Volatile.Read(ref ((EventState*)State)->Flag) != 0;
+    public unsafe bool IsSet => IsRaised(Volatile.Read(ref ((EventState*)State)->Flag));
+
+    /// <summary>How many threads (of any process) are in a wait now: for tests that must know their waiters sleep.</summary>
+    internal unsafe int WaiterCount => Volatile.Read(ref ((EventState*)State)->Waiters);
 
     /// <inheritdoc/>
     string ISharedObject<SharedEvent>.Descriptor => Name;
@@ -38,7 +41,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     public static unsafe SharedEvent Create(bool initialState = false, string? name = null)
     {
         var e = new SharedEvent(Segment.Create(name, Unsafe.SizeOf<EventState>(), SegmentKind.Event, 0));
-        ((EventState*)e.State)->Flag = initialState ? 1 : 0;
+        ((EventState*)e.State)->Flag = initialState ? EventState.Raised : 0;
         return e;
     }
 
@@ -53,17 +56,34 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     static SharedEvent ISharedObject<SharedEvent>.Reopen(string descriptor) => Open(descriptor);
 
     /// <summary>Raises the flag and wakes every waiter.</summary>
+    /// <remarks>
+    /// Raising the flag also moves the word's generation on, and <see cref="Clear"/> leaves the generation alone:
+    /// a waiter that wakes (or looks again after a slice) after a <see cref="Clear"/> that came at once still sees
+    /// that a <see cref="Set"/> happened since it began to wait, and returns true, as Python's does.
+    /// </remarks>
     public unsafe void Set()
     {
         var s = (EventState*)State;
-        if (Interlocked.Exchange(ref s->Flag, 1) == 0 && Volatile.Read(ref s->Waiters) > 0)
+        int word = Volatile.Read(ref s->Flag);
+        while (!IsRaised(word))
         {
-            Libc.FutexWake(&s->Flag, int.MaxValue);
+            int seen = Interlocked.CompareExchange(ref s->Flag, EventState.NextSet(word), word);
+            if (seen == word)
+            {
+                if (Volatile.Read(ref s->Waiters) > 0)
+                {
+                    Libc.FutexWake(&s->Flag, int.MaxValue);
+                }
+
+                return;
+            }
+
+            word = seen;
         }
     }
 
-    /// <summary>Lowers the flag.</summary>
-    public unsafe void Clear() => Volatile.Write(ref ((EventState*)State)->Flag, 0);
+    /// <summary>Lowers the flag. Waiters that were waiting when it was last raised return true all the same.</summary>
+    public unsafe void Clear() => Interlocked.And(ref ((EventState*)State)->Flag, ~EventState.Raised);
 
     /// <summary>Waits until the flag is raised.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
@@ -81,12 +101,13 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <summary>Waits at most <paramref name="timeout"/> for the flag (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    /// <returns>True if the flag is raised.</returns>
+    /// <returns>True if the flag was raised when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var s = (EventState*)State;
-        if (Volatile.Read(ref s->Flag) != 0)
+        int start = Volatile.Read(ref s->Flag);
+        if (IsRaised(start))
         {
             return true;
         }
@@ -95,11 +116,13 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
         Interlocked.Increment(ref s->Waiters);
         try
         {
-            while (Volatile.Read(ref s->Flag) == 0)
+            // The word changes only when the flag is raised (a clear of a clear flag writes nothing), so a word
+            // other than the one this wait began with means a Set came since, even if a Clear followed it.
+            while (Volatile.Read(ref s->Flag) == start)
             {
-                if (!FutexSleep.Sleep(&s->Flag, 0, deadline, 0, cancellationToken))
+                if (!FutexSleep.Sleep(&s->Flag, start, deadline, 0, cancellationToken))
                 {
-                    return Volatile.Read(ref s->Flag) != 0;
+                    return Volatile.Read(ref s->Flag) != start;
                 }
             }
 
@@ -128,11 +151,12 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <summary>Waits asynchronously at most <paramref name="timeout"/> for the flag.</summary>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    /// <returns>True if the flag is raised.</returns>
+    /// <returns>True if the flag was raised when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public async ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (IsSet)
+        int start = ReadWord();
+        if (IsRaised(start))
         {
             return true;
         }
@@ -141,11 +165,12 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
         AddWaiter(1);
         try
         {
-            while (!IsSet)
+            // As in TryWait: a word that moved on means a Set came since this wait began.
+            while (ReadWord() == start)
             {
-                if (!await FutexSleep.SleepAsync(State, 0, deadline, 0, cancellationToken).ConfigureAwait(false))
+                if (!await FutexSleep.SleepAsync(State, start, deadline, 0, cancellationToken).ConfigureAwait(false))
                 {
-                    return IsSet;
+                    return ReadWord() != start;
                 }
             }
 
@@ -162,6 +187,10 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
 
     /// <inheritdoc/>
     public override string ToString() => $"SharedEvent('{Name}', set={IsSet})";
+
+    private static bool IsRaised(int word) => (word & EventState.Raised) != 0;
+
+    private unsafe int ReadWord() => Volatile.Read(ref ((EventState*)State)->Flag);
 
     private unsafe void AddWaiter(int delta) => Interlocked.Add(ref ((EventState*)State)->Waiters, delta);
 }

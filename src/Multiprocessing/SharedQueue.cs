@@ -289,15 +289,13 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         EnsureJoinable();
         Deadline deadline = Deadline.After(timeout);
         RingHeader* h = ring.Header;
-        while (true)
-        {
-            int seq = Volatile.Read(ref h->JoinSequence);
-            if (Volatile.Read(ref h->Unfinished) == 0)
-            {
-                return;
-            }
 
-            if (!FutexSleep.Sleep(&h->JoinSequence, seq, deadline, 0, cancellationToken) && Volatile.Read(ref h->Unfinished) != 0)
+        // The join sequence moves each time nothing is left unfinished: once it moved since this join began, the
+        // join is over, as Python's, even if an item was put again at once (the count alone would say otherwise).
+        int start = Volatile.Read(ref h->JoinSequence);
+        while (Volatile.Read(ref h->Unfinished) != 0 && Volatile.Read(ref h->JoinSequence) == start)
+        {
+            if (!FutexSleep.Sleep(&h->JoinSequence, start, deadline, 0, cancellationToken) && Volatile.Read(ref h->Unfinished) != 0 && Volatile.Read(ref h->JoinSequence) == start)
             {
                 throw new TimeoutException($"The queue '{Name}' still had {Volatile.Read(ref h->Unfinished)} unfinished items after {timeout}.");
             }
@@ -314,20 +312,18 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     {
         EnsureJoinable();
         Deadline deadline = Deadline.After(timeout);
-        while (true)
+        int start = JoinSequence(); // as in Join: a sequence that moved since the join began ends it
+        while (Unfinished() != 0 && JoinSequence() == start)
         {
-            int seq = JoinSequence();
-            if (Unfinished() == 0)
-            {
-                return;
-            }
-
-            if (!await FutexSleep.SleepAsync(JoinWord(), seq, deadline, 0, cancellationToken).ConfigureAwait(false) && Unfinished() != 0)
+            if (!await FutexSleep.SleepAsync(JoinWord(), start, deadline, 0, cancellationToken).ConfigureAwait(false) && Unfinished() != 0 && JoinSequence() == start)
             {
                 throw new TimeoutException($"The queue '{Name}' still had {Unfinished()} unfinished items after {timeout}.");
             }
         }
     }
+
+    /// <summary>How many async joins of this process are registered with the async futex thread: for tests that must know their joiners sleep.</summary>
+    internal int AsyncJoiners => AsyncFutex.WaitingOn(JoinWord());
 
     /// <summary>Closes the queue in this process (Python's <c>close()</c>); it is removed once no process has it open.</summary>
     public void Close() => Dispose();

@@ -35,6 +35,9 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <inheritdoc/>
     string ISharedObject<SharedSemaphore>.Descriptor => Name;
 
+    /// <summary>How many threads (of any process) sleep in an acquire now: for tests that must know their waiters sleep.</summary>
+    internal unsafe int WaiterCount => Volatile.Read(ref ((SemaphoreState*)State)->Waiters);
+
     /// <summary>Creates a semaphore with <paramref name="initialCount"/> permits (Python's <c>Semaphore(value)</c>).</summary>
     /// <param name="initialCount">Permits available at first (0 or more).</param>
     /// <param name="maximumCount">The most it may hold (a release past it throws), or null for no bound.</param>

@@ -3,7 +3,9 @@ namespace Multiprocessing.Managers;
 /// <summary>
 /// A manager's condition variable over one of its locks. Ownership is per connection: a client waits or notifies
 /// only while it holds the lock through the condition's proxy. Waiters are woken first come, first served; a
-/// waiter whose client goes away is dropped (a notification it had not acted on passes to the next waiter).
+/// waiter whose client goes away is dropped (a notification it had not acted on passes to the next waiter). A
+/// waiter whose time runs out leaves the line only once it holds the lock again (as in Python), and a notification
+/// that reaches it meanwhile is its own: its wait returns true.
 /// </summary>
 internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
 {
@@ -76,14 +78,14 @@ internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
         lock (gate)
         {
             outcome = SessionWait.Until(gate, () => waiter.Notified, ms, session);
-            if (!waiter.Notified)
-            {
-                waiters.Remove(node);
-            }
-            else if (session.ClientGone)
+            if (outcome == WaitOutcome.Ready && session.ClientGone)
             {
                 NotifyLocked(1); // woken but never to act on it: the next waiter has it instead
                 outcome = WaitOutcome.ClientGone;
+            }
+            else if (outcome == WaitOutcome.ClientGone)
+            {
+                waiters.Remove(node);
             }
         }
 
@@ -92,13 +94,31 @@ internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
             throw new OperationCanceledException("The waiting client is gone.");
         }
 
+        // A waiter whose time ran out stays in the line until it holds the lock again, as in Python's wait: a
+        // notifier holds the lock, so it can only notify in the meantime, and that notification is this waiter's
+        // (true), not lost. A proxy that waits in slices (async, or with a token) times out every 100 ms; the
+        // notifier that took the lock during a slice and notified after its end used to find nobody waiting.
         int acquisition = lk.ReacquireAfterWait(session, depth);
+        bool notified;
+        lock (gate)
+        {
+            notified = waiter.Notified;
+            if (!notified)
+            {
+                waiters.Remove(node);
+            }
+            else if (acquisition < 0)
+            {
+                NotifyLocked(1); // gone before it could act on it: the next waiter has it instead
+            }
+        }
+
         if (acquisition < 0)
         {
             throw new OperationCanceledException("The waiting client is gone.");
         }
 
-        reply.WriteByte(outcome == WaitOutcome.Ready ? (byte)1 : (byte)0);
+        reply.WriteByte(notified ? (byte)1 : (byte)0);
         reply.WriteInt32(acquisition);
     }
 

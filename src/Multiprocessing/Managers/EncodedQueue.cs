@@ -11,6 +11,12 @@ internal sealed class EncodedQueue : IManagedObject
     private readonly int maxSize;
     private long unfinished;
 
+    /// <summary>How many times <see cref="unfinished"/> came down to 0: a join ends once it moved, even if a put followed at once.</summary>
+    private long drained;
+
+    /// <summary>Join requests waiting now.</summary>
+    private int joining;
+
     /// <param name="initial">The maximum size (int32, 0 for none).</param>
     public EncodedQueue(ReadOnlySpan<byte> initial) => maxSize = BinaryPrimitives.ReadInt32LittleEndian(initial);
 
@@ -67,6 +73,13 @@ internal sealed class EncodedQueue : IManagedObject
                 }
 
                 break;
+            case ManagerOp.QueueJoining:
+                lock (gate)
+                {
+                    reply.WriteInt32(joining);
+                }
+
+                break;
             case ManagerOp.QueueTaskDone:
                 {
                     bool done = false;
@@ -77,6 +90,7 @@ internal sealed class EncodedQueue : IManagedObject
                             done = true;
                             if (--unfinished == 0)
                             {
+                                drained++;
                                 Monitor.PulseAll(gate);
                             }
                         }
@@ -88,14 +102,28 @@ internal sealed class EncodedQueue : IManagedObject
 
             case ManagerOp.QueueJoin:
                 {
+                    // As Python's join: it ends once every item is done, even if another is put at once (a
+                    // sliced join carries the count of drains it began with from one request to the next).
                     long ms = args.ReadInt64();
-                    WaitOutcome outcome;
+                    long since = args.ReadInt64();
                     lock (gate)
                     {
-                        outcome = SessionWait.Until(gate, () => unfinished == 0, ms, session);
+                        long start = since == WaitSince.FromNow ? drained : since;
+                        bool Joined() => unfinished == 0 || drained != start;
+                        joining++;
+                        try
+                        {
+                            SessionWait.Until(gate, Joined, ms, session); // a client gone gets no reply that matters
+                        }
+                        finally
+                        {
+                            joining--;
+                        }
+
+                        reply.WriteByte(Joined() ? (byte)1 : (byte)0);
+                        reply.WriteInt64(start);
                     }
 
-                    reply.WriteByte(outcome == WaitOutcome.Ready ? (byte)1 : (byte)0);
                     break;
                 }
 

@@ -105,8 +105,15 @@ internal enum ManagerOp : byte
     /// <summary>Whether the event is set (1 byte).</summary>
     EventIsSet,
 
-    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for the event: replies set (1 byte).</summary>
+    /// <summary>
+    /// Waits at most a timeout (int64 ms, -1 for ever) for the event to be set since a generation (int64: the one an
+    /// earlier request of the same wait replied, or -1 for now): replies set since (1 byte) and the generation the
+    /// wait counts from (int64), for its next request.
+    /// </summary>
     EventWait,
+
+    /// <summary>How many requests wait on the event now (int32): for tests that must know their waiters are in.</summary>
+    EventWaiting,
 
     /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for a permit: replies taken (1 byte).</summary>
     SemaphoreAcquire = 100,
@@ -126,8 +133,15 @@ internal enum ManagerOp : byte
     /// <summary>Marks one item of a joinable queue as processed: replies done (1 byte; 0 if no item was unfinished, and nothing changed).</summary>
     QueueTaskDone = 115,
 
-    /// <summary>Waits at most a timeout (int64 ms, -1 for ever) until every item put in a joinable queue is marked done: replies joined (1 byte).</summary>
+    /// <summary>
+    /// Waits at most a timeout (int64 ms, -1 for ever) until every item put in a joinable queue is marked done, or
+    /// has been since a count of drains (int64: the one an earlier request of the same join replied, or -1 for now):
+    /// replies joined (1 byte) and the count the join counts from (int64), for its next request.
+    /// </summary>
     QueueJoin = 116,
+
+    /// <summary>How many join requests wait on a joinable queue now (int32): for tests that must know their joiners are in.</summary>
+    QueueJoining,
 
     /// <summary>Releases the condition's lock, which this connection must hold, waits at most a timeout (int64 ms, -1 for ever) for a notification, then takes the lock again: replies notified (1 byte) and the new acquisition's number (int32).</summary>
     ConditionWait = 120,

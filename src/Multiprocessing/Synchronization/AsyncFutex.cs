@@ -54,6 +54,15 @@ internal static unsafe class AsyncFutex
         return waiter.Task;
     }
 
+    /// <summary>How many async waits of this process are registered on <paramref name="word"/> now: for tests that must know their waiters sleep.</summary>
+    internal static int WaitingOn(nint word)
+    {
+        lock (Gate)
+        {
+            return Waiters.Count(w => w.Word == word);
+        }
+    }
+
     private static void Remove(Waiter waiter)
     {
         lock (Gate)

@@ -37,11 +37,21 @@ internal struct SemaphoreState
 [StructLayout(LayoutKind.Sequential, Size = 64)]
 internal struct EventState
 {
-    /// <summary>1 when set (the futex word).</summary>
+    /// <summary>The bit of <see cref="Flag"/> that is 1 while the event is set.</summary>
+    public const int Raised = 1;
+
+    /// <summary>
+    /// The futex word: bit 0 (<see cref="Raised"/>) is 1 while set; the bits above count the sets (a generation,
+    /// wrapping). Set moves the generation on as it raises the bit, Clear lowers only the bit: so the word never
+    /// comes back to a value a waiter saw, until 2^31 sets have passed.
+    /// </summary>
     public int Flag;
 
     /// <summary>Sleepers.</summary>
     public int Waiters;
+
+    /// <summary>The word a set makes of <paramref name="cleared"/> (a word whose flag is down): the next generation, raised.</summary>
+    public static int NextSet(int cleared) => unchecked(cleared + 2) | Raised;
 }
 
 /// <summary>A condition's wait queue in shared memory (its lock lives elsewhere).</summary>
@@ -61,6 +71,9 @@ internal unsafe struct BarrierState
 {
     public const int MaxParties = 256;
 
+    /// <summary>How many rounds <see cref="BrokenRounds"/> remembers.</summary>
+    public const int RoundsRemembered = 64;
+
     public LockState Lock;
     public int Parties;
     public int Arrived;
@@ -77,5 +90,15 @@ internal unsafe struct BarrierState
     /// <summary>Length of the encoded action after this struct, 0 if none.</summary>
     public int ActionLength;
 
+    /// <summary>
+    /// How the last <see cref="RoundsRemembered"/> rounds ended: bit <c>generation % 64</c> is 1 if the round of that
+    /// generation broke, 0 if it passed. A waiter of a round that passed reads it even once a later round broke
+    /// (<see cref="BreakGeneration"/> then names the later one).
+    /// </summary>
+    public ulong BrokenRounds;
+
     public fixed int WaitingPids[MaxParties];
+
+    /// <summary>The bit of <see cref="BrokenRounds"/> for the round of <paramref name="generation"/>.</summary>
+    public static ulong RoundBit(int generation) => 1UL << (generation & (RoundsRemembered - 1));
 }

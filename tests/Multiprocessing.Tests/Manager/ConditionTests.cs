@@ -218,6 +218,37 @@ public sealed class ConditionTests
         Assert.Throws<ArgumentException>(() => another.Condition(lk));
     }
 
+    [Fact]
+    public async Task SlicedWaits_AreWokenByANotifierThatHeldTheLockPastTheSlice()
+    {
+        // A wait made of 100 ms requests (async, or with a token that can be cancelled) used to leave the line when
+        // a request timed out, before it had the lock back; a notifier that held the lock across that moment then
+        // notified nobody, and the wait went on for its whole timeout. The child holds the lock longer than a
+        // slice, so that the request in flight times out while it holds it.
+        using Manager manager = Manager.Start();
+        using ManagedCondition cond = manager.Condition();
+        using var cancellable = new CancellationTokenSource();
+
+        using (await cond.AcquireAsync(Within.Deadline))
+        {
+            using (ChildProcess notifier = ChildProcess.Start(NotifyAfterHoldingTheLock, cond))
+            {
+                Assert.True(await cond.WaitAsync(Within.Deadline));
+                notifier.JoinOrFail();
+                Assert.Equal(0, notifier.ExitCode);
+            }
+
+            using (ChildProcess notifier = ChildProcess.Start(NotifyAfterHoldingTheLock, cond))
+            {
+                Assert.True(cond.Wait(Within.Deadline, cancellable.Token));
+                notifier.JoinOrFail();
+                Assert.Equal(0, notifier.ExitCode);
+            }
+
+            cond.Notify(); // the lock is held again
+        }
+    }
+
     private static void WaitThenReport(ManagedCondition cond, ManagedQueue<int> ready, ManagedQueue<int> woken, int me)
     {
         using (cond.Acquire(TimeSpan.FromSeconds(30)))
@@ -227,6 +258,16 @@ public sealed class ConditionTests
             {
                 woken.Put(me);
             }
+        }
+    }
+
+    /// <summary>Takes the lock (free only while the parent waits), holds it for several of the parent's 100 ms wait slices, and notifies.</summary>
+    private static void NotifyAfterHoldingTheLock(ManagedCondition cond)
+    {
+        using (cond.Acquire(TimeSpan.FromSeconds(30)))
+        {
+            Thread.Sleep(TimeSpan.FromMilliseconds(400)); // makes the waiter's request in flight time out meanwhile
+            cond.Notify();
         }
     }
 }

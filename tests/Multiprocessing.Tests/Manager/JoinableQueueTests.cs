@@ -1,3 +1,4 @@
+using Multiprocessing.Tests.SharedObjects;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.ManagerTests;
@@ -5,6 +6,9 @@ namespace Multiprocessing.Tests.ManagerTests;
 /// <summary>A managed joinable queue: the manager counts items put and not yet marked done.</summary>
 public sealed class JoinableQueueTests
 {
+    /// <summary>Rounds of <see cref="LastTaskDoneThenPutAtOnce_EndsEveryJoin_InEveryProcess"/>.</summary>
+    private const int JoinRounds = 15;
+
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(100);
 
     [Fact]
@@ -33,6 +37,36 @@ public sealed class JoinableQueueTests
         Assert.Equal(0, a.ExitCode);
         Assert.Equal(0, b.ExitCode);
         Assert.True(tasks.TryJoin());
+    }
+
+    [Fact]
+    public async Task LastTaskDoneThenPutAtOnce_EndsEveryJoin_InEveryProcess()
+    {
+        // Python: a join returns once every item is done, even if another item is put at once. The blocking joins
+        // are single requests (the manager looks again every 100 ms); the async ones are made of 100 ms requests.
+        using Manager manager = Manager.Start();
+        using ManagedJoinableQueue<int> q = manager.JoinableQueue<int>(name: "q");
+        using ManagedJoinableQueue<int> blocking = manager.JoinableQueue<int>(name: "q"), awaiting = manager.JoinableQueue<int>(name: "q");
+        using ManagedJoinableQueue<int> childBlocking = manager.JoinableQueue<int>(name: "q"), childAwaiting = manager.JoinableQueue<int>(name: "q");
+        using var woken = SharedSemaphore.Create(0);
+        using var next = SharedSemaphore.Create(0);
+        q.Put(0);
+        Assert.Equal(0, q.Get(Within.Deadline)); // taken, not done: joins wait
+
+        using ChildProcess<int> child = ChildProcess.Start(JoinEachRound, childBlocking, childAwaiting, woken, next);
+        Task<int> mine = Task.Run(() => JoinEachRound(blocking, awaiting, woken, next));
+
+        int round = 0;
+        WakeUpRounds.Drive(JoinRounds, 2 * WakeUpRounds.PerProcess, () => q.JoiningCount, () =>
+        {
+            q.TaskDone(); // every item is done
+            q.Put(++round); // and at once another is unfinished
+            Assert.Equal(round, q.Get(Within.Deadline));
+        }, woken, next, child);
+
+        Assert.Equal(-1, await mine.WaitAsync(Within.Deadline));
+        Assert.Equal(-1, child.ResultOrFail());
+        Assert.False(q.TryJoin());
     }
 
     [Fact]
@@ -88,4 +122,24 @@ public sealed class JoinableQueueTests
             tasks.TaskDone();
         }
     }
+
+    /// <summary>A process's joiners, each with its own proxy (connection): one blocking, one async; -1, or the first round one of them missed.</summary>
+    private static Task<int> JoinEachRound(ManagedJoinableQueue<int> blocking, ManagedJoinableQueue<int> awaiting, SharedSemaphore woken, SharedSemaphore next) =>
+        WakeUpRounds.WaitBothWays(
+            JoinRounds,
+            woken,
+            next,
+            () => blocking.TryJoin(Within.Deadline),
+            async () =>
+            {
+                try
+                {
+                    await awaiting.JoinAsync(Within.Deadline).ConfigureAwait(false);
+                    return true;
+                }
+                catch (TimeoutException)
+                {
+                    return false;
+                }
+            });
 }

@@ -1,3 +1,4 @@
+using Multiprocessing.Tests.SharedObjects;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.ManagerTests;
@@ -5,6 +6,9 @@ namespace Multiprocessing.Tests.ManagerTests;
 /// <summary>Managed locks and events: the waits happen in the manager.</summary>
 public sealed class LockAndEventTests
 {
+    /// <summary>Rounds of <see cref="SetThenClearAtOnce_WakesEveryWaiter_InEveryProcess"/>.</summary>
+    private const int EventRounds = 15;
+
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(100);
 
     [Fact]
@@ -98,6 +102,34 @@ public sealed class LockAndEventTests
         Assert.Null(mine.TryAcquire());
     }
 
+
+    [Fact]
+    public async Task SetThenClearAtOnce_WakesEveryWaiter_InEveryProcess()
+    {
+        // Python: every process waiting in the manager when set() runs returns True, even if clear() follows at
+        // once. The blocking waits are single requests (the manager looks again every 100 ms); the async ones are
+        // made of 100 ms requests, so the set and the clear may both come between two of them.
+        using Manager manager = Manager.Start();
+        using ManagedEvent ev = manager.Event("e");
+        using ManagedEvent blocking = manager.Event("e"), awaiting = manager.Event("e");
+        using ManagedEvent childBlocking = manager.Event("e"), childAwaiting = manager.Event("e");
+        using var woken = SharedSemaphore.Create(0);
+        using var next = SharedSemaphore.Create(0);
+
+        using ChildProcess<int> child = ChildProcess.Start(WaitEachRound, childBlocking, childAwaiting, woken, next);
+        Task<int> mine = Task.Run(() => WaitEachRound(blocking, awaiting, woken, next));
+
+        WakeUpRounds.Drive(EventRounds, 2 * WakeUpRounds.PerProcess, () => ev.WaitingCount, () =>
+        {
+            ev.Set();
+            ev.Clear();
+        }, woken, next, child);
+
+        Assert.Equal(-1, await mine.WaitAsync(Within.Deadline));
+        Assert.Equal(-1, child.ResultOrFail());
+        Assert.False(ev.IsSet);
+    }
+
     [Fact]
     public void ChildWaitsOnTheEvent_ParentSetsIt_TheChildWakes()
     {
@@ -133,4 +165,13 @@ public sealed class LockAndEventTests
             }
         }
     }
+
+    /// <summary>A process's waiters on a managed event, each with its own proxy (connection): one blocking, one async; -1, or the first round one of them missed.</summary>
+    private static Task<int> WaitEachRound(ManagedEvent blocking, ManagedEvent awaiting, SharedSemaphore woken, SharedSemaphore next) =>
+        WakeUpRounds.WaitBothWays(
+            EventRounds,
+            woken,
+            next,
+            () => blocking.TryWait(Within.Deadline),
+            () => awaiting.TryWaitAsync(Within.Deadline).AsTask());
 }

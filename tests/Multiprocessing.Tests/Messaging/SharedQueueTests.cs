@@ -10,6 +10,34 @@ public sealed class SharedQueueTests
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(30);
 
     [Fact]
+    public async Task LastTaskDoneThenPutAtOnce_EndsEveryJoin()
+    {
+        // Python: a join returns once every item is done, even if another item is put at once. Async joins, whose
+        // registration with the async futex thread says that they sleep.
+        const int joiners = 4;
+        using SharedQueue<int> queue = SharedQueue.Create<int>(joinable: true);
+        await using var pending = new PendingWaits(); // a join left over is cancelled before the queue is closed
+        queue.Put(0);
+        Assert.Equal(0, queue.Get(Within.Deadline)); // taken, not done: joins wait
+        for (int round = 1; round <= WakeUpRounds.Rounds; round++)
+        {
+            Task[] joins = [.. Enumerable.Range(0, joiners).Select(_ => pending.Add(queue.JoinAsync(Within.Deadline, pending.Token).AsTask()))];
+            Assert.True(SpinWait.SpinUntil(() => queue.AsyncJoiners == joiners, Within.Deadline), $"Round {round}: the joins did not all sleep.");
+
+            queue.TaskDone(); // every item is done
+            queue.Put(round); // and at once another is unfinished
+            Assert.Equal(round, queue.Get(Within.Deadline));
+
+            Task all = Task.WhenAll(joins);
+            Assert.True(await Task.WhenAny(all, Task.Delay(Within.Deadline)) == all, $"Round {round}: not every join ended.");
+            await all;
+        }
+
+        queue.TaskDone();
+        await queue.JoinAsync(Within.Deadline);
+    }
+
+    [Fact]
     public void AMillionMessages_FromThreeProducerProcesses_ArriveExactlyOnce()
     {
         // MULTIPROCESSING_STRESS=1 makes it ten million.

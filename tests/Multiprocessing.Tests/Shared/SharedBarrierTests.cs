@@ -8,6 +8,32 @@ public sealed class SharedBarrierTests
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(150);
 
     [Fact]
+    public async Task NextRoundBreaksAtOnce_ThePartiesOfTheRoundThatPassedAreStillReleased()
+    {
+        // The last party passes the round and at once begins the next one, which breaks (its wait times out):
+        // the parties of the round that passed must return normally, as Python's do, even if they wake only after
+        // the break. They used to take the barrier's last break for their own round's.
+        int rounds = WakeUpRounds.Rounds / 2;
+        int waiters = 2 * WakeUpRounds.PerProcess;
+        using var barrier = SharedBarrier.Create(waiters + 1);
+        using var woken = SharedSemaphore.Create(0);
+        using var next = SharedSemaphore.Create(0);
+        using ChildProcess<int> child = ChildProcess.Start(WakeUpRounds.BarrierParties, barrier, woken, next, rounds);
+        Task<int> mine = Task.Run(() => WakeUpRounds.BarrierParties(barrier, woken, next, rounds));
+
+        WakeUpRounds.Drive(rounds, waiters, () => barrier.WaitingCount, () =>
+        {
+            Assert.Equal(waiters, barrier.Wait(Within.Deadline)); // the last party: the round passes
+            Assert.False(barrier.TryWait(TimeSpan.Zero, out _)); // and the next round breaks at once
+            barrier.Reset(); // nobody waits in the broken round: this only makes the barrier usable again
+        }, woken, next, child);
+
+        Assert.Equal(-1, await mine.WaitAsync(Within.Deadline));
+        Assert.Equal(-1, child.ResultOrFail());
+        Assert.False(barrier.IsBroken);
+    }
+
+    [Fact]
     public void TryWait_WhenThePartiesDoNotAllArrive_ReturnsFalseAndBreaksTheBarrier()
     {
         using var barrier = SharedBarrier.Create(2);

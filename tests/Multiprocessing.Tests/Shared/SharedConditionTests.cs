@@ -13,6 +13,36 @@ public sealed class SharedConditionTests
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(150);
 
     [Fact]
+    public async Task NotifyAll_WakesEveryWaiter_InEveryProcess_RoundAfterRound()
+    {
+        using var cond = SharedCondition.Create();
+        using var woken = SharedSemaphore.Create(0);
+        using var next = SharedSemaphore.Create(0);
+        using var children = new ChildGroup();
+        for (int i = 0; i < 2; i++)
+        {
+            children.Add(ChildProcess.Start(WakeUpRounds.ConditionWaiters, cond, woken, next, WakeUpRounds.Rounds));
+        }
+
+        Task<int> mine = Task.Run(() => WakeUpRounds.ConditionWaiters(cond, woken, next, WakeUpRounds.Rounds));
+        int waiters = (children.All.Count + 1) * WakeUpRounds.PerProcess;
+
+        WakeUpRounds.Drive(WakeUpRounds.Rounds, waiters, () => cond.WaiterCount, () =>
+        {
+            using (cond.Acquire(Within.Deadline))
+            {
+                cond.NotifyAll();
+            }
+        }, woken, next, [.. children.All]);
+
+        Assert.Equal(-1, await mine.WaitAsync(Within.Deadline));
+        foreach (ChildProcess child in children.All)
+        {
+            Assert.Equal(-1, ((ChildProcess<int>)child).ResultOrFail());
+        }
+    }
+
+    [Fact]
     public void ProducerAndConsumer_InTwoProcesses_PassEveryItemInOrder()
     {
         const int Items = 200, Capacity = 4;

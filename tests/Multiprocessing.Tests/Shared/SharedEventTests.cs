@@ -119,6 +119,38 @@ public sealed class SharedEventTests
     }
 
     [Fact]
+    public async Task SetThenClearAtOnce_WakesEveryWaiter_InEveryProcess()
+    {
+        // Python: every process waiting when set() runs returns True from wait(), even if clear() follows at once.
+        using var ev = SharedEvent.Create();
+        using var woken = SharedSemaphore.Create(0);
+        using var next = SharedSemaphore.Create(0);
+        using var children = new ChildGroup();
+        for (int i = 0; i < 2; i++)
+        {
+            children.Add(ChildProcess.Start(WakeUpRounds.EventWaiters, ev, woken, next, WakeUpRounds.Rounds));
+        }
+
+        Task<int> mine = Task.Run(() => WakeUpRounds.EventWaiters(ev, woken, next, WakeUpRounds.Rounds));
+        int waiters = (children.All.Count + 1) * WakeUpRounds.PerProcess;
+
+        WakeUpRounds.Drive(WakeUpRounds.Rounds, waiters, () => ev.WaiterCount, () =>
+        {
+            ev.Set();
+            ev.Clear();
+        }, woken, next, [.. children.All]);
+
+        Assert.Equal(-1, await mine.WaitAsync(Within.Deadline));
+        foreach (ChildProcess child in children.All)
+        {
+            Assert.Equal(-1, ((ChildProcess<int>)child).ResultOrFail());
+        }
+
+        Assert.False(ev.IsSet);
+        Assert.Equal(0, ev.WaiterCount);
+    }
+
+    [Fact]
     public void Open_ByName_SharesTheFlag()
     {
         using var ev = SharedEvent.Create();

@@ -8,6 +8,38 @@ public sealed class SharedSemaphoreTests
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(150);
 
     [Fact]
+    public async Task PermitsReleasedOneByOne_ReachEverySleeper_InEveryProcess_RoundAfterRound()
+    {
+        using var semaphore = SharedSemaphore.Create(0);
+        using var woken = SharedSemaphore.Create(0);
+        using var next = SharedSemaphore.Create(0);
+        using var children = new ChildGroup();
+        for (int i = 0; i < 2; i++)
+        {
+            children.Add(ChildProcess.Start(WakeUpRounds.SemaphoreAcquirers, semaphore, woken, next, WakeUpRounds.Rounds));
+        }
+
+        Task<int> mine = Task.Run(() => WakeUpRounds.SemaphoreAcquirers(semaphore, woken, next, WakeUpRounds.Rounds));
+        int waiters = (children.All.Count + 1) * WakeUpRounds.PerProcess;
+
+        WakeUpRounds.Drive(WakeUpRounds.Rounds, waiters, () => semaphore.WaiterCount, () =>
+        {
+            for (int i = 0; i < waiters; i++)
+            {
+                semaphore.Release(); // each wakes one sleeper; together they must reach them all
+            }
+        }, woken, next, [.. children.All]);
+
+        Assert.Equal(-1, await mine.WaitAsync(Within.Deadline));
+        foreach (ChildProcess child in children.All)
+        {
+            Assert.Equal(-1, ((ChildProcess<int>)child).ResultOrFail());
+        }
+
+        Assert.False(semaphore.TryAcquire()); // every permit went to a sleeper
+    }
+
+    [Fact]
     public void Count_IsSharedAcrossProcesses()
     {
         using var sem = SharedSemaphore.Create(2);

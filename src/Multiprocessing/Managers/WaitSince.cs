@@ -1,0 +1,31 @@
+namespace Multiprocessing.Managers;
+
+/// <summary>
+/// The requests of one wait for something that happens and may be undone at once (an event's set, a joinable
+/// queue's last task done): the manager counts those happenings (a generation), and a wait ends once the
+/// generation has moved since it began. The first request asks the manager to count from its generation now
+/// (<see cref="FromNow"/>); the next ones (a wait sliced in 100 ms requests) carry the generation the first one
+/// replied, so a happening undone between two requests still ends the wait.
+/// </summary>
+internal sealed class WaitSince
+{
+    /// <summary>The generation argument of a wait's first request: count from the generation now.</summary>
+    public const long FromNow = -1;
+
+    private long generation = FromNow;
+
+    /// <summary>Writes a request's arguments: the wait (int64 ms, -1 for ever), then the generation (int64).</summary>
+    public void Write(WireBuffer args, long ms)
+    {
+        args.WriteInt64(ms);
+        args.WriteInt64(generation);
+    }
+
+    /// <summary>Reads a reply: whether it happened (1 byte), then the generation the wait counts from (int64).</summary>
+    public bool Parse(WireReader reply, out bool happened)
+    {
+        happened = reply.ReadBool();
+        generation = reply.ReadInt64();
+        return happened;
+    }
+}
