@@ -26,7 +26,14 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     public string Name => segment.Name;
 
     /// <summary>Whether the flag is raised (Python's <c>is_set()</c>). It may change right after you read it.</summary>
-    public unsafe bool IsSet => Volatile.Read(ref ((EventState*)State)->Flag) != 0;
+    public unsafe bool IsSet
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return Volatile.Read(ref ((EventState*)State)->Flag) != 0;
+        }
+    }
 
     /// <inheritdoc/>
     string ISharedObject<SharedEvent>.Descriptor => Name;
@@ -55,6 +62,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <summary>Raises the flag and wakes every waiter.</summary>
     public unsafe void Set()
     {
+        using SegmentLease use = segment.Enter(this);
         var s = (EventState*)State;
         if (Interlocked.Exchange(ref s->Flag, 1) == 0 && Volatile.Read(ref s->Waiters) > 0)
         {
@@ -63,7 +71,11 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     }
 
     /// <summary>Lowers the flag.</summary>
-    public unsafe void Clear() => Volatile.Write(ref ((EventState*)State)->Flag, 0);
+    public unsafe void Clear()
+    {
+        using SegmentLease use = segment.Enter(this);
+        Volatile.Write(ref ((EventState*)State)->Flag, 0);
+    }
 
     /// <summary>Waits until the flag is raised.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
@@ -85,6 +97,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         var s = (EventState*)State;
         if (Volatile.Read(ref s->Flag) != 0)
         {
@@ -132,6 +145,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public async ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         if (IsSet)
         {
             return true;
@@ -158,10 +172,11 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     }
 
     /// <summary>Closes the event in this process; it is removed once no process has it open.</summary>
+    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/>; waits in this process are woken and throw it.</remarks>
     public void Dispose() => segment.Dispose();
 
     /// <inheritdoc/>
-    public override string ToString() => $"SharedEvent('{Name}', set={IsSet})";
+    public override string ToString() => segment.IsClosed ? $"SharedEvent('{Name}', closed)" : $"SharedEvent('{Name}', set={IsSet})";
 
     private unsafe void AddWaiter(int delta) => Interlocked.Add(ref ((EventState*)State)->Waiters, delta);
 }
