@@ -138,6 +138,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         {
             while (true)
             {
+                ObjectDisposedException.ThrowIf(segment.IsClosed, this); // Closed in this process while waiting: no result, broken or not.
                 int now = Volatile.Read(ref S->Generation);
                 if (now != generation)
                 {
@@ -191,6 +192,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         {
             while (true)
             {
+                ObjectDisposedException.ThrowIf(segment.IsClosed, this); // Closed in this process while waiting: no result, broken or not.
                 int now = ReadGeneration();
                 if (now != generation)
                 {
