@@ -31,9 +31,7 @@ internal static class AfterDispose
                 continue;
             }
 
-            MethodInfo callable = method.IsGenericMethodDefinition
-                ? method.MakeGenericMethod([.. method.GetGenericArguments().Select(_ => typeof(int))])
-                : method;
+            MethodInfo callable = method.IsGenericMethodDefinition ? Instantiate(method) : method;
             if (callable.ReturnType.IsByRefLike || callable.GetParameters().Any(p => p.ParameterType.IsByRefLike || p.ParameterType.GetElementType()?.IsByRefLike == true))
             {
                 skipped.Add(name);
@@ -48,6 +46,19 @@ internal static class AfterDispose
         }
 
         return failures;
+    }
+
+    /// <summary>The method with every type parameter int, or object where int breaks a constraint (<c>where T : class</c>).</summary>
+    private static MethodInfo Instantiate(MethodInfo method)
+    {
+        try
+        {
+            return method.MakeGenericMethod([.. method.GetGenericArguments().Select(_ => typeof(int))]);
+        }
+        catch (ArgumentException)
+        {
+            return method.MakeGenericMethod([.. method.GetGenericArguments().Select(_ => typeof(object))]);
+        }
     }
 
     /// <summary>Public instance methods and property getters, inherited ones included, but not object's.</summary>
@@ -137,9 +148,9 @@ internal static class AfterDispose
             return "x";
         }
 
-        if (t == typeof(byte[]))
+        if (t.IsArray)
         {
-            return new byte[16];
+            return Array.CreateInstance(t.GetElementType()!, 16);
         }
 
         if (t == typeof(Memory<byte>))
