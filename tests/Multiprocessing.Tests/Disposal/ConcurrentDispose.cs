@@ -20,8 +20,9 @@ internal static class ConcurrentDispose
     /// <summary>
     /// Runs <paramref name="rounds"/> rounds made by <paramref name="make"/>; "ok ..." with counts, or the first
     /// failures. <paramref name="alsoFine"/> says which other exceptions a call may end with (none by default).
+    /// Each round disposes once the threads have begun between their number and that plus <paramref name="spread"/> calls.
     /// </summary>
-    public static string Run(Func<Round> make, int rounds = 25, Func<Exception, bool>? alsoFine = null)
+    public static string Run(Func<Round> make, int rounds = 25, Func<Exception, bool>? alsoFine = null, int spread = 400)
     {
         var failures = new List<string>();
         long calls = 0, refused = 0;
@@ -69,10 +70,17 @@ internal static class ConcurrentDispose
                 threads[i].Start();
             }
 
-            // Dispose at a different point of the threads' work each round.
-            long target = threads.Length + random.Next(0, 400);
+            // Dispose at a different point of the threads' work each round: once every thread has begun a call,
+            // after a random number of further calls, or at most 50 ms (when every thread waits, none begins more).
+            long target = threads.Length + random.Next(0, spread);
             var wait = Stopwatch.StartNew();
-            while (Volatile.Read(ref started) < target && wait.Elapsed < TimeSpan.FromSeconds(10))
+            while (Volatile.Read(ref started) < threads.Length && wait.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Yield();
+            }
+
+            wait.Restart();
+            while (Volatile.Read(ref started) < target && wait.ElapsedMilliseconds < 50)
             {
                 Thread.Yield();
             }
