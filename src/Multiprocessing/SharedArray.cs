@@ -115,7 +115,15 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     public SharedRLock GetLock()
     {
         ObjectDisposedException.ThrowIf(segment.IsClosed, this);
-        return embeddedLock ??= SharedRLock.Embedded(segment);
+        SharedRLock? current = Volatile.Read(ref embeddedLock);
+        if (current is null || current.IsDisposed)
+        {
+            // A disposed lock object refuses use; the lock itself, in the array, lives on: a new object for it.
+            current = SharedRLock.Embedded(segment);
+            Volatile.Write(ref embeddedLock, current);
+        }
+
+        return current;
     }
 
     /// <summary>Atomically adds <paramref name="value"/> to an element (int, uint, long or ulong elements).</summary>

@@ -166,6 +166,9 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <inheritdoc/>
     public override string ToString() => $"SharedRLock('{Name}')";
 
+    /// <summary>Whether <see cref="Dispose"/> was called on this object.</summary>
+    internal bool IsDisposed => Volatile.Read(ref disposed) != 0;
+
     /// <summary>True if the calling thread of this process owns the lock.</summary>
     internal unsafe bool IsOwnedByCurrentThread
     {
