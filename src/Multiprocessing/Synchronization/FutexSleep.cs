@@ -142,10 +142,17 @@ internal static class FutexSleep
         return inTime;
     }
 
-    /// <summary>One futex sleep on <paramref name="word"/>, and on the closing word of <paramref name="segment"/> if any; false on timeout.</summary>
+    /// <summary>Set once futex_waitv turned out to be missing (Linux before 5.16): sleeps then watch only their word.</summary>
+    private static bool noWaitMany;
+
+    /// <summary>
+    /// One futex sleep on <paramref name="word"/>, and on the closing word of <paramref name="segment"/> if any
+    /// (without futex_waitv, on the word only: a Dispose in this process then does not wake the sleeper); false
+    /// on timeout.
+    /// </summary>
     private static unsafe bool FutexWait(int* word, int expected, long ms, Segment? segment)
     {
-        if (segment is null)
+        if (segment is null || Volatile.Read(ref noWaitMany))
         {
             return Libc.FutexWait(word, expected, ms);
         }
@@ -153,8 +160,17 @@ internal static class FutexSleep
         Libc.FutexWaiter* entries = stackalloc Libc.FutexWaiter[2];
         entries[0] = Libc.FutexWaiter.For(word, expected);
         entries[1] = Libc.FutexWaiter.For(segment.ClosingWord, 0);
-        return Libc.FutexWaitMany(entries, 2, ms) != -2;
+        int woken = Libc.FutexWaitMany(entries, 2, ms);
+        if (woken == -1 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == ENOSYS)
+        {
+            Volatile.Write(ref noWaitMany, true);
+            return Libc.FutexWait(word, expected, ms);
+        }
+
+        return woken != -2;
     }
+
+    private const int ENOSYS = 38;
 
     /// <summary>Throws if <paramref name="segment"/> (the one holding the word a sleep is on, if any) was closed in this process.</summary>
     private static void ThrowIfClosed(Segment? segment)
