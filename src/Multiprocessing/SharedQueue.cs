@@ -249,9 +249,10 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         Deadline deadline = Deadline.After(timeout);
         Span<byte> head = stackalloc byte[FastCodec.MaxScalarSize];
         int headLength = Encode(item, head, out ReadOnlySpan<byte> body);
-        using SegmentLease use = segment.Enter(this);
+        SegmentLease use = segment.Enter(this);
         BeginPut();
         bool done = false;
+        bool handedOver = false;
         try
         {
             if (ring.TryWriteNow(head[..headLength], body, out RingStatus status))
@@ -260,14 +261,21 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
                 return ValueTask.CompletedTask;
             }
 
-            done = true; // The asynchronous part settles it, and holds a use of its own.
-            return PutSlowAsync([.. head[..headLength], .. body], deadline, timeout, cancellationToken);
+            // The asynchronous part settles the put and ends the use of the queue when it completes.
+            done = true;
+            handedOver = true;
+            return PutSlowAsync(use, [.. head[..headLength], .. body], deadline, timeout, cancellationToken);
         }
         finally
         {
             if (!done)
             {
                 EndPut(false);
+            }
+
+            if (!handedOver)
+            {
+                use.Dispose();
             }
         }
     }
@@ -504,9 +512,9 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         }
     }
 
-    private async ValueTask PutSlowAsync(byte[] encoded, Deadline deadline, TimeSpan? timeout, CancellationToken cancellationToken)
+    /// <summary>The waiting part of <see cref="PutAsync"/>; ends <paramref name="use"/>, the put's use of the queue, when done.</summary>
+    private async ValueTask PutSlowAsync(SegmentLease use, byte[] encoded, Deadline deadline, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        using SegmentLease use = segment.Enter(this);
         bool done = false;
         try
         {
@@ -519,6 +527,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         finally
         {
             EndPut(done);
+            use.Dispose();
         }
     }
 
