@@ -26,18 +26,28 @@ public sealed class ManagedArray<T> : IList<T>, IReadOnlyList<T>, IDisposable, I
 {
     private readonly ManagerChannel channel;
     private readonly long id;
+    private readonly int length;
 
     private ManagedArray(ManagerChannel channel, long id, int length)
     {
         this.channel = channel;
         this.id = id;
-        Length = length;
+        this.length = length;
     }
 
     /// <summary>The number of elements, fixed when the array was made (Python's <c>len(a)</c>).</summary>
-    public int Length { get; }
+    /// <exception cref="ObjectDisposedException">The proxy is disposed.</exception>
+    public int Length
+    {
+        get
+        {
+            channel.ThrowIfDisposed(this);
+            return length;
+        }
+    }
 
     /// <summary>The number of elements: <see cref="Length"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The proxy is disposed.</exception>
     public int Count => Length;
 
     /// <summary>Always false: elements can be replaced, though not added or removed.</summary>
@@ -158,7 +168,7 @@ public sealed class ManagedArray<T> : IList<T>, IReadOnlyList<T>, IDisposable, I
 
     /// <summary>The proxy, for messages.</summary>
     /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedArray<{typeof(T).Name}>[{Length}] #{id} at {Client.Describe(channel.Address)}";
+    public override string ToString() => $"ManagedArray<{typeof(T).Name}>[{length}] #{id} at {Client.Describe(channel.Address)}";
 
     /// <inheritdoc/>
     static ManagedArray<T> ISharedObject<ManagedArray<T>>.Reopen(string descriptor)

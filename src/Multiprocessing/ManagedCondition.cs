@@ -171,6 +171,7 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        channel.ThrowIfDisposed(this);
         ArgumentNullException.ThrowIfNull(predicate);
         bool forever = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout)) < 0;
         long start = Stopwatch.GetTimestamp();
@@ -196,6 +197,7 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public async ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        channel.ThrowIfDisposed(this);
         ArgumentNullException.ThrowIfNull(predicate);
         bool forever = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout)) < 0;
         long start = Stopwatch.GetTimestamp();

@@ -28,17 +28,26 @@ namespace Multiprocessing;
 public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHandleOwner
 {
     private readonly ManagerChannel channel;
+    private readonly bool isReentrant;
     private readonly long id;
 
     internal ManagedLock(ManagerChannel channel, long id, bool reentrant)
     {
         this.channel = channel;
         this.id = id;
-        IsReentrant = reentrant;
+        isReentrant = reentrant;
     }
 
     /// <summary>Whether this is a re-entrant lock (<see cref="Manager.RLock"/>): the proxy that holds it may acquire it again, must release it as often, and alone may release it.</summary>
-    public bool IsReentrant { get; }
+    /// <exception cref="ObjectDisposedException">The proxy is disposed.</exception>
+    public bool IsReentrant
+    {
+        get
+        {
+            channel.ThrowIfDisposed(this);
+            return isReentrant;
+        }
+    }
 
     /// <summary>The lock's id in its manager (for a condition made over it).</summary>
     internal long Id => id;
@@ -47,7 +56,7 @@ public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHand
     internal System.Net.EndPoint ManagerEndPoint => channel.Address;
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedLock>.Descriptor => (IsReentrant ? "r" : "l") + channel.Describe(id);
+    string ISharedObject<ManagedLock>.Descriptor => (isReentrant ? "r" : "l") + channel.Describe(id);
 
     /// <summary>Waits for the lock (Python's <c>acquire()</c>, <c>acquire(timeout=t)</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
@@ -125,7 +134,7 @@ public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHand
         bool acquired = reply.ReadBool();
         bool wasAbandoned = reply.ReadBool();
         int acquisition = reply.ReadInt32();
-        handle = acquired ? new LockHandle(this, IsReentrant ? -1 : acquisition, wasAbandoned) : null;
+        handle = acquired ? new LockHandle(this, isReentrant ? -1 : acquisition, wasAbandoned) : null;
         return acquired;
     }
 

@@ -29,6 +29,7 @@ public sealed partial class Manager
     public TInterface Create<TInterface>(string? name = null)
         where TInterface : class
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         CustomInterface contract = CustomInterface.For(typeof(TInterface));
         long id = Create(ManagedKind.Custom, NameOrNull(name), args => ManagerRegistry.WriteRequest(args, contract));
         return (TInterface)CustomProxy.Create(typeof(TInterface), new ManagerChannel(Address, AuthKeyCore), id);

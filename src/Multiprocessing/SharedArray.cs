@@ -24,6 +24,7 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     private const int LockBytes = 64;
     private readonly Segment segment;
     private readonly nint data;
+    private readonly int length;
     private SharedRLock? embeddedLock;
 
     private SharedArray(Segment segment)
@@ -34,14 +35,21 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
             data = (nint)(segment.Data + LockBytes);
         }
 
-        Length = (int)((segment.PayloadSize - LockBytes) / Unsafe.SizeOf<T>());
+        length = (int)((segment.PayloadSize - LockBytes) / Unsafe.SizeOf<T>());
     }
 
     /// <summary>The name other processes open it by.</summary>
     public string Name => segment.Name;
 
     /// <summary>Number of elements.</summary>
-    public int Length { get; }
+    public int Length
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+            return length;
+        }
+    }
 
     /// <inheritdoc/>
     string ISharedObject<SharedArray<T>>.Descriptor => Name;
@@ -94,31 +102,51 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     static SharedArray<T> ISharedObject<SharedArray<T>>.Reopen(string descriptor) => Open(descriptor);
 
     /// <summary>The elements as a span over the shared memory.</summary>
-    /// <returns>The span.</returns>
+    /// <returns>The span: valid until the array is disposed (used after that, it reads and writes memory of no one, never the array's).</returns>
     /// <exception cref="ObjectDisposedException">The array has been closed in this process.</exception>
     public unsafe Span<T> AsSpan()
     {
         ObjectDisposedException.ThrowIf(segment.IsClosed, this);
-        return new Span<T>((void*)data, Length);
+        return new Span<T>((void*)data, length);
     }
 
     /// <summary>The recursive lock that goes with this array (Python's <c>get_lock()</c>), the same object in every process.</summary>
     /// <returns>The lock; it lives as long as the array.</returns>
-    public SharedRLock GetLock() => embeddedLock ??= SharedRLock.Embedded(segment);
+    public SharedRLock GetLock()
+    {
+        ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+        SharedRLock? current = Volatile.Read(ref embeddedLock);
+        if (current is null || current.IsDisposed)
+        {
+            // A disposed lock object refuses use; the lock itself, in the array, lives on: a new object for it.
+            current = SharedRLock.Embedded(segment);
+            Volatile.Write(ref embeddedLock, current);
+        }
+
+        return current;
+    }
 
     /// <summary>Atomically adds <paramref name="value"/> to an element (int, uint, long or ulong elements).</summary>
     /// <param name="index">The element's index.</param>
     /// <param name="value">What to add.</param>
     /// <returns>The new value.</returns>
     /// <exception cref="NotSupportedException">The element type has no atomic add.</exception>
-    public T Add(int index, T value) => Atomics.Add(ref this[index], value);
+    public T Add(int index, T value)
+    {
+        using SegmentLease use = segment.Enter(this);
+        return Atomics.Add(ref this[index], value);
+    }
 
     /// <summary>Atomically replaces an element, returning the old value (int, uint, long, ulong, float or double elements).</summary>
     /// <param name="index">The element's index.</param>
     /// <param name="value">The new value.</param>
     /// <returns>The old value.</returns>
     /// <exception cref="NotSupportedException">The element type has no atomic exchange.</exception>
-    public T Exchange(int index, T value) => Atomics.Exchange(ref this[index], value);
+    public T Exchange(int index, T value)
+    {
+        using SegmentLease use = segment.Enter(this);
+        return Atomics.Exchange(ref this[index], value);
+    }
 
     /// <summary>Atomically replaces an element if it equals <paramref name="comparand"/>.</summary>
     /// <param name="index">The element's index.</param>
@@ -126,13 +154,18 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     /// <param name="comparand">The value it must have.</param>
     /// <returns>The value it had (equal to <paramref name="comparand"/> if it was replaced).</returns>
     /// <exception cref="NotSupportedException">The element type has no atomic compare-exchange.</exception>
-    public T CompareExchange(int index, T value, T comparand) => Atomics.CompareExchange(ref this[index], value, comparand);
+    public T CompareExchange(int index, T value, T comparand)
+    {
+        using SegmentLease use = segment.Enter(this);
+        return Atomics.CompareExchange(ref this[index], value, comparand);
+    }
 
     /// <summary>Closes the array in this process; it is removed once no process has it open.</summary>
+    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/>. A span or reference taken before must not be used after: it then reads and writes private zero pages, no longer the array (see <see cref="Segment"/>).</remarks>
     public void Dispose() => segment.Dispose();
 
     /// <inheritdoc/>
-    public override string ToString() => $"SharedArray<{typeof(T).Name}>('{Name}', length={Length})";
+    public override string ToString() => $"SharedArray<{typeof(T).Name}>('{Name}', length={length}{(segment.IsClosed ? ", closed" : string.Empty)})";
 }
 
 /// <summary>Creates and opens <see cref="SharedArray{T}"/>s (Python's <c>multiprocessing.Array</c>).</summary>

@@ -36,13 +36,34 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     public string Name => segment.Name;
 
     /// <summary>How many parties must arrive.</summary>
-    public unsafe int Parties => ((BarrierState*)State)->Parties;
+    public unsafe int Parties
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return ((BarrierState*)State)->Parties;
+        }
+    }
 
     /// <summary>How many parties are waiting now (Python's <c>n_waiting</c>).</summary>
-    public unsafe int WaitingCount => Volatile.Read(ref ((BarrierState*)State)->Arrived);
+    public unsafe int WaitingCount
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return Volatile.Read(ref ((BarrierState*)State)->Arrived);
+        }
+    }
 
     /// <summary>Whether the barrier is broken (Python's <c>broken</c>).</summary>
-    public unsafe bool IsBroken => Volatile.Read(ref ((BarrierState*)State)->Broken) != 0;
+    public unsafe bool IsBroken
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return Volatile.Read(ref ((BarrierState*)State)->Broken) != 0;
+        }
+    }
 
     /// <inheritdoc/>
     string ISharedObject<SharedBarrier>.Descriptor => Name;
@@ -105,6 +126,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
 
     private unsafe int WaitCore(Deadline deadline, TimeSpan? timeout, bool throwOnTimeout, CancellationToken cancellationToken)
     {
+        using SegmentLease use = segment.Enter(this);
         (int index, int generation, bool last) = Arrive();
         if (last)
         {
@@ -116,6 +138,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         {
             while (true)
             {
+                ObjectDisposedException.ThrowIf(segment.IsClosed, this); // Closed in this process while waiting: no result, broken or not.
                 if (Volatile.Read(ref S->Generation) != generation)
                 {
                     return RoundBroke(generation)
@@ -142,7 +165,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
             Break(generation);
             throw;
@@ -156,6 +179,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     /// <exception cref="BrokenBarrierException">The barrier is or became broken.</exception>
     public async ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         var deadline = Deadline.After(timeout);
         (int index, int generation, bool last) = Arrive();
         if (last)
@@ -167,6 +191,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         {
             while (true)
             {
+                ObjectDisposedException.ThrowIf(segment.IsClosed, this); // Closed in this process while waiting: no result, broken or not.
                 if (ReadGeneration() != generation)
                 {
                     return RoundBroke(generation)
@@ -192,7 +217,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
             Break(generation);
             throw;
@@ -202,6 +227,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     /// <summary>Breaks the barrier (Python's <c>abort()</c>): waiters and later callers get <see cref="BrokenBarrierException"/> until <see cref="Reset"/>.</summary>
     public unsafe void Abort()
     {
+        using SegmentLease use = segment.Enter(this);
         LockInternal();
         try
         {
@@ -216,6 +242,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     /// <summary>Returns the barrier to its empty, unbroken State (Python's <c>reset()</c>); parties waiting now get <see cref="BrokenBarrierException"/>.</summary>
     public unsafe void Reset()
     {
+        using SegmentLease use = segment.Enter(this);
         LockInternal();
         try
         {
@@ -234,10 +261,13 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     }
 
     /// <summary>Closes the barrier in this process; it is removed once no process has it open.</summary>
+    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/>; waits in this process are woken and throw it, breaking the barrier as a cancelled wait does.</remarks>
     public void Dispose() => segment.Dispose();
 
     /// <inheritdoc/>
-    public override string ToString() => $"SharedBarrier('{Name}', parties={Parties}, waiting={WaitingCount}, broken={IsBroken})";
+    public override string ToString() => segment.IsClosed
+        ? $"SharedBarrier('{Name}', closed)"
+        : $"SharedBarrier('{Name}', parties={Parties}, waiting={WaitingCount}, broken={IsBroken})";
 
     private unsafe (int Index, int Generation, bool Last) Arrive()
     {

@@ -110,21 +110,28 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>A handle that releases the lock when disposed.</returns>
     /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
-    public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        rlock is not null ? rlock.Acquire(timeout, cancellationToken) : plainLock!.Acquire(timeout, cancellationToken);
+    public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        using SegmentLease use = segment.Enter(this);
+        return rlock is not null ? rlock.Acquire(timeout, cancellationToken) : plainLock!.Acquire(timeout, cancellationToken);
+    }
 
     /// <summary>Acquires the condition's lock asynchronously.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>A handle that releases the lock when disposed.</returns>
     /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
-    public ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        rlock is not null ? rlock.AcquireAsync(timeout, cancellationToken) : plainLock!.AcquireAsync(timeout, cancellationToken);
+    public ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+        return rlock is not null ? rlock.AcquireAsync(timeout, cancellationToken) : plainLock!.AcquireAsync(timeout, cancellationToken);
+    }
 
     /// <summary>Releases the condition's lock.</summary>
     /// <exception cref="SynchronizationLockException">The lock is not held.</exception>
     public void Release()
     {
+        using SegmentLease use = segment.Enter(this);
         if (rlock is not null)
         {
             rlock.Release();
@@ -155,6 +162,7 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
     public unsafe bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         var deadline = Deadline.After(timeout);
         EnsureHeld("wait");
         var s = (ConditionState*)State;
@@ -189,6 +197,7 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
     public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(segment.IsClosed, this);
         ArgumentNullException.ThrowIfNull(predicate);
         var deadline = Deadline.After(timeout);
         while (!predicate())
@@ -227,6 +236,7 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
     public async ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(segment.IsClosed, this);
         ArgumentNullException.ThrowIfNull(predicate);
         var deadline = Deadline.After(timeout);
         while (!predicate())
@@ -250,6 +260,7 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
     public async ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         var deadline = Deadline.After(timeout);
         EnsureHeld("wait");
         int sequence = ReadSequence();
@@ -279,6 +290,7 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
     public unsafe void Notify(int count = 1)
     {
+        using SegmentLease use = segment.Enter(this);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         EnsureHeld("notify");
         var s = (ConditionState*)State;
@@ -294,6 +306,7 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     public void NotifyAll() => Notify(int.MaxValue);
 
     /// <summary>Closes the condition in this process, and the lock it made or opened (not a lock given to <see cref="Create(SharedRLock?, string?)"/>).</summary>
+    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/>; waits in this process are woken and throw it (without taking the lock back if it was closed too).</remarks>
     public void Dispose()
     {
         segment.Dispose();

@@ -26,10 +26,24 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     public string Name => segment.Name;
 
     /// <summary>Whether the flag is raised (Python's <c>is_set()</c>). It may change right after you read it.</summary>
-    public unsafe bool IsSet => IsRaised(Volatile.Read(ref ((EventState*)State)->Flag));
+    public unsafe bool IsSet
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return IsRaised(Volatile.Read(ref ((EventState*)State)->Flag));
+        }
+    }
 
     /// <summary>How many threads (of any process) are in a wait now: for tests that must know their waiters sleep.</summary>
-    internal unsafe int WaiterCount => Volatile.Read(ref ((EventState*)State)->Waiters);
+    internal unsafe int WaiterCount
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return Volatile.Read(ref ((EventState*)State)->Waiters);
+        }
+    }
 
     /// <inheritdoc/>
     string ISharedObject<SharedEvent>.Descriptor => Name;
@@ -63,6 +77,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// </remarks>
     public unsafe void Set()
     {
+        using SegmentLease use = segment.Enter(this);
         var s = (EventState*)State;
         int word = Volatile.Read(ref s->Flag);
         while (!IsRaised(word))
@@ -83,7 +98,11 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     }
 
     /// <summary>Lowers the flag. Waiters that were waiting when it was last raised return true all the same.</summary>
-    public unsafe void Clear() => Interlocked.And(ref ((EventState*)State)->Flag, ~EventState.Raised);
+    public unsafe void Clear()
+    {
+        using SegmentLease use = segment.Enter(this);
+        Interlocked.And(ref ((EventState*)State)->Flag, ~EventState.Raised);
+    }
 
     /// <summary>Waits until the flag is raised.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
@@ -105,6 +124,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         var s = (EventState*)State;
         int start = Volatile.Read(ref s->Flag);
         if (IsRaised(start))
@@ -155,6 +175,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public async ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         int start = ReadWord();
         if (IsRaised(start))
         {
@@ -183,10 +204,11 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     }
 
     /// <summary>Closes the event in this process; it is removed once no process has it open.</summary>
+    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/>; waits in this process are woken and throw it.</remarks>
     public void Dispose() => segment.Dispose();
 
     /// <inheritdoc/>
-    public override string ToString() => $"SharedEvent('{Name}', set={IsSet})";
+    public override string ToString() => segment.IsClosed ? $"SharedEvent('{Name}', closed)" : $"SharedEvent('{Name}', set={IsSet})";
 
     private static bool IsRaised(int word) => (word & EventState.Raised) != 0;
 

@@ -82,6 +82,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe LockHandle? TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         var deadline = Deadline.After(timeout);
         return LockCore.Acquire((LockState*)State, deadline, cancellationToken, out bool abandoned) ? Handle(abandoned) : null;
     }
@@ -103,6 +104,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public async ValueTask<LockHandle?> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         var deadline = Deadline.After(timeout);
         if (TryNow())
         {
@@ -117,11 +119,13 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <exception cref="SynchronizationLockException">The lock is not held.</exception>
     public unsafe void Release()
     {
+        using SegmentLease use = segment.Enter(this);
         Interlocked.Increment(ref ticket);
         LockCore.Release((LockState*)State);
     }
 
     /// <summary>Closes the lock in this process; it is removed once no process has it open.</summary>
+    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/> (releasing a handle too); acquires waiting in this process are woken and throw it.</remarks>
     public void Dispose() => segment.Dispose();
 
     /// <inheritdoc/>
@@ -130,6 +134,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <inheritdoc/>
     unsafe void IHandleOwner.ReleaseTicket(int t)
     {
+        using SegmentLease use = segment.Enter(this);
         if (Interlocked.CompareExchange(ref ticket, t + 1, t) == t)
         {
             LockCore.Release((LockState*)State);
@@ -139,13 +144,28 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     private unsafe bool TryNow() => LockCore.TryAcquire((LockState*)State);
 
     /// <summary>Releases for a condition's wait, leaving the caller's handle valid for the re-acquired lock.</summary>
-    internal unsafe void ReleaseForWait() => LockCore.Release((LockState*)State);
+    internal unsafe void ReleaseForWait()
+    {
+        using SegmentLease use = segment.Enter(this);
+        LockCore.Release((LockState*)State);
+    }
 
     /// <summary>Takes the lock back after a condition's wait (for ever), leaving the caller's handle valid.</summary>
-    internal unsafe void ReacquireAfterWait() => LockCore.Acquire((LockState*)State, Deadline.Never, CancellationToken.None, out _);
+    internal unsafe void ReacquireAfterWait()
+    {
+        using SegmentLease use = segment.Enter(this);
+        LockCore.Acquire((LockState*)State, Deadline.Never, CancellationToken.None, out _);
+    }
 
     /// <summary>True if some thread of this process holds the lock (what a condition can check).</summary>
-    internal unsafe bool IsHeldByThisProcess => LockCore.Holder((LockState*)State) == LockCore.Me;
+    internal unsafe bool IsHeldByThisProcess
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return LockCore.Holder((LockState*)State) == LockCore.Me;
+        }
+    }
 
     private LockHandle Handle(bool abandoned) => new(this, Volatile.Read(ref ticket), abandoned);
 }

@@ -35,19 +35,32 @@ public sealed unsafe class SharedMemory : IDisposable, ISharedObject<SharedMemor
 {
     private readonly Segment segment;
 
-    private SharedMemory(Segment segment) => this.segment = segment;
+    private readonly long size;
+
+    private SharedMemory(Segment segment)
+    {
+        this.segment = segment;
+        size = segment.PayloadSize;
+    }
 
     /// <summary>The name other processes open it by.</summary>
     public string Name => segment.Name;
 
     /// <summary>Size in bytes, as given at creation.</summary>
-    public long Size => segment.PayloadSize;
+    public long Size
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+            return size;
+        }
+    }
 
-    /// <summary>The whole block as a span.</summary>
+    /// <summary>The whole block as a span: valid until the block is disposed (used after that, it reads and writes memory of no one, never the block's).</summary>
     /// <exception cref="ObjectDisposedException">The segment has been closed in this process.</exception>
     /// <exception cref="InvalidOperationException">The block is larger than a span can address (2 GiB); use <see cref="GetSpan"/>.</exception>
     public Span<byte> Span => Size <= int.MaxValue
-        ? new Span<byte>(segment.Data, (int)Size)
+        ? new Span<byte>(segment.Data, (int)size)
         : throw new InvalidOperationException($"The segment is {Size} bytes, too large for one span; use GetSpan(offset, length).");
 
     /// <summary>Creates a segment of <paramref name="size"/> zeroed bytes.</summary>
@@ -98,10 +111,11 @@ public sealed unsafe class SharedMemory : IDisposable, ISharedObject<SharedMemor
     }
 
     /// <summary>Closes the segment in this process (Python's <c>close()</c>), and removes it if no other process has it open.</summary>
+    /// <remarks>Every member but <see cref="Name"/>, <see cref="Unlink"/> (Python's <c>close()</c> then <c>unlink()</c>) and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/>. A span taken before must not be used after: it then reads and writes private zero pages, no longer the segment (see the remarks of the type).</remarks>
     public void Dispose() => segment.Dispose();
 
     /// <inheritdoc/>
-    public override string ToString() => $"SharedMemory(name='{Name}', size={Size})";
+    public override string ToString() => $"SharedMemory(name='{Name}', size={size}{(segment.IsClosed ? ", closed" : string.Empty)})";
 
     /// <inheritdoc/>
     string ISharedObject<SharedMemory>.Descriptor => Name;

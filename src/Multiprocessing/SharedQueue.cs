@@ -53,31 +53,95 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     public string Name => segment.Name;
 
     /// <summary>The most items the queue holds (Python's <c>maxsize</c>); 0 for none.</summary>
-    public unsafe int MaxSize => ring.Header->MaxItems;
+    public unsafe int MaxSize
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return ring.Header->MaxItems;
+        }
+    }
 
     /// <summary>Bytes of the shared ring; items larger than half of it pass in parts. A bound only if the queue does not <see cref="Overflows"/>.</summary>
-    public unsafe long Capacity => ring.Header->Capacity;
+    public unsafe long Capacity
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return ring.Header->Capacity;
+        }
+    }
 
     /// <summary>Items in the queue now (Python's <c>qsize()</c>); it may change right after you read it.</summary>
-    public int Count => (int)Math.Min(int.MaxValue, ring.Count);
+    public int Count
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return (int)Math.Min(int.MaxValue, ring.Count);
+        }
+    }
 
     /// <summary>Whether the queue is empty now (Python's <c>empty()</c>).</summary>
-    public bool IsEmpty => ring.Count == 0;
+    public bool IsEmpty
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return ring.Count == 0;
+        }
+    }
 
     /// <summary>Whether the queue holds <see cref="MaxSize"/> items now (Python's <c>full()</c>); never for a queue bounded only by bytes.</summary>
-    public bool IsFull => MaxSize > 0 && ring.Count >= MaxSize;
+    public bool IsFull
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            int max = MaxSize;
+            return max > 0 && ring.Count >= max;
+        }
+    }
 
     /// <summary>Bytes in the ring now, parts of unfinished items included (for tests).</summary>
-    internal long PendingBytes => ring.PendingBytes;
+    internal long PendingBytes
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return ring.PendingBytes;
+        }
+    }
 
     /// <summary>Whether <see cref="CompleteAdding"/> was called (by any process).</summary>
-    public bool IsAddingCompleted => ring.IsCompleted;
+    public bool IsAddingCompleted
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return ring.IsCompleted;
+        }
+    }
 
     /// <summary>Whether adding is complete and every item has been taken: consumers' enumerations end.</summary>
-    public bool IsCompleted => ring.IsCompleted && ring.Count == 0;
+    public bool IsCompleted
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return ring.IsCompleted && ring.Count == 0;
+        }
+    }
 
     /// <summary>Whether the queue counts unfinished items for <see cref="TaskDone"/> and <see cref="Join"/>.</summary>
-    public bool IsJoinable => joinable;
+    public bool IsJoinable
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+            return joinable;
+        }
+    }
 
     /// <inheritdoc/>
     string ISharedObject<SharedQueue<T>>.Descriptor => Name;
@@ -86,13 +150,34 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     static SharedQueue<T> ISharedObject<SharedQueue<T>>.Reopen(string descriptor) => Open(descriptor);
 
     /// <summary>Items that went to the overflow chain since creation (for tests).</summary>
-    internal unsafe long OverflowedCount => Volatile.Read(ref ring.Header->SpillTail);
+    internal unsafe long OverflowedCount
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return Volatile.Read(ref ring.Header->SpillTail);
+        }
+    }
 
     /// <summary>The start of the paths of this queue's overflow files (for tests).</summary>
-    internal string OverflowPrefix => SpillFiles.PrefixFor(segment.Path, segment.Header.Id);
+    internal string OverflowPrefix
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return SpillFiles.PrefixFor(segment.Path, segment.Header.Id);
+        }
+    }
 
     /// <summary>Whether items that find the ring full and no consumer moving go to overflow files instead of waiting.</summary>
-    public unsafe bool Overflows => ring.Header->Overflow != 0;
+    public unsafe bool Overflows
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return ring.Header->Overflow != 0;
+        }
+    }
 
     internal static SharedQueue<T> Create(int maxSize, long capacity, bool joinable, string? name, bool overflow)
     {
@@ -137,6 +222,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         Deadline deadline = Deadline.After(timeout);
         Span<byte> head = stackalloc byte[FastCodec.MaxScalarSize];
         int headLength = Encode(item, head, out ReadOnlySpan<byte> body);
+        using SegmentLease use = segment.Enter(this);
         BeginPut();
         bool done = false;
         try
@@ -163,8 +249,10 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         Deadline deadline = Deadline.After(timeout);
         Span<byte> head = stackalloc byte[FastCodec.MaxScalarSize];
         int headLength = Encode(item, head, out ReadOnlySpan<byte> body);
+        SegmentLease use = segment.Enter(this);
         BeginPut();
         bool done = false;
+        bool handedOver = false;
         try
         {
             if (ring.TryWriteNow(head[..headLength], body, out RingStatus status))
@@ -173,14 +261,21 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
                 return ValueTask.CompletedTask;
             }
 
-            done = true; // The asynchronous part settles it.
-            return PutSlowAsync([.. head[..headLength], .. body], deadline, timeout, cancellationToken);
+            // The asynchronous part settles the put and ends the use of the queue when it completes.
+            done = true;
+            handedOver = true;
+            return PutSlowAsync(use, [.. head[..headLength], .. body], deadline, timeout, cancellationToken);
         }
         finally
         {
             if (!done)
             {
                 EndPut(false);
+            }
+
+            if (!handedOver)
+            {
+                use.Dispose();
             }
         }
     }
@@ -195,6 +290,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Get(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
         return status == RingStatus.Ok ? Take(message) : throw GetFailure(status, timeout);
     }
@@ -208,6 +304,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGet(out T item, TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
         item = status == RingStatus.Ok ? Take(message) : default!;
         return status == RingStatus.Ok;
@@ -221,6 +318,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
     public async ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         (RingStatus status, RingMessage message) = await ring.BeginReadAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
         return status == RingStatus.Ok ? Take(message) : throw GetFailure(status, timeout);
     }
@@ -232,13 +330,19 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     {
         while (true)
         {
-            (RingStatus status, RingMessage message) = await ring.BeginReadAsync(Deadline.Never, cancellationToken).ConfigureAwait(false);
-            if (status != RingStatus.Ok)
+            T item;
+            using (segment.Enter(this))
             {
-                yield break;
+                (RingStatus status, RingMessage message) = await ring.BeginReadAsync(Deadline.Never, cancellationToken).ConfigureAwait(false);
+                if (status != RingStatus.Ok)
+                {
+                    yield break;
+                }
+
+                item = Take(message);
             }
 
-            yield return Take(message);
+            yield return item;
         }
     }
 
@@ -246,6 +350,12 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <param name="cancellationToken">Stops the enumeration.</param>
     /// <returns>The items.</returns>
     public IEnumerable<T> GetConsumingEnumerable(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(segment.IsClosed, this);
+        return Consume(cancellationToken);
+    }
+
+    private IEnumerable<T> Consume(CancellationToken cancellationToken)
     {
         while (TryGet(out T item, Timeout.InfiniteTimeSpan, cancellationToken))
         {
@@ -257,12 +367,17 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// Says that no more items will be put, in every process: puts then fail, and consumers' enumerations end once
     /// the queue is empty (<c>BlockingCollection.CompleteAdding</c>; Python has no equivalent but a sentinel item).
     /// </summary>
-    public void CompleteAdding() => ring.Complete();
+    public void CompleteAdding()
+    {
+        using SegmentLease use = segment.Enter(this);
+        ring.Complete();
+    }
 
     /// <summary>Marks one item taken with <see cref="Get"/> as processed (Python's <c>task_done()</c>, joinable queues).</summary>
     /// <exception cref="InvalidOperationException">The queue is not joinable, or this was called more times than items were put.</exception>
     public unsafe void TaskDone()
     {
+        using SegmentLease use = segment.Enter(this);
         EnsureJoinable();
         RingHeader* h = ring.Header;
         int left = Interlocked.Decrement(ref h->Unfinished);
@@ -286,6 +401,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <exception cref="TimeoutException">Items were still unfinished after <paramref name="timeout"/>.</exception>
     public unsafe void Join(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         EnsureJoinable();
         Deadline deadline = Deadline.After(timeout);
         RingHeader* h = ring.Header;
@@ -310,6 +426,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <exception cref="TimeoutException">Items were still unfinished after <paramref name="timeout"/>.</exception>
     public async ValueTask JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = segment.Enter(this);
         EnsureJoinable();
         Deadline deadline = Deadline.After(timeout);
         int start = JoinSequence(); // as in Join: a sequence that moved since the join began ends it
@@ -326,13 +443,29 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     internal int AsyncJoiners => AsyncFutex.WaitingOn(JoinWord());
 
     /// <summary>Closes the queue in this process (Python's <c>close()</c>); it is removed once no process has it open.</summary>
+    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/>; calls waiting in this process (a get, a put, a join) are woken and throw it too.</remarks>
     public void Close() => Dispose();
 
-    /// <summary>Closes the queue in this process.</summary>
+    /// <summary>Closes the queue in this process (see <see cref="Close"/>).</summary>
     public void Dispose() => segment.Dispose();
 
     /// <inheritdoc/>
-    public override string ToString() => $"SharedQueue<{TypeNames.Display(typeof(T))}>('{Name}', count={Count})";
+    public override string ToString()
+    {
+        if (!segment.TryEnter())
+        {
+            return $"SharedQueue<{TypeNames.Display(typeof(T))}>('{Name}', closed)";
+        }
+
+        try
+        {
+            return $"SharedQueue<{TypeNames.Display(typeof(T))}>('{Name}', count={ring.Count})";
+        }
+        finally
+        {
+            segment.Leave();
+        }
+    }
 
     private unsafe int JoinSequence() => Volatile.Read(ref ring.Header->JoinSequence);
 
@@ -375,7 +508,8 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         }
     }
 
-    private async ValueTask PutSlowAsync(byte[] encoded, Deadline deadline, TimeSpan? timeout, CancellationToken cancellationToken)
+    /// <summary>The waiting part of <see cref="PutAsync"/>; ends <paramref name="use"/>, the put's use of the queue, when done.</summary>
+    private async ValueTask PutSlowAsync(SegmentLease use, byte[] encoded, Deadline deadline, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         bool done = false;
         try
@@ -389,6 +523,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
         finally
         {
             EndPut(done);
+            use.Dispose();
         }
     }
 
@@ -434,6 +569,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <summary>The next item, a byte array, copied into <paramref name="destination"/> (see <see cref="SharedQueue.GetInto"/>).</summary>
     internal int GetBytesInto(Span<byte> destination, TimeSpan? timeout, CancellationToken cancellationToken)
     {
+        using SegmentLease use = segment.Enter(this);
         RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
         return status == RingStatus.Ok ? TakeBytesInto(message, destination) : throw GetFailure(status, timeout);
     }
@@ -441,6 +577,7 @@ public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
     /// <summary>The asynchronous form of <see cref="GetBytesInto"/>.</summary>
     internal async ValueTask<int> GetBytesIntoAsync(Memory<byte> destination, TimeSpan? timeout, CancellationToken cancellationToken)
     {
+        using SegmentLease use = segment.Enter(this);
         (RingStatus status, RingMessage message) = await ring.BeginReadAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
         return status == RingStatus.Ok ? TakeBytesInto(message, destination.Span) : throw GetFailure(status, timeout);
     }

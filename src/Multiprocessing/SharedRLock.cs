@@ -20,6 +20,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
 
     private readonly Segment segment;
     private readonly bool ownsSegment;
+    private int disposed;
 
     private SharedRLock(Segment segment)
         : this(segment, ownsSegment: true, segment.Name)
@@ -83,6 +84,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe LockHandle? TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = Enter();
         var deadline = Deadline.After(timeout);
         var s = (LockState*)State;
         int thread = Environment.CurrentManagedThreadId;
@@ -124,6 +126,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public async ValueTask<LockHandle?> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        using SegmentLease use = Enter();
         var deadline = Deadline.After(timeout);
         LockHandle? handle = TryAcquire(TimeSpan.Zero, cancellationToken);
         if (handle is not null)
@@ -139,6 +142,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <exception cref="SynchronizationLockException">This thread does not own the lock.</exception>
     public unsafe void Release()
     {
+        using SegmentLease use = Enter();
         var s = (LockState*)State;
         if (!OwnedHere(s))
         {
@@ -149,8 +153,10 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     }
 
     /// <summary>Closes the lock in this process; it is removed once no process has it open. A lock that belongs to a shared array or value lives as long as that.</summary>
+    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/> (releasing a handle too); acquires waiting in this process are woken and throw it (a lock of an array: once the array is closed).</remarks>
     public void Dispose()
     {
+        Volatile.Write(ref disposed, 1);
         if (ownsSegment)
         {
             segment.Dispose();
@@ -160,12 +166,23 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <inheritdoc/>
     public override string ToString() => $"SharedRLock('{Name}')";
 
+    /// <summary>Whether <see cref="Dispose"/> was called on this object.</summary>
+    internal bool IsDisposed => Volatile.Read(ref disposed) != 0;
+
     /// <summary>True if the calling thread of this process owns the lock.</summary>
-    internal unsafe bool IsOwnedByCurrentThread => OwnedHere((LockState*)State);
+    internal unsafe bool IsOwnedByCurrentThread
+    {
+        get
+        {
+            using SegmentLease use = Enter();
+            return OwnedHere((LockState*)State);
+        }
+    }
 
     /// <summary>Fully releases the lock, returning the recursion count (for a condition's wait).</summary>
     internal unsafe int ReleaseAll()
     {
+        using SegmentLease use = Enter();
         var s = (LockState*)State;
         int count = s->Count;
         s->Count = 1;
@@ -176,6 +193,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <summary>Re-acquires after <see cref="ReleaseAll"/>, restoring the recursion count.</summary>
     internal unsafe void Restore(int count)
     {
+        using SegmentLease use = Enter();
         _ = Acquire();
         ((LockState*)State)->Count = count;
     }
@@ -183,6 +201,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <inheritdoc/>
     unsafe void IHandleOwner.ReleaseTicket(int depth)
     {
+        using SegmentLease use = Enter();
         var s = (LockState*)State;
         if (OwnedHere(s) && s->Count == depth)
         {
@@ -219,4 +238,11 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     }
 
     private LockHandle Handle(int depth, bool abandoned) => new(this, depth, abandoned);
+
+    /// <summary>Counts a call in progress on the segment (see <see cref="Segment.Enter"/>); a lock of an array is closed by its own Dispose too.</summary>
+    private SegmentLease Enter()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        return segment.Enter(this);
+    }
 }

@@ -30,7 +30,14 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     public string Name => segment.Name;
 
     /// <summary>The most permits a bounded semaphore holds; null if unbounded.</summary>
-    public unsafe int? MaximumCount => ((SemaphoreState*)State)->Max is > 0 and var max ? max : null;
+    public unsafe int? MaximumCount
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return ((SemaphoreState*)State)->Max is > 0 and var max ? max : null;
+        }
+    }
 
     /// <inheritdoc/>
     string ISharedObject<SharedSemaphore>.Descriptor => Name;
@@ -96,8 +103,11 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>True if a permit was taken (give it back with <see cref="Release"/>).</returns>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
-    public unsafe bool TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
-        SemaphoreCore.Take((SemaphoreState*)State, Deadline.After(timeout), cancellationToken);
+    public unsafe bool TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
+    {
+        using SegmentLease use = segment.Enter(this);
+        return SemaphoreCore.Take((SemaphoreState*)State, Deadline.After(timeout), cancellationToken);
+    }
 
     /// <summary>Takes a permit asynchronously: no thread is blocked while waiting.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
@@ -115,25 +125,37 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>True if a permit was taken.</returns>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
-    public ValueTask<bool> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        TryTakeNow() ? ValueTask.FromResult(true) : SemaphoreCore.TakeAsync(State, Deadline.After(timeout), cancellationToken);
+    public ValueTask<bool> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using SegmentLease use = segment.Enter(this);
+        return TryTakeNow() ? ValueTask.FromResult(true) : TakeAsync(Deadline.After(timeout), cancellationToken);
+    }
 
     /// <summary>Gives back <paramref name="count"/> permits, from any thread of any process.</summary>
     /// <param name="count">How many (1 or more).</param>
     /// <exception cref="SemaphoreFullException">A bounded semaphore would hold more than its maximum.</exception>
     public unsafe void Release(int count = 1)
     {
+        using SegmentLease use = segment.Enter(this);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         SemaphoreCore.Give((SemaphoreState*)State, count);
     }
 
     /// <summary>Closes the semaphore in this process; it is removed once no process has it open.</summary>
+    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/> (releasing a handle too); acquires waiting in this process are woken and throw it.</remarks>
     public void Dispose() => segment.Dispose();
 
     /// <inheritdoc/>
     public override string ToString() => $"SharedSemaphore('{Name}')";
 
     private unsafe bool TryTakeNow() => SemaphoreCore.TryTake((SemaphoreState*)State);
+
+    /// <summary>The asynchronous wait for a permit, counted as a call in progress until it ends.</summary>
+    private async ValueTask<bool> TakeAsync(Deadline deadline, CancellationToken cancellationToken)
+    {
+        using SegmentLease use = segment.Enter(this);
+        return await SemaphoreCore.TakeAsync(State, deadline, cancellationToken).ConfigureAwait(false);
+    }
 
     private LockHandle Handle() => new(new Permit(this), 0, false);
 

@@ -65,10 +65,21 @@ public sealed class SharedValue<T> : IDisposable, Shared.ISharedObject<SharedVal
     public T CompareExchange(T value, T comparand) => array.CompareExchange(0, value, comparand);
 
     /// <summary>Closes the value in this process; it is removed once no process has it open.</summary>
+    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/>.</remarks>
     public void Dispose() => array.Dispose();
 
     /// <inheritdoc/>
-    public override string ToString() => $"SharedValue<{typeof(T).Name}>('{Name}', {Value})";
+    public override string ToString()
+    {
+        try
+        {
+            return $"SharedValue<{typeof(T).Name}>('{Name}', {Value})";
+        }
+        catch (ObjectDisposedException)
+        {
+            return $"SharedValue<{typeof(T).Name}>('{Name}', closed)";
+        }
+    }
 }
 
 /// <summary>Creates and opens <see cref="SharedValue{T}"/>s (Python's <c>multiprocessing.Value</c>).</summary>

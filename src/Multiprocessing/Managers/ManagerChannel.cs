@@ -314,6 +314,9 @@ internal sealed class ManagerChannel : IDisposable
         socket = null;
     }
 
+    /// <summary>Throws <see cref="ObjectDisposedException"/> for <paramref name="owner"/>, the proxy on this channel, once the channel is disposed (members that do not call the manager).</summary>
+    public void ThrowIfDisposed(object owner) => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed), owner);
+
     private Connection Connected()
     {
         ObjectDisposedException.ThrowIf(disposed, this);

@@ -49,6 +49,7 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
         get
         {
             ThrowIfClosed();
+            using SegmentLease use = segment.Enter(this);
 
             // Sent to another process: hold its place until it attaches, so that the other side does not see
             // the end of the stream if this process closes its copy first.
@@ -116,6 +117,7 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
 
     private protected override void WriteFrame(ReadOnlySpan<byte> frame)
     {
+        using SegmentLease use = segment.Enter(this);
         if (Volatile.Read(ref writingClosed) != 0)
         {
             throw new IOException("This end has stopped sending.");
@@ -132,6 +134,7 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
     /// <exception cref="ObjectDisposedException">This end is closed.</exception>
     internal bool TrySendNow(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body)
     {
+        using SegmentLease use = segment.Enter(this);
         ThrowIfSendingStopped();
         if (!writer!.TryWriteNow(head, body, out RingStatus status))
         {
@@ -148,15 +151,20 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
     /// <exception cref="OperationCanceledException">The token fired first; the message was not delivered.</exception>
     internal void Send(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, CancellationToken cancellationToken)
     {
+        using SegmentLease use = segment.Enter(this);
         ThrowIfSendingStopped();
         CheckWrite(writer!.Write(head, body, Deadline.Never, cancellationToken));
     }
 
-    private protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
+    private protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        using SegmentLease use = segment.Enter(this);
         CheckWrite(await writer!.WriteAsync(frame, Deadline.Never, cancellationToken).ConfigureAwait(false));
+    }
 
     private protected override int ReadFrame(ref byte[] buffer, CancellationToken cancellationToken)
     {
+        using SegmentLease use = segment.Enter(this);
         RingStatus status = reader!.BeginRead(Deadline.Never, cancellationToken, out RingMessage message);
         CheckRead(status);
         return TakeFrame(message, ref buffer);
@@ -164,17 +172,24 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
 
     private protected override async ValueTask<(byte[] Buffer, int Length)> ReadFrameAsync(byte[] buffer, CancellationToken cancellationToken)
     {
+        using SegmentLease use = segment.Enter(this);
         (RingStatus status, RingMessage message) = await reader!.BeginReadAsync(Deadline.Never, cancellationToken).ConfigureAwait(false);
         CheckRead(status);
         int length = TakeFrame(message, ref buffer);
         return (buffer, length);
     }
 
-    private protected override bool PollCore(TimeSpan timeout, CancellationToken cancellationToken) =>
-        reader!.WaitReadable(Deadline.After(timeout), cancellationToken) != RingStatus.Timeout;
+    private protected override bool PollCore(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using SegmentLease use = segment.Enter(this);
+        return reader!.WaitReadable(Deadline.After(timeout), cancellationToken) != RingStatus.Timeout;
+    }
 
-    private protected override async ValueTask<bool> PollCoreAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        await reader!.WaitReadableAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false) != RingStatus.Timeout;
+    private protected override async ValueTask<bool> PollCoreAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using SegmentLease use = segment.Enter(this);
+        return await reader!.WaitReadableAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false) != RingStatus.Timeout;
+    }
 
     /// <summary>
     /// Stops sending from this end (a half close): the other end sees the end of the stream once it has read
@@ -182,18 +197,30 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
     /// </summary>
     internal void CloseWriting()
     {
+        using SegmentLease use = segment.Enter(this);
         if (writer is not null && Interlocked.Exchange(ref writingClosed, 1) == 0)
         {
             writer.DetachEnd(writer: true);
         }
     }
 
+    /// <summary>Leaves the end slots and closes the segment: calls in progress on other threads finish or throw <see cref="ObjectDisposedException"/> (those asleep are woken), and the last one unmaps it.</summary>
     private protected override void CloseCore()
     {
-        reader?.DetachEnd(writer: false);
-        if (writer is not null && Interlocked.Exchange(ref writingClosed, 1) == 0)
+        if (segment.TryEnter())
         {
-            writer.DetachEnd(writer: true);
+            try
+            {
+                reader?.DetachEnd(writer: false);
+                if (writer is not null && Interlocked.Exchange(ref writingClosed, 1) == 0)
+                {
+                    writer.DetachEnd(writer: true);
+                }
+            }
+            finally
+            {
+                segment.Leave();
+            }
         }
 
         segment.Dispose();

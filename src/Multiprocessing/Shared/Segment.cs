@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Multiprocessing.Interop;
+using Multiprocessing.Synchronization;
 
 namespace Multiprocessing.Shared;
 
@@ -9,13 +11,40 @@ namespace Multiprocessing.Shared;
 /// exits however it ends; a segment whose last holder is gone is removed, by that holder when it closes it, or
 /// by the resource tracker (<see cref="ResourceTracker"/>) when it died.
 /// </summary>
+/// <remarks>
+/// <para>Lifetime in this process, as <see cref="System.Runtime.InteropServices.SafeHandle"/>'s
+/// <c>DangerousAddRef</c>/<c>DangerousRelease</c>: every operation of the object built on the segment holds a
+/// reference (<see cref="Enter"/>, one interlocked add and one interlocked subtract) while it touches the
+/// mapping, and <see cref="Dispose"/> only marks the segment closed; the last reference to leave unmaps it. So a
+/// call that races <c>Dispose</c> on another thread either completes on mapped memory or throws
+/// <see cref="ObjectDisposedException"/>, never touches unmapped memory.</para>
+/// <para>A call asleep on a futex in the mapping (a get waiting for an item, an acquire waiting for a lock) holds
+/// its reference while it sleeps: <see cref="Dispose"/> wakes it (<see cref="FutexSleep"/> sleeps on the
+/// segment's <see cref="ClosingWord"/> too), and it throws <see cref="ObjectDisposedException"/>, releasing the
+/// reference; the mapping goes with the last one.</para>
+/// <para>Segments whose memory is handed out as spans or references (<see cref="SegmentKind.Raw"/> and
+/// <see cref="SegmentKind.Array"/>: <c>SharedMemory.Span</c>, <c>SharedArray</c>'s indexer) cannot count the
+/// users of those: such a span used after <c>Dispose</c> returned is a bug of the caller, but must not crash the
+/// process, so their address range is not unmapped but replaced by private zero pages (no memory is committed
+/// until written; the range stays reserved for the life of the process).</para>
+/// </remarks>
 internal sealed unsafe class Segment : IDisposable
 {
+    // The lifetime word: Closed and Freed bits, and the count of operations in progress in units of OneUser.
+    private const long Closed = 1;
+    private const long Freed = 2;
+    private const long OneUser = 4;
+
+    private static readonly Lock RegistryGate = new();
+    private static readonly List<Segment> Registry = [];
+
     private readonly Lock gate = new();
+    private readonly int[] closingWord = GC.AllocateArray<int>(1, pinned: true);
     private nint mapping;
     private int fd;
     private bool unlinked;
     private long id;
+    private long lifetime;
 
     private Segment(string name, string path, int fd, nint mapping, long mappedLength)
     {
@@ -24,6 +53,7 @@ internal sealed unsafe class Segment : IDisposable
         this.fd = fd;
         this.mapping = mapping;
         MappedLength = mappedLength;
+        Register(this);
     }
 
     /// <summary>The name other processes open it by.</summary>
@@ -53,8 +83,111 @@ internal sealed unsafe class Segment : IDisposable
     /// <summary>Payload size in bytes.</summary>
     public long PayloadSize => Header.PayloadSize;
 
-    /// <summary>True once closed in this process.</summary>
-    public bool IsClosed => Volatile.Read(ref mapping) == 0;
+    /// <summary>True once closed in this process (<see cref="Dispose"/> was called; the mapping may still be in use by calls in progress).</summary>
+    public bool IsClosed => (Volatile.Read(ref lifetime) & Closed) != 0;
+
+    /// <summary>
+    /// A process-local word, 0 while the segment is open, set to 1 and woken by <see cref="Dispose"/>: a sleep on a
+    /// futex in the mapping also sleeps on this word, so that closing wakes it (see <see cref="FutexSleep"/>).
+    /// </summary>
+    public int* ClosingWord => (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(closingWord));
+
+    /// <summary>
+    /// Counts an operation in progress on <paramref name="owner"/>, the object built on this segment, until the
+    /// returned lease is disposed: the mapping stays until then, even if <see cref="Dispose"/> is called meanwhile.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The segment has been closed in this process.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public SegmentLease Enter(object owner)
+    {
+        if ((Interlocked.Add(ref lifetime, OneUser) & Closed) != 0)
+        {
+            Leave();
+            ThrowClosed(owner);
+        }
+
+        return new SegmentLease(this);
+    }
+
+    /// <summary>Counts an operation in progress, as <see cref="Enter"/> does; false (and nothing counted) if the segment is closed.</summary>
+    public bool TryEnter()
+    {
+        if ((Interlocked.Add(ref lifetime, OneUser) & Closed) != 0)
+        {
+            Leave();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends an operation counted by <see cref="Enter"/> or <see cref="TryEnter"/>; the last one after <see cref="Dispose"/> unmaps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Leave()
+    {
+        if (Interlocked.Add(ref lifetime, -OneUser) == Closed)
+        {
+            Free();
+        }
+    }
+
+    /// <summary>The segment open in this process whose mapping holds <paramref name="address"/>, if any (for the futex sleeps).</summary>
+    public static Segment? Containing(nint address)
+    {
+        lock (RegistryGate)
+        {
+            int lo = 0, hi = Registry.Count - 1;
+            while (lo <= hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                Segment s = Registry[mid];
+                if (address < s.mapping)
+                {
+                    hi = mid - 1;
+                }
+                else if (address >= s.mapping + (nint)s.MappedLength)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    return s;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The exception of a call that found the segment closed, or was woken by its closing.</summary>
+    public ObjectDisposedException ClosedException() =>
+        new(Name, $"The shared object '{Name}' has been closed (disposed) in this process.");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowClosed(object owner) => throw new ObjectDisposedException(owner.GetType().FullName);
+
+    private static void Register(Segment segment)
+    {
+        lock (RegistryGate)
+        {
+            int i = 0;
+            while (i < Registry.Count && Registry[i].mapping < segment.mapping)
+            {
+                i++;
+            }
+
+            Registry.Insert(i, segment);
+        }
+    }
+
+    private static void Unregister(Segment segment)
+    {
+        lock (RegistryGate)
+        {
+            Registry.Remove(segment);
+        }
+    }
 
     private nint Base
     {
@@ -223,9 +356,38 @@ internal sealed unsafe class Segment : IDisposable
     /// <summary>True if <see cref="Path"/> still names this segment, not a newer one that took its name after an unlink.</summary>
     private bool NamesThisSegment() => id != 0 && ReadIdAt(Path) == id;
 
-    /// <summary>Unmaps and closes; removes the segment if no other process has it open.</summary>
+    /// <summary>
+    /// Closes the segment in this process: operations begun from now on throw <see cref="ObjectDisposedException"/>,
+    /// those asleep on it are woken to throw it, and the last one to leave (or this call, if none is in progress)
+    /// unmaps it and removes it if no other process has it open.
+    /// </summary>
     public void Dispose()
     {
+        long before = Interlocked.Or(ref lifetime, Closed);
+        if ((before & Closed) != 0)
+        {
+            return;
+        }
+
+        // Wake this process's sleepers on the mapping: their sleeps watch this word too, and they then throw.
+        Volatile.Write(ref closingWord[0], 1);
+        Libc.FutexWake(ClosingWord, int.MaxValue);
+        AsyncFutex.WakeRange(Volatile.Read(ref mapping), MappedLength);
+        if (before == 0)
+        {
+            Free();
+        }
+    }
+
+    /// <summary>Unmaps and closes, once closed and no operation is in progress; removes the segment if no other process has it open.</summary>
+    private void Free()
+    {
+        if (Interlocked.CompareExchange(ref lifetime, Closed | Freed, Closed) != Closed)
+        {
+            return; // Freed already, or an operation came in meanwhile (it will fail and leave, and free then).
+        }
+
+        Unregister(this);
         lock (gate)
         {
             if (mapping == 0)
@@ -245,7 +407,7 @@ internal sealed unsafe class Segment : IDisposable
                 RemoveCompanionFiles(Path, Header.Kind, id);
             }
 
-            Libc.Munmap(mapping, (nuint)MappedLength);
+            Unmap(mapping, MappedLength, ExportsMemory(Header.Kind));
             Volatile.Write(ref mapping, 0);
             Libc.Close(fd);
             fd = -1;
@@ -284,6 +446,20 @@ internal sealed unsafe class Segment : IDisposable
 
     /// <summary>Above this, a ring's pages are left to be faulted in as it fills: populating would commit all of its memory at once.</summary>
     private const long MaxPopulated = 64L << 20;
+
+    /// <summary>Whether the object built on a segment of <paramref name="kind"/> hands out spans or references into it, which outlive any count.</summary>
+    private static bool ExportsMemory(SegmentKind kind) => kind is SegmentKind.Raw or SegmentKind.Array;
+
+    /// <summary>Unmaps <paramref name="length"/> bytes at <paramref name="at"/>; for memory handed out as spans, replaces them by private zero pages instead (see the remarks).</summary>
+    private static void Unmap(nint at, long length, bool exported)
+    {
+        if (exported && Libc.Mmap(at, (nuint)length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_FIXED | Libc.MAP_NORESERVE, -1, 0) == at)
+        {
+            return;
+        }
+
+        Libc.Munmap(at, (nuint)length);
+    }
 
     private static nint Map(int fd, long length, string name, bool populate)
     {

@@ -17,7 +17,12 @@ internal static unsafe class AsyncFutex
     private static bool started;
 
     /// <summary>Completes with true when <paramref name="word"/> may have changed, false when the deadline passed.</summary>
-    public static Task<bool> WaitAsync(nint word, int expected, Deadline deadline, CancellationToken cancellationToken)
+    /// <param name="word">The word.</param>
+    /// <param name="expected">Its value while there is nothing to wake up for.</param>
+    /// <param name="deadline">When to give up.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <param name="segment">The segment whose mapping holds <paramref name="word"/>, if any: its closing in this process completes the wait (<see cref="WakeRange"/>), and the caller checks why.</param>
+    public static Task<bool> WaitAsync(nint word, int expected, Deadline deadline, CancellationToken cancellationToken, Shared.Segment? segment = null)
     {
         if (*(int*)word != expected)
         {
@@ -46,6 +51,13 @@ internal static unsafe class AsyncFutex
         }
 
         Poke();
+        if (segment is not null && segment.IsClosed)
+        {
+            // Closed while this waiter was being added: WakeRange may have run before, and missed it.
+            Remove(waiter);
+            waiter.Complete(true);
+        }
+
         if (!deadline.IsInfinite || cancellationToken.CanBeCanceled)
         {
             waiter.Arm(deadline, cancellationToken);
@@ -60,6 +72,35 @@ internal static unsafe class AsyncFutex
         lock (Gate)
         {
             return Waiters.Count(w => w.Word == word);
+        }
+    }
+
+    /// <summary>Completes every wait on a word in <paramref name="length"/> bytes at <paramref name="start"/> (a segment closed in this process: its waiters look again, and throw).</summary>
+    public static void WakeRange(nint start, long length)
+    {
+        List<Waiter>? done = null;
+        lock (Gate)
+        {
+            for (int i = Waiters.Count - 1; i >= 0; i--)
+            {
+                Waiter w = Waiters[i];
+                if (w.Word >= start && w.Word < start + (nint)length)
+                {
+                    (done ??= []).Add(w);
+                    Waiters.RemoveAt(i);
+                }
+            }
+        }
+
+        if (done is null)
+        {
+            return;
+        }
+
+        Poke();
+        foreach (Waiter w in done)
+        {
+            w.Complete(true);
         }
     }
 

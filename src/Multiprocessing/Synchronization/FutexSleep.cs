@@ -1,4 +1,5 @@
 using Multiprocessing.Interop;
+using Multiprocessing.Shared;
 
 namespace Multiprocessing.Synchronization;
 
@@ -83,11 +84,21 @@ internal static class FutexSleep
     }
 
     /// <summary>Sleeps while <c>*word == expected</c> (see <see cref="Sleep"/>), in slices while <paramref name="watches"/> has any.</summary>
+    /// <remarks>
+    /// A word in a segment's mapping is slept on together with the segment's closing word (futex_waitv), so that
+    /// the segment's <see cref="Segment.Dispose"/> in this process wakes the sleeper, which then throws
+    /// <see cref="ObjectDisposedException"/> instead of sleeping on in memory about to be unmapped. (The sleeper's
+    /// call holds a reference on the segment: the mapping stays until it has left.)
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The segment holding <paramref name="word"/> was closed in this process.</exception>
     private static unsafe bool Wait(int* word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
     {
+        Segment? segment = Segment.Containing((nint)word);
+        ThrowIfClosed(segment);
         CancellationTokenRegistration cancel = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static w => Libc.FutexWake((int*)(nint)w!, int.MaxValue), (nint)word)
             : default;
+        bool inTime = true;
         try
         {
             while (true)
@@ -95,18 +106,20 @@ internal static class FutexSleep
                 long ms = deadline.RemainingMs;
                 if (ms == 0)
                 {
-                    return false;
+                    inTime = false;
+                    break;
                 }
 
                 bool sliced = watches is { Count: > 0 } && (ms < 0 || ms > WatchedSliceMs);
-                if (Libc.FutexWait(word, expected, sliced ? WatchedSliceMs : ms))
+                if (FutexWait(word, expected, sliced ? WatchedSliceMs : ms, segment))
                 {
                     break;
                 }
 
                 if (!sliced)
                 {
-                    return false; // The kernel's timeout: the time is up.
+                    inTime = false; // The kernel's timeout: the time is up.
+                    break;
                 }
 
                 if (AnyDied(watches))
@@ -120,8 +133,52 @@ internal static class FutexSleep
             cancel.Dispose();
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        return true;
+        ThrowIfClosed(segment);
+        if (inTime)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return inTime;
+    }
+
+    /// <summary>Set once futex_waitv turned out to be missing (Linux before 5.16): sleeps then watch only their word.</summary>
+    private static bool noWaitMany;
+
+    /// <summary>
+    /// One futex sleep on <paramref name="word"/>, and on the closing word of <paramref name="segment"/> if any
+    /// (without futex_waitv, on the word only: a Dispose in this process then does not wake the sleeper); false
+    /// on timeout.
+    /// </summary>
+    private static unsafe bool FutexWait(int* word, int expected, long ms, Segment? segment)
+    {
+        if (segment is null || Volatile.Read(ref noWaitMany))
+        {
+            return Libc.FutexWait(word, expected, ms);
+        }
+
+        Libc.FutexWaiter* entries = stackalloc Libc.FutexWaiter[2];
+        entries[0] = Libc.FutexWaiter.For(word, expected);
+        entries[1] = Libc.FutexWaiter.For(segment.ClosingWord, 0);
+        int woken = Libc.FutexWaitMany(entries, 2, ms);
+        if (woken == -1 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == ENOSYS)
+        {
+            Volatile.Write(ref noWaitMany, true);
+            return Libc.FutexWait(word, expected, ms);
+        }
+
+        return woken != -2;
+    }
+
+    private const int ENOSYS = 38;
+
+    /// <summary>Throws if <paramref name="segment"/> (the one holding the word a sleep is on, if any) was closed in this process.</summary>
+    private static void ThrowIfClosed(Segment? segment)
+    {
+        if (segment is not null && segment.IsClosed)
+        {
+            throw segment.ClosedException();
+        }
     }
 
     /// <summary>
@@ -223,11 +280,14 @@ internal static class FutexSleep
     }
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The segment holding <paramref name="word"/> was closed in this process.</exception>
     private static async ValueTask<bool> WaitAsync(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        Segment? segment = Segment.Containing(word);
         while (true)
         {
+            ThrowIfClosed(segment);
             long ms = deadline.RemainingMs;
             if (ms == 0)
             {
@@ -236,7 +296,9 @@ internal static class FutexSleep
 
             bool sliced = watches is { Count: > 0 } && (ms < 0 || ms > WatchedSliceMs);
             Deadline slice = sliced ? Deadline.After(TimeSpan.FromMilliseconds(WatchedSliceMs)) : deadline;
-            if (await AsyncFutex.WaitAsync(word, expected, slice, cancellationToken).ConfigureAwait(false))
+            bool woken = await AsyncFutex.WaitAsync(word, expected, slice, cancellationToken, segment).ConfigureAwait(false);
+            ThrowIfClosed(segment);
+            if (woken)
             {
                 return true;
             }

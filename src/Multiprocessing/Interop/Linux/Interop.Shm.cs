@@ -17,6 +17,10 @@ internal static partial class Libc
     public const int PROT_WRITE = 2;
     public const int MAP_SHARED = 1;
     public const int MAP_POPULATE = 0x8000;
+    public const int MAP_PRIVATE = 2;
+    public const int MAP_FIXED = 0x10;
+    public const int MAP_ANONYMOUS = 0x20;
+    public const int MAP_NORESERVE = 0x4000;
 
     public const int LOCK_SH = 1;
     public const int LOCK_EX = 2;
