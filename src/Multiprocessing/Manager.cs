@@ -374,7 +374,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     {
         byte[] key = Client.CopyKey(options?.AuthKey, nameof(options)) ?? RandomNumberGenerator.GetBytes(32);
         Listener listener = options?.Address is { } address ? Listener.Create(address, key) : Listener.Create(key);
-        var server = new ManagerServer(listener, key, ManagerRegistry.InProcess(options?.Registrations));
+        var server = new ManagerServer(listener, ManagerRegistry.InProcess(options?.Registrations));
         var thread = new Thread(server.Run) { IsBackground = true, Name = options?.Name ?? "manager" };
         thread.Start();
         return new Manager(listener.Address, key, null) { server = server };
