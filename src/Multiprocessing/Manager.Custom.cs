@@ -31,6 +31,6 @@ public sealed partial class Manager
     {
         CustomInterface contract = CustomInterface.For(typeof(TInterface));
         long id = Create(ManagedKind.Custom, NameOrNull(name), args => ManagerRegistry.WriteRequest(args, contract));
-        return (TInterface)CustomProxy.Create(typeof(TInterface), new ManagerChannel(Address, AuthKeyCore), id);
+        return (TInterface)CustomProxy.Create(typeof(TInterface), NewChannel(), id);
     }
 }
