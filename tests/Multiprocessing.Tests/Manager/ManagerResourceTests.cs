@@ -27,8 +27,7 @@ public sealed class ManagerResourceTests
         int threadsBefore = Threads(pid);
         int filesBefore = Files(pid);
 
-        MakeAndDropProxies(manager, Proxies);
-        Assert.True(Threads(pid) >= threadsBefore + Proxies, $"the manager serves {Proxies} connected proxies with {Threads(pid)} threads (from {threadsBefore}): the test does not measure what it means to");
+        MakeAndDropProxies(manager, pid, threadsBefore);
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -173,14 +172,24 @@ public sealed class ManagerResourceTests
         return data;
     }
 
-    /// <summary>Creates <paramref name="count"/> proxies, connects each (one call), and drops them all unreferenced.</summary>
+    /// <summary>
+    /// Creates <see cref="Proxies"/> proxies and connects each (one call); checks, while they are all still held,
+    /// that the manager serves them (so that the test measures what it means to); then drops them all unreferenced
+    /// (they die with this frame, also in a Debug build).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void MakeAndDropProxies(Manager manager, int count)
+    private static void MakeAndDropProxies(Manager manager, int pid, int threadsBefore)
     {
-        for (int i = 0; i < count; i++)
+        var held = new List<ManagedList<int>>();
+        for (int i = 0; i < Proxies; i++)
         {
-            manager.List<int>().Add(i);
+            ManagedList<int> list = manager.List<int>();
+            list.Add(i);
+            held.Add(list);
         }
+
+        Assert.True(Threads(pid) >= threadsBefore + Proxies, $"the manager serves {Proxies} connected proxies with {Threads(pid)} threads (from {threadsBefore})");
+        GC.KeepAlive(held);
     }
 
     /// <summary>One proxy made and disposed: the manager's server has started its threads (acceptor, timers) before the count is taken.</summary>
