@@ -10,6 +10,11 @@ namespace Multiprocessing.Tests.ConnectionTests;
 /// runs the handshakes concurrently, with a bound, instead of one at a time with a 10 s timeout each (which made a
 /// good client wait behind every silent one ahead of it in the backlog: over 15 s behind 130 of them).
 /// </summary>
+/// <remarks>
+/// Run alone: the handshakes complete on this process's thread pool, which tests that block pool threads (with
+/// large manager values, say) can starve for seconds, and this test times a connection.
+/// </remarks>
+[Collection(SerialTests.Name)]
 public sealed class HandshakeFloodTests
 {
     /// <summary>How many of each kind: 500 connections in all, all open while the good clients connect.</summary>
@@ -26,7 +31,7 @@ public sealed class HandshakeFloodTests
     {
         byte[] key = Listeners.Key(11);
         using Listener listener = Listeners.New(kind, key);
-        Task<Connection> firstAccept = Task.Run(listener.Accept); // starts the acceptor, as a server loop does
+        Task<Connection> firstAccept = listener.AcceptAsyncWithin(); // starts the acceptor, as a server loop does
 
         var flood = new List<Socket>();
         using var stopDripping = new CancellationTokenSource();
@@ -36,7 +41,11 @@ public sealed class HandshakeFloodTests
             // Connect them all at once: a listener that handshakes one at a time leaves most in the backlog.
             Task<Socket>[] connecting = Enumerable.Range(0, Silent + Dripping).Select(_ => ConnectRawAsync(listener)).ToArray();
             drip = DripAsync(connecting.Skip(Silent).ToArray(), stopDripping.Token);
-            Task goodOnes = Task.Run(() =>
+
+            // All 500 are in (those dropped as the oldest pending handshakes were closed by the listener, as a
+            // flood's are; the newest 128 are pending): now the good clients, on a thread of their own.
+            await Task.WhenAll(connecting).WaitAsync(Within.Deadline);
+            Task goodOnes = Task.Factory.StartNew(() =>
             {
                 for (int round = 0; round < 3; round++)
                 {
@@ -46,7 +55,7 @@ public sealed class HandshakeFloodTests
                     Assert.True(took < Bound, $"a good client took {took.TotalSeconds:0.00} s to connect during the flood");
                     good.Send(round);
                 }
-            });
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
             await goodOnes.WaitAsync(Within.Deadline);
 
@@ -85,20 +94,32 @@ public sealed class HandshakeFloodTests
         }
     }
 
+    /// <summary>
+    /// Connects a raw socket, as a flood does: a Unix socket whose listener's queue is full at that instant is
+    /// refused with EAGAIN instead of waiting (TCP waits), so the flood tries again until it is in.
+    /// </summary>
     private static async Task<Socket> ConnectRawAsync(Listener listener)
     {
-        Socket socket = listener.Address is UnixDomainSocketEndPoint
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(listener.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
+        while (true)
         {
-            await socket.ConnectAsync(listener.Address);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
+            Socket socket = listener.Address is UnixDomainSocketEndPoint
+                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                : new Socket(listener.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await socket.ConnectAsync(listener.Address);
+                return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain)
+            {
+                socket.Dispose();
+                await Task.Delay(1);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
         }
     }
 
