@@ -30,8 +30,9 @@ public sealed class ConnectionOptions
 
     /// <summary>
     /// How long the authentication handshake of one connection may take; default 10 s. On a listener the time
-    /// counts from the moment <see cref="Listener.Accept"/> takes the connection: a client that connects and says
-    /// nothing makes that call throw <see cref="TimeoutException"/> after this long. On a client it counts from the
+    /// counts from the moment its background acceptor takes the connection: a client that connects and says
+    /// nothing is closed after this long (and never returned by <see cref="Listener.Accept"/>; other clients are
+    /// not held up meanwhile). On a client it counts from the
     /// moment the listener starts the handshake, so a client waits for a busy listener to get round to accepting it,
     /// as in Python (bound that wait with <see cref="Client.ConnectAsync"/>'s token).
     /// <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.

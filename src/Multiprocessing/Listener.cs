@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
 using Multiprocessing.Connections;
 
 namespace Multiprocessing;
@@ -19,11 +20,17 @@ namespace Multiprocessing;
 /// encryption: the messages themselves cross in the clear.
 /// </para>
 /// <para>
-/// <see cref="Accept"/> handles one connection at a time, and a failure is that connection's only: a client with the
-/// wrong key, one that sends bytes that are not this library's handshake, or one that says nothing for
-/// <see cref="ConnectionOptions.HandshakeTimeout"/> makes that call throw (as Python's <c>accept()</c> raises
-/// <c>AuthenticationError</c>) and closes that connection; the listener stays open, and the next call accepts the
-/// next client. A server loop catches those exceptions and goes on.
+/// From the first <see cref="Accept"/> or <see cref="AcceptAsync"/> on, a background acceptor takes every
+/// connection as it arrives and runs the handshakes concurrently, without a thread each; <see cref="Accept"/> returns
+/// the next client that completed its handshake. A client with the wrong key, one that sends bytes that are not this
+/// library's handshake, one that hangs up, or one that does not finish within
+/// <see cref="ConnectionOptions.HandshakeTimeout"/> is closed there and never returned: it delays no other client.
+/// At most 128 handshakes are in flight; a connection that arrives beyond that drops the oldest pending one, so a
+/// flood of silent or dripping connections cannot lock good clients out. Authenticated clients that no call has
+/// taken yet are held up to <see cref="ConnectionOptions.Backlog"/>; beyond that, new ones wait in the operating
+/// system's backlog. Before the first accept, clients wait in that backlog (as in Python). Unlike Python's
+/// <c>accept()</c>, which raises <c>AuthenticationError</c> for a client with the wrong key, these failures are not
+/// reported to the caller.
 /// </para>
 /// </remarks>
 /// <example>
@@ -49,6 +56,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
     private readonly ConnectionOptions options;
     private readonly string? socketFile;
     private readonly string? privateDirectory;
+    private HandshakeAcceptor? acceptor;
     private int closed;
 
     private Listener(Socket socket, EndPoint address, byte[]? authKey, ConnectionOptions options, string? socketFile, string? privateDirectory)
@@ -172,68 +180,74 @@ public sealed class Listener : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits for the next client and authenticates it (Python's <c>accept()</c>). Throws for a client that fails;
-    /// the listener stays usable and the next call accepts the next client.
+    /// Waits for the next authenticated client (Python's <c>accept()</c>). Handshakes run in the background,
+    /// concurrently (see the remarks on <see cref="Listener"/>): a client that fails its handshake is closed there
+    /// and never returned, so this returns the next client that proved it has the key, however many others are
+    /// silent or misbehave meanwhile.
     /// </summary>
     /// <returns>The connection to that client, ready for messages.</returns>
-    /// <exception cref="System.Security.Authentication.AuthenticationException">The client's key did not match, or one end has a key and the other none; that connection is closed.</exception>
-    /// <exception cref="InvalidDataException">The client does not speak this library's protocol (random bytes, another program); that connection is closed.</exception>
-    /// <exception cref="TimeoutException">The client did not finish the handshake within <see cref="ConnectionOptions.HandshakeTimeout"/>; that connection is closed.</exception>
-    /// <exception cref="IOException">The client went away during the handshake (<see cref="EndOfStreamException"/> when it closed).</exception>
     /// <exception cref="ObjectDisposedException">The listener is closed, also when another thread closes it during the wait.</exception>
-    public Connection Accept()
-    {
-        SocketConnection connection = AcceptUnauthenticated();
-        connection.AuthenticateAsListener(authKey);
-        return connection;
-    }
+    public Connection Accept() => AcceptAuthenticated();
 
     /// <summary>
-    /// Waits asynchronously for the next client and authenticates it. Throws for a client that fails; the listener
-    /// stays usable.
+    /// Waits asynchronously for the next authenticated client; see <see cref="Accept"/>.
     /// </summary>
-    /// <param name="cancellationToken">Stops the wait (and the handshake under way, closing that connection).</param>
+    /// <param name="cancellationToken">Stops the wait; no connection is lost (a client authenticated meanwhile is returned by the next call).</param>
     /// <returns>The connection to that client, ready for messages.</returns>
-    /// <exception cref="System.Security.Authentication.AuthenticationException">The client's key did not match, or one end has a key and the other none; that connection is closed.</exception>
-    /// <exception cref="InvalidDataException">The client does not speak this library's protocol; that connection is closed.</exception>
-    /// <exception cref="TimeoutException">The client did not finish the handshake within <see cref="ConnectionOptions.HandshakeTimeout"/>; that connection is closed.</exception>
-    /// <exception cref="IOException">The client went away during the handshake.</exception>
     /// <exception cref="OperationCanceledException">The token fired.</exception>
-    /// <exception cref="ObjectDisposedException">The listener is closed.</exception>
+    /// <exception cref="ObjectDisposedException">The listener is closed, also when another thread closes it during the wait.</exception>
     public async ValueTask<Connection> AcceptAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        Socket accepted;
         try
         {
-            accepted = await socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            return await Acceptor().TakeAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsClosed && e is SocketException or ObjectDisposedException)
+        catch (ChannelClosedException e)
         {
             throw ClosedDuringWait(e);
         }
-
-        var connection = new SocketConnection(accepted, options, ClientName(accepted));
-        await connection.AuthenticateAsListenerAsync(authKey, cancellationToken).ConfigureAwait(false);
-        return connection;
     }
 
-    /// <summary>Takes the next connection without authenticating it, so that a server can run the handshake on the client's own thread.</summary>
+    /// <summary>The next authenticated connection, as the socket connection it is (for the manager's server).</summary>
     /// <exception cref="ObjectDisposedException">The listener is closed, also when another thread closes it during the wait.</exception>
-    internal SocketConnection AcceptUnauthenticated()
+    internal SocketConnection AcceptAuthenticated()
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        Socket accepted;
+        HandshakeAcceptor from = Acceptor();
+        if (from.TryTake(out SocketConnection? ready))
+        {
+            return ready;
+        }
+
         try
         {
-            accepted = socket.Accept();
+            return from.TakeAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
         }
-        catch (Exception e) when (IsClosed && e is SocketException or ObjectDisposedException)
+        catch (ChannelClosedException e)
         {
             throw ClosedDuringWait(e);
         }
+    }
 
-        return new SocketConnection(accepted, options, ClientName(accepted));
+    /// <summary>The handshakes in flight (for tests); 0 before the first accept.</summary>
+    internal int PendingHandshakes => Volatile.Read(ref acceptor)?.PendingCount ?? 0;
+
+    /// <summary>The background acceptor, started by the first accept (so that until then clients wait in the backlog, as in Python).</summary>
+    /// <exception cref="ObjectDisposedException">The listener is closed.</exception>
+    private HandshakeAcceptor Acceptor()
+    {
+        if (Volatile.Read(ref acceptor) is { } started)
+        {
+            return started;
+        }
+
+        lock (socket)
+        {
+            ObjectDisposedException.ThrowIf(IsClosed, this);
+            acceptor ??= new HandshakeAcceptor(socket, authKey, options, ClientName);
+            return acceptor;
+        }
     }
 
     /// <summary>Stops listening (Python's <c>close()</c>) and removes the socket file it made; connections already accepted stay open.</summary>
@@ -248,6 +262,11 @@ public sealed class Listener : IDisposable, IAsyncDisposable
         }
 
         socket.Dispose();
+        lock (socket)
+        {
+            acceptor?.Dispose(); // aborts the handshakes under way; closes the connections no one took
+        }
+
         try
         {
             if (privateDirectory is not null)

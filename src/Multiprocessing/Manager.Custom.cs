@@ -32,6 +32,6 @@ public sealed partial class Manager
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         CustomInterface contract = CustomInterface.For(typeof(TInterface));
         long id = Create(ManagedKind.Custom, NameOrNull(name), args => ManagerRegistry.WriteRequest(args, contract));
-        return (TInterface)CustomProxy.Create(typeof(TInterface), new ManagerChannel(Address, AuthKeyCore), id);
+        return (TInterface)CustomProxy.Create(typeof(TInterface), NewChannel(), id);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Multiprocessing.Managers;
 
@@ -36,6 +37,9 @@ namespace Multiprocessing;
 public sealed partial class Manager : IDisposable, IAsyncDisposable
 {
     private readonly ManagerChannel channel;
+
+    /// <summary>The connections of the proxies this object made, closed with it; weakly held (a collected proxy's connection closes itself, see <see cref="ManagerChannel"/>).</summary>
+    private readonly ConditionalWeakTable<ManagerChannel, object?> proxies = new();
     private ManagerServer? server;
     private int disposed;
 
@@ -101,7 +105,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <summary>Connects to a manager that is already running (Python's <c>BaseManager(address, authkey).connect()</c>).</summary>
     /// <param name="address">The manager's <see cref="Address"/>.</param>
     /// <param name="authKey">The manager's key.</param>
-    /// <returns>The manager; disposing it closes this process's connection, not the manager.</returns>
+    /// <returns>The manager; disposing it closes this process's connections to the manager (its own and those of the proxies it made), not the manager.</returns>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The key is not the manager's.</exception>
     /// <exception cref="ManagerUnavailableException">Nothing listens at <paramref name="address"/>.</exception>
     /// <exception cref="ArgumentException">The key is empty.</exception>
@@ -133,7 +137,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
         where TKey : notnull
     {
         long id = Create(ManagedKind.Dictionary, null);
-        return new ManagedDictionary<TKey, TValue>(new ManagerChannel(Address, AuthKeyCore), id);
+        return new ManagedDictionary<TKey, TValue>(NewChannel(), id);
     }
 
     /// <summary>
@@ -152,7 +156,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         long id = Create(ManagedKind.Dictionary, name);
-        return new ManagedDictionary<TKey, TValue>(new ManagerChannel(Address, AuthKeyCore), id);
+        return new ManagedDictionary<TKey, TValue>(NewChannel(), id);
     }
 
     /// <summary>Creates an empty list in the manager and returns a proxy to it (Python's <c>manager.list()</c>).</summary>
@@ -161,7 +165,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedList<T> List<T>() =>
-        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.List, null));
+        new(NewChannel(), Create(ManagedKind.List, null));
 
     /// <summary>Returns a proxy to the manager's list named <paramref name="name"/>, creating it empty on first use.</summary>
     /// <typeparam name="T">The item type; items are compared by their encoding.</typeparam>
@@ -173,7 +177,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedList<T> List<T>(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.List, name));
+        return new(NewChannel(), Create(ManagedKind.List, name));
     }
 
     /// <summary>Creates a value in the manager and returns a proxy to it (Python's <c>manager.Value(typecode, value)</c>).</summary>
@@ -184,7 +188,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedValue<T> Value<T>(T value) =>
-        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Value, null, args => ItemCodec<T>.Write(args, value, nameof(value))));
+        new(NewChannel(), Create(ManagedKind.Value, null, args => ItemCodec<T>.Write(args, value, nameof(value))));
 
     /// <summary>Returns a proxy to the manager's value named <paramref name="name"/>, creating it with <paramref name="value"/> on first use.</summary>
     /// <typeparam name="T">The value's type; every user of the name must use the same one.</typeparam>
@@ -197,7 +201,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedValue<T> Value<T>(string name, T value)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Value, name, args => ItemCodec<T>.Write(args, value, nameof(value))));
+        return new(NewChannel(), Create(ManagedKind.Value, name, args => ItemCodec<T>.Write(args, value, nameof(value))));
     }
 
     /// <summary>Creates a lock in the manager and returns a proxy to it (Python's <c>manager.Lock()</c>).</summary>
@@ -207,7 +211,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedLock Lock(string? name = null) =>
-        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Lock, NameOrNull(name)), reentrant: false);
+        new(NewChannel(), Create(ManagedKind.Lock, NameOrNull(name)), reentrant: false);
 
     /// <summary>
     /// Creates a re-entrant lock in the manager and returns a proxy to it (Python's <c>manager.RLock()</c>): the
@@ -220,7 +224,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedLock RLock(string? name = null) =>
-        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.RLock, NameOrNull(name)), reentrant: true);
+        new(NewChannel(), Create(ManagedKind.RLock, NameOrNull(name)), reentrant: true);
 
     /// <summary>Creates an event in the manager and returns a proxy to it (Python's <c>manager.Event()</c>).</summary>
     /// <param name="name">A name by which other connections find the same event; null for a new unnamed one.</param>
@@ -229,7 +233,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedEvent Event(string? name = null) =>
-        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Event, NameOrNull(name)));
+        new(NewChannel(), Create(ManagedKind.Event, NameOrNull(name)));
 
     /// <summary>Creates a semaphore in the manager and returns a proxy to it (Python's <c>manager.Semaphore(n)</c>; with a maximum, <c>BoundedSemaphore(n)</c>).</summary>
     /// <param name="initialCount">The permits free at first.</param>
@@ -248,7 +252,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
             ArgumentOutOfRangeException.ThrowIfLessThan(max, Math.Max(1, initialCount), nameof(maximumCount));
         }
 
-        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Semaphore, NameOrNull(name), args =>
+        return new(NewChannel(), Create(ManagedKind.Semaphore, NameOrNull(name), args =>
         {
             args.WriteInt32(initialCount);
             args.WriteInt32(maximumCount ?? 0);
@@ -262,7 +266,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedNamespace Namespace(string? name = null) =>
-        new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Namespace, NameOrNull(name)));
+        new(NewChannel(), Create(ManagedKind.Namespace, NameOrNull(name)));
 
     /// <summary>Creates a FIFO queue in the manager and returns a proxy to it (Python's <c>manager.Queue(maxsize)</c>).</summary>
     /// <typeparam name="T">The items' type.</typeparam>
@@ -276,7 +280,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedQueue<T> Queue<T>(int maxSize = 0, string? name = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
-        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Queue, NameOrNull(name), args => args.WriteInt32(maxSize)));
+        return new(NewChannel(), Create(ManagedKind.Queue, NameOrNull(name), args => args.WriteInt32(maxSize)));
     }
 
     /// <summary>Creates a FIFO queue that counts unfinished items in the manager and returns a proxy to it (Python's <c>manager.JoinableQueue(maxsize)</c>).</summary>
@@ -291,7 +295,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedJoinableQueue<T> JoinableQueue<T>(int maxSize = 0, string? name = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
-        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.JoinableQueue, NameOrNull(name), args => args.WriteInt32(maxSize)));
+        return new(NewChannel(), Create(ManagedKind.JoinableQueue, NameOrNull(name), args => args.WriteInt32(maxSize)));
     }
 
     /// <summary>Creates a condition variable in the manager and returns a proxy to it (Python's <c>manager.Condition(lock)</c>).</summary>
@@ -310,7 +314,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
         }
 
         long id = Create(ManagedKind.Condition, NameOrNull(name), args => args.WriteInt64(@lock?.Id ?? 0));
-        return new(new ManagerChannel(Address, AuthKeyCore), id, reentrant: @lock?.IsReentrant ?? true);
+        return new(NewChannel(), id, reentrant: @lock?.IsReentrant ?? true);
     }
 
     /// <summary>Creates a barrier in the manager and returns a proxy to it (Python's <c>manager.Barrier(parties)</c>).</summary>
@@ -324,7 +328,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedBarrier Barrier(int parties, string? name = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
-        return new(new ManagerChannel(Address, AuthKeyCore), Create(ManagedKind.Barrier, NameOrNull(name), args => args.WriteInt32(parties)));
+        return new(NewChannel(), Create(ManagedKind.Barrier, NameOrNull(name), args => args.WriteInt32(parties)));
     }
 
     /// <summary>Creates an array of <paramref name="length"/> zeroed elements in the manager and returns a proxy to it (Python's <c>manager.Array(typecode, [0] * n)</c>).</summary>
@@ -367,14 +371,14 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <see cref="Connect"/> and find its objects by name.
     /// </summary>
     /// <param name="options">Address (a fresh Unix socket if null; an <see cref="IPEndPoint"/> for TCP), key (random if null) and registered factories (called in this process, so they need not be shippable).</param>
-    /// <returns>The manager, connected to itself; <see cref="Process"/> is null. Disposing it stops accepting clients; those already connected are served until they disconnect.</returns>
+    /// <returns>The manager, connected to itself; <see cref="Process"/> is null. Disposing it stops accepting clients and closes the proxies it made; other clients already connected are served until they disconnect.</returns>
     /// <exception cref="System.Net.Sockets.SocketException">The address cannot be bound.</exception>
     /// <exception cref="ArgumentException">The auth key is empty, or the address is of an unsupported kind.</exception>
     public static Manager Serve(ManagerOptions? options = null)
     {
         byte[] key = Client.CopyKey(options?.AuthKey, nameof(options)) ?? RandomNumberGenerator.GetBytes(32);
         Listener listener = options?.Address is { } address ? Listener.Create(address, key) : Listener.Create(key);
-        var server = new ManagerServer(listener, key, ManagerRegistry.InProcess(options?.Registrations));
+        var server = new ManagerServer(listener, ManagerRegistry.InProcess(options?.Registrations));
         var thread = new Thread(server.Run) { IsBackground = true, Name = options?.Name ?? "manager" };
         thread.Start();
         return new Manager(listener.Address, key, null) { server = server };
@@ -389,11 +393,16 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
         }
 
         channel.Dispose();
+        foreach ((ManagerChannel made, _) in proxies)
+        {
+            made.Dispose();
+        }
+
         server?.Dispose();
         return true;
     }
 
-    /// <summary>Closes this process's connection and, for a manager that <see cref="Start"/> started, stops its process (SIGTERM, then SIGKILL if it has not ended within 5 s): every object it holds is gone.</summary>
+    /// <summary>Closes this process's connections to the manager (its own and those of the proxies it made: they then refuse use with <see cref="ObjectDisposedException"/>) and, for a manager that <see cref="Start"/> started, stops its process (SIGTERM, then SIGKILL if it has not ended within 5 s): every object it holds is gone.</summary>
     public void Dispose()
     {
         if (!BeginDispose())
@@ -464,7 +473,20 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
             args.WriteInt32(length);
             args.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(initial.AsSpan()));
         });
-        return ManagedArray<T>.Open(new ManagerChannel(Address, AuthKeyCore), id);
+        return ManagedArray<T>.Open(NewChannel(), id);
+    }
+
+    /// <summary>A new connection for a proxy this object makes, closed when this object is disposed.</summary>
+    private ManagerChannel NewChannel()
+    {
+        var made = new ManagerChannel(Address, AuthKeyCore);
+        proxies.Add(made, null);
+        if (Volatile.Read(ref disposed) != 0)
+        {
+            made.Dispose(); // disposed meanwhile, after it closed the others: the proxy refuses use, as they do
+        }
+
+        return made;
     }
 
     private long Create(ManagedKind kind, string? name, Action<WireBuffer>? writeInitial = null)

@@ -7,31 +7,15 @@ namespace Multiprocessing.Connections;
 /// <summary>The handshake's exchanges (see <see cref="Handshake"/>), blocking and asynchronous; on any failure the connection is closed.</summary>
 internal sealed partial class SocketConnection
 {
-    /// <summary>Authenticates the client at the other end; returns when it may be handed out.</summary>
+    /// <summary>
+    /// Authenticates the client at the other end (run by a listener's <see cref="HandshakeAcceptor"/>, many at
+    /// once, no thread held while the client is silent); completes when the connection may be handed out.
+    /// </summary>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The keys differ, or one end has none.</exception>
     /// <exception cref="InvalidDataException">The client does not speak this protocol.</exception>
     /// <exception cref="TimeoutException">The handshake took longer than <see cref="ConnectionOptions.HandshakeTimeout"/>.</exception>
     /// <exception cref="IOException">The client went away.</exception>
-    public void AuthenticateAsListener(byte[]? key)
-    {
-        var handshake = new Handshake(key, Peer);
-        var deadline = Deadline.After(handshakeTimeout);
-        byte[] buffer = new byte[Handshake.MaxFrame];
-        Run(() =>
-        {
-            SendHandshake(handshake.Hello());
-            int n = ReadFrame(ref buffer, Handshake.MaxFrame, deadline, handshake: true, CancellationToken.None);
-            (byte[]? verdict, Exception? failure) = handshake.OnAnswer(buffer.AsSpan(0, n));
-            Finish(verdict, failure);
-            if (handshake.AwaitsConfirmation)
-            {
-                n = ReadFrame(ref buffer, Handshake.MaxFrame, deadline, handshake: true, CancellationToken.None);
-                Finish(null, handshake.OnConfirmation(buffer.AsSpan(0, n)));
-            }
-        });
-    }
-
-    /// <summary>The asynchronous twin of <see cref="AuthenticateAsListener"/>.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the handshake was dropped, or the listener closed).</exception>
     public async ValueTask AuthenticateAsListenerAsync(byte[]? key, CancellationToken cancellationToken)
     {
         var handshake = new Handshake(key, Peer);

@@ -265,11 +265,25 @@ internal sealed class ManagerChannel : IDisposable
     }
 
     /// <summary>
+    /// A channel whose proxy was dropped without being disposed (the proxy was collected; the README's examples do
+    /// not dispose them): closes the connection, so that the manager ends this client's session (releasing the
+    /// locks it held) and frees the thread, pipe and socket it served it with, and this process its descriptors and
+    /// mapping. Nothing else refers to a channel but its proxy (and the calls under way on it, which keep it alive).
+    /// </summary>
+    ~ManagerChannel() => Close();
+
+    /// <summary>
     /// Closes the connection at once, without waiting for the gate or the wire: a call waiting in the manager (for
     /// a lock, an item...) holds them, and must not hold up the disposal; it ends with an
     /// <see cref="ObjectDisposedException"/> as its connection closes.
     /// </summary>
     public void Dispose()
+    {
+        Close();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Close()
     {
         Volatile.Write(ref disposed, true);
         lock (connecting)

@@ -13,7 +13,7 @@ internal static class ManagerHost
         ManagerRegistry factories = ManagerRegistry.Decode(registry);
         CancellationToken stop = CurrentProcess.TerminationToken;
         using Listener listener = address is null ? Listener.Create(authKey) : Listener.Create(ManagerAddress.Parse(address), authKey);
-        using var server = new ManagerServer(listener, authKey, factories);
+        using var server = new ManagerServer(listener, factories);
         using CancellationTokenRegistration registration = stop.Register(server.Dispose);
         using (ready)
         {

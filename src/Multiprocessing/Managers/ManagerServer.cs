@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using System.Security.Authentication;
 using Multiprocessing.Codec;
 using Multiprocessing.Connections;
 using Multiprocessing.Messaging;
@@ -8,22 +7,21 @@ using Multiprocessing.Messaging;
 namespace Multiprocessing.Managers;
 
 /// <summary>
-/// The manager's server loop: accepts clients on a <see cref="Listener"/>, gives each its own thread (which runs
-/// the handshake, then one request at a time), and holds the managed objects by id.
+/// The manager's server loop: takes authenticated clients from a <see cref="Listener"/> (whose background acceptor
+/// runs the handshakes, without a thread each), gives each its own thread (one request at a time), and holds the
+/// managed objects by id.
 /// </summary>
 internal sealed class ManagerServer : IDisposable
 {
     private readonly Listener listener;
-    private readonly byte[] authKey;
     private readonly ConcurrentDictionary<long, IManagedObject> objects = new();
     private readonly Dictionary<string, (ManagedKind Kind, long Id)> names = new(StringComparer.Ordinal);
     private readonly ManagerRegistry registry;
     private long lastId;
 
-    public ManagerServer(Listener listener, byte[] authKey, ManagerRegistry? registry = null)
+    public ManagerServer(Listener listener, ManagerRegistry? registry = null)
     {
         this.listener = listener;
-        this.authKey = authKey;
         this.registry = registry ?? ManagerRegistry.Empty;
     }
 
@@ -35,19 +33,11 @@ internal sealed class ManagerServer : IDisposable
             SocketConnection connection;
             try
             {
-                connection = listener.AcceptUnauthenticated();
+                connection = listener.AcceptAuthenticated();
             }
             catch (ObjectDisposedException)
             {
                 return;
-            }
-            catch (SocketException) when (listener.IsClosed)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue; // that client is gone before it was accepted; the next one may not be
             }
 
             var thread = new Thread(() => Serve(connection)) { IsBackground = true, Name = "manager client" };
@@ -62,15 +52,6 @@ internal sealed class ManagerServer : IDisposable
     {
         using (connection)
         {
-            try
-            {
-                connection.AuthenticateAsListener(authKey);
-            }
-            catch (Exception e) when (e is AuthenticationException or IOException or InvalidDataException or TimeoutException or SocketException or ObjectDisposedException)
-            {
-                return; // refused before anything was decoded
-            }
-
             byte[] buffer = new byte[4096];
             var reply = new WireBuffer();
             Connection current = connection;

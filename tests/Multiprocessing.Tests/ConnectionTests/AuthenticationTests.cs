@@ -6,51 +6,51 @@ using Multiprocessing.Tests.Support;
 namespace Multiprocessing.Tests.ConnectionTests;
 
 /// <summary>
-/// Both ends prove they have the key before any message is decoded; a mismatch fails that connection only, with
-/// an <see cref="AuthenticationException"/> on the side that found it.
+/// Both ends prove they have the key before any message is decoded; a mismatch fails that connection only: the
+/// client sees an <see cref="AuthenticationException"/>, and the listener closes it and never returns it from Accept.
 /// </summary>
 public sealed class AuthenticationTests
 {
     [Theory]
     [InlineData(Listeners.Unix)]
     [InlineData(Listeners.Tcp)]
-    public void ChildWithWrongKey_BothEndsThrowAuthenticationException_AndTheListenerAcceptsTheNextClient(string kind)
+    public void ChildWithWrongKey_ThrowsAuthenticationException_AndAcceptReturnsTheNextClient(string kind)
     {
         byte[] key = RandomNumberGenerator.GetBytes(32);
         using Listener listener = Listeners.New(kind, key);
         var where = Where.Of(listener.Address);
+        Task<Connection> accept = Task.Run(listener.Accept);
 
         using (ChildProcess<string> intruder = ChildProcess.Start(ConnectionChildren.TryConnect, where, RandomNumberGenerator.GetBytes(32)))
         {
-            AuthenticationException e = Assert.Throws<AuthenticationException>(() => listener.AcceptWithin());
-            Assert.Contains("did not match", e.Message, StringComparison.Ordinal);
-
             string seen = intruder.ResultOrFail();
             Assert.StartsWith(typeof(AuthenticationException).FullName + ":", seen, StringComparison.Ordinal);
             Assert.Contains("did not match", seen, StringComparison.Ordinal);
         }
 
+        Assert.False(accept.IsCompleted, "Accept returned a client with the wrong key");
         using ChildProcess<string> friend = ChildProcess.Start(ConnectionChildren.TryConnect, where, key);
-        using Connection conn = listener.AcceptWithin();
+        using Connection conn = accept.ResultWithin();
         Assert.Equal("hello", conn.Receive<string>());
         Assert.Equal("connected", friend.ResultOrFail());
     }
 
     [Fact]
-    public async Task ChildWithWrongKey_AcceptAsyncThrows_AndTheNextAcceptAsyncWorks()
+    public async Task ChildWithWrongKey_IsNotReturnedByAcceptAsync_TheNextClientIs()
     {
         byte[] key = Listeners.Key(1);
         using Listener listener = Listener.Create(key);
         var where = Where.Of(listener.Address);
+        Task<Connection> accept = listener.AcceptAsyncWithin();
 
         using (ChildProcess<string> intruder = ChildProcess.Start(ConnectionChildren.TryConnect, where, Listeners.Key(2)))
         {
-            await Assert.ThrowsAsync<AuthenticationException>(listener.AcceptAsyncWithin);
             Assert.Contains("did not match", intruder.ResultOrFail(), StringComparison.Ordinal);
         }
 
+        Assert.False(accept.IsCompleted, "AcceptAsync returned a client with the wrong key");
         using ChildProcess<string> friend = ChildProcess.Start(ConnectionChildren.TryConnect, where, key);
-        await using Connection conn = await listener.AcceptAsyncWithin();
+        await using Connection conn = await accept;
         Assert.Equal("hello", await conn.ReceiveAsync<string>());
         Assert.Equal("connected", friend.ResultOrFail());
     }
@@ -85,45 +85,57 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task ClientThatRefusesTheListenersProof_ListenerThrowsAuthenticationException()
+    public void ClientThatRefusesTheListenersProof_IsToldSo_AndClosed()
     {
         byte[] key = Listeners.Key(3);
         using Listener listener = Listener.Create(key);
         Task<Connection> accept = Task.Run(listener.Accept);
 
         // A fake client with no key: it can read the hello but not answer it, so it sends garbage as its proof.
-        using Socket raw = RawPeer.Connect(listener.Address);
-        byte[] hello = RawPeer.ReceiveFrame(raw);
-        Assert.Equal(38, hello.Length);
-        RawPeer.SendFrame(raw, [.. "MPNC"u8, 1, 1, .. RandomNumberGenerator.GetBytes(64)]);
-        Assert.Equal([1], RawPeer.ReceiveFrame(raw)); // the listener's verdict: wrong key
+        using (Socket raw = RawPeer.Connect(listener.Address))
+        {
+            byte[] hello = RawPeer.ReceiveFrame(raw);
+            Assert.Equal(38, hello.Length);
+            RawPeer.SendFrame(raw, [.. "MPNC"u8, 1, 1, .. RandomNumberGenerator.GetBytes(64)]);
+            Assert.Equal([1], RawPeer.ReceiveFrame(raw)); // the listener's verdict: wrong key
+            RawPeer.AssertClosedByListener(raw);
+        }
 
-        AuthenticationException e = await Assert.ThrowsAsync<AuthenticationException>(() => accept.WaitAsync(Within.Deadline));
-        Assert.Contains("did not match", e.Message, StringComparison.Ordinal);
+        Assert.False(accept.IsCompleted, "Accept returned a client that did not prove the key");
+        using (Connection good = Client.Connect(listener.Address, key))
+        using (Connection accepted = accept.ResultWithin())
+        {
+            good.Send(7);
+            Assert.Equal(7, accepted.Receive<int>());
+        }
     }
 
     [Fact]
-    public async Task ListenerWithKey_ClientWithout_BothEndsThrowAuthenticationException()
+    public async Task ListenerWithKey_ClientWithout_ClientThrowsAuthenticationException()
     {
         using Listener listener = Listener.Create(Listeners.Key(1));
+        Task<Connection> accept = Task.Run(listener.Accept);
         Task<Connection> connect = Task.Run(() => Client.Connect(listener.Address));
 
-        AuthenticationException atListener = Assert.Throws<AuthenticationException>(() => listener.AcceptWithin());
-        Assert.Contains("no auth key", atListener.Message, StringComparison.Ordinal);
         AuthenticationException atClient = await Assert.ThrowsAsync<AuthenticationException>(() => connect.WaitAsync(Within.Deadline));
         Assert.Contains("requires an auth key", atClient.Message, StringComparison.Ordinal);
+        Assert.False(accept.IsCompleted, "Accept returned a client without the key");
+        listener.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => accept.WaitAsync(Within.Deadline));
     }
 
     [Fact]
-    public async Task ListenerWithoutKey_ClientWithOne_BothEndsThrowAuthenticationException()
+    public async Task ListenerWithoutKey_ClientWithOne_ClientThrowsAuthenticationException()
     {
         using Listener listener = Listener.Create();
+        Task<Connection> accept = Task.Run(listener.Accept);
         Task<Connection> connect = Task.Run(() => Client.Connect(listener.Address, Listeners.Key(1)));
 
-        AuthenticationException atListener = Assert.Throws<AuthenticationException>(() => listener.AcceptWithin());
-        Assert.Contains("refused this listener", atListener.Message, StringComparison.Ordinal);
         AuthenticationException atClient = await Assert.ThrowsAsync<AuthenticationException>(() => connect.WaitAsync(Within.Deadline));
         Assert.Contains("has no auth key", atClient.Message, StringComparison.Ordinal);
+        Assert.False(accept.IsCompleted, "Accept returned a client that refused the listener");
+        listener.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => accept.WaitAsync(Within.Deadline));
     }
 
     [Fact]

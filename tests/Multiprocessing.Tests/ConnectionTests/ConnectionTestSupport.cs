@@ -123,6 +123,23 @@ internal static class RawPeer
         return data;
     }
 
+    /// <summary>Reads (and drops) what the listener sends until it closes the connection; fails the test if it has not within 30 s.</summary>
+    public static void AssertClosedByListener(Socket socket)
+    {
+        socket.ReceiveTimeout = (int)Within.Deadline.TotalMilliseconds;
+        byte[] sink = new byte[4096];
+        try
+        {
+            while (socket.Receive(sink) > 0)
+            {
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
+        {
+            // Closed with our bytes unread: a reset.
+        }
+    }
+
     /// <summary>Plays a client without a key through the handshake of a listener without a key; then the socket carries raw frames.</summary>
     public static Socket ConnectWithoutKey(EndPoint address)
     {
