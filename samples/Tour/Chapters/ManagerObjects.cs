@@ -70,19 +70,28 @@ internal sealed class ManagerObjects : IChapter
     private static void BarrierOfThree(Manager manager)
     {
         using ManagedBarrier barrier = manager.Barrier(3);
+
+        // Each child's output reaches the parent through its own pipe, so lines of different children may be
+        // printed in another order than they were written: the parties log to a managed list, whose order is the
+        // order of the appends, and the parent prints it.
+        using ManagedList<string> log = manager.List<string>();
         var parties = new List<ChildProcess>();
         for (int i = 0; i < 3; i++)
         {
-            parties.Add(ChildProcess.Start(static (ManagedBarrier b) =>
+            parties.Add(ChildProcess.Start(static (ManagedBarrier b, ManagedList<string> log) =>
             {
-                Console.WriteLine($"{CurrentProcess.Name} arrives");
+                log.Add($"{CurrentProcess.Name} arrives");
                 int index = b.Wait(); // index = barrier.wait()
-                Console.WriteLine($"{CurrentProcess.Name} passed with index {index}");
-            }, barrier));
+                log.Add($"{CurrentProcess.Name} passed with index {index}");
+            }, barrier, log));
         }
 
         parties.ForEach(p => p.Join());
         parties.ForEach(p => p.Dispose());
+        foreach (string line in log.Snapshot())
+        {
+            Console.WriteLine(line);
+        }
 
         // A party that dies while it waits breaks the barrier, instead of leaving the others waiting for ever.
         using ManagedBarrier three = manager.Barrier(3);
@@ -105,7 +114,7 @@ internal sealed class ManagerObjects : IChapter
 
         doomed.Kill();
         survivor.Join();
-        Say.Note("every 'arrives' line comes before any 'passed' line. A timeout, Abort() or Reset() also break the barrier (Python's BrokenBarrierError); Reset() mends it.");
+        Say.Note("every 'arrives' comes before any 'passed' (the parties logged to a managed list: its order is the order things happened). A timeout, Abort() or Reset() also break the barrier (Python's BrokenBarrierError); Reset() mends it.");
     }
 
     private static void ArrayFilledByChildren(Manager manager)
