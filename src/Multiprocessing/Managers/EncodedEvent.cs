@@ -68,20 +68,7 @@ internal sealed class EncodedEvent : IManagedObject
     {
         lock (gate)
         {
-            long start = since == WaitSince.FromNow ? generation : since;
-            bool Released() => isSet || generation != start;
-            waiting++;
-            try
-            {
-                SessionWait.Until(gate, Released, ms, session); // a client gone gets no reply that matters
-            }
-            finally
-            {
-                waiting--;
-            }
-
-            reply.WriteByte(Released() ? (byte)1 : (byte)0);
-            reply.WriteInt64(start);
+            WaitSince.Serve(gate, () => generation, () => isSet, ms, since, ref waiting, reply, session);
         }
     }
 }

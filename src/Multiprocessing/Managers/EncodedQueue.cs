@@ -108,20 +108,7 @@ internal sealed class EncodedQueue : IManagedObject
                     long since = args.ReadInt64();
                     lock (gate)
                     {
-                        long start = since == WaitSince.FromNow ? drained : since;
-                        bool Joined() => unfinished == 0 || drained != start;
-                        joining++;
-                        try
-                        {
-                            SessionWait.Until(gate, Joined, ms, session); // a client gone gets no reply that matters
-                        }
-                        finally
-                        {
-                            joining--;
-                        }
-
-                        reply.WriteByte(Joined() ? (byte)1 : (byte)0);
-                        reply.WriteInt64(start);
+                        WaitSince.Serve(gate, () => drained, () => unfinished == 0, ms, since, ref joining, reply, session);
                     }
 
                     break;

@@ -28,4 +28,27 @@ internal sealed class WaitSince
         generation = reply.ReadInt64();
         return happened;
     }
+
+    /// <summary>
+    /// Serves one request of such a wait, under <paramref name="gate"/> (held): waits until <paramref name="done"/>
+    /// holds or the generation has moved since the wait began, at most <paramref name="ms"/>, then replies whether it
+    /// happened and the generation the wait counts from. <paramref name="waiting"/> counts the waits in progress.
+    /// </summary>
+    public static void Serve(object gate, Func<long> generationNow, Func<bool> done, long ms, long since, ref int waiting, WireBuffer reply, ManagerSession session)
+    {
+        long start = since == FromNow ? generationNow() : since;
+        bool Released() => done() || generationNow() != start;
+        waiting++;
+        try
+        {
+            SessionWait.Until(gate, Released, ms, session); // a client gone gets no reply that matters
+        }
+        finally
+        {
+            waiting--;
+        }
+
+        reply.WriteByte(Released() ? (byte)1 : (byte)0);
+        reply.WriteInt64(start);
+    }
 }
