@@ -299,11 +299,14 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable
     /// <summary>Kills the child, disposed or not (for the pool that owns it, which may race with its own disposal of it).</summary>
     internal void KillIfRunning() => Signal(Libc.SIGKILL);
 
+    /// <summary>Sends SIGTERM to the child, disposed or not (for the pool that owns it, which may race with its own disposal of it).</summary>
+    internal void TerminateIfRunning() => Signal(Libc.SIGTERM);
+
     /// <summary>Waits for the child's exit, disposed or not (for <see cref="ChildProcess{TResult}.Result"/>, readable after disposal).</summary>
     private protected void WaitForExit() => exited.Task.Wait();
 
     /// <summary>Waits asynchronously for the child's exit, disposed or not (for <see cref="ChildProcess{TResult}.ResultAsync"/>).</summary>
-    private protected Task WaitForExitEvenIfDisposedAsync(CancellationToken cancellationToken) => exited.Task.WaitAsync(cancellationToken);
+    internal Task WaitForExitEvenIfDisposedAsync(CancellationToken cancellationToken) => exited.Task.WaitAsync(cancellationToken);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed), this);
 

@@ -330,12 +330,17 @@ public sealed class ProcessPool : WorkerPool
     /// <see cref="CurrentProcess.TerminationToken"/> if the task watches it, or ends the worker if not), then, if
     /// it is still there after <see cref="CancelGracePeriod"/>, SIGKILL. The worker must already be retiring.
     /// </summary>
+    /// <remarks>
+    /// It runs outside the pool lock, on whatever thread cancelled the task (a timer's, for <c>CancelAfter</c>), and
+    /// the worker may exit and be disposed by its reader meanwhile: it only uses the members that work on a
+    /// disposed child, never the public ones that refuse it.
+    /// </remarks>
     private void StopCancelled(ChildProcess worker)
     {
-        worker.Terminate();
+        worker.TerminateIfRunning();
         if (CancelGracePeriod == TimeSpan.Zero)
         {
-            worker.Kill();
+            worker.KillIfRunning();
         }
         else if (CancelGracePeriod != Timeout.InfiniteTimeSpan)
         {
@@ -348,15 +353,11 @@ public sealed class ProcessPool : WorkerPool
         using var grace = new CancellationTokenSource(gracePeriod);
         try
         {
-            await child.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+            await child.WaitForExitEvenIfDisposedAsync(grace.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            child.Kill();
-        }
-        catch (ObjectDisposedException)
-        {
-            // It exited and the pool has let it go.
+            child.KillIfRunning();
         }
     }
 
@@ -550,7 +551,7 @@ public sealed class ProcessPool : WorkerPool
             }
         }
 
-        kill?.Kill();
+        kill?.KillIfRunning(); // Outside the lock, on a timer thread: the worker may have exited and been disposed meanwhile.
     }
 
     /// <summary>Starts the worker of slot <paramref name="slot"/> (pool lock).</summary>
