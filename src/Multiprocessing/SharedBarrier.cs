@@ -165,9 +165,16 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        catch (OperationCanceledException)
         {
             Break(generation);
+            throw;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed in this process while this party waited: it still leaves the round for the other processes,
+            // taking the internal lock even if that means sleeping (its call keeps the mapping until it returns).
+            FutexSleep.FinishOnClosed(() => Break(generation));
             throw;
         }
     }
@@ -217,9 +224,16 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        catch (OperationCanceledException)
         {
             Break(generation);
+            throw;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed in this process while this party waited: it still leaves the round for the other processes,
+            // taking the internal lock even if that means sleeping (its call keeps the mapping until it returns).
+            FutexSleep.FinishOnClosed(() => Break(generation));
             throw;
         }
     }
@@ -349,6 +363,9 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         Volatile.Write(ref S->Generation, next);
         Libc.FutexWake(&S->Generation, int.MaxValue);
     }
+
+    /// <summary>The internal lock's state, for the test that holds it while a party on its way out needs it.</summary>
+    internal unsafe LockState* InternalLockForTests => &S->Lock;
 
     private unsafe bool LockInternal()
     {

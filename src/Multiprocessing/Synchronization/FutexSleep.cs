@@ -93,7 +93,7 @@ internal static class FutexSleep
     /// <exception cref="ObjectDisposedException">The segment holding <paramref name="word"/> was closed in this process.</exception>
     private static unsafe bool Wait(int* word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
     {
-        Segment? segment = Segment.Containing((nint)word);
+        Segment? segment = finishingOnClosed ? null : Segment.Containing((nint)word);
         ThrowIfClosed(segment);
         CancellationTokenRegistration cancel = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static w => Libc.FutexWake((int*)(nint)w!, int.MaxValue), (nint)word)
@@ -140,6 +140,29 @@ internal static class FutexSleep
         }
 
         return inTime;
+    }
+
+    /// <summary>
+    /// Set on a thread that finishes what a closed segment's state needs on its way out (a barrier party, woken by
+    /// its barrier's <c>Dispose</c>, breaking the barrier for the other processes): its sleeps then sleep on their
+    /// word alone and do not throw for the close. Its call still holds its reference: the mapping stays.
+    /// </summary>
+    [ThreadStatic]
+    private static bool finishingOnClosed;
+
+    /// <summary>Runs <paramref name="finish"/> with this thread's sleeps blind to a segment closed in this process (see <see cref="finishingOnClosed"/>).</summary>
+    public static T FinishOnClosed<T>(Func<T> finish)
+    {
+        bool outer = finishingOnClosed;
+        finishingOnClosed = true;
+        try
+        {
+            return finish();
+        }
+        finally
+        {
+            finishingOnClosed = outer;
+        }
     }
 
     /// <summary>Set once futex_waitv turned out to be missing (Linux before 5.16): sleeps then watch only their word.</summary>
