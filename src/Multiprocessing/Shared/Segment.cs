@@ -36,7 +36,9 @@ internal sealed unsafe class Segment : IDisposable
     private const long OneUser = 4;
 
     private static readonly Lock RegistryGate = new();
-    private static readonly List<Segment> Registry = [];
+
+    /// <summary>The segments open in this process, by mapping address; replaced whole under <see cref="RegistryGate"/>, read without it (every futex sleep looks it up).</summary>
+    private static Segment[] registry = [];
 
     private readonly Lock gate = new();
     private readonly int[] closingWord = GC.AllocateArray<int>(1, pinned: true);
@@ -134,29 +136,27 @@ internal sealed unsafe class Segment : IDisposable
     /// <summary>The segment open in this process whose mapping holds <paramref name="address"/>, if any (for the futex sleeps).</summary>
     public static Segment? Containing(nint address)
     {
-        lock (RegistryGate)
+        Segment[] segments = Volatile.Read(ref registry);
+        int lo = 0, hi = segments.Length - 1;
+        while (lo <= hi)
         {
-            int lo = 0, hi = Registry.Count - 1;
-            while (lo <= hi)
+            int mid = (lo + hi) >>> 1;
+            Segment s = segments[mid];
+            if (address < s.mapping)
             {
-                int mid = (lo + hi) >>> 1;
-                Segment s = Registry[mid];
-                if (address < s.mapping)
-                {
-                    hi = mid - 1;
-                }
-                else if (address >= s.mapping + (nint)s.MappedLength)
-                {
-                    lo = mid + 1;
-                }
-                else
-                {
-                    return s;
-                }
+                hi = mid - 1;
             }
-
-            return null;
+            else if (address >= s.mapping + (nint)s.MappedLength)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                return s;
+            }
         }
+
+        return null;
     }
 
     /// <summary>The exception of a call that found the segment closed, or was woken by its closing.</summary>
@@ -171,13 +171,14 @@ internal sealed unsafe class Segment : IDisposable
     {
         lock (RegistryGate)
         {
+            Segment[] old = registry;
             int i = 0;
-            while (i < Registry.Count && Registry[i].mapping < segment.mapping)
+            while (i < old.Length && old[i].mapping < segment.mapping)
             {
                 i++;
             }
 
-            Registry.Insert(i, segment);
+            Volatile.Write(ref registry, [.. old.AsSpan(0, i), segment, .. old.AsSpan(i)]);
         }
     }
 
@@ -185,7 +186,7 @@ internal sealed unsafe class Segment : IDisposable
     {
         lock (RegistryGate)
         {
-            Registry.Remove(segment);
+            Volatile.Write(ref registry, [.. registry.Where(s => s != segment)]);
         }
     }
 
