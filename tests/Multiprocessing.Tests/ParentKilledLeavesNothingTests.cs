@@ -25,7 +25,7 @@ public sealed class ParentKilledLeavesNothingTests
             Assert.Equal(tmp.Path, Path.GetDirectoryName(Path.GetDirectoryName(listener)));
 
             // What the tree holds now: its processes (pool workers, the child, the manager, the tracker) and their segments.
-            HashSet<int> tree = Descendants(parent.Id);
+            HashSet<int> tree = ProcessTree.Descendants(parent.Id);
             Assert.True(tree.Count >= 5, $"expected at least two pool workers, a child, a manager and the tracker; found pids {string.Join(", ", tree)}");
             foreach (int pid in tree)
             {
@@ -106,49 +106,6 @@ public sealed class ParentKilledLeavesNothingTests
 
             lines.Add(line.Result);
         }
-    }
-
-    /// <summary>Every process below <paramref name="pid"/>, as Linux lists children.</summary>
-    private static HashSet<int> Descendants(int pid)
-    {
-        var found = new HashSet<int>();
-        var pending = new Stack<int>([pid]);
-        while (pending.TryPop(out int next))
-        {
-            IEnumerable<string> tasks;
-            try
-            {
-                tasks = Directory.GetDirectories($"/proc/{next}/task");
-            }
-            catch (DirectoryNotFoundException)
-            {
-                continue;
-            }
-
-            foreach (string task in tasks)
-            {
-                string text;
-                try
-                {
-                    text = File.ReadAllText(Path.Combine(task, "children"));
-                }
-                catch (IOException)
-                {
-                    continue; // the thread ended meanwhile
-                }
-
-                foreach (string child in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    int c = int.Parse(child, CultureInfo.InvariantCulture);
-                    if (found.Add(c))
-                    {
-                        pending.Push(c);
-                    }
-                }
-            }
-        }
-
-        return found;
     }
 
     private static List<string> ShmFilesOpenIn(int pid)
