@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Multiprocessing.Interop;
-using Multiprocessing.Shared;
+using Multiprocessing.Sharing;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests;

@@ -48,7 +48,7 @@ internal static class WireCodec
                 EnumResolver.Instance,
                 DynamicGenericResolver.Instance,
                 AttributedObjectResolver.Instance,
-                Shared.SharedObjectResolver.Instance,
+                Sharing.SharedObjectResolver.Instance,
                 Managers.CustomProxyResolver.Instance,
                 FieldwiseResolver.Instance,
                 RejectingResolver.Instance,

@@ -22,7 +22,7 @@ internal static unsafe class AsyncFutex
     /// <param name="deadline">When to give up.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <param name="segment">The segment whose mapping holds <paramref name="word"/>, if any: its closing in this process completes the wait (<see cref="WakeRange"/>), and the caller checks why.</param>
-    public static Task<bool> WaitAsync(nint word, int expected, Deadline deadline, CancellationToken cancellationToken, Shared.Segment? segment = null)
+    public static Task<bool> WaitAsync(nint word, int expected, Deadline deadline, CancellationToken cancellationToken, Sharing.Segment? segment = null)
     {
         if (*(int*)word != expected)
         {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Multiprocessing.Interop;
 
 namespace Multiprocessing.Synchronization;

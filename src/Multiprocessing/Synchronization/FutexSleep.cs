@@ -1,5 +1,5 @@
 using Multiprocessing.Interop;
-using Multiprocessing.Shared;
+using Multiprocessing.Sharing;
 
 namespace Multiprocessing.Synchronization;
 

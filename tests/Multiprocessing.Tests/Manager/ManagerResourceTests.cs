@@ -163,7 +163,7 @@ public sealed class ManagerResourceTests
 
     /// <summary>A second proxy to the same object, with its own connection (as another thread or process would have).</summary>
     private static T ManagedCopy<T>(T proxy)
-        where T : class, Shared.ISharedObject<T> => T.Reopen(((Shared.ISharedObject<T>)proxy).Descriptor);
+        where T : class, Sharing.ISharedObject<T> => T.Reopen(((Sharing.ISharedObject<T>)proxy).Descriptor);
 
     private static byte[] Filled(int size, byte value)
     {

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Multiprocessing.Interop;
-using Multiprocessing.Shared;
+using Multiprocessing.Sharing;
 using Multiprocessing.Tests.Support;
 using Xunit.Abstractions;
 

@@ -1,0 +1,306 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
+using Multiprocessing.Managers;
+using Multiprocessing.Sharing;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A proxy to a dictionary held by a <see cref="Manager"/> (Python's <c>DictProxy</c>): every operation is one
+/// request to the manager, so every process with a proxy to it sees the same entries.
+/// </summary>
+/// <typeparam name="TKey">The key type. Keys are compared by their encoding (MessagePack, field by field), not by <see cref="object.Equals(object)"/>.</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+/// <remarks>
+/// <para>
+/// Each single operation is atomic in the manager. A read-modify-write such as <c>d[k] = d[k] + 1</c> is two
+/// operations and races with other processes: use <see cref="Increment"/>, <see cref="GetOrAdd"/>,
+/// <see cref="TryAdd"/> or <see cref="TryUpdate"/> (compare-and-set) instead. <see cref="Keys"/>,
+/// <see cref="Values"/> and enumeration are snapshots taken in one operation.
+/// </para>
+/// <para>
+/// Pass the proxy to a child process as an argument or a captured variable declared as
+/// <see cref="ManagedDictionary{TKey, TValue}"/> (not as <see cref="IDictionary{TKey, TValue}"/>): it crosses as
+/// the manager's address, key and the object's id, and connects to the manager there. A proxy is safe to use from
+/// several threads; their calls take turns on its one connection. Dispose it to close that connection; the
+/// dictionary lives on in the manager until the manager ends.
+/// </para>
+/// </remarks>
+public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, IReadOnlyDictionary<TKey, TValue>, IDisposable, ISharedObject<ManagedDictionary<TKey, TValue>>
+    where TKey : notnull
+{
+    private readonly ManagerChannel channel;
+    private readonly long id;
+
+    internal ManagedDictionary(ManagerChannel channel, long id)
+    {
+        this.channel = channel;
+        this.id = id;
+    }
+
+    /// <summary>The number of entries.</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public int Count
+    {
+        get
+        {
+            lock (channel.Gate)
+            {
+                channel.Begin(ManagerOp.DictCount, id);
+                return new WireReader(channel.Invoke()).ReadInt32();
+            }
+        }
+    }
+
+    /// <summary>A snapshot of the keys.</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public ICollection<TKey> Keys => Snapshot().Select(e => e.Key).ToList().AsReadOnly();
+
+    /// <summary>A snapshot of the values.</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public ICollection<TValue> Values => Snapshot().Select(e => e.Value).ToList().AsReadOnly();
+
+    /// <summary>Always false.</summary>
+    bool ICollection<KeyValuePair<TKey, TValue>>.IsReadOnly => false;
+
+    /// <inheritdoc/>
+    IEnumerable<TKey> IReadOnlyDictionary<TKey, TValue>.Keys => Keys;
+
+    /// <inheritdoc/>
+    IEnumerable<TValue> IReadOnlyDictionary<TKey, TValue>.Values => Values;
+
+    /// <inheritdoc/>
+    string ISharedObject<ManagedDictionary<TKey, TValue>>.Descriptor => channel.Describe(id);
+
+    /// <summary>The value of <paramref name="key"/>; setting it adds or replaces the entry.</summary>
+    /// <param name="key">The key.</param>
+    /// <exception cref="KeyNotFoundException">Getting a key that is absent.</exception>
+    /// <exception cref="ArgumentException">The key or the value cannot be encoded.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public TValue this[TKey key]
+    {
+        get => TryGetValue(key, out TValue? value) ? value : throw new KeyNotFoundException($"The key '{key}' is not in the managed dictionary.");
+        set
+        {
+            lock (channel.Gate)
+            {
+                WireBuffer args = channel.Begin(ManagerOp.DictSet, id);
+                ItemCodec<TKey>.WriteFramed(args, key, nameof(key));
+                ItemCodec<TValue>.Write(args, value, nameof(value));
+                channel.Invoke();
+            }
+        }
+    }
+
+    /// <summary>Reads the value of <paramref name="key"/>, if present.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value, or the default.</param>
+    /// <returns>Whether the key is present.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out TValue value) => TryKeyOp(ManagerOp.DictGet, key, out value);
+
+    /// <summary>Adds an entry.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <exception cref="ArgumentException">The key is already present, or the key or value cannot be encoded.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public void Add(TKey key, TValue value)
+    {
+        if (!TryAdd(key, value))
+        {
+            throw new ArgumentException($"The key '{key}' is already in the managed dictionary.", nameof(key));
+        }
+    }
+
+    /// <summary>Adds an entry if the key is absent, atomically.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <returns>Whether it was added.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool TryAdd(TKey key, TValue value)
+    {
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(ManagerOp.DictTryAdd, id);
+            ItemCodec<TKey>.WriteFramed(args, key, nameof(key));
+            ItemCodec<TValue>.Write(args, value, nameof(value));
+            return new WireReader(channel.Invoke()).ReadBool();
+        }
+    }
+
+    /// <summary>The value of <paramref name="key"/>, adding <paramref name="value"/> first if the key is absent, atomically.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value to add if absent.</param>
+    /// <returns>The value now held for the key.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public TValue GetOrAdd(TKey key, TValue value)
+    {
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(ManagerOp.DictGetOrAdd, id);
+            ItemCodec<TKey>.WriteFramed(args, key, nameof(key));
+            ItemCodec<TValue>.Write(args, value, nameof(value));
+            var reply = new WireReader(channel.Invoke());
+            _ = reply.ReadBool();
+            return ItemCodec<TValue>.Read(reply.Rest);
+        }
+    }
+
+    /// <summary>Sets <paramref name="key"/> to <paramref name="newValue"/> if its value is <paramref name="comparisonValue"/> (compare-and-set, comparing encodings), atomically.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="newValue">The value to set.</param>
+    /// <param name="comparisonValue">The value expected now.</param>
+    /// <returns>Whether the value was replaced; false if the key is absent or holds another value.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool TryUpdate(TKey key, TValue newValue, TValue comparisonValue)
+    {
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(ManagerOp.DictTryUpdate, id);
+            ItemCodec<TKey>.WriteFramed(args, key, nameof(key));
+            ItemCodec<TValue>.WriteFramed(args, newValue, nameof(newValue));
+            ItemCodec<TValue>.Write(args, comparisonValue, nameof(comparisonValue));
+            return new WireReader(channel.Invoke()).ReadBool();
+        }
+    }
+
+    /// <summary>Adds <paramref name="delta"/> to the integer value of <paramref name="key"/> (taken as 0 if absent), atomically.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="delta">What to add; negative to subtract.</param>
+    /// <returns>The new value.</returns>
+    /// <exception cref="RemoteException">The key holds a value that is not an integer (<c>System.InvalidOperationException</c> in the manager), or the sum overflows a 64-bit integer.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public long Increment(TKey key, long delta = 1)
+    {
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(ManagerOp.DictIncrement, id);
+            ItemCodec<TKey>.WriteFramed(args, key, nameof(key));
+            args.WriteInt64(delta);
+            return new WireReader(channel.Invoke()).ReadInt64();
+        }
+    }
+
+    /// <summary>Whether <paramref name="key"/> is present.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>True if present.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool ContainsKey(TKey key)
+    {
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(ManagerOp.DictContainsKey, id);
+            ItemCodec<TKey>.Write(args, key, nameof(key));
+            return new WireReader(channel.Invoke()).ReadBool();
+        }
+    }
+
+    /// <summary>Removes <paramref name="key"/>.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>Whether it was present.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool Remove(TKey key) => TryRemove(key, out _);
+
+    /// <summary>Removes <paramref name="key"/> and returns its value, atomically (Python's <c>pop</c>).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value it had, or the default.</param>
+    /// <returns>Whether it was present.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool TryRemove(TKey key, [MaybeNullWhen(false)] out TValue value) => TryKeyOp(ManagerOp.DictRemove, key, out value);
+
+    /// <summary>An operation on <paramref name="key"/> whose reply is found (1 byte) then the value: <c>DictGet</c>, <c>DictRemove</c>.</summary>
+    private bool TryKeyOp(ManagerOp op, TKey key, [MaybeNullWhen(false)] out TValue value)
+    {
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(op, id);
+            ItemCodec<TKey>.Write(args, key, nameof(key));
+            var reply = new WireReader(channel.Invoke());
+            if (reply.ReadBool())
+            {
+                value = ItemCodec<TValue>.Read(reply.Rest);
+                return true;
+            }
+
+            value = default;
+            return false;
+        }
+    }
+
+    /// <summary>Removes every entry.</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public void Clear()
+    {
+        lock (channel.Gate)
+        {
+            channel.Begin(ManagerOp.DictClear, id);
+            channel.Invoke();
+        }
+    }
+
+    /// <summary>A snapshot of the entries, taken in one operation (Python's <c>items()</c>).</summary>
+    /// <returns>The entries, in no particular order.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public List<KeyValuePair<TKey, TValue>> Snapshot()
+    {
+        lock (channel.Gate)
+        {
+            channel.Begin(ManagerOp.DictItems, id);
+            var reply = new WireReader(channel.Invoke());
+            int count = reply.ReadInt32();
+            var items = new List<KeyValuePair<TKey, TValue>>(count);
+            for (int i = 0; i < count; i++)
+            {
+                TKey key = ItemCodec<TKey>.Read(reply.ReadFramed());
+                items.Add(new(key, ItemCodec<TValue>.Read(reply.ReadFramed())));
+            }
+
+            return items;
+        }
+    }
+
+    /// <summary>Enumerates a snapshot of the entries.</summary>
+    /// <returns>The enumerator.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public IEnumerator<KeyValuePair<TKey, TValue>> GetEnumerator() => Snapshot().GetEnumerator();
+
+    /// <summary>Closes this process's connection to the manager; the dictionary stays in the manager.</summary>
+    public void Dispose() => channel.Dispose();
+
+    /// <summary>The proxy, for messages.</summary>
+    /// <returns>A short description.</returns>
+    public override string ToString() => $"ManagedDictionary #{id} at {Client.Describe(channel.Address)}";
+
+    /// <inheritdoc/>
+    static ManagedDictionary<TKey, TValue> ISharedObject<ManagedDictionary<TKey, TValue>>.Reopen(string descriptor)
+    {
+        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
+        return new ManagedDictionary<TKey, TValue>(channel, id);
+    }
+
+    /// <inheritdoc/>
+    void ICollection<KeyValuePair<TKey, TValue>>.Add(KeyValuePair<TKey, TValue> item) => Add(item.Key, item.Value);
+
+    /// <inheritdoc/>
+    bool ICollection<KeyValuePair<TKey, TValue>>.Contains(KeyValuePair<TKey, TValue> item) =>
+        TryGetValue(item.Key, out TValue? value) && EqualityComparer<TValue>.Default.Equals(value, item.Value);
+
+    /// <inheritdoc/>
+    void ICollection<KeyValuePair<TKey, TValue>>.CopyTo(KeyValuePair<TKey, TValue>[] array, int arrayIndex) =>
+        Snapshot().CopyTo(array, arrayIndex);
+
+    /// <inheritdoc/>
+    bool ICollection<KeyValuePair<TKey, TValue>>.Remove(KeyValuePair<TKey, TValue> item)
+    {
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(ManagerOp.DictRemoveIfEquals, id);
+            ItemCodec<TKey>.WriteFramed(args, item.Key, nameof(item));
+            ItemCodec<TValue>.Write(args, item.Value, nameof(item));
+            return new WireReader(channel.Invoke()).ReadBool();
+        }
+    }
+
+    /// <inheritdoc/>
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics.CodeAnalysis;
+using Multiprocessing.Managers;
+using Multiprocessing.Sharing;
+
+namespace Multiprocessing;
+
+/// <summary>
+/// A proxy to a namespace held by a <see cref="Manager"/> (Python's <c>manager.Namespace()</c>): named attributes
+/// of any encodable types. <c>ns.x = 1</c> is <c>ns.Set("x", 1)</c>; <c>ns.x</c> is <c>ns.Get&lt;int&gt;("x")</c>.
+/// </summary>
+/// <remarks>
+/// The reader names the type the writer used, as with a <see cref="Connection"/>. Each call is one operation in the
+/// manager; <c>ns.Set("x", ns.Get&lt;int&gt;("x") + 1)</c> is two and races (in Python too): use
+/// <see cref="Increment"/>. Pass it to a child declared as <see cref="ManagedNamespace"/>.
+/// </remarks>
+public sealed class ManagedNamespace : IDisposable, ISharedObject<ManagedNamespace>
+{
+    private readonly ManagerChannel channel;
+    private readonly long id;
+
+    internal ManagedNamespace(ManagerChannel channel, long id)
+    {
+        this.channel = channel;
+        this.id = id;
+    }
+
+    /// <inheritdoc/>
+    string ISharedObject<ManagedNamespace>.Descriptor => channel.Describe(id);
+
+    /// <summary>Sets an attribute.</summary>
+    /// <typeparam name="T">The value's type; readers name the same.</typeparam>
+    /// <param name="name">The attribute's name.</param>
+    /// <param name="value">The value.</param>
+    /// <exception cref="ArgumentException">The value cannot be encoded.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public void Set<T>(string name, T value)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(ManagerOp.DictSet, id);
+            ItemCodec<string>.WriteFramed(args, name, nameof(name));
+            ItemCodec<T>.Write(args, value, nameof(value));
+            channel.Invoke();
+        }
+    }
+
+    /// <summary>Reads an attribute.</summary>
+    /// <typeparam name="T">The type it was set as.</typeparam>
+    /// <param name="name">The attribute's name.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="KeyNotFoundException">No such attribute (Python's <c>AttributeError</c>).</exception>
+    /// <exception cref="InvalidDataException">The value is not a <typeparamref name="T"/>.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public T Get<T>(string name)
+    {
+        if (!TryGet<T>(name, out T? value))
+        {
+            throw new KeyNotFoundException($"The namespace has no attribute '{name}'.");
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads an attribute if it exists.</summary>
+    /// <typeparam name="T">The type it was set as.</typeparam>
+    /// <param name="name">The attribute's name.</param>
+    /// <param name="value">The value, or the default.</param>
+    /// <returns>Whether it exists.</returns>
+    /// <exception cref="InvalidDataException">The value is not a <typeparamref name="T"/>.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool TryGet<T>(string name, [MaybeNullWhen(false)] out T value)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (channel.Gate)
+        {
+            ItemCodec<string>.Write(channel.Begin(ManagerOp.DictGet, id), name, nameof(name));
+            var reply = new WireReader(channel.Invoke());
+            if (reply.ReadBool())
+            {
+                value = ItemCodec<T>.Read(reply.Rest);
+                return true;
+            }
+
+            value = default;
+            return false;
+        }
+    }
+
+    /// <summary>Adds <paramref name="delta"/> to an integer attribute (0 if absent), atomically.</summary>
+    /// <param name="name">The attribute's name.</param>
+    /// <param name="delta">What to add.</param>
+    /// <returns>The new value.</returns>
+    /// <exception cref="RemoteException">The attribute is not an integer, or the sum overflows.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public long Increment(string name, long delta = 1)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (channel.Gate)
+        {
+            WireBuffer args = channel.Begin(ManagerOp.DictIncrement, id);
+            ItemCodec<string>.WriteFramed(args, name, nameof(name));
+            args.WriteInt64(delta);
+            return new WireReader(channel.Invoke()).ReadInt64();
+        }
+    }
+
+    /// <summary>Removes an attribute (Python's <c>del ns.x</c>).</summary>
+    /// <param name="name">The attribute's name.</param>
+    /// <returns>Whether it existed.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool Remove(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (channel.Gate)
+        {
+            ItemCodec<string>.Write(channel.Begin(ManagerOp.DictRemove, id), name, nameof(name));
+            return new WireReader(channel.Invoke()).ReadBool();
+        }
+    }
+
+    /// <summary>The attributes' names, a snapshot.</summary>
+    /// <returns>The names, in no particular order.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public IReadOnlyList<string> Names()
+    {
+        lock (channel.Gate)
+        {
+            channel.Begin(ManagerOp.DictItems, id);
+            var reply = new WireReader(channel.Invoke());
+            int count = reply.ReadInt32();
+            var names = new List<string>(count);
+            for (int i = 0; i < count; i++)
+            {
+                names.Add(ItemCodec<string>.Read(reply.ReadFramed()));
+                _ = reply.ReadFramed();
+            }
+
+            return names;
+        }
+    }
+
+    /// <summary>Closes this process's connection to the manager; the namespace stays in the manager.</summary>
+    public void Dispose() => channel.Dispose();
+
+    /// <summary>The proxy, for messages.</summary>
+    /// <returns>A short description.</returns>
+    public override string ToString() => $"ManagedNamespace #{id} at {Client.Describe(channel.Address)}";
+
+    /// <inheritdoc/>
+    static ManagedNamespace ISharedObject<ManagedNamespace>.Reopen(string descriptor)
+    {
+        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
+        return new ManagedNamespace(channel, id);
+    }
+}

@@ -1,0 +1,463 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Multiprocessing.Codec;
+using Multiprocessing.Connections;
+
+namespace Multiprocessing.Managers;
+
+/// <summary>Reads a reply: true if the operation succeeded (a slice that did not is repeated until the time runs out).</summary>
+internal delegate bool ReplyParser<T>(WireReader reply, out T result);
+
+/// <summary>
+/// One connection to a manager, for one proxy (or the manager object itself) in this process: a request, then its
+/// reply, one at a time on the wire. Connects on the first call.
+/// </summary>
+/// <remarks>
+/// Two locks. <see cref="Gate"/> is held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke()"/>
+/// and the reading of the reply: it guards the blocking path's request and reply buffers. The wire itself (the
+/// connection, sending a request and receiving its reply) is owned by one caller at a time through a
+/// <see cref="SemaphoreSlim"/>, which <see cref="Invoke()"/> takes and releases inside the gate and which the
+/// asynchronous path (<see cref="CallAsync"/>) awaits without a thread; the asynchronous path has its own request
+/// buffer and reads its reply before it gives the wire up, and never takes <see cref="Gate"/>, so the two cannot
+/// deadlock or interleave on the wire.
+/// </remarks>
+internal sealed class ManagerChannel : IDisposable
+{
+    /// <summary>
+    /// The longest wait, in milliseconds, that one request asks of the manager when the caller's
+    /// <see cref="CancellationToken"/> can be cancelled: the wait is made of such slices, and the token is checked
+    /// between them, so a cancellation is seen within one slice. Without a cancellable token the whole wait is one request.
+    /// </summary>
+    public const int SliceMilliseconds = 100;
+
+    /// <summary>Writes a blocking operation's only argument, its wait.</summary>
+    public static readonly Action<WireBuffer, long> WriteMilliseconds = static (args, ms) => args.WriteInt64(ms);
+
+    /// <summary>Reads a reply that is one bool, the success.</summary>
+    public static readonly ReplyParser<bool> ParseBool = static (WireReader reply, out bool result) => result = reply.ReadBool();
+
+    private readonly WireBuffer request = new();
+    private readonly WireBuffer asyncRequest = new();
+    private readonly SemaphoreSlim wire = new(1, 1);
+    private readonly Lock connecting = new();
+    private byte[] reply = new byte[4096];
+    private Connection? connection;
+    private Connection? socket;
+    private bool broken;
+    private bool disposed;
+
+    public ManagerChannel(EndPoint address, byte[] authKey)
+    {
+        Address = address;
+        AuthKey = authKey;
+    }
+
+    /// <summary>Held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke()"/> and the reading of the reply.</summary>
+    public Lock Gate { get; } = new();
+
+    public EndPoint Address { get; }
+
+    public byte[] AuthKey { get; }
+
+    /// <summary>What a proxy to object <paramref name="objectId"/> crosses to another process as: the object's id, the key and the address.</summary>
+    public string Describe(long objectId) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{objectId}|{Convert.ToBase64String(AuthKey)}|{ManagerAddress.Format(Address)}");
+
+    /// <summary>A new channel to the manager named in <paramref name="descriptor"/> (see <see cref="Describe"/>), and the object's id.</summary>
+    /// <exception cref="InvalidDataException">Not such a descriptor.</exception>
+    public static ManagerChannel FromDescriptor(string descriptor, out long objectId)
+    {
+        string[] parts = descriptor.Split('|', 3);
+        if (parts.Length != 3 || !long.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out objectId))
+        {
+            throw new InvalidDataException($"Not a manager proxy: '{descriptor}'.");
+        }
+
+        return new ManagerChannel(ManagerAddress.Parse(parts[2]), Convert.FromBase64String(parts[1]));
+    }
+
+    /// <summary>Connects now (under the gate), so that a wrong key or a missing manager is reported at once.</summary>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The manager's key is another.</exception>
+    /// <exception cref="ManagerUnavailableException">Nothing listens at the address.</exception>
+    public void Connect()
+    {
+        lock (Gate)
+        {
+            wire.Wait();
+            try
+            {
+                _ = Connected();
+            }
+            finally
+            {
+                wire.Release();
+            }
+        }
+    }
+
+    /// <summary>Starts a request for <paramref name="op"/> on object <paramref name="objectId"/>; write its arguments into the result.</summary>
+    public WireBuffer Begin(ManagerOp op, long objectId)
+    {
+        request.Reset();
+        request.WriteByte((byte)op);
+        request.WriteInt64(objectId);
+        return request;
+    }
+
+    /// <summary>Sends the request and waits for its reply; returns the reply's payload, valid until the next call.</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
+    /// <exception cref="RemoteException">The operation threw in the manager.</exception>
+    public ReadOnlySpan<byte> Invoke() => Invoke(CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="Invoke()"/>, but <paramref name="abandonOnCancel"/> stops the wait for the reply: the connection is
+    /// then dropped (the manager treats this client as gone, as if its process had ended) and the next call connects
+    /// anew. Only for an operation whose abandonment the manager handles as wanted (a barrier's wait).
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="abandonOnCancel"/> was cancelled before the reply came.</exception>
+    public ReadOnlySpan<byte> Invoke(CancellationToken abandonOnCancel)
+    {
+        int length;
+        byte[] frame;
+        wire.Wait(CancellationToken.None);
+        try
+        {
+            Connection c = Connected();
+            try
+            {
+                c.SendBytes(request.WrittenSpan);
+                try
+                {
+                    length = c.ReceiveBytesInto(reply, abandonOnCancel);
+                    frame = reply;
+                }
+                catch (BufferTooShortException e)
+                {
+                    frame = e.Received;
+                    length = frame.Length;
+                    if (frame.Length <= 1024 * 1024)
+                    {
+                        reply = new byte[Math.Max(frame.Length, reply.Length * 2)];
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (abandonOnCancel.IsCancellationRequested)
+            {
+                Abandon();
+                throw;
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                throw Broke(c, e);
+            }
+        }
+        finally
+        {
+            wire.Release();
+        }
+
+        return Payload(frame.AsSpan(0, length));
+    }
+
+    /// <summary>
+    /// One request, asynchronously: waits for the wire without a thread, writes <paramref name="op"/> on
+    /// <paramref name="objectId"/> with <paramref name="writeArgs"/> (given <paramref name="milliseconds"/>), awaits the
+    /// reply and reads it with <paramref name="parse"/> before giving the wire up.
+    /// </summary>
+    /// <param name="op">The operation.</param>
+    /// <param name="objectId">The object's id in the manager.</param>
+    /// <param name="milliseconds">Passed to <paramref name="writeArgs"/>: the wait this request asks for.</param>
+    /// <param name="writeArgs">Writes the operation's arguments.</param>
+    /// <param name="parse">Reads the reply (while the wire is still held).</param>
+    /// <param name="gateToken">Stops the wait for the wire (before anything is sent).</param>
+    /// <param name="abandonOnCancel">As in <see cref="Invoke(CancellationToken)"/>: stops the wait for the reply by dropping the connection.</param>
+    /// <returns>What <paramref name="parse"/> returned, and its result.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
+    /// <exception cref="RemoteException">The operation threw in the manager.</exception>
+    public async ValueTask<(bool Done, T Result)> CallAsync<T>(
+        ManagerOp op, long objectId, long milliseconds, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse,
+        CancellationToken gateToken, CancellationToken abandonOnCancel = default)
+    {
+        await wire.WaitAsync(gateToken).ConfigureAwait(false);
+        try
+        {
+            Connection c = Connected();
+            asyncRequest.Reset();
+            asyncRequest.WriteByte((byte)op);
+            asyncRequest.WriteInt64(objectId);
+            writeArgs(asyncRequest, milliseconds);
+            ReadOnlyMemory<byte> frame;
+            try
+            {
+                await c.SendBytesAsync(asyncRequest.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+                frame = await c.ReceiveFrameAsync(abandonOnCancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abandonOnCancel.IsCancellationRequested)
+            {
+                Abandon();
+                throw;
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                throw Broke(c, e);
+            }
+
+            bool done = parse(new WireReader(Payload(frame.Span)), out T result);
+            return (done, result);
+        }
+        finally
+        {
+            wire.Release();
+        }
+    }
+
+    /// <summary>
+    /// A blocking operation (whose first argument is its wait in milliseconds) that waits at most
+    /// <paramref name="timeoutMs"/> (-1: for ever). With a cancellable <paramref name="cancellationToken"/>, the wait
+    /// is made of requests of at most <see cref="SliceMilliseconds"/>, the token checked between them; a slice that
+    /// succeeds is returned even if the token has fired meanwhile (the result wins over a late cancellation, so an
+    /// acquired lock or a taken item is never lost). Between slices, the proxy's other calls may go through.
+    /// </summary>
+    /// <returns>The last reply's result: the success, or the failure once the time ran out.</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled and no slice succeeded.</exception>
+    public T Wait<T>(ManagerOp op, long objectId, long timeoutMs, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var slices = new Slices(timeoutMs, cancellationToken.CanBeCanceled);
+        while (true)
+        {
+            long ms = slices.Next(out bool last);
+            lock (Gate)
+            {
+                writeArgs(Begin(op, objectId), ms);
+                if (parse(new WireReader(Invoke(CancellationToken.None)), out T result) || last)
+                {
+                    return result;
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="Wait{T}"/>: no thread is held while the manager waits.</summary>
+    /// <returns>The last reply's result: the success, or the failure once the time ran out.</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled and no slice succeeded.</exception>
+    public async ValueTask<T> WaitAsync<T>(ManagerOp op, long objectId, long timeoutMs, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Always in slices: an awaited wait holds no thread, so the same proxy's other calls (the Put that the
+        // awaited Get waits for, say) must get through between them.
+        var slices = new Slices(timeoutMs, sliced: true);
+        while (true)
+        {
+            long ms = slices.Next(out bool last);
+            (bool done, T result) = await CallAsync(op, objectId, ms, writeArgs, parse, cancellationToken).ConfigureAwait(false);
+            if (done || last)
+            {
+                return result;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>
+    /// A channel whose proxy was dropped without being disposed (the proxy was collected; the README's examples do
+    /// not dispose them): closes the connection, so that the manager ends this client's session (releasing the
+    /// locks it held) and frees the thread, pipe and socket it served it with, and this process its descriptors and
+    /// mapping. Nothing else refers to a channel but its proxy (and the calls under way on it, which keep it alive).
+    /// </summary>
+    ~ManagerChannel() => Close();
+
+    /// <summary>
+    /// Closes the connection at once, without waiting for the gate or the wire: a call waiting in the manager (for
+    /// a lock, an item...) holds them, and must not hold up the disposal; it ends with an
+    /// <see cref="ObjectDisposedException"/> as its connection closes.
+    /// </summary>
+    public void Dispose()
+    {
+        Close();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Close()
+    {
+        Volatile.Write(ref disposed, true);
+        lock (connecting)
+        {
+            connection?.Dispose();
+            socket?.Dispose();
+        }
+    }
+
+    /// <summary>A reply's payload, or the manager's exception thrown here.</summary>
+    private static ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length == 0)
+        {
+            throw new InvalidDataException("The manager sent an empty reply.");
+        }
+
+        if (frame[0] == 0)
+        {
+            return frame[1..];
+        }
+
+        (string name, int pid, RemoteExceptionInfo info) = WireCodec.Deserialize<(string, int, RemoteExceptionInfo)>(frame[1..]);
+        throw new RemoteException(info, name, pid);
+    }
+
+    /// <summary>Marks the connection broken (the manager is gone) and closes it.</summary>
+    private Exception Broke(Connection c, Exception e)
+    {
+        broken = true;
+        c.Dispose();
+        socket?.Dispose();
+        return Volatile.Read(ref disposed) ? new ObjectDisposedException(nameof(ManagerChannel), e) : Unavailable(e);
+    }
+
+    /// <summary>Drops the connection, whose reply is still to come, so that the next call connects anew.</summary>
+    private void Abandon()
+    {
+        connection?.Dispose();
+        socket?.Dispose();
+        connection = null;
+        socket = null;
+    }
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> for <paramref name="owner"/>, the proxy on this channel, once the channel is disposed (members that do not call the manager).</summary>
+    public void ThrowIfDisposed(object owner) => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed), owner);
+
+    private Connection Connected()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (connection is { } c)
+        {
+            if (broken)
+            {
+                throw new ManagerUnavailableException($"The connection to the manager at {Client.Describe(Address)} broke in an earlier call; the manager is gone.");
+            }
+
+            return c;
+        }
+
+        Connection made;
+        try
+        {
+            made = Client.Connect(Address, AuthKey);
+        }
+        catch (Exception e) when (e is SocketException or IOException && e is not System.Security.Authentication.AuthenticationException)
+        {
+            throw Unavailable(e);
+        }
+
+        lock (connecting)
+        {
+            if (Volatile.Read(ref disposed))
+            {
+                made.Dispose(); // Disposed while it connected.
+                throw new ObjectDisposedException(nameof(ManagerChannel));
+            }
+
+            socket = made;
+            connection = made;
+        }
+
+        if (IsLocal(Address))
+        {
+            TryUseSharedMemory(made);
+            lock (connecting)
+            {
+                if (Volatile.Read(ref disposed))
+                {
+                    connection?.Dispose(); // Disposed while it moved to shared memory.
+                    throw new ObjectDisposedException(nameof(ManagerChannel));
+                }
+            }
+        }
+
+        return connection!;
+    }
+
+    private static bool IsLocal(EndPoint address) =>
+        address is UnixDomainSocketEndPoint || (address is IPEndPoint ip && IPAddress.IsLoopback(ip.Address));
+
+    /// <summary>
+    /// Moves the calls onto a shared-memory pipe, a few microseconds a round trip instead of a socket's tens: the
+    /// pipe's end is named over the authenticated socket, which stays open. A manager that cannot open it (another
+    /// machine or container) says so, and the calls stay on the socket.
+    /// </summary>
+    private void TryUseSharedMemory(Connection viaSocket)
+    {
+        (PipeConnection mine, PipeConnection theirs) = PipeConnection.Create(duplex: true, Pipe.DefaultCapacity);
+        bool moved = false;
+        try
+        {
+            string descriptor = ((Sharing.ISharedObject<PipeConnection>)theirs).Descriptor;
+            theirs.Dispose();
+            var upgrade = new WireBuffer(64);
+            upgrade.WriteByte((byte)ManagerOp.UseSharedMemoryPipe);
+            upgrade.WriteInt64(0);
+            upgrade.WriteBytes(System.Text.Encoding.UTF8.GetBytes(descriptor));
+            byte[] answer;
+            try
+            {
+                viaSocket.SendBytes(upgrade.WrittenSpan);
+                answer = viaSocket.ReceiveBytes();
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                broken = true;
+                throw Unavailable(e);
+            }
+
+            // 0: the manager has opened its end. Otherwise it cannot open this machine's shared memory: stay on the socket.
+            if (answer.Length > 0 && answer[0] == 0)
+            {
+                connection = mine;
+                moved = true;
+            }
+        }
+        finally
+        {
+            theirs.Dispose();
+            if (!moved)
+            {
+                mine.Dispose();
+                connection = viaSocket;
+            }
+        }
+    }
+
+    /// <summary>The waits of one sliced blocking call.</summary>
+    private struct Slices(long timeoutMs, bool sliced)
+    {
+        private readonly long start = Stopwatch.GetTimestamp();
+
+        /// <summary>How long the next request may wait; <paramref name="last"/> once the caller's time is used up with it.</summary>
+        public readonly long Next(out bool last)
+        {
+            if (!sliced || timeoutMs == 0)
+            {
+                last = true;
+                return timeoutMs;
+            }
+
+            if (timeoutMs < 0)
+            {
+                last = false;
+                return SliceMilliseconds;
+            }
+
+            long left = Math.Max(0, timeoutMs - (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            last = left <= SliceMilliseconds;
+            return last ? left : SliceMilliseconds;
+        }
+    }
+
+    private ManagerUnavailableException Unavailable(Exception e) =>
+        new($"The manager at {Client.Describe(Address)} cannot be reached: its process has ended or closed the connection ({e.GetType().Name}: {e.Message}).", e);
+}

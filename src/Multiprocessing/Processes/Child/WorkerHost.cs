@@ -1,0 +1,330 @@
+using System.Buffers;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using MessagePack;
+using Multiprocessing.Codec;
+using Multiprocessing.Interop;
+
+namespace Multiprocessing.Processes;
+
+/// <summary>
+/// The child side of <see cref="ChildProcess"/>: reads the call from fd 3, runs it on the main thread, sends the
+/// result or the exception back, and exits (once the target's foreground threads have ended, when started through
+/// <see cref="WorkerMain"/>). A watcher thread kills the child the moment its parent goes away.
+/// </summary>
+internal static class WorkerHost
+{
+    /// <summary>Exit code of a child whose target threw (Python uses 1 too).</summary>
+    public const int ErrorExitCode = 1;
+
+    /// <summary>SIGTERM's handler, kept until the process ends: the foreground threads may outlive the target.</summary>
+    private static PosixSignalRegistration? SigtermHandler { get; set; }
+
+    /// <summary>
+    /// Runs this process as a worker and exits, if it was started as one; otherwise returns at once. For the
+    /// startup hook and <see cref="ChildProcess.RunWorkerIfRequested"/>, which cannot return into the
+    /// application's <c>Main</c>: the child exits when its target returns, without waiting for its foreground threads.
+    /// </summary>
+    public static void RunIfWorker()
+    {
+        if (TryRunAsWorker(out int exitCode))
+        {
+            Environment.Exit(exitCode);
+        }
+    }
+
+    /// <summary>
+    /// Runs this process as a worker, if it was started as one, and gives its exit code; otherwise returns false at
+    /// once. <see cref="WorkerMain"/> returns the code from <c>Main</c>, so that the runtime first waits for the
+    /// foreground threads the target started, as Python's child joins its non-daemon threads after its target.
+    /// </summary>
+    public static bool TryRunAsWorker(out int exitCode)
+    {
+        exitCode = 0;
+        string? fdText = Environment.GetEnvironmentVariable(LaunchPlan.WorkerFdVariable);
+        if (fdText is null || !TryParseFd(fdText, out int fd))
+        {
+            return false;
+        }
+
+        // Processes this worker starts must not inherit our role or our hook.
+        Environment.SetEnvironmentVariable(LaunchPlan.WorkerFdVariable, null);
+        if (Environment.GetEnvironmentVariable(Sharing.ResourceTracker.ServeVariable) is { } trackerAddress)
+        {
+            Environment.SetEnvironmentVariable(Sharing.ResourceTracker.ServeVariable, null);
+            Libc.SetCloseOnExec(fd);
+            Sharing.ResourceTracker.Serve(trackerAddress, fd);
+            Environment.Exit(0);
+        }
+
+        string? saved = Environment.GetEnvironmentVariable(LaunchPlan.SavedHooksVariable);
+        Environment.SetEnvironmentVariable(LaunchPlan.StartupHooksVariable, string.IsNullOrEmpty(saved) ? null : saved);
+        Environment.SetEnvironmentVariable(LaunchPlan.SavedHooksVariable, null);
+        Libc.SetCloseOnExec(fd);
+
+        exitCode = Run(fd);
+        return true;
+    }
+
+    private static int Run(int fd)
+    {
+        // A raw descriptor, never closed: the watcher thread blocks on it until the process exits. (Not a Socket:
+        // loading System.Net.Sockets would add milliseconds to every child's start.)
+        int socket = fd;
+        if (Environment.GetEnvironmentVariable(SpareVariable) is { } preload)
+        {
+            Environment.SetEnvironmentVariable(SpareVariable, null);
+            Warmup(preload);
+        }
+
+        (FrameKind Kind, byte[] Payload)? start = Frames.Read(socket);
+        if (start is not { Kind: FrameKind.Start } frame)
+        {
+            return ErrorExitCode; // The parent is gone before it sent anything.
+        }
+
+        if (DelegatePayload.UsesCodec(frame.Payload))
+        {
+            StartCodecWarmup();
+        }
+
+        StartParentWatch(socket);
+
+        DecodedCall call;
+        try
+        {
+            call = DelegatePayload.Decode(frame.Payload);
+        }
+        catch (VersionMismatchException e)
+        {
+            Send(socket, FrameKind.Mismatch, System.Text.Encoding.UTF8.GetBytes(e.Message));
+            return ErrorExitCode;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Same build (checked above), but the call's values cannot be rebuilt here: the child's own error.
+            SendError(socket, WireCodec.DecodeFailure("The child could not decode its call (the delegate's captured variables or its arguments)", e));
+            return ErrorExitCode;
+        }
+
+        CurrentProcess.BecomeChild(call.Identity.Name, call.Identity.Daemon);
+        SigtermHandler = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSigterm);
+
+        try
+        {
+            (object? value, Type type) = Invoke(call);
+            if (type == typeof(void))
+            {
+                Send(socket, FrameKind.Result, []);
+                return 0;
+            }
+
+            Send(socket, FrameKind.Result, EncodeResult(value, type));
+            return 0;
+        }
+        catch (Exception e) when (CurrentProcess.TerminationRequested && IsCancellation(e))
+        {
+            DieBySigterm();
+            return ErrorExitCode;
+        }
+        catch (Exception e)
+        {
+            SendError(socket, e);
+            return ErrorExitCode;
+        }
+    }
+
+    /// <summary>
+    /// Encodes a return value. A method of its own, like <see cref="SendError"/>: so that a child whose target
+    /// returns nothing never loads the codec's assembly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte[] EncodeResult(object? value, Type type)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        WireCodec.SerializeReturnValue(ref writer, type, value);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Builds the codec on another core while this thread decodes the envelope and loads assemblies.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StartCodecWarmup() =>
+        new Thread(WireCodec.Prewarm) { IsBackground = true, Name = "Multiprocessing codec warm-up" }.UnsafeStart();
+
+    /// <summary>Parses the fd number without touching culture data (which would load ICU into every child).</summary>
+    private static bool TryParseFd(string text, out int fd)
+    {
+        fd = 0;
+        foreach (char c in text)
+        {
+            if (c is < '0' or > '9' || fd > 100_000)
+            {
+                return false;
+            }
+
+            fd = (fd * 10) + (c - '0');
+        }
+
+        return text.Length > 0;
+    }
+
+    /// <summary>Sends <paramref name="e"/> to the parent, which raises it as a <see cref="RemoteException"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SendError(int socket, Exception e)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        WireCodec.Serialize(buffer, RemoteExceptionInfo.From(e));
+        Send(socket, FrameKind.Error, buffer.WrittenSpan);
+    }
+
+    /// <summary>Environment variable set for warm spares (see <see cref="SparePool"/>): the assemblies to load while waiting.</summary>
+    public const string SpareVariable = "MULTIPROCESSING_SPARE";
+
+    /// <summary>
+    /// Run by a warm spare while it waits: one round trip through the decode, invoke and encode paths, so that the
+    /// call it eventually gets finds them compiled.
+    /// </summary>
+    private static void Warmup(string preload)
+    {
+        foreach (string name in preload.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            try
+            {
+                Assembly.Load(new AssemblyName { Name = name });
+            }
+            catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                // Only an optimisation: the call loads what it needs.
+            }
+        }
+
+        try
+        {
+            Func<int, int> probe = WarmupTarget;
+            byte[] payload = DelegatePayload.Encode(new ChildIdentity("warmup", false, 0), probe, [1]);
+            (object? value, Type type) = Invoke(DelegatePayload.Decode(payload));
+            var buffer = new ArrayBufferWriter<byte>();
+            var writer = new MessagePackWriter(buffer);
+            WireCodec.Serialize(ref writer, type, value);
+            writer.Flush();
+            _ = Frames.Build(FrameKind.Result, buffer.WrittenSpan);
+            _ = RemoteExceptionInfo.From(new InvalidOperationException());
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Only an optimisation.
+        }
+    }
+
+    private static int WarmupTarget(int x) => x + 1;
+
+    private static (object? Value, Type Type) Invoke(DecodedCall call)
+    {
+        object? returned = call.Method.Invoke(call.Target, BindingFlags.DoNotWrapExceptions, binder: null, call.Args, culture: null);
+        Type returnType = call.Method.ReturnType;
+        if (returned is Task task)
+        {
+            task.GetAwaiter().GetResult();
+            if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>))
+            {
+                Type resultType = returnType.GetGenericArguments()[0];
+                return (returnType.GetProperty(nameof(Task<int>.Result))!.GetValue(task), resultType);
+            }
+
+            return (null, typeof(void));
+        }
+
+        return (returned, returnType);
+    }
+
+    /// <summary>
+    /// SIGTERM's handler, registered before the target runs. The BCL calls the handlers of a signal newest first, so a
+    /// handler the target registered has run by now: if it set <see cref="PosixSignalContext.Cancel"/>, it has taken
+    /// SIGTERM over and this one does nothing. (.NET 10.0 calls every handler with the same context; the runtime's newer
+    /// sources stop at the first handler that cancels, and then do not call this one at all: the same outcome.)
+    /// </summary>
+    private static void OnSigterm(PosixSignalContext context)
+    {
+        if (context.Cancel)
+        {
+            return;
+        }
+
+        if (CurrentProcess.TerminationObserved)
+        {
+            context.Cancel = true;
+            CurrentProcess.RequestTermination();
+        }
+        else
+        {
+            DieBySigterm();
+        }
+    }
+
+    /// <summary>Ends the process by SIGTERM's default action, so that the parent sees exit code -15.</summary>
+    private static void DieBySigterm()
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        Libc.Signal(Libc.SIGTERM, 0);
+        Libc.Kill(Environment.ProcessId, Libc.SIGTERM);
+    }
+
+    private static bool IsCancellation(Exception e) => e switch
+    {
+        OperationCanceledException => true,
+        AggregateException a => a.InnerExceptions.All(IsCancellation),
+        _ => false,
+    };
+
+    private static unsafe void Send(int fd, FrameKind kind, ReadOnlySpan<byte> payload)
+    {
+        byte[] frame = Frames.Build(kind, payload);
+        fixed (byte* p = frame)
+        {
+            int done = 0;
+            while (done < frame.Length)
+            {
+                nint n = Libc.Write(fd, p + done, frame.Length - done);
+                if (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
+                {
+                    continue;
+                }
+
+                if (n <= 0)
+                {
+                    return; // The parent is gone; the watcher ends this process.
+                }
+
+                done += (int)n;
+            }
+        }
+    }
+
+    /// <summary>Kills this process as soon as the parent's end of the control socket closes (the parent exited or was killed).</summary>
+    private static unsafe void StartParentWatch(int fd)
+    {
+        var watcher = new Thread(() =>
+        {
+            byte* buffer = stackalloc byte[256];
+            while (true)
+            {
+                nint n = Libc.Read(fd, buffer, 256);
+                if (n == 0 || (n < 0 && Marshal.GetLastPInvokeError() != Libc.EINTR))
+                {
+                    break;
+                }
+            }
+
+            Libc.Kill(Environment.ProcessId, Libc.SIGKILL);
+        })
+        {
+            IsBackground = true,
+            Name = "Multiprocessing parent watch",
+        };
+        watcher.Start();
+    }
+}
