@@ -4,22 +4,6 @@ using Multiprocessing.Interop;
 
 namespace Multiprocessing.Processes;
 
-/// <summary>Kinds of frame on a child's control socket.</summary>
-internal enum FrameKind : byte
-{
-    /// <summary>Parent → child: the encoded call (<see cref="DelegatePayload"/>).</summary>
-    Start = 1,
-
-    /// <summary>Child → parent: the encoded return value (nil for void targets).</summary>
-    Result = 2,
-
-    /// <summary>Child → parent: an exception thrown by the target (<see cref="RemoteExceptionInfo"/>).</summary>
-    Error = 3,
-
-    /// <summary>Child → parent: the child cannot load the parent's builds (a UTF-8 message).</summary>
-    Mismatch = 4,
-}
-
 /// <summary>Frames on the control socket: a 4-byte little-endian payload length, a kind byte, the payload.</summary>
 internal static class Frames
 {

@@ -54,10 +54,3 @@ public readonly struct LockHandle : IDisposable, IAsyncDisposable, IEquatable<Lo
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(owner, ticket);
 }
-
-/// <summary>A lock that hands out <see cref="LockHandle"/>s.</summary>
-internal interface IHandleOwner
-{
-    /// <summary>Releases the acquisition <paramref name="ticket"/> stands for, if it is still the current one.</summary>
-    void ReleaseTicket(int ticket);
-}

@@ -5,12 +5,6 @@ using Multiprocessing.Processes;
 
 namespace Multiprocessing.Managers;
 
-/// <summary>A factory registered with <see cref="ManagerOptions.Register{TInterface}(Func{TInterface})"/>.</summary>
-/// <param name="Interface">The interface its objects are used through.</param>
-/// <param name="Factory">The user's delegate (a <c>Func&lt;TInterface&gt;</c>), shipped to a manager process.</param>
-/// <param name="Invoke">Calls it in this process.</param>
-internal sealed record ManagerRegistration(CustomInterface Interface, Delegate Factory, Func<object?> Invoke);
-
 /// <summary>
 /// The factories a manager's server makes custom objects with, by interface key (<see cref="CustomInterface.Key"/>).
 /// A client names only a key that the manager's own registrations put here, so it can make only the objects the

@@ -6,12 +6,6 @@ using Multiprocessing.Codec;
 
 namespace Multiprocessing.Processes;
 
-/// <summary>What a child needs to know about itself before it runs its target.</summary>
-internal sealed record ChildIdentity(string Name, bool Daemon, int ParentPid);
-
-/// <summary>A decoded call: the method, its target object (null for static methods) and its arguments.</summary>
-internal sealed record DecodedCall(ChildIdentity Identity, MethodInfo Method, object? Target, object?[] Args);
-
 /// <summary>
 /// Encodes a delegate call for a child process: the method by assembly, module version id and token; the
 /// target (closure or <c>this</c>) field by field; each argument as its parameter's declared type.

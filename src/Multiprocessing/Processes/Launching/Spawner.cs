@@ -5,9 +5,6 @@ using Multiprocessing.Interop;
 
 namespace Multiprocessing.Processes;
 
-/// <summary>Descriptors of a freshly spawned child, owned by the caller.</summary>
-internal readonly record struct SpawnedChild(int Pid, int Pidfd, int Control, int Stdout, int Stderr);
-
 /// <summary>
 /// Starts a worker with <c>posix_spawn</c>: its control socket on fd 3, stdout and stderr on pipes the parent
 /// forwards line by line, stdin on <c>/dev/null</c>, no signal blocked. No fork of the .NET runtime; every other
