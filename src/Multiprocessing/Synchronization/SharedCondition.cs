@@ -338,7 +338,7 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
 
     private void EnsureHeld(string what)
     {
-        bool held = rlock?.IsOwnedByCurrentThread ?? plainLock!.IsHeldByThisProcess;
+        bool held = rlock?.IsHeldByCurrentThread ?? plainLock!.IsHeldByThisProcess;
         if (!held)
         {
             throw new SynchronizationLockException($"Cannot {what} on the condition '{Name}' without holding its lock: acquire it first.");

@@ -157,6 +157,21 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
         LockCore.Acquire((LockState*)State, Deadline.Never, CancellationToken.None, out _);
     }
 
+    /// <summary>Whether some thread of any process holds the lock now (Python's <c>locked()</c>).</summary>
+    /// <remarks>
+    /// A snapshot: another thread or process may take or release it the moment after. True also while the holder is a
+    /// process that died holding it, until the next acquire takes it over (and sees <see cref="LockHandle.WasAbandoned"/>).
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The lock was disposed.</exception>
+    public unsafe bool IsLocked
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return LockCore.Holder((LockState*)State) != 0;
+        }
+    }
+
     /// <summary>True if some thread of this process holds the lock (what a condition can check).</summary>
     internal unsafe bool IsHeldByThisProcess
     {

@@ -169,13 +169,41 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <summary>Whether <see cref="Dispose"/> was called on this object.</summary>
     internal bool IsDisposed => Volatile.Read(ref disposed) != 0;
 
-    /// <summary>True if the calling thread of this process owns the lock.</summary>
-    internal unsafe bool IsOwnedByCurrentThread
+    /// <summary>Whether some thread of any process holds the lock now (Python's <c>locked()</c>).</summary>
+    /// <remarks>
+    /// A snapshot: another thread or process may take or release it the moment after. True also while the holder is a
+    /// process that died holding it, until the next acquire takes it over (and sees <see cref="LockHandle.WasAbandoned"/>).
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The lock was disposed.</exception>
+    public unsafe bool IsLocked
+    {
+        get
+        {
+            using SegmentLease use = Enter();
+            return LockCore.Holder((LockState*)State) != 0;
+        }
+    }
+
+    /// <summary>Whether the calling thread holds the lock (Python's <c>_is_owned()</c>, .NET's <see cref="Lock.IsHeldByCurrentThread"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The lock was disposed.</exception>
+    public unsafe bool IsHeldByCurrentThread
     {
         get
         {
             using SegmentLease use = Enter();
             return OwnedHere((LockState*)State);
+        }
+    }
+
+    /// <summary>How many times the calling thread holds the lock: 0 if it does not (Python's <c>_recursion_count()</c>).</summary>
+    /// <exception cref="ObjectDisposedException">The lock was disposed.</exception>
+    public unsafe int RecursionCount
+    {
+        get
+        {
+            using SegmentLease use = Enter();
+            var s = (LockState*)State;
+            return OwnedHere(s) ? Volatile.Read(ref s->Count) : 0;
         }
     }
 

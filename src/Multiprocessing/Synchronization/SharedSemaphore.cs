@@ -39,6 +39,18 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
         }
     }
 
+    /// <summary>How many permits are free now (Python's <c>get_value()</c>, .NET's <see cref="SemaphoreSlim.CurrentCount"/>).</summary>
+    /// <remarks>A snapshot: another thread or process may acquire or release the moment after; use it for display and tests, not to decide whether an acquire will wait.</remarks>
+    /// <exception cref="ObjectDisposedException">The semaphore was disposed.</exception>
+    public unsafe int CurrentCount
+    {
+        get
+        {
+            using SegmentLease use = segment.Enter(this);
+            return Volatile.Read(ref ((SemaphoreState*)State)->Count);
+        }
+    }
+
     /// <inheritdoc/>
     string ISharedObject<SharedSemaphore>.Descriptor => Name;
 
