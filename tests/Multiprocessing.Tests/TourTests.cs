@@ -49,6 +49,7 @@ public partial class TourTests
         Assert.Contains("sent '管道', got back '管道'", pipe, StringComparison.Ordinal);
         Assert.Contains("sent 'pipe', got back 'PIPE'", pipe, StringComparison.Ordinal);
         Assert.Contains("received 10,000,000 bytes through a 64 KiB pipe, all intact; then: 'done'", pipe, StringComparison.Ordinal);
+        Assert.Contains("3 children sent 30 messages on 3 pipes; the parent read them all, then saw each pipe end", pipe, StringComparison.Ordinal);
     }
 
     [Fact]

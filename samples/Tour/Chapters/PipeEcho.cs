@@ -23,6 +23,9 @@ internal sealed class PipeEcho : IChapter
 
         Say.Part("a one-way pipe, and a message larger than the pipe's buffer");
         OneWay();
+
+        Say.Part("wait(): read from whichever of several pipes is ready (multiprocessing.connection.wait)");
+        WaitForAny();
     }
 
     private static void Echo()
@@ -125,6 +128,55 @@ internal sealed class PipeEcho : IChapter
         {
             w.SendBytes(Enumerable.Repeat((byte)7, 10_000_000).ToArray());
             w.Send("done");
+        }
+    }
+
+    // readers = [...]; while readers: for r in wait(readers): try: msg = r.recv() except EOFError: readers.remove(r)
+    private static void WaitForAny()
+    {
+        var readers = new List<Connection>();
+        var children = new List<ChildProcess>();
+        for (int i = 0; i < 3; i++)
+        {
+            (Connection r, Connection w) = Pipe.Create(duplex: false);
+            readers.Add(r);
+            children.Add(ChildProcess.Start(Counter, w, i));
+            w.Dispose();
+        }
+
+        int messages = 0, waits = 0;
+        var open = new List<Connection>(readers);
+        while (open.Count > 0)
+        {
+            waits++;
+            foreach (Connection r in Connection.Wait(open))
+            {
+                try
+                {
+                    messages += r.Receive<int>() >= 0 ? 1 : 0;
+                }
+                catch (EndOfStreamException)
+                {
+                    open.Remove(r);
+                }
+            }
+        }
+
+        children.ForEach(c => c.Join());
+        Console.WriteLine($"3 children sent {messages} messages on 3 pipes; the parent read them all, then saw each pipe end, in {waits} waits");
+        children.ForEach(c => c.Dispose());
+        readers.ForEach(r => r.Dispose());
+        Say.Note("Connection.Wait(objects, timeout) takes connections, child processes (ready when they have exited, Python's sentinel) and shared queues, and returns those ready; WaitAsync is its twin.");
+    }
+
+    private static void Counter(Connection w, int id)
+    {
+        using (w)
+        {
+            for (int m = 0; m < 10; m++)
+            {
+                w.Send(id * 10 + m);
+            }
         }
     }
 }

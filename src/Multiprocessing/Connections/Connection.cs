@@ -16,7 +16,7 @@ namespace Multiprocessing;
 /// died, receiving throws <see cref="EndOfStreamException"/> (Python's <c>EOFError</c>) once every message already
 /// sent has been received.
 /// </remarks>
-public abstract class Connection : IDisposable, IAsyncDisposable
+public abstract partial class Connection : IDisposable, IAsyncDisposable, IWaitReady
 {
     private readonly ArrayBufferWriter<byte> sendBuffer = new(256);
     private byte[] receiveBuffer = new byte[256];

@@ -35,7 +35,7 @@ namespace Multiprocessing;
 /// that had overflowed to a file stays in the queue instead: the next get takes it).</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
-public sealed class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>
+public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQueue<T>>, IWaitReady
 {
     private readonly Segment segment;
     private readonly Ring ring;

@@ -36,7 +36,7 @@ namespace Multiprocessing;
 /// Console.WriteLine(child.ExitCode); // 0
 /// </code>
 /// </example>
-public partial class ChildProcess : IDisposable, IAsyncDisposable
+public partial class ChildProcess : IDisposable, IAsyncDisposable, IWaitReady
 {
     private static readonly List<ChildProcess> Active = [];
     private static int counter;
