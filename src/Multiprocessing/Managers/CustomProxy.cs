@@ -41,7 +41,7 @@ internal class CustomProxy : DispatchProxy
         return proxy;
     }
 
-    /// <summary>Closes this proxy's connection to the manager; the object stays in the manager until the manager ends.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which drops the object if nothing else holds it.</summary>
     public void Close() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>
@@ -118,7 +118,7 @@ internal class CustomProxy : DispatchProxy
 /// <summary>A <see cref="CustomProxy"/> of an interface that does not extend <see cref="IDisposable"/>, made disposable.</summary>
 internal class DisposableCustomProxy : CustomProxy, IDisposable
 {
-    /// <summary>Closes this proxy's connection to the manager; the object stays in the manager until the manager ends.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which drops the object if nothing else holds it.</summary>
     public void Dispose() => Close();
 }
 
