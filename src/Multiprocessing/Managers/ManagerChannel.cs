@@ -106,7 +106,7 @@ internal sealed class ManagerChannel : IDisposable
         {
             channel.Connect();
         }
-        catch (Exception e) when (e is ManagerUnavailableException or RemoteException or IOException or SocketException)
+        catch (Exception e) when (e is ManagerUnavailableException or RemoteException or IOException or SocketException or System.Security.Authentication.AuthenticationException)
         {
             // Not now: the first call connects again (taking the pin over if it still can) and reports why it cannot.
         }

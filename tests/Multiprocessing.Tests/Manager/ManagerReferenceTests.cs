@@ -91,9 +91,34 @@ public sealed class ManagerReferenceTests
         using var manager = Manager.Start();
         ManagedQueue<int> queue = manager.Queue<int>();
         queue.Put(41);
+        Counts before = Counts.Of(manager);
         using ChildProcess<int> child = ChildProcess.Start(static (ManagedQueue<int> q) => q.Get(Within.Deadline) + 1, queue);
         queue.Dispose();
         Assert.Equal(42, child.ResultOrFail());
+
+        // The one pin the argument took was taken over by the child: nothing is left behind once it has ended.
+        WaitUntil(manager, c => c.Objects == before.Objects - 1 && c.Pins == 0, "after the child ended");
+    }
+
+    /// <summary>A proxy captured by pool work crosses with each task: every pin is taken over by the worker that runs it.</summary>
+    [Fact]
+    public async Task AProxyCapturedByPoolWork_LeavesNoPinBehind()
+    {
+        using var manager = Manager.Start();
+        Counts before = Counts.Of(manager);
+        using (ManagedDictionary<int, int> squares = manager.Dictionary<int, int>())
+        {
+            using (var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 }))
+            {
+                int[] done = pool.Map(i => squares[i] = i * i, Enumerable.Range(0, 20), chunkSize: 3);
+                Assert.Equal(20, done.Length);
+                Assert.Equal(20, await pool.Submit(() => squares.Count).WaitAsync(Within.Deadline));
+            }
+
+            Assert.Equal(20, squares.Count);
+        }
+
+        WaitUntil(manager, c => c.Objects == before.Objects && c.Pins == 0, "after the pool and the proxy were disposed");
     }
 
     [Fact]
