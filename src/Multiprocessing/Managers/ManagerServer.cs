@@ -18,7 +18,10 @@ namespace Multiprocessing.Managers;
 /// a proxy on its way to another process holds one through a pin (<see cref="ManagerOp.Pin"/>) until the receiver's
 /// connection takes it over, so the sender may drop its own at once; a condition holds its lock; a name holds its
 /// object for as long as the manager runs. When the last reference goes, the object is dropped (and released, see
-/// <see cref="IReleasable"/>).
+/// <see cref="IReleasable"/>). A request waits on an object only through a connection that holds it (a condition's
+/// lock, through the condition that holds the lock), and a connection gives its references back only after its
+/// serving loop has ended, its last request included: so no request can still wait on an object when it is dropped,
+/// and <see cref="IReleasable.Release"/> waking waiters with an error is a guard, not a path.
 /// </remarks>
 internal sealed class ManagerServer : IDisposable
 {
