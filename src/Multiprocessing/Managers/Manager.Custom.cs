@@ -19,7 +19,7 @@ public sealed partial class Manager
     /// return <see cref="Task"/>, <see cref="Task{TResult}"/>, <see cref="ValueTask"/> or
     /// <see cref="ValueTask{TResult}"/> are awaited in the manager and return a task here that makes the call on the
     /// thread pool (so calls started without awaiting the one before may reach the manager in any order). The proxy also implements <see cref="IDisposable"/>: disposing it closes its connection; the
-    /// object lives until the manager ends. Pass it to a child process as an argument or captured variable declared
+    /// object is dropped once no proxy holds it (a named one stays as long as the manager). Pass it to a child process as an argument or captured variable declared
     /// as <typeparamref name="TInterface"/>: it reconnects there to the same object.
     /// </returns>
     /// <exception cref="ArgumentException"><typeparamref name="TInterface"/> is not an interface, or has a generic method or a ref, out or span parameter; or <paramref name="name"/> is empty.</exception>
@@ -31,7 +31,7 @@ public sealed partial class Manager
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         CustomInterface contract = CustomInterface.For(typeof(TInterface));
-        long id = Create(ManagedKind.Custom, NameOrNull(name), args => ManagerRegistry.WriteRequest(args, contract));
-        return (TInterface)CustomProxy.Create(typeof(TInterface), NewChannel(), id);
+        ManagerChannel made = Create(ManagedKind.Custom, NameOrNull(name), out long id, args => ManagerRegistry.WriteRequest(args, contract));
+        return (TInterface)CustomProxy.Create(typeof(TInterface), made, id);
     }
 }

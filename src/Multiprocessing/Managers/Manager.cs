@@ -22,6 +22,12 @@ namespace Multiprocessing;
 /// gone makes calls throw <see cref="ManagerUnavailableException"/> at once. A proxy passed to a child process
 /// (as an argument or a captured variable, declared as its own type) reconnects there with the same key.
 /// </para>
+/// <para>
+/// The manager counts references to its objects, as Python's does: an object lives while a proxy's connection holds
+/// it (until the proxy is disposed, collected, or its process ends), while a proxy sent to another process is on its
+/// way there (the sender may dispose its own at once), and while a condition uses it as its lock; then it is dropped.
+/// An object made by name stays as long as the manager.
+/// </para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -136,8 +142,8 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedDictionary<TKey, TValue> Dictionary<TKey, TValue>()
         where TKey : notnull
     {
-        long id = Create(ManagedKind.Dictionary, null);
-        return new ManagedDictionary<TKey, TValue>(NewChannel(), id);
+        ManagerChannel made = Create(ManagedKind.Dictionary, null, out long id);
+        return new ManagedDictionary<TKey, TValue>(made, id);
     }
 
     /// <summary>
@@ -155,8 +161,8 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
         where TKey : notnull
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        long id = Create(ManagedKind.Dictionary, name);
-        return new ManagedDictionary<TKey, TValue>(NewChannel(), id);
+        ManagerChannel made = Create(ManagedKind.Dictionary, name, out long id);
+        return new ManagedDictionary<TKey, TValue>(made, id);
     }
 
     /// <summary>Creates an empty list in the manager and returns a proxy to it (Python's <c>manager.list()</c>).</summary>
@@ -165,7 +171,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedList<T> List<T>() =>
-        new(NewChannel(), Create(ManagedKind.List, null));
+        new(Create(ManagedKind.List, null, out long id), id);
 
     /// <summary>Returns a proxy to the manager's list named <paramref name="name"/>, creating it empty on first use.</summary>
     /// <typeparam name="T">The item type; items are compared by their encoding.</typeparam>
@@ -177,7 +183,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedList<T> List<T>(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return new(NewChannel(), Create(ManagedKind.List, name));
+        return new(Create(ManagedKind.List, name, out long id), id);
     }
 
     /// <summary>Creates a value in the manager and returns a proxy to it (Python's <c>manager.Value(typecode, value)</c>).</summary>
@@ -188,7 +194,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedValue<T> Value<T>(T value) =>
-        new(NewChannel(), Create(ManagedKind.Value, null, args => ItemCodec<T>.Write(args, value, nameof(value))));
+        new(Create(ManagedKind.Value, null, out long id, args => ItemCodec<T>.Write(args, value, nameof(value))), id);
 
     /// <summary>Returns a proxy to the manager's value named <paramref name="name"/>, creating it with <paramref name="value"/> on first use.</summary>
     /// <typeparam name="T">The value's type; every user of the name must use the same one.</typeparam>
@@ -201,7 +207,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedValue<T> Value<T>(string name, T value)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return new(NewChannel(), Create(ManagedKind.Value, name, args => ItemCodec<T>.Write(args, value, nameof(value))));
+        return new(Create(ManagedKind.Value, name, out long id, args => ItemCodec<T>.Write(args, value, nameof(value))), id);
     }
 
     /// <summary>Creates a lock in the manager and returns a proxy to it (Python's <c>manager.Lock()</c>).</summary>
@@ -211,7 +217,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedLock Lock(string? name = null) =>
-        new(NewChannel(), Create(ManagedKind.Lock, NameOrNull(name)), reentrant: false);
+        new(Create(ManagedKind.Lock, NameOrNull(name), out long id), id, reentrant: false);
 
     /// <summary>
     /// Creates a re-entrant lock in the manager and returns a proxy to it (Python's <c>manager.RLock()</c>): the
@@ -224,7 +230,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedLock RLock(string? name = null) =>
-        new(NewChannel(), Create(ManagedKind.RLock, NameOrNull(name)), reentrant: true);
+        new(Create(ManagedKind.RLock, NameOrNull(name), out long id), id, reentrant: true);
 
     /// <summary>Creates an event in the manager and returns a proxy to it (Python's <c>manager.Event()</c>).</summary>
     /// <param name="name">A name by which other connections find the same event; null for a new unnamed one.</param>
@@ -233,7 +239,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedEvent Event(string? name = null) =>
-        new(NewChannel(), Create(ManagedKind.Event, NameOrNull(name)));
+        new(Create(ManagedKind.Event, NameOrNull(name), out long id), id);
 
     /// <summary>Creates a semaphore in the manager and returns a proxy to it (Python's <c>manager.Semaphore(n)</c>; with a maximum, <c>BoundedSemaphore(n)</c>).</summary>
     /// <param name="initialCount">The permits free at first.</param>
@@ -252,11 +258,12 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
             ArgumentOutOfRangeException.ThrowIfLessThan(max, Math.Max(1, initialCount), nameof(maximumCount));
         }
 
-        return new(NewChannel(), Create(ManagedKind.Semaphore, NameOrNull(name), args =>
+        ManagerChannel made = Create(ManagedKind.Semaphore, NameOrNull(name), out long id, args =>
         {
             args.WriteInt32(initialCount);
             args.WriteInt32(maximumCount ?? 0);
-        }));
+        });
+        return new(made, id);
     }
 
     /// <summary>Creates an empty namespace in the manager and returns a proxy to it (Python's <c>manager.Namespace()</c>).</summary>
@@ -266,7 +273,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
     public ManagedNamespace Namespace(string? name = null) =>
-        new(NewChannel(), Create(ManagedKind.Namespace, NameOrNull(name)));
+        new(Create(ManagedKind.Namespace, NameOrNull(name), out long id), id);
 
     /// <summary>Creates a FIFO queue in the manager and returns a proxy to it (Python's <c>manager.Queue(maxsize)</c>).</summary>
     /// <typeparam name="T">The items' type.</typeparam>
@@ -280,7 +287,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedQueue<T> Queue<T>(int maxSize = 0, string? name = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
-        return new(NewChannel(), Create(ManagedKind.Queue, NameOrNull(name), args => args.WriteInt32(maxSize)));
+        return new(Create(ManagedKind.Queue, NameOrNull(name), out long id, args => args.WriteInt32(maxSize)), id);
     }
 
     /// <summary>Creates a FIFO queue that counts unfinished items in the manager and returns a proxy to it (Python's <c>manager.JoinableQueue(maxsize)</c>).</summary>
@@ -295,7 +302,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedJoinableQueue<T> JoinableQueue<T>(int maxSize = 0, string? name = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
-        return new(NewChannel(), Create(ManagedKind.JoinableQueue, NameOrNull(name), args => args.WriteInt32(maxSize)));
+        return new(Create(ManagedKind.JoinableQueue, NameOrNull(name), out long id, args => args.WriteInt32(maxSize)), id);
     }
 
     /// <summary>Creates a condition variable in the manager and returns a proxy to it (Python's <c>manager.Condition(lock)</c>).</summary>
@@ -313,8 +320,8 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
             throw new ArgumentException($"The lock belongs to the manager at {Client.Describe(@lock.ManagerEndPoint)}, not to this one at {Client.Describe(Address)}.", nameof(@lock));
         }
 
-        long id = Create(ManagedKind.Condition, NameOrNull(name), args => args.WriteInt64(@lock?.Id ?? 0));
-        return new(NewChannel(), id, reentrant: @lock?.IsReentrant ?? true);
+        ManagerChannel made = Create(ManagedKind.Condition, NameOrNull(name), out long id, args => args.WriteInt64(@lock?.Id ?? 0));
+        return new(made, id, reentrant: @lock?.IsReentrant ?? true);
     }
 
     /// <summary>Creates a barrier in the manager and returns a proxy to it (Python's <c>manager.Barrier(parties)</c>).</summary>
@@ -328,7 +335,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public ManagedBarrier Barrier(int parties, string? name = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
-        return new(NewChannel(), Create(ManagedKind.Barrier, NameOrNull(name), args => args.WriteInt32(parties)));
+        return new(Create(ManagedKind.Barrier, NameOrNull(name), out long id, args => args.WriteInt32(parties)), id);
     }
 
     /// <summary>Creates an array of <paramref name="length"/> zeroed elements in the manager and returns a proxy to it (Python's <c>manager.Array(typecode, [0] * n)</c>).</summary>
@@ -467,13 +474,13 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     private ManagedArray<T> ArrayCore<T>(int length, T[] initial, string? name)
         where T : unmanaged
     {
-        long id = Create(ManagedKind.Array, NameOrNull(name), args =>
+        ManagerChannel made = Create(ManagedKind.Array, NameOrNull(name), out long id, args =>
         {
             args.WriteInt32(System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
             args.WriteInt32(length);
             args.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(initial.AsSpan()));
         });
-        return ManagedArray<T>.Open(NewChannel(), id);
+        return ManagedArray<T>.Open(made, id);
     }
 
     /// <summary>A new connection for a proxy this object makes, closed when this object is disposed.</summary>
@@ -489,16 +496,34 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
         return made;
     }
 
-    private long Create(ManagedKind kind, string? name, Action<WireBuffer>? writeInitial = null)
+    /// <summary>
+    /// Makes (or, by <paramref name="name"/>, finds) an object in the manager through a new connection, the proxy's,
+    /// which then holds the manager's reference to it (see <see cref="ManagerChannel.Holds"/>): the object lives at
+    /// least as long as the proxy's connection (a named one, as long as the manager).
+    /// </summary>
+    /// <returns>The proxy's connection; <paramref name="id"/> is the object's id.</returns>
+    private ManagerChannel Create(ManagedKind kind, string? name, out long id, Action<WireBuffer>? writeInitial = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
-        lock (channel.Gate)
+        ManagerChannel made = NewChannel();
+        try
         {
-            WireBuffer args = channel.Begin(ManagerOp.Create, 0);
-            args.WriteByte((byte)kind);
-            args.WriteFramed(name is null ? [] : System.Text.Encoding.UTF8.GetBytes(name));
-            writeInitial?.Invoke(args);
-            return new WireReader(channel.Invoke()).ReadInt64();
+            lock (made.Gate)
+            {
+                WireBuffer args = made.Begin(ManagerOp.Create, 0);
+                args.WriteByte((byte)kind);
+                args.WriteFramed(name is null ? [] : System.Text.Encoding.UTF8.GetBytes(name));
+                writeInitial?.Invoke(args);
+                id = new WireReader(made.Invoke()).ReadInt64();
+            }
         }
+        catch
+        {
+            made.Dispose();
+            throw;
+        }
+
+        made.Holds(id);
+        return made;
     }
 }

@@ -9,6 +9,22 @@ internal enum ManagerOp : byte
     /// <summary>Moves this connection onto a shared-memory pipe whose end the request names (UTF-8); replies on the socket, then both sides use the pipe.</summary>
     UseSharedMemoryPipe = 2,
 
+    /// <summary>
+    /// This connection takes a reference to the object (the request's id) for as long as it stays open: a token
+    /// (int64) that <see cref="Pin"/> replied, whose reference it then takes over, or 0 for a new one. The object
+    /// must still be held (by a connection, a pin or its name); otherwise it is gone and the request throws.
+    /// </summary>
+    Attach = 3,
+
+    /// <summary>
+    /// Takes a reference to the object (the request's id) for a proxy that crosses to another process, held until a
+    /// connection takes it over with <see cref="Attach"/> (whatever becomes of this connection): replies its token (int64).
+    /// </summary>
+    Pin = 4,
+
+    /// <summary>For tests: the objects held (int32), the pins not yet taken over (int32), the connections being served (int32) and the other requests being served (int32).</summary>
+    Diagnostics = 5,
+
     /// <summary>Value of a key: replies found (1 byte) then the value.</summary>
     DictGet = 10,
 

@@ -40,7 +40,7 @@ internal class CustomProxy : DispatchProxy
         return proxy;
     }
 
-    /// <summary>Closes this proxy's connection to the manager; the object stays in the manager until the manager ends.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which drops the object if nothing else holds it.</summary>
     public void Close() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

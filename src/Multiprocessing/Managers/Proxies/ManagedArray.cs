@@ -163,7 +163,7 @@ public sealed class ManagedArray<T> : IList<T>, IReadOnlyList<T>, IDisposable, I
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)ToArray()).GetEnumerator();
 
-    /// <summary>Closes this process's connection to the manager; the array stays in the manager.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which then drops the array if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

@@ -111,7 +111,7 @@ public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void Abort() => Call(ManagerOp.BarrierAbort);
 
-    /// <summary>Closes this process's connection to the manager; the barrier stays in the manager.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which then drops the barrier if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

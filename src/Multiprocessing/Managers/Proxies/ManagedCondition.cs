@@ -238,7 +238,7 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void NotifyAll() => Notify(int.MaxValue);
 
-    /// <summary>Closes this process's connection to the manager; the lock, if this proxy holds it, is released there.</summary>
+    /// <summary>Closes this proxy's connection to the manager; the lock, if this proxy holds it, is released there, and the condition dropped if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

@@ -22,8 +22,9 @@ namespace Multiprocessing;
 /// Pass the proxy to a child process as an argument or a captured variable declared as
 /// <see cref="ManagedDictionary{TKey, TValue}"/> (not as <see cref="IDictionary{TKey, TValue}"/>): it crosses as
 /// the manager's address, key and the object's id, and connects to the manager there. A proxy is safe to use from
-/// several threads; their calls take turns on its one connection. Dispose it to close that connection; the
-/// dictionary lives on in the manager until the manager ends.
+/// several threads; their calls take turns on its one connection. Dispose it to close that connection: the manager
+/// drops the dictionary once no proxy holds it (disposed, collected, or its process ended) and no copy is on its way
+/// to another process; a named one stays as long as the manager.
 /// </para>
 /// </remarks>
 public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, IReadOnlyDictionary<TKey, TValue>, IDisposable, ISharedObject<ManagedDictionary<TKey, TValue>>
@@ -264,7 +265,7 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public IEnumerator<KeyValuePair<TKey, TValue>> GetEnumerator() => Snapshot().GetEnumerator();
 
-    /// <summary>Closes this process's connection to the manager; the dictionary stays in the manager.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which then drops the dictionary if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

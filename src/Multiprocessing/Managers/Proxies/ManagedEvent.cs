@@ -128,7 +128,7 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
         return channel.WaitAsync<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
     }
 
-    /// <summary>Closes this process's connection to the manager; the event stays in the manager.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which then drops the event if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

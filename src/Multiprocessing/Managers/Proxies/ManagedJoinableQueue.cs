@@ -181,7 +181,7 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
         }
     }
 
-    /// <summary>Closes this process's connection to the manager; the queue stays in the manager.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which then drops the queue if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

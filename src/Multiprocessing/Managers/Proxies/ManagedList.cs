@@ -205,7 +205,7 @@ public sealed class ManagedList<T> : IList<T>, IReadOnlyList<T>, IDisposable, IS
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public IEnumerator<T> GetEnumerator() => Snapshot().GetEnumerator();
 
-    /// <summary>Closes this process's connection to the manager; the list stays in the manager.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which then drops the list if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

@@ -112,7 +112,7 @@ public sealed class ManagedLock : IDisposable, ISharedObject<ManagedLock>, IHand
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void Release() => ReleaseCore(any: true, 0);
 
-    /// <summary>Closes this process's connection to the manager; a lock it holds is released there.</summary>
+    /// <summary>Closes this proxy's connection to the manager; a lock it holds is released there, and the lock dropped if nothing else holds it (another proxy, a condition that uses it, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

@@ -140,7 +140,7 @@ public sealed class ManagedNamespace : IDisposable, ISharedObject<ManagedNamespa
         }
     }
 
-    /// <summary>Closes this process's connection to the manager; the namespace stays in the manager.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which then drops the namespace if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

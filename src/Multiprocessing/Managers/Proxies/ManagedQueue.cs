@@ -144,7 +144,7 @@ public sealed class ManagedQueue<T> : IDisposable, ISharedObject<ManagedQueue<T>
         return taken ? item! : throw new TimeoutException($"The managed queue stayed empty for {timeout}.");
     }
 
-    /// <summary>Closes this process's connection to the manager; the queue stays in the manager.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which then drops the queue if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

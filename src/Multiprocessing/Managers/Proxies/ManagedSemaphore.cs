@@ -106,7 +106,7 @@ public sealed class ManagedSemaphore : IDisposable, ISharedObject<ManagedSemapho
         }
     }
 
-    /// <summary>Closes this process's connection to the manager; the semaphore stays in the manager.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which then drops the semaphore if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

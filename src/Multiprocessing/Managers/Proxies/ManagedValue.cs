@@ -96,7 +96,7 @@ public sealed class ManagedValue<T> : IDisposable, ISharedObject<ManagedValue<T>
         }
     }
 
-    /// <summary>Closes this process's connection to the manager; the value stays in the manager.</summary>
+    /// <summary>Closes this proxy's connection to the manager, which then drops the value if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
     public void Dispose() => channel.Dispose();
 
     /// <summary>The proxy, for messages.</summary>

@@ -14,6 +14,13 @@ internal delegate bool ReplyParser<T>(WireReader reply, out T result);
 /// reply, one at a time on the wire. Connects on the first call.
 /// </summary>
 /// <remarks>
+/// The connection holds the manager's reference to the proxy's object (<see cref="Holds"/>): the manager drops the
+/// object once no connection, pin or name holds it. A channel made from a descriptor (a proxy that crossed from
+/// another process) connects at once and takes over the reference the sender pinned for it (see <see cref="Describe"/>);
+/// a connection made anew (after <see cref="Invoke(CancellationToken)"/> abandoned one) takes a reference again
+/// before the old one closes.
+/// </remarks>
+/// <remarks>
 /// Two locks. <see cref="Gate"/> is held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke()"/>
 /// and the reading of the reply: it guards the blocking path's request and reply buffers. The wire itself (the
 /// connection, sending a request and receiving its reply) is owned by one caller at a time through a
@@ -47,6 +54,12 @@ internal sealed class ManagerChannel : IDisposable
     private bool broken;
     private bool disposed;
 
+    /// <summary>The object whose reference each connection of this channel takes (<see cref="ManagerOp.Attach"/>); 0 for none.</summary>
+    private long heldId;
+
+    /// <summary>The pin (see <see cref="ManagerOp.Pin"/>) whose reference the first connection takes over; 0 once taken, or for none.</summary>
+    private long pinToken;
+
     public ManagerChannel(EndPoint address, byte[] authKey)
     {
         Address = address;
@@ -60,22 +73,52 @@ internal sealed class ManagerChannel : IDisposable
 
     public byte[] AuthKey { get; }
 
-    /// <summary>What a proxy to object <paramref name="objectId"/> crosses to another process as: the object's id, the key and the address.</summary>
+    /// <summary>
+    /// What a proxy to object <paramref name="objectId"/> crosses to another process as: the object's id and a pin,
+    /// the key and the address. The pin is a reference to the object that the manager holds for the receiver until its
+    /// connection takes it over (<see cref="FromDescriptor"/>), so that the object outlives this proxy if the sender
+    /// drops it before the receiver has connected. A pin that is never taken over (a descriptor never decoded) holds
+    /// the object until the manager ends. If the pin cannot be made (the manager is gone, or the object already
+    /// dropped), the descriptor has none, and the receiver's proxy throws when it is used.
+    /// </summary>
     public string Describe(long objectId) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{objectId}|{Convert.ToBase64String(AuthKey)}|{ManagerAddress.Format(Address)}");
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{objectId}/{Pin(objectId)}|{Convert.ToBase64String(AuthKey)}|{ManagerAddress.Format(Address)}");
 
-    /// <summary>A new channel to the manager named in <paramref name="descriptor"/> (see <see cref="Describe"/>), and the object's id.</summary>
+    /// <summary>
+    /// A new channel to the manager named in <paramref name="descriptor"/> (see <see cref="Describe"/>), and the
+    /// object's id. It connects now and takes over the descriptor's pin; if the manager cannot be reached now, it
+    /// tries again on the first call, which then throws as any call to a missing manager does.
+    /// </summary>
     /// <exception cref="InvalidDataException">Not such a descriptor.</exception>
     public static ManagerChannel FromDescriptor(string descriptor, out long objectId)
     {
         string[] parts = descriptor.Split('|', 3);
-        if (parts.Length != 3 || !long.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out objectId))
+        string[] ids = parts[0].Split('/', 2);
+        long token = 0;
+        if (parts.Length != 3 || !long.TryParse(ids[0], System.Globalization.CultureInfo.InvariantCulture, out objectId) ||
+            (ids.Length == 2 && !long.TryParse(ids[1], System.Globalization.CultureInfo.InvariantCulture, out token)))
         {
             throw new InvalidDataException($"Not a manager proxy: '{descriptor}'.");
         }
 
-        return new ManagerChannel(ManagerAddress.Parse(parts[2]), Convert.FromBase64String(parts[1]));
+        var channel = new ManagerChannel(ManagerAddress.Parse(parts[2]), Convert.FromBase64String(parts[1])) { heldId = objectId, pinToken = token };
+        try
+        {
+            channel.Connect();
+        }
+        catch (Exception e) when (e is ManagerUnavailableException or RemoteException or IOException or SocketException or System.Security.Authentication.AuthenticationException)
+        {
+            // Not now: the first call connects again (taking the pin over if it still can) and reports why it cannot.
+        }
+
+        return channel;
     }
+
+    /// <summary>
+    /// This channel's connection holds the reference to object <paramref name="objectId"/> that the manager gave it
+    /// when it created (or found) the object; a connection made anew takes one again.
+    /// </summary>
+    public void Holds(long objectId) => heldId = objectId;
 
     /// <summary>Connects now (under the gate), so that a wrong key or a missing manager is reported at once.</summary>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The manager's key is another.</exception>
@@ -319,13 +362,126 @@ internal sealed class ManagerChannel : IDisposable
         return Volatile.Read(ref disposed) ? new ObjectDisposedException(nameof(ManagerChannel), e) : Unavailable(e);
     }
 
-    /// <summary>Drops the connection, whose reply is still to come, so that the next call connects anew.</summary>
+    /// <summary>
+    /// Drops the connection, whose reply is still to come, so that the next call connects anew. The new connection
+    /// is made first, if this channel holds a reference to its object, and takes a reference of its own before the
+    /// old one closes (which gives the old one's back), so that the object is not dropped in between.
+    /// </summary>
     private void Abandon()
     {
-        connection?.Dispose();
-        socket?.Dispose();
-        connection = null;
-        socket = null;
+        Connection? oldConnection;
+        Connection? oldSocket;
+        lock (connecting)
+        {
+            oldConnection = connection;
+            oldSocket = socket;
+            connection = null;
+            socket = null;
+        }
+
+        try
+        {
+            if (heldId != 0 && !Volatile.Read(ref disposed))
+            {
+                _ = Connected();
+            }
+        }
+        catch (Exception e) when (e is ManagerUnavailableException or RemoteException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        {
+            // The next call connects again and reports why it cannot.
+        }
+        finally
+        {
+            oldConnection?.Dispose();
+            oldSocket?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A pin on object <paramref name="objectId"/> for a descriptor (see <see cref="Describe"/>): asked on this
+    /// channel's connection if it is free now, else on a connection of its own (the channel's may be held by a call
+    /// that waits in the manager for as long as it takes, and the encoding of this proxy must not wait for it).
+    /// </summary>
+    /// <returns>The pin's token; 0 if none could be made.</returns>
+    private long Pin(long objectId)
+    {
+        var frame = new WireBuffer(16);
+        frame.WriteByte((byte)ManagerOp.Pin);
+        frame.WriteInt64(objectId);
+        try
+        {
+            if (!Volatile.Read(ref disposed) && wire.Wait(0))
+            {
+                try
+                {
+                    Connection c = Connected();
+                    byte[] answer;
+                    try
+                    {
+                        c.SendBytes(frame.WrittenSpan);
+                        answer = c.ReceiveBytes();
+                    }
+                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+                    {
+                        throw Broke(c, e);
+                    }
+
+                    return new WireReader(Payload(answer)).ReadInt64();
+                }
+                finally
+                {
+                    wire.Release();
+                }
+            }
+
+            using Connection own = Client.Connect(Address, AuthKey);
+            own.SendBytes(frame.WrittenSpan);
+            return new WireReader(Payload(own.ReceiveBytes())).ReadInt64();
+        }
+        catch (Exception e) when (e is ManagerUnavailableException or RemoteException or ObjectDisposedException or IOException or SocketException or System.Security.Authentication.AuthenticationException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Takes the reference to <see cref="heldId"/> on a new connection (over the pin, the first time); a refusal (the object is gone) closes it.</summary>
+    /// <exception cref="RemoteException">The manager no longer holds the object.</exception>
+    /// <exception cref="ManagerUnavailableException">The connection broke.</exception>
+    private void Attach(Connection c)
+    {
+        var frame = new WireBuffer(24);
+        frame.WriteByte((byte)ManagerOp.Attach);
+        frame.WriteInt64(heldId);
+        frame.WriteInt64(pinToken);
+        byte[] answer;
+        try
+        {
+            c.SendBytes(frame.WrittenSpan);
+            answer = c.ReceiveBytes();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            throw Broke(c, e);
+        }
+
+        try
+        {
+            _ = Payload(answer);
+        }
+        catch (RemoteException)
+        {
+            lock (connecting)
+            {
+                connection?.Dispose();
+                socket?.Dispose();
+                connection = null;
+                socket = null;
+            }
+
+            throw;
+        }
+
+        pinToken = 0;
     }
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> for <paramref name="owner"/>, the proxy on this channel, once the channel is disposed (members that do not call the manager).</summary>
@@ -379,6 +535,11 @@ internal sealed class ManagerChannel : IDisposable
             }
         }
 
+        if (heldId != 0)
+        {
+            Attach(connection!);
+        }
+
         return connection!;
     }
 
@@ -411,7 +572,7 @@ internal sealed class ManagerChannel : IDisposable
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
             {
                 broken = true;
-                throw Unavailable(e);
+                throw Volatile.Read(ref disposed) ? new ObjectDisposedException(nameof(ManagerChannel), e) : Unavailable(e); // closed while it connected, or the manager is gone
             }
 
             // 0: the manager has opened its end. Otherwise it cannot open this machine's shared memory: stay on the socket.

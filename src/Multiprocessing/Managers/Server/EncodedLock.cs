@@ -30,7 +30,13 @@ internal sealed class EncodedLock(bool reentrant) : IManagedObject
                         }
                     }
 
-                    bool acquired = permit.Wait(ms < 0 ? Timeout.Infinite : (int)Math.Min(ms, int.MaxValue));
+                    bool acquired = SessionWait.Take(permit, ms, session);
+                    if (acquired && session.ClientGone)
+                    {
+                        permit.Release(); // its client will never learn it had it
+                        acquired = false;
+                    }
+
                     bool wasAbandoned = false;
                     int acquisition = 0;
                     if (acquired)

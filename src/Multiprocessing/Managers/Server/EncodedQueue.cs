@@ -1,10 +1,9 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 
 namespace Multiprocessing.Managers;
 
 /// <summary>A manager's FIFO queue of encoded items, bounded or not; it counts the items put and not yet marked done, for a joinable queue's proxy.</summary>
-internal sealed class EncodedQueue : IManagedObject
+internal sealed class EncodedQueue : IManagedObject, IReleasable
 {
     private readonly Queue<byte[]> items = new();
     private readonly object gate = new();
@@ -16,6 +15,9 @@ internal sealed class EncodedQueue : IManagedObject
 
     /// <summary>Join requests waiting now.</summary>
     private int joining;
+
+    /// <summary>Whether the manager dropped the queue (<see cref="Release"/>).</summary>
+    private bool released;
 
     /// <param name="initial">The maximum size (int32, 0 for none).</param>
     public EncodedQueue(ReadOnlySpan<byte> initial) => maxSize = BinaryPrimitives.ReadInt32LittleEndian(initial);
@@ -31,7 +33,7 @@ internal sealed class EncodedQueue : IManagedObject
                     bool put = false;
                     lock (gate)
                     {
-                        if (WaitUntil(() => maxSize == 0 || items.Count < maxSize, ms))
+                        if (WaitUntil(() => maxSize == 0 || items.Count < maxSize, ms, session))
                         {
                             items.Enqueue(item);
                             unfinished++;
@@ -50,7 +52,7 @@ internal sealed class EncodedQueue : IManagedObject
                     byte[]? item = null;
                     lock (gate)
                     {
-                        if (WaitUntil(() => items.Count > 0, ms))
+                        if (WaitUntil(() => items.Count > 0, ms, session))
                         {
                             item = items.Dequeue();
                             Monitor.PulseAll(gate);
@@ -108,7 +110,8 @@ internal sealed class EncodedQueue : IManagedObject
                     long since = args.ReadInt64();
                     lock (gate)
                     {
-                        WaitSince.Serve(gate, () => drained, () => unfinished == 0, ms, since, ref joining, reply, session);
+                        WaitSince.Serve(gate, () => drained, () => unfinished == 0 || released, ms, since, ref joining, reply, session);
+                        ThrowIfReleased();
                     }
 
                     break;
@@ -119,25 +122,36 @@ internal sealed class EncodedQueue : IManagedObject
         }
     }
 
-    /// <summary>Waits (holding <see cref="gate"/>) until <paramref name="ready"/> or <paramref name="ms"/> milliseconds pass (-1: for ever).</summary>
-    private bool WaitUntil(Func<bool> ready, long ms)
+    /// <summary>Drops the items and wakes every request waiting on the queue, which throws.</summary>
+    public void Release()
     {
-        long start = Stopwatch.GetTimestamp();
-        while (!ready())
+        lock (gate)
         {
-            if (ms < 0)
-            {
-                Monitor.Wait(gate);
-                continue;
-            }
-
-            long left = ms - (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (left <= 0 || !Monitor.Wait(gate, (int)Math.Min(left, int.MaxValue)))
-            {
-                return ready();
-            }
+            released = true;
+            items.Clear();
+            Monitor.PulseAll(gate);
         }
+    }
 
-        return true;
+    /// <summary>
+    /// Waits (holding <see cref="gate"/>) until <paramref name="ready"/> or <paramref name="ms"/> milliseconds pass
+    /// (-1: for ever), or the session's client is gone (false: a wait for ever must not outlive its client, whose
+    /// connection, and the references it holds, would never end).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The queue was dropped meanwhile.</exception>
+    private bool WaitUntil(Func<bool> ready, long ms, ManagerSession session)
+    {
+        ThrowIfReleased();
+        WaitOutcome outcome = SessionWait.Until(gate, () => released || ready(), ms, session);
+        ThrowIfReleased();
+        return outcome == WaitOutcome.Ready;
+    }
+
+    private void ThrowIfReleased()
+    {
+        if (released)
+        {
+            throw new ObjectDisposedException("managed queue", "The manager dropped this queue: nothing held a reference to it any more.");
+        }
     }
 }

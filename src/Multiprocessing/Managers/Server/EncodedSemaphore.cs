@@ -24,7 +24,14 @@ internal sealed class EncodedSemaphore : IManagedObject
             case ManagerOp.SemaphoreAcquire:
                 {
                     long ms = args.ReadInt64();
-                    reply.WriteByte(permits.Wait(ms < 0 ? Timeout.Infinite : (int)Math.Min(ms, int.MaxValue)) ? (byte)1 : (byte)0);
+                    bool taken = SessionWait.Take(permits, ms, session);
+                    if (taken && session.ClientGone)
+                    {
+                        permits.Release(); // its client will never learn it had it
+                        taken = false;
+                    }
+
+                    reply.WriteByte(taken ? (byte)1 : (byte)0);
                     break;
                 }
 

@@ -10,13 +10,45 @@ namespace Multiprocessing.Managers;
 /// runs the handshakes, without a thread each), gives each its own thread (one request at a time), and holds the
 /// managed objects by id.
 /// </summary>
+/// <remarks>
+/// An object lives while something holds a reference to it, as in Python's managers (<c>incref</c>/<c>decref</c>):
+/// each connection that created it (<see cref="ManagerOp.Create"/>) or took it (<see cref="ManagerOp.Attach"/>) holds
+/// one until it closes, which a proxy's connection does when the proxy is disposed or collected or its process dies;
+/// a proxy on its way to another process holds one through a pin (<see cref="ManagerOp.Pin"/>) until the receiver's
+/// connection takes it over, so the sender may drop its own at once; a condition holds its lock; a name holds its
+/// object for as long as the manager runs. When the last reference goes, the object is dropped (and released, see
+/// <see cref="IReleasable"/>). A request waits on an object only through a connection that holds it (a condition's
+/// lock, through the condition that holds the lock), and a connection gives its references back only after its
+/// serving loop has ended, its last request included: so no request can still wait on an object when it is dropped,
+/// and <see cref="IReleasable.Release"/> waking waiters with an error is a guard, not a path.
+/// </remarks>
 internal sealed class ManagerServer : IDisposable
 {
     private readonly Listener listener;
     private readonly ConcurrentDictionary<long, IManagedObject> objects = new();
     private readonly Dictionary<string, (ManagedKind Kind, long Id)> names = new(StringComparer.Ordinal);
     private readonly ManagerRegistry registry;
+
+    /// <summary>Guards <see cref="counts"/>, <see cref="named"/>, <see cref="pins"/>, <see cref="dependsOn"/> and every session's <see cref="ManagerSession.References"/>.</summary>
+    private readonly Lock references = new();
+
+    /// <summary>The references to each object held: by connections, pins and the conditions that use it as their lock.</summary>
+    private readonly Dictionary<long, int> counts = [];
+
+    /// <summary>The objects made by name, which stay while the manager runs.</summary>
+    private readonly HashSet<long> named = [];
+
+    /// <summary>The pins not yet taken over, by token: the object each holds a reference to.</summary>
+    private readonly Dictionary<long, long> pins = [];
+
+    /// <summary>The lock each condition that was given one holds a reference to.</summary>
+    private readonly Dictionary<long, long> dependsOn = [];
     private long lastId;
+    private long lastToken;
+    private int serving;
+
+    /// <summary>Requests being served now (for <see cref="ManagerOp.Diagnostics"/>: a test knows its client waits in the manager).</summary>
+    private int inProgress;
 
     public ManagerServer(Listener listener, ManagerRegistry? registry = null)
     {
@@ -56,6 +88,7 @@ internal sealed class ManagerServer : IDisposable
             Connection current = connection;
             PipeConnection? pipe = null;
             var session = new ManagerSession(connection.PeerClosed);
+            Interlocked.Increment(ref serving);
             try
             {
                 while (true)
@@ -69,6 +102,8 @@ internal sealed class ManagerServer : IDisposable
             finally
             {
                 session.End();
+                ReleaseAll(session);
+                Interlocked.Decrement(ref serving);
                 pipe?.Dispose();
             }
         }
@@ -105,7 +140,15 @@ internal sealed class ManagerServer : IDisposable
             }
             else
             {
-                Dispatch(frame.AsSpan(0, length), reply, session);
+                Interlocked.Increment(ref inProgress);
+                try
+                {
+                    Dispatch(frame.AsSpan(0, length), reply, session);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref inProgress);
+                }
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -134,8 +177,10 @@ internal sealed class ManagerServer : IDisposable
         return true;
     }
 
-    private long Add(ManagedKind kind, ReadOnlySpan<byte> initial)
+    /// <summary>Makes an object, held by <paramref name="session"/> (and by its name, if it has one); returns its id.</summary>
+    private long Add(ManagedKind kind, ReadOnlySpan<byte> initial, ManagerSession session, bool isNamed)
     {
+        long lockId = 0;
         IManagedObject created = kind switch
         {
             ManagedKind.Dictionary or ManagedKind.Namespace => new EncodedDictionary(),
@@ -146,7 +191,7 @@ internal sealed class ManagerServer : IDisposable
             ManagedKind.Event => new EncodedEvent(),
             ManagedKind.Semaphore => new EncodedSemaphore(initial),
             ManagedKind.Queue => new EncodedQueue(initial),
-            ManagedKind.Condition => new EncodedCondition(LockFor(initial)),
+            ManagedKind.Condition => new EncodedCondition(LockFor(initial, out lockId)),
             ManagedKind.Barrier => new EncodedBarrier(initial),
             ManagedKind.Array => new EncodedArray(initial),
             ManagedKind.JoinableQueue => new EncodedQueue(initial),
@@ -154,15 +199,38 @@ internal sealed class ManagerServer : IDisposable
             _ => throw new InvalidOperationException($"This manager cannot create objects of kind {kind}."),
         };
         long newId = Interlocked.Increment(ref lastId);
-        objects[newId] = created;
+        lock (references)
+        {
+            if (lockId != 0)
+            {
+                // The condition holds its lock: the lock lives as long as the condition does.
+                if (!counts.TryGetValue(lockId, out int lockCount))
+                {
+                    throw Gone(lockId);
+                }
+
+                counts[lockId] = lockCount + 1;
+                dependsOn.Add(newId, lockId);
+            }
+
+            objects[newId] = created;
+            counts.Add(newId, 0);
+            if (isNamed)
+            {
+                named.Add(newId);
+            }
+
+            TakeLocked(newId, session);
+        }
+
         return newId;
     }
 
     /// <summary>The lock whose id (int64) <paramref name="initial"/> holds, or a new re-entrant one for 0 (a condition's lock).</summary>
     /// <exception cref="InvalidOperationException">The id is not a lock's.</exception>
-    private EncodedLock LockFor(ReadOnlySpan<byte> initial)
+    private EncodedLock LockFor(ReadOnlySpan<byte> initial, out long lockId)
     {
-        long lockId = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(initial);
+        lockId = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(initial);
         if (lockId == 0)
         {
             return new EncodedLock(reentrant: true);
@@ -173,9 +241,9 @@ internal sealed class ManagerServer : IDisposable
             : throw new InvalidOperationException($"This manager holds no lock with id {lockId}.");
     }
 
-    /// <summary>The id of the object named <paramref name="name"/>, created on first use.</summary>
+    /// <summary>The id of the object named <paramref name="name"/>, created on first use; <paramref name="session"/> takes a reference to it.</summary>
     /// <exception cref="InvalidOperationException">The name belongs to an object of another kind.</exception>
-    private long AddOrFind(ManagedKind kind, string name, ReadOnlySpan<byte> initial)
+    private long AddOrFind(ManagedKind kind, string name, ReadOnlySpan<byte> initial, ManagerSession session)
     {
         lock (names)
         {
@@ -186,16 +254,122 @@ internal sealed class ManagerServer : IDisposable
                     ManagerRegistry.CheckSame(objects[found.Id], initial, name);
                 }
 
-                return found.Kind == kind
-                    ? found.Id
-                    : throw new InvalidOperationException($"The name '{name}' belongs to a {found.Kind} in this manager, not a {kind}.");
+                if (found.Kind != kind)
+                {
+                    throw new InvalidOperationException($"The name '{name}' belongs to a {found.Kind} in this manager, not a {kind}.");
+                }
+
+                lock (references)
+                {
+                    TakeLocked(found.Id, session); // a named object is never dropped
+                }
+
+                return found.Id;
             }
 
-            long id = Add(kind, initial);
+            long id = Add(kind, initial, session, isNamed: true);
             names.Add(name, (kind, id));
             return id;
         }
     }
+
+    /// <summary>
+    /// <paramref name="session"/> takes a reference to object <paramref name="id"/>: the one pin
+    /// <paramref name="token"/> held (0: none), or a new one if the object is still held.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The object is gone.</exception>
+    private void Attach(long id, long token, ManagerSession session)
+    {
+        lock (references)
+        {
+            if (token != 0 && pins.TryGetValue(token, out long pinned) && pinned == id)
+            {
+                pins.Remove(token);
+                session.References[id] = session.References.GetValueOrDefault(id) + 1; // the pin's reference, taken over
+                return;
+            }
+
+            if (!counts.ContainsKey(id))
+            {
+                throw Gone(id);
+            }
+
+            TakeLocked(id, session);
+        }
+    }
+
+    /// <summary>Takes a reference to object <paramref name="id"/> for a proxy on its way to another process; returns the pin's token.</summary>
+    /// <exception cref="KeyNotFoundException">The object is gone.</exception>
+    private long Pin(long id)
+    {
+        lock (references)
+        {
+            if (!counts.TryGetValue(id, out int count))
+            {
+                throw Gone(id);
+            }
+
+            counts[id] = count + 1;
+            long token = ++lastToken;
+            pins.Add(token, id);
+            return token;
+        }
+    }
+
+    /// <summary>Under <see cref="references"/>: one more reference to object <paramref name="id"/>, held by <paramref name="session"/>.</summary>
+    private void TakeLocked(long id, ManagerSession session)
+    {
+        counts[id]++;
+        session.References[id] = session.References.GetValueOrDefault(id) + 1;
+    }
+
+    /// <summary>Gives back every reference a connection that ended held; the objects nothing holds any more are dropped and released.</summary>
+    private void ReleaseAll(ManagerSession session)
+    {
+        List<IManagedObject> dropped = [];
+        lock (references)
+        {
+            foreach ((long id, int n) in session.References)
+            {
+                ReleaseLocked(id, n, dropped);
+            }
+
+            session.References.Clear();
+        }
+
+        foreach (IManagedObject item in dropped)
+        {
+            (item as IReleasable)?.Release();
+        }
+    }
+
+    /// <summary>Under <see cref="references"/>: gives back <paramref name="n"/> references to object <paramref name="id"/>; adds it to <paramref name="dropped"/> if it was the last (and its lock, if that was the lock's last).</summary>
+    private void ReleaseLocked(long id, int n, List<IManagedObject> dropped)
+    {
+        int left = counts[id] - n;
+        if (left > 0 || named.Contains(id))
+        {
+            counts[id] = left;
+            return;
+        }
+
+        counts.Remove(id);
+        if (objects.TryRemove(id, out IManagedObject? item))
+        {
+            dropped.Add(item);
+        }
+
+        if (dependsOn.Remove(id, out long lockId))
+        {
+            ReleaseLocked(lockId, 1, dropped);
+        }
+    }
+
+    private KeyNotFoundException Gone(long id) =>
+        id > 0 && id <= Volatile.Read(ref lastId)
+            ? new KeyNotFoundException(
+                $"This manager no longer holds object #{id}: it was dropped once nothing held it (every proxy to it had been disposed or collected, or its process had ended, and no copy sent to another process was still on its way). Keep a proxy to an object alive while other processes may still connect to it, or give the object a name.")
+            : new KeyNotFoundException($"This manager holds no object with id {id}.");
 
     private static T Reopen<T>(string descriptor)
         where T : class, Sharing.ISharedObject<T> => T.Reopen(descriptor);
@@ -216,13 +390,33 @@ internal sealed class ManagerServer : IDisposable
             ReadOnlySpan<byte> nameBytes = reader.ReadFramed();
             string? name = nameBytes.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(nameBytes);
             ReadOnlySpan<byte> initial = reader.Rest;
-            reply.WriteInt64(name is null ? Add(kind, initial) : AddOrFind(kind, name, initial));
+            reply.WriteInt64(name is null ? Add(kind, initial, session, isNamed: false) : AddOrFind(kind, name, initial, session));
             return;
+        }
+
+        switch (op)
+        {
+            case ManagerOp.Attach:
+                Attach(id, reader.ReadInt64(), session);
+                return;
+            case ManagerOp.Pin:
+                reply.WriteInt64(Pin(id));
+                return;
+            case ManagerOp.Diagnostics:
+                lock (references)
+                {
+                    reply.WriteInt32(objects.Count);
+                    reply.WriteInt32(pins.Count);
+                }
+
+                reply.WriteInt32(Volatile.Read(ref serving));
+                reply.WriteInt32(Volatile.Read(ref inProgress) - 1); // not this one
+                return;
         }
 
         if (!objects.TryGetValue(id, out IManagedObject? target))
         {
-            throw new KeyNotFoundException($"This manager holds no object with id {id}.");
+            throw Gone(id);
         }
 
         target.Serve(op, ref reader, reply, session);

@@ -7,6 +7,12 @@ internal sealed class ManagerSession(Func<bool>? peerClosed = null)
     private readonly HashSet<EncodedLock> held = [];
 
     /// <summary>
+    /// The references to objects this connection holds (object id to count), given back when it ends; read and
+    /// written only by <see cref="ManagerServer"/> under its reference lock.
+    /// </summary>
+    public Dictionary<long, int> References { get; } = [];
+
+    /// <summary>
     /// Whether the client is gone. Checked by the manager's blocking waits (barrier, condition), so that a
     /// client that died while waiting does not wait on, or hold up the others, for ever.
     /// </summary>

@@ -55,6 +55,40 @@ internal static class SessionWait
         return WaitOutcome.Ready;
     }
 
+    /// <summary>
+    /// Waits for <paramref name="semaphore"/> at most <paramref name="ms"/> milliseconds (-1: for ever); false if
+    /// the time ran out or the session's client is gone first (a wait for ever must not outlive its client: its
+    /// thread would wait on, and take a permit meant for a live client when one came).
+    /// </summary>
+    public static bool Take(SemaphoreSlim semaphore, long ms, ManagerSession session)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            long slice = SliceMs;
+            if (ms >= 0)
+            {
+                long left = ms - (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                if (left <= 0)
+                {
+                    return semaphore.Wait(0);
+                }
+
+                slice = Math.Min(slice, left);
+            }
+
+            if (semaphore.Wait((int)slice))
+            {
+                return true;
+            }
+
+            if (session.ClientGone)
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>Waits for <paramref name="semaphore"/> for ever, or until the session's client is gone (false).</summary>
     public static bool Take(SemaphoreSlim semaphore, ManagerSession session)
     {
