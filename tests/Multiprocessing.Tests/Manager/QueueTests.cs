@@ -43,6 +43,45 @@ public sealed class QueueTests
         Assert.Equal("one", item);
     }
 
+    [Fact]
+    public void IsEmptyAndIsFull_AsPythonsEmptyAndFull_SeenFromAChild()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedQueue<int> bounded = manager.Queue<int>(maxSize: 2);
+        using ManagedQueue<int> unbounded = manager.Queue<int>();
+        using ManagedJoinableQueue<int> joinable = manager.JoinableQueue<int>(maxSize: 1);
+
+        Assert.True(bounded.IsEmpty);
+        Assert.False(bounded.IsFull);
+        using (ChildProcess<(bool, bool)> child = ChildProcess.Start(static (ManagedQueue<int> q) =>
+        {
+            q.Put(1);
+            q.Put(2);
+            return (q.IsEmpty, q.IsFull);
+        }, bounded))
+        {
+            Assert.Equal((false, true), child.ResultOrFail());
+        }
+
+        Assert.False(bounded.IsEmpty);
+        Assert.True(bounded.IsFull);
+        _ = bounded.Get(Within.Deadline);
+        Assert.False(bounded.IsFull);
+
+        for (int i = 0; i < 100; i++)
+        {
+            unbounded.Put(i);
+        }
+
+        Assert.False(unbounded.IsFull); // a queue without a maximum size is never full, as in Python
+        Assert.False(unbounded.IsEmpty);
+
+        Assert.True(joinable.IsEmpty);
+        joinable.Put(7);
+        Assert.True(joinable.IsFull);
+        Assert.False(joinable.IsEmpty);
+    }
+
     private static void Produce(ManagedQueue<int> q, int first)
     {
         for (int i = first; i < first + 100; i++)

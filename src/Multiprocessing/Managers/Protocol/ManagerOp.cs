@@ -143,7 +143,7 @@ internal enum ManagerOp : byte
     /// <summary>Waits at most a timeout (int64 ms, -1 for ever) for an item: replies got (1 byte) then the item.</summary>
     QueueGet,
 
-    /// <summary>Number of items (int32).</summary>
+    /// <summary>Number of items (int32), then the maximum size (int32, 0 for none).</summary>
     QueueCount,
 
     /// <summary>Marks one item of a joinable queue as processed: replies done (1 byte; 0 if no item was unfinished, and nothing changed).</summary>

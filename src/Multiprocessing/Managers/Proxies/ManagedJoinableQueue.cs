@@ -45,6 +45,14 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public int Count => queue.Count;
 
+    /// <summary>Whether the queue is empty now (Python's <c>empty()</c>).</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool IsEmpty => queue.IsEmpty;
+
+    /// <summary>Whether the queue holds its maximum size now (Python's <c>full()</c>); never for a queue made without one.</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool IsFull => queue.IsFull;
+
     /// <summary>How many joins (of any proxy) wait in the manager now: for tests that must know their joiners are in.</summary>
     internal int JoiningCount
     {

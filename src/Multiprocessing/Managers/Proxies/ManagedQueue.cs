@@ -35,17 +35,27 @@ public sealed class ManagedQueue<T> : IDisposable, ISharedObject<ManagedQueue<T>
 
     /// <summary>The number of items now (Python's <c>qsize()</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public int Count
+    public int Count => Sizes().Count;
+
+    /// <summary>The items now and the maximum size (0: none), in one request.</summary>
+    private (int Count, int MaxSize) Sizes()
     {
-        get
+        lock (channel.Gate)
         {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.QueueCount, id);
-                return new WireReader(channel.Invoke()).ReadInt32();
-            }
+            channel.Begin(ManagerOp.QueueCount, id);
+            var reader = new WireReader(channel.Invoke());
+            int count = reader.ReadInt32();
+            return (count, reader.ReadInt32());
         }
     }
+
+    /// <summary>Whether the queue is empty now (Python's <c>empty()</c>): a snapshot, as <see cref="Count"/> is.</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool IsEmpty => Sizes().Count == 0;
+
+    /// <summary>Whether the queue holds its maximum size now (Python's <c>full()</c>); never for a queue made without one.</summary>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    public bool IsFull => Sizes() is { MaxSize: > 0 } s && s.Count >= s.MaxSize;
 
     /// <inheritdoc/>
     string ISharedObject<ManagedQueue<T>>.Descriptor => channel.Describe(id);

@@ -72,6 +72,7 @@ internal sealed class EncodedQueue : IManagedObject, IReleasable
                 lock (gate)
                 {
                     reply.WriteInt32(items.Count);
+                    reply.WriteInt32(maxSize);
                 }
 
                 break;
