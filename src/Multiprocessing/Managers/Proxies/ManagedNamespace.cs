@@ -122,30 +122,54 @@ public sealed class ManagedNamespace : IDisposable, ISharedObject<ManagedNamespa
     /// <summary>The attributes' names, a snapshot.</summary>
     /// <returns>The names, in no particular order.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public IReadOnlyList<string> Names()
+    public IReadOnlyList<string> Names() => [.. Items().Select(item => item.Name)];
+
+    /// <summary>Closes this proxy's connection to the manager, which then drops the namespace if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
+    public void Dispose() => channel.Dispose();
+
+    /// <summary>
+    /// The attributes as Python prints a namespace: <c>Namespace(age=3, name='Bob')</c>, sorted, names that start with
+    /// <c>_</c> left out, each value as Python's <c>repr()</c> shows it (an object of fields as the list of them).
+    /// One request to the manager; if the proxy is closed or the manager gone, a description of the proxy instead.
+    /// </summary>
+    /// <returns>The attributes, or a description of the proxy.</returns>
+    public override string ToString()
+    {
+        List<(string Name, byte[] Value)> items;
+        try
+        {
+            items = Items();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or ManagerUnavailableException or IOException)
+        {
+            return $"ManagedNamespace #{id} at {Client.Describe(channel.Address)}";
+        }
+
+        IEnumerable<string> shown = items
+            .Where(item => !item.Name.StartsWith('_'))
+            .Select(item => $"{item.Name}={Codec.PythonRepr.Of(item.Value)}")
+            .Order(StringComparer.Ordinal);
+        return $"Namespace({string.Join(", ", shown)})";
+    }
+
+    /// <summary>Every attribute's name and encoded value, one request.</summary>
+    private List<(string Name, byte[] Value)> Items()
     {
         lock (channel.Gate)
         {
             channel.Begin(ManagerOp.DictItems, id);
             var reply = new WireReader(channel.Invoke());
             int count = reply.ReadInt32();
-            var names = new List<string>(count);
+            var items = new List<(string, byte[])>(count);
             for (int i = 0; i < count; i++)
             {
-                names.Add(ItemCodec<string>.Read(reply.ReadFramed()));
-                _ = reply.ReadFramed();
+                string name = ItemCodec<string>.Read(reply.ReadFramed());
+                items.Add((name, reply.ReadFramed().ToArray()));
             }
 
-            return names;
+            return items;
         }
     }
-
-    /// <summary>Closes this proxy's connection to the manager, which then drops the namespace if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedNamespace #{id} at {Client.Describe(channel.Address)}";
 
     /// <inheritdoc/>
     static ManagedNamespace ISharedObject<ManagedNamespace>.Reopen(string descriptor)
