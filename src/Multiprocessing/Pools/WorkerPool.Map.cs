@@ -52,6 +52,56 @@ public abstract partial class WorkerPool
         return MapCore(function, function, false, items, chunkSize, progress, false, cancellationToken);
     }
 
+    /// <summary>
+    /// Runs <paramref name="function"/> on every item, in chunks spread over the workers, then calls
+    /// <paramref name="callback"/> with all the results or <paramref name="errorCallback"/> with the failure (Python's
+    /// <c>map_async(func, iterable, chunksize, callback, error_callback)</c>).
+    /// </summary>
+    /// <typeparam name="T">Type of an item.</typeparam>
+    /// <typeparam name="TResult">Type of a result.</typeparam>
+    /// <param name="function">What to run on each item.</param>
+    /// <param name="items">The items; read once, now, into an array.</param>
+    /// <param name="callback">Called with the results, in the items' order, once every item succeeded (Python's <c>callback</c>); or null.</param>
+    /// <param name="errorCallback">Called with the exception when the map fails, times out, is terminated or is cancelled (Python's <c>error_callback</c>); or null.</param>
+    /// <param name="chunkSize">Items per task; 0 (the default) for Python's rule, ceil(items / (4 × <see cref="WorkerCount"/>)).</param>
+    /// <param name="progress">Told how many items are done so far after each chunk (counts only go up); or null.</param>
+    /// <param name="cancellationToken">Cancels the chunks not yet started, and the returned task at once.</param>
+    /// <returns>A task that completes after the callback has returned: with the results, or failing as the map's would. If a callback throws, the task fails with the callback's exception.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="items"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
+    /// <remarks>The callbacks run on a thread of this process (a thread-pool thread), as Python's run on the pool's result thread: keep them short.</remarks>
+    public Task<TResult[]> MapAsync<T, TResult>(Func<T, TResult> function, IEnumerable<T> items, Action<TResult[]>? callback, Action<Exception>? errorCallback = null, int chunkSize = 0, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Task<TResult[]> task = MapAsync(function, items, chunkSize, progress, cancellationToken);
+        return callback is null && errorCallback is null ? task : WithCallbacks(task, callback, errorCallback);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> on the fields of every pair, in chunks, then calls <paramref name="callback"/>
+    /// with all the results or <paramref name="errorCallback"/> with the failure (Python's
+    /// <c>starmap_async(func, iterable, chunksize, callback, error_callback)</c>).
+    /// </summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="TResult">Type of a result.</typeparam>
+    /// <param name="function">What to run on each pair's fields.</param>
+    /// <param name="items">The argument pairs; read once, now, into an array.</param>
+    /// <param name="callback">Called with the results, in the pairs' order, once every call succeeded; or null.</param>
+    /// <param name="errorCallback">Called with the exception when the map fails, times out, is terminated or is cancelled; or null.</param>
+    /// <param name="chunkSize">Items per task; 0 (the default) for Python's rule.</param>
+    /// <param name="progress">Told how many items are done so far after each chunk; or null.</param>
+    /// <param name="cancellationToken">Cancels the chunks not yet started, and the returned task at once.</param>
+    /// <returns>A task that completes after the callback has returned (see <see cref="MapAsync{T, TResult}(Func{T, TResult}, IEnumerable{T}, Action{TResult[]}?, Action{Exception}?, int, IProgress{int}?, CancellationToken)"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="items"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
+    public Task<TResult[]> StarmapAsync<T1, T2, TResult>(Func<T1, T2, TResult> function, IEnumerable<(T1, T2)> items, Action<TResult[]>? callback, Action<Exception>? errorCallback = null, int chunkSize = 0, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Task<TResult[]> task = StarmapAsync(function, items, chunkSize, progress, cancellationToken);
+        return callback is null && errorCallback is null ? task : WithCallbacks(task, callback, errorCallback);
+    }
+
     /// <summary>Runs <paramref name="function"/> on the fields of every pair, in chunks, and waits for all the results (Python's <c>starmap</c>).</summary>
     /// <typeparam name="T1">Type of the first argument.</typeparam>
     /// <typeparam name="T2">Type of the second argument.</typeparam>
