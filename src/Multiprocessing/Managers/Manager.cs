@@ -266,6 +266,17 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
         return new(made, id);
     }
 
+    /// <summary>Creates an empty set in the manager and returns a proxy to it (Python's <c>manager.set()</c>).</summary>
+    /// <typeparam name="T">The item type; items are compared by their encoding.</typeparam>
+    /// <param name="name">A name by which other connections find the same set; null for a new unnamed one.</param>
+    /// <returns>The proxy.</returns>
+    /// <exception cref="RemoteException">The name belongs to another kind of object.</exception>
+    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <exception cref="ObjectDisposedException">This manager object is disposed.</exception>
+    public ManagedSet<T> Set<T>(string? name = null)
+        where T : notnull =>
+        new(Create(ManagedKind.Set, NameOrNull(name), out long id), id);
+
     /// <summary>Creates an empty namespace in the manager and returns a proxy to it (Python's <c>manager.Namespace()</c>).</summary>
     /// <param name="name">A name by which other connections find the same namespace; null for a new unnamed one.</param>
     /// <returns>The proxy.</returns>

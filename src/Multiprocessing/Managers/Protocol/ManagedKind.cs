@@ -30,6 +30,9 @@ internal enum ManagedKind : byte
     /// <summary>A re-entrant lock: the connection that holds it may acquire it again, and must release it as often.</summary>
     RLock = 9,
 
+    /// <summary>A set: a dictionary whose keys are the items (<see cref="ManagedSet{T}"/>).</summary>
+    Set = 10,
+
     /// <summary>A condition variable: the id (int64) of the lock it uses follows the name (0: a new re-entrant lock of its own).</summary>
     Condition = 20,
 

@@ -183,7 +183,7 @@ internal sealed class ManagerServer : IDisposable
         long lockId = 0;
         IManagedObject created = kind switch
         {
-            ManagedKind.Dictionary or ManagedKind.Namespace => new EncodedDictionary(),
+            ManagedKind.Dictionary or ManagedKind.Namespace or ManagedKind.Set => new EncodedDictionary(),
             ManagedKind.List => new EncodedList(),
             ManagedKind.Value => new EncodedValue(initial.ToArray()),
             ManagedKind.Lock => new EncodedLock(reentrant: false),
