@@ -77,7 +77,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     {
         byte[] key = Client.CopyKey(options?.AuthKey, nameof(options)) ?? RandomNumberGenerator.GetBytes(32);
         string? where = options?.Address is { } address ? ManagerAddress.Format(address) : null;
-        byte[]? registry = ManagerRegistry.Encode(options?.Registrations, nameof(options));
+        byte[]? registry = ManagerRegistry.Encode(options?.Registrations, options?.Initializer, nameof(options));
         (Connection mine, Connection theirs) = Pipe.Create();
         ChildProcess child;
         using (mine)
@@ -396,6 +396,16 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     {
         byte[] key = Client.CopyKey(options?.AuthKey, nameof(options)) ?? RandomNumberGenerator.GetBytes(32);
         Listener listener = options?.Address is { } address ? Listener.Create(address, key) : Listener.Create(key);
+        try
+        {
+            options?.Initializer?.Invoke();
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
         var server = new ManagerServer(listener, ManagerRegistry.InProcess(options?.Registrations));
         var thread = new Thread(server.Run) { IsBackground = true, Name = options?.Name ?? "manager" };
         thread.Start();

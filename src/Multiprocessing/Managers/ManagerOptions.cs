@@ -21,6 +21,18 @@ public sealed class ManagerOptions
     /// <summary>The manager process's name; null for the default <c>ChildProcess-N</c>.</summary>
     public string? Name { get; init; }
 
+    /// <summary>
+    /// Runs in the manager's process before it serves anyone (Python's <c>manager.start(initializer)</c>; pass
+    /// arguments as captured variables, as with <see cref="ChildProcess.Start(Action, ChildProcessOptions?)"/>); null
+    /// for nothing. <see cref="Manager.Start"/> ships it as a child's target is shipped, so it must be a static method
+    /// or a lambda whose captured variables can be encoded; <see cref="Manager.Serve"/> calls it in this process, before
+    /// it accepts clients.
+    /// </summary>
+    /// <remarks>If it throws, the manager does not start: <see cref="Manager.Start"/> throws
+    /// <see cref="ManagerUnavailableException"/> whose inner exception is the initializer's (a <see cref="RemoteException"/>),
+    /// and <see cref="Manager.Serve"/> throws the initializer's exception.</remarks>
+    public Action? Initializer { get; init; }
+
     /// <summary>How long <see cref="Manager.Start"/> waits for the manager process to listen; default 30 s.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -35,9 +35,10 @@ internal sealed class ManagerRegistry
     /// </summary>
     /// <returns>The payload, or null if there is nothing to ship.</returns>
     /// <exception cref="ArgumentException">A factory cannot be shipped (it captures something that cannot be encoded, or is not a method of the app's own assemblies).</exception>
-    public static byte[]? Encode(IReadOnlyCollection<ManagerRegistration>? registrations, string paramName)
+    public static byte[]? Encode(IReadOnlyCollection<ManagerRegistration>? registrations, Action? initializer, string paramName)
     {
-        if (registrations is null || registrations.Count == 0)
+        registrations ??= [];
+        if (registrations.Count == 0 && initializer is null)
         {
             return null;
         }
@@ -75,10 +76,18 @@ internal sealed class ManagerRegistry
                 writer.Write(factory.Length);
                 writer.Write(factory);
             }
+
+            // The initializer, after the factories: a length of 0 for none.
+            byte[] init = initializer is null ? [] : EncodeInitializer(initializer, paramName);
+            writer.Write(init.Length);
+            writer.Write(init);
         }
 
         return output.ToArray();
     }
+
+    /// <summary>What the manager's process runs before it serves (<see cref="ManagerOptions.Initializer"/>); null for nothing.</summary>
+    public Action? Initializer { get; private init; }
 
     /// <summary>Decodes <see cref="Encode"/>'s payload in the manager's process.</summary>
     /// <exception cref="VersionMismatchException">The manager's process does not run the same build.</exception>
@@ -101,7 +110,31 @@ internal sealed class ManagerRegistry
             entries[contract.Key] = (contract, () => method.Invoke(target, BindingFlags.DoNotWrapExceptions, null, [], null));
         }
 
-        return new(entries);
+        Action? initializer = null;
+        int initLength = reader.ReadInt32();
+        if (initLength > 0)
+        {
+            (MethodInfo method, object? target) = DelegatePayload.DecodeFunction(reader.ReadBytes(initLength));
+            initializer = () => method.Invoke(target, BindingFlags.DoNotWrapExceptions, null, [], null);
+        }
+
+        return new(entries) { Initializer = initializer };
+    }
+
+    private static byte[] EncodeInitializer(Action initializer, string paramName)
+    {
+        try
+        {
+            return DelegatePayload.EncodeFunction(initializer);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException(
+                $"The manager's initializer cannot be shipped to the manager's process: {e.Message} " +
+                "Use a static method or a lambda whose captured variables can be encoded, or serve the manager in this process with Manager.Serve.",
+                paramName,
+                e);
+        }
     }
 
     /// <summary>Writes what a client's <see cref="ManagerOp.Create"/> of a custom object carries after the name: the interface's key (framed) and fingerprint.</summary>
