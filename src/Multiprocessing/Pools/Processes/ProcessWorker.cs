@@ -29,6 +29,20 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, PipeConnection
     private Thread? writerThread;
     private int disposed;
 
+    /// <summary>
+    /// A frame taken from <see cref="outbox"/> that did not fit in the pipe, written before anything still in the
+    /// outbox (sendGate; <see cref="hasHeld"/> is also read without it, to know that there is something to write).
+    /// </summary>
+    /// <remarks>
+    /// Not peeked at in the outbox instead: <see cref="ConcurrentQueue{T}.TryPeek"/> issues a full fence and marks
+    /// the queue's current segment as preserved for observation, after which its dequeues neither clear nor recycle
+    /// slots: the frames written stay reachable until the segment is passed, and every 32 frames the queue
+    /// allocates a new segment (about 1 KB) through its cross-segment lock. Peeking at every frame did that for
+    /// every task the pool sent.
+    /// </remarks>
+    private Outgoing held;
+    private bool hasHeld;
+
     public int Slot { get; } = slot;
 
     public ChildProcess Child { get; } = child;
@@ -120,7 +134,7 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, PipeConnection
         lock (sendGate)
         {
             // A write under way into the pipe of a worker that has exited fails at once (no reader is left).
-            outbox.Clear();
+            DropUnwritten();
             End.Dispose();
             Claims.Dispose();
         }
@@ -136,45 +150,45 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, PipeConnection
     {
         Span<byte> head = stackalloc byte[ClaimHeader];
         head[0] = ProcessWire.Claim;
-        while (!outbox.IsEmpty && sendGate.TryEnter())
+        while ((Volatile.Read(ref hasHeld) || !outbox.IsEmpty) && sendGate.TryEnter())
         {
             try
             {
                 if (Volatile.Read(ref disposed) != 0)
                 {
-                    outbox.Clear();
+                    DropUnwritten();
                     return true;
                 }
 
-                while (outbox.TryPeek(out Outgoing next))
+                while (TakeNext(out Outgoing next))
                 {
+                    bool written = true;
                     if (next.Frame is null)
                     {
                         End.CloseWriting();
                     }
                     else if (next.Seq < 0)
                     {
-                        if (!Write(default, next.Frame, mayWait))
-                        {
-                            return false;
-                        }
+                        written = Write(default, next.Frame, mayWait);
                     }
                     else if (!Claims.IsRevoked(next.Seq))
                     {
                         BinaryPrimitives.WriteInt64LittleEndian(head[1..], next.Seq);
-                        if (!Write(head, next.Frame, mayWait))
-                        {
-                            return false;
-                        }
+                        written = Write(head, next.Frame, mayWait);
                     }
 
-                    outbox.TryDequeue(out _);
+                    if (!written)
+                    {
+                        held = next; // First in line for the next drain (the writer thread's).
+                        Volatile.Write(ref hasHeld, true);
+                        return false;
+                    }
                 }
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
             {
                 // The worker is gone (or its end closed): its reader handles what was in flight.
-                outbox.Clear();
+                DropUnwritten();
             }
             finally
             {
@@ -183,6 +197,28 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, PipeConnection
         }
 
         return true;
+    }
+
+    /// <summary>The next frame to write: the one held back, if any, else the outbox's first (sendGate).</summary>
+    private bool TakeNext(out Outgoing next)
+    {
+        if (hasHeld)
+        {
+            next = held;
+            held = default;
+            Volatile.Write(ref hasHeld, false);
+            return true;
+        }
+
+        return outbox.TryDequeue(out next);
+    }
+
+    /// <summary>Forgets every frame not written yet (sendGate).</summary>
+    private void DropUnwritten()
+    {
+        held = default;
+        Volatile.Write(ref hasHeld, false);
+        outbox.Clear();
     }
 
     private bool Write(ReadOnlySpan<byte> head, byte[] frame, bool mayWait)
