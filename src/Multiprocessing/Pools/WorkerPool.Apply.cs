@@ -1,8 +1,14 @@
-// Written by eng/gen/pool_apply.py (one template for the six delegate shapes): edit the template there and run it, not this file.
 using Multiprocessing.Pools;
 
 namespace Multiprocessing;
 
+// Submit, ApplyAsync and Apply for each delegate shape. The overloads without arguments carry the documentation;
+// the others inherit it and add only their arguments. Each <inheritdoc> comes last: a tag written here wins over
+// an inherited one of the same name. The compiler does not look into <inheritdoc> when it checks that every
+// parameter is documented, hence the two warnings off (tests/Multiprocessing.Tests/Pools/ApplyDocsTests checks
+// the expanded documentation instead).
+#pragma warning disable CS1573 // Parameter has no matching param tag (it is inherited)
+#pragma warning disable CS1712 // Type parameter has no matching typeparam tag (it is inherited)
 public abstract partial class WorkerPool
 {
     /// <summary>Queues <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
@@ -10,7 +16,7 @@ public abstract partial class WorkerPool
     /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
     /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
     /// <returns>A task that completes with the result, or fails with the delegate's exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    /// <exception cref="ArgumentNullException">The delegate is null.</exception>
     /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
     /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
     /// <remarks>The same call as <c>ApplyAsync</c> without callbacks. When the queue is bounded and full, this waits on the calling thread for a place (<see cref="QueueFullBehavior.Wait"/>).</remarks>
@@ -20,244 +26,142 @@ public abstract partial class WorkerPool
         return Run(WorkItems.Of(function), cancellationToken);
     }
 
-    /// <summary>Queues <paramref name="function"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="callback">Called with the result when the task succeeds (Python's <c>callback</c>).</param>
-    /// <param name="errorCallback">Called with the exception when the task fails, times out, is terminated or is cancelled (Python's <c>error_callback</c>).</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes after the callback has returned: with the result, or failing as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>Callbacks run on a .NET thread-pool thread as soon as the task ends; keep them short. When the queue is bounded and full, this waits on the calling thread for a place.</remarks>
-    public Task<TResult> ApplyAsync<TResult>(Func<TResult> function, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
-    {
-        Task<TResult> task = Submit(function, cancellationToken);
-        return callback is null && errorCallback is null ? task : WithCallbacks(task, callback, errorCallback);
-    }
-
-    /// <summary>Runs <paramref name="function"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="cancellationToken">Cancels the call while it waits in the queue; see <c>Submit</c>.</param>
-    /// <returns>The result.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <exception cref="TimeoutException">The task ran longer than <see cref="PoolOptions.TaskTimeout"/>.</exception>
-    /// <exception cref="PoolTerminatedException">The pool was terminated before the task finished.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the task started.</exception>
-    /// <remarks>The delegate's own exception is thrown as itself. Called on one of this pool's workers while every other worker is busy, this waits for ever, as in Python.</remarks>
-    public TResult Apply<TResult>(Func<TResult> function, CancellationToken cancellationToken = default)
-        => Submit(function, cancellationToken).GetAwaiter().GetResult();
-
     /// <summary>Queues <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
     /// <param name="arg1">The argument.</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes with the result, or fails with the delegate's exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>The same call as <c>ApplyAsync</c> without callbacks. When the queue is bounded and full, this waits on the calling thread for a place (<see cref="QueueFullBehavior.Wait"/>).</remarks>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
     public Task<TResult> Submit<T1, TResult>(Func<T1, TResult> function, T1 arg1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
         return Run(WorkItems.Of(function, arg1), cancellationToken);
     }
 
-    /// <summary>Queues <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
-    /// <typeparam name="T1">Type of the argument.</typeparam>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="arg1">The argument.</param>
-    /// <param name="callback">Called with the result when the task succeeds (Python's <c>callback</c>).</param>
-    /// <param name="errorCallback">Called with the exception when the task fails, times out, is terminated or is cancelled (Python's <c>error_callback</c>).</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes after the callback has returned: with the result, or failing as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>Callbacks run on a .NET thread-pool thread as soon as the task ends; keep them short. When the queue is bounded and full, this waits on the calling thread for a place.</remarks>
-    public Task<TResult> ApplyAsync<T1, TResult>(Func<T1, TResult> function, T1 arg1, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
-    {
-        Task<TResult> task = Submit(function, arg1, cancellationToken);
-        return callback is null && errorCallback is null ? task : WithCallbacks(task, callback, errorCallback);
-    }
-
-    /// <summary>Runs <paramref name="function"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
-    /// <typeparam name="T1">Type of the argument.</typeparam>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="arg1">The argument.</param>
-    /// <param name="cancellationToken">Cancels the call while it waits in the queue; see <c>Submit</c>.</param>
-    /// <returns>The result.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <exception cref="TimeoutException">The task ran longer than <see cref="PoolOptions.TaskTimeout"/>.</exception>
-    /// <exception cref="PoolTerminatedException">The pool was terminated before the task finished.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the task started.</exception>
-    /// <remarks>The delegate's own exception is thrown as itself. Called on one of this pool's workers while every other worker is busy, this waits for ever, as in Python.</remarks>
-    public TResult Apply<T1, TResult>(Func<T1, TResult> function, T1 arg1, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
-
     /// <summary>Queues <paramref name="function"/> with 2 arguments and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the first argument.</typeparam>
     /// <typeparam name="T2">Type of the second argument.</typeparam>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
     /// <param name="arg1">The first argument.</param>
     /// <param name="arg2">The second argument.</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes with the result, or fails with the delegate's exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>The same call as <c>ApplyAsync</c> without callbacks. When the queue is bounded and full, this waits on the calling thread for a place (<see cref="QueueFullBehavior.Wait"/>).</remarks>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
     public Task<TResult> Submit<T1, T2, TResult>(Func<T1, T2, TResult> function, T1 arg1, T2 arg2, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
         return Run(WorkItems.Of(function, arg1, arg2), cancellationToken);
     }
 
-    /// <summary>Queues <paramref name="function"/> with 2 arguments and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
-    /// <typeparam name="T1">Type of the first argument.</typeparam>
-    /// <typeparam name="T2">Type of the second argument.</typeparam>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="arg1">The first argument.</param>
-    /// <param name="arg2">The second argument.</param>
-    /// <param name="callback">Called with the result when the task succeeds (Python's <c>callback</c>).</param>
-    /// <param name="errorCallback">Called with the exception when the task fails, times out, is terminated or is cancelled (Python's <c>error_callback</c>).</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes after the callback has returned: with the result, or failing as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>Callbacks run on a .NET thread-pool thread as soon as the task ends; keep them short. When the queue is bounded and full, this waits on the calling thread for a place.</remarks>
-    public Task<TResult> ApplyAsync<T1, T2, TResult>(Func<T1, T2, TResult> function, T1 arg1, T2 arg2, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
-    {
-        Task<TResult> task = Submit(function, arg1, arg2, cancellationToken);
-        return callback is null && errorCallback is null ? task : WithCallbacks(task, callback, errorCallback);
-    }
-
-    /// <summary>Runs <paramref name="function"/> with 2 arguments on a worker and waits for it (Python's <c>apply</c>).</summary>
-    /// <typeparam name="T1">Type of the first argument.</typeparam>
-    /// <typeparam name="T2">Type of the second argument.</typeparam>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="arg1">The first argument.</param>
-    /// <param name="arg2">The second argument.</param>
-    /// <param name="cancellationToken">Cancels the call while it waits in the queue; see <c>Submit</c>.</param>
-    /// <returns>The result.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <exception cref="TimeoutException">The task ran longer than <see cref="PoolOptions.TaskTimeout"/>.</exception>
-    /// <exception cref="PoolTerminatedException">The pool was terminated before the task finished.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the task started.</exception>
-    /// <remarks>The delegate's own exception is thrown as itself. Called on one of this pool's workers while every other worker is busy, this waits for ever, as in Python.</remarks>
-    public TResult Apply<T1, T2, TResult>(Func<T1, T2, TResult> function, T1 arg1, T2 arg2, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, arg2, cancellationToken).GetAwaiter().GetResult();
-
     /// <summary>Queues <paramref name="function"/> with 3 arguments and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the first argument.</typeparam>
     /// <typeparam name="T2">Type of the second argument.</typeparam>
     /// <typeparam name="T3">Type of the third argument.</typeparam>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
     /// <param name="arg1">The first argument.</param>
     /// <param name="arg2">The second argument.</param>
     /// <param name="arg3">The third argument.</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes with the result, or fails with the delegate's exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>The same call as <c>ApplyAsync</c> without callbacks. When the queue is bounded and full, this waits on the calling thread for a place (<see cref="QueueFullBehavior.Wait"/>).</remarks>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
     public Task<TResult> Submit<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> function, T1 arg1, T2 arg2, T3 arg3, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
         return Run(WorkItems.Of(function, arg1, arg2, arg3), cancellationToken);
     }
 
+    /// <summary>Queues <paramref name="action"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <param name="action">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
+    /// <returns>A task that completes when the delegate returns, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public Task Submit(Action action, CancellationToken cancellationToken = default) => SubmitVoid(action, cancellationToken);
+
+    /// <summary>Queues <paramref name="action"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <param name="arg1">The argument.</param>
+    /// <inheritdoc cref="Submit(Action, CancellationToken)"/>
+    public Task Submit<T1>(Action<T1> action, T1 arg1, CancellationToken cancellationToken = default) => SubmitVoid(action, arg1, cancellationToken);
+
+    /// <summary>Queues <paramref name="function"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <param name="callback">Called with the result when the task succeeds (Python's <c>callback</c>).</param>
+    /// <param name="errorCallback">Called with the exception when the task fails, times out, is terminated or is cancelled (Python's <c>error_callback</c>).</param>
+    /// <returns>A task that completes after the callback has returned: with the result, or failing as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
+    /// <remarks>Callbacks run on a .NET thread-pool thread as soon as the task ends; keep them short. When the queue is bounded and full, this waits on the calling thread for a place.</remarks>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<TResult>(Func<TResult> function, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, cancellationToken), callback, errorCallback);
+
+    /// <summary>Queues <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <param name="arg1">The argument.</param>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<T1, TResult>(Func<T1, TResult> function, T1 arg1, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, arg1, cancellationToken), callback, errorCallback);
+
+    /// <summary>Queues <paramref name="function"/> with 2 arguments and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <param name="arg1">The first argument.</param>
+    /// <param name="arg2">The second argument.</param>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<T1, T2, TResult>(Func<T1, T2, TResult> function, T1 arg1, T2 arg2, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, arg1, arg2, cancellationToken), callback, errorCallback);
+
     /// <summary>Queues <paramref name="function"/> with 3 arguments and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
     /// <typeparam name="T1">Type of the first argument.</typeparam>
     /// <typeparam name="T2">Type of the second argument.</typeparam>
     /// <typeparam name="T3">Type of the third argument.</typeparam>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
     /// <param name="arg1">The first argument.</param>
     /// <param name="arg2">The second argument.</param>
     /// <param name="arg3">The third argument.</param>
-    /// <param name="callback">Called with the result when the task succeeds (Python's <c>callback</c>).</param>
-    /// <param name="errorCallback">Called with the exception when the task fails, times out, is terminated or is cancelled (Python's <c>error_callback</c>).</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes after the callback has returned: with the result, or failing as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>Callbacks run on a .NET thread-pool thread as soon as the task ends; keep them short. When the queue is bounded and full, this waits on the calling thread for a place.</remarks>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
     public Task<TResult> ApplyAsync<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> function, T1 arg1, T2 arg2, T3 arg3, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
-    {
-        Task<TResult> task = Submit(function, arg1, arg2, arg3, cancellationToken);
-        return callback is null && errorCallback is null ? task : WithCallbacks(task, callback, errorCallback);
-    }
+        => WithCallbacks(Submit(function, arg1, arg2, arg3, cancellationToken), callback, errorCallback);
+
+    /// <summary>Queues <paramref name="action"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <param name="action">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
+    /// <param name="callback">Called when the task succeeds (Python's <c>callback</c>).</param>
+    /// <returns>A task that completes after the callback has returned, or fails as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task ApplyAsync(Action action, Action? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(SubmitVoid(action, cancellationToken), callback, errorCallback);
+
+    /// <summary>Queues <paramref name="action"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <param name="arg1">The argument.</param>
+    /// <inheritdoc cref="ApplyAsync(Action, Action, Action{Exception}, CancellationToken)"/>
+    public Task ApplyAsync<T1>(Action<T1> action, T1 arg1, Action? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(SubmitVoid(action, arg1, cancellationToken), callback, errorCallback);
+
+    /// <summary>Runs <paramref name="function"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call while it waits in the queue; see <c>Submit</c>.</param>
+    /// <returns>The result.</returns>
+    /// <exception cref="TimeoutException">The task ran longer than <see cref="PoolOptions.TaskTimeout"/>.</exception>
+    /// <exception cref="PoolTerminatedException">The pool was terminated before the task finished.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the task started.</exception>
+    /// <remarks>The delegate's own exception is thrown as itself. Called on one of this pool's workers while every other worker is busy, this waits for ever, as in Python.</remarks>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<TResult>(Func<TResult> function, CancellationToken cancellationToken = default)
+        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Runs <paramref name="function"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <param name="arg1">The argument.</param>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<T1, TResult>(Func<T1, TResult> function, T1 arg1, CancellationToken cancellationToken = default)
+        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Runs <paramref name="function"/> with 2 arguments on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <param name="arg1">The first argument.</param>
+    /// <param name="arg2">The second argument.</param>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<T1, T2, TResult>(Func<T1, T2, TResult> function, T1 arg1, T2 arg2, CancellationToken cancellationToken = default)
+        => Submit(function, arg1, arg2, cancellationToken).GetAwaiter().GetResult();
 
     /// <summary>Runs <paramref name="function"/> with 3 arguments on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <typeparam name="T1">Type of the first argument.</typeparam>
     /// <typeparam name="T2">Type of the second argument.</typeparam>
     /// <typeparam name="T3">Type of the third argument.</typeparam>
-    /// <typeparam name="TResult">Type of the result.</typeparam>
-    /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
     /// <param name="arg1">The first argument.</param>
     /// <param name="arg2">The second argument.</param>
     /// <param name="arg3">The third argument.</param>
-    /// <param name="cancellationToken">Cancels the call while it waits in the queue; see <c>Submit</c>.</param>
-    /// <returns>The result.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <exception cref="TimeoutException">The task ran longer than <see cref="PoolOptions.TaskTimeout"/>.</exception>
-    /// <exception cref="PoolTerminatedException">The pool was terminated before the task finished.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the task started.</exception>
-    /// <remarks>The delegate's own exception is thrown as itself. Called on one of this pool's workers while every other worker is busy, this waits for ever, as in Python.</remarks>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> function, T1 arg1, T2 arg2, T3 arg3, CancellationToken cancellationToken = default)
         => Submit(function, arg1, arg2, arg3, cancellationToken).GetAwaiter().GetResult();
-
-    /// <summary>Queues <paramref name="action"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
-    /// <param name="action">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes when the delegate returns, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>The same call as <c>ApplyAsync</c> without callbacks. When the queue is bounded and full, this waits on the calling thread for a place (<see cref="QueueFullBehavior.Wait"/>).</remarks>
-    public Task Submit(Action action, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        return SubmitVoid(action, cancellationToken);
-    }
-
-    /// <summary>Queues <paramref name="action"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
-    /// <param name="action">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="callback">Called when the task succeeds (Python's <c>callback</c>).</param>
-    /// <param name="errorCallback">Called with the exception when the task fails, times out, is terminated or is cancelled (Python's <c>error_callback</c>).</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes after the callback has returned: with the delegate, or failing as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>Callbacks run on a .NET thread-pool thread as soon as the task ends; keep them short. When the queue is bounded and full, this waits on the calling thread for a place.</remarks>
-    public Task ApplyAsync(Action action, Action? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
-    {
-        Task<NoResult> task = SubmitVoid(action, cancellationToken);
-        return callback is null && errorCallback is null ? task : WithCallbacks(task, callback, errorCallback);
-    }
 
     /// <summary>Runs <paramref name="action"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <param name="action">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
@@ -272,60 +176,19 @@ public abstract partial class WorkerPool
     public void Apply(Action action, CancellationToken cancellationToken = default)
         => SubmitVoid(action, cancellationToken).GetAwaiter().GetResult();
 
+    /// <summary>Runs <paramref name="action"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <param name="arg1">The argument.</param>
+    /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
+    public void Apply<T1>(Action<T1> action, T1 arg1, CancellationToken cancellationToken = default)
+        => SubmitVoid(action, arg1, cancellationToken).GetAwaiter().GetResult();
+
+    // The task of an action, typed so that WithCallbacks can tell it from a function's.
     private Task<NoResult> SubmitVoid(Action action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);
         return Run(WorkItems.Of(action), cancellationToken);
     }
-
-    /// <summary>Queues <paramref name="action"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
-    /// <typeparam name="T1">Type of the argument.</typeparam>
-    /// <param name="action">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="arg1">The argument.</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes when the delegate returns, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>The same call as <c>ApplyAsync</c> without callbacks. When the queue is bounded and full, this waits on the calling thread for a place (<see cref="QueueFullBehavior.Wait"/>).</remarks>
-    public Task Submit<T1>(Action<T1> action, T1 arg1, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        return SubmitVoid(action, arg1, cancellationToken);
-    }
-
-    /// <summary>Queues <paramref name="action"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
-    /// <typeparam name="T1">Type of the argument.</typeparam>
-    /// <param name="action">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="arg1">The argument.</param>
-    /// <param name="callback">Called when the task succeeds (Python's <c>callback</c>).</param>
-    /// <param name="errorCallback">Called with the exception when the task fails, times out, is terminated or is cancelled (Python's <c>error_callback</c>).</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
-    /// <returns>A task that completes after the callback has returned: with the delegate, or failing as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <remarks>Callbacks run on a .NET thread-pool thread as soon as the task ends; keep them short. When the queue is bounded and full, this waits on the calling thread for a place.</remarks>
-    public Task ApplyAsync<T1>(Action<T1> action, T1 arg1, Action? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
-    {
-        Task<NoResult> task = SubmitVoid(action, arg1, cancellationToken);
-        return callback is null && errorCallback is null ? task : WithCallbacks(task, callback, errorCallback);
-    }
-
-    /// <summary>Runs <paramref name="action"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
-    /// <typeparam name="T1">Type of the argument.</typeparam>
-    /// <param name="action">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="arg1">The argument.</param>
-    /// <param name="cancellationToken">Cancels the call while it waits in the queue; see <c>Submit</c>.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
-    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is <see cref="QueueFullBehavior.Throw"/>.</exception>
-    /// <exception cref="TimeoutException">The task ran longer than <see cref="PoolOptions.TaskTimeout"/>.</exception>
-    /// <exception cref="PoolTerminatedException">The pool was terminated before the task finished.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the task started.</exception>
-    /// <remarks>The delegate's own exception is thrown as itself. Called on one of this pool's workers while every other worker is busy, this waits for ever, as in Python.</remarks>
-    public void Apply<T1>(Action<T1> action, T1 arg1, CancellationToken cancellationToken = default)
-        => SubmitVoid(action, arg1, cancellationToken).GetAwaiter().GetResult();
 
     private Task<NoResult> SubmitVoid<T1>(Action<T1> action, T1 arg1, CancellationToken cancellationToken)
     {
@@ -333,7 +196,14 @@ public abstract partial class WorkerPool
         return Run(WorkItems.Of(action, arg1), cancellationToken);
     }
 
-    private static async Task<TResult> WithCallbacks<TResult>(Task<TResult> task, Action<TResult>? callback, Action<Exception>? errorCallback)
+    // Without callbacks, the pool's own task is returned as it is.
+    private static Task<TResult> WithCallbacks<TResult>(Task<TResult> task, Action<TResult>? callback, Action<Exception>? errorCallback)
+        => callback is null && errorCallback is null ? task : CallingBack(task, callback, errorCallback);
+
+    private static Task WithCallbacks(Task<NoResult> task, Action? callback, Action<Exception>? errorCallback)
+        => callback is null && errorCallback is null ? task : CallingBack(task, callback, errorCallback);
+
+    private static async Task<TResult> CallingBack<TResult>(Task<TResult> task, Action<TResult>? callback, Action<Exception>? errorCallback)
     {
         TResult result;
         try
@@ -350,7 +220,7 @@ public abstract partial class WorkerPool
         return result;
     }
 
-    private static async Task WithCallbacks(Task<NoResult> task, Action? callback, Action<Exception>? errorCallback)
+    private static async Task CallingBack(Task<NoResult> task, Action? callback, Action<Exception>? errorCallback)
     {
         try
         {

@@ -62,6 +62,13 @@ internal static class PoolTestSupport
     /// <summary>Inside a task: waits for the test to open <paramref name="gate"/>, at most 30 s (so a failing test does not hang the run).</summary>
     public static void Hold(this ManualResetEventSlim gate) => gate.Wait(Within.Deadline);
 
+    /// <summary>Inside a task, on a thread or in a worker process: waits for the test to open <paramref name="gate"/>, at most 30 s.</summary>
+    public static void Hold(this SharedEvent gate) => gate.TryWait(Within.Deadline);
+
+    /// <summary>Waits for <paramref name="ev"/> (a task, maybe in another process, got there) or fails the test after 30 s.</summary>
+    public static void WaitOrFail(this SharedEvent ev, string what) =>
+        Assert.True(ev.TryWait(Within.Deadline), $"{what} did not happen within {Within.Deadline.TotalSeconds} s.");
+
     /// <summary>
     /// Polls <paramref name="condition"/> until it holds, failing after 30 s. For states a pool reaches on its own
     /// just after the awaited event (a thread marks itself idle right after its last task), not to hide a race.

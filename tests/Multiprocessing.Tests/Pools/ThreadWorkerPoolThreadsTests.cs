@@ -65,32 +65,6 @@ public sealed class ThreadWorkerPoolThreadsTests
     }
 
     [Fact]
-    public void Counters_CountQueuedRunningCompletedAndFailedTasks()
-    {
-        using var pool = new ThreadWorkerPool(1);
-        using var gate = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
-        Task blocked = pool.Submit(() =>
-        {
-            started.Set();
-            gate.Hold();
-        });
-        started.WaitOrFail("the first task");
-        Task<int> second = pool.Submit(() => 2);
-        Task<int> third = pool.Submit(() => 3);
-        Task<int> failing = pool.Submit(int () => throw new InvalidOperationException());
-
-        PoolCounters during = pool.Counters;
-        Assert.Equal((1, 0, 1L, 3L, 1, 0L, 0L), (during.WorkersAlive, during.WorkersIdle, during.WorkersStarted, during.Queued, during.Running, during.Completed, during.Failed));
-
-        gate.Set();
-        failing.EndsOrFail("the failing task");
-        PoolTestSupport.AllEndOrFail(blocked, second, third);
-        PoolCounters after = pool.Counters;
-        Assert.Equal((0L, 0, 3L, 1L), (after.Queued, after.Running, after.Completed, after.Failed));
-    }
-
-    [Fact]
     public void Initializer_RunsOnceOnEachThread_BeforeItsFirstTask()
     {
         int initialized = 0;
@@ -139,19 +113,6 @@ public sealed class ThreadWorkerPoolThreadsTests
         Assert.Same(cause, refused.InnerException);
         Assert.True(pool.Join(Within.Deadline));
         pool.Dispose();
-    }
-
-    [Fact]
-    public void MaxTasksPerWorker_ReplacesTheThread_AfterThatManyTasks()
-    {
-        using var pool = new ThreadWorkerPool(new PoolOptions { WorkerCount = 1, MaxTasksPerWorker = 3 });
-
-        int[] threads = [.. Enumerable.Range(0, 9).Select(_ => pool.Apply(() => Environment.CurrentManagedThreadId))];
-
-        Assert.Equal(3, threads.Distinct().Count());
-        Assert.All(threads.Chunk(3), run => Assert.Single(run.Distinct()));
-        Assert.Equal(3L, pool.Counters.WorkersStarted);
-        Assert.Equal(9L, pool.Counters.Completed);
     }
 
     [Fact]

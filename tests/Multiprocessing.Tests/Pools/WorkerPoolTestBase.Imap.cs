@@ -1,19 +1,18 @@
-using System.Collections.Concurrent;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Pools;
 
-/// <summary>ThreadWorkerPool: Imap and ImapUnordered, blocking and async: order, laziness, errors, early exits.</summary>
-public sealed class ThreadWorkerPoolImapTests
+/// <summary>Every pool: Imap and ImapUnordered, blocking and async: order, laziness, errors, early exits.</summary>
+public abstract partial class WorkerPoolTestBase
 {
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
     public void Imap_YieldsTheResultsInInputOrder(int chunkSize)
     {
-        using var pool = new ThreadWorkerPool(3);
+        using WorkerPool pool = CreatePool(3);
 
-        int[] results = [.. pool.Imap((int x) => x * x, Enumerable.Range(0, 200), chunkSize)];
+        int[] results = [.. pool.Imap(static (int x) => x * x, Enumerable.Range(0, 200), chunkSize)];
 
         Assert.Equal(Enumerable.Range(0, 200).Select(x => x * x), results);
     }
@@ -21,12 +20,12 @@ public sealed class ThreadWorkerPoolImapTests
     [Fact]
     public void Imap_ReadsTheSourceOnlyABoundedDistanceAhead()
     {
-        using var pool = new ThreadWorkerPool(2);
+        using WorkerPool pool = CreatePool(2);
         var source = new PoolTestSupport.CountingSource(1000);
         const int ChunkSize = 3;
         const int ReadAhead = 2;
 
-        IEnumerable<int> results = pool.Imap((int x) => x, source.Items(), ChunkSize, ReadAhead);
+        IEnumerable<int> results = pool.Imap(static (int x) => x, source.Items(), ChunkSize, ReadAhead);
         Assert.Equal(0, source.Read); // nothing runs before the enumeration starts
 
         using IEnumerator<int> e = results.GetEnumerator();
@@ -45,11 +44,11 @@ public sealed class ThreadWorkerPoolImapTests
     [Fact]
     public async Task ImapAsync_ReadsTheSourceOnlyABoundedDistanceAhead_AndYieldsInOrder()
     {
-        await using var pool = new ThreadWorkerPool(2);
+        await using WorkerPool pool = CreatePool(2);
         var source = new PoolTestSupport.CountingSource(1000);
         int taken = 0;
 
-        await foreach (int r in pool.ImapAsync((int x) => x + 1, source.Items(), chunkSize: 1, readAhead: 4))
+        await foreach (int r in pool.ImapAsync(static (int x) => x + 1, source.Items(), chunkSize: 1, readAhead: 4))
         {
             Assert.Equal(++taken, r);
             Assert.True(source.Read <= taken + 4, $"after taking {taken} results the source was read {source.Read} items far");
@@ -65,21 +64,11 @@ public sealed class ThreadWorkerPoolImapTests
     [Fact]
     public void ImapUnordered_YieldsResultsAsTheyEnd()
     {
-        using var pool = new ThreadWorkerPool(2);
-        using var gate = new ManualResetEventSlim();
+        using WorkerPool pool = CreatePool(2);
+        using var gate = SharedEvent.Create();
 
         // Item 0 waits until the consumer has received a result, so that result can only be item 1's.
-        using IEnumerator<int> e = pool.ImapUnordered(
-            (int x) =>
-            {
-                if (x == 0)
-                {
-                    gate.Hold();
-                }
-
-                return x;
-            },
-            [0, 1]).GetEnumerator();
+        using IEnumerator<int> e = pool.ImapUnordered(HoldingAt(0, gate), [0, 1]).GetEnumerator();
 
         Assert.True(e.MoveNext());
         int first = e.Current;
@@ -94,10 +83,10 @@ public sealed class ThreadWorkerPoolImapTests
     [Fact]
     public async Task ImapUnorderedAsync_YieldsEveryResultExactlyOnce()
     {
-        await using var pool = new ThreadWorkerPool(3);
+        await using WorkerPool pool = CreatePool(3);
         var results = new List<int>();
 
-        await foreach (int r in pool.ImapUnorderedAsync((int x) => x * 2, Enumerable.Range(0, 500), chunkSize: 7))
+        await foreach (int r in pool.ImapUnorderedAsync(static (int x) => x * 2, Enumerable.Range(0, 500), chunkSize: 7))
         {
             results.Add(r);
         }
@@ -108,9 +97,9 @@ public sealed class ThreadWorkerPoolImapTests
     [Fact]
     public void ImapUnordered_YieldsEveryResultExactlyOnce()
     {
-        using var pool = new ThreadWorkerPool(3);
+        using WorkerPool pool = CreatePool(3);
 
-        int[] results = [.. pool.ImapUnordered((int x) => x, Enumerable.Range(0, 300), chunkSize: 4, readAhead: 3)];
+        int[] results = [.. pool.ImapUnordered(static (int x) => x, Enumerable.Range(0, 300), chunkSize: 4, readAhead: 3)];
 
         Assert.Equal(Enumerable.Range(0, 300), results.Order());
     }
@@ -118,36 +107,36 @@ public sealed class ThreadWorkerPoolImapTests
     [Fact]
     public void Imap_WhenAnItemThrows_ThrowsWhenTheEnumerationReachesIt()
     {
-        using var pool = new ThreadWorkerPool(2);
+        using WorkerPool pool = CreatePool(2);
         var got = new List<int>();
 
-        var e = Assert.Throws<InvalidOperationException>(() =>
+        Exception? e = Record.Exception(() =>
         {
-            foreach (int r in pool.Imap((int x) => x == 5 ? throw new InvalidOperationException("five") : x, Enumerable.Range(0, 20)))
+            foreach (int r in pool.Imap(static (int x) => x == 5 ? throw new InvalidOperationException("five") : x, Enumerable.Range(0, 20)))
             {
                 got.Add(r);
             }
         });
 
-        Assert.Equal("five", e.Message);
+        AssertTheDelegates<InvalidOperationException>(e, "five");
         Assert.Equal([0, 1, 2, 3, 4], got);
     }
 
     [Fact]
     public async Task ImapAsync_WhenAnItemThrows_ThrowsWhenTheEnumerationReachesIt()
     {
-        await using var pool = new ThreadWorkerPool(2);
+        await using WorkerPool pool = CreatePool(2);
         var got = new List<int>();
 
-        var e = await Assert.ThrowsAsync<ArithmeticException>(async () =>
+        Exception? e = await Record.ExceptionAsync(async () =>
         {
-            await foreach (int r in pool.ImapAsync((int x) => x == 3 ? throw new ArithmeticException("three") : x, Enumerable.Range(0, 10)))
+            await foreach (int r in pool.ImapAsync(static (int x) => x == 3 ? throw new ArithmeticException("three") : x, Enumerable.Range(0, 10)))
             {
                 got.Add(r);
             }
         });
 
-        Assert.Equal("three", e.Message);
+        AssertTheDelegates<ArithmeticException>(e, "three");
         Assert.Equal([0, 1, 2], got);
     }
 
@@ -158,12 +147,13 @@ public sealed class ThreadWorkerPoolImapTests
     [InlineData(false, 2)]
     public void Imap_WhenTheSourceThrowsAtItem3_YieldsTheFirstResultsThenThrowsItsException(bool ordered, int chunkSize)
     {
-        using var pool = new ThreadWorkerPool(2);
+        using WorkerPool pool = CreatePool(2);
         var got = new List<int>();
         IEnumerable<int> results = ordered
-            ? pool.Imap((int x) => x * 10, ImapSources.ThrowsAtItem3(), chunkSize)
-            : pool.ImapUnordered((int x) => x * 10, ImapSources.ThrowsAtItem3(), chunkSize);
+            ? pool.Imap(static (int x) => x * 10, ImapSources.ThrowsAtItem3(), chunkSize)
+            : pool.ImapUnordered(static (int x) => x * 10, ImapSources.ThrowsAtItem3(), chunkSize);
 
+        // The source is read in this process: its exception is itself, whatever the pool.
         FormatException e = Assert.Throws<FormatException>(() =>
         {
             foreach (int r in results)
@@ -174,6 +164,7 @@ public sealed class ThreadWorkerPoolImapTests
 
         Assert.Equal(ImapSources.SourceFailure, e.Message);
         Assert.Equal([0, 10, 20], ordered ? got : got.Order());
+        Assert.Equal(7, pool.Apply(static () => 7)); // the pool carries on
     }
 
     [Theory]
@@ -181,11 +172,11 @@ public sealed class ThreadWorkerPoolImapTests
     [InlineData(false)]
     public async Task ImapAsync_WhenTheSourceThrowsAtItem3_YieldsTheFirstResultsThenThrowsItsException(bool ordered)
     {
-        await using var pool = new ThreadWorkerPool(2);
+        await using WorkerPool pool = CreatePool(2);
         var got = new List<int>();
         IAsyncEnumerable<int> results = ordered
-            ? pool.ImapAsync((int x) => x * 10, ImapSources.ThrowsAtItem3())
-            : pool.ImapUnorderedAsync((int x) => x * 10, ImapSources.ThrowsAtItem3());
+            ? pool.ImapAsync(static (int x) => x * 10, ImapSources.ThrowsAtItem3())
+            : pool.ImapUnorderedAsync(static (int x) => x * 10, ImapSources.ThrowsAtItem3());
 
         FormatException e = await Assert.ThrowsAsync<FormatException>(async () =>
         {
@@ -202,25 +193,12 @@ public sealed class ThreadWorkerPoolImapTests
     [Fact]
     public void Imap_LeftEarly_CancelsTheChunksNotYetStarted()
     {
-        using var pool = new ThreadWorkerPool(1);
-        using var gate = new ManualResetEventSlim();
-        var ran = new ConcurrentQueue<int>();
+        using WorkerPool pool = CreatePool(1);
+        using var gate = SharedEvent.Create();
+        using SharedValue<int> ran = SharedValue.Create(0);
 
-        // One thread; item 1 holds it until the consumer has left, so items 2.. can only still be queued then.
-        foreach (int r in pool.Imap(
-            (int x) =>
-            {
-                ran.Enqueue(x);
-                if (x == 1)
-                {
-                    gate.Hold();
-                }
-
-                return x;
-            },
-            Enumerable.Range(0, 10),
-            chunkSize: 1,
-            readAhead: 4))
+        // One worker; item 1 holds it until the consumer has left, so items 2.. can only still be queued then.
+        foreach (int r in pool.Imap(MarkingThenHeldAt(1, ran, gate), Enumerable.Range(0, 10), chunkSize: 1, readAhead: 4))
         {
             Assert.Equal(0, r);
             break;
@@ -229,20 +207,20 @@ public sealed class ThreadWorkerPoolImapTests
         gate.Set();
         pool.CloseAndJoinOrFail();
 
-        Assert.Subset(new HashSet<int> { 0, 1 }, ran.ToHashSet());
+        Assert.Equal(0, ran.Value & ~0b11); // only items 0 and 1 may have run (one bit per item)
         Assert.Equal(0, pool.Counters.Queued);
     }
 
     [Fact]
     public async Task ImapAsync_WhenCancelled_Throws_AndCancelsTheQueuedChunks()
     {
-        await using var pool = new ThreadWorkerPool(1);
+        await using WorkerPool pool = CreatePool(1);
         using var cts = new CancellationTokenSource();
         int taken = 0;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (int r in pool.ImapAsync((int x) => x, Enumerable.Range(0, 1000), readAhead: 3).WithCancellation(cts.Token))
+            await foreach (int r in pool.ImapAsync(static (int x) => x, Enumerable.Range(0, 1000), readAhead: 3).WithCancellation(cts.Token))
             {
                 if (++taken == 10)
                 {
@@ -259,12 +237,24 @@ public sealed class ThreadWorkerPoolImapTests
     [Fact]
     public void Imap_RefusesBadArguments_AtTheCall()
     {
-        using var pool = new ThreadWorkerPool(1);
+        using WorkerPool pool = CreatePool(1);
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Imap((int x) => x, [1], chunkSize: 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => pool.ImapUnordered((int x) => x, [1], readAhead: -1));
-        Assert.Throws<ArgumentNullException>(() => pool.ImapAsync((int x) => x, null!));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Imap(static (int x) => x, [1], chunkSize: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.ImapUnordered(static (int x) => x, [1], readAhead: -1));
+        Assert.Throws<ArgumentNullException>(() => pool.ImapAsync(static (int x) => x, null!));
         pool.Close();
-        Assert.Throws<InvalidOperationException>(() => pool.ImapUnorderedAsync((int x) => x, [1]));
+        Assert.Throws<InvalidOperationException>(() => pool.ImapUnorderedAsync(static (int x) => x, [1]));
     }
+
+    /// <summary>Sets bit <c>x</c> of <paramref name="ran"/> for each item; item <paramref name="held"/> then waits for <paramref name="gate"/>.</summary>
+    private static Func<int, int> MarkingThenHeldAt(int held, SharedValue<int> ran, SharedEvent gate) => x =>
+    {
+        ran.Add(1 << x);
+        if (x == held)
+        {
+            gate.Hold();
+        }
+
+        return x;
+    };
 }
