@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using Multiprocessing.Messaging;
+using Multiprocessing.Connections;
 using Multiprocessing.Pools;
 
 namespace Multiprocessing.Tests.Pools;
