@@ -79,6 +79,16 @@ public sealed class ClosureCaptureTests
 
         Assert.Equal("sq=37", pool.Apply(() => Labelled(Square() + 1)));
         Assert.Equal(36, pool.Apply(Square)); // the local function itself as the delegate
+
+        IEnumerable<int> UpTo()
+        {
+            for (int k = 1; k <= n; k++)
+            {
+                yield return k;
+            }
+        }
+
+        Assert.Equal(21, pool.Apply(() => UpTo().Sum())); // an iterator: its state machine reads n
         GC.KeepAlive(stop);
     }
 

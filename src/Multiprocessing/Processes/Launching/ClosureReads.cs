@@ -103,7 +103,7 @@ internal sealed class ClosureReads
     private static bool Scan(MethodBase method, Dictionary<FieldInfo, MethodBase> readers, HashSet<MethodBase> seen,
         HashSet<Type> seenTypes, Queue<MethodBase> pending)
     {
-        byte[]? il = method.GetMethodBody()?.GetILAsByteArray();
+        byte[]? il = method.ContainsGenericParameters ? null : method.GetMethodBody()?.GetILAsByteArray();
         if (il is null)
         {
             return false;
@@ -207,7 +207,8 @@ internal sealed class ClosureReads
 
     /// <summary>A lambda, a local function or a method of a compiler-generated type (its body is part of the lambda's).</summary>
     private static bool IsGenerated(MethodBase m) =>
-        m.Name.StartsWith('<') || m.DeclaringType is { } t && TypeNames.IsCompilerGenerated(t) && !TypeNames.IsFrameworkType(t);
+        m.Name.StartsWith('<') && (m.Name.Contains(">b__", StringComparison.Ordinal) || m.Name.Contains(">g__", StringComparison.Ordinal))
+        || m.DeclaringType is { } t && TypeNames.IsCompilerGenerated(t) && !TypeNames.IsFrameworkType(t);
 
     /// <summary>
     /// A compiler-generated type that is neither a display class nor the <c>&lt;&gt;c</c> singleton of lambdas that
@@ -224,9 +225,9 @@ internal sealed class ClosureReads
         const BindingFlags all = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
         foreach (MethodBase m in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
         {
-            if (!m.IsAbstract && !m.ContainsGenericParameters && seen.Add(m))
+            if (seen.Add(m))
             {
-                pending.Enqueue(m);
+                pending.Enqueue(m); // An open generic or bodiless one fails the scan: the whole target is then encoded.
             }
         }
     }
