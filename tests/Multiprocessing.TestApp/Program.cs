@@ -63,6 +63,26 @@ switch (mode)
         Console.WriteLine("main returns");
         break;
 
+    case "closure":
+        // Issue #12's repro, in top-level code: every lambda of a scope shares one closure, and another lambda of this
+        // one captures the pool; the work reads only n, so only n crosses.
+        var closurePool = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        int n = 41;
+        Console.CancelKeyPress += (_, _) => closurePool.Terminate();
+        Console.WriteLine($"apply {closurePool.Apply(() => n + 1)}");
+        Console.WriteLine($"map {string.Join(",", closurePool.Map((int x) => x + n, [1, 2]))}");
+        using (ChildProcess<int> awaiting = ChildProcess.Start(async () =>
+        {
+            await Task.Delay(10);
+            return n;
+        }))
+        {
+            Console.WriteLine($"async {awaiting.Result}");
+        }
+
+        closurePool.Dispose();
+        break;
+
     case "leave-nothing":
         // A pool, children, a manager, queues and a listener; waits to be killed (see LeaveNothing.cs).
         Multiprocessing.TestApp.LeaveNothing.Run();

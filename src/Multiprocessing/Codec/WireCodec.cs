@@ -111,9 +111,10 @@ internal static class WireCodec
 
     /// <summary>
     /// Turns a failure to encode into the exception the caller sees: an <see cref="ArgumentException"/> naming
-    /// the value (<paramref name="what"/>), the path to the field that failed, and its type.
+    /// the value (<paramref name="what"/>), the path to the field that failed, and its type; then
+    /// <paramref name="advice"/>, a sentence saying what to do instead, if given.
     /// </summary>
-    public static ArgumentException EncodeFailure(string what, string paramName, Type declared, Exception error)
+    public static ArgumentException EncodeFailure(string what, string paramName, Type declared, Exception error, string? advice = null)
     {
         CodecException? codec = null;
         for (Exception? e = error; e is not null; e = e.InnerException)
@@ -134,6 +135,11 @@ internal static class WireCodec
         {
             string path = codec.Path.Count == 0 ? string.Empty : $", at {FormatPath(codec.Path)}";
             message = $"Cannot encode {what} of type {TypeNames.Display(declared)} for another process{path}: {codec.Reason}";
+        }
+
+        if (advice is not null)
+        {
+            message = message.TrimEnd('.') + "." + advice;
         }
 
         return new ArgumentException(message, paramName, error);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using MessagePack;
@@ -18,14 +19,19 @@ namespace Multiprocessing.Processes;
 /// </remarks>
 internal static class DelegatePayload
 {
-    private const int FormatVersion = 3;
+    private const int FormatVersion = 4;
 
     private enum TargetKind : byte
     {
         None = 0,
         Empty = 1,
         Encoded = 2,
+
+        /// <summary>A closure of which only the fields the method reads are sent (<see cref="ClosureReads"/>).</summary>
+        Read = 3,
     }
+
+    private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
 
     /// <summary>Marks a payload that carries the function only; its arguments travel separately (pool tasks).</summary>
     private const int ArgumentsApart = -1;
@@ -88,7 +94,7 @@ internal static class DelegatePayload
                 throw new ArgumentException($"The method {method.DeclaringType}.{method.Name} cannot run in a child process: {e.Message}", nameof(target), e);
             }
 
-            usesCodec |= WriteTarget(body, refs, instance);
+            usesCodec |= WriteTarget(body, refs, instance, method);
             if (withArgs)
             {
                 WriteArgs(body, parameters, allArgs);
@@ -142,6 +148,10 @@ internal static class DelegatePayload
             {
                 target = RuntimeHelpers.GetUninitializedObject(type);
             }
+            else if (kind == TargetKind.Read)
+            {
+                target = DecodeClosure(reader.ReadBytes(reader.ReadInt32()), type);
+            }
             else
             {
                 target = DecodeTarget(reader.ReadBytes(reader.ReadInt32()), type);
@@ -173,6 +183,46 @@ internal static class DelegatePayload
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    private static object? DecodeClosure(byte[] bytes, Type type)
+    {
+        var blob = new MessagePackReader(bytes);
+        return ReadClosure(ref blob, type, 0);
+    }
+
+    /// <summary>Rebuilds a closure sent by <see cref="WriteClosure"/>: the fields sent are set, the others left default.</summary>
+    private static object? ReadClosure(ref MessagePackReader reader, Type type, int depth)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+
+        if (depth > FieldwiseDepth.Max)
+        {
+            throw new InvalidDataException($"The closures of the payload are nested deeper than {FieldwiseDepth.Max} levels.");
+        }
+
+        FieldInfo[] fields = FieldsOf(type);
+        object closure = RuntimeHelpers.GetUninitializedObject(type);
+        int count = reader.ReadMapHeader();
+        for (int i = 0; i < count; i++)
+        {
+            int index = reader.ReadInt32();
+            if ((uint)index >= (uint)fields.Length)
+            {
+                throw new InvalidDataException($"{TypeNames.Display(type)} has {fields.Length} fields here but the sending process sent field {index}: the two processes run different builds.");
+            }
+
+            FieldInfo field = fields[index];
+            field.SetValue(closure, ClosureReads.IsDisplayClass(field.FieldType)
+                ? ReadClosure(ref reader, field.FieldType, depth + 1)
+                : WireCodec.Deserialize(ref reader, field.FieldType));
+        }
+
+        return closure;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static object?[] DecodeArgs(byte[] bytes, ParameterInfo[] parameters)
     {
         var blob = new MessagePackReader(bytes);
@@ -186,7 +236,7 @@ internal static class DelegatePayload
     }
 
     /// <summary>Writes the target; returns whether it needed the codec.</summary>
-    private static bool WriteTarget(BinaryWriter body, TypeRefs refs, object? instance)
+    private static bool WriteTarget(BinaryWriter body, TypeRefs refs, object? instance, MethodInfo method)
     {
         if (instance is null)
         {
@@ -195,9 +245,12 @@ internal static class DelegatePayload
         }
 
         Type type = instance.GetType();
-        bool empty = !type.IsValueType && type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Length == 0
-            && !TypeNames.IsFrameworkType(type);
-        body.Write((byte)(empty ? TargetKind.Empty : TargetKind.Encoded));
+        ClosureReads? reads = ClosureReads.IsDisplayClass(type) ? ClosureReads.Of(method) : null;
+        bool empty = reads is not null
+            ? !FieldsOf(type).Any(reads.Reads) // A closure none of whose captures this lambda reads: other lambdas of its scope did.
+            : !type.IsValueType && type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Length == 0
+                && !TypeNames.IsFrameworkType(type);
+        body.Write((byte)(empty ? TargetKind.Empty : reads is not null ? TargetKind.Read : TargetKind.Encoded));
         refs.WriteType(body, type);
         if (empty)
         {
@@ -206,21 +259,111 @@ internal static class DelegatePayload
 
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        try
+        if (reads is not null)
         {
-            WireCodec.Serialize(ref writer, type, instance);
-            writer.Flush();
+            WriteClosure(ref writer, instance, type, reads, type);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        else
         {
-            string what = TypeNames.IsCompilerGenerated(type) ? "the delegate's captured variables" : "the delegate's target object";
-            throw WireCodec.EncodeFailure(what, "target", type, e);
+            try
+            {
+                WireCodec.Serialize(ref writer, type, instance);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                string what = TypeNames.IsCompilerGenerated(type) ? "the delegate's captured variables" : "the delegate's target object";
+                throw WireCodec.EncodeFailure(what, "target", type, e);
+            }
         }
 
+        writer.Flush();
         body.Write(buffer.WrittenCount);
         body.Write(buffer.WrittenSpan);
         return true;
     }
+
+    /// <summary>
+    /// Writes the fields of <paramref name="closure"/> that <paramref name="reads"/> says are read, as a map from
+    /// the field's index to its value; a field that holds an enclosing scope's closure is written the same way.
+    /// </summary>
+    /// <exception cref="ArgumentException">A field that is read cannot cross: the message names the reader and what to do instead.</exception>
+    private static void WriteClosure(ref MessagePackWriter writer, object closure, Type type, ClosureReads reads, Type root)
+    {
+        FieldInfo[] fields = FieldsOf(type);
+        int count = 0;
+        foreach (FieldInfo field in fields)
+        {
+            count += reads.Reads(field) ? 1 : 0;
+        }
+
+        writer.WriteMapHeader(count);
+        for (int i = 0; i < fields.Length; i++)
+        {
+            FieldInfo field = fields[i];
+            if (!reads.Reads(field))
+            {
+                continue;
+            }
+
+            writer.Write(i);
+            object? value = field.GetValue(closure);
+            if (ClosureReads.IsDisplayClass(field.FieldType) && (value is null || value.GetType() == field.FieldType))
+            {
+                if (value is null)
+                {
+                    writer.WriteNil();
+                }
+                else
+                {
+                    WriteClosure(ref writer, value, field.FieldType, reads, root);
+                }
+
+                continue;
+            }
+
+            try
+            {
+                WireCodec.Serialize(ref writer, field.FieldType, value);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw ReadCaptureFailure(field, reads.ReaderOf(field), root, e);
+            }
+        }
+    }
+
+    private static ArgumentException ReadCaptureFailure(FieldInfo field, MethodBase? reader, Type root, Exception error)
+    {
+        CodecException? codec = null;
+        for (Exception? e = error; e is not null && codec is null; e = e.InnerException)
+        {
+            codec = e as CodecException;
+        }
+
+        if (codec is null)
+        {
+            Exception inner = error;
+            while (inner.InnerException is not null)
+            {
+                inner = inner.InnerException;
+            }
+
+            codec = new CodecException(inner.Message, error);
+        }
+
+        codec.Path.Insert(0, $"{TypeNames.Field(field)} ({TypeNames.Display(field.FieldType)})");
+        string who = reader is null ? "The delegate" : char.ToUpperInvariant(ClosureReads.Describe(reader)[0]) + ClosureReads.Describe(reader)[1..];
+        string name = TypeNames.Field(field) is var shown && shown.StartsWith("captured variable ", StringComparison.Ordinal) ? shown[18..] : shown;
+        string advice = $" {who} reads {name}, and what a lambda reads of its scope is copied to the other process: pass the value as an argument, " +
+            "copy the part that can cross into a local before the lambda and read that, " +
+            "or make the lambda static if it needs nothing of its scope.";
+        return WireCodec.EncodeFailure("the delegate's captured variables", "target", root, codec, advice);
+    }
+
+    /// <summary>The instance fields of a closure class in declaration order (the index that <see cref="TargetKind.Read"/> sends).</summary>
+    private static FieldInfo[] FieldsOf(Type type) =>
+        ClosureFields.GetOrAdd(type, static t => [.. t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+            .OrderBy(f => f.MetadataToken)]);
 
     private static void WriteArgs(BinaryWriter body, ParameterInfo[] parameters, object?[] args)
     {
