@@ -49,42 +49,40 @@ internal static class LockCore
     /// <exception cref="ObjectDisposedException">The lock's segment was closed in this process while waiting.</exception>
     public static unsafe bool Acquire(LockState* s, Deadline deadline, CancellationToken cancellationToken, out bool abandoned)
     {
-        (bool acquired, abandoned) = Blocking.Wait(Acquire<Blocking>((nint)s, deadline, cancellationToken));
-        return acquired;
-    }
-
-    /// <summary>The asynchronous form of <see cref="Acquire(LockState*, Deadline, CancellationToken, out bool)"/>: no thread is blocked while waiting; returns (acquired, abandoned).</summary>
-    /// <exception cref="OperationCanceledException">The token fired.</exception>
-    /// <exception cref="ObjectDisposedException">The lock's segment was closed in this process while waiting.</exception>
-    public static ValueTask<(bool Acquired, bool Abandoned)> AcquireAsync(nint state, Deadline deadline, CancellationToken cancellationToken) =>
-        Acquire<Awaiting>(state, deadline, cancellationToken);
-
-    /// <summary>
-    /// The one body of both forms. The fast paths (free now; no time to wait, but a dead holder to take over from;
-    /// a brief spin, blocking form only: an awaiting caller does not hold its thread) complete without a state
-    /// machine; the rest is <see cref="SleepUntilAcquired"/>.
-    /// </summary>
-    private static unsafe ValueTask<(bool Acquired, bool Abandoned)> Acquire<TMode>(nint state, Deadline deadline, CancellationToken cancellationToken)
-        where TMode : IWaitMode
-    {
-        var s = (LockState*)state;
+        // The fast paths, as the async form's but for the spin, stay here, outside any state machine.
+        abandoned = false;
         if (TryAcquire(s))
         {
-            return new((true, false));
+            return true;
         }
 
         if (deadline.RemainingMs == 0)
         {
             // No waiting: but a lock whose holder is dead is free to take over.
-            return new(TakeOverAt(state));
+            return TakeOverIfDead(s, out abandoned);
         }
 
-        if (!TMode.IsAsync && Spin(s))
+        if (Spin(s))
+        {
+            return true;
+        }
+
+        (bool acquired, abandoned) = Blocking.Wait(SleepUntilAcquired<Blocking>((nint)s, deadline, cancellationToken));
+        return acquired;
+    }
+
+    /// <summary>The asynchronous form of <see cref="Acquire(LockState*, Deadline, CancellationToken, out bool)"/>: no thread is blocked while waiting; returns (acquired, abandoned).</summary>
+    /// <remarks>Its fast paths are the blocking form's (free now; no time to wait, but a dead holder to take over from), without a state machine; it does not spin (an awaiting caller does not hold its thread).</remarks>
+    /// <exception cref="OperationCanceledException">The token fired.</exception>
+    /// <exception cref="ObjectDisposedException">The lock's segment was closed in this process while waiting.</exception>
+    public static unsafe ValueTask<(bool Acquired, bool Abandoned)> AcquireAsync(nint state, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (TryAcquire((LockState*)state))
         {
             return new((true, false));
         }
 
-        return SleepUntilAcquired<TMode>(state, deadline, cancellationToken);
+        return deadline.RemainingMs == 0 ? new(TakeOverAt(state)) : SleepUntilAcquired<Awaiting>(state, deadline, cancellationToken);
     }
 
     /// <summary>Sleeps on the holder it sees until the lock is free or the holder is dead (then takes it), or the time is up.</summary>
