@@ -67,7 +67,7 @@ internal static class FutexSleep
     public static ValueTask<bool> SleepWatchedAsync(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration> watches, CancellationToken cancellationToken) =>
         SleepWatched<Awaiting>(word, expected, deadline, watches, cancellationToken);
 
-    private static ValueTask<bool> SleepWatched<TMode>(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration> watches, CancellationToken cancellationToken)
+    internal static ValueTask<bool> SleepWatched<TMode>(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration> watches, CancellationToken cancellationToken)
         where TMode : IWaitMode
     {
         cancellationToken.ThrowIfCancellationRequested();
