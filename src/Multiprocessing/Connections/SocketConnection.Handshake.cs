@@ -16,22 +16,25 @@ internal sealed partial class SocketConnection
     /// <exception cref="TimeoutException">The handshake took longer than <see cref="ConnectionOptions.HandshakeTimeout"/>.</exception>
     /// <exception cref="IOException">The client went away.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the handshake was dropped, or the listener closed).</exception>
-    public async ValueTask AuthenticateAsListenerAsync(byte[]? key, CancellationToken cancellationToken)
+    public ValueTask AuthenticateAsListenerAsync(byte[]? key, CancellationToken cancellationToken)
     {
         var handshake = new Handshake(key, Peer);
         byte[] buffer = new byte[Handshake.MaxFrame];
-        await RunAsync(async token =>
-        {
-            await SendHandshakeAsync(handshake.Hello(), token).ConfigureAwait(false);
-            (_, int n) = await ReadFrameAsync(buffer, Handshake.MaxFrame, handshake: true, token).ConfigureAwait(false);
-            (byte[]? verdict, Exception? failure) = handshake.OnAnswer(buffer.AsSpan(0, n));
-            await FinishAsync(verdict, failure, token).ConfigureAwait(false);
-            if (handshake.AwaitsConfirmation)
+        return Run<Awaiting>(
+            async token =>
             {
-                (_, n) = await ReadFrameAsync(buffer, Handshake.MaxFrame, handshake: true, token).ConfigureAwait(false);
-                await FinishAsync(null, handshake.OnConfirmation(buffer.AsSpan(0, n)), token).ConfigureAwait(false);
-            }
-        }, cancellationToken).ConfigureAwait(false);
+                await SendHandshake<Awaiting>(handshake.Hello(), token).ConfigureAwait(false);
+                (_, int n) = await ReadFrame<Awaiting>(buffer, Handshake.MaxFrame, handshake: true, token).ConfigureAwait(false);
+                (byte[]? verdict, Exception? failure) = handshake.OnAnswer(buffer.AsSpan(0, n));
+                await Finish<Awaiting>(verdict, failure, token).ConfigureAwait(false);
+                if (handshake.AwaitsConfirmation)
+                {
+                    (_, n) = await ReadFrame<Awaiting>(buffer, Handshake.MaxFrame, handshake: true, token).ConfigureAwait(false);
+                    await Finish<Awaiting>(null, handshake.OnConfirmation(buffer.AsSpan(0, n)), token).ConfigureAwait(false);
+                }
+            },
+            clockStartsWhenPeerSpeaks: false,
+            cancellationToken);
     }
 
     /// <summary>Authenticates with the listener at the other end; returns when messages may flow.</summary>
@@ -39,73 +42,60 @@ internal sealed partial class SocketConnection
     /// <exception cref="InvalidDataException">The other end is not a <see cref="Listener"/>.</exception>
     /// <exception cref="TimeoutException">The handshake took longer than <see cref="ConnectionOptions.HandshakeTimeout"/>.</exception>
     /// <exception cref="IOException">The listener went away.</exception>
-    public void AuthenticateAsClient(byte[]? key)
+    public void AuthenticateAsClient(byte[]? key) => Blocking.Wait(AuthenticateAsClient<Blocking>(key, CancellationToken.None));
+
+    /// <summary>The asynchronous form of <see cref="AuthenticateAsClient"/>.</summary>
+    /// <inheritdoc cref="AuthenticateAsClient"/>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public ValueTask AuthenticateAsClientAsync(byte[]? key, CancellationToken cancellationToken) => AuthenticateAsClient<Awaiting>(key, cancellationToken);
+
+    private ValueTask AuthenticateAsClient<TMode>(byte[]? key, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         var handshake = new Handshake(key, Peer);
         byte[] buffer = new byte[Handshake.MaxFrame];
-        Run(() =>
-        {
-            // A busy listener accepts when it can, as in Python: the clock starts when it begins the handshake.
-            _ = WaitReadable(Deadline.Never, CancellationToken.None);
-            var deadline = Deadline.After(handshakeTimeout);
-            int n = ReadFrame(ref buffer, Handshake.MaxFrame, deadline, handshake: true, CancellationToken.None);
-            (byte[]? answer, Exception? failure) = handshake.OnHello(buffer.AsSpan(0, n));
-            Finish(answer, failure);
-            n = ReadFrame(ref buffer, Handshake.MaxFrame, deadline, handshake: true, CancellationToken.None);
-            (byte[]? confirmation, failure) = handshake.OnVerdict(buffer.AsSpan(0, n));
-            Finish(confirmation, failure);
-        });
-    }
 
-    /// <summary>The asynchronous twin of <see cref="AuthenticateAsClient"/>.</summary>
-    public async ValueTask AuthenticateAsClientAsync(byte[]? key, CancellationToken cancellationToken)
-    {
-        var handshake = new Handshake(key, Peer);
-        byte[] buffer = new byte[Handshake.MaxFrame];
-        await RunAsync(async token =>
-        {
-            (_, int n) = await ReadFrameAsync(buffer, Handshake.MaxFrame, handshake: true, token).ConfigureAwait(false);
-            (byte[]? answer, Exception? failure) = handshake.OnHello(buffer.AsSpan(0, n));
-            await FinishAsync(answer, failure, token).ConfigureAwait(false);
-            (_, n) = await ReadFrameAsync(buffer, Handshake.MaxFrame, handshake: true, token).ConfigureAwait(false);
-            (byte[]? confirmation, failure) = handshake.OnVerdict(buffer.AsSpan(0, n));
-            await FinishAsync(confirmation, failure, token).ConfigureAwait(false);
-        }, cancellationToken, clockStartsWhenPeerSpeaks: true).ConfigureAwait(false);
-    }
-
-    /// <summary>Runs a blocking exchange; closes the connection if it fails.</summary>
-    private void Run(Action exchange)
-    {
-        try
-        {
-            exchange();
-        }
-        catch (SocketException e)
-        {
-            Exception failure = HandshakeFailure(e);
-            Dispose();
-            throw failure;
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
+        // A busy listener accepts when it can, as in Python: the clock starts when it begins the handshake.
+        return Run<TMode>(
+            async token =>
+            {
+                (_, int n) = await ReadFrame<TMode>(buffer, Handshake.MaxFrame, handshake: true, token).ConfigureAwait(false);
+                (byte[]? answer, Exception? failure) = handshake.OnHello(buffer.AsSpan(0, n));
+                await Finish<TMode>(answer, failure, token).ConfigureAwait(false);
+                (_, n) = await ReadFrame<TMode>(buffer, Handshake.MaxFrame, handshake: true, token).ConfigureAwait(false);
+                (byte[]? confirmation, failure) = handshake.OnVerdict(buffer.AsSpan(0, n));
+                await Finish<TMode>(confirmation, failure, token).ConfigureAwait(false);
+            },
+            clockStartsWhenPeerSpeaks: true,
+            cancellationToken);
     }
 
     /// <summary>
-    /// Runs an asynchronous exchange under the handshake timeout, which starts now or, with
-    /// <paramref name="clockStartsWhenPeerSpeaks"/>, when the peer first sends something; closes the connection if it fails.
+    /// Runs an exchange of the handshake (both forms) under the handshake timeout, which starts now or, with
+    /// <paramref name="clockStartsWhenPeerSpeaks"/>, when the peer first sends something; closes the connection if
+    /// it fails. The timeout comes to the exchange as a cancellation of the token it is given, in both forms (a
+    /// blocking receive waits for the socket in <see cref="WaitReadable"/>, which the token ends).
     /// </summary>
-    private async ValueTask RunAsync(Func<CancellationToken, ValueTask> exchange, CancellationToken cancellationToken, bool clockStartsWhenPeerSpeaks = false)
+    /// <exception cref="TimeoutException">The timeout ran out (the connection is closed).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the connection is closed).</exception>
+    /// <exception cref="IOException">The peer went away (the connection is closed).</exception>
+    private async ValueTask Run<TMode>(Func<CancellationToken, ValueTask> exchange, bool clockStartsWhenPeerSpeaks, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             if (clockStartsWhenPeerSpeaks)
             {
-                // Completes when the socket is readable (the peer's first bytes, its end, or an error); consumes nothing.
-                _ = await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                // Until the socket is readable (the peer's first bytes, its end, or an error); consumes nothing.
+                if (TMode.IsAsync)
+                {
+                    _ = await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    WaitReadable(Deadline.Never, cancellationToken);
+                }
             }
 
             if (handshakeTimeout != Timeout.InfiniteTimeSpan)
@@ -134,13 +124,14 @@ internal sealed partial class SocketConnection
     }
 
     /// <summary>Sends <paramref name="reply"/> if there is one, then throws <paramref name="failure"/> if there is one.</summary>
-    private void Finish(byte[]? reply, Exception? failure)
+    private async ValueTask Finish<TMode>(byte[]? reply, Exception? failure, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         if (reply is not null)
         {
             try
             {
-                SendHandshake(reply);
+                await SendHandshake<TMode>(reply, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException) when (failure is not null)
             {
@@ -154,30 +145,10 @@ internal sealed partial class SocketConnection
         }
     }
 
-    private async ValueTask FinishAsync(byte[]? reply, Exception? failure, CancellationToken cancellationToken)
-    {
-        if (reply is not null)
-        {
-            try
-            {
-                await SendHandshakeAsync(reply, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SocketException) when (failure is not null)
-            {
-            }
-        }
-
-        if (failure is not null)
-        {
-            throw failure;
-        }
-    }
-
     /// <summary>Sends one handshake message (a few dozen bytes: the socket's buffer takes it at once).</summary>
-    private void SendHandshake(byte[] message) => SendAll(Framed(message));
-
-    private ValueTask SendHandshakeAsync(byte[] message, CancellationToken cancellationToken) =>
-        SendAllAsync(Framed(message), cancellationToken);
+    private ValueTask SendHandshake<TMode>(byte[] message, CancellationToken cancellationToken)
+        where TMode : IWaitMode =>
+        SendAll<TMode>(Framed(message), cancellationToken);
 
     private static byte[] Framed(byte[] message)
     {

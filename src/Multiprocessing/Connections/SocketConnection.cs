@@ -124,11 +124,14 @@ internal sealed partial class SocketConnection : Connection
         }
     }
 
-    private protected override int ReadFrame(ref byte[] buffer, CancellationToken cancellationToken) =>
-        ReadFrame(ref buffer, maxMessageSize, Deadline.Never, handshake: false, cancellationToken);
+    private protected override int ReadFrame(ref byte[] buffer, CancellationToken cancellationToken)
+    {
+        (buffer, int length) = Blocking.Wait(ReadFrame<Blocking>(buffer, maxMessageSize, handshake: false, cancellationToken));
+        return length;
+    }
 
     private protected override ValueTask<(byte[] Buffer, int Length)> ReadFrameAsync(byte[] buffer, CancellationToken cancellationToken) =>
-        ReadFrameAsync(buffer, maxMessageSize, handshake: false, cancellationToken);
+        ReadFrame<Awaiting>(buffer, maxMessageSize, handshake: false, cancellationToken);
 
     private protected override bool PollCore(TimeSpan timeout, CancellationToken cancellationToken) =>
         WaitReadable(Deadline.After(timeout), cancellationToken);
@@ -198,16 +201,22 @@ internal sealed partial class SocketConnection : Connection
         DisposeWake();
     }
 
-    /// <summary>Reads one frame of at most <paramref name="max"/> bytes into <paramref name="buffer"/> or a larger array.</summary>
-    /// <exception cref="TimeoutException"><paramref name="deadline"/> passed (the connection is closed).</exception>
-    private int ReadFrame(ref byte[] buffer, int max, Deadline deadline, bool handshake, CancellationToken cancellationToken)
+    /// <summary>Reads one frame of at most <paramref name="max"/> bytes into <paramref name="buffer"/> or a larger array (both forms: see <see cref="IWaitMode"/>).</summary>
+    /// <remarks>A frame cut short by the token (some of its bytes read) closes the connection: the stream has lost its boundaries.</remarks>
+    /// <exception cref="OperationCanceledException">The token fired (a handshake's timeout comes this way: see <see cref="Run{TMode}"/>).</exception>
+    /// <exception cref="InvalidDataException">The frame is longer than <paramref name="max"/>, or its length is negative (the connection is closed).</exception>
+    /// <exception cref="EndOfStreamException">The peer closed the connection.</exception>
+    /// <exception cref="IOException">The connection failed.</exception>
+    /// <exception cref="ObjectDisposedException">The connection was closed in this process.</exception>
+    private async ValueTask<(byte[] Buffer, int Length)> ReadFrame<TMode>(byte[] buffer, int max, bool handshake, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         int consumed = 0;
         try
         {
             while (consumed < HeaderSize)
             {
-                consumed += Receive(header.AsSpan(consumed), consumed, deadline, handshake, cancellationToken);
+                consumed += await Receive<TMode>(header.AsMemory(consumed), consumed, handshake, cancellationToken).ConfigureAwait(false);
             }
 
             int length = IncomingLength(max, handshake);
@@ -220,47 +229,7 @@ internal sealed partial class SocketConnection : Connection
                     buffer = Grow(buffer, length);
                 }
 
-                int n = Receive(buffer.AsSpan(got, Math.Min(buffer.Length, length) - got), consumed, deadline, handshake, cancellationToken);
-                got += n;
-                consumed += n;
-            }
-
-            return length;
-        }
-        catch (OperationCanceledException) when (consumed > 0)
-        {
-            Dispose(); // part of a frame is gone: the stream has lost its boundaries
-            throw;
-        }
-        catch (TimeoutException)
-        {
-            Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>The asynchronous twin of <see cref="ReadFrame(ref byte[], int, Deadline, bool, CancellationToken)"/>; a deadline comes as a cancellation of <paramref name="cancellationToken"/>.</summary>
-    private async ValueTask<(byte[] Buffer, int Length)> ReadFrameAsync(byte[] buffer, int max, bool handshake, CancellationToken cancellationToken)
-    {
-        int consumed = 0;
-        try
-        {
-            while (consumed < HeaderSize)
-            {
-                consumed += await ReceiveAsync(header.AsMemory(consumed), consumed, handshake, cancellationToken).ConfigureAwait(false);
-            }
-
-            int length = IncomingLength(max, handshake);
-            buffer = Room(buffer, length);
-            int got = 0;
-            while (got < length)
-            {
-                if (got == buffer.Length)
-                {
-                    buffer = Grow(buffer, length);
-                }
-
-                int n = await ReceiveAsync(buffer.AsMemory(got, Math.Min(buffer.Length, length) - got), consumed, handshake, cancellationToken).ConfigureAwait(false);
+                int n = await Receive<TMode>(buffer.AsMemory(got, Math.Min(buffer.Length, length) - got), consumed, handshake, cancellationToken).ConfigureAwait(false);
                 got += n;
                 consumed += n;
             }
@@ -269,7 +238,7 @@ internal sealed partial class SocketConnection : Connection
         }
         catch (OperationCanceledException) when (consumed > 0)
         {
-            Dispose();
+            Dispose(); // part of a frame is gone: the stream has lost its boundaries
             throw;
         }
     }
@@ -277,20 +246,22 @@ internal sealed partial class SocketConnection : Connection
     /// <summary>Receives at least one byte into <paramref name="into"/>.</summary>
     /// <param name="into">Where.</param>
     /// <param name="consumed">Bytes of this frame already received (0: between messages).</param>
-    /// <param name="deadline">When to give up (<see cref="TimeoutException"/>).</param>
     /// <param name="handshake">Whether this is the handshake (for messages).</param>
-    /// <param name="cancellationToken">Stops the wait.</param>
-    private int Receive(Span<byte> into, int consumed, Deadline deadline, bool handshake, CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Stops the wait: a blocking receive then first waits until the socket is readable (<see cref="WaitReadable"/>), which the token can end.</param>
+    private async ValueTask<int> Receive<TMode>(Memory<byte> into, int consumed, bool handshake, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
-        if ((cancellationToken.CanBeCanceled || !deadline.IsInfinite) && !WaitReadable(deadline, cancellationToken))
+        if (!TMode.IsAsync && cancellationToken.CanBeCanceled)
         {
-            throw new TimeoutException(HandshakeTimedOut());
+            WaitReadable(Deadline.Never, cancellationToken);
         }
 
         int n;
         try
         {
-            n = socket.Receive(into, SocketFlags.None);
+            n = TMode.IsAsync
+                ? await socket.ReceiveAsync(into, SocketFlags.None, cancellationToken).ConfigureAwait(false)
+                : socket.Receive(into.Span, SocketFlags.None);
         }
         catch (SocketException e)
         {
@@ -305,24 +276,17 @@ internal sealed partial class SocketConnection : Connection
         return n > 0 ? n : throw NothingMore(consumed, handshake);
     }
 
-    private async ValueTask<int> ReceiveAsync(Memory<byte> into, int consumed, bool handshake, CancellationToken cancellationToken)
+    /// <summary>Sends all of <paramref name="data"/> (both forms; a blocking send takes no token).</summary>
+    private async ValueTask SendAll<TMode>(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
-        int n;
-        try
+        while (!data.IsEmpty)
         {
-            n = await socket.ReceiveAsync(into, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            int sent = TMode.IsAsync
+                ? await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false)
+                : socket.Send(data.Span, SocketFlags.None);
+            data = data[sent..];
         }
-        catch (SocketException e)
-        {
-            throw ReceiveFailure(e, consumed, handshake);
-        }
-        catch (ObjectDisposedException) when (IsClosed)
-        {
-            ThrowIfClosed();
-            throw;
-        }
-
-        return n > 0 ? n : throw NothingMore(consumed, handshake);
     }
 
     private void SendAll(ReadOnlySpan<byte> data)
@@ -333,13 +297,8 @@ internal sealed partial class SocketConnection : Connection
         }
     }
 
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        while (!data.IsEmpty)
-        {
-            data = data[await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false)..];
-        }
-    }
+    private ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        SendAll<Awaiting>(data, cancellationToken);
 
     private byte[] SendScratch => sendScratch ??= new byte[HeaderSize + CoalesceLimit];
 

@@ -201,19 +201,14 @@ internal sealed partial class Ring
         }
     }
 
-    private async ValueTask<RingStatus> ParkAsync(Wait what, long need, Deadline deadline, CancellationToken cancellationToken)
+    /// <summary>The asynchronous form of <see cref="Park"/>.</summary>
+    private ValueTask<RingStatus> ParkAsync(Wait what, long need, Deadline deadline, CancellationToken cancellationToken) =>
+        Spin(what, need) is { } ready ? new(ready) : Sleep<Awaiting>(what, need, deadline, cancellationToken);
+
+    /// <summary>The sleeping part of <see cref="Park"/> and <see cref="ParkAsync"/>, one body for both (see <see cref="IWaitMode"/>); here, since <c>await</c> cannot stand in the unsafe part of the class.</summary>
+    private async ValueTask<RingStatus> Sleep<TMode>(Wait what, long need, Deadline deadline, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
-        var spinner = default(SpinWait);
-        for (int i = 0; i < SpinIterations; i++)
-        {
-            if (Ready(what, need))
-            {
-                return Settle(what, need);
-            }
-
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-
         nint seq = SeqAddress(what);
         while (true)
         {
@@ -235,12 +230,12 @@ internal sealed partial class Ring
 
                 if (!watchEnds)
                 {
-                    inTime = await FutexSleep.SleepAsync(seq, expected, deadline, 0, cancellationToken).ConfigureAwait(false);
+                    inTime = await FutexSleep.Sleep<TMode>(seq, expected, deadline, 0, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
                     inTime = !UpdatePeers(what, out DeathWatch.Registration[] watches)
-                        || await FutexSleep.SleepWatchedAsync(seq, expected, deadline, watches, cancellationToken).ConfigureAwait(false);
+                        || await FutexSleep.SleepWatched<TMode>(seq, expected, deadline, watches, cancellationToken).ConfigureAwait(false);
                 }
             }
             finally

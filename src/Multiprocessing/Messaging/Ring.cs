@@ -968,7 +968,12 @@ internal sealed unsafe partial class Ring
     };
 
     /// <summary>Spins briefly, then sleeps until <paramref name="what"/> may be ready; says why it stopped waiting.</summary>
-    private RingStatus Park(Wait what, long need, Deadline deadline, CancellationToken cancellationToken)
+    /// <remarks>The spin stays outside any state machine; the sleep is <see cref="Sleep{TMode}"/>, shared with <see cref="ParkAsync"/>.</remarks>
+    private RingStatus Park(Wait what, long need, Deadline deadline, CancellationToken cancellationToken) =>
+        Spin(what, need) is { } ready ? ready : Blocking.Wait(Sleep<Blocking>(what, need, deadline, cancellationToken));
+
+    /// <summary>Spins briefly: the settled status if <paramref name="what"/> became ready meanwhile, else null.</summary>
+    private RingStatus? Spin(Wait what, long need)
     {
         var spinner = default(SpinWait);
         for (int i = 0; i < SpinIterations; i++)
@@ -981,51 +986,7 @@ internal sealed unsafe partial class Ring
             spinner.SpinOnce(sleep1Threshold: -1);
         }
 
-        int* seq = what == Wait.Data ? &h->DataSeq : &h->SpaceSeq;
-        int* sleepers = what == Wait.Data ? &h->DataSleepers : &h->SpaceSleepers;
-        while (true)
-        {
-            Interlocked.Increment(ref *sleepers);
-            bool inTime;
-            try
-            {
-                int expected = Volatile.Read(ref *seq);
-                if (Ready(what, need))
-                {
-                    return Settle(what, need);
-                }
-
-                // After reading the sequence: an end closed from now on bumps it, so the sleep below cannot miss it.
-                if (PeerCheck(what) is { } gone)
-                {
-                    return gone;
-                }
-
-                if (!watchEnds)
-                {
-                    inTime = FutexSleep.Sleep(seq, expected, deadline, 0, cancellationToken);
-                }
-                else
-                {
-                    inTime = !UpdatePeers(what, out DeathWatch.Registration[] watches)
-                        || FutexSleep.SleepWatched(seq, expected, deadline, watches, cancellationToken);
-                }
-            }
-            finally
-            {
-                Interlocked.Decrement(ref *sleepers);
-            }
-
-            if (Ready(what, need))
-            {
-                return Settle(what, need);
-            }
-
-            if (!inTime)
-            {
-                return RingStatus.Timeout;
-            }
-        }
+        return null;
     }
 
     private nint SeqAddress(Wait what) => what == Wait.Data ? (nint)(&h->DataSeq) : (nint)(&h->SpaceSeq);

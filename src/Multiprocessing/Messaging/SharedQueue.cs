@@ -200,13 +200,12 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <exception cref="TimeoutException">No room within <paramref name="timeout"/> (Python's <c>queue.Full</c>): <see cref="MaxSize"/> items are in the queue, or, if it does not overflow, its ring is full; nothing was queued.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed.</exception>
     /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
-    public void Put(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (!TryPut(item, timeout ?? Timeout.InfiniteTimeSpan, cancellationToken))
-        {
-            throw new TimeoutException($"The queue '{Name}' had no room within {timeout}.");
-        }
-    }
+    /// <exception cref="OperationCanceledException">The token fired first; nothing was queued.</exception>
+    /// <exception cref="ObjectDisposedException">The queue was closed in this process (before, or while waiting).</exception>
+    public void Put(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Timeouts.ThrowIfFalse(TryPut(item, timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NoRoom, Name, timeout);
+
+    private const string NoRoom = "The queue '{0}' had no room within {1}.";
 
     /// <summary>Puts an item if there is room within <paramref name="timeout"/> (zero: only if there is room now, Python's <c>put_nowait</c>).</summary>
     /// <param name="item">The item; encoded now.</param>
@@ -216,6 +215,8 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed.</exception>
     /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
+    /// <exception cref="OperationCanceledException">The token fired first; nothing was queued.</exception>
+    /// <exception cref="ObjectDisposedException">The queue was closed in this process (before, or while waiting).</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryPut(T item, TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
@@ -242,8 +243,11 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>A task that completes once the item is queued.</returns>
     /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
-    /// <exception cref="TimeoutException">No room within <paramref name="timeout"/>.</exception>
+    /// <exception cref="TimeoutException">No room within <paramref name="timeout"/> (Python's <c>queue.Full</c>): <see cref="MaxSize"/> items are in the queue, or, if it does not overflow, its ring is full; nothing was queued.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
+    /// <exception cref="OperationCanceledException">The token fired first; nothing was queued.</exception>
+    /// <exception cref="ObjectDisposedException">The queue was closed in this process (before, or while waiting).</exception>
     public ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         Deadline deadline = Deadline.After(timeout);
@@ -515,10 +519,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         try
         {
             done = Settle(await ring.WriteAsync(encoded, deadline, cancellationToken).ConfigureAwait(false));
-            if (!done)
-            {
-                throw new TimeoutException($"The queue '{Name}' had no room within {timeout}.");
-            }
+            Timeouts.ThrowIfFalse(done, NoRoom, Name, timeout);
         }
         finally
         {

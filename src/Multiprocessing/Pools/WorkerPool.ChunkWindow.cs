@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using Multiprocessing.Pools;
+using Multiprocessing.Synchronization;
 
 namespace Multiprocessing;
 
@@ -46,59 +47,45 @@ public abstract partial class WorkerPool
         }
 
         /// <summary>Reads and submits chunks until the window is full or the source ends, waiting for queue places on this thread.</summary>
-        public void Fill()
-        {
-            while (inFlight < readAhead && TryReadChunk(out ArraySegment<TArgs> items))
-            {
-                Track(pool.SubmitChunk(Chunk(items), cancel.Token));
-            }
-        }
+        public void Fill() => Blocking.Wait(Fill<Blocking>());
 
         /// <summary>Reads and submits chunks until the window is full or the source ends, waiting for queue places asynchronously.</summary>
-        public async ValueTask FillAsync()
+        public ValueTask FillAsync() => Fill<Awaiting>();
+
+        private async ValueTask Fill<TMode>()
+            where TMode : IWaitMode
         {
             while (inFlight < readAhead && TryReadChunk(out ArraySegment<TArgs> items))
             {
-                Track(await pool.SubmitChunkAsync(Chunk(items), cancel.Token).ConfigureAwait(false));
+                Track(await pool.SubmitChunk<TMode, TArgs, TResult>(Chunk(items), cancel.Token).ConfigureAwait(false));
             }
         }
 
         /// <summary>The next chunk to hand out: the oldest (ordered), or one that has ended (unordered, waiting for it); null when none is left.</summary>
         /// <remarks>Once every chunk read before the source threw has been handed out, throws the source's exception, as itself.</remarks>
-        public Task<TResult[]>? Next()
-        {
-            if (inFlight == 0)
-            {
-                ThrowSourceError();
-                return null;
-            }
-
-            inFlight--;
-            if (ordered)
-            {
-                return inOrder.Dequeue();
-            }
-
-            endedCount.Wait(consumerToken);
-            return TakeEnded();
-        }
+        public Task<TResult[]>? Next() => Blocking.Wait(Next<Blocking>());
 
         /// <summary>The asynchronous <see cref="Next"/>.</summary>
-        public async ValueTask<Task<TResult[]>?> NextAsync()
+        public ValueTask<Task<TResult[]>?> NextAsync() => Next<Awaiting>();
+
+        /// <summary>The one body of <see cref="Next"/> and <see cref="NextAsync"/>: only an unordered window waits (for a chunk to end).</summary>
+        private ValueTask<Task<TResult[]>?> Next<TMode>()
+            where TMode : IWaitMode
         {
             if (inFlight == 0)
             {
                 ThrowSourceError();
-                return null;
+                return new((Task<TResult[]>?)null);
             }
 
             inFlight--;
-            if (ordered)
-            {
-                return inOrder.Dequeue();
-            }
+            return ordered ? new(inOrder.Dequeue()) : TakeEndedAfterWait<TMode>();
+        }
 
-            await endedCount.WaitAsync(consumerToken).ConfigureAwait(false);
+        private async ValueTask<Task<TResult[]>?> TakeEndedAfterWait<TMode>()
+            where TMode : IWaitMode
+        {
+            await TMode.Wait(endedCount, consumerToken).ConfigureAwait(false);
             return TakeEnded();
         }
 

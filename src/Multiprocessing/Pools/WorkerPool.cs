@@ -1,4 +1,5 @@
 using Multiprocessing.Pools;
+using Multiprocessing.Synchronization;
 
 namespace Multiprocessing;
 
@@ -451,39 +452,37 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Takes a place in a bounded queue, waiting (or throwing) as <see cref="PoolOptions.WhenQueueFull"/> says.</summary>
-    private void Admit(CancellationToken cancellationToken)
+    /// <summary>Takes a place in a bounded queue, waiting on this thread (or throwing) as <see cref="PoolOptions.WhenQueueFull"/> says.</summary>
+    /// <exception cref="QueueFullException">The queue is full and <see cref="PoolOptions.WhenQueueFull"/> is Throw.</exception>
+    /// <exception cref="OperationCanceledException">The token fired while waiting.</exception>
+    /// <exception cref="InvalidOperationException">The pool stopped accepting tasks while waiting.</exception>
+    private void Admit(CancellationToken cancellationToken) => Blocking.Wait(Admit<Blocking>(cancellationToken));
+
+    /// <summary>
+    /// The one body of admission, for both forms: a free place (or an unbounded queue) is taken without a state
+    /// machine; otherwise <see cref="WaitForPlace"/>.
+    /// </summary>
+    /// <inheritdoc cref="Admit(CancellationToken)"/>
+    private ValueTask Admit<TMode>(CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         if (queueSlots is null || queueSlots.Wait(0, cancellationToken))
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         ThrowIfQueueFullAndNotWaiting();
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
-        try
-        {
-            queueSlots.Wait(either.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw NotAcceptingException();
-        }
+        return WaitForPlace<TMode>(queueSlots, cancellationToken);
     }
 
-    /// <summary>The asynchronous <see cref="Admit"/>: waits for a place without blocking a thread.</summary>
-    private async ValueTask AdmitAsync(CancellationToken cancellationToken)
+    /// <summary>Waits for a place in <paramref name="slots"/> until the token fires or the pool stops accepting.</summary>
+    private async ValueTask WaitForPlace<TMode>(SemaphoreSlim slots, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
-        if (queueSlots is null || queueSlots.Wait(0, cancellationToken))
-        {
-            return;
-        }
-
-        ThrowIfQueueFullAndNotWaiting();
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
         try
         {
-            await queueSlots.WaitAsync(either.Token).ConfigureAwait(false);
+            await TMode.Wait(slots, either.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -530,28 +529,30 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Submits one chunk, waiting for a place in a bounded queue on this thread.</summary>
-    private Task<TResult[]> SubmitChunk<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
-    {
-        ThrowIfNotAccepting();
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled<TResult[]>(cancellationToken);
-        }
-
-        Admit(cancellationToken);
-        return EnterChunk(chunk, cancellationToken);
-    }
+    private Task<TResult[]> SubmitChunk<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken) =>
+        Blocking.Wait(SubmitChunk<Blocking, TArgs, TResult>(chunk, cancellationToken));
 
     /// <summary>Submits one chunk, waiting asynchronously for a place in a bounded queue.</summary>
-    private async ValueTask<Task<TResult[]>> SubmitChunkAsync<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
+    private ValueTask<Task<TResult[]>> SubmitChunkAsync<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken) =>
+        SubmitChunk<Awaiting, TArgs, TResult>(chunk, cancellationToken);
+
+    /// <summary>The one body of <see cref="SubmitChunk{TArgs, TResult}(ChunkItem{TArgs, TResult}, CancellationToken)"/> and <see cref="SubmitChunkAsync"/>: no state machine when a place is free.</summary>
+    private ValueTask<Task<TResult[]>> SubmitChunk<TMode, TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         ThrowIfNotAccepting();
         if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled<TResult[]>(cancellationToken);
+            return new(Task.FromCanceled<TResult[]>(cancellationToken));
         }
 
-        await AdmitAsync(cancellationToken).ConfigureAwait(false);
+        ValueTask admitted = Admit<TMode>(cancellationToken);
+        return admitted.IsCompletedSuccessfully ? new(EnterChunk(chunk, cancellationToken)) : EnterChunkOnceAdmitted(admitted, chunk, cancellationToken);
+    }
+
+    private async ValueTask<Task<TResult[]>> EnterChunkOnceAdmitted<TArgs, TResult>(ValueTask admitted, ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
+    {
+        await admitted.ConfigureAwait(false);
         return EnterChunk(chunk, cancellationToken);
     }
 

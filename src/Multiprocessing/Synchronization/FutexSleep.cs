@@ -15,33 +15,34 @@ internal static class FutexSleep
     /// value changed, or the process <paramref name="watchPid"/> died).
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    public static unsafe bool Sleep(int* word, int expected, Deadline deadline, int watchPid, CancellationToken cancellationToken)
+    /// <exception cref="ObjectDisposedException">The segment holding <paramref name="word"/> was closed in this process.</exception>
+    public static unsafe bool Sleep(int* word, int expected, Deadline deadline, int watchPid, CancellationToken cancellationToken) =>
+        Blocking.Wait(Sleep<Blocking>((nint)word, expected, deadline, watchPid, cancellationToken));
+
+    /// <summary>The asynchronous form of <see cref="Sleep(int*, int, Deadline, int, CancellationToken)"/>: no thread is blocked while waiting.</summary>
+    /// <inheritdoc cref="Sleep(int*, int, Deadline, int, CancellationToken)"/>
+    public static ValueTask<bool> SleepAsync(nint word, int expected, Deadline deadline, int watchPid, CancellationToken cancellationToken) =>
+        Sleep<Awaiting>(word, expected, deadline, watchPid, cancellationToken);
+
+    /// <summary>The one body of <see cref="Sleep(int*, int, Deadline, int, CancellationToken)"/> and <see cref="SleepAsync"/>.</summary>
+    internal static ValueTask<bool> Sleep<TMode>(nint word, int expected, Deadline deadline, int watchPid, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         cancellationToken.ThrowIfCancellationRequested();
-        long ms = deadline.RemainingMs;
-        if (ms == 0)
+        if (deadline.RemainingMs == 0)
         {
-            return false;
+            return new(false);
         }
 
-        DeathWatch.Registration? watch = null;
-        if (watchPid != 0 && watchPid != Environment.ProcessId)
+        if (watchPid == 0 || watchPid == Environment.ProcessId)
         {
-            watch = DeathWatch.Watch(watchPid, word);
-            if (watch is null)
-            {
-                return true; // Already dead: the caller takes over.
-            }
+            return Wait<TMode>(word, expected, deadline, null, cancellationToken);
         }
 
-        try
-        {
-            return Wait(word, expected, deadline, watch is null ? null : [watch], cancellationToken);
-        }
-        finally
-        {
-            watch?.Dispose();
-        }
+        DeathWatch.Registration? watch = Watch(watchPid, word);
+        return watch is null
+            ? new(true) // Already dead: the caller takes over.
+            : WaitAndUnwatch<TMode>(word, expected, deadline, [watch], cancellationToken);
     }
 
     /// <summary>
@@ -52,20 +53,48 @@ internal static class FutexSleep
     private const long WatchedSliceMs = 1000;
 
     /// <summary>
-    /// Like <see cref="Sleep"/>, with watches the caller keeps from one sleep to the next (see
-    /// <see cref="Messaging.PeerWatch"/>): returns true (as if woken) when one of their processes died.
+    /// Like <see cref="Sleep(int*, int, Deadline, int, CancellationToken)"/>, with watches the caller keeps from one
+    /// sleep to the next (see <see cref="Messaging.PeerWatch"/>): returns true (as if woken) when one of their
+    /// processes died.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    public static unsafe bool SleepWatched(int* word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration> watches, CancellationToken cancellationToken)
+    /// <exception cref="ObjectDisposedException">The segment holding <paramref name="word"/> was closed in this process.</exception>
+    public static unsafe bool SleepWatched(int* word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration> watches, CancellationToken cancellationToken) =>
+        Blocking.Wait(SleepWatched<Blocking>((nint)word, expected, deadline, watches, cancellationToken));
+
+    /// <summary>The asynchronous form of <see cref="SleepWatched(int*, int, Deadline, IReadOnlyList{DeathWatch.Registration}, CancellationToken)"/>.</summary>
+    /// <inheritdoc cref="SleepWatched(int*, int, Deadline, IReadOnlyList{DeathWatch.Registration}, CancellationToken)"/>
+    public static ValueTask<bool> SleepWatchedAsync(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration> watches, CancellationToken cancellationToken) =>
+        SleepWatched<Awaiting>(word, expected, deadline, watches, cancellationToken);
+
+    internal static ValueTask<bool> SleepWatched<TMode>(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration> watches, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return AnyDied(watches) || Wait(word, expected, deadline, watches, cancellationToken);
+        return AnyDied(watches) ? new(true) : Wait<TMode>(word, expected, deadline, watches, cancellationToken);
     }
 
-    /// <summary>The asynchronous twin of <see cref="SleepWatched"/>.</summary>
+    /// <summary>
+    /// Like <see cref="Sleep(int*, int, Deadline, int, CancellationToken)"/>, but watches several processes (a
+    /// barrier's waiting parties): returns true at once if one of them is dead already, and is woken if one dies.
+    /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    public static ValueTask<bool> SleepWatchedAsync(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration> watches, CancellationToken cancellationToken) =>
-        AnyDied(watches) ? ValueTask.FromResult(true) : WaitAsync(word, expected, deadline, watches, cancellationToken);
+    /// <exception cref="ObjectDisposedException">The segment holding <paramref name="word"/> was closed in this process.</exception>
+    public static unsafe bool SleepWatching(int* word, int expected, Deadline deadline, ReadOnlySpan<int> watchPids, CancellationToken cancellationToken) =>
+        Blocking.Wait(SleepWatching<Blocking>((nint)word, expected, deadline, watchPids, cancellationToken));
+
+    /// <summary>The asynchronous form of <see cref="SleepWatching(int*, int, Deadline, ReadOnlySpan{int}, CancellationToken)"/>.</summary>
+    /// <inheritdoc cref="SleepWatching(int*, int, Deadline, ReadOnlySpan{int}, CancellationToken)"/>
+    public static ValueTask<bool> SleepWatchingAsync(nint word, int expected, Deadline deadline, int[] watchPids, CancellationToken cancellationToken) =>
+        SleepWatching<Awaiting>(word, expected, deadline, watchPids, cancellationToken);
+
+    private static ValueTask<bool> SleepWatching<TMode>(nint word, int expected, Deadline deadline, ReadOnlySpan<int> watchPids, CancellationToken cancellationToken)
+        where TMode : IWaitMode
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        List<DeathWatch.Registration>? watches = WatchAll(watchPids, word);
+        return watches is null ? new(true) : WaitAndUnwatch<TMode>(word, expected, deadline, watches, cancellationToken);
+    }
 
     private static bool AnyDied(IReadOnlyList<DeathWatch.Registration>? watches)
     {
@@ -83,26 +112,52 @@ internal static class FutexSleep
         return false;
     }
 
-    /// <summary>Sleeps while <c>*word == expected</c> (see <see cref="Sleep"/>), in slices while <paramref name="watches"/> has any.</summary>
-    /// <remarks>
-    /// A word in a segment's mapping is slept on together with the segment's closing word (futex_waitv), so that
-    /// the segment's <see cref="Segment.Dispose"/> in this process wakes the sleeper, which then throws
-    /// <see cref="ObjectDisposedException"/> instead of sleeping on in memory about to be unmapped. (The sleeper's
-    /// call holds a reference on the segment: the mapping stays until it has left.)
-    /// </remarks>
-    /// <exception cref="ObjectDisposedException">The segment holding <paramref name="word"/> was closed in this process.</exception>
-    private static unsafe bool Wait(int* word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
+    /// <summary><see cref="Wait{TMode}"/>, then ends <paramref name="watches"/>.</summary>
+    private static async ValueTask<bool> WaitAndUnwatch<TMode>(nint word, int expected, Deadline deadline, List<DeathWatch.Registration> watches, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
-        Segment? segment = finishingOnClosed ? null : Segment.Containing((nint)word);
-        ThrowIfClosed(segment);
-        CancellationTokenRegistration cancel = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static w => Libc.FutexWake((int*)(nint)w!, int.MaxValue), (nint)word)
+        try
+        {
+            return await Wait<TMode>(word, expected, deadline, watches, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            for (int i = 0; i < watches.Count; i++)
+            {
+                watches[i].Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The one sleep loop of every form: sleeps while <c>*word == expected</c> (see
+    /// <see cref="Sleep(int*, int, Deadline, int, CancellationToken)"/>), in slices while <paramref name="watches"/>
+    /// has any. The token is checked before sleeping and again after a wake-up in time, in both modes.
+    /// </summary>
+    /// <remarks>
+    /// A word in a segment's mapping is slept on together with the segment's closing word (futex_waitv, or the async
+    /// futex thread's set), so that the segment's <see cref="Segment.Dispose"/> in this process wakes the sleeper,
+    /// which then throws <see cref="ObjectDisposedException"/> instead of sleeping on in memory about to be unmapped.
+    /// (The sleeper's call holds a reference on the segment: the mapping stays until it has left.)
+    /// A blocking sleep is woken by the token through a registration that wakes the word; an awaiting one is
+    /// cancelled by <see cref="AsyncFutex"/> itself.
+    /// </remarks>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    /// <exception cref="ObjectDisposedException">The segment holding <paramref name="word"/> was closed in this process.</exception>
+    private static async ValueTask<bool> Wait<TMode>(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
+        where TMode : IWaitMode
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Segment? segment = finishingOnClosed ? null : Segment.Containing(word);
+        CancellationTokenRegistration cancel = !TMode.IsAsync && cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static w => WakeAll((nint)w!), word)
             : default;
-        bool inTime = true;
+        bool inTime;
         try
         {
             while (true)
             {
+                ThrowIfClosed(segment);
                 long ms = deadline.RemainingMs;
                 if (ms == 0)
                 {
@@ -111,20 +166,22 @@ internal static class FutexSleep
                 }
 
                 bool sliced = watches is { Count: > 0 } && (ms < 0 || ms > WatchedSliceMs);
-                if (FutexWait(word, expected, sliced ? WatchedSliceMs : ms, segment))
+                if (await TMode.FutexWait(word, expected, sliced ? WatchedSliceMs : ms, segment, cancellationToken).ConfigureAwait(false))
                 {
+                    inTime = true;
                     break;
                 }
 
                 if (!sliced)
                 {
-                    inTime = false; // The kernel's timeout: the time is up.
+                    inTime = false; // The sleep's own timeout: the time is up.
                     break;
                 }
 
                 if (AnyDied(watches))
                 {
-                    break; // It died, and its wake-up came before this thread slept.
+                    inTime = true; // It died, and its wake-up came before this thread slept.
+                    break;
                 }
             }
         }
@@ -141,6 +198,8 @@ internal static class FutexSleep
 
         return inTime;
     }
+
+    private static unsafe void WakeAll(nint word) => Libc.FutexWake((int*)word, int.MaxValue);
 
     /// <summary>
     /// Set on a thread that finishes what a closed segment's state needs on its way out (a barrier party, woken by
@@ -169,11 +228,11 @@ internal static class FutexSleep
     private static bool noWaitMany;
 
     /// <summary>
-    /// One futex sleep on <paramref name="word"/>, and on the closing word of <paramref name="segment"/> if any
-    /// (without futex_waitv, on the word only: a Dispose in this process then does not wake the sleeper); false
-    /// on timeout.
+    /// One blocking futex sleep on <paramref name="word"/>, and on the closing word of <paramref name="segment"/> if
+    /// any (without futex_waitv, on the word only: a Dispose in this process then does not wake the sleeper); false
+    /// on timeout (see <see cref="Blocking.FutexWait"/>).
     /// </summary>
-    private static unsafe bool FutexWait(int* word, int expected, long ms, Segment? segment)
+    internal static unsafe bool WaitOnce(int* word, int expected, long ms, Segment? segment)
     {
         if (segment is null || Volatile.Read(ref noWaitMany))
         {
@@ -204,50 +263,6 @@ internal static class FutexSleep
         }
     }
 
-    /// <summary>
-    /// Like <see cref="Sleep"/>, but watches several processes (a barrier's waiting parties): returns true at once
-    /// if one of them is dead already, and is woken if one dies.
-    /// </summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    public static unsafe bool SleepWatching(int* word, int expected, Deadline deadline, ReadOnlySpan<int> watchPids, CancellationToken cancellationToken)
-    {
-        List<DeathWatch.Registration>? watches = WatchAll(watchPids, (nint)word);
-        if (watches is null)
-        {
-            return true;
-        }
-
-        try
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            return Wait(word, expected, deadline, watches, cancellationToken);
-        }
-        finally
-        {
-            watches.ForEach(w => w.Dispose());
-        }
-    }
-
-    /// <summary>The asynchronous twin of <see cref="SleepWatching"/>.</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    public static async ValueTask<bool> SleepWatchingAsync(nint word, int expected, Deadline deadline, int[] watchPids, CancellationToken cancellationToken)
-    {
-        List<DeathWatch.Registration>? watches = WatchAll(watchPids, word);
-        if (watches is null)
-        {
-            return true;
-        }
-
-        try
-        {
-            return await WaitAsync(word, expected, deadline, watches, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            watches.ForEach(w => w.Dispose());
-        }
-    }
-
     /// <summary>Watches every other process in <paramref name="pids"/>; null (and nothing left registered) if one is dead already.</summary>
     private static List<DeathWatch.Registration>? WatchAll(ReadOnlySpan<int> pids, nint word)
     {
@@ -270,72 +285,6 @@ internal static class FutexSleep
         }
 
         return watches;
-    }
-
-    /// <summary>The asynchronous twin of <see cref="Sleep"/>: no thread is blocked while waiting.</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    public static async ValueTask<bool> SleepAsync(nint word, int expected, Deadline deadline, int watchPid, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        if (deadline.RemainingMs == 0)
-        {
-            return false;
-        }
-
-        DeathWatch.Registration? watch = null;
-        if (watchPid != 0 && watchPid != Environment.ProcessId)
-        {
-            watch = Watch(watchPid, word);
-            if (watch is null)
-            {
-                return true;
-            }
-        }
-
-        try
-        {
-            return await WaitAsync(word, expected, deadline, watch is null ? null : [watch], cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            watch?.Dispose();
-        }
-    }
-
-    /// <summary>The asynchronous twin of <see cref="Wait"/>.</summary>
-    /// <exception cref="ObjectDisposedException">The segment holding <paramref name="word"/> was closed in this process.</exception>
-    private static async ValueTask<bool> WaitAsync(nint word, int expected, Deadline deadline, IReadOnlyList<DeathWatch.Registration>? watches, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        Segment? segment = Segment.Containing(word);
-        while (true)
-        {
-            ThrowIfClosed(segment);
-            long ms = deadline.RemainingMs;
-            if (ms == 0)
-            {
-                return false;
-            }
-
-            bool sliced = watches is { Count: > 0 } && (ms < 0 || ms > WatchedSliceMs);
-            Deadline slice = sliced ? Deadline.After(TimeSpan.FromMilliseconds(WatchedSliceMs)) : deadline;
-            bool woken = await AsyncFutex.WaitAsync(word, expected, slice, cancellationToken, segment).ConfigureAwait(false);
-            ThrowIfClosed(segment);
-            if (woken)
-            {
-                return true;
-            }
-
-            if (!sliced)
-            {
-                return false; // The wait's own timer ran out: the time is up.
-            }
-
-            if (AnyDied(watches))
-            {
-                return true; // It died, and its wake-up came before this wait began.
-            }
-        }
     }
 
     private static unsafe DeathWatch.Registration? Watch(int pid, nint word) => DeathWatch.Watch(pid, (int*)word);

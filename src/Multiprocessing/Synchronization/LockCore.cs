@@ -46,8 +46,10 @@ internal static class LockCore
 
     /// <summary>Takes the lock, waiting until <paramref name="deadline"/>. Returns false on timeout.</summary>
     /// <exception cref="OperationCanceledException">The token fired.</exception>
+    /// <exception cref="ObjectDisposedException">The lock's segment was closed in this process while waiting.</exception>
     public static unsafe bool Acquire(LockState* s, Deadline deadline, CancellationToken cancellationToken, out bool abandoned)
     {
+        // The fast paths, as the async form's but for the spin, stay here, outside any state machine.
         abandoned = false;
         if (TryAcquire(s))
         {
@@ -65,48 +67,52 @@ internal static class LockCore
             return true;
         }
 
+        (bool acquired, abandoned) = Blocking.Wait(SleepUntilAcquired<Blocking>((nint)s, deadline, cancellationToken));
+        return acquired;
+    }
+
+    /// <summary>The asynchronous form of <see cref="Acquire(LockState*, Deadline, CancellationToken, out bool)"/>: no thread is blocked while waiting; returns (acquired, abandoned).</summary>
+    /// <remarks>Its fast paths are the blocking form's (free now; no time to wait, but a dead holder to take over from), without a state machine; it does not spin (an awaiting caller does not hold its thread).</remarks>
+    /// <exception cref="OperationCanceledException">The token fired.</exception>
+    /// <exception cref="ObjectDisposedException">The lock's segment was closed in this process while waiting.</exception>
+    public static unsafe ValueTask<(bool Acquired, bool Abandoned)> AcquireAsync(nint state, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (TryAcquire((LockState*)state))
+        {
+            return new((true, false));
+        }
+
+        return deadline.RemainingMs == 0 ? new(TakeOverAt(state)) : SleepUntilAcquired<Awaiting>(state, deadline, cancellationToken);
+    }
+
+    /// <summary>Sleeps on the holder it sees until the lock is free or the holder is dead (then takes it), or the time is up.</summary>
+    private static async ValueTask<(bool Acquired, bool Abandoned)> SleepUntilAcquired<TMode>(nint state, Deadline deadline, CancellationToken cancellationToken)
+        where TMode : IWaitMode
+    {
         int slept = 0;
         while (true)
         {
-            int holder = Volatile.Read(ref s->Word);
-            if (holder == 0)
+            (bool done, bool abandoned, int holder) = Step(state, slept);
+            if (done)
             {
-                if (TryAcquire(s))
-                {
-                    return true;
-                }
-
-                continue;
-            }
-
-            if (slept == holder && holder != Me && !Liveness.IsAlive(holder))
-            {
-                // Woken with the word unchanged: the holder died while holding the lock.
-                if (Interlocked.CompareExchange(ref s->Word, Me, holder) == holder)
-                {
-                    abandoned = true;
-                    Libc.FutexWake(&s->Word, int.MaxValue);
-                    return true;
-                }
-
-                continue;
+                return (true, abandoned);
             }
 
             slept = holder;
-            Interlocked.Increment(ref s->Sleepers);
+            AddSleeper(state, 1);
             bool inTime;
             try
             {
-                inTime = FutexSleep.Sleep(&s->Word, holder, deadline, holder, cancellationToken);
+                inTime = await FutexSleep.Sleep<TMode>(state, holder, deadline, holder, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                Interlocked.Decrement(ref s->Sleepers);
+                AddSleeper(state, -1);
             }
 
             if (!inTime)
             {
-                return TryAcquire(s) || TakeOverIfDead(s, out abandoned);
+                return TakeOverAt(state);
             }
         }
     }
@@ -129,37 +135,6 @@ internal static class LockCore
         abandoned = true;
         Libc.FutexWake(&s->Word, int.MaxValue);
         return true;
-    }
-
-    /// <summary>The asynchronous twin of <see cref="Acquire"/>; returns (acquired, abandoned).</summary>
-    public static async ValueTask<(bool Acquired, bool Abandoned)> AcquireAsync(nint state, Deadline deadline, CancellationToken cancellationToken)
-    {
-        int slept = 0;
-        while (true)
-        {
-            (bool done, bool abandoned, int holder) = Step(state, slept);
-            if (done)
-            {
-                return (true, abandoned);
-            }
-
-            slept = holder;
-            AddSleeper(state, 1);
-            bool inTime;
-            try
-            {
-                inTime = await FutexSleep.SleepAsync(state, holder, deadline, holder, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                AddSleeper(state, -1);
-            }
-
-            if (!inTime)
-            {
-                return TakeOverAt(state);
-            }
-        }
     }
 
     /// <summary>Releases the lock, waking one sleeper if any.</summary>
@@ -192,7 +167,7 @@ internal static class LockCore
 
     private static unsafe void AddSleeper(nint state, int delta) => Interlocked.Add(ref ((LockState*)state)->Sleepers, delta);
 
-    /// <summary>One non-blocking round of <see cref="Acquire"/>: either finishes, or says which holder to sleep on.</summary>
+    /// <summary>One non-blocking round of <see cref="SleepUntilAcquired"/>: either finishes (free, or its holder slept on died: taken over), or says which holder to sleep on.</summary>
     private static unsafe (bool Done, bool Abandoned, int Holder) Step(nint state, int slept)
     {
         var s = (LockState*)state;
@@ -211,6 +186,7 @@ internal static class LockCore
 
             if (slept == holder && holder != Me && !Liveness.IsAlive(holder))
             {
+                // Woken with the word unchanged: the holder died while holding the lock.
                 if (Interlocked.CompareExchange(ref s->Word, Me, holder) == holder)
                 {
                     Libc.FutexWake(&s->Word, int.MaxValue);

@@ -147,47 +147,18 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <param name="cancellationToken">Stops the wait (the lock is taken back first).</param>
     /// <exception cref="TimeoutException">No notification within <paramref name="timeout"/> (the lock is held again).</exception>
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
-    public void Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (!TryWait(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken))
-        {
-            throw new TimeoutException($"The condition '{Name}' was not notified within {timeout}.");
-        }
-    }
+    public void Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Timeouts.ThrowIfFalse(TryWait(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NotNotified, Name, timeout);
+
+    private const string NotNotified = "The condition '{0}' was not notified within {1}.";
 
     /// <summary>Releases the lock, sleeps until notified or until <paramref name="timeout"/>, and takes the lock back (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Stops the wait (the lock is taken back first).</param>
     /// <returns>False if the time ran out.</returns>
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
-    public unsafe bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        using SegmentLease use = segment.Enter(this);
-        var deadline = Deadline.After(timeout);
-        EnsureHeld("wait");
-        var s = (ConditionState*)State;
-        int sequence = Volatile.Read(ref s->Sequence);
-        Interlocked.Increment(ref s->Waiters);
-        int saved = ReleaseForWait();
-        try
-        {
-            // Only a notify (a new sequence number) ends the wait early: not a signal, not a spurious wake-up.
-            while (Volatile.Read(ref s->Sequence) == sequence)
-            {
-                if (!FutexSleep.Sleep(&s->Sequence, sequence, deadline, 0, cancellationToken))
-                {
-                    return Volatile.Read(ref s->Sequence) != sequence;
-                }
-            }
-
-            return true;
-        }
-        finally
-        {
-            Interlocked.Decrement(ref s->Waiters);
-            Reacquire(saved);
-        }
-    }
+    public bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Blocking.Wait(TryWait<Blocking>(timeout, cancellationToken));
 
     /// <summary>Waits until <paramref name="predicate"/> is true (Python's <c>wait_for</c>), with the lock held throughout except while sleeping.</summary>
     /// <param name="predicate">The condition to wait for, evaluated with the lock held.</param>
@@ -195,24 +166,8 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>The predicate's last value: false only if the time ran out.</returns>
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
-    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        ObjectDisposedException.ThrowIf(segment.IsClosed, this);
-        ArgumentNullException.ThrowIfNull(predicate);
-        var deadline = Deadline.After(timeout);
-        while (!predicate())
-        {
-            long left = deadline.RemainingMs;
-            if (left == 0)
-            {
-                return predicate();
-            }
-
-            TryWait(left < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(left), cancellationToken);
-        }
-
-        return true;
-    }
+    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Blocking.Wait(WaitFor<Blocking>(predicate, timeout, cancellationToken));
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>.</summary>
     /// <param name="timeout">How long to wait for a notification; null for ever.</param>
@@ -220,13 +175,8 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <returns>A task that completes once notified, with the lock held again.</returns>
     /// <exception cref="TimeoutException">No notification within <paramref name="timeout"/> (the lock is held again).</exception>
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
-    public async ValueTask WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (!await TryWaitAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false))
-        {
-            throw new TimeoutException($"The condition '{Name}' was not notified within {timeout}.");
-        }
-    }
+    public ValueTask WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Timeouts.ThrowIfFalse(TryWaitAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NotNotified, Name, timeout);
 
     /// <summary>The asynchronous twin of <see cref="WaitFor"/>.</summary>
     /// <param name="predicate">The condition to wait for, evaluated with the lock held.</param>
@@ -234,12 +184,24 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>The predicate's last value: false only if the time ran out.</returns>
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
-    public async ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        WaitFor<Awaiting>(predicate, timeout, cancellationToken);
+
+    /// <summary>The one body of <see cref="WaitFor"/> and <see cref="WaitForAsync"/>: a predicate true at once needs no state machine.</summary>
+    private ValueTask<bool> WaitFor<TMode>(Func<bool> predicate, TimeSpan? timeout, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         ObjectDisposedException.ThrowIf(segment.IsClosed, this);
         ArgumentNullException.ThrowIfNull(predicate);
         var deadline = Deadline.After(timeout);
-        while (!predicate())
+        return predicate() ? new(true) : WaitUntil<TMode>(predicate, deadline, cancellationToken);
+    }
+
+    /// <summary>Waits for notifications until <paramref name="predicate"/>, false so far, is true, or the time is up (then its last value).</summary>
+    private async ValueTask<bool> WaitUntil<TMode>(Func<bool> predicate, Deadline deadline, CancellationToken cancellationToken)
+        where TMode : IWaitMode
+    {
+        do
         {
             long left = deadline.RemainingMs;
             if (left == 0)
@@ -247,8 +209,9 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
                 return predicate();
             }
 
-            await TryWaitAsync(left < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(left), cancellationToken).ConfigureAwait(false);
+            await TryWait<TMode>(left < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(left), cancellationToken).ConfigureAwait(false);
         }
+        while (!predicate());
 
         return true;
     }
@@ -258,7 +221,12 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
     /// <param name="cancellationToken">Stops the wait (the lock is taken back first).</param>
     /// <returns>False if the time ran out.</returns>
     /// <exception cref="SynchronizationLockException">The lock is not held by the caller.</exception>
-    public async ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        TryWait<Awaiting>(timeout, cancellationToken);
+
+    /// <summary>The one body of <see cref="TryWait"/> and <see cref="TryWaitAsync"/>.</summary>
+    private async ValueTask<bool> TryWait<TMode>(TimeSpan timeout, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         using SegmentLease use = segment.Enter(this);
         var deadline = Deadline.After(timeout);
@@ -268,9 +236,10 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
         int saved = ReleaseForWait();
         try
         {
+            // Only a notify (a new sequence number) ends the wait early: not a signal, not a spurious wake-up.
             while (ReadSequence() == sequence)
             {
-                if (!await FutexSleep.SleepAsync(State, sequence, deadline, 0, cancellationToken).ConfigureAwait(false))
+                if (!await FutexSleep.Sleep<TMode>(SequenceWord(), sequence, deadline, 0, cancellationToken).ConfigureAwait(false))
                 {
                     return ReadSequence() != sequence;
                 }
@@ -367,6 +336,8 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
             plainLock!.ReacquireAfterWait();
         }
     }
+
+    private unsafe nint SequenceWord() => (nint)(&((ConditionState*)State)->Sequence);
 
     private unsafe int ReadSequence() => Volatile.Read(ref ((ConditionState*)State)->Sequence);
 

@@ -109,13 +109,10 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <exception cref="TimeoutException">The flag was not raised within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
-    public void Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (!TryWait(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken))
-        {
-            throw new TimeoutException($"The event '{Name}' was not set within {timeout}.");
-        }
-    }
+    public void Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Timeouts.ThrowIfFalse(TryWait(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NotSet, Name, timeout);
+
+    private const string NotSet = "The event '{0}' was not set within {1}.";
 
     /// <summary>Waits at most <paramref name="timeout"/> for the flag (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait.</param>
@@ -160,13 +157,8 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <returns>A task that completes when the flag is raised.</returns>
     /// <exception cref="TimeoutException">The flag was not raised within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
-    public async ValueTask WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (!await TryWaitAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false))
-        {
-            throw new TimeoutException($"The event '{Name}' was not set within {timeout}.");
-        }
-    }
+    public ValueTask WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Timeouts.ThrowIfFalse(TryWaitAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NotSet, Name, timeout);
 
     /// <summary>Waits asynchronously at most <paramref name="timeout"/> for the flag.</summary>
     /// <param name="timeout">How long to wait.</param>

@@ -72,8 +72,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken)
-        ?? throw new TimeoutException($"The lock '{Name}' was not acquired within {timeout}.");
+        Timeouts.ThrowIfNull(TryAcquire(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NotAcquired, Name, timeout);
 
     /// <summary>Acquires the lock if it becomes free within <paramref name="timeout"/> (by default, only if it is free now).</summary>
     /// <param name="timeout">How long to wait; zero to not wait.</param>
@@ -93,9 +92,8 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <returns>A handle that releases the lock when disposed.</returns>
     /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
-    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        await TryAcquireAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
-        ?? throw new TimeoutException($"The lock '{Name}' was not acquired within {timeout}.");
+    public ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Timeouts.ThrowIfNull(TryAcquireAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NotAcquired, Name, timeout);
 
     /// <summary>Acquires the lock asynchronously if it becomes free within <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait.</param>
@@ -181,6 +179,8 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
             return LockCore.Holder((LockState*)State) == LockCore.Me;
         }
     }
+
+    private const string NotAcquired = "The lock '{0}' was not acquired within {1}.";
 
     private LockHandle Handle(bool abandoned) => new(this, Volatile.Read(ref ticket), abandoned);
 }

@@ -74,8 +74,7 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken)
-        ?? throw new TimeoutException($"The recursive lock '{Name}' was not acquired within {timeout}.");
+        Timeouts.ThrowIfNull(TryAcquire(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NotAcquired, Name, timeout);
 
     /// <summary>Acquires the lock if this thread owns it or it becomes free within <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait; zero to not wait.</param>
@@ -115,9 +114,10 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <returns>A handle that releases this acquisition when disposed.</returns>
     /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
-    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        await TryAcquireAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
-        ?? throw new TimeoutException($"The recursive lock '{Name}' was not acquired within {timeout}.");
+    public ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Timeouts.ThrowIfNull(TryAcquireAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NotAcquired, Name, timeout);
+
+    private const string NotAcquired = "The recursive lock '{0}' was not acquired within {1}.";
 
     /// <summary>Acquires the lock asynchronously if it becomes free within <paramref name="timeout"/>. The continuation then owns it only if it runs on the same thread.</summary>
     /// <param name="timeout">How long to wait.</param>

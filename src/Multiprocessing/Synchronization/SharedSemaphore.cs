@@ -105,10 +105,11 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <returns>A handle that gives the permit back when disposed (<c>using</c> is Python's <c>with</c>).</returns>
     /// <exception cref="TimeoutException">No permit within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
-    public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken)
-            ? Handle()
-            : throw new TimeoutException($"No permit of the semaphore '{Name}' within {timeout}.");
+    public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        Timeouts.ThrowIfFalse(TryAcquire(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NoPermit, Name, timeout);
+        return Handle();
+    }
 
     /// <summary>Takes a permit if one is free within <paramref name="timeout"/> (by default, only if one is free now).</summary>
     /// <param name="timeout">How long to wait; zero to not wait.</param>
@@ -127,10 +128,13 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <returns>A handle that gives the permit back when disposed.</returns>
     /// <exception cref="TimeoutException">No permit within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
-    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        await TryAcquireAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
-            ? Handle()
-            : throw new TimeoutException($"No permit of the semaphore '{Name}' within {timeout}.");
+    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        await Timeouts.ThrowIfFalse(TryAcquireAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NoPermit, Name, timeout).ConfigureAwait(false);
+        return Handle();
+    }
+
+    private const string NoPermit = "No permit of the semaphore '{0}' within {1}.";
 
     /// <summary>Takes a permit asynchronously if one is free within <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait.</param>
