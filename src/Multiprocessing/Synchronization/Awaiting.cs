@@ -7,7 +7,7 @@ internal readonly struct Awaiting : IWaitMode
     public static bool IsAsync => true;
 
     /// <inheritdoc/>
-    public static ValueTask<bool> FutexWait(nint word, int expected, long ms, Shared.Segment? segment, CancellationToken cancellationToken) =>
+    public static ValueTask<bool> FutexWait(nint word, int expected, long ms, Sharing.Segment? segment, CancellationToken cancellationToken) =>
         new(AsyncFutex.WaitAsync(word, expected, ms < 0 ? Deadline.Never : Deadline.After(TimeSpan.FromMilliseconds(ms)), cancellationToken, segment));
 
     /// <inheritdoc/>

@@ -9,7 +9,7 @@ internal readonly struct Blocking : IWaitMode
     public static bool IsAsync => false;
 
     /// <inheritdoc/>
-    public static unsafe ValueTask<bool> FutexWait(nint word, int expected, long ms, Shared.Segment? segment, CancellationToken cancellationToken) =>
+    public static unsafe ValueTask<bool> FutexWait(nint word, int expected, long ms, Sharing.Segment? segment, CancellationToken cancellationToken) =>
         new(FutexSleep.WaitOnce((int*)word, expected, ms, segment));
 
     /// <inheritdoc/>

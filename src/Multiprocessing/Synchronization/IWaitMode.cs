@@ -23,7 +23,7 @@ internal interface IWaitMode
     /// word, if any, is watched too: its closing in this process wakes the sleep (true), and the caller checks.
     /// </summary>
     /// <exception cref="OperationCanceledException">The token fired (<see cref="Awaiting"/> only: a blocking sleep is woken by the caller's registration and returns true).</exception>
-    static abstract ValueTask<bool> FutexWait(nint word, int expected, long ms, Shared.Segment? segment, CancellationToken cancellationToken);
+    static abstract ValueTask<bool> FutexWait(nint word, int expected, long ms, Sharing.Segment? segment, CancellationToken cancellationToken);
 
     /// <summary>Takes a count of <paramref name="semaphore"/>, waiting as long as needed.</summary>
     /// <exception cref="OperationCanceledException">The token fired.</exception>
