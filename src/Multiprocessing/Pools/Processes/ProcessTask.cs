@@ -7,6 +7,9 @@ internal sealed class PoolFunction(int id, byte[] payload, System.Reflection.Par
 {
     public int Id { get; } = id;
 
+    /// <summary>The encoded function (<see cref="Processes.DelegatePayload.EncodeFunction"/>): compared with a new encoding of a delegate whose target may have changed.</summary>
+    public byte[] Payload { get; } = payload;
+
     public byte[] DefineFrame { get; } = ProcessWire.DefineFrame(id, payload);
 
     public System.Reflection.ParameterInfo[] Parameters { get; } = parameters;
