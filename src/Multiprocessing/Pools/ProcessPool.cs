@@ -734,8 +734,7 @@ public sealed class ProcessPool : WorkerPool
 
         if (kind == ProcessWire.Ok)
         {
-            worker.Tally.Succeeded();
-            task.Succeed(payload);
+            task.Succeed(payload, worker.Tally); // counts it as completed, or failed if cancelled meanwhile or undecodable
         }
         else
         {

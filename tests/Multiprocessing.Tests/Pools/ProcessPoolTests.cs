@@ -249,13 +249,7 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
         Assert.NotEqual(pid, pool.WorkerPids.Single());
     }
 
-    /// <summary>Skip reason of the two tests that show the counting bug below; remove once ProcessPool is fixed.</summary>
-    private const string CountsACancelledResultAsCompleted =
-        "Bug, not fixed on this branch (ProcessPool.cs is another helper's): ProcessPool.OnResult counts a result as Completed " +
-        "(worker.Tally.Succeeded) although ProcessTask.Succeed ends a task whose cancel was requested as cancelled; " +
-        "the task must count as Failed (PoolCounters: 'Failed: ... were cancelled'). See ACancelledTaskWhoseResultArrivesAnyway_CountsAsFailed.";
-
-    [Fact(Skip = CountsACancelledResultAsCompleted)]
+[Fact]
     public async Task ACancelledTaskWhoseResultArrivesAnyway_CountsAsFailed()
     {
         // Its worker ignores SIGTERM (it watches the token) and is never killed, so its result arrives after the
@@ -283,10 +277,6 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
         PoolCounters c = pool.Counters;
         Assert.Equal((0L, 1L), (c.Completed, c.Failed));
     }
-
-    /// <summary>The base test, which shows the same bug by chance (a few of 5 000 cancelled tasks end in a worker first).</summary>
-    [Fact(Skip = CountsACancelledResultAsCompleted)]
-    public override Task TasksCancelledByTheThousand_AreEachCountedOnce() => base.TasksCancelledByTheThousand_AreEachCountedOnce();
 
     [Fact]
     public void CancelGracePeriod_IsForProcessPoolsOnly_AndNotNegative()

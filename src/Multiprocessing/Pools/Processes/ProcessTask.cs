@@ -54,7 +54,7 @@ internal abstract class ProcessTask(long id, PoolFunction function, byte[] frame
     public Timer? Timer { get; set; }
 
     /// <summary>Completes the caller's task with the encoded result.</summary>
-    public abstract void Succeed(ReadOnlyMemory<byte> result);
+    public abstract void Succeed(ReadOnlyMemory<byte> result, WorkerTally tally);
 
     /// <summary>Fails the caller's task.</summary>
     public abstract void Fail(Exception error);
@@ -82,11 +82,12 @@ internal abstract class ProcessTaskOf<TResult>(long id, PoolFunction function, b
 
     public Task<TResult> Task => completion.Task;
 
-    public override void Succeed(ReadOnlyMemory<byte> result)
+    public override void Succeed(ReadOnlyMemory<byte> result, WorkerTally tally)
     {
         Release();
         if (CancelRequested)
         {
+            tally.Failed(); // PoolCounters: a cancelled task is a failed one, even if its worker finished it
             completion.TrySetCanceled(token);
             return;
         }
@@ -98,10 +99,12 @@ internal abstract class ProcessTaskOf<TResult>(long id, PoolFunction function, b
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            tally.Failed();
             completion.TrySetException(WireCodec.DecodeFailure($"The result could not be decoded as {TypeNames.Display(typeof(TResult))}", e));
             return;
         }
 
+        tally.Succeeded(); // counted before the caller's task completes, so that its continuation sees the count
         completion.TrySetResult(value);
     }
 
