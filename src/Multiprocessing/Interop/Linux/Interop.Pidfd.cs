@@ -21,13 +21,8 @@ internal static partial class Libc
     /// <summary>Opens a pidfd for <paramref name="pid"/> (Linux 5.3+), a descriptor that polls readable when the process exits.</summary>
     public static int PidfdOpen(int pid)
     {
-        long fd = Syscall(SyscallNumbers.Checked(SyscallNumbers.PidfdOpen), pid, 0, 0, 0);
-        if (fd < 0)
-        {
-            throw Error("pidfd_open");
-        }
-
-        return (int)fd;
+        int fd = TryPidfdOpen(pid);
+        return fd >= 0 ? fd : throw Error("pidfd_open"); // ESRCH, still the last error
     }
 
     /// <summary>As <see cref="PidfdOpen"/>, but returns -1 if the process no longer exists (ESRCH).</summary>
