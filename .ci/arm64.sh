@@ -28,14 +28,22 @@ arm64_install() {
     dpkg --add-architecture arm64
   fi
 
-  local missing
-  missing=$(arm64_missing_packages linux-libc-dev linux-libc-dev-arm64-cross qemu-user libc6:arm64 libstdc++6:arm64 libssl3:arm64)
-  [ -z "$missing" ] && return 0
-  echo "arm64: installing $missing"
-  # shellcheck disable=SC2086 # one word per package
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing; } >>"$arm64_log" 2>&1; then
-    echo "arm64: apt-get failed (see $arm64_log)"
-  fi
+  # The headers first and on their own (the syscall table tests need them); then what only the qemu run needs,
+  # so that a mirror without arm64 packages costs the qemu run only.
+  local headers qemu updated=0 list
+  headers=$(arm64_missing_packages linux-libc-dev linux-libc-dev-arm64-cross)
+  qemu=$(arm64_missing_packages qemu-user libc6:arm64 libstdc++6:arm64 libssl3:arm64)
+  for list in "$headers" "$qemu"; do
+    [ -z "$list" ] && continue
+    echo "arm64: installing $list"
+    if [ "$updated" -eq 0 ]; then
+      apt-get update -qq >>"$arm64_log" 2>&1 || echo "arm64: apt-get update reported errors (see $arm64_log)"
+      updated=1
+    fi
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $list >>"$arm64_log" 2>&1 \
+      || echo "arm64: apt-get install failed (see $arm64_log)"
+  done
 }
 
 # Registers qemu-aarch64 for aarch64 ELF files (as Debian's qemu-user-binfmt would), with the F flag so that the
