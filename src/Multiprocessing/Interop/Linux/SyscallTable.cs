@@ -16,8 +16,8 @@ internal sealed record SyscallTable(Architecture Architecture, long Futex, long 
     /// <summary>arm64 (<c>include/uapi/asm-generic/unistd.h</c>).</summary>
     public static readonly SyscallTable Arm64 = new(Architecture.Arm64, Futex: 98, FutexWaitv: 449, PidfdOpen: 434, PidfdSendSignal: 424);
 
-    /// <summary>Every architecture the library runs on.</summary>
-    public static IReadOnlyList<SyscallTable> All { get; } = [X64, Arm64];
+    /// <summary>Every architecture the library runs on (a new list each time: kept out of the type's initializer, which runs in every process on its first futex call).</summary>
+    public static IReadOnlyList<SyscallTable> All => [X64, Arm64];
 
     /// <summary>The table of <paramref name="architecture"/>, or null if the library does not run there.</summary>
     public static SyscallTable? For(Architecture architecture) => architecture switch
