@@ -18,7 +18,10 @@ internal sealed class PythonReference
 
     public string Script { get; }
 
-    /// <summary>The script named by <c>MULTIPROCESSING_BENCH_REF</c>, else <c>&lt;repo root&gt;/../shared/bench-ref/python_mp_bench.py</c>.</summary>
+    /// <summary>
+    /// The script named by <c>MULTIPROCESSING_BENCH_REF</c>, else the repository's own copy,
+    /// <c>&lt;repo root&gt;/bench/python/python_mp_bench.py</c>.
+    /// </summary>
     /// <exception cref="BenchException">The script is not there.</exception>
     public static PythonReference Locate()
     {
@@ -28,8 +31,8 @@ internal sealed class PythonReference
         {
             string root = RepoRoot.Find()
                 ?? throw new BenchException($"cannot find the repository root (no Multiprocessing.slnx above {AppContext.BaseDirectory}); set {ScriptVariable} to python_mp_bench.py");
-            script = Path.GetFullPath(Path.Combine(root, "..", "shared", "bench-ref", "python_mp_bench.py"));
-            from = $"<repo root>/../shared/bench-ref (repo root {root})";
+            script = Path.Combine(root, "bench", "python", "python_mp_bench.py");
+            from = $"<repo root>/bench/python (repo root {root})";
         }
 
         return File.Exists(script)

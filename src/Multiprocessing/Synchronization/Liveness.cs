@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Multiprocessing.Interop;
 
 namespace Multiprocessing.Synchronization;
@@ -6,20 +5,8 @@ namespace Multiprocessing.Synchronization;
 /// <summary>Asks the kernel whether a process is alive, through a pidfd: exact, and a zombie counts as dead.</summary>
 internal static unsafe class Liveness
 {
-    private const long SYS_pidfd_open = 434;
-
     /// <summary>Opens a pidfd, or returns -1 if the process no longer exists (ESRCH).</summary>
-    public static int TryOpen(int pid)
-    {
-        long fd = Libc.Syscall(SYS_pidfd_open, pid, 0, 0, 0);
-        if (fd >= 0)
-        {
-            return (int)fd;
-        }
-
-        int errno = Marshal.GetLastPInvokeError();
-        return errno == Libc.ESRCH ? -1 : throw Libc.Error("pidfd_open");
-    }
+    public static int TryOpen(int pid) => Libc.TryPidfdOpen(pid);
 
     /// <summary>True while process <paramref name="pid"/> runs; false once it has exited, even if not yet reaped.</summary>
     public static bool IsAlive(int pid)

@@ -6,8 +6,6 @@ internal static partial class Libc
 {
     public const int ETIMEDOUT = 110;
 
-    private const long SYS_futex = 202;
-    private const long SYS_futex_waitv = 449;
     private const int FUTEX_WAIT = 0;
     private const int FUTEX_WAKE = 1;
     private const uint FUTEX2_SIZE_U32 = 0x02;
@@ -55,7 +53,7 @@ internal static partial class Libc
             tp = &ts;
         }
 
-        if (Syscall6(SYS_futex, (long)word, FUTEX_WAIT, expected, (long)tp, 0, 0) == 0)
+        if (Syscall6(SyscallNumbers.Checked(SyscallNumbers.Futex), (long)word, FUTEX_WAIT, expected, (long)tp, 0, 0) == 0)
         {
             return true;
         }
@@ -65,7 +63,7 @@ internal static partial class Libc
 
     /// <summary>Wakes up to <paramref name="count"/> processes or threads sleeping on <paramref name="word"/>.</summary>
     public static unsafe int FutexWake(int* word, int count) =>
-        (int)Syscall6(SYS_futex, (long)word, FUTEX_WAKE, count, 0, 0, 0);
+        (int)Syscall6(SyscallNumbers.Checked(SyscallNumbers.Futex), (long)word, FUTEX_WAKE, count, 0, 0, 0);
 
     /// <summary>
     /// Sleeps until one of the futexes changes or is woken (Linux 5.16+). Returns its index, -1 on a value that
@@ -84,7 +82,7 @@ internal static partial class Libc
             tp = &ts;
         }
 
-        long rc = Syscall6(SYS_futex_waitv, (long)waiters, count, 0, (long)tp, CLOCK_MONOTONIC, 0);
+        long rc = Syscall6(SyscallNumbers.Checked(SyscallNumbers.FutexWaitv), (long)waiters, count, 0, (long)tp, CLOCK_MONOTONIC, 0);
         if (rc >= 0)
         {
             return (int)rc;

@@ -75,8 +75,9 @@ internal static partial class Libc
     [LibraryImport(Lib, EntryPoint = "signal", SetLastError = true)]
     public static partial nint Signal(int signal, nint handler);
 
+    /// <summary>A raw system call; its number comes from <see cref="SyscallNumbers"/>, never a literal.</summary>
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
-    public static partial long Syscall(long number, long a1, long a2, long a3, long a4);
+    private static partial long Syscall(long number, long a1, long a2, long a3, long a4);
 
     /// <summary>Throws an <see cref="IOException"/> describing the last libc error.</summary>
     public static IOException Error(string what)

@@ -4,9 +4,6 @@ namespace Multiprocessing.Interop;
 
 internal static partial class Libc
 {
-    private const long SYS_pidfd_send_signal = 424;
-    private const long SYS_pidfd_open = 434;
-
     private const int P_PIDFD = 3;
     private const int WEXITED = 4;
     private const int WNOHANG = 1;
@@ -24,19 +21,26 @@ internal static partial class Libc
     /// <summary>Opens a pidfd for <paramref name="pid"/> (Linux 5.3+), a descriptor that polls readable when the process exits.</summary>
     public static int PidfdOpen(int pid)
     {
-        long fd = Syscall(SYS_pidfd_open, pid, 0, 0, 0);
-        if (fd < 0)
+        int fd = TryPidfdOpen(pid);
+        return fd >= 0 ? fd : throw Error("pidfd_open"); // ESRCH, still the last error
+    }
+
+    /// <summary>As <see cref="PidfdOpen"/>, but returns -1 if the process no longer exists (ESRCH).</summary>
+    public static int TryPidfdOpen(int pid)
+    {
+        long fd = Syscall(SyscallNumbers.Checked(SyscallNumbers.PidfdOpen), pid, 0, 0, 0);
+        if (fd >= 0)
         {
-            throw Error("pidfd_open");
+            return (int)fd;
         }
 
-        return (int)fd;
+        return Marshal.GetLastPInvokeError() == ESRCH ? -1 : throw Error("pidfd_open");
     }
 
     /// <summary>Sends a signal through a pidfd: never hits a recycled pid. Returns false if the process has already exited.</summary>
     public static bool PidfdSendSignal(int pidfd, int signal)
     {
-        if (Syscall(SYS_pidfd_send_signal, pidfd, signal, 0, 0) == 0)
+        if (Syscall(SyscallNumbers.Checked(SyscallNumbers.PidfdSendSignal), pidfd, signal, 0, 0) == 0)
         {
             return true;
         }
