@@ -149,9 +149,18 @@ internal static class FutexSleep
     {
         cancellationToken.ThrowIfCancellationRequested();
         Segment? segment = finishingOnClosed ? null : Segment.Containing(word);
-        CancellationTokenRegistration cancel = !TMode.IsAsync && cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static w => WakeAll((nint)w!), word)
-            : default;
+        // A blocking sleep also sleeps on its thread's cancel word, which the token's callback sets and wakes: a
+        // cancel that fires after the check above but before the thread is asleep in the kernel then makes the
+        // sleep return at once (the word is no longer 0), where a wake of the data word would reach nobody.
+        CancelWord? cancelWord = null;
+        CancellationTokenRegistration cancel = default;
+        if (!TMode.IsAsync && cancellationToken.CanBeCanceled)
+        {
+            cancelWord = threadCancelWord ??= new CancelWord();
+            cancelWord.Arm();
+            cancel = cancellationToken.UnsafeRegister(static w => ((CancelWord)w!).Fire(), cancelWord);
+        }
+
         bool inTime;
         try
         {
@@ -187,7 +196,8 @@ internal static class FutexSleep
         }
         finally
         {
-            cancel.Dispose();
+            cancel.Dispose(); // waits for a callback that is running: the word is not fired after this
+            cancelWord?.Disarm();
         }
 
         ThrowIfClosed(segment);
@@ -199,7 +209,38 @@ internal static class FutexSleep
         return inTime;
     }
 
-    private static unsafe void WakeAll(nint word) => Libc.FutexWake((int*)word, int.MaxValue);
+    /// <summary>This thread's cancel word (see <see cref="CancelWord"/>), made on its first cancellable blocking sleep.</summary>
+    [ThreadStatic]
+    private static CancelWord? threadCancelWord;
+
+    /// <summary>
+    /// A word in native memory that a blocking sleep watches beside its own (futex_waitv) while its token can fire:
+    /// 0 while armed, set to 1 and woken by the token's callback. Freed with the object, which a registration that
+    /// may still fire keeps alive.
+    /// </summary>
+    private sealed unsafe class CancelWord
+    {
+        public int* Address { get; } = (int*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(sizeof(int));
+
+        /// <summary>Whether a sleep of this thread watches the word now.</summary>
+        public bool Armed { get; private set; }
+
+        ~CancelWord() => System.Runtime.InteropServices.NativeMemory.Free(Address);
+
+        public void Arm()
+        {
+            Volatile.Write(ref *Address, 0);
+            Armed = true;
+        }
+
+        public void Disarm() => Armed = false;
+
+        public void Fire()
+        {
+            Volatile.Write(ref *Address, 1);
+            Libc.FutexWake(Address, 1);
+        }
+    }
 
     /// <summary>
     /// Set on a thread that finishes what a closed segment's state needs on its way out (a barrier party, woken by
@@ -234,23 +275,52 @@ internal static class FutexSleep
     /// </summary>
     internal static unsafe bool WaitOnce(int* word, int expected, long ms, Segment? segment)
     {
-        if (segment is null || Volatile.Read(ref noWaitMany))
+        int* cancel = threadCancelWord is { Armed: true } armed ? armed.Address : null;
+        if ((segment is null && cancel is null) || Volatile.Read(ref noWaitMany))
         {
-            return Libc.FutexWait(word, expected, ms);
+            return WaitOnWordOnly(word, expected, ms, cancel);
         }
 
-        Libc.FutexWaiter* entries = stackalloc Libc.FutexWaiter[2];
-        entries[0] = Libc.FutexWaiter.For(word, expected);
-        entries[1] = Libc.FutexWaiter.For(segment.ClosingWord, 0);
-        int woken = Libc.FutexWaitMany(entries, 2, ms);
+        Libc.FutexWaiter* entries = stackalloc Libc.FutexWaiter[3];
+        int count = 0;
+        entries[count++] = Libc.FutexWaiter.For(word, expected);
+        if (segment is not null)
+        {
+            entries[count++] = Libc.FutexWaiter.For(segment.ClosingWord, 0);
+        }
+
+        if (cancel is not null)
+        {
+            entries[count++] = Libc.FutexWaiter.For(cancel, 0);
+        }
+
+        int woken = Libc.FutexWaitMany(entries, count, ms);
         if (woken == -1 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == ENOSYS)
         {
             Volatile.Write(ref noWaitMany, true);
-            return Libc.FutexWait(word, expected, ms);
+            return WaitOnWordOnly(word, expected, ms, cancel);
         }
 
         return woken != -2;
     }
+
+    /// <summary>
+    /// Without futex_waitv: a sleep on the word alone; a cancellable one in slices of at most
+    /// <see cref="CancelSliceMs"/>, each end reported as a wake-up (callers re-check), so a cancel is seen within one.
+    /// </summary>
+    private static unsafe bool WaitOnWordOnly(int* word, int expected, long ms, int* cancel)
+    {
+        if (cancel is null || (ms >= 0 && ms <= CancelSliceMs))
+        {
+            return Libc.FutexWait(word, expected, ms);
+        }
+
+        _ = Libc.FutexWait(word, expected, CancelSliceMs);
+        return true;
+    }
+
+    /// <summary>The longest a cancellable blocking sleep sleeps without futex_waitv (Linux before 5.16) before it looks at its token.</summary>
+    private const int CancelSliceMs = 100;
 
     private const int ENOSYS = 38;
 

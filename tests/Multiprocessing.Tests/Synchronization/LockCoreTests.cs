@@ -80,7 +80,7 @@ public sealed class LockCoreTests : IDisposable
         Release(at);
     }
 
-    [Fact(Skip = LostCancel)]
+    [Fact]
     public async Task ACancelThatFiresAsTheWaiterGoesToSleep_IsNotLost()
     {
         // The cancel wakes the futex, but a wake-up with nobody asleep yet is lost, and the waiter then sleeps to
@@ -196,21 +196,15 @@ public sealed class LockCoreTests : IDisposable
         Assert.Equal((0, 0), (Holder(at), Sleepers));
     }
 
-    /// <summary>Skip reason of the test that shows the bug.</summary>
-    private const string LostCancel =
-        "Bug, not fixed on this branch (FutexSleep.cs is another helper's): FutexSleep.Wait registers a token callback that " +
-        "wakes the futex, then sleeps without looking at the token again, so a cancel that fires between Sleep's " +
-        "ThrowIfCancellationRequested and the futex_wait syscall is lost and the waiter sleeps to its deadline (for ever " +
-        "with none). Seen as a 30 s hang of Acquire_Cancelled_... before it waited for the futex_wait.";
-
     /// <summary>Whether thread <paramref name="tid"/> of this process is blocked in the futex system call.</summary>
     private static bool InFutexWait(int tid)
     {
-        int futex = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 98 : 202;
+        // futex, or futex_waitv: a cancellable blocking sleep also watches its cancel word.
         try
         {
             string call = File.ReadAllText($"/proc/self/task/{tid}/syscall");
-            return call.StartsWith($"{futex} ", StringComparison.Ordinal);
+            return call.StartsWith($"{Multiprocessing.Interop.SyscallNumbers.Futex} ", StringComparison.Ordinal)
+                || call.StartsWith($"{Multiprocessing.Interop.SyscallNumbers.FutexWaitv} ", StringComparison.Ordinal);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
