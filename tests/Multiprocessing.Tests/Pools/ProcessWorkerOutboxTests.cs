@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using Multiprocessing.Connections;
 using Multiprocessing.Messaging;
 using Multiprocessing.Pools;
 
