@@ -130,6 +130,43 @@ public sealed class PipePeerExitTests
         }
     }
 
+    [Fact]
+    public async Task Send_BlockedOnAFullRing_FailsWhenTheChildHoldingTheReadingEndReturns()
+    {
+        // The writer's side of the same wait: the reading end goes to a child that returns without reading.
+        (Connection reader, Connection writer) = Pipe.Create(duplex: false, capacity: 4096);
+        using (writer)
+        {
+            using ChildProcess child = ChildProcess.Start(static (Connection end) => { }, reader);
+            reader.Dispose();
+
+            Task<Exception?> fill = Task.Run(() =>
+            {
+                try
+                {
+                    for (int i = 0; i < 1_000_000; i++)
+                    {
+                        writer.SendBytes(new byte[256]);
+                    }
+
+                    return null;
+                }
+                catch (Exception e)
+                {
+                    return e;
+                }
+            });
+            if (await Task.WhenAny(fill, Task.Delay(Within.Deadline)) != fill)
+            {
+                writer.Dispose(); // wakes the blocked send
+                Assert.Fail($"Send still blocked {Within.Deadline.TotalSeconds} s after the child holding the reading end started.");
+            }
+
+            Assert.IsType<IOException>(await fill);
+            child.JoinOrFail();
+        }
+    }
+
     private static void Throw(SharedEvent attached)
     {
         attached.Set();
