@@ -1037,12 +1037,19 @@ internal sealed unsafe partial class Ring
 
     /// <summary>
     /// Registers this process as a holder of the writing (or reading) end. <paramref name="inTransitFrom"/> is the
-    /// pid of the process that sent this end here (0 if none): the slot it reserved is taken over.
+    /// pid of the process that sent this end here (0 if none): the slot it reserved is taken over. Then wakes the
+    /// other side: a sleeper there watches the holders it saw before it slept (the sender, for a reservation), and
+    /// must look again to watch this process, or it would not be woken when this process dies holding the end.
     /// </summary>
     /// <exception cref="InvalidOperationException">Too many open handles of that end.</exception>
     public void AttachEnd(bool writer, int inTransitFrom = 0)
     {
-        int* ends = writer ? h->Writers : h->Readers;
+        TakeEndSlot(writer ? h->Writers : h->Readers, inTransitFrom);
+        WakeAll(); // After the slot is written: a sleeper that read the sequence before this sees the slot, or is woken.
+    }
+
+    private static void TakeEndSlot(int* ends, int inTransitFrom)
+    {
         if (inTransitFrom != 0)
         {
             for (int i = 0; i < RingHeader.MaxEnds; i++)
