@@ -157,7 +157,15 @@ public abstract partial class Connection
                 var waits = new Task[waitables.Length];
                 for (int i = 0; i < waitables.Length; i++)
                 {
-                    waits[i] = waitables[i].WhenReadyAsync(stop.Token);
+                    try
+                    {
+                        waits[i] = waitables[i].WhenReadyAsync(stop.Token);
+                    }
+                    catch (Exception e)
+                    {
+                        // Disposed (or made unreadable) since it was checked: the waits already begun end first.
+                        waits[i] = Task.FromException(e);
+                    }
                 }
 
                 Task first;
