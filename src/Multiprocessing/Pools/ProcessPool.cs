@@ -18,7 +18,7 @@ namespace Multiprocessing;
 /// <see cref="RemoteException"/> with the remote type, message and stack trace, and the worker carries on.</para>
 /// <para><b>Cancellation</b>: a task still queued is dropped; a task already running gets SIGTERM, which the task
 /// can observe through <see cref="CurrentProcess.TerminationToken"/> to stop cooperatively; a worker that does not
-/// stop within <see cref="PoolOptions.CancelGracePeriod"/> (2 s by default) is killed. Either way the task is cancelled and the worker replaced.</para>
+/// stop within <see cref="ProcessPoolOptions.CancelGracePeriod"/> (2 s by default) is killed. Either way the task is cancelled and the worker replaced.</para>
 /// <para>Workers start when the pool is created (about the time of one process start each, in parallel); tasks
 /// submitted meanwhile wait in their pipes. Each worker holds a few tasks ahead of the one it runs: as many as make about a millisecond of its recent tasks (2 to 64), so that short tasks stream; and a worker that is idle takes the tasks another holds behind a long one and has not started (each task still runs exactly once), so no task waits behind a running one while a worker is free.</para>
 /// <para>Large tasks and results (bigger than a worker's pipe) flow both ways at once: the thread that reads a
@@ -26,7 +26,7 @@ namespace Multiprocessing;
 /// </remarks>
 public sealed partial class ProcessPool : WorkerPool
 {
-    /// <summary>The default of <see cref="PoolOptions.CancelGracePeriod"/>.</summary>
+    /// <summary>The default of <see cref="ProcessPoolOptions.CancelGracePeriod"/>.</summary>
     public static readonly TimeSpan DefaultCancelGracePeriod = TimeSpan.FromSeconds(2);
 
     private const int MaxKnownFunctions = 256;
@@ -34,8 +34,11 @@ public sealed partial class ProcessPool : WorkerPool
     /// <summary>How many workers in a row may die before they are ready (started, initializer run) before the pool gives up as broken.</summary>
     private const int MaxDeathsBeforeReady = 3;
 
-    /// <summary>How long a worker whose running task was cancelled may take to stop before it is killed (<see cref="PoolOptions.CancelGracePeriod"/>).</summary>
+    /// <summary>How long a worker whose running task was cancelled may take to stop before it is killed (<see cref="ProcessPoolOptions.CancelGracePeriod"/>).</summary>
     public TimeSpan CancelGracePeriod { get; }
+
+    /// <summary>Bytes of memory past which a worker process is replaced between tasks (<see cref="ProcessPoolOptions.MaxMemoryPerWorker"/>); 0 for no limit.</summary>
+    private long MaxMemoryPerWorker { get; }
 
     private static readonly byte[] ForgetFrame = [ProcessWire.Forget];
     private static int poolCounter;
@@ -53,15 +56,52 @@ public sealed partial class ProcessPool : WorkerPool
     private bool failedToStart;
     private int deathsBeforeReady;
 
-    /// <summary>Creates a pool and starts its workers (Python's <c>Pool(processes, initializer, maxtasksperchild)</c>).</summary>
-    /// <param name="options">Worker count, initializer, limits, timeout, queue bound; null for the defaults.</param>
+    /// <summary>Creates a pool and starts its workers (Python's <c>Pool(processes, initializer, maxtasksperchild)</c>, <c>ProcessPoolExecutor(max_workers, ...)</c>).</summary>
+    /// <param name="options">Worker count, initializer, limits, timeout, queue bound, memory limit, grace period; null for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count, a size or a time in <paramref name="options"/> is out of its range.</exception>
     /// <exception cref="ArgumentException">The initializer cannot be encoded for another process.</exception>
     /// <exception cref="PlatformNotSupportedException">This platform or kind of application cannot start processes.</exception>
-    public ProcessPool(PoolOptions? options = null)
+    public ProcessPool(ProcessPoolOptions? options = null)
+        : this(options, options)
+    {
+    }
+
+    /// <summary>Creates a pool from the settings every pool takes (a <see cref="ProcessPoolOptions"/> passed as such is read whole), and starts its workers.</summary>
+    /// <param name="options">Worker count, initializer, limits, timeout, queue bound; null for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count or a time in <paramref name="options"/> is out of its range.</exception>
+    /// <exception cref="ArgumentException">The initializer cannot be encoded for another process.</exception>
+    /// <exception cref="PlatformNotSupportedException">This platform or kind of application cannot start processes.</exception>
+    public ProcessPool(PoolOptions? options)
+        : this(options, options as ProcessPoolOptions)
+    {
+    }
+
+    /// <summary>Creates a pool of <paramref name="workerCount"/> worker processes (Python's <c>Pool(n)</c>, <c>ProcessPoolExecutor(n)</c>) and starts them.</summary>
+    /// <param name="workerCount">How many worker processes.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="workerCount"/> is less than 1.</exception>
+    /// <exception cref="PlatformNotSupportedException">This platform or kind of application cannot start processes.</exception>
+    public ProcessPool(int workerCount)
+        : this(new ProcessPoolOptions { WorkerCount = workerCount })
+    {
+    }
+
+    private ProcessPool(PoolOptions? options, ProcessPoolOptions? processOptions)
         : base(options, $"ProcessPool-{Interlocked.Increment(ref poolCounter)}")
     {
+        if (processOptions?.MaxMemoryPerWorker is long maxMemory)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(maxMemory, 1, "options.MaxMemoryPerWorker");
+        }
+
+        if (processOptions?.CancelGracePeriod is TimeSpan grace && grace != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero, "options.CancelGracePeriod");
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(grace, TimeSpan.FromMilliseconds(int.MaxValue), "options.CancelGracePeriod");
+        }
+
+        MaxMemoryPerWorker = processOptions?.MaxMemoryPerWorker ?? 0;
+        CancelGracePeriod = processOptions?.CancelGracePeriod ?? DefaultCancelGracePeriod;
         initializer = Initializer is { } init ? DelegatePayload.EncodeFunction(init) : [];
-        CancelGracePeriod = options?.CancelGracePeriod ?? DefaultCancelGracePeriod;
         slots = new ProcessWorker?[WorkerCount];
         lock (gate)
         {

@@ -81,20 +81,9 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
             ArgumentOutOfRangeException.ThrowIfLessThan(maxTasks, 1, "options.MaxTasksPerWorker");
         }
 
-        if (options.MaxMemoryPerWorker is long maxMemory)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(maxMemory, 1, "options.MaxMemoryPerWorker");
-        }
-
         if (options.TaskTimeout is TimeSpan timeout && timeout != Timeout.InfiniteTimeSpan)
         {
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, "options.TaskTimeout");
-        }
-
-        if (options.CancelGracePeriod is TimeSpan grace && grace != Timeout.InfiniteTimeSpan)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero, "options.CancelGracePeriod");
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(grace, TimeSpan.FromMilliseconds(int.MaxValue), "options.CancelGracePeriod");
         }
 
         if (options.MaxQueuedTasks is int maxQueued)
@@ -112,7 +101,6 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         Name = options.Name ?? defaultName;
         Initializer = options.Initializer;
         MaxTasksPerWorker = options.MaxTasksPerWorker ?? 0;
-        MaxMemoryPerWorker = options.MaxMemoryPerWorker ?? 0;
         TaskTimeout = options.TaskTimeout ?? Timeout.InfiniteTimeSpan;
         maxQueuedTasks = options.MaxQueuedTasks;
         whenQueueFull = options.WhenQueueFull;
@@ -170,9 +158,6 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
 
     /// <summary>Tasks after which a worker is replaced; 0 for no limit.</summary>
     private protected int MaxTasksPerWorker { get; }
-
-    /// <summary>Bytes of memory past which a worker process is replaced between tasks; 0 for no limit.</summary>
-    private protected long MaxMemoryPerWorker { get; }
 
     /// <summary>The per-task timeout (<see cref="PoolOptions.TaskTimeout"/>); <see cref="Timeout.InfiniteTimeSpan"/> for none.</summary>
     private protected TimeSpan TaskTimeout { get; }
