@@ -184,7 +184,7 @@ public sealed partial class ProcessPool : WorkerPool
 
         foreach (ProcessTask t in running)
         {
-            CountFailedElsewhere();
+            CountStoppedByPool();
             t.Fail(StopException());
         }
 

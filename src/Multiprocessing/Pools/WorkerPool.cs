@@ -65,7 +65,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     private long retiredSucceeded;
     private long retiredFailed;
     private long dropped;
-    private long failedElsewhere;
+    private long stoppedByPool;
 
     /// <summary>Validates <paramref name="options"/> and sets the pool up; a subclass starts no worker before it returns.</summary>
     /// <param name="options">The options; null for the defaults.</param>
@@ -132,7 +132,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
                     idle += t.IsIdle ? 1 : 0;
                 }
 
-                long elsewhere = Volatile.Read(ref failedElsewhere);
+                long stoppedNow = Volatile.Read(ref stoppedByPool);
                 long droppedNow = Volatile.Read(ref dropped);
                 long started = retiredStarted;
                 foreach (WorkerTally t in liveTallies)
@@ -146,9 +146,9 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
                     WorkersIdle: idle,
                     WorkersStarted: workersStarted,
                     Queued: Math.Max(0, submittedNow - started - droppedNow),
-                    Running: (int)Math.Max(0, started - succeeded - failed - elsewhere),
+                    Running: (int)Math.Max(0, started - succeeded - failed - stoppedNow),
                     Completed: succeeded,
-                    Failed: failed + elsewhere + droppedNow);
+                    Failed: failed + stoppedNow + droppedNow);
             }
         }
     }
@@ -281,7 +281,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     /// <see cref="TimeoutException"/> past <see cref="TaskTimeout"/>, <see cref="StopException"/> on
     /// terminate, or be cancelled through <paramref name="cancellationToken"/> while still queued; run its
     /// continuations asynchronously; and be counted exactly once (see <see cref="WorkerTally"/>,
-    /// <see cref="CountDropped"/>, <see cref="CountFailedElsewhere"/>) before it completes. If the pool stopped
+    /// <see cref="CountDropped"/>, <see cref="CountStoppedByPool"/>) before it completes. If the pool stopped
     /// accepting while the call was being queued, take it back and throw <see cref="NotAcceptingException"/>;
     /// the base then undoes its count.
     /// </remarks>
@@ -363,8 +363,8 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         ReleaseQueueSlot(tasks);
     }
 
-    /// <summary>Core: a running task was ended by someone other than its worker (a timeout, a terminate). Call before completing its task.</summary>
-    private protected void CountFailedElsewhere() => Interlocked.Increment(ref failedElsewhere);
+    /// <summary>Core: counts as failed a running task that the pool stopped, not its worker (a timeout, a cancel, a terminate). Call before completing its task.</summary>
+    private protected void CountStoppedByPool() => Interlocked.Increment(ref stoppedByPool);
 
     /// <summary>The exception a submission gets once the pool does not accept work: disposed, closed, terminated or broken.</summary>
     /// <returns>An <see cref="ObjectDisposedException"/>, an <see cref="InvalidOperationException"/> or a <see cref="BrokenPoolException"/>.</returns>
@@ -494,23 +494,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         }
 
         Admit(cancellationToken);
-        return Enter(item, cancellationToken);
-    }
-
-    private Task<TResult> Enter<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)
-    {
-        JoinAtExit();
-        Interlocked.Increment(ref submitted.Value);
-        try
-        {
-            return RunAsync(item, cancellationToken);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref submitted.Value);
-            ReleaseQueueSlot();
-            throw;
-        }
+        return Enter(item, static (pool, item, token) => pool.RunAsync(item, token), cancellationToken);
     }
 
     /// <summary>Submits one chunk, waiting for a place in a bounded queue on this thread.</summary>
@@ -541,13 +525,20 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         return EnterChunk(chunk, cancellationToken);
     }
 
-    private Task<TResult[]> EnterChunk<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
+    private Task<TResult[]> EnterChunk<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken) =>
+        Enter(chunk, static (pool, chunk, token) => pool.RunChunkAsync(chunk, token), cancellationToken);
+
+    /// <summary>
+    /// Counts an admitted call or chunk as submitted and hands it to the core (<paramref name="core"/>: a static
+    /// lambda, so nothing is allocated); if the core refuses it, undoes the count and frees its queue place.
+    /// </summary>
+    private Task<TResult> Enter<TWork, TResult>(TWork work, Func<WorkerPool, TWork, CancellationToken, Task<TResult>> core, CancellationToken cancellationToken)
     {
         JoinAtExit();
         Interlocked.Increment(ref submitted.Value);
         try
         {
-            return RunChunkAsync(chunk, cancellationToken);
+            return core(this, work, cancellationToken);
         }
         catch
         {
