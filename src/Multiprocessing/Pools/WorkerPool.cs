@@ -60,6 +60,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     private int state;
     private int disposed;
     private Exception? stopCause;
+    private string? terminatedBy;
     private long workersStarted;
     private long retiredStarted;
     private long retiredSucceeded;
@@ -173,7 +174,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     /// <returns>The exception to fail the task with.</returns>
     private protected Exception StopException() => State == PoolState.Broken
         ? new BrokenPoolException(BrokenMessage(), Volatile.Read(ref stopCause))
-        : new PoolTerminatedException($"The pool {Name} was terminated before this task finished.");
+        : new PoolTerminatedException($"The pool {Name} was terminated{TerminatedByText()} before this task finished.");
 
     /// <summary>True on one of this pool's own workers (where <see cref="Join()"/> would wait for itself).</summary>
     private protected virtual bool IsWorkerThread => false;
@@ -209,7 +210,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     /// now go on to their end (their results are thrown away), then their threads stop; <see cref="Join()"/>
     /// waits for that. A process pool kills its workers. Calling it again, or on a broken pool, does nothing.
     /// </remarks>
-    public void Terminate() => Stop(PoolState.Terminated, null);
+    public void Terminate() => Stop(PoolState.Terminated, null, null);
 
     /// <summary>Waits until every worker has stopped, after <see cref="Close"/> or <see cref="Terminate"/> (Python's <c>join()</c>).</summary>
     /// <exception cref="InvalidOperationException">The pool is still open (call <see cref="Close"/> or <see cref="Terminate"/> first), or this is one of the pool's own workers.</exception>
@@ -324,7 +325,18 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
 
     /// <summary>Core: a worker could not be made ready (its initializer threw): the pool is broken, its tasks fail with a <see cref="BrokenPoolException"/>.</summary>
     /// <param name="cause">What went wrong; the inner exception of the <see cref="BrokenPoolException"/>.</param>
-    private protected void BreakPool(Exception cause) => Stop(PoolState.Broken, cause);
+    private protected void BreakPool(Exception cause) => Stop(PoolState.Broken, cause, null);
+
+    /// <summary>
+    /// Core: <see cref="Terminate"/> by another of the pool's methods, named in <paramref name="by"/> (with what it
+    /// does to the workers): the exceptions of the tasks it fails, and the refusals of later submissions, say it.
+    /// <see cref="OnTerminate"/> reads it as <see cref="TerminatedBy"/>. Does nothing if the pool is already terminated or broken.
+    /// </summary>
+    /// <param name="by">Such as <c>KillWorkers() (its workers were killed)</c>.</param>
+    private protected void TerminateBy(string by) => Stop(PoolState.Terminated, null, by);
+
+    /// <summary>What terminated the pool, when it was not <see cref="Terminate"/> (see <see cref="TerminateBy"/>); set before <see cref="OnTerminate"/> runs.</summary>
+    private protected string? TerminatedBy => Volatile.Read(ref terminatedBy);
 
     /// <summary>Core: a new worker begins; returns the tally it counts its tasks in (see <see cref="WorkerTally"/>).</summary>
     /// <returns>The worker's tally, already counted in <see cref="PoolCounters.WorkersAlive"/> and <see cref="PoolCounters.WorkersStarted"/>.</returns>
@@ -378,7 +390,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         return State switch
         {
             PoolState.Closed => new InvalidOperationException($"The pool {Name} is closed; it accepts no more tasks (Close() was called)."),
-            PoolState.Terminated => new InvalidOperationException($"The pool {Name} was terminated; it accepts no more tasks."),
+            PoolState.Terminated => new InvalidOperationException($"The pool {Name} was terminated{TerminatedByText()}; it accepts no more tasks."),
             PoolState.Broken => new BrokenPoolException(BrokenMessage(), Volatile.Read(ref stopCause)),
             _ => new InvalidOperationException($"The pool {Name} is not accepting tasks."),
         };
@@ -387,7 +399,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     /// <summary>Frees places in a bounded queue (a task started or was dropped).</summary>
     internal void ReleaseQueueSlot(int count = 1) => queueSlots?.Release(count);
 
-    private void Stop(PoolState target, Exception? cause)
+    private void Stop(PoolState target, Exception? cause, string? by)
     {
         lock (stateGate)
         {
@@ -397,12 +409,15 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
             }
 
             Volatile.Write(ref stopCause, cause);
+            Volatile.Write(ref terminatedBy, by);
             Volatile.Write(ref state, (int)target);
         }
 
         stopping.Cancel();
         OnTerminate();
     }
+
+    private string TerminatedByText() => TerminatedBy is { } by ? $" by {by}" : string.Empty;
 
     private string BrokenMessage()
     {
