@@ -258,7 +258,11 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         try
         {
             RingStatus status;
-            if (!TMode.IsAsync)
+            if (ring.IsCompleted)
+            {
+                status = RingStatus.Completed; // (checked here: the ring's TryWriteNow does not look)
+            }
+            else if (!TMode.IsAsync)
             {
                 status = ring.Write(head[..headLength], body, deadline, cancellationToken);
             }

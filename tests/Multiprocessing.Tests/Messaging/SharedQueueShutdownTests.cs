@@ -143,6 +143,22 @@ public sealed class SharedQueueShutdownTests
     }
 
     [Fact]
+    public async Task PutAsync_AfterCompleteAddingOrShutdown_FailsAndQueuesNothing_EvenWithRoom()
+    {
+        // Before: PutAsync's fast path wrote through the ring's TryWriteNow, which does not look at the completion.
+        using SharedQueue<int> completed = SharedQueue.Create<int>();
+        completed.CompleteAdding();
+        InvalidOperationException e = await Assert.ThrowsAsync<InvalidOperationException>(async () => await completed.PutAsync(1));
+        Assert.IsNotType<QueueShutDownException>(e);
+        Assert.Equal(0, completed.Count);
+
+        using SharedQueue<int> shutDown = SharedQueue.Create<int>();
+        shutDown.Shutdown();
+        await Assert.ThrowsAsync<QueueShutDownException>(async () => await shutDown.PutAsync(1));
+        Assert.Equal(0, shutDown.Count);
+    }
+
+    [Fact]
     public void Shutdown_AfterDispose_Throws()
     {
         SharedQueue<int> queue = SharedQueue.Create<int>();
