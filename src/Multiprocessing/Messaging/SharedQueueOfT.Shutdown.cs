@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Multiprocessing.Messaging;
 using Multiprocessing.Sharing;
 using Multiprocessing.Synchronization;
@@ -63,6 +64,7 @@ public sealed partial class SharedQueue<T>
 
     /// <summary>Waits for the next item, unless the queue was shut down immediately (its items are dropped then: <see cref="RingStatus.Completed"/>).</summary>
     /// <exception cref="OperationCanceledException">The token fired; nothing was consumed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private RingStatus BeginRead(Deadline deadline, CancellationToken cancellationToken, out RingMessage message)
     {
         message = default;
@@ -70,10 +72,12 @@ public sealed partial class SharedQueue<T>
     }
 
     /// <summary>The asynchronous form of <see cref="BeginRead"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValueTask<(RingStatus Status, RingMessage Message)> BeginReadAsync(Deadline deadline, CancellationToken cancellationToken) =>
         DroppedAll() ? new((RingStatus.Completed, default)) : ring.BeginReadAsync(deadline, cancellationToken);
 
     /// <summary>If the queue was shut down immediately, drops what is left in it (what the shutdown could not take) and says so.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool DroppedAll()
     {
         if (ring.Completion != Ring.ShutDownImmediately)
