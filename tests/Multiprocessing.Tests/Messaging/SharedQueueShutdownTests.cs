@@ -1,4 +1,3 @@
-using Multiprocessing.Tests.SharedObjects;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Messaging;
