@@ -11,63 +11,32 @@ namespace Multiprocessing;
 /// <see cref="Set"/> releases every process waiting at that moment, even if a <see cref="Clear"/> follows at once:
 /// their waits return true.
 /// </para>
-/// <para>
-/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
-/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
-/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
-/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
-/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
-/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
-/// </para>
+/// <inheritdoc cref="ManagedProxy" path="/remarks/para[@id='sliced']"/>
 /// </remarks>
-public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
+public sealed class ManagedEvent : ManagedProxy, ISharedObject<ManagedEvent>
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
-
     internal ManagedEvent(ManagerChannel channel, long id)
+        : base(channel, id)
     {
-        this.channel = channel;
-        this.id = id;
     }
 
     /// <summary>Whether the event is set (Python's <c>is_set()</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool IsSet
-    {
-        get
-        {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.EventIsSet, id);
-                return new WireReader(channel.Invoke()).ReadBool();
-            }
-        }
-    }
+    public bool IsSet => Call(ManagerOp.EventIsSet, static reply => reply.ReadBool());
 
     /// <summary>How many requests (of any proxy) wait on the event in the manager now: for tests that must know their waiters are in.</summary>
-    internal int WaitingCount
-    {
-        get
-        {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.EventWaiting, id);
-                return new WireReader(channel.Invoke()).ReadInt32();
-            }
-        }
-    }
+    internal int WaitingCount => Call(ManagerOp.EventWaiting, static reply => reply.ReadInt32());
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedEvent>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedEvent>.Descriptor => Describe();
 
     /// <summary>Sets the event, waking every waiter in every process (Python's <c>set()</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public void Set() => Simple(ManagerOp.EventSet);
+    public void Set() => Call(ManagerOp.EventSet);
 
     /// <summary>Clears the event (Python's <c>clear()</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public void Clear() => Simple(ManagerOp.EventClear);
+    public void Clear() => Call(ManagerOp.EventClear);
 
     /// <summary>Waits until the event is set (Python's <c>wait()</c>), at most <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
@@ -78,10 +47,8 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (!TryWait(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken))
-        {
-            throw new TimeoutException($"The managed event was not set within {timeout}.");
-        }
+        var wait = new WaitSince();
+        _ = WaitOrThrow<bool>(ManagerOp.EventWait, timeout, wait.Write, wait.Parse, NotSet, cancellationToken);
     }
 
     /// <summary>Waits at most <paramref name="timeout"/> until the event is set (Python's <c>wait(timeout)</c>).</summary>
@@ -93,9 +60,8 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
         var wait = new WaitSince();
-        return channel.Wait<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
+        return Wait<bool>(ManagerOp.EventWait, timeout, wait.Write, wait.Parse, cancellationToken);
     }
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
@@ -108,10 +74,8 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public async ValueTask WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (!await TryWaitAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false))
-        {
-            throw new TimeoutException($"The managed event was not set within {timeout}.");
-        }
+        var wait = new WaitSince();
+        _ = await WaitOrThrowAsync<bool>(ManagerOp.EventWait, timeout, wait.Write, wait.Parse, NotSet, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The asynchronous twin of <see cref="TryWait"/>.</summary>
@@ -123,31 +87,13 @@ public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
         var wait = new WaitSince();
-        return channel.WaitAsync<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
+        return WaitAsync<bool>(ManagerOp.EventWait, timeout, wait.Write, wait.Parse, cancellationToken);
     }
-
-    /// <summary>Closes this proxy's connection to the manager, which then drops the event if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedEvent #{id} at {Client.Describe(channel.Address)}";
 
     /// <inheritdoc/>
-    static ManagedEvent ISharedObject<ManagedEvent>.Reopen(string descriptor)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedEvent(channel, id);
-    }
+    static ManagedEvent ISharedObject<ManagedEvent>.Reopen(string descriptor) =>
+        Reopen(descriptor, static (channel, id) => new ManagedEvent(channel, id));
 
-    private void Simple(ManagerOp op)
-    {
-        lock (channel.Gate)
-        {
-            channel.Begin(op, id);
-            channel.Invoke();
-        }
-    }
+    private const string NotSet = "The managed event was not set within";
 }

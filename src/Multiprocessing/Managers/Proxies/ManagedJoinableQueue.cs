@@ -18,26 +18,16 @@ namespace Multiprocessing;
 /// wait for ever. Pass the proxy to a child declared as <see cref="ManagedJoinableQueue{T}"/>; it connects to the
 /// manager there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls.
 /// </para>
-/// <para>
-/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
-/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
-/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
-/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
-/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
-/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
-/// </para>
+/// <inheritdoc cref="ManagedProxy" path="/remarks/para[@id='sliced']"/>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
-public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<ManagedJoinableQueue<T>>
+public sealed class ManagedJoinableQueue<T> : ManagedProxy, ISharedObject<ManagedJoinableQueue<T>>
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
     private readonly ManagedQueue<T> queue;
 
     internal ManagedJoinableQueue(ManagerChannel channel, long id)
+        : base(channel, id)
     {
-        this.channel = channel;
-        this.id = id;
         queue = new ManagedQueue<T>(channel, id);
     }
 
@@ -54,20 +44,10 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
     public bool IsFull => queue.IsFull;
 
     /// <summary>How many joins (of any proxy) wait in the manager now: for tests that must know their joiners are in.</summary>
-    internal int JoiningCount
-    {
-        get
-        {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.QueueJoining, id);
-                return new WireReader(channel.Invoke()).ReadInt32();
-            }
-        }
-    }
+    internal int JoiningCount => Call(ManagerOp.QueueJoining, static reply => reply.ReadInt32());
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedJoinableQueue<T>>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedJoinableQueue<T>>.Descriptor => Describe();
 
     /// <summary>Puts an item, waiting for room as long as needed or until <paramref name="timeout"/> (Python's <c>put</c>); it is unfinished until a <see cref="TaskDone"/>.</summary>
     /// <param name="item">The item.</param>
@@ -132,13 +112,9 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void TaskDone()
     {
-        lock (channel.Gate)
+        if (!Call(ManagerOp.QueueTaskDone, static reply => reply.ReadBool()))
         {
-            channel.Begin(ManagerOp.QueueTaskDone, id);
-            if (!new WireReader(channel.Invoke()).ReadBool())
-            {
-                throw new InvalidOperationException("TaskDone was called more times than there were items put in the managed queue.");
-            }
+            throw new InvalidOperationException("TaskDone was called more times than there were items put in the managed queue.");
         }
     }
 
@@ -151,10 +127,8 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void Join(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (!TryJoin(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken))
-        {
-            throw new TimeoutException($"Items of the managed queue were still unfinished after {timeout}.");
-        }
+        var join = new WaitSince();
+        _ = WaitOrThrow<bool>(ManagerOp.QueueJoin, timeout, join.Write, join.Parse, Unfinished, cancellationToken);
     }
 
     /// <summary>Waits at most <paramref name="timeout"/> until every item ever put has been marked done.</summary>
@@ -166,9 +140,8 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool TryJoin(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
-        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
         var join = new WaitSince();
-        return channel.Wait<bool>(ManagerOp.QueueJoin, id, ms, join.Write, join.Parse, cancellationToken);
+        return Wait<bool>(ManagerOp.QueueJoin, timeout, join.Write, join.Parse, cancellationToken);
     }
 
     /// <summary>The asynchronous twin of <see cref="Join"/>: no thread waits while the manager does.</summary>
@@ -181,25 +154,13 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public async ValueTask JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
         var join = new WaitSince();
-        if (!await channel.WaitAsync<bool>(ManagerOp.QueueJoin, id, ms, join.Write, join.Parse, cancellationToken).ConfigureAwait(false))
-        {
-            throw new TimeoutException($"Items of the managed queue were still unfinished after {timeout}.");
-        }
+        _ = await WaitOrThrowAsync<bool>(ManagerOp.QueueJoin, timeout, join.Write, join.Parse, Unfinished, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Closes this proxy's connection to the manager, which then drops the queue if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedJoinableQueue #{id} at {Client.Describe(channel.Address)}";
 
     /// <inheritdoc/>
-    static ManagedJoinableQueue<T> ISharedObject<ManagedJoinableQueue<T>>.Reopen(string descriptor)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedJoinableQueue<T>(channel, id);
-    }
+    static ManagedJoinableQueue<T> ISharedObject<ManagedJoinableQueue<T>>.Reopen(string descriptor) =>
+        Reopen(descriptor, static (channel, id) => new ManagedJoinableQueue<T>(channel, id));
+
+    private const string Unfinished = "Items of the managed queue were still unfinished after";
 }
