@@ -232,38 +232,48 @@ public sealed class ManagedArray<T> : ManagedProxy, IList<T>, IReadOnlyList<T>, 
         }
     }
 
-    private void Read(int index, Span<T> into) => Call(
-        ManagerOp.ArrayRead,
-        new Elements(this, index, into.Length, target: MemoryMarshal.AsBytes(into)),
+    private void Read(int index, Span<T> into) =>
+        Access(new Elements(this, ManagerOp.ArrayRead, index, into.Length, target: MemoryMarshal.AsBytes(into)));
+
+    private void Write(int index, ReadOnlySpan<T> values) =>
+        Access(new Elements(this, ManagerOp.ArrayWrite, index, values.Length, source: MemoryMarshal.AsBytes(values)));
+
+    /// <summary>
+    /// Reads (<see cref="ManagerOp.ArrayRead"/>: the index, the count) or writes (<see cref="ManagerOp.ArrayWrite"/>:
+    /// the index, the bytes) elements; the reply says whether they are in range, then for a read has their bytes.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The elements are not in the array.</exception>
+    private void Access(Elements elements) => Call(
+        elements.Op,
+        elements,
         static (args, e) =>
         {
             args.WriteInt32(e.Index);
-            args.WriteInt32(e.Count);
+            if (e.Op == ManagerOp.ArrayRead)
+            {
+                args.WriteInt32(e.Count);
+            }
+            else
+            {
+                args.WriteBytes(e.Source);
+            }
         },
         static (reply, e) =>
         {
-            e.ThrowIfOutOfRange(reply.ReadBool());
+            if (!reply.ReadBool())
+            {
+                throw e.Owner.OutOfRange(e.Index);
+            }
+
             reply.Rest[..e.Target.Length].CopyTo(e.Target);
             return true;
         });
 
-    private void Write(int index, ReadOnlySpan<T> values) => Call(
-        ManagerOp.ArrayWrite,
-        new Elements(this, index, values.Length, source: MemoryMarshal.AsBytes(values)),
-        static (args, e) =>
-        {
-            args.WriteInt32(e.Index);
-            args.WriteBytes(e.Source);
-        },
-        static (reply, e) =>
-        {
-            e.ThrowIfOutOfRange(reply.ReadBool());
-            return true;
-        });
-
     /// <summary>The arguments of a read or a write: elements from an index, and the bytes to write or to read into.</summary>
-    private readonly ref struct Elements(ManagedArray<T> owner, int index, int count, ReadOnlySpan<byte> source = default, Span<byte> target = default)
+    private readonly ref struct Elements(ManagedArray<T> owner, ManagerOp op, int index, int count, ReadOnlySpan<byte> source = default, Span<byte> target = default)
     {
+        public ManagerOp Op { get; } = op;
+
         public int Index { get; } = index;
 
         public int Count { get; } = count;
@@ -272,13 +282,6 @@ public sealed class ManagedArray<T> : ManagedProxy, IList<T>, IReadOnlyList<T>, 
 
         public Span<byte> Target { get; } = target;
 
-        /// <exception cref="ArgumentOutOfRangeException">The manager replied that the elements are not in the array.</exception>
-        public void ThrowIfOutOfRange(bool inRange)
-        {
-            if (!inRange)
-            {
-                throw owner.OutOfRange(Index);
-            }
-        }
+        public ManagedArray<T> Owner { get; } = owner;
     }
 }

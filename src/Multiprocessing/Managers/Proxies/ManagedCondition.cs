@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Multiprocessing.Managers;
 using Multiprocessing.Sharing;
+using Multiprocessing.Synchronization;
 
 namespace Multiprocessing;
 
@@ -68,17 +69,8 @@ public sealed class ManagedCondition : ManagedLockable, ISharedObject<ManagedCon
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return Wait<bool>(ManagerOp.ConditionWait, timeout, ManagerChannel.WriteMilliseconds, ParseWait, cancellationToken);
-        }
-        catch (RemoteException e) when (IsLockError(e))
-        {
-            throw LockError(e);
-        }
-    }
+    public bool Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Blocking.Wait(WaitCore<Blocking>(timeout, cancellationToken));
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
     /// <param name="timeout">How long to wait for a notification; null for ever. Taking the lock again afterwards is not limited by it.</param>
@@ -88,17 +80,8 @@ public sealed class ManagedCondition : ManagedLockable, ISharedObject<ManagedCon
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public async ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await WaitAsync<bool>(ManagerOp.ConditionWait, timeout, ManagerChannel.WriteMilliseconds, ParseWait, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RemoteException e) when (IsLockError(e))
-        {
-            throw LockError(e);
-        }
-    }
+    public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        WaitCore<Awaiting>(timeout, cancellationToken);
 
     /// <summary>
     /// Waits until <paramref name="predicate"/> is true (Python's <c>wait_for(predicate, timeout)</c>): checks it,
@@ -113,21 +96,8 @@ public sealed class ManagedCondition : ManagedLockable, ISharedObject<ManagedCon
     /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        ArgumentNullException.ThrowIfNull(predicate);
-        bool forever = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout)) < 0;
-        long start = Stopwatch.GetTimestamp();
-        bool result = predicate();
-        while (!result && TimeLeft(forever, timeout, start, out TimeSpan? left))
-        {
-            Wait(left, cancellationToken);
-            result = predicate();
-        }
-
-        return result;
-    }
+    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Blocking.Wait(WaitForCore<Blocking>(predicate, timeout, cancellationToken));
 
     /// <summary>The asynchronous twin of <see cref="WaitFor"/>.</summary>
     /// <param name="predicate">What to wait for; called in this process, with the lock held.</param>
@@ -139,16 +109,35 @@ public sealed class ManagedCondition : ManagedLockable, ISharedObject<ManagedCon
     /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public async ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        WaitForCore<Awaiting>(predicate, timeout, cancellationToken);
+
+    /// <summary><see cref="Wait"/>, blocking the thread or not as <typeparamref name="TMode"/> says.</summary>
+    private async ValueTask<bool> WaitCore<TMode>(TimeSpan? timeout, CancellationToken cancellationToken)
+        where TMode : IWaitMode
+    {
+        try
+        {
+            return (await Channel.Wait<TMode, bool>(ManagerOp.ConditionWait, Id, Milliseconds(timeout), ManagerChannel.WriteMilliseconds, ParseWait, cancellationToken).ConfigureAwait(false)).Result;
+        }
+        catch (RemoteException e) when (IsLockError(e))
+        {
+            throw LockError(e);
+        }
+    }
+
+    /// <summary><see cref="WaitFor"/>, blocking the thread or not as <typeparamref name="TMode"/> says.</summary>
+    private async ValueTask<bool> WaitForCore<TMode>(Func<bool> predicate, TimeSpan? timeout, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(predicate);
-        bool forever = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout)) < 0;
+        bool forever = Milliseconds(timeout) < 0;
         long start = Stopwatch.GetTimestamp();
         bool result = predicate();
         while (!result && TimeLeft(forever, timeout, start, out TimeSpan? left))
         {
-            await WaitAsync(left, cancellationToken).ConfigureAwait(false);
+            await WaitCore<TMode>(left, cancellationToken).ConfigureAwait(false);
             result = predicate();
         }
 

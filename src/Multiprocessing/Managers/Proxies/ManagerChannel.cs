@@ -440,19 +440,7 @@ internal sealed class ManagerChannel : IDisposable
             {
                 try
                 {
-                    Connection c = Connected();
-                    byte[] answer;
-                    try
-                    {
-                        c.SendBytes(frame.WrittenSpan);
-                        answer = c.ReceiveBytes();
-                    }
-                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-                    {
-                        throw Broke(c, e);
-                    }
-
-                    return new WireReader(Payload(answer)).ReadInt64();
+                    return new WireReader(Payload(Exchange(Connected(), frame))).ReadInt64();
                 }
                 finally
                 {
@@ -470,6 +458,21 @@ internal sealed class ManagerChannel : IDisposable
         }
     }
 
+    /// <summary>Sends a request of the channel's own (outside the proxy's calls) on <paramref name="c"/>, and receives its reply.</summary>
+    /// <exception cref="ManagerUnavailableException">The connection broke.</exception>
+    private byte[] Exchange(Connection c, WireBuffer frame)
+    {
+        try
+        {
+            c.SendBytes(frame.WrittenSpan);
+            return c.ReceiveBytes();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            throw Broke(c, e);
+        }
+    }
+
     /// <summary>Takes the reference to <see cref="heldId"/> on a new connection (over the pin, the first time); a refusal (the object is gone) closes it.</summary>
     /// <exception cref="RemoteException">The manager no longer holds the object.</exception>
     /// <exception cref="ManagerUnavailableException">The connection broke.</exception>
@@ -479,16 +482,7 @@ internal sealed class ManagerChannel : IDisposable
         frame.WriteByte((byte)ManagerOp.Attach);
         frame.WriteInt64(heldId);
         frame.WriteInt64(pinToken);
-        byte[] answer;
-        try
-        {
-            c.SendBytes(frame.WrittenSpan);
-            answer = c.ReceiveBytes();
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-            throw Broke(c, e);
-        }
+        byte[] answer = Exchange(c, frame);
 
         try
         {
