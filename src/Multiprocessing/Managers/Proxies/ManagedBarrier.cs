@@ -63,24 +63,14 @@ public sealed class ManagedBarrier : ManagedProxy, ISharedObject<ManagedBarrier>
     /// <returns>This party's arrival index, 0 to <see cref="Parties"/> - 1 (Python's return value of <c>wait()</c>).</returns>
     /// <exception cref="BrokenBarrierException">The barrier was broken, or broke while this party waited (a timeout, including this party's own, an abort, a reset, or a waiting party's death).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while this party waited (the barrier is now broken).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public int Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         Blocking.Wait(WaitCore<Blocking>(timeout, cancellationToken));
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
-    /// <param name="timeout">How long to wait; null for ever. If it runs out, the barrier breaks, for the other waiters too.</param>
-    /// <param name="cancellationToken">
-    /// Stops the wait, and breaks the barrier as a timeout would (as <see cref="SharedBarrier"/>'s does): the wait is
-    /// one request, so this proxy drops its connection to the manager, which treats it as a party gone away and
-    /// breaks the round it waits in (not a later one); the proxy connects again on its next call. A round that
-    /// passes just as the token fires may still be reported as cancelled.
-    /// </param>
     /// <returns>This party's arrival index, 0 to <see cref="Parties"/> - 1.</returns>
-    /// <exception cref="BrokenBarrierException">The barrier was broken, or broke while this party waited.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while this party waited (the barrier is now broken).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="Wait"/>
     public ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         WaitCore<Awaiting>(timeout, cancellationToken);
 

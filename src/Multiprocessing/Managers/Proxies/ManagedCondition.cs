@@ -26,7 +26,7 @@ namespace Multiprocessing;
 /// there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls, so give each thread
 /// its own proxy (pass it, or use a named condition).
 /// </para>
-/// <inheritdoc cref="ManagedProxy" path="/remarks/para[@id='sliced']"/>
+/// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
 public sealed class ManagedCondition : ManagedLockable, ISharedObject<ManagedCondition>
 {
@@ -67,19 +67,14 @@ public sealed class ManagedCondition : ManagedLockable, ISharedObject<ManagedCon
     /// <returns>True if notified, false if the time ran out.</returns>
     /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         Blocking.Wait(WaitCore<Blocking>(timeout, cancellationToken));
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
-    /// <param name="timeout">How long to wait for a notification; null for ever. Taking the lock again afterwards is not limited by it.</param>
-    /// <param name="cancellationToken">Stops the wait, as in <see cref="Wait"/> (the lock is taken back first).</param>
     /// <returns>True if notified, false if the time ran out.</returns>
-    /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="Wait"/>
     public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         WaitCore<Awaiting>(timeout, cancellationToken);
 
@@ -94,21 +89,14 @@ public sealed class ManagedCondition : ManagedLockable, ISharedObject<ManagedCon
     /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
     /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         Blocking.Wait(WaitForCore<Blocking>(predicate, timeout, cancellationToken));
 
     /// <summary>The asynchronous twin of <see cref="WaitFor"/>.</summary>
-    /// <param name="predicate">What to wait for; called in this process, with the lock held.</param>
-    /// <param name="timeout">How long to wait in all; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait, as in <see cref="Wait"/> (the lock is taken back first).</param>
     /// <returns>The predicate's last value: false if the time ran out first.</returns>
-    /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
-    /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="WaitFor"/>
     public ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         WaitForCore<Awaiting>(predicate, timeout, cancellationToken);
 

@@ -11,7 +11,7 @@ namespace Multiprocessing;
 /// <see cref="Set"/> releases every process waiting at that moment, even if a <see cref="Clear"/> follows at once:
 /// their waits return true.
 /// </para>
-/// <inheritdoc cref="ManagedProxy" path="/remarks/para[@id='sliced']"/>
+/// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
 public sealed class ManagedEvent : ManagedProxy, ISharedObject<ManagedEvent>
 {
@@ -40,10 +40,10 @@ public sealed class ManagedEvent : ManagedProxy, ISharedObject<ManagedEvent>
 
     /// <summary>Waits until the event is set (Python's <c>wait()</c>), at most <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <exception cref="TimeoutException">The event was not set within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
@@ -53,10 +53,10 @@ public sealed class ManagedEvent : ManagedProxy, ISharedObject<ManagedEvent>
 
     /// <summary>Waits at most <paramref name="timeout"/> until the event is set (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait; zero to look.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <returns>True if the event was set when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -65,13 +65,8 @@ public sealed class ManagedEvent : ManagedProxy, ISharedObject<ManagedEvent>
     }
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
-    /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>A task that completes once the event is set.</returns>
-    /// <exception cref="TimeoutException">The event was not set within <paramref name="timeout"/>.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="Wait"/>
     public async ValueTask WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var wait = new WaitSince();
@@ -79,12 +74,8 @@ public sealed class ManagedEvent : ManagedProxy, ISharedObject<ManagedEvent>
     }
 
     /// <summary>The asynchronous twin of <see cref="TryWait"/>.</summary>
-    /// <param name="timeout">How long to wait; zero to look.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>True if the event was set when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="TryWait"/>
     public ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var wait = new WaitSince();

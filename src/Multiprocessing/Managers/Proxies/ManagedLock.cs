@@ -16,7 +16,7 @@ namespace Multiprocessing;
 /// connection: a thread waiting in <see cref="ManagedLockable.Acquire"/> holds up the proxy's other calls, so give
 /// each thread its own proxy (pass the lock to it, or use a named lock) if several threads of one process contend.
 /// </para>
-/// <inheritdoc cref="ManagedProxy" path="/remarks/para[@id='sliced']"/>
+/// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
 public sealed class ManagedLock : ManagedLockable, ISharedObject<ManagedLock>
 {

@@ -10,7 +10,7 @@ namespace Multiprocessing;
 /// <remarks>
 /// The wait happens in the manager. A lock whose holder's process dies (or closes its proxy) while holding it is
 /// released by the manager, and the next acquirer's handle says <see cref="LockHandle.WasAbandoned"/>.
-/// <inheritdoc cref="ManagedProxy" path="/remarks/para[@id='sliced']"/>
+/// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
 public abstract class ManagedLockable : ManagedProxy, IHandleOwner
 {
@@ -22,21 +22,21 @@ public abstract class ManagedLockable : ManagedProxy, IHandleOwner
 
     /// <summary>Waits for the lock (Python's <c>acquire()</c>, <c>acquire(timeout=t)</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <returns>A handle that releases the lock when disposed; <see cref="LockHandle.WasAbandoned"/> if its last holder died holding it.</returns>
     /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         WaitOrThrow<LockHandle?>(ManagerOp.LockAcquire, timeout, ManagerChannel.WriteMilliseconds, ParseAcquire, NotFree, cancellationToken).GetValueOrDefault();
 
     /// <summary>Takes the lock if it becomes free within <paramref name="timeout"/> (Python's <c>acquire(blocking=False)</c> for zero).</summary>
     /// <param name="timeout">How long to wait; zero to try once.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <returns>A handle that releases the lock when disposed, or null.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public LockHandle? TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
         Wait<LockHandle?>(ManagerOp.LockAcquire, timeout, ManagerChannel.WriteMilliseconds, ParseAcquire, cancellationToken);

@@ -16,14 +16,7 @@ namespace Multiprocessing;
 /// The manager drops the object once no proxy holds it (disposed, collected, or its process ended) and no copy is on
 /// its way to another process; a named one stays as long as the manager.
 /// </para>
-/// <para id="sliced">
-/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
-/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
-/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
-/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
-/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
-/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
-/// </para>
+/// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
 public abstract class ManagedProxy : IDisposable
 {
@@ -90,13 +83,13 @@ public abstract class ManagedProxy : IDisposable
 
     /// <summary>A blocking call's wait (see <see cref="ManagerChannel.Wait{TMode, T}"/>), for at most <paramref name="timeout"/> (null: for ever).</summary>
     /// <returns>The last reply's result: the success, or the failure once the time ran out.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     private protected T Wait<T>(ManagerOp op, TimeSpan? timeout, Action<WireBuffer, long> write, ReplyParser<T> parse, CancellationToken cancellationToken) =>
         Blocking.Wait(Channel.Wait<Blocking, T>(op, Id, Milliseconds(timeout), write, parse, cancellationToken)).Result;
 
     /// <summary>The asynchronous twin of <see cref="Wait{T}"/>.</summary>
     /// <returns>The last reply's result: the success, or the failure once the time ran out.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <inheritdoc cref="Wait{T}"/>
     private protected async ValueTask<T> WaitAsync<T>(ManagerOp op, TimeSpan? timeout, Action<WireBuffer, long> write, ReplyParser<T> parse, CancellationToken cancellationToken) =>
         (await Channel.Wait<Awaiting, T>(op, Id, Milliseconds(timeout), write, parse, cancellationToken).ConfigureAwait(false)).Result;
 
@@ -106,19 +99,18 @@ public abstract class ManagedProxy : IDisposable
     /// </summary>
     /// <returns>The success's result.</returns>
     /// <exception cref="TimeoutException">The time ran out.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     private protected T WaitOrThrow<T>(ManagerOp op, TimeSpan? timeout, Action<WireBuffer, long> write, ReplyParser<T> parse, string notInTime, CancellationToken cancellationToken) =>
         InTime(Blocking.Wait(Channel.Wait<Blocking, T>(op, Id, Milliseconds(timeout), write, parse, cancellationToken)), notInTime, timeout);
 
     /// <summary>The asynchronous twin of <see cref="WaitOrThrow{T}"/> (<paramref name="notInTime"/> as there).</summary>
     /// <returns>The success's result.</returns>
-    /// <exception cref="TimeoutException">The time ran out.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <inheritdoc cref="WaitOrThrow{T}"/>
     private protected async ValueTask<T> WaitOrThrowAsync<T>(ManagerOp op, TimeSpan? timeout, Action<WireBuffer, long> write, ReplyParser<T> parse, string notInTime, CancellationToken cancellationToken) =>
         InTime(await Channel.Wait<Awaiting, T>(op, Id, Milliseconds(timeout), write, parse, cancellationToken).ConfigureAwait(false), notInTime, timeout);
 
     /// <summary>A wait's timeout as a request carries it (-1: for ever).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     private protected static long Milliseconds(TimeSpan? timeout) => WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
 
     /// <summary>The result of a wait that succeeded; a <see cref="TimeoutException"/> if its time ran out.</summary>

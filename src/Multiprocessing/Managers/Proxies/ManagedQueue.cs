@@ -12,7 +12,7 @@ namespace Multiprocessing;
 /// declared as <see cref="ManagedQueue{T}"/>. A proxy is one connection: a thread waiting on it holds up the
 /// proxy's other calls. For a queue without a server process, see <see cref="SharedQueue{T}"/>.
 /// </para>
-/// <inheritdoc cref="ManagedProxy" path="/remarks/para[@id='sliced']"/>
+/// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
 public sealed class ManagedQueue<T> : ManagedProxy, ISharedObject<ManagedQueue<T>>
@@ -47,7 +47,7 @@ public sealed class ManagedQueue<T> : ManagedProxy, ISharedObject<ManagedQueue<T
     /// <summary>Puts an item, waiting for room as long as needed or until <paramref name="timeout"/> (Python's <c>put</c>).</summary>
     /// <param name="item">The item.</param>
     /// <param name="timeout">How long to wait for room; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <exception cref="TimeoutException">The queue stayed full (Python's <c>queue.Full</c>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the item was put (it was not).</exception>
     /// <exception cref="ArgumentException">The item cannot be encoded.</exception>
@@ -58,7 +58,7 @@ public sealed class ManagedQueue<T> : ManagedProxy, ISharedObject<ManagedQueue<T
     /// <summary>Puts an item if there is room within <paramref name="timeout"/> (by default, only if there is room now).</summary>
     /// <param name="item">The item.</param>
     /// <param name="timeout">How long to wait for room.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <returns>Whether it was put.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the item was put (it was not).</exception>
     /// <exception cref="ArgumentException">The item cannot be encoded.</exception>
@@ -67,20 +67,14 @@ public sealed class ManagedQueue<T> : ManagedProxy, ISharedObject<ManagedQueue<T
         Wait(ManagerOp.QueuePut, timeout, PutWriter(item), ManagerChannel.ParseBool, cancellationToken);
 
     /// <summary>The asynchronous twin of <see cref="Put"/>: no thread waits while the manager does.</summary>
-    /// <param name="item">The item.</param>
-    /// <param name="timeout">How long to wait for room; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>A task that completes once the item is put.</returns>
-    /// <exception cref="TimeoutException">The queue stayed full (Python's <c>queue.Full</c>).</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the item was put (it was not).</exception>
-    /// <exception cref="ArgumentException">The item cannot be encoded.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="Put"/>
     public async ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         await WaitOrThrowAsync(ManagerOp.QueuePut, timeout, PutWriter(item), ManagerChannel.ParseBool, StayedFull, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Takes the next item, waiting as long as needed or until <paramref name="timeout"/> (Python's <c>get</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <returns>The item.</returns>
     /// <exception cref="TimeoutException">The queue stayed empty (Python's <c>queue.Empty</c>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before an item was taken (none was).</exception>
@@ -91,7 +85,7 @@ public sealed class ManagedQueue<T> : ManagedProxy, ISharedObject<ManagedQueue<T
     /// <summary>Takes the next item if one comes within <paramref name="timeout"/> (by default, only if one is there now).</summary>
     /// <param name="item">The item, or the default.</param>
     /// <param name="timeout">How long to wait.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <returns>Whether an item was taken.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before an item was taken (none was).</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
@@ -103,12 +97,8 @@ public sealed class ManagedQueue<T> : ManagedProxy, ISharedObject<ManagedQueue<T
     }
 
     /// <summary>The asynchronous twin of <see cref="Get"/>: no thread waits while the manager does.</summary>
-    /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>The item.</returns>
-    /// <exception cref="TimeoutException">The queue stayed empty (Python's <c>queue.Empty</c>).</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before an item was taken (none was).</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="Get"/>
     public async ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         (await WaitOrThrowAsync<(bool Taken, T? Item)>(ManagerOp.QueueGet, timeout, ManagerChannel.WriteMilliseconds, ParseGet, StayedEmpty, cancellationToken).ConfigureAwait(false)).Item!;
 

@@ -13,7 +13,7 @@ namespace Multiprocessing;
 /// as in Python. Pass it to a child declared as <see cref="ManagedSemaphore"/>; it connects to the manager there.
 /// A proxy is one connection: a thread waiting on it holds up the proxy's other calls.
 /// </para>
-/// <inheritdoc cref="ManagedProxy" path="/remarks/para[@id='sliced']"/>
+/// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
 public sealed class ManagedSemaphore : ManagedProxy, ISharedObject<ManagedSemaphore>
 {
@@ -27,11 +27,11 @@ public sealed class ManagedSemaphore : ManagedProxy, ISharedObject<ManagedSemaph
 
     /// <summary>Takes a permit, waiting as long as needed or until <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <returns>A handle that gives the permit back when disposed.</returns>
     /// <exception cref="TimeoutException">No permit within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before a permit was taken (none is held).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
@@ -41,22 +41,17 @@ public sealed class ManagedSemaphore : ManagedProxy, ISharedObject<ManagedSemaph
 
     /// <summary>Takes a permit if one is free within <paramref name="timeout"/> (by default, only if one is free now).</summary>
     /// <param name="timeout">How long to wait; zero to not wait.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <returns>True if a permit was taken (give it back with <see cref="Release"/>).</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before a permit was taken (none is held).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
         Wait(ManagerOp.SemaphoreAcquire, timeout, ManagerChannel.WriteMilliseconds, ManagerChannel.ParseBool, cancellationToken);
 
     /// <summary>The asynchronous twin of <see cref="Acquire"/>: no thread waits while the manager does.</summary>
-    /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>A handle that gives the permit back when disposed.</returns>
-    /// <exception cref="TimeoutException">No permit within <paramref name="timeout"/>.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before a permit was taken (none is held).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="Acquire"/>
     public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         _ = await WaitOrThrowAsync(ManagerOp.SemaphoreAcquire, timeout, ManagerChannel.WriteMilliseconds, ManagerChannel.ParseBool, NoPermit, cancellationToken).ConfigureAwait(false);
@@ -64,12 +59,8 @@ public sealed class ManagedSemaphore : ManagedProxy, ISharedObject<ManagedSemaph
     }
 
     /// <summary>The asynchronous twin of <see cref="TryAcquire"/>.</summary>
-    /// <param name="timeout">How long to wait; zero to not wait.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>True if a permit was taken (give it back with <see cref="Release"/>).</returns>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before a permit was taken (none is held).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="TryAcquire"/>
     public ValueTask<bool> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
         WaitAsync(ManagerOp.SemaphoreAcquire, timeout, ManagerChannel.WriteMilliseconds, ManagerChannel.ParseBool, cancellationToken);
 
