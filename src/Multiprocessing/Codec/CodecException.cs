@@ -28,4 +28,31 @@ internal sealed class CodecException : Exception
 
     /// <summary>Field names from the outermost value down to the one that failed.</summary>
     public List<string> Path { get; } = [];
+
+    /// <summary>
+    /// The codec error that <paramref name="error"/> is or wraps (or a new one with the innermost cause's message),
+    /// with <paramref name="field"/> added at the front of its path: how a failure inside a field is reported.
+    /// </summary>
+    public static CodecException AtField(Exception error, System.Reflection.FieldInfo field)
+    {
+        CodecException? codec = null;
+        for (Exception? e = error; e is not null && codec is null; e = e.InnerException)
+        {
+            codec = e as CodecException;
+        }
+
+        if (codec is null)
+        {
+            Exception inner = error;
+            while (inner.InnerException is not null)
+            {
+                inner = inner.InnerException;
+            }
+
+            codec = new CodecException(inner.Message, error);
+        }
+
+        codec.Path.Insert(0, $"{TypeNames.Field(field)} ({TypeNames.Display(field.FieldType)})");
+        return codec;
+    }
 }

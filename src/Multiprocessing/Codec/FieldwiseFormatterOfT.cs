@@ -40,7 +40,7 @@ internal sealed class FieldwiseFormatter<T> : IMessagePackFormatter<T>
                 }
                 catch (Exception e)
                 {
-                    throw WithField(e, field);
+                    throw CodecException.AtField(e, field);
                 }
             }
         }
@@ -73,33 +73,6 @@ internal sealed class FieldwiseFormatter<T> : IMessagePackFormatter<T>
 
         reader.Depth--;
         return (T)instance;
-    }
-
-    private static CodecException WithField(Exception error, FieldInfo field)
-    {
-        CodecException? codec = null;
-        for (Exception? e = error; e is not null; e = e.InnerException)
-        {
-            if (e is CodecException c)
-            {
-                codec = c;
-                break;
-            }
-        }
-
-        if (codec is null)
-        {
-            Exception inner = error;
-            while (inner.InnerException is not null)
-            {
-                inner = inner.InnerException;
-            }
-
-            codec = new CodecException(inner.Message, error);
-        }
-
-        codec.Path.Insert(0, $"{TypeNames.Field(field)} ({TypeNames.Display(field.FieldType)})");
-        return codec;
     }
 
     private static FieldInfo[] CollectFields(Type type)

@@ -80,15 +80,7 @@ internal static class FutexSleep
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     /// <exception cref="ObjectDisposedException">The segment holding <paramref name="word"/> was closed in this process.</exception>
-    public static unsafe bool SleepWatching(int* word, int expected, Deadline deadline, ReadOnlySpan<int> watchPids, CancellationToken cancellationToken) =>
-        Blocking.Wait(SleepWatching<Blocking>((nint)word, expected, deadline, watchPids, cancellationToken));
-
-    /// <summary>The asynchronous form of <see cref="SleepWatching(int*, int, Deadline, ReadOnlySpan{int}, CancellationToken)"/>.</summary>
-    /// <inheritdoc cref="SleepWatching(int*, int, Deadline, ReadOnlySpan{int}, CancellationToken)"/>
-    public static ValueTask<bool> SleepWatchingAsync(nint word, int expected, Deadline deadline, int[] watchPids, CancellationToken cancellationToken) =>
-        SleepWatching<Awaiting>(word, expected, deadline, watchPids, cancellationToken);
-
-    private static ValueTask<bool> SleepWatching<TMode>(nint word, int expected, Deadline deadline, ReadOnlySpan<int> watchPids, CancellationToken cancellationToken)
+    internal static ValueTask<bool> SleepWatching<TMode>(nint word, int expected, Deadline deadline, ReadOnlySpan<int> watchPids, CancellationToken cancellationToken)
         where TMode : IWaitMode
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -106,7 +106,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     /// <returns>This party's arrival index, 0 to <see cref="Parties"/> - 1 (Python's return value of <c>wait()</c>).</returns>
     /// <exception cref="BrokenBarrierException">The barrier is or became broken.</exception>
     public int Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        WaitCore(Deadline.After(timeout), timeout, throwOnTimeout: true, cancellationToken);
+        Blocking.Wait(WaitCore<Blocking>(Deadline.After(timeout), timeout, throwOnTimeout: true, cancellationToken));
 
     /// <summary>
     /// Arrives and waits at most <paramref name="timeout"/> for every party. Returns false if the time ran out,
@@ -120,63 +120,8 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     /// <exception cref="BrokenBarrierException">The barrier is or became broken for another reason.</exception>
     public bool TryWait(TimeSpan timeout, out int index, CancellationToken cancellationToken = default)
     {
-        index = WaitCore(Deadline.After(timeout), timeout, throwOnTimeout: false, cancellationToken);
+        index = Blocking.Wait(WaitCore<Blocking>(Deadline.After(timeout), timeout, throwOnTimeout: false, cancellationToken));
         return index >= 0;
-    }
-
-    private unsafe int WaitCore(Deadline deadline, TimeSpan? timeout, bool throwOnTimeout, CancellationToken cancellationToken)
-    {
-        using SegmentLease use = segment.Enter(this);
-        (int index, int generation, bool last) = Arrive();
-        if (last)
-        {
-            return index;
-        }
-
-        Span<int> pids = stackalloc int[Math.Min(Parties, BarrierState.MaxParties)];
-        try
-        {
-            while (true)
-            {
-                ObjectDisposedException.ThrowIf(segment.IsClosed, this); // Closed in this process while waiting: no result, broken or not.
-                if (Volatile.Read(ref S->Generation) != generation)
-                {
-                    return RoundBroke(generation)
-                        ? throw new BrokenBarrierException($"The barrier '{Name}' was broken while this party waited.")
-                        : index;
-                }
-
-                ReadWaitingPids(pids);
-                if (!FutexSleep.SleepWatching(&S->Generation, generation, deadline, pids, cancellationToken))
-                {
-                    if (!Break(generation))
-                    {
-                        continue; // The round ended just as the time ran out: the loop reports how.
-                    }
-
-                    return throwOnTimeout
-                        ? throw new BrokenBarrierException($"The barrier '{Name}' timed out after {timeout} and is broken.")
-                        : -1;
-                }
-
-                if (Volatile.Read(ref S->Generation) == generation && HasDeadParty(pids) && Break(generation))
-                {
-                    throw new BrokenBarrierException($"A party waiting at the barrier '{Name}' died; the barrier is broken.");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            Break(generation);
-            throw;
-        }
-        catch (ObjectDisposedException)
-        {
-            // Closed in this process while this party waited: it still leaves the round for the other processes,
-            // taking the internal lock even if that means sleeping (its call keeps the mapping until it returns).
-            FutexSleep.FinishOnClosed(() => Break(generation));
-            throw;
-        }
     }
 
     /// <summary>Arrives and waits asynchronously until every party has arrived.</summary>
@@ -184,16 +129,25 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     /// <param name="cancellationToken">Stops the wait; the barrier breaks.</param>
     /// <returns>This party's arrival index.</returns>
     /// <exception cref="BrokenBarrierException">The barrier is or became broken.</exception>
-    public async ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        WaitCore<Awaiting>(Deadline.After(timeout), timeout, throwOnTimeout: true, cancellationToken);
+
+    /// <summary>
+    /// The wait of <see cref="Wait"/>, <see cref="TryWait"/> and <see cref="WaitAsync"/>, one body for the blocking
+    /// and the asynchronous form (<see cref="IWaitMode"/>): -1 when the time ran out and
+    /// <paramref name="throwOnTimeout"/> is false.
+    /// </summary>
+    private async ValueTask<int> WaitCore<TMode>(Deadline deadline, TimeSpan? timeout, bool throwOnTimeout, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         using SegmentLease use = segment.Enter(this);
-        var deadline = Deadline.After(timeout);
         (int index, int generation, bool last) = Arrive();
         if (last)
         {
             return index;
         }
 
+        int[] pids = new int[Math.Min(Parties, BarrierState.MaxParties)];
         try
         {
             while (true)
@@ -206,16 +160,17 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
                         : index;
                 }
 
-                int[] pids = new int[Math.Min(Parties, BarrierState.MaxParties)];
                 ReadWaitingPids(pids);
-                if (!await FutexSleep.SleepWatchingAsync(GenerationWord(), generation, deadline, pids, cancellationToken).ConfigureAwait(false))
+                if (!await FutexSleep.SleepWatching<TMode>(GenerationWord(), generation, deadline, pids, cancellationToken).ConfigureAwait(false))
                 {
                     if (!Break(generation))
                     {
-                        continue;
+                        continue; // The round ended just as the time ran out: the loop reports how.
                     }
 
-                    throw new BrokenBarrierException($"The barrier '{Name}' timed out after {timeout} and is broken.");
+                    return throwOnTimeout
+                        ? throw new BrokenBarrierException($"The barrier '{Name}' timed out after {timeout} and is broken.")
+                        : -1;
                 }
 
                 if (ReadGeneration() == generation && HasDeadParty(pids) && Break(generation))

@@ -13,7 +13,6 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
 {
     private readonly Segment segment;
 
-
     private SharedEvent(Segment segment)
     {
         this.segment = segment;

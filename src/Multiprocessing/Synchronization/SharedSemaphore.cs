@@ -17,7 +17,6 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
 {
     private readonly Segment segment;
 
-
     private SharedSemaphore(Segment segment)
     {
         this.segment = segment;

@@ -6,7 +6,7 @@ namespace Multiprocessing.Tests.Connections;
 /// <summary>
 /// The handshake as the pure state machine it is (<see cref="Handshake"/>), in this process, no socket: a listener's
 /// and a client's machine exchange their messages by hand, so every step, refusal and malformed input is reached
-/// directly. (Over real sockets and processes: ConnectionTests/AuthenticationTests and HostileClientTests.)
+/// directly. (Over real sockets and processes: Connections/AuthenticationTests and HostileClientTests.)
 /// </summary>
 public sealed class HandshakeTests
 {

@@ -1,4 +1,4 @@
-using Multiprocessing.Tests.SharedObjects;
+using Multiprocessing.Tests.Synchronization;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Messaging;

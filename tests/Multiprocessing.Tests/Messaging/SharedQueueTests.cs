@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Multiprocessing.Tests.SharedObjects;
+using Multiprocessing.Tests.Synchronization;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Messaging;

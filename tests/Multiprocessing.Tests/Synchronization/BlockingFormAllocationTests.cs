@@ -1,3 +1,4 @@
+using Multiprocessing.Tests.Support;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;

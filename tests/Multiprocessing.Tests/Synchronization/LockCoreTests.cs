@@ -57,7 +57,7 @@ public sealed class LockCoreTests : IDisposable
         var waiting = new TaskCompletionSource();
         var waiter = new Thread(() =>
         {
-            Volatile.Write(ref tid, SharedObjects.Signals.CurrentThreadId());
+            Volatile.Write(ref tid, Signals.CurrentThreadId());
             try
             {
                 Acquire(at, Deadline.Never, cts.Token);

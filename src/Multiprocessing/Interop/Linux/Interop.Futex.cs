@@ -4,13 +4,6 @@ namespace Multiprocessing.Interop;
 
 internal static partial class Libc
 {
-    public const int ETIMEDOUT = 110;
-
-    private const int FUTEX_WAIT = 0;
-    private const int FUTEX_WAKE = 1;
-    private const uint FUTEX2_SIZE_U32 = 0x02;
-    private const int CLOCK_MONOTONIC = 1;
-
     [StructLayout(LayoutKind.Sequential)]
     public struct Timespec
     {

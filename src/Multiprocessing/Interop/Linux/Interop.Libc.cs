@@ -7,36 +7,6 @@ internal static partial class Libc
 {
     private const string Lib = "libc.so.6";
 
-    public const int EINTR = 4;
-    public const int EAGAIN = 11;
-    public const int ECHILD = 10;
-    public const int ESRCH = 3;
-
-    public const int O_RDONLY = 0;
-    public const int O_RDWR = 2;
-    public const int O_NONBLOCK = 0x800;
-    public const int O_CLOEXEC = 0x80000;
-
-    public const int F_GETFD = 1;
-    public const int F_SETFD = 2;
-    public const int F_GETFL = 3;
-    public const int F_SETFL = 4;
-    public const int FD_CLOEXEC = 1;
-
-    public const int AF_UNIX = 1;
-    public const int SOCK_STREAM = 1;
-    public const int SOCK_CLOEXEC = 0x80000;
-
-    public const short POLLIN = 0x1;
-    public const short POLLOUT = 0x4;
-    public const short POLLERR = 0x8;
-    public const short POLLHUP = 0x10;
-    public const short POLLNVAL = 0x20;
-
-    public const int SIGKILL = 9;
-    public const int SIGTERM = 15;
-    public const int SIGPIPE = 13;
-
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {

@@ -4,17 +4,6 @@ namespace Multiprocessing.Interop;
 
 internal static partial class Libc
 {
-    private const int P_PIDFD = 3;
-    private const int WEXITED = 4;
-    private const int WNOHANG = 1;
-
-    public const int CLD_EXITED = 1;
-    public const int CLD_KILLED = 2;
-    public const int CLD_DUMPED = 3;
-
-    /// <summary>Size of siginfo_t; si_code is at offset 8, si_pid at 16, si_status at 24 (x86-64 and arm64).</summary>
-    private const int SigInfoSize = 128;
-
     [LibraryImport(Lib, EntryPoint = "waitid", SetLastError = true)]
     private static unsafe partial int WaitId(int idType, int id, byte* info, int options);
 

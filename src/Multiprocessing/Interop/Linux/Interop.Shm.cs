@@ -4,31 +4,6 @@ namespace Multiprocessing.Interop;
 
 internal static partial class Libc
 {
-    public const int O_CREAT = 64;
-    public const int O_EXCL = 128;
-    public const int O_WRONLY = 1;
-    public const int O_TRUNC = 512;
-    public const int ENOSPC = 28;
-    public const int EEXIST = 17;
-    public const int ENOENT = 2;
-    public const int EWOULDBLOCK = 11;
-
-    public const int PROT_READ = 1;
-    public const int PROT_WRITE = 2;
-    public const int MAP_SHARED = 1;
-    public const int MAP_POPULATE = 0x8000;
-    public const int MAP_PRIVATE = 2;
-    public const int MAP_FIXED = 0x10;
-    public const int MAP_ANONYMOUS = 0x20;
-    public const int MAP_NORESERVE = 0x4000;
-
-    public const int LOCK_SH = 1;
-    public const int LOCK_EX = 2;
-    public const int LOCK_NB = 4;
-    public const int LOCK_UN = 8;
-
-    private const int SEEK_END = 2;
-
     [LibraryImport(Lib, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Open(string path, int flags, int mode);
 

@@ -4,20 +4,6 @@ namespace Multiprocessing.Interop;
 
 internal static partial class Libc
 {
-    // Linux signal numbers (the generic ones, shared by x86-64 and arm64). SIGKILL, SIGPIPE and SIGTERM are in Interop.Libc.cs.
-    public const int SIGHUP = 1;
-    public const int SIGINT = 2;
-    public const int SIGQUIT = 3;
-    public const int SIGCHLD = 17;
-    public const int SIGCONT = 18;
-    public const int SIGTSTP = 20;
-    public const int SIGTTIN = 21;
-    public const int SIGTTOU = 22;
-    public const int SIGWINCH = 28;
-
-    /// <summary>The highest signal number Linux accepts (SIGRTMAX), as for <see cref="PosixSignalRegistration"/>.</summary>
-    public const int SignalMax = 64;
-
     /// <summary>
     /// The Linux number of <paramref name="signal"/>, read as <see cref="PosixSignalRegistration.Create"/> reads it: a named
     /// (negative) <see cref="PosixSignal"/> value is mapped, a positive value is a raw signal number from 1 to 64.

@@ -4,18 +4,6 @@ namespace Multiprocessing.Interop;
 
 internal static partial class Libc
 {
-    /// <summary>Size of glibc's posix_spawn_file_actions_t (80 bytes on x86-64), rounded up generously.</summary>
-    public const int SpawnFileActionsSize = 256;
-
-    /// <summary>Size of glibc's posix_spawnattr_t (336 bytes on x86-64), rounded up generously.</summary>
-    public const int SpawnAttrSize = 1024;
-
-    /// <summary>Size of sigset_t in glibc.</summary>
-    public const int SigSetSize = 128;
-
-    public const short POSIX_SPAWN_SETSIGDEF = 4;
-    public const short POSIX_SPAWN_SETSIGMASK = 8;
-
     [LibraryImport(Lib, EntryPoint = "posix_spawn")]
     public static unsafe partial int PosixSpawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
 

@@ -4,12 +4,6 @@ namespace Multiprocessing.Interop;
 
 internal static partial class Libc
 {
-    private const int AT_FDCWD = -100;
-    private const int AT_SYMLINK_NOFOLLOW = 0x100;
-    private const int AT_EMPTY_PATH = 0x1000;
-    private const uint STATX_BASIC_STATS = 0x7FF;
-    private const int StatxSize = 256;
-
     /// <summary>O_NOFOLLOW: open fails (ELOOP) if the last component is a symbolic link. Its value differs between architectures.</summary>
     public static readonly int O_NOFOLLOW = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 

@@ -334,24 +334,7 @@ internal static class DelegatePayload
 
     private static ArgumentException ReadCaptureFailure(FieldInfo field, MethodBase? reader, Type root, Exception error)
     {
-        CodecException? codec = null;
-        for (Exception? e = error; e is not null && codec is null; e = e.InnerException)
-        {
-            codec = e as CodecException;
-        }
-
-        if (codec is null)
-        {
-            Exception inner = error;
-            while (inner.InnerException is not null)
-            {
-                inner = inner.InnerException;
-            }
-
-            codec = new CodecException(inner.Message, error);
-        }
-
-        codec.Path.Insert(0, $"{TypeNames.Field(field)} ({TypeNames.Display(field.FieldType)})");
+        CodecException codec = CodecException.AtField(error, field);
         string who = reader is null ? "The delegate" : char.ToUpperInvariant(ClosureReads.Describe(reader)[0]) + ClosureReads.Describe(reader)[1..];
         string name = TypeNames.Field(field) is var shown && shown.StartsWith("captured variable ", StringComparison.Ordinal) ? shown[18..] : shown;
         string advice = $" {who} reads {name}, and what a lambda reads of its scope is copied to the other process: pass the value as an argument, " +

@@ -1,0 +1,99 @@
+using System.Buffers;
+using Multiprocessing.Codec;
+
+namespace Multiprocessing.Tests.Codec;
+
+/// <summary>The fast forms of common message types are byte for byte what the codec writes, and read back what it wrote.</summary>
+public sealed class FastCodecTests
+{
+    public static TheoryData<long> Integers => [0, 1, 127, 128, 255, 256, 65535, 65536, uint.MaxValue, (long)uint.MaxValue + 1, long.MaxValue, -1, -32, -33, -128, -129, short.MinValue, short.MinValue - 1, int.MinValue, (long)int.MinValue - 1, long.MinValue];
+
+    [Theory]
+    [MemberData(nameof(Integers))]
+    public void Longs_MatchTheCodec(long value) => AssertSame(value);
+
+    [Theory]
+    [MemberData(nameof(Integers))]
+    public void Ints_MatchTheCodec_WhenInRange(long value)
+    {
+        if (value is >= int.MinValue and <= int.MaxValue)
+        {
+            AssertSame((int)value);
+        }
+        else
+        {
+            // A long too large for an int: the fast reader declines, so the codec reports the overflow.
+            Assert.False(FastCodec.TryRead(Encoded(value), out int _));
+        }
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-1.5)]
+    [InlineData(double.MaxValue)]
+    [InlineData(double.NaN)]
+    public void Doubles_MatchTheCodec(double value) => AssertSame(value);
+
+    [Fact]
+    public void Bools_MatchTheCodec()
+    {
+        AssertSame(true);
+        AssertSame(false);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(255)]
+    [InlineData(256)]
+    [InlineData(65535)]
+    [InlineData(65536)]
+    [InlineData(1_000_000)]
+    public void ByteArrays_MatchTheCodec(int length)
+    {
+        byte[] value = [.. Enumerable.Range(0, length).Select(i => (byte)i)];
+        Span<byte> head = stackalloc byte[FastCodec.MaxScalarSize];
+        int n = FastCodec.Write(value, head, out ReadOnlySpan<byte> body);
+        byte[] fast = [.. head[..n], .. body];
+        Assert.Equal(Encoded(value), fast);
+        Assert.True(FastCodec.TryRead(fast, out byte[]? back));
+        Assert.Equal(value, back);
+    }
+
+    [Fact]
+    public void NullByteArray_MatchesTheCodec()
+    {
+        Span<byte> head = stackalloc byte[FastCodec.MaxScalarSize];
+        int n = FastCodec.Write<byte[]?>(null, head, out ReadOnlySpan<byte> body);
+        Assert.Equal(Encoded<byte[]?>(null), head[..n].ToArray());
+        Assert.True(body.IsEmpty);
+        Assert.True(FastCodec.TryRead(Encoded<byte[]?>(null), out byte[]? back));
+        Assert.Null(back);
+    }
+
+    [Fact]
+    public void OtherForms_AreLeftToTheCodec()
+    {
+        Assert.False(FastCodec.TryRead(Encoded("text"), out int _));
+        Assert.False(FastCodec.TryRead(Encoded(1.5f), out double _)); // a float32 form
+        Assert.False(FastCodec.TryRead(Encoded(7), out bool _));
+    }
+
+    private static void AssertSame<T>(T value)
+    {
+        Span<byte> head = stackalloc byte[FastCodec.MaxScalarSize];
+        int n = FastCodec.Write(value, head, out ReadOnlySpan<byte> body);
+        Assert.True(body.IsEmpty);
+        byte[] codec = Encoded(value);
+        Assert.Equal(codec, head[..n].ToArray());
+        Assert.True(FastCodec.TryRead(codec, out T back));
+        Assert.Equal(value, back);
+    }
+
+    private static byte[] Encoded<T>(T value)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        WireCodec.Serialize(buffer, value);
+        return buffer.WrittenSpan.ToArray();
+    }
+}
