@@ -108,6 +108,8 @@ public partial class TourTests
         Assert.Contains("a[:] = [0, 1, 4, 9, 16]", chapter, StringComparison.Ordinal);
         Assert.Contains("all 6 jobs done: [1, 4, 9, 16, 25, 36]", chapter, StringComparison.Ordinal);
         Assert.Contains("counter.value = 200, ns.finished = 2", chapter, StringComparison.Ordinal);
+        Assert.Contains("lk.locked() while held: True", chapter, StringComparison.Ordinal);
+        Assert.Contains("lk.locked() once released: False", chapter, StringComparison.Ordinal);
         Assert.Contains("RLock acquired twice by the same proxy", chapter, StringComparison.Ordinal);
         Assert.Contains("a third TryAcquire() gives False", chapter, StringComparison.Ordinal);
     }
