@@ -17,21 +17,19 @@ internal sealed class EncodedSemaphore : IManagedObject
         permits = new SemaphoreSlim(count, maximum == 0 ? int.MaxValue : maximum);
     }
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public ValueTask Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {
             case ManagerOp.SemaphoreAcquire:
                 {
-                    long ms = args.ReadInt64();
-                    bool taken = SessionWait.Take(permits, ms, session);
-                    if (taken && session.ClientGone)
+                    ValueTask<bool> taking = SessionWait.TakeAsync(permits, args.ReadInt64(), session);
+                    if (!taking.IsCompleted)
                     {
-                        permits.Release(); // its client will never learn it had it
-                        taken = false;
+                        return AcquireAsync(taking, reply, session);
                     }
 
-                    reply.WriteByte(taken ? (byte)1 : (byte)0);
+                    Acquired(taking.Result, reply, session);
                     break;
                 }
 
@@ -55,5 +53,22 @@ internal sealed class EncodedSemaphore : IManagedObject
             default:
                 throw new InvalidOperationException($"A semaphore has no operation {op}.");
         }
+
+        return default;
+    }
+
+    private async ValueTask AcquireAsync(ValueTask<bool> taking, WireBuffer reply, ManagerSession session) =>
+        Acquired(await taking.ConfigureAwait(false), reply, session);
+
+    /// <summary>Writes the reply to an acquire; a permit taken for a client that is gone is given back.</summary>
+    private void Acquired(bool taken, WireBuffer reply, ManagerSession session)
+    {
+        if (taken && session.ClientGone)
+        {
+            permits.Release(); // its client will never learn it had it
+            taken = false;
+        }
+
+        reply.WriteByte(taken ? (byte)1 : (byte)0);
     }
 }
