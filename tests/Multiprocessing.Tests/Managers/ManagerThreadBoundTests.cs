@@ -27,18 +27,20 @@ public sealed class ManagerThreadBoundTests
         using ManagedEvent ev = manager.Event();
         using ManagedCondition cond = manager.Condition();
         using ManagedQueue<int> holding = manager.Queue<int>();
+        using ManagedQueue<int> never = manager.Queue<int>();
         Warm(queue, lk, ev, cond);
         int threadsBefore = ManagerResourceTests.Threads(pid);
         int requestsBefore = ManagerReferenceTests.Counts.Of(manager).Requests;
 
         // A client process holds the lock and waits for ever (a get that never comes): it is killed later.
-        using ChildProcess holder = ChildProcess.Start(static (ManagedLock l, ManagedQueue<int> h) =>
+        using ChildProcess holder = ChildProcess.Start(static (ManagedLock l, ManagedQueue<int> h, ManagedQueue<int> n) =>
         {
             _ = l.Acquire();
             h.Put(1);
-            _ = h.Get(); // for ever: nobody puts a second item
-        }, lk, holding);
-        Assert.Equal(1, holding.Get(Within.Deadline));
+            _ = n.Get(); // for ever: nobody puts into it
+        }, lk, holding, never);
+        Assert.True(holding.TryGet(out int taken, Within.Deadline), $"the holder did not take the lock: {holder} exited with {holder.ExitCode} ({holder.Exception})");
+        Assert.Equal(1, taken);
 
         var failures = new ConcurrentQueue<Exception>();
         var got = new ConcurrentBag<int>();

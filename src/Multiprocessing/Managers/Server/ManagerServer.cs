@@ -50,8 +50,18 @@ internal sealed class ManagerServer : IDisposable
     private long lastToken;
     private int serving;
 
+    /// <summary>The connections moved to a shared-memory pipe (<see cref="ManagerOp.UseSharedMemoryPipe"/>), at most <see cref="MaxPipes"/>.</summary>
+    private int pipes;
+
     /// <summary>Requests being served now (for <see cref="ManagerOp.Diagnostics"/>: a test knows its client waits in the manager).</summary>
     private int inProgress;
+
+    /// <summary>
+    /// How many connections may move to a shared-memory pipe; the others stay on their socket. A pipe's reader waits
+    /// on a futex word, which this process's async futex thread serves for up to 127 words at once and a thread of
+    /// its own for each word beyond: past this many, a pipe would cost a thread again, a socket costs none.
+    /// </summary>
+    internal const int MaxPipes = 96;
 
     public ManagerServer(Listener listener, ManagerRegistry? registry = null)
     {
@@ -111,7 +121,12 @@ internal sealed class ManagerServer : IDisposable
                     }
                     catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
                     {
-                        upgrade?.Dispose();
+                        if (upgrade is not null)
+                        {
+                            upgrade.Dispose();
+                            Interlocked.Decrement(ref pipes);
+                        }
+
                         return;
                     }
 
@@ -127,7 +142,11 @@ internal sealed class ManagerServer : IDisposable
                 session.End();
                 ReleaseAll(session);
                 Interlocked.Decrement(ref serving);
-                pipe?.Dispose();
+                if (pipe is not null)
+                {
+                    pipe.Dispose();
+                    Interlocked.Decrement(ref pipes);
+                }
             }
         }
     }
@@ -146,7 +165,7 @@ internal sealed class ManagerServer : IDisposable
             ReadOnlySpan<byte> request = frame.Span;
             if (request.Length > 9 && request[0] == (byte)ManagerOp.UseSharedMemoryPipe && pipe is null)
             {
-                return Reopen<PipeConnection>(System.Text.Encoding.UTF8.GetString(request[9..]));
+                return OpenPipe(System.Text.Encoding.UTF8.GetString(request[9..]));
             }
 
             Interlocked.Increment(ref inProgress);
@@ -167,6 +186,27 @@ internal sealed class ManagerServer : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>Opens the manager's end of a client's shared-memory pipe, if fewer than <see cref="MaxPipes"/> are open (counted in <see cref="pipes"/> until the connection ends).</summary>
+    /// <exception cref="InvalidOperationException">As many are open already: the client stays on its socket.</exception>
+    private PipeConnection OpenPipe(string descriptor)
+    {
+        if (Interlocked.Increment(ref pipes) > MaxPipes)
+        {
+            Interlocked.Decrement(ref pipes);
+            throw new InvalidOperationException($"This manager serves {MaxPipes} connections over shared memory already: this one stays on its socket.");
+        }
+
+        try
+        {
+            return Reopen<PipeConnection>(descriptor);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref pipes);
+            throw;
+        }
     }
 
     /// <summary>Makes an object, held by <paramref name="session"/> (and by its name, if it has one); returns its id.</summary>
