@@ -8,9 +8,9 @@ namespace Multiprocessing.Managers;
 /// An object of the user's own type that a manager holds (made by a factory registered with
 /// <see cref="ManagerOptions.Register{TInterface}(Func{TInterface})"/>): each <see cref="ManagerOp.CustomCall"/>
 /// calls one of its interface's methods on it, on a thread-pool thread, so calls from different clients run
-/// concurrently and the object must be thread-safe. A method that blocks holds that thread only (the pool adds
-/// threads when all of its own are held): it holds up no other client; a method that returns an unfinished task is
-/// awaited without a thread.
+/// concurrently and the object must be thread-safe. A method that blocks holds that thread only, not the connection
+/// loops of other clients (the pool adds threads when all of its own are held); a method that returns an
+/// unfinished task is awaited without a thread.
 /// </summary>
 internal sealed class CustomObject(CustomInterface contract, object instance) : IManagedObject
 {
