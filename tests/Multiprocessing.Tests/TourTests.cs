@@ -25,12 +25,18 @@ public partial class TourTests
         Assert.Equal(5, Regex.Count(stdout, @"lis is: \[[0-4]\]"));
         Assert.Contains("The global list is: []", stdout, StringComparison.Ordinal);
 
+        // 使用 Array 共享数据: an array guarded by a SharedLock given at creation; a lock-free one has no GetLock.
+        string array = Chapter(stdout, "process-array");
+        Assert.Contains("temp[0] = 501 under the SharedLock given at creation", array, StringComparison.Ordinal);
+        Assert.Contains("a lock-free array's GetLock(): The shared array", array, StringComparison.Ordinal);
+
         // 使用 queues 的 Queue 类: five processes pass the number along; one number is left.
         string queue = Chapter(stdout, "process-queue");
         Assert.Equal(5, Regex.Count(queue, "进程 [0-4] 从队列里获取了一个 [0-4]，然后又向队列里放入了一个 [0-4]"));
         Assert.Matches("left in the queue: [0-4] \\(count now 0\\)", queue);
         Assert.Contains("the queue holds 10000 items (10 MiB, more than its 4 MiB ring); the first is 'item 0', the last 'item 9999'", queue, StringComparison.Ordinal);
         Assert.Contains("received 100 items, sum 5050", queue, StringComparison.Ordinal);
+        Assert.Contains("the child took 1, 2, 3, then Get threw QueueShutDownException", queue, StringComparison.Ordinal);
 
         // 进程池 Pool 类: the thirty tasks ran (and some more before the terminate); a killed worker failed only its task.
         string pool = Chapter(stdout, "process-pool");
@@ -102,6 +108,8 @@ public partial class TourTests
         Assert.Contains("a[:] = [0, 1, 4, 9, 16]", chapter, StringComparison.Ordinal);
         Assert.Contains("all 6 jobs done: [1, 4, 9, 16, 25, 36]", chapter, StringComparison.Ordinal);
         Assert.Contains("counter.value = 200, ns.finished = 2", chapter, StringComparison.Ordinal);
+        Assert.Contains("lk.locked() while held: True", chapter, StringComparison.Ordinal);
+        Assert.Contains("lk.locked() once released: False", chapter, StringComparison.Ordinal);
         Assert.Contains("RLock acquired twice by the same proxy", chapter, StringComparison.Ordinal);
         Assert.Contains("a third TryAcquire() gives False", chapter, StringComparison.Ordinal);
     }

@@ -30,7 +30,7 @@ internal sealed class ManagerObjects : IChapter
         Say.Part("manager.JoinableQueue(): two worker children, queue.join() in the parent");
         JoinableQueueWorkers(manager);
 
-        Say.Part("manager.Lock(), RLock(), Semaphore(), Event(), Value(), list(), Namespace() in brief");
+        Say.Part("manager.Lock() (and its locked()), RLock(), Semaphore(), Event(), Value(), list(), Namespace() in brief");
         TheRest(manager);
     }
 
@@ -183,6 +183,12 @@ internal sealed class ManagerObjects : IChapter
         children.ForEach(p => p.Join());
         children.ForEach(p => p.Dispose());
         Console.WriteLine($"counter.value = {counter.Value}, ns.finished = {ns.Get<long>("finished")}");
+        using (lk.Acquire())
+        {
+            Console.WriteLine($"lk.locked() while held: {lk.IsLocked}"); // any holder, in any process
+        }
+
+        Console.WriteLine($"lk.locked() once released: {lk.IsLocked}");
 
         // RLock: the proxy that holds it may take it again
         using ManagedLock rlock = manager.RLock();

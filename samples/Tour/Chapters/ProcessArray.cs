@@ -38,6 +38,9 @@ internal sealed class ProcessArray : IChapter
 
         Say.Part("temp.Add(0, 100) (atomic, no lock)");
         Atomic();
+
+        Say.Part("Array('i', [1, 2, 3, 4], lock=lk) and lock=False: a lock of your own, or none");
+        GivenLockOrNone();
     }
 
     private static void TypeCodes()
@@ -192,6 +195,44 @@ internal sealed class ProcessArray : IChapter
         PrintInOrder(children);
         Console.WriteLine($"temp = [{string.Join(", ", temp.AsSpan().ToArray())}]");
         Say.Note($"exactly {Expected}, without a lock: Add(index, value) adds atomically and returns the new value (for int, uint, long and ulong elements; SharedValue<T>.Add likewise). It is .NET's Interlocked.Add on the shared memory; Python has no such operation on an Array.");
+    }
+
+    private static void GivenLockOrNone()
+    {
+        using SharedLock lk = SharedLock.Create();
+        using SharedArray<int> temp = SharedArray.Create<int>([1, 2, 3, 4], lk);
+        var children = new List<ChildProcess<int>>();
+        for (int i = 0; i < Children; i++)
+        {
+            children.Add(ChildProcess.Start(FuncGuarded, i, temp));
+        }
+
+        PrintInOrder(children);
+        Console.WriteLine($"temp[0] = {temp[0]} under the SharedLock given at creation");
+        Say.Note("SharedArray.Create<int>([1, 2, 3, 4], lk) is Array('i', [1, 2, 3, 4], lock=lk): the given SharedLock (or SharedRLock) guards the array instead of a lock of its own, and crosses to each child with it. temp.Acquire() takes whichever lock guards the array (Python's with temp:); GetLock() returns only a recursive one.");
+
+        using SharedArray<int> raw = SharedArray.Create<int>(4, SharedLockMode.None);
+        try
+        {
+            raw.GetLock();
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.WriteLine($"a lock-free array's GetLock(): {e.Message}");
+        }
+
+        Say.Note("SharedLockMode.None is lock=False (RawArray, RawValue): no lock at all; Python raises AttributeError on its get_lock(). The elements and the atomic Add work as before.");
+    }
+
+    // with temp: temp[0] += 100
+    private static int FuncGuarded(int i, SharedArray<int> temp)
+    {
+        _ = i;
+        using (temp.Acquire())
+        {
+            temp[0] += 100;
+            return temp[0];
+        }
     }
 
     private static int FuncAtomic(int i, SharedArray<int> temp)

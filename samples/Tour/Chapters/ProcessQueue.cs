@@ -23,6 +23,9 @@ internal sealed class ProcessQueue : IChapter
 
         Say.Part("a consumer loop that ends: CompleteAdding and ReadAllAsync");
         CompleteAdding();
+
+        Say.Part("q.shutdown() (Python 3.13's queue.Queue): items put before are still taken, then Get throws");
+        Shutdown();
     }
 
     private static void Seed()
@@ -91,6 +94,36 @@ internal sealed class ProcessQueue : IChapter
         child.Join();
         Console.WriteLine($"received {count} items, sum {sum}; the loop ended because the producer called CompleteAdding()");
         Say.Note("Python ends such loops with a sentinel item (None); CompleteAdding works for any number of consumers in any processes, like BlockingCollection and channels do.");
+    }
+
+    private static void Shutdown()
+    {
+        using SharedQueue<int> q = SharedQueue.Create<int>();
+        using ChildProcess<string> child = ChildProcess.Start(ConsumeUntilShutDown, q);
+        for (int i = 1; i <= 3; i++)
+        {
+            q.Put(i);
+        }
+
+        q.Shutdown();
+        Console.WriteLine($"the child took {child.Result}");
+        Say.Note("Shutdown() holds in every process: puts throw QueueShutDownException (Python's queue.ShutDown) at once, gets once the queue is empty, and a get or put asleep in any process wakes and throws it. Shutdown(immediate: true) drops the items still queued instead. multiprocessing.Queue has no shutdown; queue.Queue has since Python 3.13.");
+    }
+
+    private static string ConsumeUntilShutDown(SharedQueue<int> q)
+    {
+        var got = new List<int>();
+        try
+        {
+            while (true)
+            {
+                got.Add(q.Get());
+            }
+        }
+        catch (QueueShutDownException)
+        {
+            return $"{string.Join(", ", got)}, then Get threw QueueShutDownException";
+        }
     }
 
     private static void ProduceAndComplete(SharedQueue<int> q)

@@ -529,14 +529,17 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
         ManagerChannel made = NewChannel();
         try
         {
-            lock (made.Gate)
-            {
-                WireBuffer args = made.Begin(ManagerOp.Create, 0);
-                args.WriteByte((byte)kind);
-                args.WriteFramed(name is null ? [] : System.Text.Encoding.UTF8.GetBytes(name));
-                writeInitial?.Invoke(args);
-                id = new WireReader(made.Invoke()).ReadInt64();
-            }
+            id = made.Call(
+                ManagerOp.Create,
+                0,
+                (Kind: kind, Name: name, WriteInitial: writeInitial),
+                static (args, a) =>
+                {
+                    args.WriteByte((byte)a.Kind);
+                    args.WriteFramed(a.Name is null ? [] : System.Text.Encoding.UTF8.GetBytes(a.Name));
+                    a.WriteInitial?.Invoke(args);
+                },
+                static (reply, _) => reply.ReadInt64());
         }
         catch
         {

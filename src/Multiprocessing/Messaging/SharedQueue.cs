@@ -17,6 +17,7 @@ public static class SharedQueue
     /// <exception cref="BufferTooShortException">The item is longer than <paramref name="destination"/>; it is consumed and carried by the exception's <see cref="BufferTooShortException.Received"/>.</exception>
     /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/>.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
+    /// <exception cref="QueueShutDownException">The queue was shut down and is empty, or was shut down immediately.</exception>
     /// <exception cref="InvalidDataException">The item is not a byte array (it is consumed).</exception>
     public static int GetInto(this SharedQueue<byte[]> queue, Span<byte> destination, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
@@ -33,6 +34,7 @@ public static class SharedQueue
     /// <exception cref="BufferTooShortException">The item is longer than <paramref name="destination"/>; it is consumed and carried by the exception's <see cref="BufferTooShortException.Received"/>.</exception>
     /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/>.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
+    /// <exception cref="QueueShutDownException">The queue was shut down and is empty, or was shut down immediately.</exception>
     /// <exception cref="InvalidDataException">The item is not a byte array (it is consumed).</exception>
     public static ValueTask<int> GetIntoAsync(this SharedQueue<byte[]> queue, Memory<byte> destination, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
@@ -53,7 +55,18 @@ public static class SharedQueue
     /// <returns>The queue.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A size is negative, or the capacity is zero or above 16 GiB.</exception>
     public static SharedQueue<T> Create<T>(int maxSize = 0, long capacity = DefaultCapacity, bool joinable = false, string? name = null, bool overflow = true) =>
-        SharedQueue<T>.Create(maxSize, capacity, joinable, name, overflow);
+        SharedQueue<T>.Create(new SharedQueueOptions { MaxSize = maxSize, Capacity = capacity, Joinable = joinable, Name = name, Overflow = overflow });
+
+    /// <summary>Creates a queue as <paramref name="options"/> say (as <c>Channel.CreateBounded(BoundedChannelOptions)</c> does).</summary>
+    /// <typeparam name="T">The items' type.</typeparam>
+    /// <param name="options">Its size bounds, capacity, joinability, name and overflow (see <see cref="SharedQueueOptions"/>).</param>
+    /// <returns>The queue.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    public static SharedQueue<T> Create<T>(SharedQueueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return SharedQueue<T>.Create(options);
+    }
 
     /// <summary>Opens a queue created by this or another process.</summary>
     /// <typeparam name="T">The items' type, as created.</typeparam>

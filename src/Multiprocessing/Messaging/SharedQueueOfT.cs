@@ -10,7 +10,7 @@ namespace Multiprocessing;
 /// <summary>
 /// A first-in first-out queue between processes and threads (Python's <c>multiprocessing.Queue</c>,
 /// <c>SimpleQueue</c> and, created joinable, <c>JoinableQueue</c>): any number of producers and consumers in any
-/// processes. Create it with <see cref="SharedQueue.Create{T}"/>; pass it to a child as an argument.
+/// processes. Create it with <see cref="SharedQueue.Create{T}(int, long, bool, string?, bool)"/>; pass it to a child as an argument.
 /// </summary>
 /// <typeparam name="T">The items' type: encoded by its declared type (MessagePack, field by field); use
 /// <see cref="object"/> for mixed primitive values.</typeparam>
@@ -113,7 +113,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         }
     }
 
-    /// <summary>Whether <see cref="CompleteAdding"/> was called (by any process).</summary>
+    /// <summary>Whether <see cref="CompleteAdding"/> or <see cref="Shutdown"/> was called (by any process).</summary>
     public bool IsAddingCompleted
     {
         get
@@ -179,14 +179,12 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         }
     }
 
-    internal static SharedQueue<T> Create(int maxSize, long capacity, bool joinable, string? name, bool overflow)
+    /// <summary>Creates a queue; the options' setters have checked their values.</summary>
+    internal static SharedQueue<T> Create(SharedQueueOptions options)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1L << 34);
-        long ringCapacity = Ring.CapacityFor(capacity);
-        Segment segment = Segment.Create(name, Ring.BytesFor(ringCapacity), SegmentKind.Queue, joinable ? 1 : 0);
-        Ring.Initialize(segment.DataFor(segment), ringCapacity, maxSize, overflow);
+        long ringCapacity = Ring.CapacityFor(options.Capacity);
+        Segment segment = Segment.Create(options.Name, Ring.BytesFor(ringCapacity), SegmentKind.Queue, options.Joinable ? 1 : 0);
+        Ring.Initialize(segment.DataFor(segment), ringCapacity, options.MaxSize, options.Overflow);
         return new SharedQueue<T>(segment);
     }
 
@@ -199,6 +197,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
     /// <exception cref="TimeoutException">No room within <paramref name="timeout"/> (Python's <c>queue.Full</c>): <see cref="MaxSize"/> items are in the queue, or, if it does not overflow, its ring is full; nothing was queued.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    /// <exception cref="QueueShutDownException">The queue was shut down (<see cref="Shutdown"/>), before or while waiting.</exception>
     /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
     /// <exception cref="OperationCanceledException">The token fired first; nothing was queued.</exception>
     /// <exception cref="ObjectDisposedException">The queue was closed in this process (before, or while waiting).</exception>
@@ -214,28 +213,12 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <returns>True if queued; false if there was no room in time (for a queue that <see cref="Overflows"/>: <see cref="MaxSize"/> items were in it).</returns>
     /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    /// <exception cref="QueueShutDownException">The queue was shut down (<see cref="Shutdown"/>), before or while waiting.</exception>
     /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
     /// <exception cref="OperationCanceledException">The token fired first; nothing was queued.</exception>
     /// <exception cref="ObjectDisposedException">The queue was closed in this process (before, or while waiting).</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public bool TryPut(T item, TimeSpan timeout = default, CancellationToken cancellationToken = default)
-    {
-        Deadline deadline = Deadline.After(timeout);
-        Span<byte> head = stackalloc byte[FastCodec.MaxScalarSize];
-        int headLength = Encode(item, head, out ReadOnlySpan<byte> body);
-        using SegmentLease use = segment.Enter(this);
-        BeginPut();
-        bool done = false;
-        try
-        {
-            done = Settle(ring.Write(head[..headLength], body, deadline, cancellationToken));
-            return done;
-        }
-        finally
-        {
-            EndPut(done);
-        }
-    }
+    public bool TryPut(T item, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
+        Blocking.Wait(Put<Blocking>(item, timeout, cancellationToken));
 
     /// <summary>Puts an item, waiting asynchronously for room if the queue is full.</summary>
     /// <param name="item">The item; encoded now.</param>
@@ -245,10 +228,25 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <exception cref="ArgumentException">The item cannot be encoded; nothing was queued.</exception>
     /// <exception cref="TimeoutException">No room within <paramref name="timeout"/> (Python's <c>queue.Full</c>): <see cref="MaxSize"/> items are in the queue, or, if it does not overflow, its ring is full; nothing was queued.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed.</exception>
+    /// <exception cref="QueueShutDownException">The queue was shut down (<see cref="Shutdown"/>), before or while waiting.</exception>
     /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
     /// <exception cref="OperationCanceledException">The token fired first; nothing was queued.</exception>
     /// <exception cref="ObjectDisposedException">The queue was closed in this process (before, or while waiting).</exception>
-    public ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Timeouts.ThrowIfFalse(Put<Awaiting>(item, timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NoRoom, Name, timeout);
+
+    /// <summary>
+    /// The one body of <see cref="TryPut"/> and <see cref="PutAsync"/> (see <see cref="IWaitMode"/>): encodes the
+    /// item, then writes it, waiting in the caller's mode; true once queued, false if there was no room in time.
+    /// </summary>
+    /// <remarks>
+    /// Blocking, the ring's write waits in the calling thread. Awaiting, a write that can be done now is done
+    /// here, allocating nothing; one that must wait goes on in <see cref="PutSlowAsync"/> with a copy of the
+    /// encoded item (a span cannot cross an await), which then settles the put and ends the use of the queue.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private ValueTask<bool> Put<TMode>(T item, TimeSpan timeout, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         Deadline deadline = Deadline.After(timeout);
         Span<byte> head = stackalloc byte[FastCodec.MaxScalarSize];
@@ -259,26 +257,29 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         bool handedOver = false;
         try
         {
-            if (ring.TryWriteNow(head[..headLength], body, out RingStatus status))
+            RingStatus status;
+            if (ring.IsCompleted)
             {
-                done = Settle(status);
-                return ValueTask.CompletedTask;
+                status = RingStatus.Completed; // (checked here: the ring's TryWriteNow does not look)
+            }
+            else if (!TMode.IsAsync)
+            {
+                status = ring.Write(head[..headLength], body, deadline, cancellationToken);
+            }
+            else if (!ring.TryWriteNow(head[..headLength], body, out status))
+            {
+                handedOver = true;
+                return PutSlowAsync(use, [.. head[..headLength], .. body], deadline, cancellationToken);
             }
 
-            // The asynchronous part settles the put and ends the use of the queue when it completes.
-            done = true;
-            handedOver = true;
-            return PutSlowAsync(use, [.. head[..headLength], .. body], deadline, timeout, cancellationToken);
+            done = Settle(status);
+            return new(done);
         }
         finally
         {
-            if (!done)
-            {
-                EndPut(false);
-            }
-
             if (!handedOver)
             {
+                EndPut(done);
                 use.Dispose();
             }
         }
@@ -290,12 +291,13 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <returns>The item.</returns>
     /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/> (Python's <c>queue.Empty</c>).</exception>
     /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
+    /// <exception cref="QueueShutDownException">The queue was shut down (<see cref="Shutdown"/>) and is empty, or was shut down immediately; before or while waiting.</exception>
     /// <exception cref="InvalidDataException">The item could not be decoded as a <typeparamref name="T"/> (it is consumed).</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Get(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         using SegmentLease use = segment.Enter(this);
-        RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
+        RingStatus status = BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
         return status == RingStatus.Ok ? Take(message) : throw GetFailure(status, timeout);
     }
 
@@ -303,13 +305,13 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <param name="item">The item, or default.</param>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    /// <returns>True if an item was taken; false on timeout, or if adding was completed and the queue is empty.</returns>
+    /// <returns>True if an item was taken; false on timeout, or if adding was completed (or the queue shut down) and the queue is empty, or it was shut down immediately.</returns>
     /// <exception cref="InvalidDataException">The item could not be decoded as a <typeparamref name="T"/> (it is consumed).</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGet(out T item, TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
         using SegmentLease use = segment.Enter(this);
-        RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
+        RingStatus status = BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
         item = status == RingStatus.Ok ? Take(message) : default!;
         return status == RingStatus.Ok;
     }
@@ -320,14 +322,15 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <returns>The item.</returns>
     /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/>.</exception>
     /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
+    /// <exception cref="QueueShutDownException">The queue was shut down (<see cref="Shutdown"/>) and is empty, or was shut down immediately; before or while waiting.</exception>
     public async ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         using SegmentLease use = segment.Enter(this);
-        (RingStatus status, RingMessage message) = await ring.BeginReadAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
+        (RingStatus status, RingMessage message) = await BeginReadAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
         return status == RingStatus.Ok ? Take(message) : throw GetFailure(status, timeout);
     }
 
-    /// <summary>The items as they arrive, until adding is completed and the queue is empty (a consumer's loop).</summary>
+    /// <summary>The items as they arrive, until adding is completed (or the queue shut down) and the queue is empty, or the queue is shut down immediately: a consumer's loop, which ends without an exception.</summary>
     /// <param name="cancellationToken">Stops the enumeration.</param>
     /// <returns>The items.</returns>
     public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -337,7 +340,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
             T item;
             using (segment.Enter(this))
             {
-                (RingStatus status, RingMessage message) = await ring.BeginReadAsync(Deadline.Never, cancellationToken).ConfigureAwait(false);
+                (RingStatus status, RingMessage message) = await BeginReadAsync(Deadline.Never, cancellationToken).ConfigureAwait(false);
                 if (status != RingStatus.Ok)
                 {
                     yield break;
@@ -350,7 +353,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         }
     }
 
-    /// <summary>The items as they arrive, blocking, until adding is completed and the queue is empty.</summary>
+    /// <summary>The items as they arrive, blocking, until adding is completed (or the queue shut down) and the queue is empty, or the queue is shut down immediately.</summary>
     /// <param name="cancellationToken">Stops the enumeration.</param>
     /// <returns>The items.</returns>
     public IEnumerable<T> GetConsumingEnumerable(CancellationToken cancellationToken = default)
@@ -374,7 +377,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     public void CompleteAdding()
     {
         using SegmentLease use = segment.Enter(this);
-        ring.Complete();
+        ring.CompleteAs(Ring.CompletedAdding); // (not over a shutdown)
     }
 
     /// <summary>Marks one item taken with <see cref="Get"/> as processed (Python's <c>task_done()</c>, joinable queues).</summary>
@@ -512,14 +515,14 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         }
     }
 
-    /// <summary>The waiting part of <see cref="PutAsync"/>; ends <paramref name="use"/>, the put's use of the queue, when done.</summary>
-    private async ValueTask PutSlowAsync(SegmentLease use, byte[] encoded, Deadline deadline, TimeSpan? timeout, CancellationToken cancellationToken)
+    /// <summary>The waiting part of <see cref="Put{TMode}"/> in the awaiting mode; ends <paramref name="use"/>, the put's use of the queue, when done.</summary>
+    private async ValueTask<bool> PutSlowAsync(SegmentLease use, byte[] encoded, Deadline deadline, CancellationToken cancellationToken)
     {
         bool done = false;
         try
         {
             done = Settle(await ring.WriteAsync(encoded, deadline, cancellationToken).ConfigureAwait(false));
-            Timeouts.ThrowIfFalse(done, NoRoom, Name, timeout);
+            return done;
         }
         finally
         {
@@ -532,12 +535,21 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     {
         RingStatus.Ok => true,
         RingStatus.Timeout => false,
-        _ => throw new InvalidOperationException($"Adding to the queue '{Name}' was completed: no more items can be put."),
+        _ => throw (ring.Completion >= Ring.ShutDown
+            ? new QueueShutDownException($"The queue '{Name}' was shut down: no more items can be put.")
+            : new InvalidOperationException($"Adding to the queue '{Name}' was completed: no more items can be put.")),
     };
 
-    private Exception GetFailure(RingStatus status, TimeSpan? timeout) => status == RingStatus.Timeout
-        ? new TimeoutException($"The queue '{Name}' stayed empty for {timeout}.")
-        : new InvalidOperationException($"The queue '{Name}' is empty and adding was completed.");
+    private Exception GetFailure(RingStatus status, TimeSpan? timeout) => status switch
+    {
+        RingStatus.Timeout => new TimeoutException($"The queue '{Name}' stayed empty for {timeout}."),
+        _ => ring.Completion switch
+        {
+            Ring.ShutDownImmediately => new QueueShutDownException($"The queue '{Name}' was shut down immediately: its items were dropped."),
+            Ring.ShutDown => new QueueShutDownException($"The queue '{Name}' was shut down and is empty."),
+            _ => new InvalidOperationException($"The queue '{Name}' is empty and adding was completed."),
+        },
+    };
 
     /// <summary>Encodes an item: a header in <paramref name="head"/> (its length returned) and a body (see <see cref="FastCodec"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -571,7 +583,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     internal int GetBytesInto(Span<byte> destination, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         using SegmentLease use = segment.Enter(this);
-        RingStatus status = ring.BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
+        RingStatus status = BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
         return status == RingStatus.Ok ? TakeBytesInto(message, destination) : throw GetFailure(status, timeout);
     }
 
@@ -579,7 +591,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     internal async ValueTask<int> GetBytesIntoAsync(Memory<byte> destination, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         using SegmentLease use = segment.Enter(this);
-        (RingStatus status, RingMessage message) = await ring.BeginReadAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
+        (RingStatus status, RingMessage message) = await BeginReadAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
         return status == RingStatus.Ok ? TakeBytesInto(message, destination.Span) : throw GetFailure(status, timeout);
     }
 

@@ -1,15 +1,17 @@
+using Multiprocessing.Sharing;
+
 namespace Multiprocessing;
 
 /// <summary>
 /// One unmanaged value in shared memory (Python's <c>multiprocessing.Value</c>), with the recursive lock Python's
-/// <c>get_lock()</c> gives and atomic operations for integer types.
+/// <c>get_lock()</c> gives (or a lock given at creation, or none) and atomic operations for integer types.
 /// </summary>
 /// <typeparam name="T">The value's type (see <see cref="SharedArray{T}"/> for Python's type codes).</typeparam>
 /// <remarks>
-/// <c>v.Value += 1</c> from several processes races, as in Python: take <see cref="GetLock"/> around it, or use
-/// <see cref="Add"/>.
+/// <c>v.Value += 1</c> from several processes races, as in Python: take <see cref="GetLock"/> (or
+/// <see cref="Acquire"/>) around it, or use <see cref="Add"/>.
 /// </remarks>
-public sealed class SharedValue<T> : IDisposable, Sharing.ISharedObject<SharedValue<T>>
+public sealed class SharedValue<T> : IDisposable, ISharedObject<SharedValue<T>>
     where T : unmanaged
 {
     private readonly SharedArray<T> array;
@@ -23,13 +25,15 @@ public sealed class SharedValue<T> : IDisposable, Sharing.ISharedObject<SharedVa
     public ref T Value => ref array[0];
 
     /// <inheritdoc/>
-    string Sharing.ISharedObject<SharedValue<T>>.Descriptor => Name;
+    string ISharedObject<SharedValue<T>>.Descriptor => Name;
 
     /// <summary>Creates a shared value (Python's <c>Value('i', 0)</c>).</summary>
     /// <param name="initialValue">Its first value.</param>
     /// <param name="name">Its name, or null for a fresh unique one.</param>
     /// <returns>The value.</returns>
-    internal static SharedValue<T> Create(T initialValue, string? name) => new(SharedArray<T>.Create([initialValue], name));
+    /// <param name="locking">Its own lock, none, or a lock given by the caller.</param>
+    /// <exception cref="FileNotFoundException">The lock given is gone (closed in every process).</exception>
+    internal static SharedValue<T> Create(T initialValue, string? name, SharedArrayLocking locking) => new(SharedArray<T>.Create([initialValue], name, locking));
 
     /// <summary>Opens a shared value created by this or another process.</summary>
     /// <param name="name">Its name.</param>
@@ -39,11 +43,31 @@ public sealed class SharedValue<T> : IDisposable, Sharing.ISharedObject<SharedVa
     internal static SharedValue<T> Open(string name) => new(SharedArray<T>.Open(name));
 
     /// <inheritdoc/>
-    static SharedValue<T> Sharing.ISharedObject<SharedValue<T>>.Reopen(string descriptor) => Open(descriptor);
+    static SharedValue<T> ISharedObject<SharedValue<T>>.Reopen(string descriptor) => Open(descriptor);
 
-    /// <summary>The recursive lock that goes with this value (Python's <c>get_lock()</c>).</summary>
-    /// <returns>The lock; it lives as long as the value.</returns>
+    /// <summary>The recursive lock that goes with this value (Python's <c>get_lock()</c>), the same lock in every process: its own, or the <see cref="SharedRLock"/> it was created with.</summary>
+    /// <returns>The lock; it lives as long as the value (a lock given at creation is kept open by the value).</returns>
+    /// <exception cref="InvalidOperationException">The value was made without a lock (<see cref="SharedLockMode.None"/>, Python's <c>RawValue</c>, which has no <c>get_lock()</c>), or with a <see cref="SharedLock"/> (take it with <see cref="Acquire"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The value was closed in this process.</exception>
     public SharedRLock GetLock() => array.GetLock();
+
+    /// <summary>Acquires the lock that guards the value, whichever it is (Python's <c>v.acquire()</c>, <c>with v:</c>).</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>A handle that releases the lock when disposed.</returns>
+    /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The value was made without a lock (<see cref="SharedLockMode.None"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The value was closed in this process.</exception>
+    public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default) => array.Acquire(timeout, cancellationToken);
+
+    /// <summary>Acquires the lock that guards the value, waiting asynchronously (see <see cref="Acquire"/>).</summary>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>A handle that releases the lock when disposed.</returns>
+    /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The value was made without a lock (<see cref="SharedLockMode.None"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The value was closed in this process.</exception>
+    public ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) => array.AcquireAsync(timeout, cancellationToken);
 
     /// <summary>Atomically adds <paramref name="value"/> (int, uint, long, ulong).</summary>
     /// <param name="value">What to add.</param>

@@ -37,6 +37,61 @@ public sealed class LockAndEventTests
     }
 
     [Fact]
+    public void IsLocked_SeesAHolderInAnotherProcess_AndTheRelease()
+    {
+        // Python's locked(): whether any holder holds it, not only this proxy.
+        using Manager manager = Manager.Start();
+        using ManagedLock lk = manager.Lock();
+        using ManagedEvent held = manager.Event();
+        using ManagedEvent release = manager.Event();
+        Assert.False(lk.IsLocked);
+
+        using ChildProcess<bool> holder = ChildProcess.Start(static (ManagedLock l, ManagedEvent h, ManagedEvent r) =>
+        {
+            using (l.Acquire(TimeSpan.FromSeconds(30)))
+            {
+                h.Set();
+                return r.TryWait(TimeSpan.FromSeconds(30));
+            }
+        }, lk, held, release);
+        Assert.True(held.TryWait(Within.Deadline));
+        Assert.True(lk.IsLocked);
+        Assert.Null(lk.TryAcquire());
+
+        release.Set();
+        Assert.True(holder.ResultOrFail()); // the child has released it and ended
+        Assert.False(lk.IsLocked);
+
+        using (lk.Acquire(Within.Deadline))
+        {
+            Assert.True(lk.IsLocked);
+        }
+
+        Assert.False(lk.IsLocked);
+        lk.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => lk.IsLocked);
+    }
+
+    [Fact]
+    public void IsLocked_OfAnRLock_StaysTrueUntilTheLastRelease()
+    {
+        using Manager manager = Manager.Start();
+        using ManagedLock mine = manager.RLock("r");
+        using ManagedLock other = manager.RLock("r");
+        using (mine.Acquire(Within.Deadline))
+        {
+            using (mine.Acquire(Within.Deadline))
+            {
+                Assert.True(other.IsLocked);
+            }
+
+            Assert.True(other.IsLocked); // one release of two
+        }
+
+        Assert.False(other.IsLocked);
+    }
+
+    [Fact]
     public void RLock_TheHolderReacquires_ReleasesAsOften_AndOnlyItMayRelease()
     {
         using Manager manager = Manager.Start();

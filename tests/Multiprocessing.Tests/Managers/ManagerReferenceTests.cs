@@ -231,12 +231,8 @@ public sealed class ManagerReferenceTests
         public static Counts Of(Manager manager)
         {
             using var channel = new ManagerChannel(manager.Address, manager.AuthKey);
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.Diagnostics, 0);
-                var reply = new WireReader(channel.Invoke());
-                return new Counts(reply.ReadInt32(), reply.ReadInt32(), reply.ReadInt32() - 1, reply.ReadInt32());
-            }
+            return channel.Call<byte, Counts>(
+                ManagerOp.Diagnostics, 0, 0, null, static (reply, _) => new Counts(reply.ReadInt32(), reply.ReadInt32(), reply.ReadInt32() - 1, reply.ReadInt32()));
         }
     }
 }

@@ -220,7 +220,7 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     [Fact]
     public async Task CancelGracePeriod_Infinite_LeavesAWorkerThatIgnoresSigtermRunning_UntilItsTaskEnds()
     {
-        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, CancelGracePeriod = Timeout.InfiniteTimeSpan });
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = Timeout.InfiniteTimeSpan });
         using var started = SharedEvent.Create();
         using var termSeen = SharedEvent.Create();
         using var finish = SharedEvent.Create();
@@ -254,7 +254,7 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     {
         // Its worker ignores SIGTERM (it watches the token) and is never killed, so its result arrives after the
         // cancel: the task ends cancelled, and must be counted so.
-        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, CancelGracePeriod = Timeout.InfiniteTimeSpan });
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = Timeout.InfiniteTimeSpan });
         using var started = SharedEvent.Create();
         using var termSeen = SharedEvent.Create();
         using var cts = new CancellationTokenSource();
@@ -279,12 +279,21 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     }
 
     [Fact]
-    public void CancelGracePeriod_IsForProcessPoolsOnly_AndNotNegative()
+    public void ProcessPoolOptions_AreForProcessPoolsOnly_AndValidated()
     {
-        Assert.Throws<ArgumentException>(() => new ThreadWorkerPool(new PoolOptions { CancelGracePeriod = TimeSpan.FromSeconds(1) }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcessPool(new PoolOptions { CancelGracePeriod = TimeSpan.FromSeconds(-1) }));
-        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.Zero });
+        Assert.Throws<ArgumentException>(() => new ThreadWorkerPool(new ProcessPoolOptions { CancelGracePeriod = TimeSpan.FromSeconds(1) }));
+        Assert.Throws<ArgumentException>(() => new ThreadWorkerPool(new ProcessPoolOptions { WorkerCount = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcessPool(new ProcessPoolOptions { CancelGracePeriod = TimeSpan.FromSeconds(-1) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcessPool(new ProcessPoolOptions { MaxMemoryPerWorker = 0 }));
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.Zero });
         Assert.Equal(TimeSpan.Zero, pool.CancelGracePeriod);
+        using var common = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        Assert.Equal(ProcessPool.DefaultCancelGracePeriod, common.CancelGracePeriod);
+
+        // ProcessPoolOptions held as PoolOptions: the pool still reads what only process pools take.
+        PoolOptions asCommon = new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.FromSeconds(7) };
+        using var fromCommon = new ProcessPool(asCommon);
+        Assert.Equal(TimeSpan.FromSeconds(7), fromCommon.CancelGracePeriod);
     }
 
     [Fact]

@@ -34,6 +34,22 @@ public sealed class BlockingFormAllocationTests
         });
     }
 
+    [Fact]
+    public void SharedQueue_TryPut_WithRoom_AllocatesNothing()
+    {
+        // The put body shared with PutAsync (Put<Blocking>) runs no state machine.
+        using SharedQueue<int> queue = SharedQueue.Create<int>();
+        AssertAllocatesNothing(() => Assert.True(queue.TryPut(1)));
+    }
+
+    [Fact]
+    public void SharedQueue_PutAsync_WithRoom_AllocatesNothing()
+    {
+        // Its fast path (a write that needs no wait) completes synchronously: no state machine, no copy of the item.
+        using SharedQueue<int> queue = SharedQueue.Create<int>();
+        AssertAllocatesNothing(() => Assert.True(CompletedAtOnce(queue.PutAsync(1))));
+    }
+
     [OptimizedFact]
     public void SharedLock_TryAcquire_TimingOutInAFutexSleep_AllocatesNothing()
     {
@@ -85,6 +101,14 @@ public sealed class BlockingFormAllocationTests
 
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated < SmallestObject * calls, $"{allocated} bytes allocated over {calls} calls");
+    }
+
+    /// <summary>Whether <paramref name="pending"/> had completed when returned (it is consumed).</summary>
+    private static bool CompletedAtOnce(ValueTask pending)
+    {
+        bool completed = pending.IsCompletedSuccessfully;
+        pending.GetAwaiter().GetResult();
+        return completed;
     }
 
     /// <summary>The size of the smallest object on the heap (x64): a call that allocates anything allocates this much.</summary>

@@ -191,4 +191,7 @@ internal enum ManagerOp : byte
 
     /// <summary>Calls a method of a custom object: the method's id (int32), then its arguments; replies its result (see <see cref="CustomObject.Serve"/>).</summary>
     CustomCall = 150,
+
+    /// <summary>Whether any client holds the lock now (1 byte).</summary>
+    LockIsLocked = 160,
 }

@@ -88,28 +88,27 @@ internal class CustomProxy : DispatchProxy
         return buffer.WrittenSpan.ToArray();
     }
 
-    private object? Call(CustomMethod method, byte[] encoded)
-    {
-        lock (channel.Gate)
+    private object? Call(CustomMethod method, byte[] encoded) => channel.Call(
+        ManagerOp.CustomCall,
+        id,
+        (Method: method, Encoded: encoded),
+        static (request, a) =>
         {
-            WireBuffer request = channel.Begin(ManagerOp.CustomCall, id);
-            request.WriteInt32(method.Id);
-            request.WriteBytes(encoded);
-            ReadOnlySpan<byte> reply = channel.Invoke();
-            if (method.ResultType is not { } type)
-            {
-                return null;
-            }
+            request.WriteInt32(a.Method.Id);
+            request.WriteBytes(a.Encoded);
+        },
+        static (reply, a) => a.Method.ResultType is { } type ? Decode(a.Method, type, reply.Rest) : null);
 
-            var reader = new MessagePackReader(reply.ToArray());
-            try
-            {
-                return WireCodec.Deserialize(ref reader, type);
-            }
-            catch (Exception e) when (WireCodec.IsDecodeFailure(e))
-            {
-                throw WireCodec.DecodeFailure($"The result of {method.Method.Name} could not be decoded as {TypeNames.Display(type)}", e);
-            }
+    private static object? Decode(CustomMethod method, Type type, ReadOnlySpan<byte> reply)
+    {
+        var reader = new MessagePackReader(reply.ToArray());
+        try
+        {
+            return WireCodec.Deserialize(ref reader, type);
+        }
+        catch (Exception e) when (WireCodec.IsDecodeFailure(e))
+        {
+            throw WireCodec.DecodeFailure($"The result of {method.Method.Name} could not be decoded as {TypeNames.Display(type)}", e);
         }
     }
 }

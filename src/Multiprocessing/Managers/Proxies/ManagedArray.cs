@@ -21,19 +21,13 @@ namespace Multiprocessing;
 /// child declared as <see cref="ManagedArray{T}"/>; it connects to the manager there. A proxy is safe to use from
 /// several threads. For an array in shared memory, without a server process, see <see cref="SharedArray{T}"/>.
 /// </remarks>
-public sealed class ManagedArray<T> : IList<T>, IReadOnlyList<T>, IDisposable, ISharedObject<ManagedArray<T>>
+public sealed class ManagedArray<T> : ManagedProxy, IList<T>, IReadOnlyList<T>, ISharedObject<ManagedArray<T>>
     where T : unmanaged
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
     private readonly int length;
 
     private ManagedArray(ManagerChannel channel, long id, int length)
-    {
-        this.channel = channel;
-        this.id = id;
-        this.length = length;
-    }
+        : base(channel, id) => this.length = length;
 
     /// <summary>The number of elements, fixed when the array was made (Python's <c>len(a)</c>).</summary>
     /// <exception cref="ObjectDisposedException">The proxy is disposed.</exception>
@@ -41,7 +35,7 @@ public sealed class ManagedArray<T> : IList<T>, IReadOnlyList<T>, IDisposable, I
     {
         get
         {
-            channel.ThrowIfDisposed(this);
+            ThrowIfDisposed();
             return length;
         }
     }
@@ -54,7 +48,7 @@ public sealed class ManagedArray<T> : IList<T>, IReadOnlyList<T>, IDisposable, I
     bool ICollection<T>.IsReadOnly => false;
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedArray<T>>.Descriptor => string.Create(CultureInfo.InvariantCulture, $"{Length}:{channel.Describe(id)}");
+    string ISharedObject<ManagedArray<T>>.Descriptor => string.Create(CultureInfo.InvariantCulture, $"{Length}:{Describe()}");
 
     /// <summary>The element at <paramref name="index"/>.</summary>
     /// <param name="index">The index, 0 to <see cref="Length"/> - 1.</param>
@@ -117,14 +111,15 @@ public sealed class ManagedArray<T> : IList<T>, IReadOnlyList<T>, IDisposable, I
         }
 
         CheckIndex(index);
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(ManagerOp.ArrayIncrement, id);
-            args.WriteInt32(index);
-            args.WriteInt64(delta);
-            var reply = new WireReader(channel.Invoke());
-            return reply.ReadBool() ? reply.ReadInt64() : throw OutOfRange(index);
-        }
+        return Call(
+            ManagerOp.ArrayIncrement,
+            (Self: this, Index: index, Delta: delta),
+            static (args, a) =>
+            {
+                args.WriteInt32(a.Index);
+                args.WriteInt64(a.Delta);
+            },
+            static (reply, a) => reply.ReadBool() ? reply.ReadInt64() : throw a.Self.OutOfRange(a.Index));
     }
 
     /// <summary>The index of the first element equal to <paramref name="item"/> in a copy of the array, or -1.</summary>
@@ -163,12 +158,9 @@ public sealed class ManagedArray<T> : IList<T>, IReadOnlyList<T>, IDisposable, I
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)ToArray()).GetEnumerator();
 
-    /// <summary>Closes this proxy's connection to the manager, which then drops the array if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
     /// <summary>The proxy, for messages.</summary>
     /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedArray<{typeof(T).Name}>[{length}] #{id} at {Client.Describe(channel.Address)}";
+    public override string ToString() => $"ManagedArray<{typeof(T).Name}>[{length}] #{Id} at {Client.Describe(ManagerEndPoint)}";
 
     /// <inheritdoc/>
     static ManagedArray<T> ISharedObject<ManagedArray<T>>.Reopen(string descriptor)
@@ -216,15 +208,7 @@ public sealed class ManagedArray<T> : IList<T>, IReadOnlyList<T>, IDisposable, I
     /// <exception cref="InvalidOperationException">The array's elements are not the size of a <typeparamref name="T"/> (a named array made with another type).</exception>
     internal static ManagedArray<T> Open(ManagerChannel channel, long id)
     {
-        int elementSize;
-        int length;
-        lock (channel.Gate)
-        {
-            channel.Begin(ManagerOp.ArrayInfo, id);
-            var reply = new WireReader(channel.Invoke());
-            elementSize = reply.ReadInt32();
-            length = reply.ReadInt32();
-        }
+        (int elementSize, int length) = channel.Call<byte, (int, int)>(ManagerOp.ArrayInfo, id, 0, null, static (reply, _) => (reply.ReadInt32(), reply.ReadInt32()));
 
         if (elementSize != Unsafe.SizeOf<T>())
         {
@@ -248,34 +232,56 @@ public sealed class ManagedArray<T> : IList<T>, IReadOnlyList<T>, IDisposable, I
         }
     }
 
-    private void Read(int index, Span<T> into)
-    {
-        lock (channel.Gate)
+    private void Read(int index, Span<T> into) =>
+        Access(new Elements(this, ManagerOp.ArrayRead, index, into.Length, target: MemoryMarshal.AsBytes(into)));
+
+    private void Write(int index, ReadOnlySpan<T> values) =>
+        Access(new Elements(this, ManagerOp.ArrayWrite, index, values.Length, source: MemoryMarshal.AsBytes(values)));
+
+    /// <summary>
+    /// Reads (<see cref="ManagerOp.ArrayRead"/>: the index, the count) or writes (<see cref="ManagerOp.ArrayWrite"/>:
+    /// the index, the bytes) elements; the reply says whether they are in range, then for a read has their bytes.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The elements are not in the array.</exception>
+    private void Access(Elements elements) => Call(
+        elements.Op,
+        elements,
+        static (args, e) =>
         {
-            WireBuffer args = channel.Begin(ManagerOp.ArrayRead, id);
-            args.WriteInt32(index);
-            args.WriteInt32(into.Length);
-            var reply = new WireReader(channel.Invoke());
+            args.WriteInt32(e.Index);
+            if (e.Op == ManagerOp.ArrayRead)
+            {
+                args.WriteInt32(e.Count);
+            }
+            else
+            {
+                args.WriteBytes(e.Source);
+            }
+        },
+        static (reply, e) =>
+        {
             if (!reply.ReadBool())
             {
-                throw OutOfRange(index);
+                throw e.Owner.OutOfRange(e.Index);
             }
 
-            reply.Rest[..(into.Length * Unsafe.SizeOf<T>())].CopyTo(MemoryMarshal.AsBytes(into));
-        }
-    }
+            reply.Rest[..e.Target.Length].CopyTo(e.Target);
+            return true;
+        });
 
-    private void Write(int index, ReadOnlySpan<T> values)
+    /// <summary>The arguments of a read or a write: elements from an index, and the bytes to write or to read into.</summary>
+    private readonly ref struct Elements(ManagedArray<T> owner, ManagerOp op, int index, int count, ReadOnlySpan<byte> source = default, Span<byte> target = default)
     {
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(ManagerOp.ArrayWrite, id);
-            args.WriteInt32(index);
-            args.WriteBytes(MemoryMarshal.AsBytes(values));
-            if (!new WireReader(channel.Invoke()).ReadBool())
-            {
-                throw OutOfRange(index);
-            }
-        }
+        public ManagerOp Op { get; } = op;
+
+        public int Index { get; } = index;
+
+        public int Count { get; } = count;
+
+        public ReadOnlySpan<byte> Source { get; } = source;
+
+        public Span<byte> Target { get; } = target;
+
+        public ManagedArray<T> Owner { get; } = owner;
     }
 }

@@ -1,5 +1,6 @@
 using Multiprocessing.Managers;
 using Multiprocessing.Sharing;
+using Multiprocessing.Synchronization;
 
 namespace Multiprocessing;
 
@@ -29,15 +30,11 @@ namespace Multiprocessing;
 /// as <see cref="SharedBarrier"/>'s does on cancellation, and the proxy connects again on its next call.
 /// </para>
 /// </remarks>
-public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
+public sealed class ManagedBarrier : ManagedProxy, ISharedObject<ManagedBarrier>
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
-
     internal ManagedBarrier(ManagerChannel channel, long id)
+        : base(channel, id)
     {
-        this.channel = channel;
-        this.id = id;
     }
 
     /// <summary>How many parties must arrive (Python's <c>parties</c>).</summary>
@@ -53,7 +50,7 @@ public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
     public bool IsBroken => State().Broken;
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedBarrier>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedBarrier>.Descriptor => Describe();
 
     /// <summary>Arrives and waits until every party has arrived (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever. If it runs out, the barrier breaks, for the other waiters too.</param>
@@ -66,42 +63,16 @@ public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
     /// <returns>This party's arrival index, 0 to <see cref="Parties"/> - 1 (Python's return value of <c>wait()</c>).</returns>
     /// <exception cref="BrokenBarrierException">The barrier was broken, or broke while this party waited (a timeout, including this party's own, an abort, a reset, or a waiting party's death).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while this party waited (the barrier is now broken).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public int Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (channel.Gate)
-        {
-            channel.Begin(ManagerOp.BarrierWait, id).WriteInt64(ms);
-            ParseWait(new WireReader(channel.Invoke(cancellationToken)), out int index, timeout);
-            return index;
-        }
-    }
+    public int Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Blocking.Wait(WaitCore<Blocking>(timeout, cancellationToken));
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
-    /// <param name="timeout">How long to wait; null for ever. If it runs out, the barrier breaks, for the other waiters too.</param>
-    /// <param name="cancellationToken">
-    /// Stops the wait, and breaks the barrier as a timeout would (as <see cref="SharedBarrier"/>'s does): the wait is
-    /// one request, so this proxy drops its connection to the manager, which treats it as a party gone away and
-    /// breaks the round it waits in (not a later one); the proxy connects again on its next call. A round that
-    /// passes just as the token fires may still be reported as cancelled.
-    /// </param>
     /// <returns>This party's arrival index, 0 to <see cref="Parties"/> - 1.</returns>
-    /// <exception cref="BrokenBarrierException">The barrier was broken, or broke while this party waited.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while this party waited (the barrier is now broken).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public async ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
-        cancellationToken.ThrowIfCancellationRequested();
-        (_, int index) = await channel.CallAsync(
-            ManagerOp.BarrierWait, id, ms, ManagerChannel.WriteMilliseconds,
-            (WireReader reply, out int i) => ParseWait(reply, out i, timeout), cancellationToken, cancellationToken).ConfigureAwait(false);
-        return index;
-    }
+    /// <inheritdoc cref="Wait"/>
+    public ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        WaitCore<Awaiting>(timeout, cancellationToken);
 
     /// <summary>Returns the barrier to its empty, unbroken state (Python's <c>reset()</c>); parties waiting now get <see cref="BrokenBarrierException"/>.</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
@@ -111,19 +82,9 @@ public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void Abort() => Call(ManagerOp.BarrierAbort);
 
-    /// <summary>Closes this proxy's connection to the manager, which then drops the barrier if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedBarrier #{id} at {Client.Describe(channel.Address)}";
-
     /// <inheritdoc/>
-    static ManagedBarrier ISharedObject<ManagedBarrier>.Reopen(string descriptor)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedBarrier(channel, id);
-    }
+    static ManagedBarrier ISharedObject<ManagedBarrier>.Reopen(string descriptor) =>
+        Reopen(descriptor, static (channel, id) => new ManagedBarrier(channel, id));
 
     private static bool ParseWait(WireReader reply, out int index, TimeSpan? timeout)
     {
@@ -136,22 +97,21 @@ public sealed class ManagedBarrier : IDisposable, ISharedObject<ManagedBarrier>
         return true;
     }
 
-    private void Call(ManagerOp op)
-    {
-        lock (channel.Gate)
-        {
-            channel.Begin(op, id);
-            channel.Invoke();
-        }
-    }
+    private (int Parties, int Waiting, bool Broken) State() =>
+        Call(ManagerOp.BarrierState, static reply => (reply.ReadInt32(), reply.ReadInt32(), reply.ReadBool()));
 
-    private (int Parties, int Waiting, bool Broken) State()
+    /// <summary>
+    /// The wait, one request in <typeparamref name="TMode"/>'s way: a barrier's wait cannot be cut into slices (a
+    /// timeout breaks the barrier), so the token drops the connection (see <see cref="ManagerChannel.Invoke(CancellationToken)"/>).
+    /// </summary>
+    private async ValueTask<int> WaitCore<TMode>(TimeSpan? timeout, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
-        lock (channel.Gate)
-        {
-            channel.Begin(ManagerOp.BarrierState, id);
-            var reply = new WireReader(channel.Invoke());
-            return (reply.ReadInt32(), reply.ReadInt32(), reply.ReadBool());
-        }
+        long ms = Milliseconds(timeout);
+        cancellationToken.ThrowIfCancellationRequested();
+        (_, int index) = await Channel.Request<TMode, int>(
+            ManagerOp.BarrierWait, Id, ms, ManagerChannel.WriteMilliseconds,
+            (WireReader reply, out int i) => ParseWait(reply, out i, timeout), cancellationToken, cancellationToken).ConfigureAwait(false);
+        return index;
     }
 }

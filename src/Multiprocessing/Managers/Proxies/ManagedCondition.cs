@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Multiprocessing.Managers;
 using Multiprocessing.Sharing;
+using Multiprocessing.Synchronization;
 
 namespace Multiprocessing;
 
@@ -13,7 +14,7 @@ namespace Multiprocessing;
 /// <para>
 /// The condition has a lock: a re-entrant one of its own, or a <see cref="ManagedLock"/> of the same manager given
 /// to <see cref="Manager.Condition"/>. As in Python's manager, holding is per proxy (per connection): acquire the
-/// lock through this proxy (<see cref="Acquire"/>) before <see cref="Wait"/> or <see cref="Notify"/>, which
+/// lock through this proxy (<see cref="ManagedLockable.Acquire"/>) before <see cref="Wait"/> or <see cref="Notify"/>, which
 /// otherwise throw <see cref="SynchronizationLockException"/>. <see cref="Wait"/> releases the lock in the manager
 /// and takes it again before it returns, even when it times out.
 /// </para>
@@ -25,21 +26,10 @@ namespace Multiprocessing;
 /// there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls, so give each thread
 /// its own proxy (pass it, or use a named condition).
 /// </para>
-/// <para>
-/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
-/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
-/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
-/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
-/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
-/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
-/// </para>
+/// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
-public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedCondition>, IHandleOwner
+public sealed class ManagedCondition : ManagedLockable, ISharedObject<ManagedCondition>
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
-    private readonly bool reentrant;
-
     /// <summary>Guards <see cref="ticket"/> and <see cref="acquisition"/>, which replies read on the blocking and the asynchronous paths.</summary>
     private readonly Lock state = new();
 
@@ -50,58 +40,15 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     private int acquisition;
 
     internal ManagedCondition(ManagerChannel channel, long id, bool reentrant)
+        : base(channel, id, reentrant)
     {
-        this.channel = channel;
-        this.id = id;
-        this.reentrant = reentrant;
     }
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedCondition>.Descriptor => (reentrant ? "r" : "l") + channel.Describe(id);
+    string ISharedObject<ManagedCondition>.Descriptor => DescribeLock();
 
-    /// <summary>Waits for the condition's lock (Python's <c>acquire()</c>; <c>with cond:</c> with <c>using</c>).</summary>
-    /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
-    /// <returns>A handle that releases the lock when disposed; <see cref="LockHandle.WasAbandoned"/> if its last holder died holding it.</returns>
-    /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public LockHandle Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        TryAcquire(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken) ?? throw new TimeoutException($"The managed condition's lock was not free within {timeout}.");
-
-    /// <summary>Takes the condition's lock if it becomes free within <paramref name="timeout"/> (Python's <c>acquire(blocking=False)</c> for zero).</summary>
-    /// <param name="timeout">How long to wait; zero to try once.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
-    /// <returns>A handle that releases the lock when disposed, or null.</returns>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public LockHandle? TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
-    {
-        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
-        return channel.Wait<LockHandle?>(ManagerOp.LockAcquire, id, ms, ManagerChannel.WriteMilliseconds, ParseAcquire, cancellationToken);
-    }
-
-    /// <summary>The asynchronous twin of <see cref="Acquire"/>: no thread waits while the manager does.</summary>
-    /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
-    /// <returns>A handle that releases the lock when disposed; <see cref="LockHandle.WasAbandoned"/> if its last holder died holding it.</returns>
-    /// <exception cref="TimeoutException">The lock was not free within <paramref name="timeout"/>.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was taken (it is not held).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
-        return await channel.WaitAsync<LockHandle?>(ManagerOp.LockAcquire, id, ms, ManagerChannel.WriteMilliseconds, ParseAcquire, cancellationToken).ConfigureAwait(false)
-            ?? throw new TimeoutException($"The managed condition's lock was not free within {timeout}.");
-    }
-
-    /// <summary>Releases the condition's lock (Python's <c>release()</c>).</summary>
-    /// <exception cref="SynchronizationLockException">The lock is not held (for the condition's own re-entrant lock: not through this proxy).</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public void Release() => ReleaseCore(any: true, 0);
+    /// <inheritdoc/>
+    private protected override string NotFree => "The managed condition's lock was not free within";
 
     /// <summary>
     /// Releases the lock, waits until another process notifies this one or <paramref name="timeout"/> passes, then
@@ -120,41 +67,16 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     /// <returns>True if notified, false if the time ran out.</returns>
     /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
-        try
-        {
-            return channel.Wait<bool>(ManagerOp.ConditionWait, id, ms, ManagerChannel.WriteMilliseconds, ParseWait, cancellationToken);
-        }
-        catch (RemoteException e) when (e.RemoteType == typeof(SynchronizationLockException).FullName)
-        {
-            throw new SynchronizationLockException(e.RemoteMessage, e);
-        }
-    }
+    public bool Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Blocking.Wait(WaitCore<Blocking>(timeout, cancellationToken));
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
-    /// <param name="timeout">How long to wait for a notification; null for ever. Taking the lock again afterwards is not limited by it.</param>
-    /// <param name="cancellationToken">Stops the wait, as in <see cref="Wait"/> (the lock is taken back first).</param>
     /// <returns>True if notified, false if the time ran out.</returns>
-    /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public async ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
-        try
-        {
-            return await channel.WaitAsync<bool>(ManagerOp.ConditionWait, id, ms, ManagerChannel.WriteMilliseconds, ParseWait, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RemoteException e) when (e.RemoteType == typeof(SynchronizationLockException).FullName)
-        {
-            throw new SynchronizationLockException(e.RemoteMessage, e);
-        }
-    }
+    /// <inheritdoc cref="Wait"/>
+    public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        WaitCore<Awaiting>(timeout, cancellationToken);
 
     /// <summary>
     /// Waits until <paramref name="predicate"/> is true (Python's <c>wait_for(predicate, timeout)</c>): checks it,
@@ -167,44 +89,43 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
     /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        channel.ThrowIfDisposed(this);
-        ArgumentNullException.ThrowIfNull(predicate);
-        bool forever = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout)) < 0;
-        long start = Stopwatch.GetTimestamp();
-        bool result = predicate();
-        while (!result && TimeLeft(forever, timeout, start, out TimeSpan? left))
-        {
-            Wait(left, cancellationToken);
-            result = predicate();
-        }
-
-        return result;
-    }
+    public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Blocking.Wait(WaitForCore<Blocking>(predicate, timeout, cancellationToken));
 
     /// <summary>The asynchronous twin of <see cref="WaitFor"/>.</summary>
-    /// <param name="predicate">What to wait for; called in this process, with the lock held.</param>
-    /// <param name="timeout">How long to wait in all; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait, as in <see cref="Wait"/> (the lock is taken back first).</param>
     /// <returns>The predicate's last value: false if the time ran out first.</returns>
-    /// <exception cref="SynchronizationLockException">This proxy does not hold the lock.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (the lock is held again).</exception>
-    /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public async ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="WaitFor"/>
+    public ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        WaitForCore<Awaiting>(predicate, timeout, cancellationToken);
+
+    /// <summary><see cref="Wait"/>, blocking the thread or not as <typeparamref name="TMode"/> says.</summary>
+    private async ValueTask<bool> WaitCore<TMode>(TimeSpan? timeout, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
-        channel.ThrowIfDisposed(this);
+        try
+        {
+            return (await Channel.Wait<TMode, bool>(ManagerOp.ConditionWait, Id, Milliseconds(timeout), ManagerChannel.WriteMilliseconds, ParseWait, cancellationToken).ConfigureAwait(false)).Result;
+        }
+        catch (RemoteException e) when (IsLockError(e))
+        {
+            throw LockError(e);
+        }
+    }
+
+    /// <summary><see cref="WaitFor"/>, blocking the thread or not as <typeparamref name="TMode"/> says.</summary>
+    private async ValueTask<bool> WaitForCore<TMode>(Func<bool> predicate, TimeSpan? timeout, CancellationToken cancellationToken)
+        where TMode : IWaitMode
+    {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(predicate);
-        bool forever = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout)) < 0;
+        bool forever = Milliseconds(timeout) < 0;
         long start = Stopwatch.GetTimestamp();
         bool result = predicate();
         while (!result && TimeLeft(forever, timeout, start, out TimeSpan? left))
         {
-            await WaitAsync(left, cancellationToken).ConfigureAwait(false);
+            await WaitCore<TMode>(left, cancellationToken).ConfigureAwait(false);
             result = predicate();
         }
 
@@ -226,10 +147,13 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     public void Notify(int n = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        lock (channel.Gate)
+        try
         {
-            channel.Begin(ManagerOp.ConditionNotify, id).WriteInt32(n);
-            InvokeTranslated();
+            Call(ManagerOp.ConditionNotify, n, static (args, n) => args.WriteInt32(n));
+        }
+        catch (RemoteException e) when (IsLockError(e))
+        {
+            throw LockError(e);
         }
     }
 
@@ -238,35 +162,25 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void NotifyAll() => Notify(int.MaxValue);
 
-    /// <summary>Closes this proxy's connection to the manager; the lock, if this proxy holds it, is released there, and the condition dropped if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedCondition #{id} at {Client.Describe(channel.Address)}";
+    /// <inheritdoc/>
+    static ManagedCondition ISharedObject<ManagedCondition>.Reopen(string descriptor) =>
+        ReopenLock(descriptor, static (channel, id, reentrant) => new ManagedCondition(channel, id, reentrant));
 
     /// <inheritdoc/>
-    static ManagedCondition ISharedObject<ManagedCondition>.Reopen(string descriptor)
+    private protected override void ReleaseTicket(int ticket)
     {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor[1..], out long id);
-        return new ManagedCondition(channel, id, descriptor.StartsWith('r'));
-    }
-
-    /// <inheritdoc/>
-    void IHandleOwner.ReleaseTicket(int t)
-    {
-        if (t == -1)
+        if (ticket == -1)
         {
             ReleaseCore(any: true, 0);
             return;
         }
 
-        lock (channel.Gate)
+        lock (Channel.Gate)
         {
             int number;
             lock (state)
             {
-                if (t != ticket)
+                if (ticket != this.ticket)
                 {
                     return;
                 }
@@ -278,31 +192,40 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
         }
     }
 
-    private bool ParseAcquire(WireReader reply, out LockHandle? handle)
+    /// <inheritdoc/>
+    private protected override LockHandle Acquired(int acquisition, bool wasAbandoned)
     {
-        bool acquired = reply.ReadBool();
-        bool wasAbandoned = reply.ReadBool();
-        int number = reply.ReadInt32();
-        if (!acquired)
+        if (Reentrant)
         {
-            handle = null;
-        }
-        else if (reentrant)
-        {
-            handle = new LockHandle(this, -1, wasAbandoned);
-        }
-        else
-        {
-            lock (state)
-            {
-                acquisition = number;
-                ticket = ticket == int.MaxValue ? 0 : ticket + 1;
-                handle = new LockHandle(this, ticket, wasAbandoned);
-            }
+            return new LockHandle(this, -1, wasAbandoned);
         }
 
-        return acquired;
+        lock (state)
+        {
+            this.acquisition = acquisition;
+            ticket = ticket == int.MaxValue ? 0 : ticket + 1;
+            return new LockHandle(this, ticket, wasAbandoned);
+        }
     }
+
+    /// <inheritdoc/>
+    /// <exception cref="SynchronizationLockException">The lock is not held (for the condition's own re-entrant lock: not through this proxy).</exception>
+    private protected override void ReleaseCore(bool any, int acquisition)
+    {
+        try
+        {
+            base.ReleaseCore(any, acquisition);
+        }
+        catch (RemoteException e) when (IsLockError(e))
+        {
+            throw LockError(e);
+        }
+    }
+
+    /// <summary>Whether the manager threw because the lock is not held: thrown here as <see cref="SynchronizationLockException"/>, as the BCL's conditions do.</summary>
+    private static bool IsLockError(RemoteException e) => e.RemoteType == typeof(SynchronizationLockException).FullName;
+
+    private static SynchronizationLockException LockError(RemoteException e) => new(e.RemoteMessage, e);
 
     private bool ParseWait(WireReader reply, out bool notified)
     {
@@ -313,30 +236,5 @@ public sealed class ManagedCondition : IDisposable, ISharedObject<ManagedConditi
         }
 
         return notified;
-    }
-
-    /// <summary>Releases the lock; with <paramref name="any"/> false, only if <paramref name="number"/> is still the current acquisition.</summary>
-    private void ReleaseCore(bool any, int number)
-    {
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(ManagerOp.LockRelease, id);
-            args.WriteByte(any ? (byte)1 : (byte)0);
-            args.WriteInt32(number);
-            InvokeTranslated();
-        }
-    }
-
-    /// <summary>Invokes the request begun; a lock not held in the manager throws <see cref="SynchronizationLockException"/> here, as the BCL's conditions do.</summary>
-    private ReadOnlySpan<byte> InvokeTranslated()
-    {
-        try
-        {
-            return channel.Invoke();
-        }
-        catch (RemoteException e) when (e.RemoteType == typeof(SynchronizationLockException).FullName)
-        {
-            throw new SynchronizationLockException(e.RemoteMessage, e);
-        }
     }
 }

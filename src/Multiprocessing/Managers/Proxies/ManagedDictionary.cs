@@ -27,31 +27,17 @@ namespace Multiprocessing;
 /// to another process; a named one stays as long as the manager.
 /// </para>
 /// </remarks>
-public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>, IReadOnlyDictionary<TKey, TValue>, IDisposable, ISharedObject<ManagedDictionary<TKey, TValue>>
+public sealed class ManagedDictionary<TKey, TValue> : ManagedProxy, IDictionary<TKey, TValue>, IReadOnlyDictionary<TKey, TValue>, ISharedObject<ManagedDictionary<TKey, TValue>>
     where TKey : notnull
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
-
     internal ManagedDictionary(ManagerChannel channel, long id)
+        : base(channel, id)
     {
-        this.channel = channel;
-        this.id = id;
     }
 
     /// <summary>The number of entries.</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public int Count
-    {
-        get
-        {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.DictCount, id);
-                return new WireReader(channel.Invoke()).ReadInt32();
-            }
-        }
-    }
+    public int Count => Call(ManagerOp.DictCount, static reply => reply.ReadInt32());
 
     /// <summary>A snapshot of the keys.</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
@@ -71,7 +57,7 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     IEnumerable<TValue> IReadOnlyDictionary<TKey, TValue>.Values => Values;
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedDictionary<TKey, TValue>>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedDictionary<TKey, TValue>>.Descriptor => Describe();
 
     /// <summary>The value of <paramref name="key"/>; setting it adds or replaces the entry.</summary>
     /// <param name="key">The key.</param>
@@ -81,16 +67,7 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     public TValue this[TKey key]
     {
         get => TryGetValue(key, out TValue? value) ? value : throw new KeyNotFoundException($"The key '{key}' is not in the managed dictionary.");
-        set
-        {
-            lock (channel.Gate)
-            {
-                WireBuffer args = channel.Begin(ManagerOp.DictSet, id);
-                ItemCodec<TKey>.WriteFramed(args, key, nameof(key));
-                ItemCodec<TValue>.Write(args, value, nameof(value));
-                channel.Invoke();
-            }
-        }
+        set => Call(ManagerOp.DictSet, (key, value), WriteEntry);
     }
 
     /// <summary>Reads the value of <paramref name="key"/>, if present.</summary>
@@ -118,34 +95,15 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     /// <param name="value">The value.</param>
     /// <returns>Whether it was added.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool TryAdd(TKey key, TValue value)
-    {
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(ManagerOp.DictTryAdd, id);
-            ItemCodec<TKey>.WriteFramed(args, key, nameof(key));
-            ItemCodec<TValue>.Write(args, value, nameof(value));
-            return new WireReader(channel.Invoke()).ReadBool();
-        }
-    }
+    public bool TryAdd(TKey key, TValue value) => Call(ManagerOp.DictTryAdd, (key, value), WriteEntry, ReadBool);
 
     /// <summary>The value of <paramref name="key"/>, adding <paramref name="value"/> first if the key is absent, atomically.</summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value to add if absent.</param>
     /// <returns>The value now held for the key.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public TValue GetOrAdd(TKey key, TValue value)
-    {
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(ManagerOp.DictGetOrAdd, id);
-            ItemCodec<TKey>.WriteFramed(args, key, nameof(key));
-            ItemCodec<TValue>.Write(args, value, nameof(value));
-            var reply = new WireReader(channel.Invoke());
-            _ = reply.ReadBool();
-            return ItemCodec<TValue>.Read(reply.Rest);
-        }
-    }
+    public TValue GetOrAdd(TKey key, TValue value) =>
+        Call(ManagerOp.DictGetOrAdd, (key, value), WriteEntry, static (reply, _) => ItemCodec<TValue>.Read(reply.Rest[1..])); // after the added flag (1 byte)
 
     /// <summary>Sets <paramref name="key"/> to <paramref name="newValue"/> if its value is <paramref name="comparisonValue"/> (compare-and-set, comparing encodings), atomically.</summary>
     /// <param name="key">The key.</param>
@@ -153,17 +111,16 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     /// <param name="comparisonValue">The value expected now.</param>
     /// <returns>Whether the value was replaced; false if the key is absent or holds another value.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool TryUpdate(TKey key, TValue newValue, TValue comparisonValue)
-    {
-        lock (channel.Gate)
+    public bool TryUpdate(TKey key, TValue newValue, TValue comparisonValue) => Call(
+        ManagerOp.DictTryUpdate,
+        (Key: key, New: newValue, Comparison: comparisonValue),
+        static (args, a) =>
         {
-            WireBuffer args = channel.Begin(ManagerOp.DictTryUpdate, id);
-            ItemCodec<TKey>.WriteFramed(args, key, nameof(key));
-            ItemCodec<TValue>.WriteFramed(args, newValue, nameof(newValue));
-            ItemCodec<TValue>.Write(args, comparisonValue, nameof(comparisonValue));
-            return new WireReader(channel.Invoke()).ReadBool();
-        }
-    }
+            ItemCodec<TKey>.WriteFramed(args, a.Key, nameof(key));
+            ItemCodec<TValue>.WriteFramed(args, a.New, nameof(newValue));
+            ItemCodec<TValue>.Write(args, a.Comparison, nameof(comparisonValue));
+        },
+        ReadBool);
 
     /// <summary>Adds <paramref name="delta"/> to the integer value of <paramref name="key"/> (taken as 0 if absent), atomically.</summary>
     /// <param name="key">The key.</param>
@@ -171,30 +128,21 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     /// <returns>The new value.</returns>
     /// <exception cref="RemoteException">The key holds a value that is not an integer (<c>System.InvalidOperationException</c> in the manager), or the sum overflows a 64-bit integer.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public long Increment(TKey key, long delta = 1)
-    {
-        lock (channel.Gate)
+    public long Increment(TKey key, long delta = 1) => Call(
+        ManagerOp.DictIncrement,
+        (Key: key, Delta: delta),
+        static (args, a) =>
         {
-            WireBuffer args = channel.Begin(ManagerOp.DictIncrement, id);
-            ItemCodec<TKey>.WriteFramed(args, key, nameof(key));
-            args.WriteInt64(delta);
-            return new WireReader(channel.Invoke()).ReadInt64();
-        }
-    }
+            ItemCodec<TKey>.WriteFramed(args, a.Key, nameof(key));
+            args.WriteInt64(a.Delta);
+        },
+        static (reply, _) => reply.ReadInt64());
 
     /// <summary>Whether <paramref name="key"/> is present.</summary>
     /// <param name="key">The key.</param>
     /// <returns>True if present.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool ContainsKey(TKey key)
-    {
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(ManagerOp.DictContainsKey, id);
-            ItemCodec<TKey>.Write(args, key, nameof(key));
-            return new WireReader(channel.Invoke()).ReadBool();
-        }
-    }
+    public bool ContainsKey(TKey key) => Call(ManagerOp.DictContainsKey, key, WriteKey, ReadBool);
 
     /// <summary>Removes <paramref name="key"/>.</summary>
     /// <param name="key">The key.</param>
@@ -212,72 +160,38 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
     /// <summary>An operation on <paramref name="key"/> whose reply is found (1 byte) then the value: <c>DictGet</c>, <c>DictRemove</c>.</summary>
     private bool TryKeyOp(ManagerOp op, TKey key, [MaybeNullWhen(false)] out TValue value)
     {
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(op, id);
-            ItemCodec<TKey>.Write(args, key, nameof(key));
-            var reply = new WireReader(channel.Invoke());
-            if (reply.ReadBool())
-            {
-                value = ItemCodec<TValue>.Read(reply.Rest);
-                return true;
-            }
-
-            value = default;
-            return false;
-        }
+        (bool found, value) = Call(op, key, WriteKey, static (reply, _) => reply.ReadBool() ? (true, ItemCodec<TValue>.Read(reply.Rest)) : (false, default(TValue)));
+        return found;
     }
 
     /// <summary>Removes every entry.</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public void Clear()
-    {
-        lock (channel.Gate)
-        {
-            channel.Begin(ManagerOp.DictClear, id);
-            channel.Invoke();
-        }
-    }
+    public void Clear() => Call(ManagerOp.DictClear);
 
     /// <summary>A snapshot of the entries, taken in one operation (Python's <c>items()</c>).</summary>
     /// <returns>The entries, in no particular order.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public List<KeyValuePair<TKey, TValue>> Snapshot()
+    public List<KeyValuePair<TKey, TValue>> Snapshot() => Call(ManagerOp.DictItems, static reply =>
     {
-        lock (channel.Gate)
+        int count = reply.ReadInt32();
+        var items = new List<KeyValuePair<TKey, TValue>>(count);
+        for (int i = 0; i < count; i++)
         {
-            channel.Begin(ManagerOp.DictItems, id);
-            var reply = new WireReader(channel.Invoke());
-            int count = reply.ReadInt32();
-            var items = new List<KeyValuePair<TKey, TValue>>(count);
-            for (int i = 0; i < count; i++)
-            {
-                TKey key = ItemCodec<TKey>.Read(reply.ReadFramed());
-                items.Add(new(key, ItemCodec<TValue>.Read(reply.ReadFramed())));
-            }
-
-            return items;
+            TKey key = ItemCodec<TKey>.Read(reply.ReadFramed());
+            items.Add(new(key, ItemCodec<TValue>.Read(reply.ReadFramed())));
         }
-    }
+
+        return items;
+    });
 
     /// <summary>Enumerates a snapshot of the entries.</summary>
     /// <returns>The enumerator.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public IEnumerator<KeyValuePair<TKey, TValue>> GetEnumerator() => Snapshot().GetEnumerator();
 
-    /// <summary>Closes this proxy's connection to the manager, which then drops the dictionary if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedDictionary #{id} at {Client.Describe(channel.Address)}";
-
     /// <inheritdoc/>
-    static ManagedDictionary<TKey, TValue> ISharedObject<ManagedDictionary<TKey, TValue>>.Reopen(string descriptor)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedDictionary<TKey, TValue>(channel, id);
-    }
+    static ManagedDictionary<TKey, TValue> ISharedObject<ManagedDictionary<TKey, TValue>>.Reopen(string descriptor) =>
+        Reopen(descriptor, static (channel, id) => new ManagedDictionary<TKey, TValue>(channel, id));
 
     /// <inheritdoc/>
     void ICollection<KeyValuePair<TKey, TValue>>.Add(KeyValuePair<TKey, TValue> item) => Add(item.Key, item.Value);
@@ -291,17 +205,20 @@ public sealed class ManagedDictionary<TKey, TValue> : IDictionary<TKey, TValue>,
         Snapshot().CopyTo(array, arrayIndex);
 
     /// <inheritdoc/>
-    bool ICollection<KeyValuePair<TKey, TValue>>.Remove(KeyValuePair<TKey, TValue> item)
-    {
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(ManagerOp.DictRemoveIfEquals, id);
-            ItemCodec<TKey>.WriteFramed(args, item.Key, nameof(item));
-            ItemCodec<TValue>.Write(args, item.Value, nameof(item));
-            return new WireReader(channel.Invoke()).ReadBool();
-        }
-    }
+    bool ICollection<KeyValuePair<TKey, TValue>>.Remove(KeyValuePair<TKey, TValue> item) =>
+        Call(ManagerOp.DictRemoveIfEquals, (item.Key, item.Value), WriteEntry, ReadBool);
 
     /// <inheritdoc/>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Writes a key (framed), then a value: the arguments of <c>DictSet</c>, <c>DictTryAdd</c>, <c>DictGetOrAdd</c>, <c>DictRemoveIfEquals</c>.</summary>
+    private static void WriteEntry(WireBuffer args, (TKey Key, TValue Value) entry)
+    {
+        ItemCodec<TKey>.WriteFramed(args, entry.Key, "key");
+        ItemCodec<TValue>.Write(args, entry.Value, "value");
+    }
+
+    private static void WriteKey(WireBuffer args, TKey key) => ItemCodec<TKey>.Write(args, key, nameof(key));
+
+    private static bool ReadBool<TArgs>(WireReader reply, TArgs args) => reply.ReadBool();
 }

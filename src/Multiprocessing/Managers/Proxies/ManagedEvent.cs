@@ -11,143 +11,80 @@ namespace Multiprocessing;
 /// <see cref="Set"/> releases every process waiting at that moment, even if a <see cref="Clear"/> follows at once:
 /// their waits return true.
 /// </para>
-/// <para>
-/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
-/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
-/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
-/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
-/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
-/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
-/// </para>
+/// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
-public sealed class ManagedEvent : IDisposable, ISharedObject<ManagedEvent>
+public sealed class ManagedEvent : ManagedProxy, ISharedObject<ManagedEvent>
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
-
     internal ManagedEvent(ManagerChannel channel, long id)
+        : base(channel, id)
     {
-        this.channel = channel;
-        this.id = id;
     }
 
     /// <summary>Whether the event is set (Python's <c>is_set()</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool IsSet
-    {
-        get
-        {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.EventIsSet, id);
-                return new WireReader(channel.Invoke()).ReadBool();
-            }
-        }
-    }
+    public bool IsSet => Call(ManagerOp.EventIsSet, static reply => reply.ReadBool());
 
     /// <summary>How many requests (of any proxy) wait on the event in the manager now: for tests that must know their waiters are in.</summary>
-    internal int WaitingCount
-    {
-        get
-        {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.EventWaiting, id);
-                return new WireReader(channel.Invoke()).ReadInt32();
-            }
-        }
-    }
+    internal int WaitingCount => Call(ManagerOp.EventWaiting, static reply => reply.ReadInt32());
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedEvent>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedEvent>.Descriptor => Describe();
 
     /// <summary>Sets the event, waking every waiter in every process (Python's <c>set()</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public void Set() => Simple(ManagerOp.EventSet);
+    public void Set() => Call(ManagerOp.EventSet);
 
     /// <summary>Clears the event (Python's <c>clear()</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public void Clear() => Simple(ManagerOp.EventClear);
+    public void Clear() => Call(ManagerOp.EventClear);
 
     /// <summary>Waits until the event is set (Python's <c>wait()</c>), at most <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <exception cref="TimeoutException">The event was not set within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void Wait(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (!TryWait(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken))
-        {
-            throw new TimeoutException($"The managed event was not set within {timeout}.");
-        }
+        var wait = new WaitSince();
+        _ = WaitOrThrow<bool>(ManagerOp.EventWait, timeout, wait.Write, wait.Parse, NotSet, cancellationToken);
     }
 
     /// <summary>Waits at most <paramref name="timeout"/> until the event is set (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait; zero to look.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <returns>True if the event was set when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
         var wait = new WaitSince();
-        return channel.Wait<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
+        return Wait<bool>(ManagerOp.EventWait, timeout, wait.Write, wait.Parse, cancellationToken);
     }
 
     /// <summary>The asynchronous twin of <see cref="Wait"/>: no thread waits while the manager does.</summary>
-    /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>A task that completes once the event is set.</returns>
-    /// <exception cref="TimeoutException">The event was not set within <paramref name="timeout"/>.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="Wait"/>
     public async ValueTask WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (!await TryWaitAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false))
-        {
-            throw new TimeoutException($"The managed event was not set within {timeout}.");
-        }
+        var wait = new WaitSince();
+        _ = await WaitOrThrowAsync<bool>(ManagerOp.EventWait, timeout, wait.Write, wait.Parse, NotSet, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The asynchronous twin of <see cref="TryWait"/>.</summary>
-    /// <param name="timeout">How long to wait; zero to look.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>True if the event was set when the wait began or has been since (even if a <see cref="Clear"/> followed); false if the time ran out.</returns>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the event was seen set.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="TryWait"/>
     public ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
         var wait = new WaitSince();
-        return channel.WaitAsync<bool>(ManagerOp.EventWait, id, ms, wait.Write, wait.Parse, cancellationToken);
+        return WaitAsync<bool>(ManagerOp.EventWait, timeout, wait.Write, wait.Parse, cancellationToken);
     }
-
-    /// <summary>Closes this proxy's connection to the manager, which then drops the event if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedEvent #{id} at {Client.Describe(channel.Address)}";
 
     /// <inheritdoc/>
-    static ManagedEvent ISharedObject<ManagedEvent>.Reopen(string descriptor)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedEvent(channel, id);
-    }
+    static ManagedEvent ISharedObject<ManagedEvent>.Reopen(string descriptor) =>
+        Reopen(descriptor, static (channel, id) => new ManagedEvent(channel, id));
 
-    private void Simple(ManagerOp op)
-    {
-        lock (channel.Gate)
-        {
-            channel.Begin(op, id);
-            channel.Invoke();
-        }
-    }
+    private const string NotSet = "The managed event was not set within";
 }

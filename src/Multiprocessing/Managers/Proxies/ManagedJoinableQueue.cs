@@ -18,113 +18,64 @@ namespace Multiprocessing;
 /// wait for ever. Pass the proxy to a child declared as <see cref="ManagedJoinableQueue{T}"/>; it connects to the
 /// manager there. A proxy is one connection: a thread waiting on it holds up the proxy's other calls.
 /// </para>
-/// <para>
-/// Every blocking call has an async twin (<c>...Async</c>) that holds no thread while the manager waits, and takes a
-/// <see cref="CancellationToken"/>, as the blocking forms do. With a token that can be cancelled, the wait is made of
-/// requests of at most 100 ms, the token checked between them: a cancellation is seen within 100 ms and throws
-/// <see cref="OperationCanceledException"/>, and what the request in flight obtained when the token fired is returned,
-/// not lost (the result wins over a late cancellation). Between those requests the proxy's other calls go through;
-/// a wait without such a token holds up the proxy's other calls, blocking or async, until it ends.
-/// </para>
+/// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
-public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<ManagedJoinableQueue<T>>
+public sealed class ManagedJoinableQueue<T> : ManagedProxy, ISharedObject<ManagedJoinableQueue<T>>
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
     private readonly ManagedQueue<T> queue;
 
     internal ManagedJoinableQueue(ManagerChannel channel, long id)
+        : base(channel, id)
     {
-        this.channel = channel;
-        this.id = id;
         queue = new ManagedQueue<T>(channel, id);
     }
 
     /// <summary>The number of items now (Python's <c>qsize()</c>); items taken but not yet marked done are not counted.</summary>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="ManagedQueue{T}.Count"/>
     public int Count => queue.Count;
 
     /// <summary>Whether the queue is empty now (Python's <c>empty()</c>).</summary>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="ManagedQueue{T}.IsEmpty"/>
     public bool IsEmpty => queue.IsEmpty;
 
     /// <summary>Whether the queue holds its maximum size now (Python's <c>full()</c>); never for a queue made without one.</summary>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="ManagedQueue{T}.IsFull"/>
     public bool IsFull => queue.IsFull;
 
     /// <summary>How many joins (of any proxy) wait in the manager now: for tests that must know their joiners are in.</summary>
-    internal int JoiningCount
-    {
-        get
-        {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.QueueJoining, id);
-                return new WireReader(channel.Invoke()).ReadInt32();
-            }
-        }
-    }
+    internal int JoiningCount => Call(ManagerOp.QueueJoining, static reply => reply.ReadInt32());
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedJoinableQueue<T>>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedJoinableQueue<T>>.Descriptor => Describe();
 
     /// <summary>Puts an item, waiting for room as long as needed or until <paramref name="timeout"/> (Python's <c>put</c>); it is unfinished until a <see cref="TaskDone"/>.</summary>
-    /// <param name="item">The item.</param>
-    /// <param name="timeout">How long to wait for room; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
-    /// <exception cref="TimeoutException">The queue stayed full (Python's <c>queue.Full</c>).</exception>
-    /// <exception cref="ArgumentException">The item cannot be encoded.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the item was put (it was not).</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="ManagedQueue{T}.Put"/>
     public void Put(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default) => queue.Put(item, timeout, cancellationToken);
 
     /// <summary>Puts an item if there is room within <paramref name="timeout"/> (by default, only if there is room now).</summary>
-    /// <param name="item">The item.</param>
-    /// <param name="timeout">How long to wait for room.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>Whether it was put (and so is unfinished until a <see cref="TaskDone"/>).</returns>
-    /// <exception cref="ArgumentException">The item cannot be encoded.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the item was put (it was not).</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="ManagedQueue{T}.TryPut"/>
     public bool TryPut(T item, TimeSpan timeout = default, CancellationToken cancellationToken = default) => queue.TryPut(item, timeout, cancellationToken);
 
     /// <summary>Takes the next item, waiting as long as needed or until <paramref name="timeout"/> (Python's <c>get</c>); call <see cref="TaskDone"/> once it is dealt with.</summary>
-    /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>The item.</returns>
-    /// <exception cref="TimeoutException">The queue stayed empty (Python's <c>queue.Empty</c>).</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before an item was taken (none was).</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="ManagedQueue{T}.Get"/>
     public T Get(TimeSpan? timeout = null, CancellationToken cancellationToken = default) => queue.Get(timeout, cancellationToken);
 
     /// <summary>Takes the next item if one comes within <paramref name="timeout"/> (by default, only if one is there now).</summary>
-    /// <param name="item">The item, or the default.</param>
-    /// <param name="timeout">How long to wait.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>Whether an item was taken (then call <see cref="TaskDone"/> once it is dealt with).</returns>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before an item was taken (none was).</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="ManagedQueue{T}.TryGet"/>
     public bool TryGet([MaybeNullWhen(false)] out T item, TimeSpan timeout = default, CancellationToken cancellationToken = default) => queue.TryGet(out item, timeout, cancellationToken);
 
     /// <summary>The asynchronous twin of <see cref="Put"/>: no thread waits while the manager does.</summary>
-    /// <param name="item">The item.</param>
-    /// <param name="timeout">How long to wait for room; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>A task that completes once the item is put (it is unfinished until a <see cref="TaskDone"/>).</returns>
-    /// <exception cref="TimeoutException">The queue stayed full (Python's <c>queue.Full</c>).</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the item was put (it was not).</exception>
-    /// <exception cref="ArgumentException">The item cannot be encoded.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="Put"/>
     public ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default) => queue.PutAsync(item, timeout, cancellationToken);
 
     /// <summary>The asynchronous twin of <see cref="Get"/>; call <see cref="TaskDone"/> once the item is dealt with.</summary>
-    /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>The item.</returns>
-    /// <exception cref="TimeoutException">The queue stayed empty (Python's <c>queue.Empty</c>).</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before an item was taken (none was).</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="Get"/>
     public ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) => queue.GetAsync(timeout, cancellationToken);
 
     /// <summary>Marks one item taken from the queue as dealt with (Python's <c>task_done()</c>); when none is left unfinished, <see cref="Join"/> returns.</summary>
@@ -132,74 +83,50 @@ public sealed class ManagedJoinableQueue<T> : IDisposable, ISharedObject<Managed
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void TaskDone()
     {
-        lock (channel.Gate)
+        if (!Call(ManagerOp.QueueTaskDone, static reply => reply.ReadBool()))
         {
-            channel.Begin(ManagerOp.QueueTaskDone, id);
-            if (!new WireReader(channel.Invoke()).ReadBool())
-            {
-                throw new InvalidOperationException("TaskDone was called more times than there were items put in the managed queue.");
-            }
+            throw new InvalidOperationException("TaskDone was called more times than there were items put in the managed queue.");
         }
     }
 
     /// <summary>Waits until every item ever put has been marked done with <see cref="TaskDone"/> (Python's <c>join()</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <exception cref="TimeoutException">Items were still unfinished after <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public void Join(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (!TryJoin(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken))
-        {
-            throw new TimeoutException($"Items of the managed queue were still unfinished after {timeout}.");
-        }
+        var join = new WaitSince();
+        _ = WaitOrThrow<bool>(ManagerOp.QueueJoin, timeout, join.Write, join.Parse, Unfinished, cancellationToken);
     }
 
     /// <summary>Waits at most <paramref name="timeout"/> until every item ever put has been marked done.</summary>
     /// <param name="timeout">How long to wait; zero to only check.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
+    /// <include file='ProxyDocs.xml' path='docs/wait/param[@name="cancellationToken"]'/>
     /// <returns>True if none is unfinished.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <include file='ProxyDocs.xml' path='docs/wait/exception[@cref="ArgumentOutOfRangeException"]'/>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool TryJoin(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
-        long ms = WaitTimeout.Milliseconds(timeout, nameof(timeout));
         var join = new WaitSince();
-        return channel.Wait<bool>(ManagerOp.QueueJoin, id, ms, join.Write, join.Parse, cancellationToken);
+        return Wait<bool>(ManagerOp.QueueJoin, timeout, join.Write, join.Parse, cancellationToken);
     }
 
     /// <summary>The asynchronous twin of <see cref="Join"/>: no thread waits while the manager does.</summary>
-    /// <param name="timeout">How long to wait; null for ever.</param>
-    /// <param name="cancellationToken">Stops the wait; seen within 100 ms (the manager then waits in slices of that length; a slice that succeeds as the token fires still counts).</param>
     /// <returns>A task that completes once no item is unfinished.</returns>
-    /// <exception cref="TimeoutException">Items were still unfinished after <paramref name="timeout"/>.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
+    /// <inheritdoc cref="Join"/>
     public async ValueTask JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        long ms = WaitTimeout.Milliseconds(timeout ?? Timeout.InfiniteTimeSpan, nameof(timeout));
         var join = new WaitSince();
-        if (!await channel.WaitAsync<bool>(ManagerOp.QueueJoin, id, ms, join.Write, join.Parse, cancellationToken).ConfigureAwait(false))
-        {
-            throw new TimeoutException($"Items of the managed queue were still unfinished after {timeout}.");
-        }
+        _ = await WaitOrThrowAsync<bool>(ManagerOp.QueueJoin, timeout, join.Write, join.Parse, Unfinished, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Closes this proxy's connection to the manager, which then drops the queue if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedJoinableQueue #{id} at {Client.Describe(channel.Address)}";
 
     /// <inheritdoc/>
-    static ManagedJoinableQueue<T> ISharedObject<ManagedJoinableQueue<T>>.Reopen(string descriptor)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedJoinableQueue<T>(channel, id);
-    }
+    static ManagedJoinableQueue<T> ISharedObject<ManagedJoinableQueue<T>>.Reopen(string descriptor) =>
+        Reopen(descriptor, static (channel, id) => new ManagedJoinableQueue<T>(channel, id));
+
+    private const string Unfinished = "Items of the managed queue were still unfinished after";
 }

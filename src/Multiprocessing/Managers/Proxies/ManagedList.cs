@@ -15,36 +15,22 @@ namespace Multiprocessing;
 /// Pass the proxy to a child process declared as <see cref="ManagedList{T}"/>; it connects to the manager there.
 /// A proxy is safe to use from several threads. Dispose it to close this process's connection.
 /// </remarks>
-public sealed class ManagedList<T> : IList<T>, IReadOnlyList<T>, IDisposable, ISharedObject<ManagedList<T>>
+public sealed class ManagedList<T> : ManagedProxy, IList<T>, IReadOnlyList<T>, ISharedObject<ManagedList<T>>
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
-
     internal ManagedList(ManagerChannel channel, long id)
+        : base(channel, id)
     {
-        this.channel = channel;
-        this.id = id;
     }
 
     /// <summary>The number of items.</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public int Count
-    {
-        get
-        {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.ListCount, id);
-                return new WireReader(channel.Invoke()).ReadInt32();
-            }
-        }
-    }
+    public int Count => Call(ManagerOp.ListCount, static reply => reply.ReadInt32());
 
     /// <summary>Always false.</summary>
     bool ICollection<T>.IsReadOnly => false;
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedList<T>>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedList<T>>.Descriptor => Describe();
 
     /// <summary>The item at <paramref name="index"/>.</summary>
     /// <param name="index">The index.</param>
@@ -52,29 +38,8 @@ public sealed class ManagedList<T> : IList<T>, IReadOnlyList<T>, IDisposable, IS
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public T this[int index]
     {
-        get
-        {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.ListGet, id).WriteInt32(index);
-                var reply = new WireReader(channel.Invoke());
-                return reply.ReadBool() ? ItemCodec<T>.Read(reply.Rest) : throw OutOfRange(index);
-            }
-        }
-
-        set
-        {
-            lock (channel.Gate)
-            {
-                WireBuffer args = channel.Begin(ManagerOp.ListSet, id);
-                args.WriteInt32(index);
-                ItemCodec<T>.Write(args, value, nameof(value));
-                if (!new WireReader(channel.Invoke()).ReadBool())
-                {
-                    throw OutOfRange(index);
-                }
-            }
-        }
+        get => Call(ManagerOp.ListGet, index, WriteIndex, ReadItemAt);
+        set => Call(ManagerOp.ListSet, (index, value), WriteIndexAndItem, ReadInRange);
     }
 
     /// <summary>Appends an item (Python's <c>append</c>).</summary>
@@ -82,33 +47,14 @@ public sealed class ManagedList<T> : IList<T>, IReadOnlyList<T>, IDisposable, IS
     /// <returns>The number of items after it, so the item's index was this minus one.</returns>
     /// <exception cref="ArgumentException">The item cannot be encoded.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public int Add(T item)
-    {
-        lock (channel.Gate)
-        {
-            ItemCodec<T>.Write(channel.Begin(ManagerOp.ListAdd, id), item, nameof(item));
-            return new WireReader(channel.Invoke()).ReadInt32();
-        }
-    }
+    public int Add(T item) => Call(ManagerOp.ListAdd, item, WriteItem, static (reply, _) => reply.ReadInt32());
 
     /// <summary>Inserts an item at <paramref name="index"/>.</summary>
     /// <param name="index">Where; the count appends.</param>
     /// <param name="item">The item.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is negative or past the count.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public void Insert(int index, T item)
-    {
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(ManagerOp.ListInsert, id);
-            args.WriteInt32(index);
-            ItemCodec<T>.Write(args, item, nameof(item));
-            if (!new WireReader(channel.Invoke()).ReadBool())
-            {
-                throw OutOfRange(index);
-            }
-        }
-    }
+    public void Insert(int index, T item) => Call(ManagerOp.ListInsert, (index, item), WriteIndexAndItem, ReadInRange);
 
     /// <summary>Removes the item at <paramref name="index"/>.</summary>
     /// <param name="index">The index.</param>
@@ -121,28 +67,13 @@ public sealed class ManagedList<T> : IList<T>, IReadOnlyList<T>, IDisposable, IS
     /// <returns>The item removed.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in the list now.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public T Pop(int index)
-    {
-        lock (channel.Gate)
-        {
-            channel.Begin(ManagerOp.ListRemoveAt, id).WriteInt32(index);
-            var reply = new WireReader(channel.Invoke());
-            return reply.ReadBool() ? ItemCodec<T>.Read(reply.Rest) : throw OutOfRange(index);
-        }
-    }
+    public T Pop(int index) => Call(ManagerOp.ListRemoveAt, index, WriteIndex, ReadItemAt);
 
     /// <summary>The index of the first item whose encoding is <paramref name="item"/>'s, or -1.</summary>
     /// <param name="item">The item.</param>
     /// <returns>The index, or -1.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public int IndexOf(T item)
-    {
-        lock (channel.Gate)
-        {
-            ItemCodec<T>.Write(channel.Begin(ManagerOp.ListIndexOf, id), item, nameof(item));
-            return new WireReader(channel.Invoke()).ReadInt32();
-        }
-    }
+    public int IndexOf(T item) => Call(ManagerOp.ListIndexOf, item, WriteItem, static (reply, _) => reply.ReadInt32());
 
     /// <summary>Whether an item with <paramref name="item"/>'s encoding is in the list.</summary>
     /// <param name="item">The item.</param>
@@ -154,45 +85,26 @@ public sealed class ManagedList<T> : IList<T>, IReadOnlyList<T>, IDisposable, IS
     /// <param name="item">The item.</param>
     /// <returns>Whether one was removed.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public bool Remove(T item)
-    {
-        lock (channel.Gate)
-        {
-            ItemCodec<T>.Write(channel.Begin(ManagerOp.ListRemove, id), item, nameof(item));
-            return new WireReader(channel.Invoke()).ReadBool();
-        }
-    }
+    public bool Remove(T item) => Call(ManagerOp.ListRemove, item, WriteItem, static (reply, _) => reply.ReadBool());
 
     /// <summary>Removes every item.</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public void Clear()
-    {
-        lock (channel.Gate)
-        {
-            channel.Begin(ManagerOp.ListClear, id);
-            channel.Invoke();
-        }
-    }
+    public void Clear() => Call(ManagerOp.ListClear);
 
     /// <summary>A copy of the items, taken in one operation.</summary>
     /// <returns>The items, in order.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public List<T> Snapshot()
+    public List<T> Snapshot() => Call(ManagerOp.ListItems, static reply =>
     {
-        lock (channel.Gate)
+        int count = reply.ReadInt32();
+        var items = new List<T>(count);
+        for (int i = 0; i < count; i++)
         {
-            channel.Begin(ManagerOp.ListItems, id);
-            var reply = new WireReader(channel.Invoke());
-            int count = reply.ReadInt32();
-            var items = new List<T>(count);
-            for (int i = 0; i < count; i++)
-            {
-                items.Add(ItemCodec<T>.Read(reply.ReadFramed()));
-            }
-
-            return items;
+            items.Add(ItemCodec<T>.Read(reply.ReadFramed()));
         }
-    }
+
+        return items;
+    });
 
     /// <summary>Copies a snapshot into <paramref name="array"/>.</summary>
     /// <param name="array">The destination.</param>
@@ -205,19 +117,9 @@ public sealed class ManagedList<T> : IList<T>, IReadOnlyList<T>, IDisposable, IS
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public IEnumerator<T> GetEnumerator() => Snapshot().GetEnumerator();
 
-    /// <summary>Closes this proxy's connection to the manager, which then drops the list if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedList #{id} at {Client.Describe(channel.Address)}";
-
     /// <inheritdoc/>
-    static ManagedList<T> ISharedObject<ManagedList<T>>.Reopen(string descriptor)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedList<T>(channel, id);
-    }
+    static ManagedList<T> ISharedObject<ManagedList<T>>.Reopen(string descriptor) =>
+        Reopen(descriptor, static (channel, id) => new ManagedList<T>(channel, id));
 
     /// <inheritdoc/>
     void ICollection<T>.Add(T item) => Add(item);
@@ -227,4 +129,20 @@ public sealed class ManagedList<T> : IList<T>, IReadOnlyList<T>, IDisposable, IS
 
     private static ArgumentOutOfRangeException OutOfRange(int index) =>
         new(nameof(index), index, "The index is not in the managed list.");
+
+    private static void WriteItem(WireBuffer args, T item) => ItemCodec<T>.Write(args, item, nameof(item));
+
+    private static void WriteIndex(WireBuffer args, int index) => args.WriteInt32(index);
+
+    private static void WriteIndexAndItem(WireBuffer args, (int Index, T Item) a)
+    {
+        args.WriteInt32(a.Index);
+        ItemCodec<T>.Write(args, a.Item, "item");
+    }
+
+    /// <summary>Reads a reply that is in range (1 byte) then the item; out of range throws.</summary>
+    private static T ReadItemAt(WireReader reply, int index) => reply.ReadBool() ? ItemCodec<T>.Read(reply.Rest) : throw OutOfRange(index);
+
+    /// <summary>Reads a reply that is in range (1 byte); out of range throws.</summary>
+    private static bool ReadInRange(WireReader reply, (int Index, T Item) a) => reply.ReadBool() ? true : throw OutOfRange(a.Index);
 }

@@ -13,19 +13,15 @@ namespace Multiprocessing;
 /// manager; <c>ns.Set("x", ns.Get&lt;int&gt;("x") + 1)</c> is two and races (in Python too): use
 /// <see cref="Increment"/>. Pass it to a child declared as <see cref="ManagedNamespace"/>.
 /// </remarks>
-public sealed class ManagedNamespace : IDisposable, ISharedObject<ManagedNamespace>
+public sealed class ManagedNamespace : ManagedProxy, ISharedObject<ManagedNamespace>
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
-
     internal ManagedNamespace(ManagerChannel channel, long id)
+        : base(channel, id)
     {
-        this.channel = channel;
-        this.id = id;
     }
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedNamespace>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedNamespace>.Descriptor => Describe();
 
     /// <summary>Sets an attribute.</summary>
     /// <typeparam name="T">The value's type; readers name the same.</typeparam>
@@ -36,13 +32,11 @@ public sealed class ManagedNamespace : IDisposable, ISharedObject<ManagedNamespa
     public void Set<T>(string name, T value)
     {
         ArgumentNullException.ThrowIfNull(name);
-        lock (channel.Gate)
+        Call(ManagerOp.DictSet, (name, value), static (args, a) =>
         {
-            WireBuffer args = channel.Begin(ManagerOp.DictSet, id);
-            ItemCodec<string>.WriteFramed(args, name, nameof(name));
-            ItemCodec<T>.Write(args, value, nameof(value));
-            channel.Invoke();
-        }
+            ItemCodec<string>.WriteFramed(args, a.name, nameof(name));
+            ItemCodec<T>.Write(args, a.value, nameof(value));
+        });
     }
 
     /// <summary>Reads an attribute.</summary>
@@ -72,19 +66,8 @@ public sealed class ManagedNamespace : IDisposable, ISharedObject<ManagedNamespa
     public bool TryGet<T>(string name, [MaybeNullWhen(false)] out T value)
     {
         ArgumentNullException.ThrowIfNull(name);
-        lock (channel.Gate)
-        {
-            ItemCodec<string>.Write(channel.Begin(ManagerOp.DictGet, id), name, nameof(name));
-            var reply = new WireReader(channel.Invoke());
-            if (reply.ReadBool())
-            {
-                value = ItemCodec<T>.Read(reply.Rest);
-                return true;
-            }
-
-            value = default;
-            return false;
-        }
+        (bool found, value) = Call(ManagerOp.DictGet, name, WriteName, static (reply, _) => reply.ReadBool() ? (true, ItemCodec<T>.Read(reply.Rest)) : (false, default(T)));
+        return found;
     }
 
     /// <summary>Adds <paramref name="delta"/> to an integer attribute (0 if absent), atomically.</summary>
@@ -96,13 +79,15 @@ public sealed class ManagedNamespace : IDisposable, ISharedObject<ManagedNamespa
     public long Increment(string name, long delta = 1)
     {
         ArgumentNullException.ThrowIfNull(name);
-        lock (channel.Gate)
-        {
-            WireBuffer args = channel.Begin(ManagerOp.DictIncrement, id);
-            ItemCodec<string>.WriteFramed(args, name, nameof(name));
-            args.WriteInt64(delta);
-            return new WireReader(channel.Invoke()).ReadInt64();
-        }
+        return Call(
+            ManagerOp.DictIncrement,
+            (name, delta),
+            static (args, a) =>
+            {
+                ItemCodec<string>.WriteFramed(args, a.name, nameof(name));
+                args.WriteInt64(a.delta);
+            },
+            static (reply, _) => reply.ReadInt64());
     }
 
     /// <summary>Removes an attribute (Python's <c>del ns.x</c>).</summary>
@@ -112,20 +97,13 @@ public sealed class ManagedNamespace : IDisposable, ISharedObject<ManagedNamespa
     public bool Remove(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        lock (channel.Gate)
-        {
-            ItemCodec<string>.Write(channel.Begin(ManagerOp.DictRemove, id), name, nameof(name));
-            return new WireReader(channel.Invoke()).ReadBool();
-        }
+        return Call(ManagerOp.DictRemove, name, WriteName, static (reply, _) => reply.ReadBool());
     }
 
     /// <summary>The attributes' names, a snapshot.</summary>
     /// <returns>The names, in no particular order.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public IReadOnlyList<string> Names() => [.. Items().Select(item => item.Name)];
-
-    /// <summary>Closes this proxy's connection to the manager, which then drops the namespace if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
 
     /// <summary>
     /// The attributes as Python prints a namespace: <c>Namespace(age=3, name='Bob')</c>, sorted, names that start with
@@ -142,7 +120,7 @@ public sealed class ManagedNamespace : IDisposable, ISharedObject<ManagedNamespa
         }
         catch (Exception e) when (e is ObjectDisposedException or ManagerUnavailableException or IOException)
         {
-            return $"ManagedNamespace #{id} at {Client.Describe(channel.Address)}";
+            return base.ToString();
         }
 
         IEnumerable<string> shown = items
@@ -153,28 +131,22 @@ public sealed class ManagedNamespace : IDisposable, ISharedObject<ManagedNamespa
     }
 
     /// <summary>Every attribute's name and encoded value, one request.</summary>
-    private List<(string Name, byte[] Value)> Items()
+    private List<(string Name, byte[] Value)> Items() => Call(ManagerOp.DictItems, static reply =>
     {
-        lock (channel.Gate)
+        int count = reply.ReadInt32();
+        var items = new List<(string, byte[])>(count);
+        for (int i = 0; i < count; i++)
         {
-            channel.Begin(ManagerOp.DictItems, id);
-            var reply = new WireReader(channel.Invoke());
-            int count = reply.ReadInt32();
-            var items = new List<(string, byte[])>(count);
-            for (int i = 0; i < count; i++)
-            {
-                string name = ItemCodec<string>.Read(reply.ReadFramed());
-                items.Add((name, reply.ReadFramed().ToArray()));
-            }
-
-            return items;
+            string name = ItemCodec<string>.Read(reply.ReadFramed());
+            items.Add((name, reply.ReadFramed().ToArray()));
         }
-    }
+
+        return items;
+    });
+
+    private static void WriteName(WireBuffer args, string name) => ItemCodec<string>.Write(args, name, nameof(name));
 
     /// <inheritdoc/>
-    static ManagedNamespace ISharedObject<ManagedNamespace>.Reopen(string descriptor)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedNamespace(channel, id);
-    }
+    static ManagedNamespace ISharedObject<ManagedNamespace>.Reopen(string descriptor) =>
+        Reopen(descriptor, static (channel, id) => new ManagedNamespace(channel, id));
 }

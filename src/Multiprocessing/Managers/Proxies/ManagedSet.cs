@@ -15,19 +15,15 @@ namespace Multiprocessing;
 /// proxy to a child declared as <see cref="ManagedSet{T}"/>; dispose it to close its connection: the manager drops the
 /// set once no proxy holds it and no copy is on its way to another process; a named one stays as long as the manager.
 /// </remarks>
-public sealed class ManagedSet<T> : ICollection<T>, IReadOnlyCollection<T>, IDisposable, ISharedObject<ManagedSet<T>>
+public sealed class ManagedSet<T> : ManagedProxy, ICollection<T>, IReadOnlyCollection<T>, ISharedObject<ManagedSet<T>>
     where T : notnull
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
-
     /// <summary>The items are the keys of a manager dictionary; the values are unused.</summary>
     private readonly ManagedDictionary<T, bool> items;
 
     internal ManagedSet(ManagerChannel channel, long id)
+        : base(channel, id)
     {
-        this.channel = channel;
-        this.id = id;
         items = new ManagedDictionary<T, bool>(channel, id);
     }
 
@@ -39,7 +35,7 @@ public sealed class ManagedSet<T> : ICollection<T>, IReadOnlyCollection<T>, IDis
     bool ICollection<T>.IsReadOnly => false;
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedSet<T>>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedSet<T>>.Descriptor => Describe();
 
     /// <summary>Adds <paramref name="item"/> if it is absent (Python's <c>s.add(item)</c>).</summary>
     /// <param name="item">The item.</param>
@@ -73,19 +69,9 @@ public sealed class ManagedSet<T> : ICollection<T>, IReadOnlyCollection<T>, IDis
     /// <returns>The enumerator.</returns>
     public IEnumerator<T> GetEnumerator() => Snapshot().GetEnumerator();
 
-    /// <summary>Closes this proxy's connection to the manager, which then drops the set if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedSet #{id} at {Client.Describe(channel.Address)}";
-
     /// <inheritdoc/>
-    static ManagedSet<T> ISharedObject<ManagedSet<T>>.Reopen(string descriptor)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedSet<T>(channel, id);
-    }
+    static ManagedSet<T> ISharedObject<ManagedSet<T>>.Reopen(string descriptor) =>
+        Reopen(descriptor, static (channel, id) => new ManagedSet<T>(channel, id));
 
     /// <inheritdoc/>
     void ICollection<T>.Add(T item) => Add(item);

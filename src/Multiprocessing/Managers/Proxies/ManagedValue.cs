@@ -13,15 +13,11 @@ namespace Multiprocessing;
 /// too). Use <see cref="Increment"/> for integers, or <see cref="CompareExchange"/> (comparing encodings) in a loop.
 /// Pass it to a child declared as <see cref="ManagedValue{T}"/>; it connects to the manager there.
 /// </remarks>
-public sealed class ManagedValue<T> : IDisposable, ISharedObject<ManagedValue<T>>
+public sealed class ManagedValue<T> : ManagedProxy, ISharedObject<ManagedValue<T>>
 {
-    private readonly ManagerChannel channel;
-    private readonly long id;
-
     internal ManagedValue(ManagerChannel channel, long id)
+        : base(channel, id)
     {
-        this.channel = channel;
-        this.id = id;
     }
 
     /// <summary>The value (Python's <c>.value</c>).</summary>
@@ -29,84 +25,44 @@ public sealed class ManagedValue<T> : IDisposable, ISharedObject<ManagedValue<T>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public T Value
     {
-        get
-        {
-            lock (channel.Gate)
-            {
-                channel.Begin(ManagerOp.ValueGet, id);
-                return ItemCodec<T>.Read(channel.Invoke());
-            }
-        }
-
-        set
-        {
-            lock (channel.Gate)
-            {
-                ItemCodec<T>.Write(channel.Begin(ManagerOp.ValueSet, id), value, nameof(value));
-                channel.Invoke();
-            }
-        }
+        get => Call(ManagerOp.ValueGet, static reply => ItemCodec<T>.Read(reply.Rest));
+        set => Call(ManagerOp.ValueSet, value, static (args, value) => ItemCodec<T>.Write(args, value, nameof(value)));
     }
 
     /// <inheritdoc/>
-    string ISharedObject<ManagedValue<T>>.Descriptor => channel.Describe(id);
+    string ISharedObject<ManagedValue<T>>.Descriptor => Describe();
 
     /// <summary>Replaces the value, atomically.</summary>
     /// <param name="value">The new value.</param>
     /// <returns>The value before.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public T Exchange(T value)
-    {
-        lock (channel.Gate)
-        {
-            ItemCodec<T>.Write(channel.Begin(ManagerOp.ValueExchange, id), value, nameof(value));
-            return ItemCodec<T>.Read(channel.Invoke());
-        }
-    }
+    public T Exchange(T value) =>
+        Call(ManagerOp.ValueExchange, value, static (args, value) => ItemCodec<T>.Write(args, value, nameof(value)), static (reply, _) => ItemCodec<T>.Read(reply.Rest));
 
     /// <summary>Replaces the value with <paramref name="value"/> if it is <paramref name="comparand"/> (comparing encodings), atomically.</summary>
     /// <param name="value">The new value.</param>
     /// <param name="comparand">The value expected now.</param>
     /// <returns>The value before, whether or not it was replaced (as <see cref="Interlocked.CompareExchange(ref int, int, int)"/>).</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public T CompareExchange(T value, T comparand)
-    {
-        lock (channel.Gate)
+    public T CompareExchange(T value, T comparand) => Call(
+        ManagerOp.ValueCompareExchange,
+        (Value: value, Comparand: comparand),
+        static (args, a) =>
         {
-            WireBuffer args = channel.Begin(ManagerOp.ValueCompareExchange, id);
-            ItemCodec<T>.WriteFramed(args, value, nameof(value));
-            ItemCodec<T>.Write(args, comparand, nameof(comparand));
-            var reply = new WireReader(channel.Invoke());
-            _ = reply.ReadBool();
-            return ItemCodec<T>.Read(reply.Rest);
-        }
-    }
+            ItemCodec<T>.WriteFramed(args, a.Value, nameof(value));
+            ItemCodec<T>.Write(args, a.Comparand, nameof(comparand));
+        },
+        static (reply, _) => ItemCodec<T>.Read(reply.Rest[1..])); // after the replaced flag (1 byte)
 
     /// <summary>Adds <paramref name="delta"/> to an integer value, atomically.</summary>
     /// <param name="delta">What to add; negative to subtract.</param>
     /// <returns>The new value.</returns>
     /// <exception cref="RemoteException">The value is not an integer, or the sum overflows a 64-bit integer.</exception>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
-    public long Increment(long delta = 1)
-    {
-        lock (channel.Gate)
-        {
-            channel.Begin(ManagerOp.ValueIncrement, id).WriteInt64(delta);
-            return new WireReader(channel.Invoke()).ReadInt64();
-        }
-    }
-
-    /// <summary>Closes this proxy's connection to the manager, which then drops the value if nothing else holds it (another proxy, a copy on its way to another process, or its name).</summary>
-    public void Dispose() => channel.Dispose();
-
-    /// <summary>The proxy, for messages.</summary>
-    /// <returns>A short description.</returns>
-    public override string ToString() => $"ManagedValue #{id} at {Client.Describe(channel.Address)}";
+    public long Increment(long delta = 1) =>
+        Call(ManagerOp.ValueIncrement, delta, static (args, delta) => args.WriteInt64(delta), static (reply, _) => reply.ReadInt64());
 
     /// <inheritdoc/>
-    static ManagedValue<T> ISharedObject<ManagedValue<T>>.Reopen(string descriptor)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return new ManagedValue<T>(channel, id);
-    }
+    static ManagedValue<T> ISharedObject<ManagedValue<T>>.Reopen(string descriptor) =>
+        Reopen(descriptor, static (channel, id) => new ManagedValue<T>(channel, id));
 }

@@ -3,11 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using Multiprocessing.Codec;
 using Multiprocessing.Connections;
+using Multiprocessing.Synchronization;
 
 namespace Multiprocessing.Managers;
-
-/// <summary>Reads a reply: true if the operation succeeded (a slice that did not is repeated until the time runs out).</summary>
-internal delegate bool ReplyParser<T>(WireReader reply, out T result);
 
 /// <summary>
 /// One connection to a manager, for one proxy (or the manager object itself) in this process: a request, then its
@@ -17,14 +15,14 @@ internal delegate bool ReplyParser<T>(WireReader reply, out T result);
 /// The connection holds the manager's reference to the proxy's object (<see cref="Holds"/>): the manager drops the
 /// object once no connection, pin or name holds it. A channel made from a descriptor (a proxy that crossed from
 /// another process) connects at once and takes over the reference the sender pinned for it (see <see cref="Describe"/>);
-/// a connection made anew (after <see cref="Invoke(CancellationToken)"/> abandoned one) takes a reference again
+/// a connection made anew (after <see cref="Invoke"/> abandoned one) takes a reference again
 /// before the old one closes.
 /// </remarks>
 /// <remarks>
-/// Two locks. <see cref="Gate"/> is held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke()"/>
-/// and the reading of the reply: it guards the blocking path's request and reply buffers. The wire itself (the
+/// Two locks. <see cref="Gate"/> is held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke"/>
+/// and the reading of the reply (<see cref="Call"/>): it guards the blocking path's request and reply buffers. The wire itself (the
 /// connection, sending a request and receiving its reply) is owned by one caller at a time through a
-/// <see cref="SemaphoreSlim"/>, which <see cref="Invoke()"/> takes and releases inside the gate and which the
+/// <see cref="SemaphoreSlim"/>, which <see cref="Invoke"/> takes and releases inside the gate and which the
 /// asynchronous path (<see cref="CallAsync"/>) awaits without a thread; the asynchronous path has its own request
 /// buffer and reads its reply before it gives the wire up, and never takes <see cref="Gate"/>, so the two cannot
 /// deadlock or interleave on the wire.
@@ -66,7 +64,7 @@ internal sealed class ManagerChannel : IDisposable
         AuthKey = authKey;
     }
 
-    /// <summary>Held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke()"/> and the reading of the reply.</summary>
+    /// <summary>Held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke"/> and the reading of the reply.</summary>
     public Lock Gate { get; } = new();
 
     public EndPoint Address { get; }
@@ -140,7 +138,7 @@ internal sealed class ManagerChannel : IDisposable
     }
 
     /// <summary>Starts a request for <paramref name="op"/> on object <paramref name="objectId"/>; write its arguments into the result.</summary>
-    public WireBuffer Begin(ManagerOp op, long objectId)
+    private WireBuffer Begin(ManagerOp op, long objectId)
     {
         request.Reset();
         request.WriteByte((byte)op);
@@ -148,18 +146,16 @@ internal sealed class ManagerChannel : IDisposable
         return request;
     }
 
-    /// <summary>Sends the request and waits for its reply; returns the reply's payload, valid until the next call.</summary>
+    /// <summary>
+    /// Sends the request and waits for its reply; returns the reply's payload, valid until the next call.
+    /// <paramref name="abandonOnCancel"/> stops the wait for the reply: the connection is then dropped (the manager
+    /// treats this client as gone, as if its process had ended) and the next call connects anew. Only for an
+    /// operation whose abandonment the manager handles as wanted (a barrier's wait).
+    /// </summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
     /// <exception cref="RemoteException">The operation threw in the manager.</exception>
-    public ReadOnlySpan<byte> Invoke() => Invoke(CancellationToken.None);
-
-    /// <summary>
-    /// <see cref="Invoke()"/>, but <paramref name="abandonOnCancel"/> stops the wait for the reply: the connection is
-    /// then dropped (the manager treats this client as gone, as if its process had ended) and the next call connects
-    /// anew. Only for an operation whose abandonment the manager handles as wanted (a barrier's wait).
-    /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="abandonOnCancel"/> was cancelled before the reply came.</exception>
-    public ReadOnlySpan<byte> Invoke(CancellationToken abandonOnCancel)
+    private ReadOnlySpan<byte> Invoke(CancellationToken abandonOnCancel)
     {
         int length;
         byte[] frame;
@@ -214,7 +210,7 @@ internal sealed class ManagerChannel : IDisposable
     /// <param name="writeArgs">Writes the operation's arguments.</param>
     /// <param name="parse">Reads the reply (while the wire is still held).</param>
     /// <param name="gateToken">Stops the wait for the wire (before anything is sent).</param>
-    /// <param name="abandonOnCancel">As in <see cref="Invoke(CancellationToken)"/>: stops the wait for the reply by dropping the connection.</param>
+    /// <param name="abandonOnCancel">As in <see cref="Invoke"/>: stops the wait for the reply by dropping the connection.</param>
     /// <returns>What <paramref name="parse"/> returned, and its result.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
     /// <exception cref="RemoteException">The operation threw in the manager.</exception>
@@ -256,51 +252,81 @@ internal sealed class ManagerChannel : IDisposable
     }
 
     /// <summary>
-    /// A blocking operation (whose first argument is its wait in milliseconds) that waits at most
-    /// <paramref name="timeoutMs"/> (-1: for ever). With a cancellable <paramref name="cancellationToken"/>, the wait
-    /// is made of requests of at most <see cref="SliceMilliseconds"/>, the token checked between them; a slice that
-    /// succeeds is returned even if the token has fired meanwhile (the result wins over a late cancellation, so an
-    /// acquired lock or a taken item is never lost). Between slices, the proxy's other calls may go through.
+    /// One request under the gate: <paramref name="op"/> on object <paramref name="objectId"/>, its arguments written
+    /// by <paramref name="write"/> (none if null) from <paramref name="args"/>, its reply read by
+    /// <paramref name="read"/> (the reply is valid only during that call). With static lambdas and a struct
+    /// <typeparamref name="TArgs"/>, nothing is allocated.
     /// </summary>
-    /// <returns>The last reply's result: the success, or the failure once the time ran out.</returns>
-    /// <exception cref="OperationCanceledException">The token was cancelled and no slice succeeded.</exception>
-    public T Wait<T>(ManagerOp op, long objectId, long timeoutMs, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse, CancellationToken cancellationToken)
+    /// <param name="op">The operation.</param>
+    /// <param name="objectId">The object's id in the manager.</param>
+    /// <param name="args">What <paramref name="write"/> and <paramref name="read"/> are given.</param>
+    /// <param name="write">Writes the operation's arguments; null for none.</param>
+    /// <param name="read">Reads the reply.</param>
+    /// <param name="abandonOnCancel">As in <see cref="Invoke"/>: stops the wait for the reply by dropping the connection.</param>
+    /// <returns>What <paramref name="read"/> returned.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
+    /// <exception cref="RemoteException">The operation threw in the manager.</exception>
+    public TResult Call<TArgs, TResult>(
+        ManagerOp op, long objectId, TArgs args, Action<WireBuffer, TArgs>? write, Func<WireReader, TArgs, TResult> read, CancellationToken abandonOnCancel = default)
+        where TArgs : allows ref struct
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var slices = new Slices(timeoutMs, cancellationToken.CanBeCanceled);
-        while (true)
+        lock (Gate)
         {
-            long ms = slices.Next(out bool last);
-            lock (Gate)
-            {
-                writeArgs(Begin(op, objectId), ms);
-                if (parse(new WireReader(Invoke(CancellationToken.None)), out T result) || last)
-                {
-                    return result;
-                }
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
+            WireBuffer request = Begin(op, objectId);
+            write?.Invoke(request, args);
+            return read(new WireReader(Invoke(abandonOnCancel)), args);
         }
     }
 
-    /// <summary>The asynchronous twin of <see cref="Wait{T}"/>: no thread is held while the manager waits.</summary>
-    /// <returns>The last reply's result: the success, or the failure once the time ran out.</returns>
+    /// <summary>
+    /// One request of a wait (whose arguments <paramref name="writeArgs"/> writes, given <paramref name="milliseconds"/>),
+    /// in <typeparamref name="TMode"/>'s way: <see cref="Call"/> under the gate (blocking), or <see cref="CallAsync"/>.
+    /// </summary>
+    /// <returns>What <paramref name="parse"/> returned, and its result.</returns>
+    /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
+    /// <exception cref="RemoteException">The operation threw in the manager.</exception>
+    public ValueTask<(bool Done, T Result)> Request<TMode, T>(
+        ManagerOp op, long objectId, long milliseconds, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse,
+        CancellationToken gateToken, CancellationToken abandonOnCancel = default)
+        where TMode : IWaitMode
+    {
+        if (TMode.IsAsync)
+        {
+            return CallAsync(op, objectId, milliseconds, writeArgs, parse, gateToken, abandonOnCancel);
+        }
+
+        return new(Call(
+            op, objectId, (Ms: milliseconds, Write: writeArgs, Parse: parse),
+            static (request, a) => a.Write(request, a.Ms),
+            static (reply, a) => (a.Parse(reply, out T result), result),
+            abandonOnCancel));
+    }
+
+    /// <summary>
+    /// A blocking operation (whose first argument is its wait in milliseconds) that waits at most
+    /// <paramref name="timeoutMs"/> (-1: for ever), blocking the thread or not as <typeparamref name="TMode"/> says.
+    /// With a cancellable <paramref name="cancellationToken"/>, the wait is made of requests of at most
+    /// <see cref="SliceMilliseconds"/>, the token checked between them; a slice that succeeds is returned even if the
+    /// token has fired meanwhile (the result wins over a late cancellation, so an acquired lock or a taken item is
+    /// never lost). Between slices, the proxy's other calls may go through. An awaited wait is always sliced: it
+    /// holds no thread, so the same proxy's other calls (the Put that the awaited Get waits for, say) must get
+    /// through between its requests.
+    /// </summary>
+    /// <returns>Whether the last reply succeeded, and its result: the success, or the failure once the time ran out.</returns>
     /// <exception cref="OperationCanceledException">The token was cancelled and no slice succeeded.</exception>
-    public async ValueTask<T> WaitAsync<T>(ManagerOp op, long objectId, long timeoutMs, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse, CancellationToken cancellationToken)
+    public async ValueTask<(bool Done, T Result)> Wait<TMode, T>(
+        ManagerOp op, long objectId, long timeoutMs, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse, CancellationToken cancellationToken)
+        where TMode : IWaitMode
     {
         cancellationToken.ThrowIfCancellationRequested();
-
-        // Always in slices: an awaited wait holds no thread, so the same proxy's other calls (the Put that the
-        // awaited Get waits for, say) must get through between them.
-        var slices = new Slices(timeoutMs, sliced: true);
+        var slices = new Slices(timeoutMs, sliced: TMode.IsAsync || cancellationToken.CanBeCanceled);
         while (true)
         {
             long ms = slices.Next(out bool last);
-            (bool done, T result) = await CallAsync(op, objectId, ms, writeArgs, parse, cancellationToken).ConfigureAwait(false);
+            (bool done, T result) = await Request<TMode, T>(op, objectId, ms, writeArgs, parse, cancellationToken).ConfigureAwait(false);
             if (done || last)
             {
-                return result;
+                return (done, result);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -414,19 +440,7 @@ internal sealed class ManagerChannel : IDisposable
             {
                 try
                 {
-                    Connection c = Connected();
-                    byte[] answer;
-                    try
-                    {
-                        c.SendBytes(frame.WrittenSpan);
-                        answer = c.ReceiveBytes();
-                    }
-                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-                    {
-                        throw Broke(c, e);
-                    }
-
-                    return new WireReader(Payload(answer)).ReadInt64();
+                    return new WireReader(Payload(Exchange(Connected(), frame))).ReadInt64();
                 }
                 finally
                 {
@@ -444,6 +458,21 @@ internal sealed class ManagerChannel : IDisposable
         }
     }
 
+    /// <summary>Sends a request of the channel's own (outside the proxy's calls) on <paramref name="c"/>, and receives its reply.</summary>
+    /// <exception cref="ManagerUnavailableException">The connection broke.</exception>
+    private byte[] Exchange(Connection c, WireBuffer frame)
+    {
+        try
+        {
+            c.SendBytes(frame.WrittenSpan);
+            return c.ReceiveBytes();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            throw Broke(c, e);
+        }
+    }
+
     /// <summary>Takes the reference to <see cref="heldId"/> on a new connection (over the pin, the first time); a refusal (the object is gone) closes it.</summary>
     /// <exception cref="RemoteException">The manager no longer holds the object.</exception>
     /// <exception cref="ManagerUnavailableException">The connection broke.</exception>
@@ -453,16 +482,7 @@ internal sealed class ManagerChannel : IDisposable
         frame.WriteByte((byte)ManagerOp.Attach);
         frame.WriteInt64(heldId);
         frame.WriteInt64(pinToken);
-        byte[] answer;
-        try
-        {
-            c.SendBytes(frame.WrittenSpan);
-            answer = c.ReceiveBytes();
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-            throw Broke(c, e);
-        }
+        byte[] answer = Exchange(c, frame);
 
         try
         {

@@ -72,6 +72,14 @@ internal sealed class EncodedLock(bool reentrant) : IManagedObject
                     break;
                 }
 
+            case ManagerOp.LockIsLocked:
+                lock (gate)
+                {
+                    reply.WriteByte(holder is null ? (byte)0 : (byte)1);
+                }
+
+                break;
+
             default:
                 throw new InvalidOperationException($"A lock has no operation {op}.");
         }
