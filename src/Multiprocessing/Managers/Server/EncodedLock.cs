@@ -30,7 +30,7 @@ internal sealed class EncodedLock(bool reentrant) : IManagedObject
                         }
                     }
 
-                    ValueTask<bool> taking = SessionWait.TakeAsync(permit, ms, session);
+                    ValueTask<bool> taking = SessionWait.TakeForClientAsync(permit, ms, session);
                     if (!taking.IsCompleted)
                     {
                         return AcquireAsync(taking, reply, session);
@@ -93,12 +93,6 @@ internal sealed class EncodedLock(bool reentrant) : IManagedObject
     /// <summary>Records an acquisition (if <paramref name="acquired"/>) by <paramref name="session"/> and writes the reply.</summary>
     private void Acquired(bool acquired, WireBuffer reply, ManagerSession session)
     {
-        if (acquired && session.ClientGone)
-        {
-            permit.Release(); // its client will never learn it had it
-            acquired = false;
-        }
-
         bool wasAbandoned = false;
         int acquisition = 0;
         if (acquired)

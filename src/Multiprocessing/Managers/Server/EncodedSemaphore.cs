@@ -23,13 +23,13 @@ internal sealed class EncodedSemaphore : IManagedObject
         {
             case ManagerOp.SemaphoreAcquire:
                 {
-                    ValueTask<bool> taking = SessionWait.TakeAsync(permits, args.ReadInt64(), session);
+                    ValueTask<bool> taking = SessionWait.TakeForClientAsync(permits, args.ReadInt64(), session);
                     if (!taking.IsCompleted)
                     {
-                        return AcquireAsync(taking, reply, session);
+                        return ReplyAsync(taking, reply);
                     }
 
-                    Acquired(taking.Result, reply, session);
+                    reply.WriteByte(taking.Result ? (byte)1 : (byte)0);
                     break;
                 }
 
@@ -57,18 +57,6 @@ internal sealed class EncodedSemaphore : IManagedObject
         return default;
     }
 
-    private async ValueTask AcquireAsync(ValueTask<bool> taking, WireBuffer reply, ManagerSession session) =>
-        Acquired(await taking.ConfigureAwait(false), reply, session);
-
-    /// <summary>Writes the reply to an acquire; a permit taken for a client that is gone is given back.</summary>
-    private void Acquired(bool taken, WireBuffer reply, ManagerSession session)
-    {
-        if (taken && session.ClientGone)
-        {
-            permits.Release(); // its client will never learn it had it
-            taken = false;
-        }
-
-        reply.WriteByte(taken ? (byte)1 : (byte)0);
-    }
+    private static async ValueTask ReplyAsync(ValueTask<bool> taking, WireBuffer reply) =>
+        reply.WriteByte(await taking.ConfigureAwait(false) ? (byte)1 : (byte)0);
 }

@@ -51,6 +51,30 @@ internal static class SessionWait
         : ms == 0 ? new ValueTask<bool>(false)
         : TakeSlicedAsync(semaphore, ms, session);
 
+    /// <summary>
+    /// <see cref="TakeAsync"/> for a client's acquire: a permit taken while the client went away is given back
+    /// (false), since its client will never learn it had it.
+    /// </summary>
+    public static ValueTask<bool> TakeForClientAsync(SemaphoreSlim semaphore, long ms, ManagerSession session)
+    {
+        ValueTask<bool> taking = TakeAsync(semaphore, ms, session);
+        return taking.IsCompleted ? new ValueTask<bool>(Kept(semaphore, taking.Result, session)) : KeptAsync(semaphore, taking, session);
+    }
+
+    private static async ValueTask<bool> KeptAsync(SemaphoreSlim semaphore, ValueTask<bool> taking, ManagerSession session) =>
+        Kept(semaphore, await taking.ConfigureAwait(false), session);
+
+    private static bool Kept(SemaphoreSlim semaphore, bool taken, ManagerSession session)
+    {
+        if (taken && session.ClientGone)
+        {
+            semaphore.Release();
+            return false;
+        }
+
+        return taken;
+    }
+
     private static async ValueTask<WaitOutcome> WaitAsync(object gate, AsyncPulse pulse, Func<bool> attempt, Task signal, long start, long ms, ManagerSession session)
     {
         while (true)
