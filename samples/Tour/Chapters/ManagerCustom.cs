@@ -49,7 +49,7 @@ internal sealed class ManagerCustom : IChapter
         }
 
         Console.WriteLine($"the object served {maths.Calls} calls, in the manager's process: {maths.ProcessId == manager.Process!.Pid}");
-        Say.Note("register takes a factory for an interface; Manager.Start ships it to the manager's process as ChildProcess ships a lambda (Manager.Serve calls it in this process). Each call names its method by a hash of its signature and encodes the arguments as the declared parameter types; an exception there is a RemoteException here. Clients are served on threads of their own, so the object must be thread-safe: MathsClass counts with Interlocked.");
+        Say.Note("register takes a factory for an interface; Manager.Start ships it to the manager's process as ChildProcess ships a lambda (Manager.Serve calls it in this process). Each call names its method by a hash of its signature and encodes the arguments as the declared parameter types; an exception there is a RemoteException here. Calls from different clients run at once, each on a thread-pool thread (the manager gives no client a thread of its own), so the object must be thread-safe: MathsClass counts with Interlocked.");
     }
 
     // class MathsClass: def add(self, x, y): return x + y; def mul(self, x, y): return x * y

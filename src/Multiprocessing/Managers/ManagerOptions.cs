@@ -52,9 +52,10 @@ public sealed class ManagerOptions
     /// </param>
     /// <returns>These options, to chain registrations.</returns>
     /// <remarks>
-    /// Each client connection is served on its own thread, so the object's methods may run concurrently for
-    /// different clients (as in Python, whose manager serves each client in a thread): the object must be
-    /// thread-safe. The manager drops an object once no proxy holds it (a named one stays as long as the manager); it does not dispose it, since a factory may hand out a shared instance.
+    /// Each call runs on a thread-pool thread of the manager's process (which gives no client a thread of its own),
+    /// so the object's methods may run concurrently for different clients (as in Python, whose manager serves each
+    /// client in a thread): the object must be thread-safe. A method that blocks holds its pool thread while it does
+    /// (the pool adds threads when all of its own are held); one that returns a task is awaited without a thread. The manager drops an object once no proxy holds it (a named one stays as long as the manager); it does not dispose it, since a factory may hand out a shared instance.
     /// </remarks>
     /// <exception cref="ArgumentException"><typeparamref name="TInterface"/> is not an interface, or has a generic method or a ref, out or span parameter, or is already registered.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="factory"/> is null.</exception>

@@ -225,7 +225,7 @@ public sealed class ManagerReferenceTests
     }
 
     /// <summary>The manager's diagnostic counts (<see cref="ManagerOp.Diagnostics"/>), asked on a connection of their own.</summary>
-    private readonly record struct Counts(int Objects, int Pins, int Connections, int Requests)
+    internal readonly record struct Counts(int Objects, int Pins, int Connections, int Requests)
     {
         /// <summary>The counts now; the connection that asks is not counted.</summary>
         public static Counts Of(Manager manager)

@@ -7,15 +7,17 @@ namespace Multiprocessing.Managers;
 /// <summary>
 /// An object of the user's own type that a manager holds (made by a factory registered with
 /// <see cref="ManagerOptions.Register{TInterface}(Func{TInterface})"/>): each <see cref="ManagerOp.CustomCall"/>
-/// calls one of its interface's methods on it, on the calling client's thread, so calls from different clients
-/// run concurrently and the object must be thread-safe.
+/// calls one of its interface's methods on it, on a thread-pool thread, so calls from different clients run
+/// concurrently and the object must be thread-safe. A method that blocks holds that thread only, not the connection
+/// loops of other clients (the pool adds threads when all of its own are held); a method that returns an
+/// unfinished task is awaited without a thread.
 /// </summary>
 internal sealed class CustomObject(CustomInterface contract, object instance) : IManagedObject
 {
     public CustomInterface Interface => contract;
 
     /// <summary>Request: the method's id (int32, see <see cref="CustomMethod.Id"/>), then each argument encoded as its parameter's type. Reply: the result encoded as the declared result type, or nothing.</summary>
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public ValueTask Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         if (op != ManagerOp.CustomCall)
         {
@@ -30,7 +32,21 @@ internal sealed class CustomObject(CustomInterface contract, object instance) : 
         }
 
         object?[] values = DecodeArguments(method, args.Rest);
-        object? returned = method.Method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, values, null);
+        return CallAsync(method, values, reply);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="method"/> on the thread pool (the user's code may block, and the connection's loop may
+    /// run on the thread that accepts clients), awaits what it returns if that is an unfinished task, and writes its result.
+    /// </summary>
+    private async ValueTask CallAsync(CustomMethod method, object?[] values, WireBuffer reply)
+    {
+        object? returned = await Task.Run(() => method.Method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, values, null)).ConfigureAwait(false);
+        if (returned is Task { IsCompleted: false } pending)
+        {
+            await pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // its outcome is read below
+        }
+
         object? result = method.AwaitResult(returned);
         if (method.ResultType is { } type)
         {

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Multiprocessing.Managers;
 
 /// <summary>A manager's fixed-length array: elements of one size, held as bytes (the manager knows no element type).</summary>
-internal sealed class EncodedArray : IManagedObject
+internal sealed class EncodedArray : IImmediateObject
 {
     private readonly object gate = new();
     private readonly byte[] data;
@@ -27,7 +27,7 @@ internal sealed class EncodedArray : IManagedObject
         }
     }
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public void ServeNow(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {

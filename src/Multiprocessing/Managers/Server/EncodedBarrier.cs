@@ -13,6 +13,7 @@ internal sealed class EncodedBarrier : IManagedObject
     internal const byte Passed = 0, Broken = 1, TimedOut = 2;
 
     private readonly object gate = new();
+    private readonly AsyncPulse pulse = new();
     private readonly int parties;
     private Round round = new();
 
@@ -24,13 +25,12 @@ internal sealed class EncodedBarrier : IManagedObject
         ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1, "parties");
     }
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public ValueTask Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {
             case ManagerOp.BarrierWait:
-                Wait(args.ReadInt64(), reply, session);
-                break;
+                return Wait(args.ReadInt64(), reply, session);
             case ManagerOp.BarrierReset:
                 lock (gate)
                 {
@@ -62,31 +62,43 @@ internal sealed class EncodedBarrier : IManagedObject
             default:
                 throw new InvalidOperationException($"A barrier has no operation {op}.");
         }
+
+        return default;
     }
 
-    private void Wait(long ms, WireBuffer reply, ManagerSession session)
+    private ValueTask Wait(long ms, WireBuffer reply, ManagerSession session)
     {
+        Round mine;
+        int index;
         lock (gate)
         {
-            Round mine = round;
+            mine = round;
             if (mine.IsBroken)
             {
                 reply.WriteByte(Broken);
-                return;
+                return default;
             }
 
-            int index = mine.Arrived++;
+            index = mine.Arrived++;
             if (mine.Arrived == parties)
             {
                 mine.HasPassed = true;
                 round = new Round();
-                Monitor.PulseAll(gate);
+                pulse.PulseAll();
                 reply.WriteByte(Passed);
                 reply.WriteInt32(index);
-                return;
+                return default;
             }
+        }
 
-            WaitOutcome outcome = SessionWait.Until(gate, () => mine.HasPassed || mine.IsBroken, ms, session);
+        return WaitForRoundAsync(mine, index, ms, reply, session);
+    }
+
+    private async ValueTask WaitForRoundAsync(Round mine, int index, long ms, WireBuffer reply, ManagerSession session)
+    {
+        WaitOutcome outcome = await SessionWait.UntilAsync(gate, pulse, () => mine.HasPassed || mine.IsBroken, ms, session).ConfigureAwait(false);
+        lock (gate)
+        {
             if (mine.HasPassed)
             {
                 reply.WriteByte(Passed);
@@ -94,11 +106,13 @@ internal sealed class EncodedBarrier : IManagedObject
                 return;
             }
 
-            if (!mine.IsBroken)
+            if (mine.IsBroken)
             {
-                BreakLocked(); // this party timed out or died: nobody waits for it for ever
+                reply.WriteByte(Broken);
+                return;
             }
 
+            BreakLocked(); // this party timed out or died: nobody waits for it for ever
             reply.WriteByte(outcome == WaitOutcome.TimedOut ? TimedOut : Broken);
         }
     }
@@ -107,7 +121,7 @@ internal sealed class EncodedBarrier : IManagedObject
     private void BreakLocked()
     {
         round.IsBroken = true;
-        Monitor.PulseAll(gate);
+        pulse.PulseAll();
     }
 
     private sealed class Round

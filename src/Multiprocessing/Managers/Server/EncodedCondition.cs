@@ -10,19 +10,18 @@ namespace Multiprocessing.Managers;
 internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
 {
     private readonly object gate = new();
+    private readonly AsyncPulse pulse = new();
     private readonly LinkedList<Waiter> waiters = new();
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public ValueTask Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {
             case ManagerOp.LockAcquire:
             case ManagerOp.LockRelease:
-                lk.Serve(op, ref args, reply, session);
-                break;
+                return lk.Serve(op, ref args, reply, session);
             case ManagerOp.ConditionWait:
-                Wait(args.ReadInt64(), reply, session);
-                break;
+                return Wait(args.ReadInt64(), reply, session);
             case ManagerOp.ConditionNotify:
                 {
                     int n = args.ReadInt32();
@@ -42,9 +41,11 @@ internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
             default:
                 throw new InvalidOperationException($"A condition has no operation {op}.");
         }
+
+        return default;
     }
 
-    private void Wait(long ms, WireBuffer reply, ManagerSession session)
+    private ValueTask Wait(long ms, WireBuffer reply, ManagerSession session)
     {
         if (!lk.IsHeldBy(session))
         {
@@ -74,14 +75,22 @@ internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
             throw;
         }
 
-        WaitOutcome outcome;
+        return WaitNotifiedAsync(waiter, node, depth, ms, reply, session);
+    }
+
+    private async ValueTask WaitNotifiedAsync(Waiter waiter, LinkedListNode<Waiter> node, int depth, long ms, WireBuffer reply, ManagerSession session)
+    {
+        WaitOutcome outcome = await SessionWait.UntilAsync(gate, pulse, () => waiter.Notified, ms, session).ConfigureAwait(false);
         lock (gate)
         {
-            outcome = SessionWait.Until(gate, () => waiter.Notified, ms, session);
-            if (outcome == WaitOutcome.Ready && session.ClientGone)
+            // Looked at again under the lock: a notification may have reached the waiter since its wait ended.
+            if (waiter.Notified)
             {
-                NotifyLocked(1); // woken but never to act on it: the next waiter has it instead
-                outcome = WaitOutcome.ClientGone;
+                if (outcome == WaitOutcome.ClientGone || session.ClientGone)
+                {
+                    NotifyLocked(1); // woken but never to act on it: the next waiter has it instead
+                    outcome = WaitOutcome.ClientGone;
+                }
             }
             else if (outcome == WaitOutcome.ClientGone)
             {
@@ -98,7 +107,7 @@ internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
         // notifier holds the lock, so it can only notify in the meantime, and that notification is this waiter's
         // (true), not lost. A proxy that waits in slices (async, or with a token) times out every 100 ms; the
         // notifier that took the lock during a slice and notified after its end used to find nobody waiting.
-        int acquisition = lk.ReacquireAfterWait(session, depth);
+        int acquisition = await lk.ReacquireAfterWaitAsync(session, depth).ConfigureAwait(false);
         bool notified;
         lock (gate)
         {
@@ -135,7 +144,7 @@ internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
 
         if (any)
         {
-            Monitor.PulseAll(gate);
+            pulse.PulseAll();
         }
     }
 

@@ -4,12 +4,12 @@ using MessagePack;
 namespace Multiprocessing.Managers;
 
 /// <summary>A manager's dictionary: encoded keys to encoded values, so that the manager needs no knowledge of the proxy's types.</summary>
-internal sealed class EncodedDictionary : IManagedObject
+internal sealed class EncodedDictionary : IImmediateObject
 {
     private readonly Dictionary<byte[], byte[]> entries = new(ByteComparer.Instance);
     private readonly Lock gate = new();
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public void ServeNow(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         lock (gate)
         {

@@ -10,11 +10,20 @@ namespace Multiprocessing.Managers;
 internal sealed class EncodedEvent : IManagedObject
 {
     private readonly object gate = new();
+    private readonly AsyncPulse pulse = new();
+    private readonly WaitSince.Counter waiting = new();
+    private readonly Func<long> generationNow;
+    private readonly Func<bool> raised;
     private bool isSet;
     private long generation;
-    private int waiting;
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public EncodedEvent()
+    {
+        generationNow = () => generation;
+        raised = () => isSet;
+    }
+
+    public ValueTask Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {
@@ -25,7 +34,7 @@ internal sealed class EncodedEvent : IManagedObject
                     {
                         isSet = true;
                         generation++;
-                        Monitor.PulseAll(gate);
+                        pulse.PulseAll();
                     }
                 }
 
@@ -45,30 +54,22 @@ internal sealed class EncodedEvent : IManagedObject
 
                 break;
             case ManagerOp.EventWait:
-                Wait(args.ReadInt64(), args.ReadInt64(), reply, session);
-                break;
+                {
+                    long ms = args.ReadInt64();
+                    return WaitSince.ServeAsync(gate, pulse, generationNow, raised, waiting, ms, args.ReadInt64(), reply, session);
+                }
+
             case ManagerOp.EventWaiting:
                 lock (gate)
                 {
-                    reply.WriteInt32(waiting);
+                    reply.WriteInt32(waiting.Value);
                 }
 
                 break;
             default:
                 throw new InvalidOperationException($"An event has no operation {op}.");
         }
-    }
 
-    /// <summary>
-    /// Waits at most <paramref name="ms"/> (-1: for ever) for a set since <paramref name="since"/> (the generation
-    /// an earlier request of the same wait replied, or <see cref="WaitSince.FromNow"/>). Replies whether it came, and the
-    /// generation the wait counts from, for the next request of the same wait.
-    /// </summary>
-    private void Wait(long ms, long since, WireBuffer reply, ManagerSession session)
-    {
-        lock (gate)
-        {
-            WaitSince.Serve(gate, () => generation, () => isSet, ms, since, ref waiting, reply, session);
-        }
+        return default;
     }
 }

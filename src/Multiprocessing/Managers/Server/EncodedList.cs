@@ -1,12 +1,12 @@
 namespace Multiprocessing.Managers;
 
 /// <summary>A manager's list of encoded items; items are compared by their encoding.</summary>
-internal sealed class EncodedList : IManagedObject
+internal sealed class EncodedList : IImmediateObject
 {
     private readonly List<byte[]> items = [];
     private readonly Lock gate = new();
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public void ServeNow(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         lock (gate)
         {

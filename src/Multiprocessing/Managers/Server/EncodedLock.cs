@@ -11,7 +11,7 @@ internal sealed class EncodedLock(bool reentrant) : IManagedObject
     private int generation;
     private int depth;
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public ValueTask Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {
@@ -30,32 +30,13 @@ internal sealed class EncodedLock(bool reentrant) : IManagedObject
                         }
                     }
 
-                    bool acquired = SessionWait.Take(permit, ms, session);
-                    if (acquired && session.ClientGone)
+                    ValueTask<bool> taking = SessionWait.TakeForClientAsync(permit, ms, session);
+                    if (!taking.IsCompleted)
                     {
-                        permit.Release(); // its client will never learn it had it
-                        acquired = false;
+                        return AcquireAsync(taking, reply, session);
                     }
 
-                    bool wasAbandoned = false;
-                    int acquisition = 0;
-                    if (acquired)
-                    {
-                        lock (gate)
-                        {
-                            holder = session;
-                            depth = 1;
-                            wasAbandoned = abandoned;
-                            abandoned = false;
-                            acquisition = ++generation;
-                        }
-
-                        session.Holds(this);
-                    }
-
-                    reply.WriteByte(acquired ? (byte)1 : (byte)0);
-                    reply.WriteByte(wasAbandoned ? (byte)1 : (byte)0);
-                    reply.WriteInt32(acquisition);
+                    Acquired(taking.Result, reply, session);
                     break;
                 }
 
@@ -102,6 +83,35 @@ internal sealed class EncodedLock(bool reentrant) : IManagedObject
             default:
                 throw new InvalidOperationException($"A lock has no operation {op}.");
         }
+
+        return default;
+    }
+
+    private async ValueTask AcquireAsync(ValueTask<bool> taking, WireBuffer reply, ManagerSession session) =>
+        Acquired(await taking.ConfigureAwait(false), reply, session);
+
+    /// <summary>Records an acquisition (if <paramref name="acquired"/>) by <paramref name="session"/> and writes the reply.</summary>
+    private void Acquired(bool acquired, WireBuffer reply, ManagerSession session)
+    {
+        bool wasAbandoned = false;
+        int acquisition = 0;
+        if (acquired)
+        {
+            lock (gate)
+            {
+                holder = session;
+                depth = 1;
+                wasAbandoned = abandoned;
+                abandoned = false;
+                acquisition = ++generation;
+            }
+
+            session.Holds(this);
+        }
+
+        reply.WriteByte(acquired ? (byte)1 : (byte)0);
+        reply.WriteByte(wasAbandoned ? (byte)1 : (byte)0);
+        reply.WriteInt32(acquisition);
     }
 
     /// <summary>Whether <paramref name="session"/> holds the lock now.</summary>
@@ -136,9 +146,9 @@ internal sealed class EncodedLock(bool reentrant) : IManagedObject
     }
 
     /// <summary>Takes the lock again after a condition's wait, restoring <paramref name="savedDepth"/>; returns the acquisition's number, or -1 if the client went away first.</summary>
-    public int ReacquireAfterWait(ManagerSession session, int savedDepth)
+    public async ValueTask<int> ReacquireAfterWaitAsync(ManagerSession session, int savedDepth)
     {
-        if (!SessionWait.Take(permit, session))
+        if (!await SessionWait.TakeAsync(permit, -1, session).ConfigureAwait(false))
         {
             return -1;
         }

@@ -7,22 +7,32 @@ internal sealed class EncodedQueue : IManagedObject, IReleasable
 {
     private readonly Queue<byte[]> items = new();
     private readonly object gate = new();
+    private readonly AsyncPulse pulse = new();
+
+    /// <summary>Join requests waiting now.</summary>
+    private readonly WaitSince.Counter joining = new();
     private readonly int maxSize;
+    private readonly Func<long> drainedNow;
+    private readonly Func<bool> allDone;
+    private readonly Action throwIfReleased;
     private long unfinished;
 
     /// <summary>How many times <see cref="unfinished"/> came down to 0: a join ends once it moved, even if a put followed at once.</summary>
     private long drained;
 
-    /// <summary>Join requests waiting now.</summary>
-    private int joining;
-
     /// <summary>Whether the manager dropped the queue (<see cref="Release"/>).</summary>
     private bool released;
 
     /// <param name="initial">The maximum size (int32, 0 for none).</param>
-    public EncodedQueue(ReadOnlySpan<byte> initial) => maxSize = BinaryPrimitives.ReadInt32LittleEndian(initial);
+    public EncodedQueue(ReadOnlySpan<byte> initial)
+    {
+        maxSize = BinaryPrimitives.ReadInt32LittleEndian(initial);
+        drainedNow = () => drained;
+        allDone = () => unfinished == 0 || released;
+        throwIfReleased = ThrowIfReleased;
+    }
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public ValueTask Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {
@@ -30,42 +40,31 @@ internal sealed class EncodedQueue : IManagedObject, IReleasable
                 {
                     long ms = args.ReadInt64();
                     byte[] item = args.Rest.ToArray();
-                    bool put = false;
                     lock (gate)
                     {
-                        if (WaitUntil(() => maxSize == 0 || items.Count < maxSize, ms, session))
+                        if (TryPutLocked(item))
                         {
-                            items.Enqueue(item);
-                            unfinished++;
-                            Monitor.PulseAll(gate);
-                            put = true;
+                            reply.WriteByte(1);
+                            return default;
                         }
                     }
 
-                    reply.WriteByte(put ? (byte)1 : (byte)0);
-                    break;
+                    return PutAsync(item, ms, reply, session);
                 }
 
             case ManagerOp.QueueGet:
                 {
                     long ms = args.ReadInt64();
-                    byte[]? item = null;
                     lock (gate)
                     {
-                        if (WaitUntil(() => items.Count > 0, ms, session))
+                        if (TryGetLocked(out byte[]? item))
                         {
-                            item = items.Dequeue();
-                            Monitor.PulseAll(gate);
+                            WriteGot(reply, item);
+                            return default;
                         }
                     }
 
-                    reply.WriteByte(item is null ? (byte)0 : (byte)1);
-                    if (item is not null)
-                    {
-                        reply.WriteBytes(item);
-                    }
-
-                    break;
+                    return GetAsync(ms, reply, session);
                 }
 
             case ManagerOp.QueueCount:
@@ -79,7 +78,7 @@ internal sealed class EncodedQueue : IManagedObject, IReleasable
             case ManagerOp.QueueJoining:
                 lock (gate)
                 {
-                    reply.WriteInt32(joining);
+                    reply.WriteInt32(joining.Value);
                 }
 
                 break;
@@ -94,7 +93,7 @@ internal sealed class EncodedQueue : IManagedObject, IReleasable
                             if (--unfinished == 0)
                             {
                                 drained++;
-                                Monitor.PulseAll(gate);
+                                pulse.PulseAll();
                             }
                         }
                     }
@@ -109,18 +108,14 @@ internal sealed class EncodedQueue : IManagedObject, IReleasable
                     // sliced join carries the count of drains it began with from one request to the next).
                     long ms = args.ReadInt64();
                     long since = args.ReadInt64();
-                    lock (gate)
-                    {
-                        WaitSince.Serve(gate, () => drained, () => unfinished == 0 || released, ms, since, ref joining, reply, session);
-                        ThrowIfReleased();
-                    }
-
-                    break;
+                    return WaitSince.ServeAsync(gate, pulse, drainedNow, allDone, joining, ms, since, reply, session, throwIfReleased);
                 }
 
             default:
                 throw new InvalidOperationException($"A queue has no operation {op}.");
         }
+
+        return default;
     }
 
     /// <summary>Drops the items and wakes every request waiting on the queue, which throws.</summary>
@@ -130,21 +125,80 @@ internal sealed class EncodedQueue : IManagedObject, IReleasable
         {
             released = true;
             items.Clear();
-            Monitor.PulseAll(gate);
+            pulse.PulseAll();
         }
     }
 
-    /// <summary>
-    /// Waits (holding <see cref="gate"/>) until <paramref name="ready"/> or <paramref name="ms"/> milliseconds pass
-    /// (-1: for ever), or the session's client is gone (false: a wait for ever must not outlive its client, whose
-    /// connection, and the references it holds, would never end).
-    /// </summary>
-    /// <exception cref="ObjectDisposedException">The queue was dropped meanwhile.</exception>
-    private bool WaitUntil(Func<bool> ready, long ms, ManagerSession session)
+    private async ValueTask PutAsync(byte[] item, long ms, WireBuffer reply, ManagerSession session)
+    {
+        bool put = await WaitUntilAsync(() => TryPutLocked(item), ms, session).ConfigureAwait(false);
+        reply.WriteByte(put ? (byte)1 : (byte)0);
+    }
+
+    private async ValueTask GetAsync(long ms, WireBuffer reply, ManagerSession session)
+    {
+        byte[]? item = null;
+        _ = await WaitUntilAsync(() => TryGetLocked(out item), ms, session).ConfigureAwait(false);
+        WriteGot(reply, item);
+    }
+
+    /// <summary>Reply to a get: whether an item came (1 byte), then the item.</summary>
+    private static void WriteGot(WireBuffer reply, byte[]? item)
+    {
+        reply.WriteByte(item is null ? (byte)0 : (byte)1);
+        if (item is not null)
+        {
+            reply.WriteBytes(item);
+        }
+    }
+
+    /// <summary>Holding <see cref="gate"/>: puts <paramref name="item"/> if there is room.</summary>
+    /// <exception cref="ObjectDisposedException">The queue was dropped.</exception>
+    private bool TryPutLocked(byte[] item)
     {
         ThrowIfReleased();
-        WaitOutcome outcome = SessionWait.Until(gate, () => released || ready(), ms, session);
+        if (maxSize != 0 && items.Count >= maxSize)
+        {
+            return false;
+        }
+
+        items.Enqueue(item);
+        unfinished++;
+        pulse.PulseAll();
+        return true;
+    }
+
+    /// <summary>Holding <see cref="gate"/>: takes the next item if there is one.</summary>
+    /// <exception cref="ObjectDisposedException">The queue was dropped.</exception>
+    private bool TryGetLocked([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? item)
+    {
         ThrowIfReleased();
+        if (!items.TryDequeue(out item))
+        {
+            return false;
+        }
+
+        pulse.PulseAll();
+        return true;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="attempt"/> (run holding <see cref="gate"/>) succeeds or <paramref name="ms"/>
+    /// milliseconds pass (-1: for ever), or the session's client is gone (false: a wait for ever must not outlive
+    /// its client, whose connection, and the references it holds, would never end).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The queue was dropped meanwhile.</exception>
+    private async ValueTask<bool> WaitUntilAsync(Func<bool> attempt, long ms, ManagerSession session)
+    {
+        WaitOutcome outcome = await SessionWait.UntilAsync(gate, pulse, attempt, ms, session).ConfigureAwait(false);
+        if (outcome != WaitOutcome.Ready)
+        {
+            lock (gate)
+            {
+                ThrowIfReleased();
+            }
+        }
+
         return outcome == WaitOutcome.Ready;
     }
 

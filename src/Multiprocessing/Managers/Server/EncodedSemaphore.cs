@@ -17,21 +17,19 @@ internal sealed class EncodedSemaphore : IManagedObject
         permits = new SemaphoreSlim(count, maximum == 0 ? int.MaxValue : maximum);
     }
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public ValueTask Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         switch (op)
         {
             case ManagerOp.SemaphoreAcquire:
                 {
-                    long ms = args.ReadInt64();
-                    bool taken = SessionWait.Take(permits, ms, session);
-                    if (taken && session.ClientGone)
+                    ValueTask<bool> taking = SessionWait.TakeForClientAsync(permits, args.ReadInt64(), session);
+                    if (!taking.IsCompleted)
                     {
-                        permits.Release(); // its client will never learn it had it
-                        taken = false;
+                        return ReplyAsync(taking, reply);
                     }
 
-                    reply.WriteByte(taken ? (byte)1 : (byte)0);
+                    reply.WriteByte(taking.Result ? (byte)1 : (byte)0);
                     break;
                 }
 
@@ -55,5 +53,10 @@ internal sealed class EncodedSemaphore : IManagedObject
             default:
                 throw new InvalidOperationException($"A semaphore has no operation {op}.");
         }
+
+        return default;
     }
+
+    private static async ValueTask ReplyAsync(ValueTask<bool> taking, WireBuffer reply) =>
+        reply.WriteByte(await taking.ConfigureAwait(false) ? (byte)1 : (byte)0);
 }

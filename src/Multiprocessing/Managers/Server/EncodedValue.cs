@@ -1,12 +1,12 @@
 namespace Multiprocessing.Managers;
 
 /// <summary>A manager's single encoded value.</summary>
-internal sealed class EncodedValue(byte[] initial) : IManagedObject
+internal sealed class EncodedValue(byte[] initial) : IImmediateObject
 {
     private readonly Lock gate = new();
     private byte[] current = initial;
 
-    public void Serve(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
+    public void ServeNow(ManagerOp op, ref WireReader args, WireBuffer reply, ManagerSession session)
     {
         lock (gate)
         {

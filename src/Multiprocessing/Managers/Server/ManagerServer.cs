@@ -7,8 +7,11 @@ namespace Multiprocessing.Managers;
 
 /// <summary>
 /// The manager's server loop: takes authenticated clients from a <see cref="Listener"/> (whose background acceptor
-/// runs the handshakes, without a thread each), gives each its own thread (one request at a time), and holds the
-/// managed objects by id.
+/// runs the handshakes, without a thread each), serves each with an asynchronous loop (one request at a time), and
+/// holds the managed objects by id. No connection holds a thread while it waits, for its next request or in a wait
+/// on an object (a queue's get, a lock's acquire: see <see cref="SessionWait"/>), so the manager's threads stay
+/// bounded whatever the number of clients; only a user's own object (<see cref="CustomObject"/>) whose method
+/// blocks holds a thread-pool thread while it does.
 /// </summary>
 /// <remarks>
 /// An object lives while something holds a reference to it, as in Python's managers (<c>incref</c>/<c>decref</c>):
@@ -47,8 +50,18 @@ internal sealed class ManagerServer : IDisposable
     private long lastToken;
     private int serving;
 
+    /// <summary>The connections moved to a shared-memory pipe (<see cref="ManagerOp.UseSharedMemoryPipe"/>), at most <see cref="MaxPipes"/>.</summary>
+    private int pipes;
+
     /// <summary>Requests being served now (for <see cref="ManagerOp.Diagnostics"/>: a test knows its client waits in the manager).</summary>
     private int inProgress;
+
+    /// <summary>
+    /// How many connections may move to a shared-memory pipe; the others stay on their socket. A pipe's reader waits
+    /// on a futex word, which this process's async futex thread serves for up to 127 words at once and a thread of
+    /// its own for each word beyond: past this many, a pipe would cost a thread again, a socket costs none.
+    /// </summary>
+    internal const int MaxPipes = 96;
 
     public ManagerServer(Listener listener, ManagerRegistry? registry = null)
     {
@@ -71,19 +84,17 @@ internal sealed class ManagerServer : IDisposable
                 return;
             }
 
-            var thread = new Thread(() => Serve(connection)) { IsBackground = true, Name = "manager client" };
-            thread.Start();
+            _ = Task.Run(() => ServeAsync(connection)); // not on this thread: a request served at once would hold up the next accept
         }
     }
 
     /// <summary>Stops accepting; clients already connected are served until the process ends.</summary>
     public void Dispose() => listener.Dispose();
 
-    private void Serve(SocketConnection connection)
+    private async Task ServeAsync(SocketConnection connection)
     {
         using (connection)
         {
-            byte[] buffer = new byte[4096];
             var reply = new WireBuffer();
             Connection current = connection;
             PipeConnection? pipe = null;
@@ -93,9 +104,36 @@ internal sealed class ManagerServer : IDisposable
             {
                 while (true)
                 {
-                    if (!ServeOne(ref current, ref pipe, buffer, reply, session))
+                    ReadOnlyMemory<byte> frame;
+                    try
                     {
+                        frame = await current.ReceiveFrameAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidDataException)
+                    {
+                        return; // the client closed, died or broke the protocol: this connection only
+                    }
+
+                    PipeConnection? upgrade = await ServeOneAsync(frame, pipe, reply, session).ConfigureAwait(false);
+                    try
+                    {
+                        await current.SendBytesAsync(reply.WrittenMemory).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+                    {
+                        if (upgrade is not null)
+                        {
+                            upgrade.Dispose();
+                            Interlocked.Decrement(ref pipes);
+                        }
+
                         return;
+                    }
+
+                    if (upgrade is not null)
+                    {
+                        pipe = upgrade;
+                        current = upgrade;
                     }
                 }
             }
@@ -104,51 +142,40 @@ internal sealed class ManagerServer : IDisposable
                 session.End();
                 ReleaseAll(session);
                 Interlocked.Decrement(ref serving);
-                pipe?.Dispose();
+                if (pipe is not null)
+                {
+                    pipe.Dispose();
+                    Interlocked.Decrement(ref pipes);
+                }
             }
         }
     }
 
-    /// <summary>Serves one request on <paramref name="current"/>; false once the client is gone.</summary>
-    private bool ServeOne(ref Connection current, ref PipeConnection? pipe, byte[] buffer, WireBuffer reply, ManagerSession session)
+    /// <summary>
+    /// Serves one request (<paramref name="frame"/>, in the connection's buffer, valid until its next receive) and
+    /// writes its reply, or the error it threw, to <paramref name="reply"/>; returns the pipe the connection moves to
+    /// once the reply is sent, if the request asked for one.
+    /// </summary>
+    private async ValueTask<PipeConnection?> ServeOneAsync(ReadOnlyMemory<byte> frame, PipeConnection? pipe, WireBuffer reply, ManagerSession session)
     {
-        byte[] frame;
-        int length;
-        try
-        {
-            length = current.ReceiveBytesInto(buffer);
-            frame = buffer;
-        }
-        catch (BufferTooShortException e)
-        {
-            frame = e.Received;
-            length = frame.Length;
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidDataException)
-        {
-            return false; // the client closed, died or broke the protocol: this connection only
-        }
-
         reply.Reset();
         reply.WriteByte(0);
-        PipeConnection? upgrade = null;
         try
         {
-            if (length > 9 && frame[0] == (byte)ManagerOp.UseSharedMemoryPipe && pipe is null)
+            ReadOnlySpan<byte> request = frame.Span;
+            if (request.Length > 9 && request[0] == (byte)ManagerOp.UseSharedMemoryPipe && pipe is null)
             {
-                upgrade = Reopen<PipeConnection>(System.Text.Encoding.UTF8.GetString(frame, 9, length - 9));
+                return OpenPipe(System.Text.Encoding.UTF8.GetString(request[9..]));
             }
-            else
+
+            Interlocked.Increment(ref inProgress);
+            try
             {
-                Interlocked.Increment(ref inProgress);
-                try
-                {
-                    Dispatch(frame.AsSpan(0, length), reply, session);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref inProgress);
-                }
+                await Dispatch(frame.Span, reply, session).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inProgress);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -158,23 +185,28 @@ internal sealed class ManagerServer : IDisposable
             WireCodec.Serialize(reply, (CurrentProcess.Name, CurrentProcess.Id, RemoteExceptionInfo.From(e)));
         }
 
+        return null;
+    }
+
+    /// <summary>Opens the manager's end of a client's shared-memory pipe, if fewer than <see cref="MaxPipes"/> are open (counted in <see cref="pipes"/> until the connection ends).</summary>
+    /// <exception cref="InvalidOperationException">As many are open already: the client stays on its socket.</exception>
+    private PipeConnection OpenPipe(string descriptor)
+    {
+        if (Interlocked.Increment(ref pipes) > MaxPipes)
+        {
+            Interlocked.Decrement(ref pipes);
+            throw new InvalidOperationException($"This manager serves {MaxPipes} connections over shared memory already: this one stays on its socket.");
+        }
+
         try
         {
-            current.SendBytes(reply.WrittenSpan);
+            return Reopen<PipeConnection>(descriptor);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch
         {
-            upgrade?.Dispose();
-            return false;
+            Interlocked.Decrement(ref pipes);
+            throw;
         }
-
-        if (upgrade is not null)
-        {
-            pipe = upgrade;
-            current = upgrade;
-        }
-
-        return true;
     }
 
     /// <summary>Makes an object, held by <paramref name="session"/> (and by its name, if it has one); returns its id.</summary>
@@ -374,7 +406,7 @@ internal sealed class ManagerServer : IDisposable
     private static T Reopen<T>(string descriptor)
         where T : class, Sharing.ISharedObject<T> => T.Reopen(descriptor);
 
-    private void Dispatch(ReadOnlySpan<byte> request, WireBuffer reply, ManagerSession session)
+    private ValueTask Dispatch(ReadOnlySpan<byte> request, WireBuffer reply, ManagerSession session)
     {
         if (request.Length < 9)
         {
@@ -391,17 +423,17 @@ internal sealed class ManagerServer : IDisposable
             string? name = nameBytes.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(nameBytes);
             ReadOnlySpan<byte> initial = reader.Rest;
             reply.WriteInt64(name is null ? Add(kind, initial, session, isNamed: false) : AddOrFind(kind, name, initial, session));
-            return;
+            return default;
         }
 
         switch (op)
         {
             case ManagerOp.Attach:
                 Attach(id, reader.ReadInt64(), session);
-                return;
+                return default;
             case ManagerOp.Pin:
                 reply.WriteInt64(Pin(id));
-                return;
+                return default;
             case ManagerOp.Diagnostics:
                 lock (references)
                 {
@@ -411,7 +443,7 @@ internal sealed class ManagerServer : IDisposable
 
                 reply.WriteInt32(Volatile.Read(ref serving));
                 reply.WriteInt32(Volatile.Read(ref inProgress) - 1); // not this one
-                return;
+                return default;
         }
 
         if (!objects.TryGetValue(id, out IManagedObject? target))
@@ -419,6 +451,6 @@ internal sealed class ManagerServer : IDisposable
             throw Gone(id);
         }
 
-        target.Serve(op, ref reader, reply, session);
+        return target.Serve(op, ref reader, reply, session);
     }
 }

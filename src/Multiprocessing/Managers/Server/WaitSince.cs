@@ -30,25 +30,66 @@ internal sealed class WaitSince
     }
 
     /// <summary>
-    /// Serves one request of such a wait, under <paramref name="gate"/> (held): waits until <paramref name="done"/>
-    /// holds or the generation has moved since the wait began, at most <paramref name="ms"/>, then replies whether it
-    /// happened and the generation the wait counts from. <paramref name="waiting"/> counts the waits in progress.
+    /// Serves one request of such a wait, on an object guarded by <paramref name="gate"/> (not held) that pulses
+    /// <paramref name="pulse"/> when its generation moves or <paramref name="done"/> may hold: waits until
+    /// <paramref name="done"/> holds or the generation has moved since the wait began, at most <paramref name="ms"/>,
+    /// then replies whether it happened and the generation the wait counts from. <paramref name="waiting"/> counts
+    /// the waits in progress (changed under <paramref name="gate"/>); <paramref name="after"/>, if any, runs under
+    /// <paramref name="gate"/> as the wait ends, before the reply is written, and may throw instead.
     /// </summary>
-    public static void Serve(object gate, Func<long> generationNow, Func<bool> done, long ms, long since, ref int waiting, WireBuffer reply, ManagerSession session)
+    public static ValueTask ServeAsync(object gate, AsyncPulse pulse, Func<long> generationNow, Func<bool> done, Counter waiting, long ms, long since, WireBuffer reply, ManagerSession session, Action? after = null)
     {
-        long start = since == FromNow ? generationNow() : since;
+        long start;
+        lock (gate)
+        {
+            start = since == FromNow ? generationNow() : since;
+            if (done() || generationNow() != start)
+            {
+                after?.Invoke();
+                Write(reply, true, start);
+                return default;
+            }
+
+            waiting.Value++;
+        }
+
+        return WaitAsync(gate, pulse, generationNow, done, waiting, start, ms, reply, session, after);
+    }
+
+    private static async ValueTask WaitAsync(object gate, AsyncPulse pulse, Func<long> generationNow, Func<bool> done, Counter waiting, long start, long ms, WireBuffer reply, ManagerSession session, Action? after)
+    {
         bool Released() => done() || generationNow() != start;
-        waiting++;
         try
         {
-            SessionWait.Until(gate, Released, ms, session); // a client gone gets no reply that matters
+            _ = await SessionWait.UntilAsync(gate, pulse, Released, ms, session).ConfigureAwait(false); // a client gone gets no reply that matters
         }
         finally
         {
-            waiting--;
+            lock (gate)
+            {
+                waiting.Value--;
+            }
         }
 
-        reply.WriteByte(Released() ? (byte)1 : (byte)0);
+        bool released;
+        lock (gate)
+        {
+            released = Released();
+            after?.Invoke();
+        }
+
+        Write(reply, released, start);
+    }
+
+    private static void Write(WireBuffer reply, bool happened, long start)
+    {
+        reply.WriteByte(happened ? (byte)1 : (byte)0);
         reply.WriteInt64(start);
+    }
+
+    /// <summary>A count of waits in progress, changed and read under its object's lock.</summary>
+    internal sealed class Counter
+    {
+        public int Value { get; set; }
     }
 }
