@@ -170,6 +170,29 @@ public sealed class ManagerReferenceTests
         WaitUntil(manager, c => c.Objects == before.Objects && c.Connections <= before.Connections && c.Requests == 0, "after the client was killed");
     }
 
+    /// <summary>
+    /// A client killed while its queue Get waits in the manager takes no item with it: the item put right after its
+    /// death goes to the next getter (the manager's wait, woken by the put, took the item for the dead client and
+    /// replied into its closed connection).
+    /// </summary>
+    [Fact]
+    public void AKilledClientsGet_TakesNoItemPutAfterItsDeath()
+    {
+        using var manager = Manager.Start();
+        using ManagedQueue<int> queue = manager.Queue<int>();
+        for (int round = 0; round < 5; round++)
+        {
+            using ChildProcess child = ChildProcess.Start(static (ManagedQueue<int> q) => q.Get(), queue);
+            WaitUntil(manager, c => c.Requests == 1, "while the child waits in Get", child);
+            child.Kill();
+            child.JoinOrFail();
+            queue.Put(round);
+
+            Assert.True(queue.TryGet(out int got, Within.Deadline), $"round {round}: the item put after the getter died was lost");
+            Assert.Equal(round, got);
+        }
+    }
+
     /// <summary>A proxy whose barrier wait was cancelled drops its connection: the new one holds the barrier before the old one lets it go.</summary>
     [Fact]
     public async Task ABarrierWaitCancelled_KeepsTheBarrier_ForTheProxysNextCalls()

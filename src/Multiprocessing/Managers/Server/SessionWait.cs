@@ -17,7 +17,8 @@ internal static class SessionWait
     /// first at once and again after each <see cref="AsyncPulse.PulseAll"/> of <paramref name="pulse"/> (which the
     /// object calls under <paramref name="gate"/> when an attempt may now succeed); it returns true once it has done
     /// what the wait was for (under the same hold of the lock: taken an item, seen a flag), and may throw. It is
-    /// tried before the time and the client are checked, so a ready wait is never reported as timed out or gone.
+    /// tried before the time is checked, so a ready wait is never reported as timed out; after the first try the
+    /// client is asked before each attempt, so nothing is taken for a client that is gone.
     /// </summary>
     public static ValueTask<WaitOutcome> UntilAsync(object gate, AsyncPulse pulse, Func<bool> attempt, long ms, ManagerSession session)
     {
@@ -79,14 +80,6 @@ internal static class SessionWait
     {
         while (true)
         {
-            if (session.ClientGone)
-            {
-                lock (gate)
-                {
-                    return attempt() ? WaitOutcome.Ready : WaitOutcome.ClientGone;
-                }
-            }
-
             long slice = SliceMs;
             if (ms >= 0)
             {
@@ -100,6 +93,14 @@ internal static class SessionWait
             }
 
             await signal.WaitAsync(TimeSpan.FromMilliseconds(slice)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+            // The client is asked before the attempt, never after: an attempt takes what it waited for (a queue's
+            // item), which a client gone would never receive.
+            if (session.ClientGone)
+            {
+                return WaitOutcome.ClientGone;
+            }
+
             lock (gate)
             {
                 if (attempt())
