@@ -1,0 +1,269 @@
+using System.Buffers.Binary;
+using Multiprocessing.Codec;
+using Multiprocessing.Connections;
+using Multiprocessing.Pools;
+
+namespace Multiprocessing;
+
+public sealed partial class ProcessPool
+{
+    /// <summary>Starts the worker of slot <paramref name="slot"/> (pool lock).</summary>
+    private ProcessWorker StartWorker(int slot)
+    {
+        (PipeConnection mine, PipeConnection theirs) = PipeConnection.Create(duplex: true, capacity: 1 << 20);
+        TaskClaims? claims = null;
+        ChildProcess child;
+        try
+        {
+            claims = TaskClaims.Create();
+            child = ChildProcess.Start(
+                ProcessPoolWorker.Serve,
+                theirs,
+                initializer,
+                MaxMemoryPerWorker,
+                claims.Memory,
+                new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true });
+        }
+        catch
+        {
+            mine.Dispose();
+            theirs.Dispose();
+            claims?.Dispose();
+            throw;
+        }
+
+        theirs.Dispose();
+        var worker = new ProcessWorker(slot, child, mine, claims, AddWorker());
+        worker.Tally.IsIdle = true;
+        _ = child.WaitForExitAsync().ContinueWith(static (_, w) => ((ProcessWorker)w!).Exited.Cancel(), worker, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        new Thread(() => ReadResults(worker)) { IsBackground = true, Name = $"{child.Name} results" }.UnsafeStart();
+        return worker;
+    }
+
+    /// <summary>The reader thread of one worker: results until the worker is gone, then what its end means.</summary>
+    private void ReadResults(ProcessWorker worker)
+    {
+        try
+        {
+            while (true)
+            {
+                ReadOnlyMemory<byte> frame;
+                try
+                {
+                    frame = worker.End.ReceiveFrame(worker.Exited.Token); // Reused buffer: each result is decoded before the next receive.
+                }
+                catch (OperationCanceledException)
+                {
+                    // The child exited: take what it sent before it did.
+                    while (worker.End.Poll(TimeSpan.Zero))
+                    {
+                        OnResult(worker, worker.End.ReceiveFrame());
+                    }
+
+                    break;
+                }
+
+                OnResult(worker, frame);
+            }
+        }
+        catch (EndOfStreamException)
+        {
+            // The worker closed its end: it exited (or is exiting).
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            worker.Child.KillIfRunning(); // A worker that speaks nonsense is replaced.
+        }
+
+        OnWorkerGone(worker);
+    }
+
+    private void OnResult(ProcessWorker worker, ReadOnlyMemory<byte> frame)
+    {
+        ReadOnlySpan<byte> result = frame.Span;
+        byte kind = result[0];
+        long id = BinaryPrimitives.ReadInt64LittleEndian(result[1..]);
+        bool retire = (result[9] & ProcessWire.RetireFlag) != 0;
+        ReadOnlyMemory<byte> payload = frame[ProcessWire.ResultHeader..];
+        if (kind == ProcessWire.InitFailed)
+        {
+            var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
+            BreakPool(new RemoteException(info, worker.Child.Name, worker.Child.Pid));
+            return;
+        }
+
+        if (kind == ProcessWire.Ready)
+        {
+            lock (gate)
+            {
+                worker.Ready = true;
+                deathsBeforeReady = 0;
+                if (worker.InFlight.Count > 0)
+                {
+                    BeginRunning(worker, worker.InFlight[0]); // Its timeout counts from now, not from when the worker was started.
+                }
+            }
+
+            Pump(); // Idle, it may take tasks that another worker holds.
+            return;
+        }
+
+        ProcessTask task;
+        bool closing = false;
+        lock (gate)
+        {
+            if (worker.InFlight.Count == 0 || worker.InFlight[0].Id != id)
+            {
+                return; // Terminated meanwhile: its task has already failed.
+            }
+
+            task = worker.InFlight[0];
+            worker.InFlight.RemoveAt(0);
+            worker.Done++;
+            worker.AverageTaskTicks = (0.8 * worker.AverageTaskTicks) + (0.2 * (System.Diagnostics.Stopwatch.GetTimestamp() - task.StartedAt));
+            if (retire || (MaxTasksPerWorker > 0 && worker.Done >= MaxTasksPerWorker))
+            {
+                worker.Retiring = true;
+            }
+
+            if (worker.InFlight.Count > 0)
+            {
+                BeginRunning(worker, worker.InFlight[0]);
+            }
+            else
+            {
+                worker.Tally.IsIdle = true;
+                if (worker.Retiring && !worker.EndClosed)
+                {
+                    worker.EndClosed = true;
+                    worker.PostClose();
+                    closing = true;
+                }
+            }
+        }
+
+        if (closing)
+        {
+            worker.Flush();
+        }
+
+        if (kind == ProcessWire.Ok)
+        {
+            task.Succeed(payload, worker.Tally); // counts it as completed, or failed if cancelled meanwhile or undecodable
+        }
+        else
+        {
+            worker.Tally.Failed();
+            var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
+            task.Fail(new RemoteException(info, worker.Child.Name, worker.Child.Pid));
+        }
+
+        Pump();
+    }
+
+    /// <summary>The worker is gone: fail the task it ran, give the rest back to the queue, put a new worker in its place.</summary>
+    private void OnWorkerGone(ProcessWorker worker)
+    {
+        worker.Child.Join();
+        int exitCode = worker.Child.ExitCode ?? -1;
+        ProcessTask? running = null;
+        ProcessTask? cancelledBeforeStart = null;
+        bool replace;
+        Exception? cannotReplace = null;
+        Exception? diesBeforeReady = null;
+        lock (gate)
+        {
+            worker.Gone = true;
+            ProcessTask? head = worker.InFlight.Count > 0 ? worker.InFlight[0] : null;
+            if (head is { Running: true })
+            {
+                running = head;
+                worker.InFlight.RemoveAt(0);
+            }
+            else if (head is { CancelRequested: true })
+            {
+                cancelledBeforeStart = head;
+                worker.InFlight.RemoveAt(0);
+            }
+
+            // The tasks that never started (all of them, if the worker died before it was ready): first in line
+            // again, in their order.
+            for (int i = worker.InFlight.Count - 1; i >= 0; i--)
+            {
+                ProcessTask t = worker.InFlight[i];
+                t.Worker = null;
+                queued.AddFirst(t);
+            }
+
+            worker.InFlight.Clear();
+            slots[worker.Slot] = null;
+            if (!worker.Ready && ++deathsBeforeReady >= MaxDeathsBeforeReady)
+            {
+                // Its tasks would go from one dying worker to the next for ever.
+                failedToStart = true;
+                diesBeforeReady = new WorkerFailure(
+                    $"{deathsBeforeReady} workers in a row died before they were ready (the last, {worker}, with exit code {exitCode}): the pool is broken. Its last lines of stderr: {worker.Child.StderrTail()}");
+            }
+
+            replace = !failedToStart && (State == PoolState.Open || (State == PoolState.Closed && queued.Count > 0));
+            if (replace)
+            {
+                try
+                {
+                    slots[worker.Slot] = StartWorker(worker.Slot);
+                }
+                catch (Exception e) when (e is IOException or PlatformNotSupportedException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    cannotReplace = e; // The system refused a new process: the pool cannot keep its promise.
+                }
+            }
+        }
+
+        Exception? failure = null;
+        if (running is not null)
+        {
+            if (running.TimedOut)
+            {
+                CountFailedElsewhere();
+                failure = new TimeoutException($"The task ran longer than its timeout of {running.Timeout}; its worker {worker} was killed and replaced.");
+            }
+            else if (running.CancelRequested)
+            {
+                CountFailedElsewhere();
+                failure = new OperationCanceledException();
+            }
+            else
+            {
+                worker.Tally.Failed();
+                failure = new ProcessDiedException(worker.Child.Name, worker.Child.Pid, exitCode, worker.Child.StderrTail());
+            }
+        }
+
+        RetireWorker(worker.Tally);
+        worker.Dispose();
+        worker.Child.Dispose();
+        if (running is not null)
+        {
+            running.Fail(failure!);
+        }
+
+        if (cancelledBeforeStart is not null)
+        {
+            CountDropped();
+            cancelledBeforeStart.Fail(new OperationCanceledException()); // Completes as cancelled (its CancelRequested is set).
+        }
+
+        if (diesBeforeReady is not null)
+        {
+            BreakPool(diesBeforeReady);
+        }
+
+        if (cannotReplace is not null)
+        {
+            BreakPool(new WorkerFailure($"A new worker could not be started in place of {worker}: {cannotReplace.Message}", cannotReplace));
+        }
+
+        Pump();
+        CheckStopped();
+    }
+}
