@@ -26,9 +26,16 @@ internal sealed class RejectingResolver : IFormatterResolver
             return "delegates cannot cross processes; pass the data and call a method in the child instead";
         }
 
+        if (type == typeof(CancellationToken) || type == typeof(CancellationTokenSource))
+        {
+            return "a cancellation token belongs to this process, and cancelling it here would reach nothing in another; to cancel a pool's task, "
+                + "take the token as a parameter instead of capturing one (pool.Submit((CancellationToken ct) => Work(ct), token)): the pool passes the task a token of "
+                + "its own, cancelled in the worker when yours is. A ChildProcess's target watches CurrentProcess.TerminationToken, which Terminate() cancels";
+        }
+
         if (typeof(Stream).IsAssignableFrom(type) || typeof(SafeHandle).IsAssignableFrom(type) || typeof(WaitHandle).IsAssignableFrom(type)
             || typeof(Socket).IsAssignableFrom(type) || type == typeof(Thread) || typeof(Task).IsAssignableFrom(type)
-            || type == typeof(CancellationToken) || type == typeof(CancellationTokenSource) || type == typeof(System.Diagnostics.Process))
+            || type == typeof(System.Diagnostics.Process))
         {
             return "it holds an OS handle, a thread or a task that belongs to this process; pass what the child needs to open its own (a path, an address, a shared object)";
         }
