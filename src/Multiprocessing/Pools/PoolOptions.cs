@@ -54,7 +54,8 @@ public sealed class PoolOptions
     /// <summary>
     /// <b>Process pools only.</b> When a running task is cancelled through its token, its worker gets SIGTERM
     /// (which the task can watch as <see cref="CurrentProcess.TerminationToken"/>, to stop cooperatively); a worker
-    /// still running this long after is killed (SIGKILL). <see cref="Timeout.InfiniteTimeSpan"/>: never killed,
+    /// still running this long after is killed (SIGKILL). A task whose delegate takes a <see cref="CancellationToken"/>
+    /// gets no SIGTERM: its token is cancelled in the worker, which keeps serving if the task ends within this time. <see cref="Timeout.InfiniteTimeSpan"/>: never killed,
     /// the worker is left to stop by itself; <see cref="TimeSpan.Zero"/>: killed at once; at most about 24.8 days
     /// (<see cref="int.MaxValue"/> milliseconds). Default: 2 seconds.
     /// A <see cref="ThreadWorkerPool"/> refuses it (a thread cannot be killed).
