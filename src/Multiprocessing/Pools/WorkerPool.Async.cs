@@ -123,4 +123,21 @@ public abstract partial class WorkerPool
         int window = CheckImap(function, items, chunkSize, readAhead);
         return ImapAsyncIterator(function, WorkItems.Waiting(function), false, items, chunkSize, window, false, cancellationToken);
     }
+
+    /// <summary>
+    /// A view of this pool whose tasks receive a state that <paramref name="factory"/> builds once in each worker
+    /// (mpire's <c>worker_state</c>; the globals a Python initializer sets): for what is costly to build, or cannot
+    /// cross processes (a client, a stream, a cache), and would otherwise be built per task or sent with each.
+    /// </summary>
+    /// <typeparam name="TState">The state's type.</typeparam>
+    /// <param name="factory">Builds a worker's state, in that worker, after the initializer, before its first task of the view. A process pool encodes it in the caller, as a task's function.</param>
+    /// <returns>The view: <c>Submit</c>, <c>Apply</c>, <c>Map</c> and <c>MapAsync</c> of functions that take the state first.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="factory"/> is null.</exception>
+    /// <exception cref="ArgumentException">A process pool cannot encode <paramref name="factory"/>.</exception>
+    /// <example><c>pool.WithWorkerState(() => new HttpClient()).Map((HttpClient c, string url) => ..., urls)</c></example>
+    public WorkerStatePool<TState> WithWorkerState<TState>(Func<TState> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return new WorkerStatePool<TState>(this, factory);
+    }
 }
