@@ -41,6 +41,7 @@ public partial class TourTests
         Assert.Contains("return n; }) gave 42; Map of an async function gave 1, 2, 3", pool, StringComparison.Ordinal);
         Assert.Contains("the task saw its token cancelled in the worker and stopped", pool, StringComparison.Ordinal);
         Assert.Contains("the same worker (same pid) served the next task", pool, StringComparison.Ordinal);
+        Assert.Matches("20 tasks, [12] streams built \\(one per worker that ran a task\\)", pool);
 
         // 使用场景: both jobs, three ways each, with the right results.
         string scenes = Chapter(stdout, "cpu-vs-io");

@@ -32,6 +32,31 @@ internal sealed class ProcessPoolChapter : IChapter
 
         Say.Part("cancellation that reaches the task: a delegate that takes a CancellationToken");
         CancelInWorker();
+
+        Say.Part("state built once per worker: pool.WithWorkerState(() => new ...)");
+        WorkerState();
+    }
+
+    private static void WorkerState()
+    {
+        using var p = new ProcessPool(new PoolOptions { WorkerCount = 2 });
+        using SharedValue<int> built = SharedValue.Create(0);
+        WorkerStatePool<MemoryStream> view = p.WithWorkerState(NewLog(built)); // a stream cannot cross processes: it is built in each worker
+        long[] lengths = view.Map(Append, Enumerable.Range(0, 20), chunkSize: 1);
+        Console.WriteLine($"20 tasks, {built.Value} streams built (one per worker that ran a task), each kept its worker's writes: longest {lengths.Max()} bytes");
+        Say.Note("the factory runs in each worker after the initializer, before its first task of the view; the tasks take the state as their first parameter. For what is costly to build or cannot cross: a client, a stream, a cache (mpire's worker_state).");
+    }
+
+    private static Func<MemoryStream> NewLog(SharedValue<int> built) => () =>
+    {
+        built.Add(1);
+        return new MemoryStream();
+    };
+
+    private static long Append(MemoryStream log, int x)
+    {
+        log.WriteByte((byte)x);
+        return log.Length;
     }
 
     private static void AsyncTargets()

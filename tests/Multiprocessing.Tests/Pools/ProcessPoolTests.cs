@@ -67,6 +67,18 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     private static Func<bool> CapturingToken(CancellationToken token) => () => token.IsCancellationRequested;
 
     [Fact]
+    public void AnArgumentThatCannotCross_IsRefused_WithAMessageThatPointsToWorkerState()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        using var stream = new MemoryStream();
+
+        Exception? e = Record.Exception(() => { _ = pool.Submit(static (Stream s) => s.Length, (Stream)stream); });
+
+        Assert.IsType<ArgumentException>(e);
+        Assert.Contains("pool.WithWorkerState(() => new ...)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Tasks_RunInWorkerProcesses()
     {
         using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
