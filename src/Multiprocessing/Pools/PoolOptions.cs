@@ -1,8 +1,10 @@
 namespace Multiprocessing;
 
 /// <summary>
-/// How a pool (<see cref="ThreadWorkerPool"/> or a process pool) runs: how many workers, what each runs first,
-/// when a worker is replaced, how long a task may run, and how many tasks may wait. Every property is optional.
+/// How a pool (<see cref="ThreadWorkerPool"/> or <see cref="ProcessPool"/>) runs: how many workers, what each runs
+/// first, when a worker is replaced, how long a task may run, and how many tasks may wait. Every property is optional.
+/// What only a pool of processes takes (a memory limit per worker, the grace period of a cancelled task) is in
+/// <see cref="ProcessPoolOptions"/>, which has these too.
 /// </summary>
 /// <example>
 /// <code>
@@ -14,7 +16,7 @@ namespace Multiprocessing;
 /// });
 /// </code>
 /// </example>
-public sealed class PoolOptions
+public class PoolOptions
 {
     /// <summary>
     /// The most workers the pool runs at once (Python's <c>processes</c> / <c>max_workers</c>). Default:
@@ -37,30 +39,12 @@ public sealed class PoolOptions
     public int? MaxTasksPerWorker { get; init; }
 
     /// <summary>
-    /// <b>Process pools only.</b> When a worker process uses more memory than this many bytes after a task,
-    /// it is replaced before the next task. A <see cref="ThreadWorkerPool"/> refuses it (threads share one heap,
-    /// so there is no per-thread memory to measure or to give back).
-    /// </summary>
-    public long? MaxMemoryPerWorker { get; init; }
-
-    /// <summary>
     /// How long a task may run, counted from when it starts (time in the queue does not count); past it the
     /// task fails with a <see cref="TimeoutException"/>. For a map-style call, each chunk may run this long per
     /// item it holds. Default: no limit. A process pool kills the worker; a <see cref="ThreadWorkerPool"/> cannot
     /// stop a thread, so see its remarks for what happens to the thread.
     /// </summary>
     public TimeSpan? TaskTimeout { get; init; }
-
-    /// <summary>
-    /// <b>Process pools only.</b> When a running task is cancelled through its token, its worker gets SIGTERM
-    /// (which the task can watch as <see cref="CurrentProcess.TerminationToken"/>, to stop cooperatively); a worker
-    /// still running this long after is killed (SIGKILL). A task whose delegate takes a <see cref="CancellationToken"/>
-    /// gets no SIGTERM: its token is cancelled in the worker, which keeps serving if the task ends within this time. <see cref="Timeout.InfiniteTimeSpan"/>: never killed,
-    /// the worker is left to stop by itself; <see cref="TimeSpan.Zero"/>: killed at once; at most about 24.8 days
-    /// (<see cref="int.MaxValue"/> milliseconds). Default: 2 seconds.
-    /// A <see cref="ThreadWorkerPool"/> refuses it (a thread cannot be killed).
-    /// </summary>
-    public TimeSpan? CancelGracePeriod { get; init; }
 
     /// <summary>
     /// The most tasks that may wait in the queue, not yet started (the seed's <c>max_task_num</c>). Default:

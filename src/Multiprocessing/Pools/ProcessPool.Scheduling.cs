@@ -187,7 +187,7 @@ public sealed partial class ProcessPool
             else
             {
                 worker.Retiring = true;
-                StopCancelled(worker.Child);
+                StopGracefully(worker.Child);
             }
         }
 

@@ -18,7 +18,7 @@ namespace Multiprocessing;
 /// <see cref="RemoteException"/> with the remote type, message and stack trace, and the worker carries on.</para>
 /// <para><b>Cancellation</b>: a task still queued is dropped; a task already running gets SIGTERM, which the task
 /// can observe through <see cref="CurrentProcess.TerminationToken"/> to stop cooperatively; a worker that does not
-/// stop within <see cref="PoolOptions.CancelGracePeriod"/> (2 s by default) is killed. Either way the task is cancelled and the worker replaced.
+/// stop within <see cref="ProcessPoolOptions.CancelGracePeriod"/> (2 s by default) is killed. Either way the task is cancelled and the worker replaced.
 /// A task whose delegate takes a <see cref="CancellationToken"/> (<c>Submit((CancellationToken ct) => ..., token)</c>)
 /// is cancelled through that token instead, in the worker: if it ends within the grace period the worker serves the
 /// next task; if not, it is killed and replaced.</para>
@@ -31,7 +31,7 @@ namespace Multiprocessing;
 /// </remarks>
 public sealed partial class ProcessPool : WorkerPool
 {
-    /// <summary>The default of <see cref="PoolOptions.CancelGracePeriod"/>.</summary>
+    /// <summary>The default of <see cref="ProcessPoolOptions.CancelGracePeriod"/>.</summary>
     public static readonly TimeSpan DefaultCancelGracePeriod = TimeSpan.FromSeconds(2);
 
     private const int MaxKnownFunctions = 256;
@@ -39,8 +39,16 @@ public sealed partial class ProcessPool : WorkerPool
     /// <summary>How many workers in a row may die before they are ready (started, initializer run) before the pool gives up as broken.</summary>
     private const int MaxDeathsBeforeReady = 3;
 
-    /// <summary>How long a worker whose running task was cancelled may take to stop before it is killed (<see cref="PoolOptions.CancelGracePeriod"/>).</summary>
+    /// <summary>How long a worker whose running task was cancelled may take to stop before it is killed (<see cref="ProcessPoolOptions.CancelGracePeriod"/>).</summary>
     public TimeSpan CancelGracePeriod { get; }
+
+    /// <summary>Bytes of memory past which a worker process is replaced between tasks (<see cref="ProcessPoolOptions.MaxMemoryPerWorker"/>); 0 for no limit.</summary>
+    private long MaxMemoryPerWorker { get; }
+
+    /// <summary>What <see cref="TerminateWorkers"/> terminates the pool by (see <see cref="WorkerPool.TerminateBy"/>): also how <see cref="OnTerminate"/> knows to stop the workers with SIGTERM.</summary>
+    private const string ByTerminateWorkers = "TerminateWorkers() (its workers were sent SIGTERM)";
+
+    private const string ByKillWorkers = "KillWorkers() (its workers were killed)";
 
     private static readonly byte[] ForgetFrame = [ProcessWire.Forget];
     private static int poolCounter;
@@ -58,15 +66,52 @@ public sealed partial class ProcessPool : WorkerPool
     private bool failedToStart;
     private int deathsBeforeReady;
 
-    /// <summary>Creates a pool and starts its workers (Python's <c>Pool(processes, initializer, maxtasksperchild)</c>).</summary>
-    /// <param name="options">Worker count, initializer, limits, timeout, queue bound; null for the defaults.</param>
+    /// <summary>Creates a pool and starts its workers (Python's <c>Pool(processes, initializer, maxtasksperchild)</c>, <c>ProcessPoolExecutor(max_workers, ...)</c>).</summary>
+    /// <param name="options">Worker count, initializer, limits, timeout, queue bound, memory limit, grace period; null for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count, a size or a time in <paramref name="options"/> is out of its range.</exception>
     /// <exception cref="ArgumentException">The initializer cannot be encoded for another process.</exception>
     /// <exception cref="PlatformNotSupportedException">This platform or kind of application cannot start processes.</exception>
-    public ProcessPool(PoolOptions? options = null)
+    public ProcessPool(ProcessPoolOptions? options = null)
+        : this(options, options)
+    {
+    }
+
+    /// <summary>Creates a pool from the settings every pool takes (a <see cref="ProcessPoolOptions"/> passed as such is read whole), and starts its workers.</summary>
+    /// <param name="options">Worker count, initializer, limits, timeout, queue bound; null for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count or a time in <paramref name="options"/> is out of its range.</exception>
+    /// <exception cref="ArgumentException">The initializer cannot be encoded for another process.</exception>
+    /// <exception cref="PlatformNotSupportedException">This platform or kind of application cannot start processes.</exception>
+    public ProcessPool(PoolOptions? options)
+        : this(options, options as ProcessPoolOptions)
+    {
+    }
+
+    /// <summary>Creates a pool of <paramref name="workerCount"/> worker processes (Python's <c>Pool(n)</c>, <c>ProcessPoolExecutor(n)</c>) and starts them.</summary>
+    /// <param name="workerCount">How many worker processes.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="workerCount"/> is less than 1.</exception>
+    /// <exception cref="PlatformNotSupportedException">This platform or kind of application cannot start processes.</exception>
+    public ProcessPool(int workerCount)
+        : this(new ProcessPoolOptions { WorkerCount = workerCount })
+    {
+    }
+
+    private ProcessPool(PoolOptions? options, ProcessPoolOptions? processOptions)
         : base(options, $"ProcessPool-{Interlocked.Increment(ref poolCounter)}")
     {
+        if (processOptions?.MaxMemoryPerWorker is long maxMemory)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(maxMemory, 1, "options.MaxMemoryPerWorker");
+        }
+
+        if (processOptions?.CancelGracePeriod is TimeSpan grace && grace != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero, "options.CancelGracePeriod");
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(grace, TimeSpan.FromMilliseconds(int.MaxValue), "options.CancelGracePeriod");
+        }
+
+        MaxMemoryPerWorker = processOptions?.MaxMemoryPerWorker ?? 0;
+        CancelGracePeriod = processOptions?.CancelGracePeriod ?? DefaultCancelGracePeriod;
         initializer = Initializer is { } init ? DelegatePayload.EncodeFunction(init) : [];
-        CancelGracePeriod = options?.CancelGracePeriod ?? DefaultCancelGracePeriod;
         slots = new ProcessWorker?[WorkerCount];
         lock (gate)
         {
@@ -105,6 +150,35 @@ public sealed partial class ProcessPool : WorkerPool
     /// <summary>How many tasks idle workers have taken from busy ones so far (see <see cref="Steal"/>), for tests and diagnostics.</summary>
     internal long TasksTaken { get; private set; }
 
+    /// <summary>
+    /// Stops every worker now with SIGTERM (Python 3.14's <c>ProcessPoolExecutor.terminate_workers()</c>), and with
+    /// it the pool: as <see cref="WorkerPool.Terminate"/>, it refuses new work (<see cref="InvalidOperationException"/>)
+    /// and fails every queued and running task at once with a <see cref="PoolTerminatedException"/> that says so.
+    /// Returns at once; <see cref="WorkerPool.Join()"/> (or <see cref="WorkerPool.Dispose"/>) waits for the workers to exit.
+    /// </summary>
+    /// <remarks>
+    /// A task that watches <see cref="CurrentProcess.TerminationToken"/> sees it fire and may clean up; a worker still
+    /// running <see cref="CancelGracePeriod"/> later is killed (SIGKILL), as for a cancelled task, so a later
+    /// <see cref="WorkerPool.Join()"/> returns (with <see cref="Timeout.InfiniteTimeSpan"/> as the grace period, it
+    /// waits for such workers to end by themselves). Python's executor cancels the futures not yet running and fails
+    /// the running ones with <c>BrokenProcessPool</c>; here both fail with <see cref="PoolTerminatedException"/>, as after
+    /// <see cref="WorkerPool.Terminate"/>. Calling it again, after <see cref="WorkerPool.Terminate"/>, on a broken or a
+    /// disposed pool does nothing.
+    /// </remarks>
+    public void TerminateWorkers() => TerminateBy(ByTerminateWorkers);
+
+    /// <summary>
+    /// Kills every worker now with SIGKILL (Python 3.14's <c>ProcessPoolExecutor.kill_workers()</c>), and with it the
+    /// pool: it refuses new work (<see cref="InvalidOperationException"/>) and fails every queued and running task at
+    /// once with a <see cref="PoolTerminatedException"/> that says so. Returns at once; <see cref="WorkerPool.Join()"/>
+    /// (or <see cref="WorkerPool.Dispose"/>) waits for the workers to be gone.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="WorkerPool.Terminate"/> also kills a process pool's workers; this says it in its name and in the
+    /// tasks' exceptions. Calling it again, after <see cref="WorkerPool.Terminate"/>, on a broken or a disposed pool does nothing.
+    /// </remarks>
+    public void KillWorkers() => TerminateBy(ByKillWorkers);
+
     /// <inheritdoc/>
     public override string ToString() => $"ProcessPool('{Name}', workers={WorkerCount})";
 
@@ -112,6 +186,7 @@ public sealed partial class ProcessPool : WorkerPool
 
     private protected override void OnTerminate()
     {
+        bool graceful = TerminatedBy == ByTerminateWorkers;
         var dropped = new List<ProcessTask>();
         var running = new List<ProcessTask>();
         var workers = new List<ProcessWorker>();
@@ -130,6 +205,10 @@ public sealed partial class ProcessPool : WorkerPool
                 foreach (ProcessTask t in w.InFlight)
                 {
                     (t.Running ? running : dropped).Add(t);
+                    if (graceful && !t.Running)
+                    {
+                        w.Claims.TryRevoke(t.Seq); // A worker that outlives SIGTERM skips it (else it has just started it: it runs, unheard).
+                    }
                 }
 
                 w.InFlight.Clear();
@@ -149,13 +228,20 @@ public sealed partial class ProcessPool : WorkerPool
 
         foreach (ProcessTask t in running)
         {
-            CountFailedElsewhere();
+            CountStoppedByPool();
             t.Fail(StopException());
         }
 
         foreach (ProcessWorker w in workers)
         {
-            w.Child.KillIfRunning();
+            if (graceful)
+            {
+                StopGracefully(w.Child);
+            }
+            else
+            {
+                w.Child.KillIfRunning();
+            }
         }
 
         CheckStopped();

@@ -28,7 +28,7 @@ namespace Multiprocessing;
 /// their end, after which the threads stop (the seed's terminate).
 /// </para>
 /// <para>
-/// <see cref="PoolOptions.MaxMemoryPerWorker"/> is refused: threads share one heap. The initializer runs on each
+/// <see cref="ProcessPoolOptions"/> are refused: threads share one heap and cannot be killed. The initializer runs on each
 /// new thread before its first task; if it throws, the pool is broken (see <see cref="BrokenPoolException"/>).
 /// </para>
 /// </remarks>
@@ -63,21 +63,14 @@ public sealed partial class ThreadWorkerPool : WorkerPool
     /// <summary>Creates a pool; no thread starts until the first task.</summary>
     /// <param name="options">Worker count, initializer, limits and queue bound; null for the defaults (<see cref="Environment.ProcessorCount"/> threads, unbounded queue).</param>
     /// <exception cref="ArgumentOutOfRangeException">A count or a time in <paramref name="options"/> is zero or negative.</exception>
-    /// <exception cref="ArgumentException"><see cref="PoolOptions.MaxMemoryPerWorker"/> or <see cref="PoolOptions.CancelGracePeriod"/> is set (process pools only).</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> is a <see cref="ProcessPoolOptions"/> (for process pools only).</exception>
     public ThreadWorkerPool(PoolOptions? options = null)
         : base(options, $"ThreadWorkerPool-{Interlocked.Increment(ref poolCounter)}")
     {
-        if (options?.CancelGracePeriod is not null)
+        if (options is ProcessPoolOptions)
         {
             throw new ArgumentException(
-                "PoolOptions.CancelGracePeriod applies to process pools only: a thread cannot be killed, so a cancelled task of a ThreadWorkerPool stops when it watches its token.",
-                nameof(options));
-        }
-
-        if (options?.MaxMemoryPerWorker is not null)
-        {
-            throw new ArgumentException(
-                "PoolOptions.MaxMemoryPerWorker applies to process pools only: the threads of a ThreadWorkerPool share one heap, so there is no per-thread memory to measure or give back.",
+                "ProcessPoolOptions are for a ProcessPool: a ThreadWorkerPool takes PoolOptions. Its threads share one heap (no memory per worker to measure or give back) and cannot be killed (a cancelled task stops when it watches its token).",
                 nameof(options));
         }
 
@@ -108,8 +101,8 @@ public sealed partial class ThreadWorkerPool : WorkerPool
     /// <summary>A queued task ended without running.</summary>
     internal void CountDroppedTask() => CountDropped();
 
-    /// <summary>A running task was ended by a timeout or a terminate.</summary>
-    internal void CountTaskFailedElsewhere() => CountFailedElsewhere();
+    /// <summary>A running task was stopped by the pool (a timeout or a terminate), not ended by its thread.</summary>
+    internal void CountTaskStoppedByPool() => CountStoppedByPool();
 
     /// <inheritdoc/>
     private protected override Task<TResult> RunAsync<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)

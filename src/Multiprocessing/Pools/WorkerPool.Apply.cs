@@ -388,7 +388,7 @@ public abstract partial class WorkerPool
 
     /// <summary>Queues the cancellable <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
     public Task<TResult> Submit<TResult>(Func<CancellationToken, TResult> function, CancellationToken cancellationToken = default)
@@ -399,7 +399,7 @@ public abstract partial class WorkerPool
 
     /// <summary>Queues the cancellable <paramref name="function"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
     public Task<TResult> ApplyAsync<TResult>(Func<CancellationToken, TResult> function, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
@@ -407,7 +407,7 @@ public abstract partial class WorkerPool
 
     /// <summary>Runs the cancellable <paramref name="function"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <returns>The result of the delegate's task.</returns>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
@@ -417,7 +417,7 @@ public abstract partial class WorkerPool
     /// <summary>Queues the cancellable <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <param name="arg1">The argument.</param>
     /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
@@ -430,7 +430,7 @@ public abstract partial class WorkerPool
     /// <summary>Queues the cancellable <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <param name="arg1">The argument.</param>
     /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
@@ -440,7 +440,7 @@ public abstract partial class WorkerPool
     /// <summary>Runs the cancellable <paramref name="function"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <param name="arg1">The argument.</param>
     /// <returns>The result of the delegate's task.</returns>
@@ -450,7 +450,7 @@ public abstract partial class WorkerPool
 
     /// <summary>Queues the asynchronous cancellable <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <returns>A task that completes with the result of the delegate's task, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
     /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
@@ -462,7 +462,7 @@ public abstract partial class WorkerPool
 
     /// <summary>Queues the asynchronous cancellable <paramref name="function"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
     public Task<TResult> ApplyAsync<TResult>(Func<CancellationToken, Task<TResult>> function, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
@@ -470,7 +470,7 @@ public abstract partial class WorkerPool
 
     /// <summary>Runs the asynchronous cancellable <paramref name="function"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <returns>The result of the delegate's task.</returns>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
@@ -480,7 +480,7 @@ public abstract partial class WorkerPool
     /// <summary>Queues the asynchronous cancellable <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <param name="arg1">The argument.</param>
     /// <returns>A task that completes with the result of the delegate's task, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
@@ -494,7 +494,7 @@ public abstract partial class WorkerPool
     /// <summary>Queues the asynchronous cancellable <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <param name="arg1">The argument.</param>
     /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
@@ -504,7 +504,7 @@ public abstract partial class WorkerPool
     /// <summary>Runs the asynchronous cancellable <paramref name="function"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <param name="arg1">The argument.</param>
     /// <returns>The result of the delegate's task.</returns>
@@ -513,7 +513,7 @@ public abstract partial class WorkerPool
         => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
 
     /// <summary>Queues the cancellable <paramref name="action"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
-    /// <param name="action">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="action">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <returns>A task that completes when the delegate's task does, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
     /// <inheritdoc cref="Submit(Action, CancellationToken)"/>
@@ -524,7 +524,7 @@ public abstract partial class WorkerPool
     }
 
     /// <summary>Queues the cancellable <paramref name="action"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
-    /// <param name="action">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="action">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <returns>A task that completes after the callback has returned, or fails as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
     /// <inheritdoc cref="ApplyAsync(Action, Action, Action{Exception}, CancellationToken)"/>
@@ -535,14 +535,14 @@ public abstract partial class WorkerPool
     }
 
     /// <summary>Runs the cancellable <paramref name="action"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
-    /// <param name="action">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="action">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
     public void Apply(Action<CancellationToken> action, CancellationToken cancellationToken = default)
         => Submit(action, cancellationToken).GetAwaiter().GetResult();
 
     /// <summary>Queues the asynchronous cancellable <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <returns>A task that completes when the delegate's task does, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
     /// <inheritdoc cref="Submit(Action, CancellationToken)"/>
@@ -553,7 +553,7 @@ public abstract partial class WorkerPool
     }
 
     /// <summary>Queues the asynchronous cancellable <paramref name="function"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <returns>A task that completes after the callback has returned, or fails as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
     /// <inheritdoc cref="ApplyAsync(Action, Action, Action{Exception}, CancellationToken)"/>
@@ -564,7 +564,7 @@ public abstract partial class WorkerPool
     }
 
     /// <summary>Runs the asynchronous cancellable <paramref name="function"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
-    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="PoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
     public void Apply(Func<CancellationToken, Task> function, CancellationToken cancellationToken = default)

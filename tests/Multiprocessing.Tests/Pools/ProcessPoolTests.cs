@@ -24,12 +24,12 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     protected override WorkerPool CreatePool(PoolOptions options) => new ProcessPool(options);
 
     /// <summary>A grace period long enough that a task which stops when its token fires is never killed first, even on a loaded machine.</summary>
-    protected override PoolOptions CooperativeCancelOptions(int workerCount) => new() { WorkerCount = workerCount, CancelGracePeriod = Within.Deadline };
+    protected override PoolOptions CooperativeCancelOptions(int workerCount) => new ProcessPoolOptions { WorkerCount = workerCount, CancelGracePeriod = Within.Deadline };
 
     [Fact]
     public async Task ATaskTakingATokenThatIgnoresIt_IsKilledAfterTheGracePeriod_AndItsWorkerReplaced()
     {
-        await using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.FromMilliseconds(300) });
+        await using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.FromMilliseconds(300) });
         using SharedValue<int> started = SharedValue.Create(0);
         using var cts = new CancellationTokenSource();
         int worker = await pool.Submit(static () => Environment.ProcessId);
@@ -275,7 +275,7 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     [Fact]
     public async Task CancelGracePeriod_Infinite_LeavesAWorkerThatIgnoresSigtermRunning_UntilItsTaskEnds()
     {
-        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, CancelGracePeriod = Timeout.InfiniteTimeSpan });
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = Timeout.InfiniteTimeSpan });
         using var started = SharedEvent.Create();
         using var termSeen = SharedEvent.Create();
         using var finish = SharedEvent.Create();
@@ -309,7 +309,7 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     {
         // Its worker ignores SIGTERM (it watches the token) and is never killed, so its result arrives after the
         // cancel: the task ends cancelled, and must be counted so.
-        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, CancelGracePeriod = Timeout.InfiniteTimeSpan });
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = Timeout.InfiniteTimeSpan });
         using var started = SharedEvent.Create();
         using var termSeen = SharedEvent.Create();
         using var cts = new CancellationTokenSource();
@@ -334,12 +334,21 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     }
 
     [Fact]
-    public void CancelGracePeriod_IsForProcessPoolsOnly_AndNotNegative()
+    public void ProcessPoolOptions_AreForProcessPoolsOnly_AndValidated()
     {
-        Assert.Throws<ArgumentException>(() => new ThreadWorkerPool(new PoolOptions { CancelGracePeriod = TimeSpan.FromSeconds(1) }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcessPool(new PoolOptions { CancelGracePeriod = TimeSpan.FromSeconds(-1) }));
-        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.Zero });
+        Assert.Throws<ArgumentException>(() => new ThreadWorkerPool(new ProcessPoolOptions { CancelGracePeriod = TimeSpan.FromSeconds(1) }));
+        Assert.Throws<ArgumentException>(() => new ThreadWorkerPool(new ProcessPoolOptions { WorkerCount = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcessPool(new ProcessPoolOptions { CancelGracePeriod = TimeSpan.FromSeconds(-1) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcessPool(new ProcessPoolOptions { MaxMemoryPerWorker = 0 }));
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.Zero });
         Assert.Equal(TimeSpan.Zero, pool.CancelGracePeriod);
+        using var common = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        Assert.Equal(ProcessPool.DefaultCancelGracePeriod, common.CancelGracePeriod);
+
+        // ProcessPoolOptions held as PoolOptions: the pool still reads what only process pools take.
+        PoolOptions asCommon = new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.FromSeconds(7) };
+        using var fromCommon = new ProcessPool(asCommon);
+        Assert.Equal(TimeSpan.FromSeconds(7), fromCommon.CancelGracePeriod);
     }
 
     [Fact]

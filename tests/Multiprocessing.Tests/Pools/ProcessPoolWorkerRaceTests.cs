@@ -16,7 +16,7 @@ public sealed class ProcessPoolWorkerRaceTests
     [Fact]
     public void StoppingACancelledTasksWorker_ThatExitedAndWasDisposedMeanwhile_DoesNotThrow()
     {
-        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.Zero });
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.Zero });
         ChildProcess worker = ExitedAndDisposedChild();
         MethodInfo stop = typeof(ProcessPool).GetMethod("StopCancelled", BindingFlags.Instance | BindingFlags.NonPublic)!;
 

@@ -160,8 +160,8 @@ public sealed class ThreadWorkerPoolThreadsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new ThreadWorkerPool(new PoolOptions { TaskTimeout = TimeSpan.Zero }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ThreadWorkerPool(new PoolOptions { MaxQueuedTasks = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ThreadWorkerPool(new PoolOptions { WhenQueueFull = (QueueFullBehavior)7 }));
-        var memory = Assert.Throws<ArgumentException>(() => new ThreadWorkerPool(new PoolOptions { MaxMemoryPerWorker = 1 << 30 }));
-        Assert.Contains("process pools only", memory.Message, StringComparison.Ordinal);
+        var memory = Assert.Throws<ArgumentException>(() => new ThreadWorkerPool(new ProcessPoolOptions { MaxMemoryPerWorker = 1 << 30 }));
+        Assert.Contains("ProcessPoolOptions are for a ProcessPool", memory.Message, StringComparison.Ordinal);
     }
 
     [Fact]
