@@ -134,10 +134,12 @@ public abstract partial class WorkerPool
     /// <returns>The view: <c>Submit</c>, <c>Apply</c>, <c>Map</c> and <c>MapAsync</c> of functions that take the state first.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="factory"/> is null.</exception>
     /// <exception cref="ArgumentException">A process pool cannot encode <paramref name="factory"/>.</exception>
+    /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
     /// <example><c>pool.WithWorkerState(() => new HttpClient()).Map((HttpClient c, string url) => ..., urls)</c></example>
     public WorkerStatePool<TState> WithWorkerState<TState>(Func<TState> factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
+        ThrowIfNotAccepting();
         return new WorkerStatePool<TState>(this, factory);
     }
 }
