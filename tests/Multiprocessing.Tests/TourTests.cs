@@ -46,6 +46,10 @@ public partial class TourTests
         Assert.Contains("workers alive: 2", pool, StringComparison.Ordinal);
         Assert.Matches("the busy task: PoolTerminatedException: The pool ProcessPool-[0-9]+ was terminated by TerminateWorkers\\(\\)", pool);
         Assert.Contains("workers alive after Join: 0", pool, StringComparison.Ordinal);
+        Assert.Contains("return n; }) gave 42; Map of an async function gave 1, 2, 3", pool, StringComparison.Ordinal);
+        Assert.Contains("the task saw its token cancelled in the worker and stopped", pool, StringComparison.Ordinal);
+        Assert.Contains("the same worker (same pid) served the next task", pool, StringComparison.Ordinal);
+        Assert.Matches("20 tasks, [12] streams built \\(one per worker that ran a task\\)", pool);
 
         // 使用场景: both jobs, three ways each, with the right results.
         string scenes = Chapter(stdout, "cpu-vs-io");

@@ -10,6 +10,8 @@ namespace Tour.Chapters;
 /// </summary>
 internal sealed class ProcessPoolChapter : IChapter
 {
+    private static readonly string[] Words = ["a", "bb", "ccc"];
+
     public string Name => "process-pool";
 
     public string Title => "进程池 Pool 类 (the process pool: Pool(5), thirty apply_async, close, join)";
@@ -27,6 +29,91 @@ internal sealed class ProcessPoolChapter : IChapter
 
         Say.Part("Python 3.14's executor.terminate_workers() / kill_workers(): stop every worker now");
         StopWorkers();
+
+        Say.Part("async targets: pool.Submit(async () => ...) runs the coroutine to its end in the worker");
+        AsyncTargets();
+
+        Say.Part("cancellation that reaches the task: a delegate that takes a CancellationToken");
+        CancelInWorker();
+
+        Say.Part("state built once per worker: pool.WithWorkerState(() => new ...)");
+        WorkerState();
+    }
+
+    private static void WorkerState()
+    {
+        using var p = new ProcessPool(new PoolOptions { WorkerCount = 2 });
+        using SharedValue<int> built = SharedValue.Create(0);
+        WorkerStatePool<MemoryStream> view = p.WithWorkerState(NewLog(built)); // a stream cannot cross processes: it is built in each worker
+        long[] lengths = view.Map(Append, Enumerable.Range(0, 20), chunkSize: 1);
+        Console.WriteLine($"20 tasks, {built.Value} streams built (one per worker that ran a task), each kept its worker's writes: longest {lengths.Max()} bytes");
+        Say.Note("the factory runs in each worker after the initializer, before its first task of the view; the tasks take the state as their first parameter. For what is costly to build or cannot cross: a client, a stream, a cache (mpire's worker_state).");
+    }
+
+    private static Func<MemoryStream> NewLog(SharedValue<int> built) => () =>
+    {
+        built.Add(1);
+        return new MemoryStream();
+    };
+
+    private static long Append(MemoryStream log, int x)
+    {
+        log.WriteByte((byte)x);
+        return log.Length;
+    }
+
+    private static void AsyncTargets()
+    {
+        using var p = new ProcessPool(new PoolOptions { WorkerCount = 2 });
+        int n = 42;
+        int result = p.Submit(async () => { await Task.Delay(10); return n; }).GetAwaiter().GetResult(); // Task<int>, not Task<Task<int>>
+        int[] lengths = p.Map(FetchLength, Words);
+        Console.WriteLine($"await pool.Submit(async () => {{ await Task.Delay(10); return n; }}) gave {result}; Map of an async function gave {string.Join(", ", lengths)}");
+        Say.Note("an async delegate's task runs to its end in the worker, which it holds meanwhile (one task per worker at a time, as Python's pools); the call's result is that task's result, and its exception that task's. The same holds for ThreadWorkerPool, and for Apply, ApplyAsync, Imap and ImapUnordered.");
+    }
+
+    // As if it awaited I/O: an async method, sent to a worker like any other.
+    private static async Task<int> FetchLength(string s)
+    {
+        await Task.Delay(10);
+        return s.Length;
+    }
+
+    private static void CancelInWorker()
+    {
+        using var p = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.FromSeconds(30) });
+        int before = p.Submit(() => Environment.ProcessId).GetAwaiter().GetResult();
+        using SharedEvent started = SharedEvent.Create();
+        using var cts = new CancellationTokenSource();
+        Task<int> task = p.Submit(CountUntilCancelled, started, cts.Token);
+        started.Wait();
+        cts.Cancel();
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine("the task saw its token cancelled in the worker and stopped: the caller's task is cancelled");
+        }
+
+        int after = p.Submit(() => Environment.ProcessId).GetAwaiter().GetResult();
+        Console.WriteLine(before == after ? "the same worker (same pid) served the next task: it was not killed" : "WRONG: the worker was replaced");
+        Say.Note("the pool passes the delegate a token of its own (a token cannot cross processes: capturing one is refused, with this advice) and cancels it in the worker when the caller's token is cancelled. A task that still runs ProcessPoolOptions.CancelGracePeriod later is killed, and its worker replaced.");
+    }
+
+    private static int CountUntilCancelled(SharedEvent started, CancellationToken ct)
+    {
+        started.Set();
+        int rounds = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            Thread.Sleep(10);
+            rounds++;
+        }
+
+        ct.ThrowIfCancellationRequested();
+        return rounds;
     }
 
     private static void Seed()

@@ -10,6 +10,10 @@ internal sealed class RejectingResolver : IFormatterResolver
 {
     public static readonly RejectingResolver Instance = new();
 
+    /// <summary>Where a pool's task needs an object that cannot cross: build it in each worker (<see cref="WorkerPool.WithWorkerState{TState}"/>).</summary>
+    private const string WorkerStateHint =
+        "; or, for an object a pool's tasks need, build it once in each worker instead: pool.WithWorkerState(() => new ...), whose functions take it as their first parameter";
+
     public IMessagePackFormatter<T> GetFormatter<T>() => RejectFormatter<T>.Instance;
 
     /// <summary>Why values of <paramref name="type"/> cannot be encoded, in words the user can act on.</summary>
@@ -26,11 +30,19 @@ internal sealed class RejectingResolver : IFormatterResolver
             return "delegates cannot cross processes; pass the data and call a method in the child instead";
         }
 
+        if (type == typeof(CancellationToken) || type == typeof(CancellationTokenSource))
+        {
+            return "a cancellation token belongs to this process, and cancelling it here would reach nothing in another; to cancel a pool's task, "
+                + "take the token as a parameter instead of capturing one (pool.Submit((CancellationToken ct) => Work(ct), token)): the pool passes the task a token of "
+                + "its own, cancelled in the worker when yours is. A ChildProcess's target watches CurrentProcess.TerminationToken, which Terminate() cancels";
+        }
+
         if (typeof(Stream).IsAssignableFrom(type) || typeof(SafeHandle).IsAssignableFrom(type) || typeof(WaitHandle).IsAssignableFrom(type)
             || typeof(Socket).IsAssignableFrom(type) || type == typeof(Thread) || typeof(Task).IsAssignableFrom(type)
-            || type == typeof(CancellationToken) || type == typeof(CancellationTokenSource) || type == typeof(System.Diagnostics.Process))
+            || type == typeof(System.Diagnostics.Process))
         {
-            return "it holds an OS handle, a thread or a task that belongs to this process; pass what the child needs to open its own (a path, an address, a shared object)";
+            return "it holds an OS handle, a thread or a task that belongs to this process; pass what the child needs to open its own (a path, an address, a shared object)"
+                + WorkerStateHint;
         }
 
         if (type.IsPointer || type.IsByRefLike || type == typeof(IntPtr) || type == typeof(UIntPtr))
@@ -40,10 +52,12 @@ internal sealed class RejectingResolver : IFormatterResolver
 
         if (type.IsInterface || type.IsAbstract)
         {
-            return "its declared type is abstract, and the wire never names the concrete type; declare the exact type";
+            return "its declared type is abstract, and the wire never names the concrete type; declare the exact type"
+                + WorkerStateHint;
         }
 
-        return "this .NET type has no encoding; pass its data (numbers, strings, arrays, lists, dictionaries, records of those) instead";
+        return "this .NET type has no encoding; pass its data (numbers, strings, arrays, lists, dictionaries, records of those) instead"
+            + WorkerStateHint;
     }
 
     private sealed class RejectFormatter<T> : IMessagePackFormatter<T>

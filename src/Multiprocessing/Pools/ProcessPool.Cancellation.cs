@@ -38,6 +38,11 @@ public sealed partial class ProcessPool
                     worker.InFlight.RemoveAt(at);
                     task.Worker = null;
                 }
+                else if (CancelsInWorker(task))
+                {
+                    CancelInWorker(worker, task); // Its worker goes on serving once the task has ended.
+                    return;
+                }
                 else
                 {
                     worker.Retiring = true; // Its TerminationToken is spent: no more tasks for it.
@@ -91,6 +96,39 @@ public sealed partial class ProcessPool
         {
             child.KillIfRunning();
         }
+    }
+
+    /// <summary>Whether a cancelled running task is cancelled through its own token in the worker (its function takes one, and the grace period is not zero) rather than by stopping the worker.</summary>
+    private bool CancelsInWorker(ProcessTask task) => task.Function.TakesToken && CancelGracePeriod != TimeSpan.Zero;
+
+    /// <summary>
+    /// Cancels the token of <paramref name="task"/>, running in <paramref name="worker"/>, in the worker (see
+    /// <see cref="TaskCancellation"/>); kills the worker if the task is still running <see cref="CancelGracePeriod"/>
+    /// later (pool lock). A task that ends meanwhile, however it ends, completes as cancelled and keeps its worker.
+    /// </summary>
+    private void CancelInWorker(ProcessWorker worker, ProcessTask task)
+    {
+        worker.Claims.RequestCancel(task.Seq);
+        if (CancelGracePeriod != Timeout.InfiniteTimeSpan)
+        {
+            task.GraceTimer = new Timer(static s => ((ProcessPool)((object[])s!)[0]).OnGraceOver((ProcessTask)((object[])s!)[1]), new object[] { this, task }, CancelGracePeriod, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>The grace period of a task cancelled through its token is over: if it still runs, its worker is killed and replaced.</summary>
+    private void OnGraceOver(ProcessTask task)
+    {
+        ChildProcess? kill = null;
+        lock (gate)
+        {
+            if (task.Worker is { } w && w.InFlight.Count > 0 && w.InFlight[0] == task)
+            {
+                w.Retiring = true;
+                kill = w.Child;
+            }
+        }
+
+        kill?.KillIfRunning(); // Outside the lock, as OnTimeout's.
     }
 
     private void OnTimeout(ProcessTask task)

@@ -180,8 +180,15 @@ public sealed partial class ProcessPool
         {
             // Cancelled while it waited in the worker's pipe (behind another task, or before the worker was
             // ready): it starts now, so it is stopped now, as a running task whose caller cancels it.
-            worker.Retiring = true;
-            StopGracefully(worker.Child);
+            if (CancelsInWorker(task))
+            {
+                CancelInWorker(worker, task);
+            }
+            else
+            {
+                worker.Retiring = true;
+                StopGracefully(worker.Child);
+            }
         }
 
         task.Running = true;

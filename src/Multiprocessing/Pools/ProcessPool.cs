@@ -18,7 +18,12 @@ namespace Multiprocessing;
 /// <see cref="RemoteException"/> with the remote type, message and stack trace, and the worker carries on.</para>
 /// <para><b>Cancellation</b>: a task still queued is dropped; a task already running gets SIGTERM, which the task
 /// can observe through <see cref="CurrentProcess.TerminationToken"/> to stop cooperatively; a worker that does not
-/// stop within <see cref="ProcessPoolOptions.CancelGracePeriod"/> (2 s by default) is killed. Either way the task is cancelled and the worker replaced.</para>
+/// stop within <see cref="ProcessPoolOptions.CancelGracePeriod"/> (2 s by default) is killed. Either way the task is cancelled and the worker replaced.
+/// A task whose delegate takes a <see cref="CancellationToken"/> (<c>Submit((CancellationToken ct) => ..., token)</c>)
+/// is cancelled through that token instead, in the worker: if it ends within the grace period the worker serves the
+/// next task; if not, it is killed and replaced.</para>
+/// <para><b>Asynchronous delegates</b> (<c>Func&lt;Task&lt;T&gt;&gt;</c>...) run to their end in the worker, which
+/// waits for their task, and the call's result is that task's result.</para>
 /// <para>Workers start when the pool is created (about the time of one process start each, in parallel); tasks
 /// submitted meanwhile wait in their pipes. Each worker holds a few tasks ahead of the one it runs: as many as make about a millisecond of its recent tasks (2 to 64), so that short tasks stream; and a worker that is idle takes the tasks another holds behind a long one and has not started (each task still runs exactly once), so no task waits behind a running one while a worker is free.</para>
 /// <para>Large tasks and results (bigger than a worker's pipe) flow both ways at once: the thread that reads a

@@ -12,10 +12,17 @@ internal abstract class WorkItem<TResult>
     /// <summary>The delegate the user passed: <c>Func&lt;...,TResult&gt;</c>, or <c>Action</c>/<c>Action&lt;T1&gt;</c> when <typeparamref name="TResult"/> is <see cref="NoResult"/>.</summary>
     public abstract Delegate Function { get; }
 
-    /// <summary>The call's arguments in order (empty for none), boxed, for encoding: a new array on each read.</summary>
+    /// <summary>
+    /// The call's arguments in order (empty for none), boxed, for encoding: a new array on each read. A parameter of
+    /// type <see cref="CancellationToken"/> has a placeholder here: it is never encoded, the worker passes its own.
+    /// </summary>
     public abstract object?[] Arguments { get; }
 
-    /// <summary>Runs <see cref="Function"/> with its arguments on the calling thread and returns its result (<c>default</c> for an action).</summary>
+    /// <summary>
+    /// Runs <see cref="Function"/> with its arguments on the calling thread and returns its result (<c>default</c> for
+    /// an action); an asynchronous delegate's task is waited for here, so the call holds its worker until it ends.
+    /// </summary>
+    /// <param name="cancellationToken">The caller's token, given to a delegate that takes a <see cref="CancellationToken"/>.</param>
     /// <returns>The delegate's result.</returns>
-    public abstract TResult RunLocally();
+    public abstract TResult RunLocally(CancellationToken cancellationToken);
 }

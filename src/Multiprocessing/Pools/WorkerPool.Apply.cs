@@ -2,7 +2,7 @@ using Multiprocessing.Pools;
 
 namespace Multiprocessing;
 
-// Submit, ApplyAsync and Apply for each delegate shape. The overloads without arguments carry the documentation;
+// Submit, ApplyAsync and Apply for each delegate shape (plain, asynchronous, taking a CancellationToken). The overloads without arguments carry the documentation;
 // the others inherit it and add only their arguments. Each <inheritdoc> comes last: a tag written here wins over
 // an inherited one of the same name. The compiler does not look into <inheritdoc> when it checks that every
 // parameter is documented, hence the two warnings off (tests/Multiprocessing.Tests/Pools/ApplyDocsTests checks
@@ -14,7 +14,7 @@ public abstract partial class WorkerPool
     /// <summary>Queues <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="TResult">Type of the result.</typeparam>
     /// <param name="function">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
-    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, the delegate sees cancellation only if it captured the token itself; throwing <see cref="OperationCanceledException"/> for this token then ends the task as cancelled.</param>
+    /// <param name="cancellationToken">Cancels the task while it waits in the queue (it then never runs). Once it runs, a <see cref="ThreadWorkerPool"/> lets it run on, and a <see cref="ProcessPool"/> stops its worker (see its remarks); to stop cooperatively, use an overload whose delegate takes a <see cref="CancellationToken"/>: it receives a token cancelled with this one, in the worker.</param>
     /// <returns>A task that completes with the result, or fails with the delegate's exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
     /// <exception cref="ArgumentNullException">The delegate is null.</exception>
     /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed; <see cref="BrokenPoolException"/> once broken).</exception>
@@ -182,6 +182,394 @@ public abstract partial class WorkerPool
     /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
     public void Apply<T1>(Action<T1> action, T1 arg1, CancellationToken cancellationToken = default)
         => SubmitVoid(action, arg1, cancellationToken).GetAwaiter().GetResult();
+
+    // Asynchronous delegates (run to their end in the worker, their task unwrapped) and delegates that take the
+    // task's CancellationToken (cancelled in the worker when the caller's is): the same three calls for each shape.
+    // C# picks these over the plain ones above for async lambdas (Func<Task<T>> is more specific than Func<T>, as for
+    // Task.Run), and a call that passes its token fills every parameter of a token-taking overload, which wins over a
+    // plain overload that would take the token as an argument.
+    /// <summary>Queues the asynchronous <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <returns>A task that completes with the result of the delegate's task, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public Task<TResult> Submit<TResult>(Func<Task<TResult>> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfAsync(function), cancellationToken);
+    }
+
+    /// <summary>Queues the asynchronous <paramref name="function"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<TResult>(Func<Task<TResult>> function, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, cancellationToken), callback, errorCallback);
+
+    /// <summary>Runs the asynchronous <paramref name="function"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <returns>The result of the delegate's task.</returns>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<TResult>(Func<Task<TResult>> function, CancellationToken cancellationToken = default)
+        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the asynchronous <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <returns>A task that completes with the result of the delegate's task, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public Task<TResult> Submit<T1, TResult>(Func<T1, Task<TResult>> function, T1 arg1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfAsync(function, arg1), cancellationToken);
+    }
+
+    /// <summary>Queues the asynchronous <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<T1, TResult>(Func<T1, Task<TResult>> function, T1 arg1, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, arg1, cancellationToken), callback, errorCallback);
+
+    /// <summary>Runs the asynchronous <paramref name="function"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <returns>The result of the delegate's task.</returns>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<T1, TResult>(Func<T1, Task<TResult>> function, T1 arg1, CancellationToken cancellationToken = default)
+        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the asynchronous <paramref name="function"/> with 2 arguments and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The first argument.</param>
+    /// <param name="arg2">The second argument.</param>
+    /// <returns>A task that completes with the result of the delegate's task, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public Task<TResult> Submit<T1, T2, TResult>(Func<T1, T2, Task<TResult>> function, T1 arg1, T2 arg2, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfAsync(function, arg1, arg2), cancellationToken);
+    }
+
+    /// <summary>Queues the asynchronous <paramref name="function"/> with 2 arguments and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The first argument.</param>
+    /// <param name="arg2">The second argument.</param>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<T1, T2, TResult>(Func<T1, T2, Task<TResult>> function, T1 arg1, T2 arg2, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, arg1, arg2, cancellationToken), callback, errorCallback);
+
+    /// <summary>Runs the asynchronous <paramref name="function"/> with 2 arguments on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The first argument.</param>
+    /// <param name="arg2">The second argument.</param>
+    /// <returns>The result of the delegate's task.</returns>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<T1, T2, TResult>(Func<T1, T2, Task<TResult>> function, T1 arg1, T2 arg2, CancellationToken cancellationToken = default)
+        => Submit(function, arg1, arg2, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the asynchronous <paramref name="function"/> with 3 arguments and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="T3">Type of the third argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The first argument.</param>
+    /// <param name="arg2">The second argument.</param>
+    /// <param name="arg3">The third argument.</param>
+    /// <returns>A task that completes with the result of the delegate's task, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public Task<TResult> Submit<T1, T2, T3, TResult>(Func<T1, T2, T3, Task<TResult>> function, T1 arg1, T2 arg2, T3 arg3, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfAsync(function, arg1, arg2, arg3), cancellationToken);
+    }
+
+    /// <summary>Queues the asynchronous <paramref name="function"/> with 3 arguments and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="T3">Type of the third argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The first argument.</param>
+    /// <param name="arg2">The second argument.</param>
+    /// <param name="arg3">The third argument.</param>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<T1, T2, T3, TResult>(Func<T1, T2, T3, Task<TResult>> function, T1 arg1, T2 arg2, T3 arg3, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, arg1, arg2, arg3, cancellationToken), callback, errorCallback);
+
+    /// <summary>Runs the asynchronous <paramref name="function"/> with 3 arguments on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="T1">Type of the first argument.</typeparam>
+    /// <typeparam name="T2">Type of the second argument.</typeparam>
+    /// <typeparam name="T3">Type of the third argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The first argument.</param>
+    /// <param name="arg2">The second argument.</param>
+    /// <param name="arg3">The third argument.</param>
+    /// <returns>The result of the delegate's task.</returns>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<T1, T2, T3, TResult>(Func<T1, T2, T3, Task<TResult>> function, T1 arg1, T2 arg2, T3 arg3, CancellationToken cancellationToken = default)
+        => Submit(function, arg1, arg2, arg3, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the asynchronous <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <returns>A task that completes when the delegate's task does, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit(Action, CancellationToken)"/>
+    public Task Submit(Func<Task> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfAsync(function), cancellationToken);
+    }
+
+    /// <summary>Queues the asynchronous <paramref name="function"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <returns>A task that completes after the callback has returned, or fails as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
+    /// <inheritdoc cref="ApplyAsync(Action, Action, Action{Exception}, CancellationToken)"/>
+    public Task ApplyAsync(Func<Task> function, Action? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return WithCallbacks(Run(WorkItems.OfAsync(function), cancellationToken), callback, errorCallback);
+    }
+
+    /// <summary>Runs the asynchronous <paramref name="function"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
+    public void Apply(Func<Task> function, CancellationToken cancellationToken = default)
+        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the asynchronous <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <returns>A task that completes when the delegate's task does, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit(Action, CancellationToken)"/>
+    public Task Submit<T1>(Func<T1, Task> function, T1 arg1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfAsync(function, arg1), cancellationToken);
+    }
+
+    /// <summary>Queues the asynchronous <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <returns>A task that completes after the callback has returned, or fails as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
+    /// <inheritdoc cref="ApplyAsync(Action, Action, Action{Exception}, CancellationToken)"/>
+    public Task ApplyAsync<T1>(Func<T1, Task> function, T1 arg1, Action? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return WithCallbacks(Run(WorkItems.OfAsync(function, arg1), cancellationToken), callback, errorCallback);
+    }
+
+    /// <summary>Runs the asynchronous <paramref name="function"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
+    public void Apply<T1>(Func<T1, Task> function, T1 arg1, CancellationToken cancellationToken = default)
+        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the cancellable <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public Task<TResult> Submit<TResult>(Func<CancellationToken, TResult> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfCancellable(function), cancellationToken);
+    }
+
+    /// <summary>Queues the cancellable <paramref name="function"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<TResult>(Func<CancellationToken, TResult> function, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, cancellationToken), callback, errorCallback);
+
+    /// <summary>Runs the cancellable <paramref name="function"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <returns>The result of the delegate's task.</returns>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<TResult>(Func<CancellationToken, TResult> function, CancellationToken cancellationToken = default)
+        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the cancellable <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public Task<TResult> Submit<T1, TResult>(Func<T1, CancellationToken, TResult> function, T1 arg1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfCancellable(function, arg1), cancellationToken);
+    }
+
+    /// <summary>Queues the cancellable <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<T1, TResult>(Func<T1, CancellationToken, TResult> function, T1 arg1, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, arg1, cancellationToken), callback, errorCallback);
+
+    /// <summary>Runs the cancellable <paramref name="function"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <returns>The result of the delegate's task.</returns>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<T1, TResult>(Func<T1, CancellationToken, TResult> function, T1 arg1, CancellationToken cancellationToken = default)
+        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the asynchronous cancellable <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <returns>A task that completes with the result of the delegate's task, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public Task<TResult> Submit<TResult>(Func<CancellationToken, Task<TResult>> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfCancellableAsync(function), cancellationToken);
+    }
+
+    /// <summary>Queues the asynchronous cancellable <paramref name="function"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<TResult>(Func<CancellationToken, Task<TResult>> function, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, cancellationToken), callback, errorCallback);
+
+    /// <summary>Runs the asynchronous cancellable <paramref name="function"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <returns>The result of the delegate's task.</returns>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<TResult>(Func<CancellationToken, Task<TResult>> function, CancellationToken cancellationToken = default)
+        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the asynchronous cancellable <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <returns>A task that completes with the result of the delegate's task, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
+    public Task<TResult> Submit<T1, TResult>(Func<T1, CancellationToken, Task<TResult>> function, T1 arg1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfCancellableAsync(function, arg1), cancellationToken);
+    }
+
+    /// <summary>Queues the asynchronous cancellable <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <inheritdoc cref="ApplyAsync{TResult}(Func{TResult}, Action{TResult}, Action{Exception}, CancellationToken)"/>
+    public Task<TResult> ApplyAsync<T1, TResult>(Func<T1, CancellationToken, Task<TResult>> function, T1 arg1, Action<TResult>? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+        => WithCallbacks(Submit(function, arg1, cancellationToken), callback, errorCallback);
+
+    /// <summary>Runs the asynchronous cancellable <paramref name="function"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <typeparam name="T1">Type of the argument.</typeparam>
+    /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <param name="arg1">The argument.</param>
+    /// <returns>The result of the delegate's task.</returns>
+    /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
+    public TResult Apply<T1, TResult>(Func<T1, CancellationToken, Task<TResult>> function, T1 arg1, CancellationToken cancellationToken = default)
+        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the cancellable <paramref name="action"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <param name="action">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <returns>A task that completes when the delegate's task does, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit(Action, CancellationToken)"/>
+    public Task Submit(Action<CancellationToken> action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return Run(WorkItems.OfCancellable(action), cancellationToken);
+    }
+
+    /// <summary>Queues the cancellable <paramref name="action"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <param name="action">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <returns>A task that completes after the callback has returned, or fails as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
+    /// <inheritdoc cref="ApplyAsync(Action, Action, Action{Exception}, CancellationToken)"/>
+    public Task ApplyAsync(Action<CancellationToken> action, Action? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return WithCallbacks(Run(WorkItems.OfCancellable(action), cancellationToken), callback, errorCallback);
+    }
+
+    /// <summary>Runs the cancellable <paramref name="action"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <param name="action">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
+    public void Apply(Action<CancellationToken> action, CancellationToken cancellationToken = default)
+        => Submit(action, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Queues the asynchronous cancellable <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <returns>A task that completes when the delegate's task does, or fails with its exception, a <see cref="TimeoutException"/> (<see cref="PoolOptions.TaskTimeout"/>) or a <see cref="PoolTerminatedException"/>.</returns>
+    /// <inheritdoc cref="Submit(Action, CancellationToken)"/>
+    public Task Submit(Func<CancellationToken, Task> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(WorkItems.OfCancellableAsync(function), cancellationToken);
+    }
+
+    /// <summary>Queues the asynchronous cancellable <paramref name="function"/> and returns its task at once (Python's <c>apply_async</c>), with optional callbacks.</summary>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <returns>A task that completes after the callback has returned, or fails as <c>Submit</c>'s would. If a callback throws, the task fails with the callback's exception.</returns>
+    /// <inheritdoc cref="ApplyAsync(Action, Action, Action{Exception}, CancellationToken)"/>
+    public Task ApplyAsync(Func<CancellationToken, Task> function, Action? callback = null, Action<Exception>? errorCallback = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return WithCallbacks(Run(WorkItems.OfCancellableAsync(function), cancellationToken), callback, errorCallback);
+    }
+
+    /// <summary>Runs the asynchronous cancellable <paramref name="function"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
+    /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
+    /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
+    /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
+    public void Apply(Func<CancellationToken, Task> function, CancellationToken cancellationToken = default)
+        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+
 
     // The task of an action, typed so that WithCallbacks can tell it from a function's.
     private Task<NoResult> SubmitVoid(Action action, CancellationToken cancellationToken)

@@ -53,7 +53,7 @@ public abstract partial class WorkerPool
         return ImapIterator(function, function, false, items, chunkSize, window, false, cancellationToken);
     }
 
-    /// <summary>The asynchronous <see cref="Imap{T, TResult}"/>: an async stream of the results in the items' order.</summary>
+    /// <summary>The asynchronous <see cref="Imap{T, TResult}(Func{T, TResult}, IEnumerable{T}, int, int, CancellationToken)"/>: an async stream of the results in the items' order.</summary>
     /// <typeparam name="T">Type of an item.</typeparam>
     /// <typeparam name="TResult">Type of a result.</typeparam>
     /// <param name="function">What to run on each item.</param>
@@ -65,14 +65,14 @@ public abstract partial class WorkerPool
     /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="items"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is less than 1 or <paramref name="readAhead"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
-    /// <remarks>Waiting for results and for places in a bounded queue blocks no thread. Errors and early exits as in <see cref="Imap{T, TResult}"/>.</remarks>
+    /// <remarks>Waiting for results and for places in a bounded queue blocks no thread. Errors and early exits as in <see cref="Imap{T, TResult}(Func{T, TResult}, IEnumerable{T}, int, int, CancellationToken)"/>.</remarks>
     public IAsyncEnumerable<TResult> ImapAsync<T, TResult>(Func<T, TResult> function, IEnumerable<T> items, int chunkSize = 1, int readAhead = 0, CancellationToken cancellationToken = default)
     {
         int window = CheckImap(function, items, chunkSize, readAhead);
         return ImapAsyncIterator(function, function, false, items, chunkSize, window, true, cancellationToken);
     }
 
-    /// <summary>The asynchronous <see cref="ImapUnordered{T, TResult}"/>: an async stream of the results as they end.</summary>
+    /// <summary>The asynchronous <see cref="ImapUnordered{T, TResult}(Func{T, TResult}, IEnumerable{T}, int, int, CancellationToken)"/>: an async stream of the results as they end.</summary>
     /// <typeparam name="T">Type of an item.</typeparam>
     /// <typeparam name="TResult">Type of a result.</typeparam>
     /// <param name="function">What to run on each item.</param>

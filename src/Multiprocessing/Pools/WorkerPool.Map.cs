@@ -116,7 +116,7 @@ public abstract partial class WorkerPool
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    /// <remarks>Errors as in <see cref="Map{T, TResult}"/>.</remarks>
+    /// <remarks>Errors as in <see cref="Map{T, TResult}(Func{T, TResult}, IEnumerable{T}, int, IProgress{int}?, CancellationToken)"/>.</remarks>
     public TResult[] Starmap<T1, T2, TResult>(Func<T1, T2, TResult> function, IEnumerable<(T1, T2)> items, int chunkSize = 0, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
@@ -138,7 +138,7 @@ public abstract partial class WorkerPool
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkSize"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">The pool was closed or terminated (<see cref="ObjectDisposedException"/> once disposed).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    /// <remarks>Errors as in <see cref="Map{T, TResult}"/>.</remarks>
+    /// <remarks>Errors as in <see cref="Map{T, TResult}(Func{T, TResult}, IEnumerable{T}, int, IProgress{int}?, CancellationToken)"/>.</remarks>
     public TResult[] Starmap<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> function, IEnumerable<(T1, T2, T3)> items, int chunkSize = 0, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);

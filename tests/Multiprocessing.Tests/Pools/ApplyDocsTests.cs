@@ -31,8 +31,9 @@ public sealed class ApplyDocsTests
     [Fact]
     public void EveryDelegateShape_HasItsThreeCalls()
     {
-        // Func with 0..3 arguments, Action with 0..1: Submit, ApplyAsync and Apply for each.
-        Assert.Equal(18, Calls().Count());
+        // Func with 0..3 arguments, Action with 0..1, each plain or asynchronous; Func with 0..1 arguments and Action,
+        // each plain or asynchronous, taking the task's CancellationToken: Submit, ApplyAsync and Apply for each.
+        Assert.Equal(18 * 3, Calls().Count());
     }
 
     [Theory]

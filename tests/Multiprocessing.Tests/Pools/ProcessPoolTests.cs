@@ -23,6 +23,61 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
 
     protected override WorkerPool CreatePool(PoolOptions options) => new ProcessPool(options);
 
+    /// <summary>A grace period long enough that a task which stops when its token fires is never killed first, even on a loaded machine.</summary>
+    protected override PoolOptions CooperativeCancelOptions(int workerCount) => new ProcessPoolOptions { WorkerCount = workerCount, CancelGracePeriod = Within.Deadline };
+
+    [Fact]
+    public async Task ATaskTakingATokenThatIgnoresIt_IsKilledAfterTheGracePeriod_AndItsWorkerReplaced()
+    {
+        await using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.FromMilliseconds(300) });
+        using SharedValue<int> started = SharedValue.Create(0);
+        using var cts = new CancellationTokenSource();
+        int worker = await pool.Submit(static () => Environment.ProcessId);
+
+        Task<int> task = pool.Submit(
+            static (SharedValue<int> s, CancellationToken ct) =>
+            {
+                s.Add(1);
+                Thread.Sleep(Within.Deadline); // Does not look at its token.
+                return 0;
+            },
+            started,
+            cts.Token);
+        PoolTestSupport.Eventually(() => started.Value == 1, () => "the task's start");
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.WaitAsync(Within.Deadline));
+        Assert.True(task.IsCanceled);
+        Assert.NotEqual(worker, await pool.Submit(static () => Environment.ProcessId)); // Killed, and replaced.
+    }
+
+    [Fact]
+    public void CapturingACancellationToken_IsRefused_WithAMessageThatSaysToTakeItAsAParameter()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        using var cts = new CancellationTokenSource();
+
+        Exception? e = Record.Exception(() => { _ = pool.Submit(CapturingToken(cts.Token)); });
+
+        Assert.NotNull(e);
+        Assert.Contains("as a parameter", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(CancellationToken ct)", e.Message, StringComparison.Ordinal);
+    }
+
+    private static Func<bool> CapturingToken(CancellationToken token) => () => token.IsCancellationRequested;
+
+    [Fact]
+    public void AnArgumentThatCannotCross_IsRefused_WithAMessageThatPointsToWorkerState()
+    {
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1 });
+        using var stream = new MemoryStream();
+
+        Exception? e = Record.Exception(() => { _ = pool.Submit(static (Stream s) => s.Length, (Stream)stream); });
+
+        Assert.IsType<ArgumentException>(e);
+        Assert.Contains("pool.WithWorkerState(() => new ...)", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Tasks_RunInWorkerProcesses()
     {

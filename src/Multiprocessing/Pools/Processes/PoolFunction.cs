@@ -11,4 +11,7 @@ internal sealed class PoolFunction(int id, byte[] payload, System.Reflection.Par
     public byte[] DefineFrame { get; } = ProcessWire.DefineFrame(id, payload);
 
     public System.Reflection.ParameterInfo[] Parameters { get; } = parameters;
+
+    /// <summary>Whether a parameter is a <see cref="CancellationToken"/>: the worker then cancels the task's own token when the caller's is cancelled, and keeps serving.</summary>
+    public bool TakesToken { get; } = parameters.Any(p => p.ParameterType == typeof(CancellationToken));
 }

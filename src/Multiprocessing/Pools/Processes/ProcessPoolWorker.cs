@@ -29,6 +29,7 @@ internal static class ProcessPoolWorker
     public static void Serve(Connection end, byte[] initializer, long maxMemory, SharedMemory claimTable)
     {
         using TaskClaims claims = TaskClaims.Attach(claimTable);
+        using var cancellation = new TaskCancellation(claims); // Disposed first: its watcher reads the claims.
         using (end)
         {
             if (initializer.Length > 0 && !RunInitializer(end, initializer))
@@ -40,6 +41,7 @@ internal static class ProcessPoolWorker
             var output = new ArrayBufferWriter<byte>(256);
             SendReady(end, output);
             long lastMemoryCheck = 0;
+            long seq = -1;
             while (true)
             {
                 ReadOnlyMemory<byte> frame;
@@ -62,7 +64,8 @@ internal static class ProcessPoolWorker
                         functions.Clear();
                         break;
                     case ProcessWire.Claim:
-                        if (!claims.TryStart(BinaryPrimitives.ReadInt64LittleEndian(frame.Span[1..])))
+                        seq = BinaryPrimitives.ReadInt64LittleEndian(frame.Span[1..]);
+                        if (!claims.TryStart(seq))
                         {
                             break; // The pool took it back: another worker runs it.
                         }
@@ -82,7 +85,8 @@ internal static class ProcessPoolWorker
                             retire = Environment.WorkingSet > maxMemory;
                         }
 
-                        RunTask(end, frame, functions, output, retire);
+                        RunTask(end, frame, functions, output, retire, seq, cancellation);
+                        seq = -1;
                         break;
                     default:
                         throw new InvalidDataException($"Unknown pool frame kind {frame.Span[0]}.");
@@ -106,7 +110,7 @@ internal static class ProcessPoolWorker
         }
     }
 
-    private static void RunTask(Connection end, ReadOnlyMemory<byte> frame, Dictionary<int, Function> functions, ArrayBufferWriter<byte> output, bool retire)
+    private static void RunTask(Connection end, ReadOnlyMemory<byte> frame, Dictionary<int, Function> functions, ArrayBufferWriter<byte> output, bool retire, long seq, TaskCancellation cancellation)
     {
         ReadOnlySpan<byte> run = frame.Span;
         long taskId = BinaryPrimitives.ReadInt64LittleEndian(run[1..]);
@@ -119,9 +123,12 @@ internal static class ProcessPoolWorker
         BinaryPrimitives.WriteInt64LittleEndian(head[1..], taskId);
         head[9] = retire ? ProcessWire.RetireFlag : (byte)0;
         output.Advance(ProcessWire.ResultHeader);
+        bool takesToken = false;
         try
         {
             Function f = functions[functionId];
+            takesToken = f.TakesToken;
+            CancellationToken token = takesToken ? cancellation.Begin(seq) : default;
             if (shape == ProcessWire.Chunk && f.ScalarChunks is { } runner)
             {
                 runner.Run(frame.Span[ProcessWire.RunHeader..], count, output);
@@ -133,14 +140,14 @@ internal static class ProcessPoolWorker
             var writer = new MessagePackWriter(output);
             if (shape == ProcessWire.Single)
             {
-                f.Call(ref reader, ref writer);
+                f.Call(ref reader, ref writer, token);
             }
             else
             {
                 writer.WriteArrayHeader(count);
                 for (int i = 0; i < count; i++)
                 {
-                    f.Call(ref reader, ref writer);
+                    f.Call(ref reader, ref writer, token);
                 }
             }
 
@@ -150,6 +157,13 @@ internal static class ProcessPoolWorker
         {
             SendError(end, ProcessWire.Error, taskId, e, output);
             return;
+        }
+        finally
+        {
+            if (takesToken)
+            {
+                cancellation.End();
+            }
         }
 
         end.SendBytes(output.WrittenSpan);
@@ -182,33 +196,78 @@ internal static class ProcessPoolWorker
         end.SendBytes(output.WrittenSpan);
     }
 
-    /// <summary>A defined function: decodes its arguments, calls it, encodes its result.</summary>
-    private sealed class Function(MethodInvoker invoker, object? target, Type[] parameters, Type returnType, IChunkRunner? scalarChunks)
+    /// <summary>
+    /// A defined function: decodes its arguments, calls it, encodes its result. An asynchronous one (returning a
+    /// <see cref="Task"/> or a <see cref="Task{TResult}"/>) is waited for, and its task's result encoded, as a
+    /// <see cref="ChildProcess"/>'s target is; a parameter of type <see cref="CancellationToken"/> is not on the wire
+    /// but gets the task's token (see <see cref="TaskCancellation"/>).
+    /// </summary>
+    private sealed class Function(MethodInvoker invoker, object? target, Type[] parameters, Type resultType, Func<object?, object?>? awaiter, IChunkRunner? scalarChunks)
     {
-        /// <summary>For a function of one scalar to a scalar: runs whole chunks without reflection or boxing.</summary>
+        private static readonly MethodInfo AwaitResultMethod = typeof(Function).GetMethod(nameof(AwaitResult), BindingFlags.NonPublic | BindingFlags.Static)!;
+        private static readonly MethodInfo AsyncRunnerMethod = typeof(Function).GetMethod(nameof(AsyncRunner), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+        private readonly bool takesToken = Array.IndexOf(parameters, typeof(CancellationToken)) >= 0;
+
+        /// <summary>For a function of one scalar to a scalar (or to a task of one): runs whole chunks without reflection or boxing.</summary>
         public IChunkRunner? ScalarChunks { get; } = scalarChunks;
+
+        /// <summary>Whether a parameter is a <see cref="CancellationToken"/>: the task then runs with a token of its own.</summary>
+        public bool TakesToken => takesToken;
 
         public static Function Decode(byte[] payload)
         {
             (MethodInfo method, object? target) = DelegatePayload.DecodeFunction(payload);
             Type[] parameters = [.. method.GetParameters().Select(p => p.ParameterType)];
-            IChunkRunner? runner = null;
-            if (parameters.Length == 1 && IsScalar(parameters[0]) && IsScalar(method.ReturnType))
+            Type returnType = method.ReturnType;
+            Type resultType = returnType;
+            Func<object?, object?>? awaiter = null;
+            if (returnType == typeof(Task))
             {
-                Type runnerType = typeof(ScalarChunkRunner<,>).MakeGenericType(parameters[0], method.ReturnType);
-                Delegate typed = method.CreateDelegate(typeof(Func<,>).MakeGenericType(parameters[0], method.ReturnType), target);
-                runner = (IChunkRunner)Activator.CreateInstance(runnerType, typed)!;
+                resultType = typeof(void);
+                awaiter = AwaitTask;
+            }
+            else if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>))
+            {
+                resultType = returnType.GetGenericArguments()[0];
+                awaiter = AwaitResultMethod.MakeGenericMethod(resultType).CreateDelegate<Func<object?, object?>>();
             }
 
-            return new Function(MethodInvoker.Create(method), target, parameters, method.ReturnType, runner);
+            IChunkRunner? runner = null;
+            if (parameters.Length == 1 && IsScalar(parameters[0]) && IsScalar(resultType))
+            {
+                Delegate typed = method.CreateDelegate(typeof(Func<,>).MakeGenericType(parameters[0], returnType), target);
+                runner = awaiter is null
+                    ? (IChunkRunner)Activator.CreateInstance(typeof(ScalarChunkRunner<,>).MakeGenericType(parameters[0], resultType), typed)!
+                    : (IChunkRunner)AsyncRunnerMethod.MakeGenericMethod(parameters[0], resultType).Invoke(null, [typed])!;
+            }
+
+            return new Function(MethodInvoker.Create(method), target, parameters, resultType, awaiter, runner);
         }
 
         private static bool IsScalar(Type t) => t == typeof(int) || t == typeof(long) || t == typeof(double) || t == typeof(bool);
 
-        public void Call(ref MessagePackReader reader, ref MessagePackWriter writer)
+        private static object? AwaitTask(object? task)
+        {
+            TaskOf(task).GetAwaiter().GetResult();
+            return null;
+        }
+
+        private static object? AwaitResult<T>(object? task) => ((Task<T>)TaskOf(task)).GetAwaiter().GetResult();
+
+        private static Task TaskOf(object? task) =>
+            task as Task ?? throw new InvalidOperationException("The asynchronous function returned null instead of a task.");
+
+        private static ScalarChunkRunner<TArg, TResult> AsyncRunner<TArg, TResult>(Delegate function)
+        {
+            var f = (Func<TArg, Task<TResult>>)function;
+            return new ScalarChunkRunner<TArg, TResult>(arg => f(arg).GetAwaiter().GetResult());
+        }
+
+        public void Call(ref MessagePackReader reader, ref MessagePackWriter writer, CancellationToken token)
         {
             object? result;
-            switch (parameters.Length)
+            switch (takesToken ? -1 : parameters.Length)
             {
                 case 0:
                     result = invoker.Invoke(target);
@@ -224,20 +283,25 @@ internal static class ProcessPoolWorker
                     var args = new object?[parameters.Length];
                     for (int i = 0; i < args.Length; i++)
                     {
-                        args[i] = DecodeArgument(ref reader, parameters[i]);
+                        args[i] = parameters[i] == typeof(CancellationToken) ? token : DecodeArgument(ref reader, parameters[i]);
                     }
 
                     result = invoker.Invoke(target, args.AsSpan());
                     break;
             }
 
-            if (returnType == typeof(void))
+            if (awaiter is not null)
+            {
+                result = awaiter(result); // The task runs to its end here: the worker runs one task at a time.
+            }
+
+            if (resultType == typeof(void))
             {
                 writer.WriteNil();
             }
             else
             {
-                WireCodec.SerializeReturnValue(ref writer, returnType, result); // Names the type and the field that cannot cross, as a ChildProcess does.
+                WireCodec.SerializeReturnValue(ref writer, resultType, result); // Names the type and the field that cannot cross, as a ChildProcess does.
             }
         }
 

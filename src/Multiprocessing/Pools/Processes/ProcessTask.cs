@@ -47,10 +47,14 @@ internal abstract class ProcessTask(long id, PoolFunction function, byte[] frame
     /// <summary>Cancels the caller's task.</summary>
     public abstract void Cancel(CancellationToken token);
 
-    /// <summary>Releases the timer and the cancellation registration.</summary>
+    /// <summary>The timer of the grace period of a cancelled task that takes a token: the worker is killed if the task is still running when it fires.</summary>
+    public Timer? GraceTimer { get; set; }
+
+    /// <summary>Releases the timers and the cancellation registration.</summary>
     public void Release()
     {
         Timer?.Dispose();
+        GraceTimer?.Dispose();
         Cancellation.Dispose();
     }
 }

@@ -53,13 +53,18 @@ internal static class ProcessWire
         return frame;
     }
 
-    /// <summary>Encodes a call's arguments by the parameters' declared types, in the caller.</summary>
+    /// <summary>Encodes a call's arguments by the parameters' declared types, in the caller; a <see cref="CancellationToken"/> parameter's is left out.</summary>
     /// <exception cref="ArgumentException">An argument cannot be encoded; the message names it.</exception>
     public static void WriteArguments(ref MessagePackWriter writer, ParameterInfo[] parameters, scoped ReadOnlySpan<object?> args)
     {
         for (int i = 0; i < args.Length; i++)
         {
             Type type = parameters[i].ParameterType;
+            if (type == typeof(CancellationToken))
+            {
+                continue; // Not encoded: the worker passes the task's own token.
+            }
+
             try
             {
                 WireCodec.Serialize(ref writer, type, args[i]);

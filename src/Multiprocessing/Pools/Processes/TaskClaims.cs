@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Multiprocessing.Interop;
 
 namespace Multiprocessing.Pools;
 
@@ -16,6 +18,9 @@ namespace Multiprocessing.Pools;
 /// <para>A slot holds the sequence number with the state, so a slot reused by a later task is never mistaken for
 /// an earlier one whose frame the worker has not read yet (that one was revoked: the pool reuses a slot only once
 /// its task is done or revoked). The pool does not reuse a slot that is still <c>Pending</c>.</para>
+/// <para>After the slots, the cancel request: the sequence number (plus one; 0 for none) of the task whose
+/// <see cref="CancellationToken"/> the pool asks the worker to cancel, and a futex word the pool moves on and wakes
+/// after writing it, on which the worker's cancel watcher sleeps (see <see cref="TaskCancellation"/>).</para>
 /// </remarks>
 internal sealed class TaskClaims : IDisposable
 {
@@ -36,7 +41,7 @@ internal sealed class TaskClaims : IDisposable
     private Span<long> Table => MemoryMarshal.Cast<byte, long>(memory.Span);
 
     /// <summary>A new table (the pool's side).</summary>
-    public static TaskClaims Create() => new(SharedMemory.Create(Slots * sizeof(long)));
+    public static TaskClaims Create() => new(SharedMemory.Create((Slots + 2) * sizeof(long)));
 
     /// <summary>The table the pool passed (the worker's side).</summary>
     public static TaskClaims Attach(SharedMemory memory) => new(memory);
@@ -60,8 +65,33 @@ internal sealed class TaskClaims : IDisposable
     /// <summary>Claims task <paramref name="seq"/> before running it (the worker): false if the pool took it back.</summary>
     public bool TryStart(long seq) => Interlocked.CompareExchange(ref Slot(seq), (seq << 2) | Started, (seq << 2) | Pending) == ((seq << 2) | Pending);
 
+    /// <summary>The generation of the cancel requests: it moves on with each (the worker's watcher sleeps on it).</summary>
+    public int CancelGeneration => Volatile.Read(ref CancelWord);
+
+    /// <summary>The sequence number of the task last asked to be cancelled, or -1 for none.</summary>
+    public long CancelledSeq => Volatile.Read(ref Table[Slots]) - 1;
+
+    /// <summary>Asks the worker to cancel the token of task <paramref name="seq"/> (the pool), and wakes its watcher.</summary>
+    public void RequestCancel(long seq)
+    {
+        Volatile.Write(ref Table[Slots], seq + 1);
+        Wake();
+    }
+
+    /// <summary>Moves the generation on and wakes the watcher, without a request (the worker, to stop its watcher).</summary>
+    public unsafe void Wake()
+    {
+        Interlocked.Increment(ref CancelWord);
+        Libc.FutexWake((int*)Unsafe.AsPointer(ref CancelWord), int.MaxValue);
+    }
+
+    /// <summary>Sleeps while the generation is still <paramref name="seen"/> (the worker's watcher); may return early.</summary>
+    public unsafe void WaitForCancel(int seen) => Libc.FutexWait((int*)Unsafe.AsPointer(ref CancelWord), seen, -1);
+
     /// <summary>Closes the table in this process.</summary>
     public void Dispose() => memory.Dispose();
+
+    private ref int CancelWord => ref MemoryMarshal.Cast<byte, int>(memory.Span)[(Slots + 1) * 2];
 
     private ref long Slot(long seq) => ref Table[(int)(seq & (Slots - 1))];
 }

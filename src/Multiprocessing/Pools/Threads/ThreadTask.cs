@@ -6,5 +6,5 @@ internal sealed class ThreadTask<TResult>(ThreadWorkerPool pool, WorkItem<TResul
 {
     public override long TimeoutTicksIn(ThreadWorkerPool pool) => pool.TaskTimeoutTicks;
 
-    protected override TResult Invoke() => item.RunLocally();
+    protected override TResult Invoke() => item.RunLocally(Token);
 }
