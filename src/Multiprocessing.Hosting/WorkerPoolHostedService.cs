@@ -142,18 +142,18 @@ internal sealed partial class WorkerPoolHostedService(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pool {Pool} ({Kind}) started: {Workers} workers ready.")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Pool {Pool} ({Kind}) started: {Workers} workers ready.")]
     private partial void LogStarted(string pool, string kind, int workers);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pool {Pool} closing: waiting for {Running} running and {Queued} queued tasks, until the host's shutdown timeout.")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Pool {Pool} closing: waiting for {Running} running and {Queued} queued tasks, until the host's shutdown timeout.")]
     private partial void LogDraining(string pool, int running, long queued);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool}: the host's shutdown timeout ran out with {Running} tasks running and {Queued} queued; terminating it (they fail with PoolTerminatedException).")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Pool {Pool}: the host's shutdown timeout ran out with {Running} tasks running and {Queued} queued; terminating it (they fail with PoolTerminatedException).")]
     private partial void LogTerminating(string pool, int running, long queued);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} is a thread pool: the delegates it was running go on, outside the pool, until they return; the host does not wait for them.")]
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Pool {Pool} is a thread pool: the delegates it was running go on, outside the pool, until they return; the host does not wait for them.")]
     private partial void LogThreadsLeft(string pool);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The killed workers of a process pool were still not gone {Seconds} s after the kill.")]
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "The killed workers of a process pool were still not gone {Seconds} s after the kill.")]
     private partial void LogKillSlow(double seconds);
 }
