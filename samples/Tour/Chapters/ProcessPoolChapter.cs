@@ -24,6 +24,9 @@ internal sealed class ProcessPoolChapter : IChapter
 
         Say.Part("a worker killed in the middle of its task (CPython's Pool waits for ever here)");
         KilledWorker();
+
+        Say.Part("Python 3.14's executor.terminate_workers() / kill_workers(): stop every worker now");
+        StopWorkers();
     }
 
     private static void Seed()
@@ -82,6 +85,37 @@ internal sealed class ProcessPoolChapter : IChapter
         Console.WriteLine($"the other ten finished: {string.Join(", ", others.Select(t => t.Result))}");
         Console.WriteLine($"workers alive: {p.Counters.WorkersAlive} (pid {victim.Value} was replaced)");
         Say.Note("only the task the worker was running fails, with one exception naming its pid and signal; the tasks queued behind it go to the other worker, and a new worker takes its place. A task past PoolOptions.TaskTimeout is handled the same way (its worker is killed, the task fails with TimeoutException).");
+    }
+
+    private static void StopWorkers()
+    {
+        using var p = new ProcessPool(new ProcessPoolOptions { WorkerCount = 2 });
+        using SharedValue<int> victim = SharedValue.Create(0);
+        using SharedEvent started = SharedEvent.Create();
+        Task<int> busy = p.Submit(Doomed, victim, started);
+        started.Wait();
+        p.TerminateWorkers(); // terminate_workers(): SIGTERM to every worker; KillWorkers() would send SIGKILL
+        try
+        {
+            busy.GetAwaiter().GetResult();
+        }
+        catch (PoolTerminatedException e)
+        {
+            Console.WriteLine($"the busy task: {e.GetType().Name}: {e.Message}");
+        }
+
+        try
+        {
+            _ = p.Submit(Square, 3);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.WriteLine($"a new task: {e.Message}");
+        }
+
+        p.Join();
+        Console.WriteLine($"workers alive after Join: {p.Counters.WorkersAlive}");
+        Say.Note("the pool is done, as after Terminate: its queued and running tasks fail at once, new ones are refused, Join returns when the workers are gone. A task that watches CurrentProcess.TerminationToken sees SIGTERM and may clean up; a worker still there after ProcessPoolOptions.CancelGracePeriod (2 s) is killed. KillWorkers() sends SIGKILL at once.");
     }
 
     private static int Doomed(SharedValue<int> victim, SharedEvent started)

@@ -53,20 +53,21 @@ public sealed partial class ProcessPool
             return;
         }
 
-        StopCancelled(stop);
+        StopGracefully(stop);
     }
 
     /// <summary>
-    /// Stops the worker whose running task was cancelled: cooperatively first (SIGTERM cancels
-    /// <see cref="CurrentProcess.TerminationToken"/> if the task watches it, or ends the worker if not), then, if
-    /// it is still there after <see cref="CancelGracePeriod"/>, SIGKILL. The worker must already be retiring.
+    /// Stops a worker (whose running task was cancelled, or all of them for <see cref="TerminateWorkers"/>):
+    /// cooperatively first (SIGTERM cancels <see cref="CurrentProcess.TerminationToken"/> if the task watches it, or
+    /// ends the worker if not), then, if it is still there after <see cref="CancelGracePeriod"/>, SIGKILL. The worker
+    /// must already be retiring.
     /// </summary>
     /// <remarks>
     /// It runs outside the pool lock, on whatever thread cancelled the task (a timer's, for <c>CancelAfter</c>), and
     /// the worker may exit and be disposed by its reader meanwhile: it only uses the members that work on a
     /// disposed child, never the public ones that refuse it.
     /// </remarks>
-    private void StopCancelled(ChildProcess worker)
+    private void StopGracefully(ChildProcess worker)
     {
         worker.TerminateIfRunning();
         if (CancelGracePeriod == TimeSpan.Zero)

@@ -181,7 +181,7 @@ public sealed partial class ProcessPool
             // Cancelled while it waited in the worker's pipe (behind another task, or before the worker was
             // ready): it starts now, so it is stopped now, as a running task whose caller cancels it.
             worker.Retiring = true;
-            StopCancelled(worker.Child);
+            StopGracefully(worker.Child);
         }
 
         task.Running = true;

@@ -224,12 +224,12 @@ public sealed partial class ProcessPool
         {
             if (running.TimedOut)
             {
-                CountFailedElsewhere();
+                CountStoppedByPool();
                 failure = new TimeoutException($"The task ran longer than its timeout of {running.Timeout}; its worker {worker} was killed and replaced.");
             }
             else if (running.CancelRequested)
             {
-                CountFailedElsewhere();
+                CountStoppedByPool();
                 failure = new OperationCanceledException();
             }
             else

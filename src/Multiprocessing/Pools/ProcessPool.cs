@@ -40,6 +40,11 @@ public sealed partial class ProcessPool : WorkerPool
     /// <summary>Bytes of memory past which a worker process is replaced between tasks (<see cref="ProcessPoolOptions.MaxMemoryPerWorker"/>); 0 for no limit.</summary>
     private long MaxMemoryPerWorker { get; }
 
+    /// <summary>What <see cref="TerminateWorkers"/> terminates the pool by (see <see cref="WorkerPool.TerminateBy"/>): also how <see cref="OnTerminate"/> knows to stop the workers with SIGTERM.</summary>
+    private const string ByTerminateWorkers = "TerminateWorkers() (its workers were sent SIGTERM)";
+
+    private const string ByKillWorkers = "KillWorkers() (its workers were killed)";
+
     private static readonly byte[] ForgetFrame = [ProcessWire.Forget];
     private static int poolCounter;
 
@@ -140,6 +145,35 @@ public sealed partial class ProcessPool : WorkerPool
     /// <summary>How many tasks idle workers have taken from busy ones so far (see <see cref="Steal"/>), for tests and diagnostics.</summary>
     internal long TasksTaken { get; private set; }
 
+    /// <summary>
+    /// Stops every worker now with SIGTERM (Python 3.14's <c>ProcessPoolExecutor.terminate_workers()</c>), and with
+    /// it the pool: as <see cref="WorkerPool.Terminate"/>, it refuses new work (<see cref="InvalidOperationException"/>)
+    /// and fails every queued and running task at once with a <see cref="PoolTerminatedException"/> that says so.
+    /// Returns at once; <see cref="WorkerPool.Join()"/> (or <see cref="WorkerPool.Dispose"/>) waits for the workers to exit.
+    /// </summary>
+    /// <remarks>
+    /// A task that watches <see cref="CurrentProcess.TerminationToken"/> sees it fire and may clean up; a worker still
+    /// running <see cref="CancelGracePeriod"/> later is killed (SIGKILL), as for a cancelled task, so a later
+    /// <see cref="WorkerPool.Join()"/> returns (with <see cref="Timeout.InfiniteTimeSpan"/> as the grace period, it
+    /// waits for such workers to end by themselves). Python's executor cancels the futures not yet running and fails
+    /// the running ones with <c>BrokenProcessPool</c>; here both fail with <see cref="PoolTerminatedException"/>, as after
+    /// <see cref="WorkerPool.Terminate"/>. Calling it again, after <see cref="WorkerPool.Terminate"/>, on a broken or a
+    /// disposed pool does nothing.
+    /// </remarks>
+    public void TerminateWorkers() => TerminateBy(ByTerminateWorkers);
+
+    /// <summary>
+    /// Kills every worker now with SIGKILL (Python 3.14's <c>ProcessPoolExecutor.kill_workers()</c>), and with it the
+    /// pool: it refuses new work (<see cref="InvalidOperationException"/>) and fails every queued and running task at
+    /// once with a <see cref="PoolTerminatedException"/> that says so. Returns at once; <see cref="WorkerPool.Join()"/>
+    /// (or <see cref="WorkerPool.Dispose"/>) waits for the workers to be gone.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="WorkerPool.Terminate"/> also kills a process pool's workers; this says it in its name and in the
+    /// tasks' exceptions. Calling it again, after <see cref="WorkerPool.Terminate"/>, on a broken or a disposed pool does nothing.
+    /// </remarks>
+    public void KillWorkers() => TerminateBy(ByKillWorkers);
+
     /// <inheritdoc/>
     public override string ToString() => $"ProcessPool('{Name}', workers={WorkerCount})";
 
@@ -147,6 +181,7 @@ public sealed partial class ProcessPool : WorkerPool
 
     private protected override void OnTerminate()
     {
+        bool graceful = TerminatedBy == ByTerminateWorkers;
         var dropped = new List<ProcessTask>();
         var running = new List<ProcessTask>();
         var workers = new List<ProcessWorker>();
@@ -165,6 +200,10 @@ public sealed partial class ProcessPool : WorkerPool
                 foreach (ProcessTask t in w.InFlight)
                 {
                     (t.Running ? running : dropped).Add(t);
+                    if (graceful && !t.Running)
+                    {
+                        w.Claims.TryRevoke(t.Seq); // A worker that outlives SIGTERM skips it (else it has just started it: it runs, unheard).
+                    }
                 }
 
                 w.InFlight.Clear();
@@ -184,13 +223,20 @@ public sealed partial class ProcessPool : WorkerPool
 
         foreach (ProcessTask t in running)
         {
-            CountFailedElsewhere();
+            CountStoppedByPool();
             t.Fail(StopException());
         }
 
         foreach (ProcessWorker w in workers)
         {
-            w.Child.KillIfRunning();
+            if (graceful)
+            {
+                StopGracefully(w.Child);
+            }
+            else
+            {
+                w.Child.KillIfRunning();
+            }
         }
 
         CheckStopped();

@@ -101,8 +101,8 @@ public sealed partial class ThreadWorkerPool : WorkerPool
     /// <summary>A queued task ended without running.</summary>
     internal void CountDroppedTask() => CountDropped();
 
-    /// <summary>A running task was ended by a timeout or a terminate.</summary>
-    internal void CountTaskFailedElsewhere() => CountFailedElsewhere();
+    /// <summary>A running task was stopped by the pool (a timeout or a terminate), not ended by its thread.</summary>
+    internal void CountTaskStoppedByPool() => CountStoppedByPool();
 
     /// <inheritdoc/>
     private protected override Task<TResult> RunAsync<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)

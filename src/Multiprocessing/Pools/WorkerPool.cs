@@ -60,12 +60,13 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     private int state;
     private int disposed;
     private Exception? stopCause;
+    private string? terminatedBy;
     private long workersStarted;
     private long retiredStarted;
     private long retiredSucceeded;
     private long retiredFailed;
     private long dropped;
-    private long failedElsewhere;
+    private long stoppedByPool;
 
     /// <summary>Validates <paramref name="options"/> and sets the pool up; a subclass starts no worker before it returns.</summary>
     /// <param name="options">The options; null for the defaults.</param>
@@ -132,7 +133,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
                     idle += t.IsIdle ? 1 : 0;
                 }
 
-                long elsewhere = Volatile.Read(ref failedElsewhere);
+                long stoppedNow = Volatile.Read(ref stoppedByPool);
                 long droppedNow = Volatile.Read(ref dropped);
                 long started = retiredStarted;
                 foreach (WorkerTally t in liveTallies)
@@ -146,9 +147,9 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
                     WorkersIdle: idle,
                     WorkersStarted: workersStarted,
                     Queued: Math.Max(0, submittedNow - started - droppedNow),
-                    Running: (int)Math.Max(0, started - succeeded - failed - elsewhere),
+                    Running: (int)Math.Max(0, started - succeeded - failed - stoppedNow),
                     Completed: succeeded,
-                    Failed: failed + elsewhere + droppedNow);
+                    Failed: failed + stoppedNow + droppedNow);
             }
         }
     }
@@ -173,7 +174,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     /// <returns>The exception to fail the task with.</returns>
     private protected Exception StopException() => State == PoolState.Broken
         ? new BrokenPoolException(BrokenMessage(), Volatile.Read(ref stopCause))
-        : new PoolTerminatedException($"The pool {Name} was terminated before this task finished.");
+        : new PoolTerminatedException($"The pool {Name} was terminated{TerminatedByText()} before this task finished.");
 
     /// <summary>True on one of this pool's own workers (where <see cref="Join()"/> would wait for itself).</summary>
     private protected virtual bool IsWorkerThread => false;
@@ -209,7 +210,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     /// now go on to their end (their results are thrown away), then their threads stop; <see cref="Join()"/>
     /// waits for that. A process pool kills its workers. Calling it again, or on a broken pool, does nothing.
     /// </remarks>
-    public void Terminate() => Stop(PoolState.Terminated, null);
+    public void Terminate() => Stop(PoolState.Terminated, null, null);
 
     /// <summary>Waits until every worker has stopped, after <see cref="Close"/> or <see cref="Terminate"/> (Python's <c>join()</c>).</summary>
     /// <exception cref="InvalidOperationException">The pool is still open (call <see cref="Close"/> or <see cref="Terminate"/> first), or this is one of the pool's own workers.</exception>
@@ -281,7 +282,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     /// <see cref="TimeoutException"/> past <see cref="TaskTimeout"/>, <see cref="StopException"/> on
     /// terminate, or be cancelled through <paramref name="cancellationToken"/> while still queued; run its
     /// continuations asynchronously; and be counted exactly once (see <see cref="WorkerTally"/>,
-    /// <see cref="CountDropped"/>, <see cref="CountFailedElsewhere"/>) before it completes. If the pool stopped
+    /// <see cref="CountDropped"/>, <see cref="CountStoppedByPool"/>) before it completes. If the pool stopped
     /// accepting while the call was being queued, take it back and throw <see cref="NotAcceptingException"/>;
     /// the base then undoes its count.
     /// </remarks>
@@ -324,7 +325,18 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
 
     /// <summary>Core: a worker could not be made ready (its initializer threw): the pool is broken, its tasks fail with a <see cref="BrokenPoolException"/>.</summary>
     /// <param name="cause">What went wrong; the inner exception of the <see cref="BrokenPoolException"/>.</param>
-    private protected void BreakPool(Exception cause) => Stop(PoolState.Broken, cause);
+    private protected void BreakPool(Exception cause) => Stop(PoolState.Broken, cause, null);
+
+    /// <summary>
+    /// Core: <see cref="Terminate"/> by another of the pool's methods, named in <paramref name="by"/> (with what it
+    /// does to the workers): the exceptions of the tasks it fails, and the refusals of later submissions, say it.
+    /// <see cref="OnTerminate"/> reads it as <see cref="TerminatedBy"/>. Does nothing if the pool is already terminated or broken.
+    /// </summary>
+    /// <param name="by">Such as <c>KillWorkers() (its workers were killed)</c>.</param>
+    private protected void TerminateBy(string by) => Stop(PoolState.Terminated, null, by);
+
+    /// <summary>What terminated the pool, when it was not <see cref="Terminate"/> (see <see cref="TerminateBy"/>); set before <see cref="OnTerminate"/> runs.</summary>
+    private protected string? TerminatedBy => Volatile.Read(ref terminatedBy);
 
     /// <summary>Core: a new worker begins; returns the tally it counts its tasks in (see <see cref="WorkerTally"/>).</summary>
     /// <returns>The worker's tally, already counted in <see cref="PoolCounters.WorkersAlive"/> and <see cref="PoolCounters.WorkersStarted"/>.</returns>
@@ -363,8 +375,8 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         ReleaseQueueSlot(tasks);
     }
 
-    /// <summary>Core: a running task was ended by someone other than its worker (a timeout, a terminate). Call before completing its task.</summary>
-    private protected void CountFailedElsewhere() => Interlocked.Increment(ref failedElsewhere);
+    /// <summary>Core: counts as failed a running task that the pool stopped, not its worker (a timeout, a cancel, a terminate). Call before completing its task.</summary>
+    private protected void CountStoppedByPool() => Interlocked.Increment(ref stoppedByPool);
 
     /// <summary>The exception a submission gets once the pool does not accept work: disposed, closed, terminated or broken.</summary>
     /// <returns>An <see cref="ObjectDisposedException"/>, an <see cref="InvalidOperationException"/> or a <see cref="BrokenPoolException"/>.</returns>
@@ -378,7 +390,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         return State switch
         {
             PoolState.Closed => new InvalidOperationException($"The pool {Name} is closed; it accepts no more tasks (Close() was called)."),
-            PoolState.Terminated => new InvalidOperationException($"The pool {Name} was terminated; it accepts no more tasks."),
+            PoolState.Terminated => new InvalidOperationException($"The pool {Name} was terminated{TerminatedByText()}; it accepts no more tasks."),
             PoolState.Broken => new BrokenPoolException(BrokenMessage(), Volatile.Read(ref stopCause)),
             _ => new InvalidOperationException($"The pool {Name} is not accepting tasks."),
         };
@@ -387,7 +399,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     /// <summary>Frees places in a bounded queue (a task started or was dropped).</summary>
     internal void ReleaseQueueSlot(int count = 1) => queueSlots?.Release(count);
 
-    private void Stop(PoolState target, Exception? cause)
+    private void Stop(PoolState target, Exception? cause, string? by)
     {
         lock (stateGate)
         {
@@ -397,12 +409,15 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
             }
 
             Volatile.Write(ref stopCause, cause);
+            Volatile.Write(ref terminatedBy, by);
             Volatile.Write(ref state, (int)target);
         }
 
         stopping.Cancel();
         OnTerminate();
     }
+
+    private string TerminatedByText() => TerminatedBy is { } by ? $" by {by}" : string.Empty;
 
     private string BrokenMessage()
     {
@@ -494,23 +509,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         }
 
         Admit(cancellationToken);
-        return Enter(item, cancellationToken);
-    }
-
-    private Task<TResult> Enter<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)
-    {
-        JoinAtExit();
-        Interlocked.Increment(ref submitted.Value);
-        try
-        {
-            return RunAsync(item, cancellationToken);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref submitted.Value);
-            ReleaseQueueSlot();
-            throw;
-        }
+        return Enter(item, static (pool, item, token) => pool.RunAsync(item, token), cancellationToken);
     }
 
     /// <summary>Submits one chunk, waiting for a place in a bounded queue on this thread.</summary>
@@ -541,13 +540,20 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         return EnterChunk(chunk, cancellationToken);
     }
 
-    private Task<TResult[]> EnterChunk<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
+    private Task<TResult[]> EnterChunk<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken) =>
+        Enter(chunk, static (pool, chunk, token) => pool.RunChunkAsync(chunk, token), cancellationToken);
+
+    /// <summary>
+    /// Counts an admitted call or chunk as submitted and hands it to the core (<paramref name="core"/>: a static
+    /// lambda, so nothing is allocated); if the core refuses it, undoes the count and frees its queue place.
+    /// </summary>
+    private Task<TResult> Enter<TWork, TResult>(TWork work, Func<WorkerPool, TWork, CancellationToken, Task<TResult>> core, CancellationToken cancellationToken)
     {
         JoinAtExit();
         Interlocked.Increment(ref submitted.Value);
         try
         {
-            return RunChunkAsync(chunk, cancellationToken);
+            return core(this, work, cancellationToken);
         }
         catch
         {

@@ -12,7 +12,7 @@ namespace Multiprocessing.Pools;
 /// Count a task here only when this worker ends it: <see cref="Started"/> when it starts running (which also
 /// frees its place in a bounded queue), then exactly one of <see cref="Succeeded"/> or <see cref="Failed"/>
 /// before its task is completed (so that a caller who has awaited the task sees it counted). A task ended by
-/// someone else (timeout, terminate) is counted with <c>WorkerPool.CountFailedElsewhere</c> instead.
+/// someone else (timeout, terminate) is counted with <c>WorkerPool.CountStoppedByPool</c> instead.
 /// </remarks>
 internal sealed class WorkerTally
 {

@@ -4,14 +4,15 @@ namespace Multiprocessing.Tests.Disposal;
 
 /// <summary>
 /// Pools, managers and manager proxies refuse every call with <see cref="ObjectDisposedException"/> once disposed,
-/// except their documented idempotent life-cycle members (a pool's Close, Terminate and Join after Dispose do
+/// except their documented idempotent life-cycle members (a pool's Close, Terminate (and a process pool's
+/// TerminateWorkers and KillWorkers) and Join after Dispose do
 /// nothing, as in Python after close() and join(); its Counters are readable at any time, and a process pool's
 /// WorkerPids, for diagnostics, are then empty; its WorkerCount and CancelGracePeriod, and a manager's Address,
 /// AuthKey and Process are plain values).
 /// </summary>
 public sealed class PoolsAndManagersAfterDisposeTests
 {
-    private static readonly string[] PoolLifecycle = ["Close", "Terminate", "Join", "JoinAsync", "Counters", "WorkerCount", "WorkerPids", "CancelGracePeriod"];
+    private static readonly string[] PoolLifecycle = ["Close", "Terminate", "Join", "JoinAsync", "Counters", "WorkerCount", "WorkerPids", "CancelGracePeriod", "TerminateWorkers", "KillWorkers"];
 
     [Theory]
     [InlineData("thread-pool")]

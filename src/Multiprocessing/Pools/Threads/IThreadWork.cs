@@ -25,7 +25,7 @@ internal interface IThreadWork
     /// <summary>Queued → failed with the pool's stop exception (terminate), counted as dropped.</summary>
     bool TryDrop(ThreadWorkerPool pool);
 
-    /// <summary>Running → failed with the pool's stop exception (terminate), counted as failed elsewhere.</summary>
+    /// <summary>Running → failed with the pool's stop exception (terminate), counted as stopped by the pool.</summary>
     bool TryEndRunning(ThreadWorkerPool pool);
 
     /// <summary>Running → timed out; the caller then retires the worker and calls <see cref="CompleteTimedOut"/>.</summary>

@@ -36,16 +36,7 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
 
     public abstract long TimeoutTicksIn(ThreadWorkerPool pool);
 
-    public bool TryStart()
-    {
-        if (Interlocked.CompareExchange(ref state, Running, Queued) != Queued)
-        {
-            return false;
-        }
-
-        cancellation?.Unregister();
-        return true;
-    }
+    public bool TryStart() => TryLeaveQueue(Running);
 
     public bool Run(WorkerTally tally)
     {
@@ -85,16 +76,7 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
         return true;
     }
 
-    public bool TryReject()
-    {
-        if (Interlocked.CompareExchange(ref state, Ended, Queued) != Queued)
-        {
-            return false;
-        }
-
-        cancellation?.Unregister();
-        return true;
-    }
+    public bool TryReject() => TryLeaveQueue(Ended);
 
     public bool TryDrop(ThreadWorkerPool pool)
     {
@@ -116,7 +98,7 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
             return false;
         }
 
-        pool.CountTaskFailedElsewhere();
+        pool.CountTaskStoppedByPool();
         TrySetException(pool.NewStopException());
         return true;
     }
@@ -125,7 +107,7 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
 
     public void CompleteTimedOut(ThreadWorkerPool pool, string workerName)
     {
-        pool.CountTaskFailedElsewhere();
+        pool.CountTaskStoppedByPool();
         var limit = TimeSpan.FromSeconds((double)TimeoutTicksIn(pool) / System.Diagnostics.Stopwatch.Frequency);
         TrySetException(new TimeoutException(
             $"The task ran longer than its timeout of {limit} (PoolOptions.TaskTimeout) and was abandoned. {workerName} goes on running it until it returns, outside the pool; the pool starts another thread in its place."));
@@ -133,6 +115,18 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
 
     /// <summary>Runs the user's code: the call, or the chunk's items in order.</summary>
     protected abstract TResult Invoke();
+
+    /// <summary>Moves a queued task to <paramref name="next"/> (running, or ended without running) and lets go of its cancellation; false if it was no longer queued.</summary>
+    private bool TryLeaveQueue(int next)
+    {
+        if (Interlocked.CompareExchange(ref state, next, Queued) != Queued)
+        {
+            return false;
+        }
+
+        cancellation?.Unregister();
+        return true;
+    }
 
     private void CancelIfQueued(ThreadWorkerPool pool, CancellationToken token)
     {
