@@ -48,6 +48,7 @@ public partial class HostedPoolSampleTests
                 ["Sample__BusySeconds"] = "45", // outlives the shutdown timeout, within the sample's task timeout (1 min)
                 ["shutdownTimeoutSeconds"] = "1",
             });
+        Dictionary<int, ProcessWatch> watches = [];
         try
         {
             var stdout = new System.Text.StringBuilder();
@@ -61,6 +62,7 @@ public partial class HostedPoolSampleTests
             int[] workers = WorkerPids(stdout.ToString());
             HashSet<int> below = ProcessTree.Descendants(host.Id);
             Assert.Superset(workers.ToHashSet(), below);
+            watches = below.ToDictionary(pid => pid, TestApp.Watch); // opened while they are surely the sample's
 
             var clock = Stopwatch.StartNew();
             Assert.Equal(0, Libc.Kill(host.Id, Libc.SIGTERM));
@@ -73,10 +75,19 @@ public partial class HostedPoolSampleTests
             Assert.Contains("terminating it", rest, StringComparison.Ordinal);
             Assert.Contains("host stopped", rest, StringComparison.Ordinal);
             Assert.True(stopped < StopBar, $"the sample took {stopped.TotalSeconds:F1} s to stop");
-            Assert.DoesNotContain(below, IsSampleProcess);
+
+            // The workers were gone before the host exited (it waited for them); its other children (the resource
+            // tracker, a warm spare) see it gone and follow.
+            Assert.All(workers, w => Assert.True(watches[w].WaitForExit(TimeSpan.Zero), $"worker {w} outlived the host"));
+            Assert.All(watches, w => Assert.True(w.Value.WaitForExit(Within.Deadline), $"process {w.Key} of the sample is still running"));
         }
         finally
         {
+            foreach (ProcessWatch w in watches.Values)
+            {
+                w.Dispose();
+            }
+
             if (!host.HasExited)
             {
                 host.Kill(entireProcessTree: true);
