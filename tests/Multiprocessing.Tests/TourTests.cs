@@ -38,6 +38,8 @@ public partial class TourTests
         Assert.Contains("the killed task failed: ProcessDiedException", pool, StringComparison.Ordinal);
         Assert.Contains("the other ten finished: 1, 4, 9, 16, 25, 36, 49, 64, 81, 100", pool, StringComparison.Ordinal);
         Assert.Contains("workers alive: 2", pool, StringComparison.Ordinal);
+        Assert.Matches("the busy task: PoolTerminatedException: The pool ProcessPool-[0-9]+ was terminated by TerminateWorkers\\(\\)", pool);
+        Assert.Contains("workers alive after Join: 0", pool, StringComparison.Ordinal);
 
         // 使用场景: both jobs, three ways each, with the right results.
         string scenes = Chapter(stdout, "cpu-vs-io");

@@ -65,6 +65,18 @@ internal static class PoolTestSupport
     /// <summary>Inside a task, on a thread or in a worker process: waits for the test to open <paramref name="gate"/>, at most 30 s.</summary>
     public static void Hold(this SharedEvent gate) => gate.TryWait(Within.Deadline);
 
+    /// <summary>
+    /// A process pool's task that watches <see cref="CurrentProcess.TerminationToken"/> (so SIGTERM does not end its
+    /// worker), says it started, and returns 1 once its worker got SIGTERM (or after 30 s).
+    /// </summary>
+    public static int ReturnsOnSigterm(SharedEvent started, SharedEvent termSeen)
+    {
+        using CancellationTokenRegistration r = CurrentProcess.TerminationToken.Register(termSeen.Set);
+        started.Set();
+        termSeen.Hold();
+        return 1;
+    }
+
     /// <summary>Waits for <paramref name="ev"/> (a task, maybe in another process, got there) or fails the test after 30 s.</summary>
     public static void WaitOrFail(this SharedEvent ev, string what) =>
         Assert.True(ev.TryWait(Within.Deadline), $"{what} did not happen within {Within.Deadline.TotalSeconds} s.");

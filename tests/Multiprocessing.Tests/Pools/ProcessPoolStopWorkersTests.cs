@@ -18,16 +18,7 @@ public sealed class ProcessPoolStopWorkersTests
         using var started = SharedEvent.Create();
         using var termSeen = SharedEvent.Create();
         using var ranAnyway = SharedEvent.Create();
-        Task<int> running = pool.Submit(
-            static (SharedEvent started, SharedEvent seen) =>
-            {
-                using CancellationTokenRegistration r = CurrentProcess.TerminationToken.Register(seen.Set);
-                started.Set();
-                seen.TryWait(Within.Deadline);
-                return 1;
-            },
-            started,
-            termSeen);
+        Task<int> running = pool.Submit(PoolTestSupport.ReturnsOnSigterm, started, termSeen);
         Task<int>[] pending = [.. Enumerable.Range(0, 4).Select(_ => pool.Submit(static (SharedEvent ran) => { ran.Set(); return 2; }, ranAnyway))];
         started.WaitOrFail("the running task");
 

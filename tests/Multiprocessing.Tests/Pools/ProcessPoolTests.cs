@@ -258,17 +258,7 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
         using var started = SharedEvent.Create();
         using var termSeen = SharedEvent.Create();
         using var cts = new CancellationTokenSource();
-        Task<int> running = pool.Submit(
-            static (SharedEvent s, SharedEvent seen) =>
-            {
-                using CancellationTokenRegistration r = CurrentProcess.TerminationToken.Register(seen.Set);
-                s.Set();
-                seen.Wait(Within.Deadline);
-                return 1;
-            },
-            started,
-            termSeen,
-            cts.Token);
+        Task<int> running = pool.Submit(PoolTestSupport.ReturnsOnSigterm, started, termSeen, cts.Token);
         started.WaitOrFail("the task");
 
         await cts.CancelAsync();

@@ -18,7 +18,7 @@ public sealed class ProcessPoolWorkerRaceTests
     {
         using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, CancelGracePeriod = TimeSpan.Zero });
         ChildProcess worker = ExitedAndDisposedChild();
-        MethodInfo stop = typeof(ProcessPool).GetMethod("StopCancelled", BindingFlags.Instance | BindingFlags.NonPublic)!;
+        MethodInfo stop = typeof(ProcessPool).GetMethod("StopGracefully", BindingFlags.Instance | BindingFlags.NonPublic)!;
 
         Exception? thrown = Record.Exception(() => stop.Invoke(pool, [worker]));
 
