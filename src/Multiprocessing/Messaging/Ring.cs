@@ -1050,23 +1050,15 @@ internal sealed unsafe partial class Ring
 
     private static void TakeEndSlot(int* ends, int inTransitFrom)
     {
-        if (inTransitFrom != 0)
+        // A reservation addressed to this process (see AddressReservation), else one still in the sender's name.
+        if (inTransitFrom != 0 && (ReplaceEndSlot(ends, -LockCore.Me, LockCore.Me) || ReplaceEndSlot(ends, -inTransitFrom, LockCore.Me)))
         {
-            for (int i = 0; i < RingHeader.MaxEnds; i++)
-            {
-                if (Interlocked.CompareExchange(ref ends[i], LockCore.Me, -inTransitFrom) == -inTransitFrom)
-                {
-                    return;
-                }
-            }
+            return;
         }
 
-        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        if (ReplaceEndSlot(ends, 0, LockCore.Me))
         {
-            if (Interlocked.CompareExchange(ref ends[i], LockCore.Me, 0) == 0)
-            {
-                return;
-            }
+            return;
         }
 
         // Slots of dead processes can be reused.
@@ -1084,20 +1076,45 @@ internal sealed unsafe partial class Ring
 
     /// <summary>
     /// Reserves a slot of the writing (or reading) end for a process this end is being sent to: until it attaches,
-    /// the end counts as held as long as this process lives.
+    /// the end counts as held as long as this process lives, or, once the reservation is addressed to the receiver
+    /// (<see cref="AddressReservation"/>), as long as the receiver lives.
     /// </summary>
     public void ReserveEnd(bool writer)
     {
-        int* ends = writer ? h->Writers : h->Readers;
-        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        if (ReplaceEndSlot(writer ? h->Writers : h->Readers, 0, -LockCore.Me))
         {
-            if (Interlocked.CompareExchange(ref ends[i], -LockCore.Me, 0) == 0)
-            {
-                return;
-            }
+            return;
         }
 
         throw new InvalidOperationException($"This pipe end is open in {RingHeader.MaxEnds} places already.");
+    }
+
+    /// <summary>
+    /// Addresses one reservation this process made (<see cref="ReserveEnd"/>) to the process <paramref name="receiver"/>,
+    /// before that process can take it: from then on it counts as held as long as the receiver lives, not the
+    /// sender, so it ends if the receiver exits without taking its end. A <paramref name="receiver"/> of 0 cancels
+    /// it (the end was not sent after all). Wakes the other side, whose sleepers then watch the receiver.
+    /// </summary>
+    public void AddressReservation(bool writer, int receiver)
+    {
+        if (ReplaceEndSlot(writer ? h->Writers : h->Readers, -LockCore.Me, -receiver))
+        {
+            WakeAll();
+        }
+    }
+
+    /// <summary>Replaces one slot holding <paramref name="from"/> with <paramref name="to"/>; false if none holds it.</summary>
+    private static bool ReplaceEndSlot(int* ends, int from, int to)
+    {
+        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        {
+            if (Interlocked.CompareExchange(ref ends[i], to, from) == from)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Unregisters one handle of this process on the writing (or reading) end and wakes the other side.</summary>
