@@ -72,7 +72,7 @@ internal sealed partial class Ring
 
             if (status == RingStatus.Overflow)
             {
-                Spill(default, message.Span);
+                WriteToOverflow(default, message.Span);
                 status = RingStatus.Ok;
             }
 
@@ -96,7 +96,7 @@ internal sealed partial class Ring
 
         while (!ItemsRoom())
         {
-            RingStatus status = await ParkAsync(Wait.Items, 0, deadline, cancellationToken).ConfigureAwait(false);
+            RingStatus status = await ParkAsync(WaitTarget.Items, 0, deadline, cancellationToken).ConfigureAwait(false);
             if (status != RingStatus.Ok)
             {
                 return status;
@@ -121,7 +121,7 @@ internal sealed partial class Ring
                 return RingStatus.Overflow;
             }
 
-            RingStatus status = await ParkAsync(Wait.Room, need, overflow ? deadline.Earlier(stall.Until) : deadline, cancellationToken).ConfigureAwait(false);
+            RingStatus status = await ParkAsync(WaitTarget.Room, need, overflow ? deadline.Earlier(stall.Until) : deadline, cancellationToken).ConfigureAwait(false);
             if (status == RingStatus.Timeout && overflow)
             {
                 continue; // Stuck decides.
@@ -150,7 +150,7 @@ internal sealed partial class Ring
         bool keep = false;
         try
         {
-            var assembly = default(Assembly);
+            var assembly = default(MessageAssembly);
             while (true)
             {
                 if (!RingReady())
@@ -166,17 +166,17 @@ internal sealed partial class Ring
                         continue;
                     }
 
-                    if (ChainIsNext())
+                    if (OverflowIsNext())
                     {
-                        if (TakeFromChain(out RingMessage spilled))
+                        if (TakeFromOverflow(out RingMessage fromOverflow))
                         {
-                            return (RingStatus.Ok, spilled);
+                            return (RingStatus.Ok, fromOverflow);
                         }
 
                         continue;
                     }
 
-                    RingStatus status = await ParkAsync(Wait.Data, 0, deadline, cancellationToken).ConfigureAwait(false);
+                    RingStatus status = await ParkAsync(WaitTarget.Data, 0, deadline, cancellationToken).ConfigureAwait(false);
                     if (status != RingStatus.Ok)
                     {
                         return (status, default);
@@ -202,11 +202,11 @@ internal sealed partial class Ring
     }
 
     /// <summary>The asynchronous form of <see cref="Park"/>.</summary>
-    private ValueTask<RingStatus> ParkAsync(Wait what, long need, Deadline deadline, CancellationToken cancellationToken) =>
+    private ValueTask<RingStatus> ParkAsync(WaitTarget what, long need, Deadline deadline, CancellationToken cancellationToken) =>
         Spin(what, need) is { } ready ? new(ready) : Sleep<Awaiting>(what, need, deadline, cancellationToken);
 
     /// <summary>The sleeping part of <see cref="Park"/> and <see cref="ParkAsync"/>, one body for both (see <see cref="IWaitMode"/>); here, since <c>await</c> cannot stand in the unsafe part of the class.</summary>
-    private async ValueTask<RingStatus> Sleep<TMode>(Wait what, long need, Deadline deadline, CancellationToken cancellationToken)
+    private async ValueTask<RingStatus> Sleep<TMode>(WaitTarget what, long need, Deadline deadline, CancellationToken cancellationToken)
         where TMode : IWaitMode
     {
         nint seq = SeqAddress(what);
@@ -219,7 +219,7 @@ internal sealed partial class Ring
                 int expected = ReadSeq(what);
                 if (Ready(what, need))
                 {
-                    return Settle(what, need);
+                    return OutcomeOnceReady(what, need);
                 }
 
                 // After reading the sequence: an end closed from now on bumps it, so the sleep below cannot miss it.
@@ -245,7 +245,7 @@ internal sealed partial class Ring
 
             if (Ready(what, need))
             {
-                return Settle(what, need);
+                return OutcomeOnceReady(what, need);
             }
 
             if (!inTime)
@@ -258,5 +258,5 @@ internal sealed partial class Ring
     /// <summary>The asynchronous twin of <see cref="WaitReadable"/>.</summary>
     /// <exception cref="OperationCanceledException">The token fired.</exception>
     public ValueTask<RingStatus> WaitReadableAsync(Deadline deadline, CancellationToken cancellationToken) =>
-        DataReady() ? ValueTask.FromResult(RingStatus.Ok) : ParkAsync(Wait.Data, 0, deadline, cancellationToken);
+        DataReady() ? ValueTask.FromResult(RingStatus.Ok) : ParkAsync(WaitTarget.Data, 0, deadline, cancellationToken);
 }

@@ -8,24 +8,24 @@ internal sealed unsafe partial class Ring
 {
     /// <summary>
     /// Under the write lock, no room: whether to overflow now — the consumers have not moved since a producer last
-    /// found them stuck and the chain still holds messages, or they have stood still for <see cref="OverflowAfter"/>
+    /// found them stuck and the overflow still holds messages, or they have stood still for <see cref="OverflowAfter"/>
     /// during this wait, or the deadline passed.
     /// </summary>
     private bool ShouldOverflow(ref Stall stall, Deadline deadline)
     {
         long progress = ConsumerProgress();
-        bool stuck = (progress == h->SpillStuckAt && h->SpillTail != Volatile.Read(ref h->SpillHead))
+        bool stuck = (progress == h->OverflowStuckAt && h->OverflowTail != Volatile.Read(ref h->OverflowHead))
             || stall.Stuck(progress, deadline);
         if (stuck)
         {
-            h->SpillStuckAt = progress;
+            h->OverflowStuckAt = progress;
         }
 
         return stuck;
     }
 
-    /// <summary>How far the consumers have got, ring and chain together: it changes whenever one takes something.</summary>
-    private long ConsumerProgress() => Volatile.Read(ref h->Head) + Volatile.Read(ref h->SpillHead);
+    /// <summary>How far the consumers have got, ring and overflow together: it changes whenever one takes something.</summary>
+    private long ConsumerProgress() => Volatile.Read(ref h->Head) + Volatile.Read(ref h->OverflowHead);
 
     /// <summary>A producer's wait for room, watching whether the consumers move.</summary>
     private struct Stall
@@ -54,61 +54,61 @@ internal sealed unsafe partial class Ring
         }
     }
 
-    /// <summary>Whether messages may have gone to the chain since the last marker (one read of this side's line).</summary>
+    /// <summary>Whether messages may have gone to the overflow since the last marker (one read of this side's line).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool ChainUnmarked() => overflow && h->SpillTail != h->SpillMarked;
+    private bool OverflowUnmarked() => overflow && h->OverflowTail != h->OverflowMarked;
 
-    /// <summary>Under the write lock, before a message goes to the ring: whether a marker must precede it (the chain holds messages that must be read first).</summary>
+    /// <summary>Under the write lock, before a message goes to the ring: whether a marker must precede it (the overflow holds messages that must be read first).</summary>
     private bool NeedsMarker()
     {
-        if (!ChainUnmarked())
+        if (!OverflowUnmarked())
         {
             return false;
         }
 
-        long spillTail = h->SpillTail;
-        if (Volatile.Read(ref h->SpillHead) == spillTail)
+        long overflowTail = h->OverflowTail;
+        if (Volatile.Read(ref h->OverflowHead) == overflowTail)
         {
-            h->SpillMarked = spillTail; // The chain is empty: nothing to read first.
+            h->OverflowMarked = overflowTail; // The overflow is empty: nothing to read first.
             return false;
         }
 
         return true;
     }
 
-    /// <summary>Under the write lock, room made: writes a marker saying that the chain's messages up to the current tail come before what follows.</summary>
+    /// <summary>Under the write lock, room made: writes a marker saying that the overflow's messages up to the current tail come before what follows.</summary>
     private void WriteMarker()
     {
         long tail = h->Tail;
         byte* at = data + (tail & mask);
-        long spillTail = h->SpillTail;
-        *(long*)(at + RecordHeaderSize) = spillTail;
-        Publish(at, sizeof(long), KindSpill, tail + MarkerSize, wholeMessage: false, wake: false);
-        h->SpillMarked = spillTail;
+        long overflowTail = h->OverflowTail;
+        *(long*)(at + RecordHeaderSize) = overflowTail;
+        Publish(at, sizeof(long), KindOverflowMarker, tail + MarkerSize, wholeMessage: false, wake: false);
+        h->OverflowMarked = overflowTail;
     }
 
-    /// <summary>Under the write lock: writes the message, whole, to the next chain file and publishes it; abandons its parts in the ring if it had begun there.</summary>
+    /// <summary>Under the write lock: writes the message, whole, to the next overflow file and publishes it; abandons its parts in the ring if it had begun there.</summary>
     /// <exception cref="IOException">The file could not be written; nothing was queued.</exception>
-    private void Spill(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body)
+    private void WriteToOverflow(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body)
     {
         AbandonOpenMessage();
-        long k = h->SpillTail;
-        SpillFiles.Write(spillPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture), head, body);
+        long k = h->OverflowTail;
+        OverflowFiles.Write(overflowPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture), head, body);
         Volatile.Write(ref h->ItemsPut, h->ItemsPut + 1);
-        Volatile.Write(ref h->SpillTail, k + 1); // EndWrite's lock release then wakes sleeping consumers.
+        Volatile.Write(ref h->OverflowTail, k + 1); // EndWrite's lock release then wakes sleeping consumers.
     }
 
-    /// <summary>Whether the chain holds messages (read when the ring looks empty: the producers' line is being read anyway).</summary>
-    private bool ChainHasMessages() => overflow && Volatile.Read(ref h->SpillTail) != Volatile.Read(ref h->SpillHead);
+    /// <summary>Whether the overflow holds messages (read when the ring looks empty: the producers' line is being read anyway).</summary>
+    private bool OverflowHasMessages() => overflow && Volatile.Read(ref h->OverflowTail) != Volatile.Read(ref h->OverflowHead);
 
     /// <summary>
-    /// Under the read lock, no message open: whether the next message is in the chain, the ring being empty. The
-    /// chain's tail is read before the ring's: a message the ring received before a chain message seen here is
+    /// Under the read lock, no message open: whether the next message is in the overflow, the ring being empty. The
+    /// overflow's tail is read before the ring's: a message the ring received before an overflowed message seen here is
     /// then seen too.
     /// </summary>
-    private bool ChainIsNext()
+    private bool OverflowIsNext()
     {
-        if (!overflow || Volatile.Read(ref h->SpillTail) == h->SpillHead)
+        if (!overflow || Volatile.Read(ref h->OverflowTail) == h->OverflowHead)
         {
             return false;
         }
@@ -117,35 +117,35 @@ internal sealed unsafe partial class Ring
         return cachedTail <= h->Head;
     }
 
-    /// <summary>Under the read lock: takes chain message <c>SpillHead</c> into <paramref name="message"/>; false if its file is gone (it is counted as taken).</summary>
-    private bool TakeFromChain(out RingMessage message)
+    /// <summary>Under the read lock: takes overflowed message <c>OverflowHead</c> into <paramref name="message"/>; false if its file is gone (it is counted as taken).</summary>
+    private bool TakeFromOverflow(out RingMessage message)
     {
-        long k = h->SpillHead;
-        string path = spillPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        long k = h->OverflowHead;
+        string path = overflowPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture);
         byte[]? bytes;
         try
         {
-            bytes = SpillFiles.Read(path);
+            bytes = OverflowFiles.Read(path);
         }
         catch (InvalidDataException)
         {
             // Damaged from outside (a producer publishes a file only once it is whole): this consumer is told, and
             // the file is taken, so that the queue goes on with the next message.
-            PassChainFile(k, path);
+            PassOverflowFile(k, path);
             throw;
         }
 
-        PassChainFile(k, path);
+        PassOverflowFile(k, path);
         message = bytes is null ? default : new RingMessage(null, 0, bytes);
         return bytes is not null;
     }
 
-    /// <summary>Under the read lock: counts chain file <paramref name="k"/> as taken, moves past it and removes it.</summary>
-    private void PassChainFile(long k, string path)
+    /// <summary>Under the read lock: counts overflow file <paramref name="k"/> as taken, moves past it and removes it.</summary>
+    private void PassOverflowFile(long k, string path)
     {
         Volatile.Write(ref h->ItemsGot, h->ItemsGot + 1);
-        Interlocked.Exchange(ref h->SpillHead, k + 1);
+        Interlocked.Exchange(ref h->OverflowHead, k + 1);
         WakeProducers();
-        SpillFiles.Remove(path);
+        OverflowFiles.Remove(path);
     }
 }

@@ -24,7 +24,7 @@ internal sealed unsafe partial class Ring
         bool keep = false;
         try
         {
-            var assembly = default(Assembly);
+            var assembly = default(MessageAssembly);
             while (true)
             {
                 if (!RingReady())
@@ -39,9 +39,9 @@ internal sealed unsafe partial class Ring
                         continue;
                     }
 
-                    if (ChainIsNext())
+                    if (OverflowIsNext())
                     {
-                        if (TakeFromChain(out message))
+                        if (TakeFromOverflow(out message))
                         {
                             return RingStatus.Ok;
                         }
@@ -49,7 +49,7 @@ internal sealed unsafe partial class Ring
                         continue;
                     }
 
-                    RingStatus status = Park(Wait.Data, 0, deadline, cancellationToken);
+                    RingStatus status = Park(WaitTarget.Data, 0, deadline, cancellationToken);
                     if (status != RingStatus.Ok)
                     {
                         return status;
@@ -77,7 +77,7 @@ internal sealed unsafe partial class Ring
     /// <summary>Waits until a message can be read, without reading it: <see cref="RingStatus.Ok"/>, or why not.</summary>
     /// <exception cref="OperationCanceledException">The token fired.</exception>
     public RingStatus WaitReadable(Deadline deadline, CancellationToken cancellationToken) =>
-        DataReady() ? RingStatus.Ok : Park(Wait.Data, 0, deadline, cancellationToken);
+        DataReady() ? RingStatus.Ok : Park(WaitTarget.Data, 0, deadline, cancellationToken);
 
     /// <summary>Frees the message handed out in place by <see cref="BeginRead"/> and releases the read lock.</summary>
     public void EndRead(in RingMessage message)
@@ -99,8 +99,8 @@ internal sealed unsafe partial class Ring
 
     private void ReleaseReadLock() => LockCore.Release(&h->ReadLock);
 
-    /// <summary>Whether a message is there to read, in the ring or in the overflow chain.</summary>
-    private bool DataReady() => RingReady() || ChainHasMessages();
+    /// <summary>Whether a message is there to read, in the ring or in the overflow.</summary>
+    private bool DataReady() => RingReady() || OverflowHasMessages();
 
     /// <summary>Whether a record is there to read in the ring.</summary>
     private bool RingReady()
@@ -116,7 +116,7 @@ internal sealed unsafe partial class Ring
     }
 
     /// <summary>Handles the record at the head; true when a whole message is ready in <paramref name="message"/>.</summary>
-    private bool Step(ref Assembly assembly, out RingMessage message)
+    private bool Step(ref MessageAssembly assembly, out RingMessage message)
     {
         message = default;
         long head = h->Head;
@@ -140,7 +140,7 @@ internal sealed unsafe partial class Ring
 
             case KindFirst:
                 long total = *(long*)payload;
-                assembly = new Assembly(new byte[total]);
+                assembly = new MessageAssembly(new byte[total]);
                 assembly.Append(new ReadOnlySpan<byte>(payload + sizeof(long), length - sizeof(long)));
                 Volatile.Write(ref h->ReadOpen, 1);
                 Consume(size, wholeMessage: false);
@@ -176,17 +176,17 @@ internal sealed unsafe partial class Ring
                 Consume(size, wholeMessage: false);
                 return false;
 
-            case KindSpill:
-                // The next message begins: the chain's messages up to the marker's count come first.
+            case KindOverflowMarker:
+                // The next message begins: the overflow's messages up to the marker's count come first.
                 if (assembly.Active)
                 {
                     assembly = default;
                 }
 
                 Volatile.Write(ref h->ReadOpen, 0);
-                if (h->SpillHead < *(long*)payload)
+                if (h->OverflowHead < *(long*)payload)
                 {
-                    return TakeFromChain(out message);
+                    return TakeFromOverflow(out message);
                 }
 
                 Consume(size, wholeMessage: false);
@@ -277,7 +277,7 @@ internal sealed unsafe partial class Ring
     }
 
     /// <summary>A fragmented message being put back together.</summary>
-    private struct Assembly(byte[] buffer)
+    private struct MessageAssembly(byte[] buffer)
     {
         private int filled;
 

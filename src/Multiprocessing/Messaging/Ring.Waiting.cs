@@ -27,36 +27,37 @@ internal sealed unsafe partial class Ring
         }
     }
 
-    private int ReadSeq(Wait what) => Volatile.Read(ref what == Wait.Data ? ref h->DataSeq : ref h->SpaceSeq);
+    private int ReadSeq(WaitTarget what) => Volatile.Read(ref what == WaitTarget.Data ? ref h->DataSeq : ref h->SpaceSeq);
 
-    internal enum Wait
+    /// <summary>What a wait of the ring waits for: a message to read, room to write, or an item slot (a bounded queue).</summary>
+    internal enum WaitTarget
     {
         Data,
         Room,
         Items,
     }
 
-    private bool Ready(Wait what, long need) => what switch
+    private bool Ready(WaitTarget what, long need) => what switch
     {
-        Wait.Data => DataReady() || IsCompleted,
-        Wait.Room => HasFree(h->Tail, need) || IsCompleted,
+        WaitTarget.Data => DataReady() || IsCompleted,
+        WaitTarget.Room => HasFree(h->Tail, need) || IsCompleted,
         _ => ItemsRoom() || IsCompleted,
     };
 
     /// <summary>Spins briefly, then sleeps until <paramref name="what"/> may be ready; says why it stopped waiting.</summary>
     /// <remarks>The spin stays outside any state machine; the sleep is <see cref="Sleep{TMode}"/>, shared with <see cref="ParkAsync"/>.</remarks>
-    private RingStatus Park(Wait what, long need, Deadline deadline, CancellationToken cancellationToken) =>
+    private RingStatus Park(WaitTarget what, long need, Deadline deadline, CancellationToken cancellationToken) =>
         Spin(what, need) is { } ready ? ready : Blocking.Wait(Sleep<Blocking>(what, need, deadline, cancellationToken));
 
     /// <summary>Spins briefly: the settled status if <paramref name="what"/> became ready meanwhile, else null.</summary>
-    private RingStatus? Spin(Wait what, long need)
+    private RingStatus? Spin(WaitTarget what, long need)
     {
         var spinner = default(SpinWait);
         for (int i = 0; i < SpinIterations; i++)
         {
             if (Ready(what, need))
             {
-                return Settle(what, need);
+                return OutcomeOnceReady(what, need);
             }
 
             spinner.SpinOnce(sleep1Threshold: -1);
@@ -65,41 +66,41 @@ internal sealed unsafe partial class Ring
         return null;
     }
 
-    private nint SeqAddress(Wait what) => what == Wait.Data ? (nint)(&h->DataSeq) : (nint)(&h->SpaceSeq);
+    private nint SeqAddress(WaitTarget what) => what == WaitTarget.Data ? (nint)(&h->DataSeq) : (nint)(&h->SpaceSeq);
 
-    private void AddSleeper(Wait what, int delta) =>
-        Interlocked.Add(ref what == Wait.Data ? ref h->DataSleepers : ref h->SpaceSleepers, delta);
+    private void AddSleeper(WaitTarget what, int delta) =>
+        Interlocked.Add(ref what == WaitTarget.Data ? ref h->DataSleepers : ref h->SpaceSleepers, delta);
 
     /// <summary>What a wait that found its condition ends with: data beats completion, completion beats room.</summary>
-    private RingStatus Settle(Wait what, long need) => what switch
+    private RingStatus OutcomeOnceReady(WaitTarget what, long need) => what switch
     {
-        Wait.Data => DataReady() ? RingStatus.Ok : RingStatus.Completed,
-        Wait.Room => IsCompleted ? RingStatus.Completed : RingStatus.Ok,
+        WaitTarget.Data => DataReady() ? RingStatus.Ok : RingStatus.Completed,
+        WaitTarget.Room => IsCompleted ? RingStatus.Completed : RingStatus.Ok,
         _ => IsCompleted ? RingStatus.Completed : RingStatus.Ok,
     };
 
     /// <summary>In pipe mode, whether the other end is gone: no live writer for a reader (once empty), no live reader for a writer.</summary>
-    private RingStatus? PeerCheck(Wait what)
+    private RingStatus? PeerCheck(WaitTarget what)
     {
         if (!watchEnds)
         {
             return null;
         }
 
-        int* ends = what == Wait.Data ? h->Writers : h->Readers;
+        int* ends = what == WaitTarget.Data ? h->Writers : h->Readers;
         return AnyLiveEnd(ends) ? null : RingStatus.PeerGone;
     }
 
     /// <summary>In pipe mode, brings the watched holders of the other end up to date (see <see cref="PeerWatch.Update"/>); false if one is dead.</summary>
-    private bool UpdatePeers(Wait what, out DeathWatch.Registration[] watches) => PeersOf(what).Update(EndsOf(what), out watches);
+    private bool UpdatePeers(WaitTarget what, out DeathWatch.Registration[] watches) => PeersOf(what).Update(EndsOf(what), out watches);
 
     /// <summary>In pipe mode, the slots of the other end: the writers for a reader's wait, the readers for a writer's.</summary>
-    private int* EndsOf(Wait what) => what == Wait.Data ? h->Writers : h->Readers;
+    private int* EndsOf(WaitTarget what) => what == WaitTarget.Data ? h->Writers : h->Readers;
 
     /// <summary>In pipe mode, the watched holders of the other end, whose death wakes a wait for <paramref name="what"/>.</summary>
-    private PeerWatch PeersOf(Wait what)
+    private PeerWatch PeersOf(WaitTarget what)
     {
-        ref PeerWatch? peers = ref what == Wait.Data ? ref dataPeers : ref roomPeers;
+        ref PeerWatch? peers = ref what == WaitTarget.Data ? ref dataPeers : ref roomPeers;
         if (Volatile.Read(ref peers) is { } existing)
         {
             return existing;

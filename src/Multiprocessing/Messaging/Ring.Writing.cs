@@ -68,7 +68,7 @@ internal sealed unsafe partial class Ring
 
             if (status == RingStatus.Overflow)
             {
-                Spill(head, body);
+                WriteToOverflow(head, body);
                 status = RingStatus.Ok;
             }
 
@@ -100,7 +100,7 @@ internal sealed unsafe partial class Ring
         try
         {
             long size = RecordSize(length);
-            if (Volatile.Read(ref h->WriteOpen) != 0 || ChainUnmarked() || !ItemsRoom())
+            if (Volatile.Read(ref h->WriteOpen) != 0 || OverflowUnmarked() || !ItemsRoom())
             {
                 return false;
             }
@@ -148,7 +148,7 @@ internal sealed unsafe partial class Ring
 
         while (!ItemsRoom())
         {
-            RingStatus status = Park(Wait.Items, 0, deadline, cancellationToken);
+            RingStatus status = Park(WaitTarget.Items, 0, deadline, cancellationToken);
             if (status != RingStatus.Ok)
             {
                 return status;
@@ -296,7 +296,7 @@ internal sealed unsafe partial class Ring
                 return RingStatus.Overflow;
             }
 
-            RingStatus status = Park(Wait.Room, need, overflow ? deadline.Earlier(stall.Until) : deadline, cancellationToken);
+            RingStatus status = Park(WaitTarget.Room, need, overflow ? deadline.Earlier(stall.Until) : deadline, cancellationToken);
             if (status == RingStatus.Timeout && overflow)
             {
                 continue; // Stuck decides.

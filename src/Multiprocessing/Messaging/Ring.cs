@@ -23,16 +23,16 @@ namespace Multiprocessing.Messaging;
 /// (<see cref="LockCore"/>).</para>
 /// <para>Overflow (queues created with it; never pipes): a producer that finds no room waits while consumers make
 /// progress, but once no consumer has moved for <see cref="OverflowAfter"/> (or its own deadline passed) it
-/// writes the message, whole, to the next file of an overflow chain (<see cref="SpillFiles"/>) instead:
-/// <c>SpillTail</c> counts the files written, <c>SpillHead</c> the files read; so the ring's bytes are not a bound
-/// and a put never waits for a reader. A fragmented message caught that way is abandoned (as above) and spilled
-/// whole. Order: consumers read the ring first and the chain when the ring is empty, and a producer that writes to
-/// the ring while the chain may hold messages first writes a <c>Spill</c> marker record saying how many chain
-/// messages precede what follows it in the ring; a consumer reaching the marker reads the chain up to there
+/// writes the message, whole, to the next overflow file (<see cref="OverflowFiles"/>) instead:
+/// <c>OverflowTail</c> counts the files written, <c>OverflowHead</c> the files read; so the ring's bytes are not a bound
+/// and a put never waits for a reader. A fragmented message caught that way is abandoned (as above) and written
+/// whole to the overflow. Order: consumers read the ring first and the overflow when the ring is empty, and a producer that writes to
+/// the ring while the overflow may hold messages first writes an overflow marker record saying how many overflow
+/// messages precede what follows it in the ring; a consumer reaching the marker reads the overflow up to there
 /// before reading on. So messages are taken in the order their puts took the write lock, and once the consumers
-/// catch up, producers use the ring again. A chain file is published by moving <c>SpillTail</c> after it is
-/// written, so a producer that dies while writing one leaves an orphan file that the next spill overwrites or
-/// the segment's removal deletes; a consumer reads the file, moves <c>SpillHead</c>, then deletes it, so one
+/// catch up, producers use the ring again. An overflow file is published by moving <c>OverflowTail</c> after it is
+/// written, so a producer that dies while writing one leaves an orphan file that the next overflow write overwrites or
+/// the segment's removal deletes; a consumer reads the file, moves <c>OverflowHead</c>, then deletes it, so one
 /// that dies while reading leaves the message in the queue for the next consumer.</para>
 /// </remarks>
 internal sealed unsafe partial class Ring
@@ -46,12 +46,12 @@ internal sealed unsafe partial class Ring
     private const int KindMiddle = 3;
     private const int KindLast = 4;
     private const int KindPad = 5;
-    private const int KindSpill = 6;
+    private const int KindOverflowMarker = 6;
     private const long MarkerSize = RecordHeaderSize + sizeof(long);
 
     /// <summary>
-    /// How long a producer that finds no room waits with no consumer moving (neither the head nor the chain's
-    /// head) before it puts the message in the overflow chain: long enough that a consumer that is merely slower
+    /// How long a producer that finds no room waits with no consumer moving (neither the head nor the overflow's
+    /// head) before it puts the message in the overflow: long enough that a consumer that is merely slower
     /// keeps the producer on the ring, short enough that a queue nobody reads never blocks a put noticeably.
     /// </summary>
     public static readonly TimeSpan OverflowAfter = TimeSpan.FromMilliseconds(20);
@@ -63,7 +63,7 @@ internal sealed unsafe partial class Ring
     private readonly long mask;
     private readonly bool watchEnds;
     private readonly bool overflow;
-    private readonly string? spillPrefix;
+    private readonly string? overflowPrefix;
 
     // Pipe mode: the holders of the other end, watched while this process holds its end (see PeerWatch).
     private PeerWatch? dataPeers;
@@ -79,16 +79,16 @@ internal sealed unsafe partial class Ring
     /// <summary>Attaches to a ring initialized at <paramref name="at"/>.</summary>
     /// <param name="at">The ring's header, followed by its data area.</param>
     /// <param name="watchEnds">Pipe mode: readers see the end of the stream when no live process holds the writing end, and writers fail when no live process holds the reading end.</param>
-    /// <param name="spillPrefix">Where the overflow chain's files go (<see cref="SpillFiles.PrefixFor"/>), for a ring initialized with overflow; null for none.</param>
-    public Ring(nint at, bool watchEnds, string? spillPrefix = null)
+    /// <param name="overflowPrefix">Where the overflow's files go (<see cref="OverflowFiles.PrefixFor"/>), for a ring initialized with overflow; null for none.</param>
+    public Ring(nint at, bool watchEnds, string? overflowPrefix = null)
     {
         h = (RingHeader*)at;
         data = (byte*)at + RingHeader.Size;
         capacity = h->Capacity;
         mask = capacity - 1;
         this.watchEnds = watchEnds;
-        overflow = !watchEnds && spillPrefix is not null && h->Overflow != 0;
-        this.spillPrefix = overflow ? spillPrefix : null;
+        overflow = !watchEnds && overflowPrefix is not null && h->Overflow != 0;
+        this.overflowPrefix = overflow ? overflowPrefix : null;
     }
 
     /// <summary>Largest payload written as a single record.</summary>
@@ -120,7 +120,7 @@ internal sealed unsafe partial class Ring
     /// <param name="at">The ring's header.</param>
     /// <param name="capacity">Bytes of its data area.</param>
     /// <param name="maxItems">Most messages at once; 0 for no bound.</param>
-    /// <param name="overflow">Whether messages that find no room go to the overflow chain rather than wait (see the remarks).</param>
+    /// <param name="overflow">Whether messages that find no room go to the overflow rather than wait (see the remarks).</param>
     public static void Initialize(nint at, long capacity, int maxItems, bool overflow = false)
     {
         var h = (RingHeader*)at;

@@ -17,6 +17,6 @@ internal enum RingStatus
     /// <summary>The ring was marked complete and (when reading) is empty.</summary>
     Completed,
 
-    /// <summary>Inside a write only: the message goes to the overflow chain (no room and no consumer moving). Never returned by <see cref="Ring.Write(ReadOnlySpan{byte}, Deadline, CancellationToken)"/>.</summary>
+    /// <summary>Inside a write only: the message goes to the overflow (no room and no consumer moving). Never returned by <see cref="Ring.Write(ReadOnlySpan{byte}, Deadline, CancellationToken)"/>.</summary>
     Overflow,
 }
