@@ -15,69 +15,42 @@ internal sealed unsafe partial class Ring
     /// <exception cref="OperationCanceledException">The token fired; nothing was consumed.</exception>
     public RingStatus BeginRead(Deadline deadline, CancellationToken cancellationToken, out RingMessage message)
     {
+        if (TryBeginReadNow(out message))
+        {
+            return RingStatus.Ok;
+        }
+
+        (RingStatus status, message) = Blocking.Wait(BeginReadBody<Blocking>(deadline, cancellationToken));
+        return status;
+    }
+
+    /// <summary>
+    /// The fast path of <see cref="BeginRead"/> and <see cref="BeginReadAsync"/>, outside any state machine: true,
+    /// holding the read lock, if the lock was free and a whole message is at the head; otherwise false, having
+    /// consumed nothing and released the lock.
+    /// </summary>
+    private bool TryBeginReadNow(out RingMessage message)
+    {
         message = default;
-        if (!LockCore.TryAcquire(&h->ReadLock) && !LockCore.Acquire(&h->ReadLock, deadline, cancellationToken, out _))
+        if (!LockCore.TryAcquire(&h->ReadLock))
         {
-            return RingStatus.Timeout;
+            return false;
         }
 
-        bool keep = false;
-        try
+        var assembly = default(MessageAssembly);
+        if (!ReadIsOpen() && RingReady() && *(int*)(data + (h->Head & mask) + 4) == KindWhole && Step(ref assembly, out message))
         {
-            var assembly = default(MessageAssembly);
-            while (true)
-            {
-                if (!RingReady())
-                {
-                    if (assembly.Active || ReadIsOpen())
-                    {
-                        if (!WaitRestOfMessage())
-                        {
-                            assembly = default;
-                        }
-
-                        continue;
-                    }
-
-                    if (OverflowIsNext())
-                    {
-                        if (TakeFromOverflow(out message))
-                        {
-                            return RingStatus.Ok;
-                        }
-
-                        continue;
-                    }
-
-                    RingStatus status = Park(WaitTarget.Data, 0, deadline, cancellationToken);
-                    if (status != RingStatus.Ok)
-                    {
-                        return status;
-                    }
-
-                    continue;
-                }
-
-                if (Step(ref assembly, out message))
-                {
-                    keep = message.InPlace;
-                    return RingStatus.Ok;
-                }
-            }
+            return true;
         }
-        finally
-        {
-            if (!keep)
-            {
-                LockCore.Release(&h->ReadLock);
-            }
-        }
+
+        LockCore.Release(&h->ReadLock);
+        return false;
     }
 
     /// <summary>Waits until a message can be read, without reading it: <see cref="RingStatus.Ok"/>, or why not.</summary>
     /// <exception cref="OperationCanceledException">The token fired.</exception>
     public RingStatus WaitReadable(Deadline deadline, CancellationToken cancellationToken) =>
-        DataReady() ? RingStatus.Ok : Park(WaitTarget.Data, 0, deadline, cancellationToken);
+        DataReady() ? RingStatus.Ok : Blocking.Wait(Park<Blocking>(WaitTarget.Data, 0, deadline, cancellationToken));
 
     /// <summary>Frees the message handed out in place by <see cref="BeginRead"/> and releases the read lock.</summary>
     public void EndRead(in RingMessage message)
@@ -94,6 +67,9 @@ internal sealed unsafe partial class Ring
     }
 
     private bool TryAcquireReadLock() => LockCore.TryAcquire(&h->ReadLock);
+
+    private bool AcquireReadLock(Deadline deadline, CancellationToken cancellationToken) =>
+        LockCore.Acquire(&h->ReadLock, deadline, cancellationToken, out _);
 
     private bool ReadIsOpen() => Volatile.Read(ref h->ReadOpen) != 0;
 

@@ -44,11 +44,6 @@ internal sealed unsafe partial class Ring
         _ => ItemsRoom() || IsCompleted,
     };
 
-    /// <summary>Spins briefly, then sleeps until <paramref name="what"/> may be ready; says why it stopped waiting.</summary>
-    /// <remarks>The spin stays outside any state machine; the sleep is <see cref="Sleep{TMode}"/>, shared with <see cref="ParkAsync"/>.</remarks>
-    private RingStatus Park(WaitTarget what, long need, Deadline deadline, CancellationToken cancellationToken) =>
-        Spin(what, need) is { } ready ? ready : Blocking.Wait(Sleep<Blocking>(what, need, deadline, cancellationToken));
-
     /// <summary>Spins briefly: the settled status if <paramref name="what"/> became ready meanwhile, else null.</summary>
     private RingStatus? Spin(WaitTarget what, long need)
     {

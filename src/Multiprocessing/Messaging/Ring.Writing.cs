@@ -21,67 +21,31 @@ internal sealed unsafe partial class Ring
             throw new ArgumentOutOfRangeException(nameof(body), "A message is at most 2 GiB.");
         }
 
+        // Fast path: room now, no waiting.
         if (IsCompleted)
         {
             return RingStatus.Completed;
         }
 
-        if (!LockCore.TryAcquire(&h->WriteLock) && !LockCore.Acquire(&h->WriteLock, deadline, cancellationToken, out _))
+        if (TryWriteNow(head, body, out RingStatus quick))
         {
-            return RingStatus.Timeout;
+            return quick;
         }
 
-        bool ok = false;
-        try
+        fixed (byte* headAt = head)
+        fixed (byte* bodyAt = body)
         {
-            RingStatus status = BeginWrite(deadline, cancellationToken);
-            if (status != RingStatus.Ok)
-            {
-                return status;
-            }
-
-            if (NeedsMarker())
-            {
-                status = WaitForRoom(MarkerSize, deadline, cancellationToken);
-                if (status == RingStatus.Ok)
-                {
-                    WriteMarker();
-                }
-            }
-
-            if (status == RingStatus.Ok)
-            {
-                if (length <= MaxWhole)
-                {
-                    long size = RecordSize(length);
-                    status = WaitForRoom(size, deadline, cancellationToken);
-                    if (status == RingStatus.Ok)
-                    {
-                        WriteWhole(head, body, size);
-                    }
-                }
-                else
-                {
-                    status = WriteFragments(head, body, deadline, cancellationToken);
-                }
-            }
-
-            if (status == RingStatus.Overflow)
-            {
-                WriteToOverflow(head, body);
-                status = RingStatus.Ok;
-            }
-
-            ok = status == RingStatus.Ok;
-            return status;
-        }
-        finally
-        {
-            EndWrite(ok);
+            var message = new PinnedMessage(headAt, head.Length, bodyAt, body.Length);
+            return Blocking.Wait(WriteBody<Blocking>(default, message, deadline, cancellationToken));
         }
     }
 
     private nint WriteLockAddress => (nint)(&h->WriteLock);
+
+    private bool TryAcquireWriteLock() => LockCore.TryAcquire(&h->WriteLock);
+
+    private bool AcquireWriteLock(Deadline deadline, CancellationToken cancellationToken) =>
+        LockCore.Acquire(&h->WriteLock, deadline, cancellationToken, out _);
 
     /// <summary>Writes a small message if the lock is free and there is room right now; false if it would have to wait.</summary>
     public bool TryWriteNow(ReadOnlySpan<byte> message, out RingStatus status) => TryWriteNow(default, message, out status);
@@ -136,28 +100,6 @@ internal sealed unsafe partial class Ring
         Publish(at, head.Length + body.Length, KindWhole, tail + size, wholeMessage: true, wake: false);
     }
 
-    /// <summary>Under the write lock: closes a message left open by a producer that died or gave up, and waits for an item slot.</summary>
-    private RingStatus BeginWrite(Deadline deadline, CancellationToken cancellationToken)
-    {
-        AbandonOpenMessage();
-
-        if (watchEnds && !AnyEnd(h->Readers))
-        {
-            return RingStatus.PeerGone;
-        }
-
-        while (!ItemsRoom())
-        {
-            RingStatus status = Park(WaitTarget.Items, 0, deadline, cancellationToken);
-            if (status != RingStatus.Ok)
-            {
-                return status;
-            }
-        }
-
-        return RingStatus.Ok;
-    }
-
     /// <summary>Releases the write lock; if a fragmented message was left open, wakes consumers so that one of them closes it.</summary>
     private void EndWrite(bool ok)
     {
@@ -171,26 +113,6 @@ internal sealed unsafe partial class Ring
         {
             WakeConsumers();
         }
-    }
-
-    private RingStatus WriteFragments(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, Deadline deadline, CancellationToken cancellationToken)
-    {
-        int total = head.Length + body.Length;
-        int offset = 0;
-        while (offset < total)
-        {
-            (int kind, int header, int n) = NextFragment(offset, total);
-            RingStatus status = WaitForRoom(RecordSize(header + n), deadline, cancellationToken);
-            if (status != RingStatus.Ok)
-            {
-                return status;
-            }
-
-            WriteFragment(kind, header, head, body, offset, n, total);
-            offset += n;
-        }
-
-        return RingStatus.Ok;
     }
 
     /// <summary>The kind, extra header bytes and payload bytes of the fragment starting at <paramref name="offset"/>.</summary>
@@ -276,39 +198,6 @@ internal sealed unsafe partial class Ring
         WakeConsumers();
     }
 
-    /// <summary>
-    /// Under the write lock: waits until <paramref name="size"/> contiguous bytes are free at the tail, padding to
-    /// the start if the end is too close. With overflow: <see cref="RingStatus.Overflow"/> instead of waiting on
-    /// once no consumer has moved for <see cref="OverflowAfter"/>, or once <paramref name="deadline"/> passed.
-    /// </summary>
-    private RingStatus WaitForRoom(long size, Deadline deadline, CancellationToken cancellationToken)
-    {
-        var stall = default(Stall);
-        while (true)
-        {
-            if (TryMakeRoom(size, out long need))
-            {
-                return RingStatus.Ok;
-            }
-
-            if (overflow && ShouldOverflow(ref stall, deadline))
-            {
-                return RingStatus.Overflow;
-            }
-
-            RingStatus status = Park(WaitTarget.Room, need, overflow ? deadline.Earlier(stall.Until) : deadline, cancellationToken);
-            if (status == RingStatus.Timeout && overflow)
-            {
-                continue; // Stuck decides.
-            }
-
-            if (status != RingStatus.Ok)
-            {
-                return status;
-            }
-        }
-    }
-
     /// <summary>True if a record of <paramref name="size"/> bytes can be written now (writing the pad if needed); otherwise the free bytes needed.</summary>
     private bool TryMakeRoom(long size, out long need)
     {
@@ -350,4 +239,17 @@ internal sealed unsafe partial class Ring
     private bool WriteIsOpen() => Volatile.Read(ref h->WriteOpen) != 0;
 
     private bool NoReaderEnd() => watchEnds && !AnyEnd(h->Readers);
+
+    /// <summary>A message to write, made of a head and a body, pinned for as long as a write body uses it (no span can be kept across an <c>await</c>).</summary>
+    private readonly struct PinnedMessage(byte* head, int headLength, byte* body, int bodyLength)
+    {
+        public ReadOnlySpan<byte> Head => new(head, headLength);
+
+        public ReadOnlySpan<byte> Body => new(body, bodyLength);
+
+        public int Length => headLength + bodyLength;
+
+        /// <summary>A message made of a body only, pinned by <paramref name="pin"/>.</summary>
+        public static PinnedMessage Of(in System.Buffers.MemoryHandle pin, int length) => new(null, 0, (byte*)pin.Pointer, length);
+    }
 }

@@ -21,14 +21,7 @@ public sealed class PipeEndInTransitTests
         using (mine)
         {
             using SharedEvent stalled = SharedEvent.Create();
-
-            // The first argument's constructor blocks in the child, so the child never reaches the pipe end.
-            using ChildProcess child = ChildProcess.Start(
-                static (StallInDecoding stall, Connection end) => end.Send("unreachable"),
-                new StallInDecoding(Environment.ProcessId, stalled),
-                theirs);
-            theirs.Dispose();
-            Handoff.WaitReady(stalled, child);
+            using ChildProcess child = StartStalledBeforeTheEnd(theirs, stalled);
             child.Kill();
             child.JoinOrFail();
             Assert.Equal(-9, child.ExitCode);
@@ -45,12 +38,7 @@ public sealed class PipeEndInTransitTests
         using (mine)
         {
             using SharedEvent stalled = SharedEvent.Create();
-            using ChildProcess child = ChildProcess.Start(
-                static (StallInDecoding stall, Connection end) => end.Send("unreachable"),
-                new StallInDecoding(Environment.ProcessId, stalled),
-                theirs);
-            theirs.Dispose();
-            Handoff.WaitReady(stalled, child);
+            using ChildProcess child = StartStalledBeforeTheEnd(theirs, stalled);
 
             using var cts = new CancellationTokenSource(Bound + Within.Deadline);
             Task<Exception?> wait = Task.Run(() => ReceiveOutcome(mine, cts.Token));
@@ -141,6 +129,21 @@ public sealed class PipeEndInTransitTests
             Assert.Equal(0, child.ExitCode);
             Assert.Throws<EndOfStreamException>(() => mine.Receive<string>());
         }
+    }
+
+    /// <summary>
+    /// Starts a child with <paramref name="theirs"/> as its second argument, closes the parent's copy, and returns
+    /// once the child is blocked decoding its first argument (whose constructor blocks there): it never reaches the end.
+    /// </summary>
+    private static ChildProcess StartStalledBeforeTheEnd(Connection theirs, SharedEvent stalled)
+    {
+        ChildProcess child = ChildProcess.Start(
+            static (StallInDecoding stall, Connection end) => end.Send("unreachable"),
+            new StallInDecoding(Environment.ProcessId, stalled),
+            theirs);
+        theirs.Dispose();
+        Handoff.WaitReady(stalled, child);
+        return child;
     }
 
     private static async Task AssertEndOfStream(Connection mine)
