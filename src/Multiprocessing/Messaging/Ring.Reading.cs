@@ -32,7 +32,9 @@ internal sealed unsafe partial class Ring
     private bool TryBeginReadNow(out RingMessage message)
     {
         message = default;
-        if (!LockCore.TryAcquire(&h->ReadLock))
+
+        // Nothing in the ring (a hint, read without the lock): the reader will wait, so leave the lock alone.
+        if (Volatile.Read(ref h->Tail) <= Volatile.Read(ref h->Head) || !LockCore.TryAcquire(&h->ReadLock))
         {
             return false;
         }
