@@ -14,39 +14,29 @@ public sealed class PipeEndInTransitTests
     /// <summary>How long the parent's receive may take to see the end: generous, and far below "for ever".</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
-    [Fact]
-    public async Task ChildKilledBeforeItDecodesTheEnd_ReceiveEndsWithEndOfStream()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the parent is asleep in its receive when the child dies: the death must wake it
+    public async Task ChildKilledBeforeItDecodesTheEnd_ReceiveEndsWithEndOfStream(bool receiveBeforeTheKill)
     {
         (Connection mine, Connection theirs) = Pipe.Create(duplex: false);
         using (mine)
         {
             using SharedEvent stalled = SharedEvent.Create();
             using ChildProcess child = StartStalledBeforeTheEnd(theirs, stalled);
+            using var cts = new CancellationTokenSource(Bound + Within.Deadline);
+            Task<Exception?>? wait = null;
+            if (receiveBeforeTheKill)
+            {
+                wait = Task.Run(() => ReceiveOutcome(mine, cts.Token));
+                Assert.False(wait.IsCompleted, "the receive ended before the child died");
+            }
+
             child.Kill();
             child.JoinOrFail();
             Assert.Equal(-9, child.ExitCode);
 
-            await AssertEndOfStream(mine);
-        }
-    }
-
-    [Fact]
-    public async Task ChildKilledWhileTheParentSleepsInReceive_ReceiveEndsWithEndOfStream()
-    {
-        // The parent is asleep in its wait when the child dies: the death must wake it.
-        (Connection mine, Connection theirs) = Pipe.Create(duplex: false);
-        using (mine)
-        {
-            using SharedEvent stalled = SharedEvent.Create();
-            using ChildProcess child = StartStalledBeforeTheEnd(theirs, stalled);
-
-            using var cts = new CancellationTokenSource(Bound + Within.Deadline);
-            Task<Exception?> wait = Task.Run(() => ReceiveOutcome(mine, cts.Token));
-            Assert.False(wait.IsCompleted, "the receive ended before the child died");
-            child.Kill();
-
-            await AssertOutcome(wait, mine);
-            child.JoinOrFail();
+            await AssertOutcome(wait ?? Task.Run(() => ReceiveOutcome(mine, cts.Token)), mine);
         }
     }
 
