@@ -1,4 +1,3 @@
-using Multiprocessing.Tests.SharedObjects;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Messaging;
@@ -132,7 +131,7 @@ public sealed class PipeEndInTransitTests
             new StallInDecoding(Environment.ProcessId, stalled),
             theirs);
         theirs.Dispose();
-        Handoff.WaitReady(stalled, child);
+        Assert.True(stalled.TryWait(Within.Deadline), $"{child} did not reach the blocking argument within {Within.Deadline.TotalSeconds} s (exit code {child.ExitCode}).");
         return child;
     }
 
