@@ -11,8 +11,9 @@ namespace Multiprocessing;
 /// receiver only if it sleeps, so a round trip between two processes takes microseconds, not a system call per
 /// message. Messages larger than the ring stream through it and arrive whole. When every process holding one end
 /// has closed it or died, the other end sees the end of the stream (<see cref="EndOfStreamException"/>) after
-/// what was already sent, and sending to it fails with an <see cref="IOException"/>. An end sent to another process
-/// counts as held until it arrives there, as long as the sender lives.
+/// what was already sent, and sending to it fails with an <see cref="IOException"/>. An end passed to a child process
+/// counts as held until the child takes it, as long as the child lives (and not at all if the child could not be
+/// started); one sent through a queue or another pipe, until it arrives, as long as the sender lives.
 /// </remarks>
 public static class Pipe
 {

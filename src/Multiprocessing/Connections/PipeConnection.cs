@@ -12,9 +12,11 @@ namespace Multiprocessing.Connections;
 /// <remarks>
 /// Each process holding an end is registered in the ring's end slots, so that the other side sees the end of
 /// the stream when no live process holds this end (closed, or died however it died). An end being sent to
-/// another process reserves a slot for it until it arrives.
+/// another process reserves a slot for it until it arrives: in the sender's name (held while the sender lives),
+/// or, for a child process being started, in the child's (held while the child lives; cancelled if the start
+/// fails), see <see cref="Transit"/>.
 /// </remarks>
-internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
+internal sealed partial class PipeConnection : Connection, ISharedObject<PipeConnection>
 {
     private readonly Segment segment;
     private readonly int end;
@@ -56,6 +58,7 @@ internal sealed class PipeConnection : Connection, ISharedObject<PipeConnection>
             // the end of the stream if this process closes its copy first.
             reader?.ReserveEnd(writer: false);
             writer?.ReserveEnd(writer: true);
+            Transit.Record(this); // Addressed to the receiver if it is a child being started (see Transit).
             return string.Create(CultureInfo.InvariantCulture, $"{segment.Name}/{end}/{(Duplex ? 1 : 0)}/{Environment.ProcessId}");
         }
     }

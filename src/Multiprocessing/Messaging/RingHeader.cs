@@ -27,7 +27,7 @@ internal unsafe struct RingHeader
     [FieldOffset(12)]
     public int Completed;
 
-    /// <summary>1 if a message that finds no room (and no consumer moving) goes to the overflow chain instead of waiting (queues created with <c>overflow: true</c>; never pipes).</summary>
+    /// <summary>1 if a message that finds no room (and no consumer moving) goes to the overflow instead of waiting (queues created with <c>overflow: true</c>; never pipes).</summary>
     [FieldOffset(16)]
     public int Overflow;
 
@@ -49,17 +49,17 @@ internal unsafe struct RingHeader
     [FieldOffset(96)]
     public int WriteOpen;
 
-    /// <summary>Messages written to the overflow chain since creation: the next one goes to chain file <c>SpillTail</c>.</summary>
+    /// <summary>Messages written to the overflow since creation: the next one goes to overflow file <c>OverflowTail</c>.</summary>
     [FieldOffset(104)]
-    public long SpillTail;
+    public long OverflowTail;
 
-    /// <summary>The <see cref="SpillTail"/> that the last chain marker in the ring (or a check that the chain was empty) covers: while it equals <see cref="SpillTail"/>, a ring write needs no marker.</summary>
+    /// <summary>The <see cref="OverflowTail"/> that the last overflow marker in the ring (or a check that the overflow was empty) covers: while it equals <see cref="OverflowTail"/>, a ring write needs no marker.</summary>
     [FieldOffset(112)]
-    public long SpillMarked;
+    public long OverflowMarked;
 
-    /// <summary>How far the consumers had got (head plus chain head) when a producer last found them stuck and overflowed: while they stay there and the chain holds messages, the next producer overflows at once rather than wait again.</summary>
+    /// <summary>How far the consumers had got (head plus overflow head) when a producer last found them stuck and overflowed: while they stay there and the overflow holds messages, the next producer overflows at once rather than wait again.</summary>
     [FieldOffset(120)]
-    public long SpillStuckAt;
+    public long OverflowStuckAt;
 
     // Line 2: consumers.
 
@@ -79,9 +79,9 @@ internal unsafe struct RingHeader
     [FieldOffset(160)]
     public int ReadOpen;
 
-    /// <summary>Messages taken from the overflow chain since creation: the next one is chain file <c>SpillHead</c>.</summary>
+    /// <summary>Messages taken from the overflow since creation: the next one is overflow file <c>OverflowHead</c>.</summary>
     [FieldOffset(168)]
-    public long SpillHead;
+    public long OverflowHead;
 
     // Line 3: consumers sleep here for data.
 

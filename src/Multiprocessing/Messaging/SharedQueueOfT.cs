@@ -46,7 +46,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     {
         this.segment = segment;
         joinable = segment.Header.Tag != 0;
-        ring = new Ring(segment.DataFor(this), watchEnds: false, SpillFiles.PrefixFor(segment.Path, segment.Header.Id));
+        ring = new Ring(segment.DataFor(this), watchEnds: false, OverflowFiles.PrefixFor(segment.Path, segment.Header.Id));
     }
 
     /// <summary>The name other processes open it by.</summary>
@@ -155,7 +155,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         get
         {
             using SegmentLease use = segment.Enter(this);
-            return Volatile.Read(ref ring.Header->SpillTail);
+            return Volatile.Read(ref ring.Header->OverflowTail);
         }
     }
 
@@ -165,7 +165,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         get
         {
             using SegmentLease use = segment.Enter(this);
-            return SpillFiles.PrefixFor(segment.Path, segment.Header.Id);
+            return OverflowFiles.PrefixFor(segment.Path, segment.Header.Id);
         }
     }
 

@@ -17,9 +17,10 @@ public partial class ChildProcess
     private protected ProcessDiedException DiedWithoutResult() =>
         new(Name, Pid, ExitCode ?? 0, stderr.Tail());
 
-    private void Launch(LaunchPlan plan, byte[] startFrame, IReadOnlyDictionary<string, string?>? environment)
+    private void Launch(LaunchPlan plan, byte[] startFrame, IReadOnlyDictionary<string, string?>? environment, Connections.PipeConnection.Transit pipeEnds)
     {
         SpawnedChild spawned = SparePool.Take(plan, environment);
+        pipeEnds.AddressTo(spawned.Pid); // Before the start frame goes: the child cannot have taken them yet.
         Pid = spawned.Pid;
         pidfd = spawned.Pidfd;
         lock (Active)

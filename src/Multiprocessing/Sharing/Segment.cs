@@ -420,7 +420,7 @@ internal sealed unsafe class Segment : IDisposable
     {
         if (kind == SegmentKind.Queue && id != 0)
         {
-            Messaging.SpillFiles.RemoveAll(path, id);
+            Messaging.OverflowFiles.RemoveAll(path, id);
         }
     }
 

@@ -39,7 +39,7 @@ public sealed class ParentKilledLeavesNothingTests
             }
 
             Assert.True(segments.Count >= 3, $"expected the queues' and the pool's segments; found {string.Join(", ", segments)}");
-            Assert.Contains(segments, s => SpillFilesOf(s).Any());
+            Assert.Contains(segments, s => OverflowFilesOf(s).Any());
             string[] folders = Directory.GetDirectories(tmp.Path, SocketFolders.Prefix + "*");
             Assert.True(folders.Length >= 2, $"expected the listener's and the manager's socket folders in {tmp.Path}; found {string.Join(", ", folders)}");
 
@@ -135,8 +135,8 @@ public sealed class ParentKilledLeavesNothingTests
         return files;
     }
 
-    private static IEnumerable<string> SpillFilesOf(string segment) =>
-        Directory.EnumerateFiles(SegmentNames.Directory, Path.GetFileName(segment) + ".spill-*");
+    private static IEnumerable<string> OverflowFilesOf(string segment) =>
+        Directory.EnumerateFiles(SegmentNames.Directory, Path.GetFileName(segment) + ".overflow-*");
 
     /// <summary>
     /// What is still there: processes of the tree, its segments and their overflow files, its socket folders. (Not the
@@ -148,7 +148,7 @@ public sealed class ParentKilledLeavesNothingTests
         IEnumerable<string> left =
             processes.Where(p => !p.Value.WaitForExit(TimeSpan.Zero)).Select(p => $"process {p.Key} ({ReadCommand(p.Key)})")
                 .Concat(segments.Where(File.Exists))
-                .Concat(segments.SelectMany(SpillFilesOf))
+                .Concat(segments.SelectMany(OverflowFilesOf))
                 .Concat(Directory.EnumerateFileSystemEntries(tmpdir, SocketFolders.Prefix + "*"));
         return string.Join(", ", left);
     }

@@ -6,19 +6,19 @@ using Multiprocessing.Interop;
 namespace Multiprocessing.Messaging;
 
 /// <summary>
-/// The files of a ring's overflow chain: file <c>k</c> holds the <c>k</c>-th message that overflowed, whole (its
+/// The files of a ring's overflow: file <c>k</c> holds the <c>k</c>-th message that overflowed, whole (its
 /// length, 8 bytes little-endian, then its bytes), next to the ring's segment in /dev/shm. The name carries the
 /// segment's random id, so that a segment that reuses the name of a removed one never sees its files.
 /// </summary>
-internal static class SpillFiles
+internal static class OverflowFiles
 {
     private const int LengthSize = sizeof(long);
 
-    /// <summary>The path of chain file <c>k</c> is this prefix followed by <c>k</c>.</summary>
+    /// <summary>The path of overflow file <c>k</c> is this prefix followed by <c>k</c>.</summary>
     public static string PrefixFor(string segmentPath, long segmentId) =>
-        $"{segmentPath}.spill-{segmentId:x}-";
+        $"{segmentPath}.overflow-{segmentId:x}-";
 
-    /// <summary>Writes a chain file (replacing one left by a producer that died before publishing it).</summary>
+    /// <summary>Writes an overflow file (replacing one left by a producer that died before publishing it).</summary>
     /// <exception cref="IOException">The file could not be created or written (e.g. /dev/shm is full); nothing of it is left.</exception>
     public static void Write(string path, ReadOnlySpan<byte> head, ReadOnlySpan<byte> body)
     {
@@ -49,7 +49,7 @@ internal static class SpillFiles
         }
     }
 
-    /// <summary>Reads a chain file; null if it does not exist.</summary>
+    /// <summary>Reads an overflow file; null if it does not exist.</summary>
     /// <exception cref="IOException">It could not be read.</exception>
     /// <exception cref="InvalidDataException">It is shorter than it says.</exception>
     public static byte[]? Read(string path)
@@ -91,11 +91,11 @@ internal static class SpillFiles
         return bytes;
     }
 
-    /// <summary>Removes a chain file, if it is there.</summary>
+    /// <summary>Removes an overflow file, if it is there.</summary>
     public static void Remove(string path) => Libc.Unlink(path);
 
     /// <summary>
-    /// Removes every chain file of the segment at <paramref name="segmentPath"/> with id <paramref name="segmentId"/>:
+    /// Removes every overflow file of the segment at <paramref name="segmentPath"/> with id <paramref name="segmentId"/>:
     /// unread ones, and orphans of producers that died before publishing them. Only files named exactly so (the
     /// prefix, then the decimal number of the file) that are regular files of this user are removed: /dev/shm is
     /// shared with every user, and the resource tracker runs this too.
