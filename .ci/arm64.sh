@@ -66,10 +66,10 @@ arm64_prepare() {
   : >"$arm64_log"
   arm64_install
 
-  # ReadyToRunLibrary=false: Multiprocessing.dll is precompiled for linux-x64 by default, and an x64 ReadyToRun
-  # image is refused on arm64 (BadImageFormatException); see docs/architecture.md, "Architectures".
+  # No switch needed: Multiprocessing.dll is precompiled only for linux-x64, so an arm64 app gets its IL (issue #16;
+  # see docs/architecture.md, "Architectures").
   rm -rf "$arm64_dir/tour"
-  if dotnet publish samples/Tour -r linux-arm64 --self-contained -p:ReadyToRunLibrary=false \
+  if dotnet publish samples/Tour -r linux-arm64 --self-contained \
       --artifacts-path "$arm64_dir/build" -o "$arm64_dir/tour" -v q -nologo >>"$arm64_log" 2>&1; then
     echo "arm64: built samples/Tour for linux-arm64 (self-contained) in $arm64_dir/tour"
   else
