@@ -9,7 +9,9 @@ namespace Multiprocessing.Tests.Packaging;
 /// The package as a user gets it: <c>dotnet pack</c> of the library into a folder feed, then a brand-new console
 /// app that references it (its own package folder, offline: the feed and this machine's NuGet package folder),
 /// built for <c>linux-x64</c> with warnings as errors, runs a child process and a process pool. Packing reuses the
-/// library that this test project was built with (<c>--no-build</c>), so the test costs one small build.
+/// library that this test project was built with (<c>--no-build</c>), so the test costs one small build. And an
+/// app that references the project and is built for linux-arm64 gets the library's IL. One class: the builds run
+/// one after the other.
 /// </summary>
 public sealed class PackageTests : IDisposable
 {
@@ -82,6 +84,22 @@ public sealed class PackageTests : IDisposable
         Assert.Matches(@"^0\.\d+\.\d+-[a-z]+\.\d+$", version);
         Assert.True(File.Exists(Path.ChangeExtension(nupkg, ".snupkg")), "no symbols package beside " + nupkg);
         CheckLayout(nupkg);
+    }
+
+    [Fact]
+    public void ProjectReference_AppBuiltForLinuxArm64_GetsTheLibrarysIL_NotTheX64Image()
+    {
+        // What .ci/arm64.sh publishes and runs under qemu, checked without qemu: the library in an arm64 app's output
+        // must be IL, since the runtime refuses an x64 ReadyToRun image on arm64 (BadImageFormatException, issue #16).
+        string output = Path.Combine(temp.Path, "arm64");
+        Dotnet(
+            "build", TestApp.ProjectDir, "-r", "linux-arm64", "--no-self-contained", "-p:UseAppHost=false",
+            "-c", TestApp.Configuration, "-nologo", "-tl:off", "-nodeReuse:false",
+            "--artifacts-path", Path.Combine(temp.Path, "artifacts"), "-o", output);
+
+        using PEReader pe = new(File.OpenRead(Path.Combine(output, "Multiprocessing.dll")));
+        Assert.Equal(Machine.I386, pe.PEHeaders.CoffHeader.Machine);
+        Assert.Equal(0, pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size);
     }
 
     /// <summary>lib/ the IL, ref/ the reference assembly and its docs, runtimes/linux-x64/lib/ the ReadyToRun image; the metadata.</summary>
