@@ -7,6 +7,8 @@
 #    arm64), and a binfmt_misc entry for aarch64 ELF files, so that the tour and the children it starts with
 #    posix_spawn run emulated. When the tour then answers, MULTIPROCESSING_ARM64_TOUR names it and
 #    tests/Multiprocessing.Tests/Interop/Arm64TourTests runs three chapters; otherwise that test is skipped.
+#    MULTIPROCESSING_ARM64_PUBLISH names the published folder once the build succeeded: Packaging/PackageTests
+#    checks that the library there is IL (issue #16); without it, that test builds the test app for arm64 itself.
 
 arm64_dir=artifacts/arm64
 arm64_log=$arm64_dir/ci.log
@@ -72,6 +74,8 @@ arm64_prepare() {
   if dotnet publish samples/Tour -r linux-arm64 --self-contained \
       --artifacts-path "$arm64_dir/build" -o "$arm64_dir/tour" -v q -nologo >>"$arm64_log" 2>&1; then
     echo "arm64: built samples/Tour for linux-arm64 (self-contained) in $arm64_dir/tour"
+    # Packaging/PackageTests checks that its Multiprocessing.dll is IL, not the x64 ReadyToRun image.
+    export MULTIPROCESSING_ARM64_PUBLISH="$PWD/$arm64_dir/tour"
   else
     echo "arm64: the linux-arm64 build FAILED (counted as one failed test); the end of $arm64_log:"
     tail -n 15 "$arm64_log"
