@@ -7,8 +7,6 @@
 #    arm64), and a binfmt_misc entry for aarch64 ELF files, so that the tour and the children it starts with
 #    posix_spawn run emulated. When the tour then answers, MULTIPROCESSING_ARM64_TOUR names it and
 #    tests/Multiprocessing.Tests/Interop/Arm64TourTests runs three chapters; otherwise that test is skipped.
-#    MULTIPROCESSING_ARM64_PUBLISH names the published folder once the build succeeded: Packaging/PackageTests
-#    checks that the library there is IL (issue #16); without it, that test builds the test app for arm64 itself.
 
 arm64_dir=artifacts/arm64
 arm64_log=$arm64_dir/ci.log
@@ -68,14 +66,13 @@ arm64_prepare() {
   : >"$arm64_log"
   arm64_install
 
-  # No switch needed: Multiprocessing.dll is precompiled only for linux-x64, so an arm64 app gets its IL (issue #16;
-  # see docs/architecture.md, "Architectures").
+  # ReadyToRunLibrary=false: the tour references the library's PROJECT, which is RID-agnostic and built once,
+  # precompiled for linux-x64 on this machine; an x64 ReadyToRun image is refused on arm64 (BadImageFormatException).
+  # The package needs no switch (lib/ IL, runtimes/linux-x64/lib the image): see docs/packaging.md (issue #16).
   rm -rf "$arm64_dir/tour"
-  if dotnet publish samples/Tour -r linux-arm64 --self-contained \
+  if dotnet publish samples/Tour -r linux-arm64 --self-contained -p:ReadyToRunLibrary=false \
       --artifacts-path "$arm64_dir/build" -o "$arm64_dir/tour" -v q -nologo >>"$arm64_log" 2>&1; then
     echo "arm64: built samples/Tour for linux-arm64 (self-contained) in $arm64_dir/tour"
-    # Packaging/PackageTests checks that its Multiprocessing.dll is IL, not the x64 ReadyToRun image.
-    export MULTIPROCESSING_ARM64_PUBLISH="$PWD/$arm64_dir/tour"
   else
     echo "arm64: the linux-arm64 build FAILED (counted as one failed test); the end of $arm64_log:"
     tail -n 15 "$arm64_log"

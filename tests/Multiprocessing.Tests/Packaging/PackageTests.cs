@@ -9,9 +9,8 @@ namespace Multiprocessing.Tests.Packaging;
 /// The package as a user gets it: <c>dotnet pack</c> of the library into a folder feed, then a brand-new console
 /// app that references it (its own package folder, offline: the feed and this machine's NuGet package folder),
 /// built for <c>linux-x64</c> with warnings as errors, runs a child process and a process pool. Packing reuses the
-/// library that this test project was built with (<c>--no-build</c>), so the test costs one small build. And an
-/// app that references the project and is built for linux-arm64 gets the library's IL. One class: the builds run
-/// one after the other.
+/// library that this test project was built with (<c>--no-build</c>), so the test costs two small builds (the
+/// second for linux-arm64, which must get the IL).
 /// </summary>
 public sealed class PackageTests : IDisposable
 {
@@ -20,9 +19,6 @@ public sealed class PackageTests : IDisposable
 
     /// <summary>IMAGE_FILE_MACHINE_AMD64 as crossgen2 writes it for Linux (0x8664 ^ 0x7B79): a ReadyToRun image for linux-x64.</summary>
     private const Machine LinuxX64ReadyToRun = (Machine)(0x8664 ^ 0x7B79);
-
-    /// <summary>Set by .ci/arm64.sh to the folder where it published the tour for linux-arm64.</summary>
-    private const string Arm64PublishVariable = "MULTIPROCESSING_ARM64_PUBLISH";
 
     private const string AppSource = """
         using Multiprocessing;
@@ -54,7 +50,7 @@ public sealed class PackageTests : IDisposable
     public void Dispose() => temp.Dispose();
 
     [Fact]
-    public void Package_ConsoleAppBuiltForLinuxX64WithWarningsAsErrors_RunsAChildAndAPool()
+    public void Package_ConsoleAppBuiltForLinuxX64WithWarningsAsErrors_RunsAChildAndAPool_AndForArm64GetsTheIL()
     {
         string feed = Path.Combine(temp.Path, "feed");
         string library = Path.Combine(TestApp.RepoRoot, "src", "Multiprocessing", "Multiprocessing.csproj");
@@ -83,31 +79,20 @@ public sealed class PackageTests : IDisposable
         using PEReader pe = new(File.OpenRead(loaded));
         Assert.Equal(LinuxX64ReadyToRun, pe.PEHeaders.CoffHeader.Machine);
 
+        // The same app built for linux-arm64 gets the IL (lib/), not the x64 image: the runtime refuses an x64
+        // ReadyToRun image on arm64 (BadImageFormatException, issue #16).
+        string arm64 = Path.Combine(app, "out-arm64");
+        Dotnet("build", app, "-r", "linux-arm64", "-p:UseAppHost=false", "-c", "Release", "-nologo", "-tl:off", "-nodeReuse:false", "-o", arm64);
+        using (PEReader arm64Library = new(File.OpenRead(Path.Combine(arm64, "Multiprocessing.dll"))))
+        {
+            Assert.Equal(Machine.I386, arm64Library.PEHeaders.CoffHeader.Machine);
+            Assert.Equal(0, arm64Library.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size);
+        }
+
         // A 0.x prerelease, with its symbols beside it.
         Assert.Matches(@"^0\.\d+\.\d+-[a-z]+\.\d+$", version);
         Assert.True(File.Exists(Path.ChangeExtension(nupkg, ".snupkg")), "no symbols package beside " + nupkg);
         CheckLayout(nupkg);
-    }
-
-    [Fact]
-    public void ProjectReference_AppBuiltForLinuxArm64_GetsTheLibrarysIL_NotTheX64Image()
-    {
-        // What .ci/arm64.sh publishes and runs under qemu, checked without qemu: the library in an arm64 app's output
-        // must be IL, since the runtime refuses an x64 ReadyToRun image on arm64 (BadImageFormatException, issue #16).
-        // In CI the tour that .ci/arm64.sh published is checked; elsewhere the test app is built for linux-arm64.
-        string? published = Environment.GetEnvironmentVariable(Arm64PublishVariable);
-        string output = string.IsNullOrEmpty(published) ? Path.Combine(temp.Path, "arm64") : published;
-        if (string.IsNullOrEmpty(published))
-        {
-            Dotnet(
-                "build", TestApp.ProjectDir, "-r", "linux-arm64", "--no-self-contained", "-p:UseAppHost=false",
-                "-c", TestApp.Configuration, "-nologo", "-tl:off", "-nodeReuse:false",
-                "--artifacts-path", Path.Combine(temp.Path, "artifacts"), "-o", output);
-        }
-
-        using PEReader pe = new(File.OpenRead(Path.Combine(output, "Multiprocessing.dll")));
-        Assert.Equal(Machine.I386, pe.PEHeaders.CoffHeader.Machine);
-        Assert.Equal(0, pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size);
     }
 
     /// <summary>lib/ the IL, ref/ the reference assembly and its docs, runtimes/linux-x64/lib/ the ReadyToRun image; the metadata.</summary>
