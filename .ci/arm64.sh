@@ -66,8 +66,9 @@ arm64_prepare() {
   : >"$arm64_log"
   arm64_install
 
-  # ReadyToRunLibrary=false: Multiprocessing.dll is precompiled for linux-x64 by default, and an x64 ReadyToRun
-  # image is refused on arm64 (BadImageFormatException); see docs/architecture.md, "Architectures".
+  # ReadyToRunLibrary=false: the tour references the library's PROJECT, which is RID-agnostic and built once,
+  # precompiled for linux-x64 on this machine; an x64 ReadyToRun image is refused on arm64 (BadImageFormatException).
+  # The package needs no switch (lib/ IL, runtimes/linux-x64/lib the image): see docs/packaging.md (issue #16).
   rm -rf "$arm64_dir/tour"
   if dotnet publish samples/Tour -r linux-arm64 --self-contained -p:ReadyToRunLibrary=false \
       --artifacts-path "$arm64_dir/build" -o "$arm64_dir/tour" -v q -nologo >>"$arm64_log" 2>&1; then

@@ -63,13 +63,13 @@ internal static class TestApp
         return int.Parse(line.Result["child ".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Runs a process to its end and returns its exit code and output.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <summary>Runs a process to its end and returns its exit code and output; fails the test if it runs longer than <paramref name="limit"/> (by default two minutes).</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null, TimeSpan? limit = null)
     {
         using Process p = Start(fileName, args, environment);
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(Patience * 4))
+        if (!p.WaitForExit(limit ?? Patience * 4))
         {
             p.Kill(entireProcessTree: true);
             Assert.Fail($"{fileName} {string.Join(' ', args)} did not finish");

@@ -1,0 +1,204 @@
+using System.IO.Compression;
+using System.Reflection.PortableExecutable;
+using System.Xml.Linq;
+using Multiprocessing.Tests.Support;
+
+namespace Multiprocessing.Tests.Packaging;
+
+/// <summary>
+/// The package as a user gets it: <c>dotnet pack</c> of the library into a folder feed, then a brand-new console
+/// app that references it (its own package folder, offline: the feed and this machine's NuGet package folder),
+/// built for <c>linux-x64</c> with warnings as errors, runs a child process and a process pool. Packing reuses the
+/// library that this test project was built with (<c>--no-build</c>), so the test costs two small builds (the
+/// second for linux-arm64, which must get the IL).
+/// </summary>
+public sealed class PackageTests : IDisposable
+{
+    /// <summary>A guard against a hang of the SDK, not a bar: a restore and build take 20 s alone and several minutes on a loaded machine.</summary>
+    private static readonly TimeSpan BuildLimit = TimeSpan.FromMinutes(15);
+
+    /// <summary>IMAGE_FILE_MACHINE_AMD64 as crossgen2 writes it for Linux (0x8664 ^ 0x7B79): a ReadyToRun image for linux-x64.</summary>
+    private const Machine LinuxX64ReadyToRun = (Machine)(0x8664 ^ 0x7B79);
+
+    private const string AppSource = """
+        using Multiprocessing;
+
+        using (ChildProcess<int> child = ChildProcess.Start((int n) => n * n, 7))
+        {
+            Console.WriteLine($"child result {child.Result}, exit code {child.ExitCode}");
+        }
+
+        using (ChildProcess<int> child = ChildProcess.Start(() => Environment.ProcessId))
+        {
+            Console.WriteLine($"child pid is another process: {child.Result != Environment.ProcessId}");
+        }
+
+        using (var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 }))
+        {
+            long[] squares = pool.Map((int x) => (long)x * x, Enumerable.Range(0, 100));
+            int[] pids = pool.Map((int _) => Environment.ProcessId, Enumerable.Range(0, 8));
+            Console.WriteLine($"pool sum {squares.Sum()}, in the parent: {pids.Contains(Environment.ProcessId)}");
+        }
+
+        Console.WriteLine($"library {typeof(ChildProcess).Assembly.Location}");
+        """;
+
+    private static readonly Dictionary<string, string> Quiet = new() { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
+
+    private readonly TempDirectory temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public void Package_ConsoleAppBuiltForLinuxX64WithWarningsAsErrors_RunsAChildAndAPool_AndForArm64GetsTheIL()
+    {
+        string feed = Path.Combine(temp.Path, "feed");
+        string library = Path.Combine(TestApp.RepoRoot, "src", "Multiprocessing", "Multiprocessing.csproj");
+        Dotnet(
+            "pack", library, "-c", TestApp.Configuration, "--no-build", "-o", feed, "-nologo",
+            $"-p:NuspecOutputPath={Path.Combine(temp.Path, "nuspec")}{Path.DirectorySeparatorChar}");
+
+        string nupkg = Assert.Single(Directory.GetFiles(feed, "Multiprocessing.*.nupkg"));
+        string version = Path.GetFileNameWithoutExtension(nupkg)["Multiprocessing.".Length..];
+
+        string app = Path.Combine(temp.Path, "app");
+        WriteApp(app, feed, version);
+        string output = Dotnet("build", app, "-r", "linux-x64", "-c", "Release", "-nologo", "-tl:off", "-nodeReuse:false", "-o", Path.Combine(app, "out"));
+        Assert.DoesNotContain("CS8012", output, StringComparison.Ordinal);
+        Assert.Contains("0 Warning(s)", output, StringComparison.Ordinal);
+
+        (int code, string stdout, string stderr) = TestApp.Run(Path.Combine(app, "out", "app"), []);
+        Assert.True(code == 0, $"exit code {code}: {stderr}{Environment.NewLine}{stdout}");
+        Assert.Contains("child result 49, exit code 0", stdout, StringComparison.Ordinal);
+        Assert.Contains("child pid is another process: True", stdout, StringComparison.Ordinal);
+        Assert.Contains("pool sum 328350, in the parent: False", stdout, StringComparison.Ordinal);
+
+        // An app built for linux-x64 runs the precompiled image (runtimes/linux-x64/lib), from its own folder.
+        string loaded = stdout.Split('\n').Single(l => l.StartsWith("library ", StringComparison.Ordinal))["library ".Length..].Trim();
+        Assert.Equal(Path.Combine(app, "out", "Multiprocessing.dll"), loaded);
+        using PEReader pe = new(File.OpenRead(loaded));
+        Assert.Equal(LinuxX64ReadyToRun, pe.PEHeaders.CoffHeader.Machine);
+
+        // The same app built for linux-arm64 gets the IL (lib/), not the x64 image: the runtime refuses an x64
+        // ReadyToRun image on arm64 (BadImageFormatException, issue #16).
+        string arm64 = Path.Combine(app, "out-arm64");
+        Dotnet("build", app, "-r", "linux-arm64", "-p:UseAppHost=false", "-c", "Release", "-nologo", "-tl:off", "-nodeReuse:false", "-o", arm64);
+        using (PEReader arm64Library = new(File.OpenRead(Path.Combine(arm64, "Multiprocessing.dll"))))
+        {
+            Assert.Equal(Machine.I386, arm64Library.PEHeaders.CoffHeader.Machine);
+            Assert.Equal(0, arm64Library.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size);
+        }
+
+        // A 0.x prerelease, with its symbols beside it.
+        Assert.Matches(@"^0\.\d+\.\d+-[a-z]+\.\d+$", version);
+        Assert.True(File.Exists(Path.ChangeExtension(nupkg, ".snupkg")), "no symbols package beside " + nupkg);
+        CheckLayout(nupkg);
+    }
+
+    /// <summary>lib/ the IL, ref/ the reference assembly and its docs, runtimes/linux-x64/lib/ the ReadyToRun image; the metadata.</summary>
+    private static void CheckLayout(string nupkg)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(nupkg);
+        string[] names = [.. zip.Entries.Select(e => e.FullName)];
+        foreach (string expected in new[]
+        {
+            "lib/net10.0/Multiprocessing.dll", "lib/net10.0/Multiprocessing.xml",
+            "ref/net10.0/Multiprocessing.dll", "ref/net10.0/Multiprocessing.xml",
+            "runtimes/linux-x64/lib/net10.0/Multiprocessing.dll", "PACKAGE.md",
+        })
+        {
+            Assert.Contains(expected, names);
+        }
+
+        PEHeaders il = Headers(zip, "lib/net10.0/Multiprocessing.dll");
+        Assert.Equal(Machine.I386, il.CoffHeader.Machine);
+        Assert.True((il.CorHeader!.Flags & CorFlags.ILOnly) != 0, "lib/ must hold IL only");
+        Assert.Equal(0, il.CorHeader.ManagedNativeHeaderDirectory.Size);
+
+        PEHeaders r2r = Headers(zip, "runtimes/linux-x64/lib/net10.0/Multiprocessing.dll");
+        Assert.Equal(LinuxX64ReadyToRun, r2r.CoffHeader.Machine);
+        Assert.NotEqual(0, r2r.CorHeader!.ManagedNativeHeaderDirectory.Size);
+
+        PEHeaders reference = Headers(zip, "ref/net10.0/Multiprocessing.dll");
+        Assert.Equal(Machine.I386, reference.CoffHeader.Machine);
+
+        ZipArchiveEntry nuspecEntry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+        using Stream nuspecStream = nuspecEntry.Open();
+        XElement metadata = XDocument.Load(nuspecStream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string Field(string name) => metadata.Elements().Single(e => e.Name.LocalName == name).Value;
+        Assert.Equal("MIT", Field("license"));
+        Assert.Equal("PACKAGE.md", Field("readme"));
+        Assert.StartsWith("https://", Field("projectUrl"), StringComparison.Ordinal);
+        Assert.StartsWith("https://", metadata.Elements().Single(e => e.Name.LocalName == "repository").Attribute("url")!.Value, StringComparison.Ordinal);
+    }
+
+    private static PEHeaders Headers(ZipArchive zip, string entry)
+    {
+        using var copy = new MemoryStream();
+        using (Stream s = zip.GetEntry(entry)!.Open())
+        {
+            s.CopyTo(copy);
+        }
+
+        copy.Position = 0;
+        using var pe = new PEReader(copy);
+        return pe.PEHeaders;
+    }
+
+    /// <summary>A console app with its own package folder, restoring offline from the feed and this machine's NuGet package folder.</summary>
+    private static void WriteApp(string dir, string feed, string version)
+    {
+        Directory.CreateDirectory(dir);
+
+        // Stop MSBuild's search for the repository's (or /tmp's) build files: the app stands alone.
+        File.WriteAllText(Path.Combine(dir, "Directory.Build.props"), "<Project />\n");
+        File.WriteAllText(Path.Combine(dir, "Directory.Build.targets"), "<Project />\n");
+        File.WriteAllText(Path.Combine(dir, "Directory.Packages.props"), "<Project />\n");
+
+        File.WriteAllText(Path.Combine(dir, "app.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <RestorePackagesPath>{Path.Combine(dir, "packages")}</RestorePackagesPath>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Multiprocessing" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(dir, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="feed" value="{feed}" />
+                <add key="machine" value="{GlobalPackagesFolder()}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(dir, "Program.cs"), AppSource);
+    }
+
+    /// <summary>This machine's NuGet package folder, where the repository's own restore put MessagePack and its dependencies.</summary>
+    private static string GlobalPackagesFolder()
+    {
+        string output = Dotnet("nuget", "locals", "global-packages", "--list");
+        const string Prefix = "global-packages: ";
+        string line = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(Prefix, StringComparison.Ordinal));
+        string folder = line[Prefix.Length..];
+        Assert.True(Directory.Exists(Path.Combine(folder, "messagepack")), $"no MessagePack in {folder}");
+        return folder;
+    }
+
+    /// <summary>Runs the dotnet CLI; fails the test unless it exits with 0. Returns its standard output.</summary>
+    private static string Dotnet(params string[] args)
+    {
+        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, args, Quiet, BuildLimit);
+        Assert.True(code == 0, $"dotnet {string.Join(' ', args)} exited with {code}:{Environment.NewLine}{stdout}{stderr}");
+        return stdout;
+    }
+}
