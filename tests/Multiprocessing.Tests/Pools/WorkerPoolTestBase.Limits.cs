@@ -283,7 +283,11 @@ public abstract partial class WorkerPoolTestBase
         Assert.Equal(9L, pool.Counters.Completed);
     }
 
-    /// <summary>Submits a task that says it started, then holds its worker until <paramref name="gate"/> opens; returns once it runs.</summary>
+    /// <summary>
+    /// Submits a task that says it started, then holds its worker until <paramref name="gate"/> opens; returns once
+    /// it runs and the pool counts it running (a process pool learns it from its worker's pipe, a moment after the
+    /// task itself has begun: until then it still holds a place in the bounded queue).
+    /// </summary>
     private static Task<int> StartHeld(WorkerPool pool, SharedEvent started, SharedEvent gate)
     {
         Task<int> task = pool.Submit(
@@ -296,6 +300,7 @@ public abstract partial class WorkerPoolTestBase
             started,
             gate);
         started.WaitOrFail("the first task");
+        Handoff.Until(() => pool.Counters.Running == 1, "the pool counts the first task running");
         return task;
     }
 
