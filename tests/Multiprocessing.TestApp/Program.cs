@@ -71,6 +71,11 @@ switch (mode)
         Console.CancelKeyPress += (_, _) => closurePool.Terminate();
         Console.WriteLine($"apply {closurePool.Apply(() => n + 1)}");
         Console.WriteLine($"map {string.Join(",", closurePool.Map((int x) => x + n, [1, 2]))}");
+        Console.WriteLine($"pool async {await closurePool.Submit(async () =>
+        {
+            await Task.Delay(10);
+            return n;
+        })}");
         using (ChildProcess<int> awaiting = ChildProcess.Start(async () =>
         {
             await Task.Delay(10);

@@ -158,6 +158,7 @@ public sealed class ClosureCaptureTests
         Assert.True(code == 0, stderr);
         Assert.Contains("apply 42\n", stdout, StringComparison.Ordinal);
         Assert.Contains("map 42,43\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("pool async 41\n", stdout, StringComparison.Ordinal); // issue #12's bar: an async target in a pool, in top-level code
         Assert.Contains("async 41\n", stdout, StringComparison.Ordinal);
     }
 
