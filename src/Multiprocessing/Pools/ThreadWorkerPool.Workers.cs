@@ -181,6 +181,11 @@ public sealed partial class ThreadWorkerPool
         // Enqueue is a full fence: from here on, a thread that decides the queue is empty has not yet looked.
         if (State != PoolState.Open && work.TryReject())
         {
+            // The rejected task stays in the queue until a thread takes it (and skips it). If the pool's last
+            // thread left between this enqueue and the reject, it looked at the queue before the enqueue (empty:
+            // no thread to add) and made its stop test after (a task: not stopped), and nobody would ever signal
+            // the stop: Join waited for ever. Make the test again, now that the task is known to be dead.
+            AfterWorkerLeft();
             throw NotAcceptingException();
         }
 
@@ -311,7 +316,7 @@ public sealed partial class ThreadWorkerPool
         lock (gate)
         {
             PoolState s = State;
-            if (hot.Alive >= WorkerCount || s >= PoolState.Terminated || (s == PoolState.Closed && queue.IsEmpty))
+            if (hot.Alive >= WorkerCount || s >= PoolState.Terminated || (s == PoolState.Closed && !HasQueuedWork()))
             {
                 return;
             }
@@ -347,7 +352,7 @@ public sealed partial class ThreadWorkerPool
     {
         // Alive was decremented with a full fence before this read, so a task queued meanwhile is seen here,
         // or its submitter saw the lower count and started a thread itself.
-        if (State <= PoolState.Closed && !queue.IsEmpty)
+        if (State <= PoolState.Closed && HasQueuedWork())
         {
             TryAddWorker();
         }
@@ -355,11 +360,29 @@ public sealed partial class ThreadWorkerPool
         lock (gate)
         {
             PoolState s = State;
-            if (hot.Alive == 0 && s != PoolState.Open && (s != PoolState.Closed || queue.IsEmpty))
+            if (hot.Alive == 0 && s != PoolState.Open && (s != PoolState.Closed || !HasQueuedWork()))
             {
                 SignalStopped();
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a task in the queue still waits to run. The queue may also hold tasks that ended while queued
+    /// (cancelled, or rejected because the pool stopped as they were queued), which a thread skips: they keep
+    /// no thread alive and no stop from happening. Only on the lifecycle paths (a thread leaving, a close).
+    /// </summary>
+    private bool HasQueuedWork()
+    {
+        foreach (IThreadWork work in queue)
+        {
+            if (work.IsQueued)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The counters submitters read on every task, on a cache line of their own; they change only when threads go idle, sleep, start or stop.</summary>

@@ -10,6 +10,9 @@ internal interface IThreadWork
     /// <summary>The timeout in <see cref="System.Diagnostics.Stopwatch"/> ticks in <paramref name="pool"/> (0 for none).</summary>
     long TimeoutTicksIn(ThreadWorkerPool pool);
 
+    /// <summary>True while it waits in the queue (not started, not ended).</summary>
+    bool IsQueued { get; }
+
     /// <summary>True once a timeout has claimed it.</summary>
     bool HasTimedOut { get; }
 

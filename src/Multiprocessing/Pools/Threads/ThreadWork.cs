@@ -29,6 +29,8 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
         }
     }
 
+    public bool IsQueued => Volatile.Read(ref state) == Queued;
+
     public bool HasTimedOut => Volatile.Read(ref state) == TimedOut;
 
     /// <summary>The token the task was submitted with (none if it could not be cancelled); a chunk checks it between items.</summary>
