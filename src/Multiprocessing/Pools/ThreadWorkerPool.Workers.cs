@@ -352,7 +352,10 @@ public sealed partial class ThreadWorkerPool
     {
         // Alive was decremented with a full fence before this read, so a task queued meanwhile is seen here,
         // or its submitter saw the lower count and started a thread itself.
-        if (State <= PoolState.Closed && HasQueuedWork())
+        // Open: any task in the queue (cheap; one that ended there costs at most a thread that skips it). Closed:
+        // only a task still queued, since a closed pool with none must stop.
+        PoolState now = State;
+        if (now == PoolState.Open ? !queue.IsEmpty : now == PoolState.Closed && HasQueuedWork())
         {
             TryAddWorker();
         }
@@ -370,10 +373,16 @@ public sealed partial class ThreadWorkerPool
     /// <summary>
     /// Whether a task in the queue still waits to run. The queue may also hold tasks that ended while queued
     /// (cancelled, or rejected because the pool stopped as they were queued), which a thread skips: they keep
-    /// no thread alive and no stop from happening. Only on the lifecycle paths (a thread leaving, a close).
+    /// no thread alive and no stop from happening. Only on the paths of a closed pool: enumerating the queue
+    /// snapshots it (its tail segment then takes no more items).
     /// </summary>
     private bool HasQueuedWork()
     {
+        if (queue.IsEmpty)
+        {
+            return false;
+        }
+
         foreach (IThreadWork work in queue)
         {
             if (work.IsQueued)
