@@ -129,12 +129,20 @@ internal static class Tracing
         }
     }
 
-    /// <summary>Marks <paramref name="activity"/> failed by <paramref name="error"/>: status Error, <c>error.type</c>.</summary>
+    /// <summary>Marks <paramref name="activity"/> failed by <paramref name="error"/>: status Error with its message, <c>error.type</c> its type's full name.</summary>
     public static void SetError(Activity activity, Exception error)
     {
-        string type = error is RemoteException remote ? remote.RemoteType : error.GetType().FullName ?? error.GetType().Name;
-        activity.SetStatus(ActivityStatusCode.Error, error.Message);
-        activity.SetTag(ErrorTypeTag, type);
+        // A worker's exception: its own type and message, not those of the RemoteException that carries them.
+        if (error is RemoteException remote)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, remote.RemoteMessage);
+            activity.SetTag(ErrorTypeTag, remote.RemoteType);
+        }
+        else
+        {
+            activity.SetStatus(ActivityStatusCode.Error, error.Message);
+            activity.SetTag(ErrorTypeTag, error.GetType().FullName ?? error.GetType().Name);
+        }
     }
 
     private static void Stop(Activity activity, Task task)
