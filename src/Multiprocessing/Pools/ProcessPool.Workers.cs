@@ -16,13 +16,21 @@ public sealed partial class ProcessPool
         try
         {
             claims = TaskClaims.Create();
-            child = ChildProcess.Start(
-                ProcessPoolWorker.Serve,
-                theirs,
-                initializer,
-                MaxMemoryPerWorker,
-                claims.Memory,
-                new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true });
+            Diagnostics.Tracing.BeginPoolWorkerStart();
+            try
+            {
+                child = ChildProcess.Start(
+                    ProcessPoolWorker.Serve,
+                    theirs,
+                    initializer,
+                    MaxMemoryPerWorker,
+                    claims.Memory,
+                    new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true });
+            }
+            finally
+            {
+                Diagnostics.Tracing.EndPoolWorkerStart();
+            }
         }
         catch
         {

@@ -111,6 +111,7 @@ internal static class WorkerHost
         CurrentProcess.BecomeChild(call.Identity.Name, call.Identity.Daemon);
         SigtermHandler = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSigterm);
 
+        using IDisposable? trace = call.Identity.TraceContext is { } context ? Diagnostics.RemoteTrace.Start(Diagnostics.RemoteTrace.ProcessRunActivity, context) : null;
         try
         {
             (object? value, Type type) = Invoke(call);
