@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Multiprocessing;
 
 /// <summary>
@@ -57,4 +59,12 @@ public class PoolOptions
 
     /// <summary>The pool's name, used to name its workers. Default: <c>ThreadWorkerPool-N</c> (or <c>ProcessPool-N</c>), numbered per process.</summary>
     public string? Name { get; init; }
+
+    /// <summary>
+    /// Where the pool logs (a worker died, was replaced or recycled, a task timed out or threw), and where its
+    /// process workers' own records go (see <see cref="CurrentProcess.LoggerFactory"/>). Default:
+    /// <see cref="MultiprocessingLogging.LoggerFactory"/>. Category <c>Multiprocessing.ProcessPool</c>; event ids in
+    /// <see cref="MultiprocessingLogEvents"/>.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -22,7 +22,7 @@ public sealed partial class ProcessPool
                 initializer,
                 MaxMemoryPerWorker,
                 claims.Memory,
-                new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true });
+                new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true, LoggerFactory = loggerFactory });
         }
         catch
         {
@@ -155,7 +155,9 @@ public sealed partial class ProcessPool
         {
             worker.Tally.Failed();
             var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
-            task.Fail(new RemoteException(info, worker.Child.Name, worker.Child.Pid));
+            var remote = new RemoteException(info, worker.Child.Name, worker.Child.Pid);
+            Diagnostics.Log.TaskFailed(logger, Name, remote.RemoteType, worker.Child.Name, worker.Child.Pid, remote);
+            task.Fail(remote);
         }
 
         Pump();
@@ -171,6 +173,7 @@ public sealed partial class ProcessPool
         bool replace;
         Exception? cannotReplace = null;
         Exception? diesBeforeReady = null;
+        ProcessWorker? replacement = null;
         lock (gate)
         {
             worker.Gone = true;
@@ -210,7 +213,7 @@ public sealed partial class ProcessPool
             {
                 try
                 {
-                    slots[worker.Slot] = StartWorker(worker.Slot);
+                    slots[worker.Slot] = replacement = StartWorker(worker.Slot);
                 }
                 catch (Exception e) when (e is IOException or PlatformNotSupportedException or InvalidOperationException or System.ComponentModel.Win32Exception)
                 {
@@ -239,6 +242,7 @@ public sealed partial class ProcessPool
             }
         }
 
+        LogWorkerGone(worker, exitCode, running, replacement, cannotReplace);
         RetireWorker(worker.Tally);
         worker.Dispose();
         worker.Child.Dispose();
