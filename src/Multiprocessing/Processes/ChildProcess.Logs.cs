@@ -15,12 +15,15 @@ public partial class ChildProcess
     /// <summary>How many log records this child sent (for tests: none when the parent has no logger factory).</summary>
     internal int LogFramesReceived => Volatile.Read(ref logFramesReceived);
 
-    /// <summary>Takes the logger factory for this child (its options' or the process-wide one); returns whether the child should send its records.</summary>
-    private bool UseLoggerFactory(ILoggerFactory? own)
-    {
-        loggerFactory = MultiprocessingLogging.Resolve(own);
-        return MultiprocessingLogging.IsReal(loggerFactory);
-    }
+    /// <summary>Takes the logger factory for this child: its options' or the process-wide one.</summary>
+    private void UseLoggerFactory(ILoggerFactory? own) => loggerFactory = MultiprocessingLogging.Resolve(own);
+
+    /// <summary>
+    /// What to write on the control socket first: the start frame, after a <see cref="FrameKind.SendLogs"/> frame if
+    /// this process has a logger factory (so that a child whose parent has none never sends a record).
+    /// </summary>
+    private byte[] FirstFrames(byte[] startFrame) =>
+        MultiprocessingLogging.IsReal(loggerFactory) ? [.. Frames.Build(FrameKind.SendLogs, []), .. startFrame] : startFrame;
 
     /// <summary>Relays the complete log frames at the front of <paramref name="control"/> and removes them (monitor thread).</summary>
     private void RelayLogFrames(List<byte> control)

@@ -38,7 +38,8 @@ public partial class ChildProcess
             Active.Add(this);
         }
 
-        var monitor = new Thread(() => Monitor(spawned, startFrame))
+        byte[] firstFrames = FirstFrames(startFrame);
+        var monitor = new Thread(() => Monitor(spawned, firstFrames))
         {
             IsBackground = true,
             Name = $"{Name} monitor",

@@ -302,12 +302,12 @@ public partial class ChildProcess
     {
         ArgumentNullException.ThrowIfNull(target);
         LaunchPlan plan = LaunchPlan.Current;
+        child.UseLoggerFactory(options?.LoggerFactory);
 
         // Pipe ends in the call are reserved for the child as they are encoded: addressed to it once it has a pid,
         // cancelled if it is not started.
         using Connections.PipeConnection.Transit ends = Connections.PipeConnection.Transit.Begin();
-        bool forwardLogs = child.UseLoggerFactory(options?.LoggerFactory);
-        byte[] payload = DelegatePayload.Encode(new ChildIdentity(child.Name, child.Daemon, Environment.ProcessId, forwardLogs), target, args);
+        byte[] payload = DelegatePayload.Encode(new ChildIdentity(child.Name, child.Daemon, Environment.ProcessId), target, args);
         child.Launch(plan, Frames.Build(FrameKind.Start, payload), options?.Environment, ends);
         return child;
     }

@@ -82,6 +82,12 @@ internal static class WorkerHost
         }
 
         (FrameKind Kind, byte[] Payload)? start = Frames.Read(socket);
+        bool sendLogs = start is { Kind: FrameKind.SendLogs };
+        if (sendLogs)
+        {
+            start = Frames.Read(socket);
+        }
+
         if (start is not { Kind: FrameKind.Start } frame)
         {
             return ErrorExitCode; // The parent is gone before it sent anything.
@@ -112,7 +118,7 @@ internal static class WorkerHost
         }
 
         CurrentProcess.BecomeChild(call.Identity.Name, call.Identity.Daemon);
-        if (call.Identity.ForwardLogs)
+        if (sendLogs)
         {
             ForwardLogs(socket);
         }

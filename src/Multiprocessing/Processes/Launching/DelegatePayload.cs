@@ -19,7 +19,7 @@ namespace Multiprocessing.Processes;
 /// </remarks>
 internal static class DelegatePayload
 {
-    private const int FormatVersion = 5;
+    private const int FormatVersion = 4;
 
     private enum TargetKind : byte
     {
@@ -113,7 +113,6 @@ internal static class DelegatePayload
             head.Write(identity.Name);
             head.Write(identity.Daemon);
             head.Write(identity.ParentPid);
-            head.Write(identity.ForwardLogs);
             refs.WriteTable(head);
             head.Write(bodyStream.GetBuffer(), 0, (int)bodyStream.Length);
         }
@@ -136,7 +135,7 @@ internal static class DelegatePayload
         }
 
         _ = reader.ReadBoolean(); // Uses the codec: read by UsesCodec before the payload is decoded.
-        var identity = new ChildIdentity(reader.ReadString(), reader.ReadBoolean(), reader.ReadInt32(), reader.ReadBoolean());
+        var identity = new ChildIdentity(reader.ReadString(), reader.ReadBoolean(), reader.ReadInt32());
         Assembly[] table = TypeRefs.ReadTable(reader);
         MethodInfo method = TypeRefs.ReadMethod(reader, table);
 
