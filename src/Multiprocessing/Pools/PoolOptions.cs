@@ -61,10 +61,10 @@ public class PoolOptions
     public string? Name { get; init; }
 
     /// <summary>
-    /// Where the pool logs (a worker died, was replaced or recycled, a task timed out or threw), and where its
-    /// process workers' own records go (see <see cref="CurrentProcess.LoggerFactory"/>). Default:
-    /// <see cref="MultiprocessingLogging.LoggerFactory"/>. Category <c>Multiprocessing.ProcessPool</c>; event ids in
-    /// <see cref="MultiprocessingLogEvents"/>.
+    /// Where a <see cref="ProcessPool"/> logs (a worker died, was replaced or recycled, a task timed out or threw:
+    /// category <c>Multiprocessing.ProcessPool</c>, event ids in <see cref="MultiprocessingLogEvents"/>), and where its
+    /// workers' own records go (see <see cref="CurrentProcess.LoggerFactory"/>). A <see cref="ThreadWorkerPool"/> has
+    /// nothing of the kind to log, and ignores it. Default: <see cref="MultiprocessingLogging.LoggerFactory"/>.
     /// </summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Multiprocessing.Diagnostics;
 using Multiprocessing.Tests.Connections;
+using Multiprocessing.Tests.Pools;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Diagnostics;
@@ -23,33 +24,24 @@ public sealed class LoggingTests
         using var provider = new CollectingLoggerProvider();
         using ILoggerFactory factory = provider.CreateFactory();
         using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, LoggerFactory = factory });
-        using SharedValue<int> victim = SharedValue.Create(0);
-        using var started = SharedEvent.Create();
-        Task<int> doomed = pool.Submit(static (SharedValue<int> v, SharedEvent s) =>
-        {
-            v.Value = Environment.ProcessId;
-            s.Set();
-            Thread.Sleep(Timeout.Infinite);
-            return 0;
-        }, victim, started);
-        Assert.True(started.TryWait(Within.Deadline), "the task did not start");
-        Process.GetProcessById(victim.Value).Kill(); // SIGKILL
+        (Task<int> doomed, int victim) = pool.SubmitHangingTask();
+        Process.GetProcessById(victim).Kill(); // SIGKILL
         await Assert.ThrowsAsync<ProcessDiedException>(() => doomed.WaitAsync(Within.Deadline));
 
         CollectedRecord died = provider.WaitFor(r => r.EventId.Id == MultiprocessingLogEvents.WorkerDied, "worker died");
         Assert.Equal("Multiprocessing.ProcessPool", died.Category);
         Assert.Equal(LogLevel.Warning, died.Level);
         Assert.Equal(nameof(MultiprocessingLogEvents.WorkerDied), died.EventId.Name);
-        Assert.Equal(victim.Value, died.Property("Pid"));
+        Assert.Equal(victim, died.Property("Pid"));
         Assert.Equal(9, died.Property("Signal"));
         Assert.Equal(-9, died.Property("ExitCode"));
         Assert.Equal(true, died.Property("RunningTask"));
         Assert.Equal(pool.Name, died.Property("PoolName"));
 
         CollectedRecord replaced = provider.WaitFor(r => r.EventId.Id == MultiprocessingLogEvents.WorkerReplaced, "worker replaced");
-        Assert.Equal(victim.Value, replaced.Property("Pid"));
+        Assert.Equal(victim, replaced.Property("Pid"));
         Assert.Equal(pool.WorkerPids.Single(), replaced.Property("NewPid"));
-        Assert.Contains(victim.Value.ToString(CultureInfo.InvariantCulture), replaced.Message, StringComparison.Ordinal);
+        Assert.Contains(victim.ToString(CultureInfo.InvariantCulture), replaced.Message, StringComparison.Ordinal);
     }
 
     [Fact]
