@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
 namespace Multiprocessing;
 
 /// <summary>
@@ -39,8 +42,9 @@ public class HostedPoolOptions
 
     /// <summary>The options of a <see cref="ThreadWorkerPool"/> made from these settings.</summary>
     /// <param name="registeredName">The name the pool was registered with: its <see cref="PoolOptions.Name"/> unless <see cref="Name"/> is set.</param>
+    /// <param name="services">The host's services: its <see cref="ILoggerFactory"/>, if it has one, becomes the pool's <see cref="PoolOptions.LoggerFactory"/>.</param>
     /// <returns>New options.</returns>
-    internal PoolOptions ToPoolOptions(string registeredName) => new()
+    internal PoolOptions ToPoolOptions(string registeredName, IServiceProvider services) => new()
     {
         WorkerCount = WorkerCount,
         Initializer = Initializer,
@@ -49,5 +53,6 @@ public class HostedPoolOptions
         MaxQueuedTasks = MaxQueuedTasks,
         WhenQueueFull = WhenQueueFull,
         Name = Name ?? registeredName,
+        LoggerFactory = services.GetService<ILoggerFactory>(), // The host's: the pool's events and its workers' records go where the app's logs go.
     };
 }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
 namespace Multiprocessing;
 
 /// <summary>
@@ -23,8 +26,9 @@ public sealed class HostedProcessPoolOptions : HostedPoolOptions
 
     /// <summary>The options of a <see cref="ProcessPool"/> made from these settings.</summary>
     /// <param name="registeredName">The name the pool was registered with: its <see cref="PoolOptions.Name"/> unless <see cref="HostedPoolOptions.Name"/> is set.</param>
+    /// <param name="services">The host's services: its <see cref="ILoggerFactory"/>, if it has one, becomes the pool's <see cref="PoolOptions.LoggerFactory"/>.</param>
     /// <returns>New options.</returns>
-    internal ProcessPoolOptions ToProcessPoolOptions(string registeredName) => new()
+    internal ProcessPoolOptions ToProcessPoolOptions(string registeredName, IServiceProvider services) => new()
     {
         WorkerCount = WorkerCount,
         Initializer = Initializer,
@@ -35,5 +39,6 @@ public sealed class HostedProcessPoolOptions : HostedPoolOptions
         Name = Name ?? registeredName,
         MaxMemoryPerWorker = MaxMemoryPerWorker,
         CancelGracePeriod = CancelGracePeriod,
+        LoggerFactory = services.GetService<ILoggerFactory>(), // The host's: the pool's events and its workers' records go where the app's logs go.
     };
 }

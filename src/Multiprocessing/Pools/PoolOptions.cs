@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Multiprocessing;
 
 /// <summary>
@@ -57,4 +59,12 @@ public class PoolOptions
 
     /// <summary>The pool's name, used to name its workers. Default: <c>ThreadWorkerPool-N</c> (or <c>ProcessPool-N</c>), numbered per process.</summary>
     public string? Name { get; init; }
+
+    /// <summary>
+    /// Where a <see cref="ProcessPool"/> logs (a worker died, was replaced or recycled, a task timed out or threw:
+    /// category <c>Multiprocessing.ProcessPool</c>, event ids in <see cref="MultiprocessingLogEvents"/>), and where its
+    /// workers' own records go (see <see cref="CurrentProcess.LoggerFactory"/>). A <see cref="ThreadWorkerPool"/> has
+    /// nothing of the kind to log, and ignores it. Default: <see cref="MultiprocessingLogging.LoggerFactory"/>.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 }

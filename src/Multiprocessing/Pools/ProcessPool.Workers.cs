@@ -25,7 +25,7 @@ public sealed partial class ProcessPool
                     initializer,
                     MaxMemoryPerWorker,
                     claims.Memory,
-                    new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true });
+                    new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true, LoggerFactory = loggerFactory });
             }
             finally
             {
@@ -163,7 +163,9 @@ public sealed partial class ProcessPool
         {
             worker.Tally.Failed();
             var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
-            task.Fail(new RemoteException(info, worker.Child.Name, worker.Child.Pid));
+            var remote = new RemoteException(info, worker.Child.Name, worker.Child.Pid);
+            Diagnostics.Log.TaskFailed(logger, Name, remote.RemoteType, worker.Child.Name, worker.Child.Pid, remote);
+            task.Fail(remote);
         }
 
         Pump();
@@ -179,6 +181,7 @@ public sealed partial class ProcessPool
         bool replace;
         Exception? cannotReplace = null;
         Exception? diesBeforeReady = null;
+        ProcessWorker? replacement = null;
         lock (gate)
         {
             worker.Gone = true;
@@ -218,7 +221,7 @@ public sealed partial class ProcessPool
             {
                 try
                 {
-                    slots[worker.Slot] = StartWorker(worker.Slot);
+                    slots[worker.Slot] = replacement = StartWorker(worker.Slot);
                 }
                 catch (Exception e) when (e is IOException or PlatformNotSupportedException or InvalidOperationException or System.ComponentModel.Win32Exception)
                 {
@@ -247,6 +250,7 @@ public sealed partial class ProcessPool
             }
         }
 
+        LogWorkerGone(worker, exitCode, running, replacement, cannotReplace);
         RetireWorker(worker.Tally);
         worker.Dispose();
         worker.Child.Dispose();

@@ -302,6 +302,7 @@ public partial class ChildProcess
     {
         ArgumentNullException.ThrowIfNull(target);
         LaunchPlan plan = LaunchPlan.Current;
+        child.UseLoggerFactory(options?.LoggerFactory);
 
         // Pipe ends in the call are reserved for the child as they are encoded: addressed to it once it has a pid,
         // cancelled if it is not started.

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Multiprocessing;
 
 /// <summary>How to start a <see cref="ChildProcess"/>: its name, whether it is a daemon, extra environment variables.</summary>
@@ -14,4 +16,11 @@ public sealed class ChildProcessOptions
 
     /// <summary>Environment variables to set (or, with a null value, remove) in the child, on top of the parent's.</summary>
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+
+    /// <summary>
+    /// Where this child's records go: what the library logs about it, and what the child's own code logs through
+    /// <see cref="CurrentProcess.LoggerFactory"/>, sent to this process and logged here in a scope with the child's
+    /// pid and name. Default: <see cref="MultiprocessingLogging.LoggerFactory"/>; with neither, the child sends nothing.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 }
