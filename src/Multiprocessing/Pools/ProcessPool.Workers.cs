@@ -149,13 +149,16 @@ public sealed partial class ProcessPool
 
         if (kind == ProcessWire.Ok)
         {
+            RecordTask(task.Id, worker.Child.Name, worker.Child.Pid, task.StartedAt, PoolTaskOutcome.Succeeded, null);
             task.Succeed(payload, worker.Tally); // counts it as completed, or failed if cancelled meanwhile or undecodable
         }
         else
         {
             worker.Tally.Failed();
             var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
-            task.Fail(new RemoteException(info, worker.Child.Name, worker.Child.Pid));
+            var error = new RemoteException(info, worker.Child.Name, worker.Child.Pid);
+            RecordTask(task.Id, worker.Child.Name, worker.Child.Pid, task.StartedAt, PoolTaskOutcome.Failed, error);
+            task.Fail(error);
         }
 
         Pump();
@@ -197,6 +200,7 @@ public sealed partial class ProcessPool
 
             worker.InFlight.Clear();
             slots[worker.Slot] = null;
+            NoteWorkerGone(worker.Slot, exitCode);
             if (!worker.Ready && ++deathsBeforeReady >= MaxDeathsBeforeReady)
             {
                 // Its tasks would go from one dying worker to the next for ever.
@@ -244,6 +248,8 @@ public sealed partial class ProcessPool
         worker.Child.Dispose();
         if (running is not null)
         {
+            PoolTaskOutcome outcome = running.TimedOut ? PoolTaskOutcome.TimedOut : running.CancelRequested ? PoolTaskOutcome.Cancelled : PoolTaskOutcome.WorkerDied;
+            RecordTask(running.Id, worker.Child.Name, worker.Child.Pid, running.StartedAt, outcome, failure);
             running.Fail(failure!);
         }
 
