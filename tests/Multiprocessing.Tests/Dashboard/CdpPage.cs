@@ -43,6 +43,16 @@ internal sealed class CdpPage : IDisposable
         return result["result"]?["value"];
     }
 
+    /// <summary>
+    /// Loads <paramref name="url"/>; returns once the navigation has committed (the page's own document, not the blank
+    /// one the browser opened with, is then where <see cref="Evaluate"/> runs).
+    /// </summary>
+    public async Task Navigate(Uri url)
+    {
+        JsonNode result = await Call("Page.navigate", new JsonObject { ["url"] = url.ToString() });
+        Assert.True(result["errorText"] is null, $"the page did not load: {result.ToJsonString()}");
+    }
+
     /// <summary>A PNG of the page.</summary>
     public async Task<byte[]> Screenshot()
     {

@@ -40,8 +40,8 @@ internal sealed partial class Chromium : IDisposable
         return null;
     }
 
-    /// <summary>Starts the browser on <paramref name="url"/> and waits (at most 60 s) until it says where DevTools listens.</summary>
-    public static Chromium Start(string executable, Uri url)
+    /// <summary>Starts the browser on a blank page and waits (at most 60 s) until it says where DevTools listens.</summary>
+    public static Chromium Start(string executable)
     {
         string profile = Path.Combine(Path.GetTempPath(), $"mp-chromium-{Guid.NewGuid():N}");
         var info = new ProcessStartInfo(executable)
@@ -50,7 +50,7 @@ internal sealed partial class Chromium : IDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (string arg in new[] { "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--remote-debugging-port=0", $"--user-data-dir={profile}", "--window-size=1400,1800", url.ToString() })
+        foreach (string arg in new[] { "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--remote-debugging-port=0", $"--user-data-dir={profile}", "--window-size=1400,1800", "about:blank" })
         {
             info.ArgumentList.Add(arg);
         }

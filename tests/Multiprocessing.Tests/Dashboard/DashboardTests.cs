@@ -105,8 +105,9 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.Equal(2, counters.Failed);
 
         using var dash = Dash.Start(new DashboardOptions { Pools = [pool] });
-        using Chromium browser = Chromium.Start(chromium, dash.Url);
+        using Chromium browser = Chromium.Start(chromium);
         using CdpPage page = await CdpPage.Connect(browser.DevTools);
+        await page.Navigate(dash.Url);
         string section = $"section[data-pool=\"{pool.Name}\"]";
         JsonNode shown = (await page.Evaluate(WhenShown(section, "true") + $$"""
             .then(() => {
