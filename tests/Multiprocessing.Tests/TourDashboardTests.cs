@@ -12,26 +12,47 @@ public partial class TourTests
     public async Task Tour_DashboardChapter_PrintsItsUrl_AndApiStateListsLiveWorkerPidsWhileItRuns()
     {
         using Process tour = TestApp.Start(TestApp.Dotnet, [TourDll, "dashboard"]);
-        Task<string> stderr = tour.StandardError.ReadToEndAsync();
         var stdout = new System.Text.StringBuilder();
-        try
+        var urlLine = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var outputEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        tour.OutputDataReceived += (_, e) =>
         {
-            string? url = null;
-            while (url is null)
+            if (e.Data is null)
             {
-                string? line = await tour.StandardOutput.ReadLineAsync().WaitAsync(Within.Deadline);
-                Assert.True(line is not null, $"the chapter ended without printing its URL: {stdout} {await stderr}");
-                stdout.AppendLine(line);
-                if (line.StartsWith("dashboard: ", StringComparison.Ordinal))
-                {
-                    url = line["dashboard: ".Length..];
-                }
+                outputEnded.TrySetResult();
+                urlLine.TrySetException(new InvalidOperationException($"the chapter ended without printing its URL: {stdout}"));
+                return;
             }
 
+            lock (stdout)
+            {
+                stdout.AppendLine(e.Data);
+            }
+
+            if (e.Data.StartsWith("dashboard: ", StringComparison.Ordinal))
+            {
+                urlLine.TrySetResult(e.Data["dashboard: ".Length..]);
+            }
+        };
+        tour.BeginOutputReadLine();
+        Task<string> stderr = tour.StandardError.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            string url = await urlLine.Task.WaitAsync(Within.Deadline);
             Assert.Matches(@"^http://127\.0\.0\.1:\d+/\?token=[A-Za-z0-9_-]{43}$", url);
             var page = new Uri(url);
             using var http = new HttpClient { Timeout = Within.Deadline };
-            string json = await http.GetStringAsync(new Uri(page, $"api/state{page.Query}"));
+            string json;
+            try
+            {
+                json = await http.GetStringAsync(new Uri(page, $"api/state{page.Query}"));
+            }
+            catch (HttpRequestException e)
+            {
+                throw new InvalidOperationException($"GET /api/state failed {clock.Elapsed.TotalSeconds:0.0} s after the tour started (the tour has exited: {tour.HasExited}); its output so far: {stdout}", e);
+            }
+
             JsonNode pool = JsonNode.Parse(json)!["pools"]!.AsArray().Single(p => (string?)p!["name"] == "tour-dashboard")!;
             int[] pids = [.. pool["workers"]!.AsArray().Select(w => (int)w!["pid"]!)];
             Assert.Equal(3, pids.Length);
@@ -42,7 +63,7 @@ public partial class TourTests
                 Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             }
 
-            stdout.Append(await tour.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(120)));
+            await outputEnded.Task.WaitAsync(TimeSpan.FromSeconds(120));
             Assert.True(tour.WaitForExit(TimeSpan.FromSeconds(30)), "the tour did not exit");
             Assert.True(tour.ExitCode == 0, $"{stdout}\n{await stderr}");
             string text = stdout.ToString();
