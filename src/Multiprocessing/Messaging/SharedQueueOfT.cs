@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using Multiprocessing.Codec;
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Messaging;
 using Multiprocessing.Sharing;
 using Multiprocessing.Synchronization;
@@ -47,6 +48,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         this.segment = segment;
         joinable = segment.Header.Tag != 0;
         ring = new Ring(segment.DataFor(this), watchEnds: false, OverflowFiles.PrefixFor(segment.Path, segment.Header.Id));
+        QueueRegistry.Queues.Add(this);
     }
 
     /// <summary>The name other processes open it by.</summary>
@@ -454,7 +456,11 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     public void Close() => Dispose();
 
     /// <summary>Closes the queue in this process (see <see cref="Close"/>).</summary>
-    public void Dispose() => segment.Dispose();
+    public void Dispose()
+    {
+        QueueRegistry.Queues.Remove(this);
+        segment.Dispose();
+    }
 
     /// <inheritdoc/>
     public override string ToString()

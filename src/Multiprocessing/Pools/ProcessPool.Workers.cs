@@ -157,6 +157,7 @@ public sealed partial class ProcessPool
 
         if (kind == ProcessWire.Ok)
         {
+            RecordTask(task.Id, worker.Child.Name, worker.Child.Pid, task.StartedAt, PoolTaskOutcome.Succeeded, null);
             task.Succeed(payload, worker.Tally); // counts it as completed, or failed if cancelled meanwhile or undecodable
         }
         else
@@ -165,6 +166,7 @@ public sealed partial class ProcessPool
             var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
             var remote = new RemoteException(info, worker.Child.Name, worker.Child.Pid);
             Diagnostics.Log.TaskFailed(logger, Name, remote.RemoteType, worker.Child.Name, worker.Child.Pid, remote);
+            RecordTask(task.Id, worker.Child.Name, worker.Child.Pid, task.StartedAt, PoolTaskOutcome.Failed, remote);
             task.Fail(remote);
         }
 
@@ -208,6 +210,7 @@ public sealed partial class ProcessPool
 
             worker.InFlight.Clear();
             slots[worker.Slot] = null;
+            NoteWorkerGone(worker.Slot, exitCode);
             if (!worker.Ready && ++deathsBeforeReady >= MaxDeathsBeforeReady)
             {
                 // Its tasks would go from one dying worker to the next for ever.
@@ -256,6 +259,8 @@ public sealed partial class ProcessPool
         worker.Child.Dispose();
         if (running is not null)
         {
+            PoolTaskOutcome outcome = running.TimedOut ? PoolTaskOutcome.TimedOut : running.CancelRequested ? PoolTaskOutcome.Cancelled : PoolTaskOutcome.WorkerDied;
+            RecordTask(running.Id, worker.Child.Name, worker.Child.Pid, running.StartedAt, outcome, failure);
             running.Fail(failure!);
         }
 

@@ -230,7 +230,9 @@ public sealed partial class ProcessPool : WorkerPool
         foreach (ProcessTask t in running)
         {
             CountStoppedByPool();
-            t.Fail(StopException());
+            Exception stop = StopException();
+            RecordTask(t.Id, t.Worker?.Child.Name ?? Name, t.Worker?.Child.Pid, t.StartedAt, PoolTaskOutcome.Stopped, stop);
+            t.Fail(stop);
         }
 
         foreach (ProcessWorker w in workers)
