@@ -280,29 +280,8 @@ internal static class WorkerHost
         _ => false,
     };
 
-    private static unsafe void Send(int fd, FrameKind kind, ReadOnlySpan<byte> payload)
-    {
-        byte[] frame = Frames.Build(kind, payload);
-        fixed (byte* p = frame)
-        {
-            int done = 0;
-            while (done < frame.Length)
-            {
-                nint n = Libc.Write(fd, p + done, frame.Length - done);
-                if (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
-                {
-                    continue;
-                }
-
-                if (n <= 0)
-                {
-                    return; // The parent is gone; the watcher ends this process.
-                }
-
-                done += (int)n;
-            }
-        }
-    }
+    private static void Send(int fd, FrameKind kind, ReadOnlySpan<byte> payload) =>
+        _ = Frames.Write(fd, kind, payload); // False: the parent is gone; the watcher ends this process.
 
     /// <summary>Kills this process as soon as the parent's end of the control socket closes (the parent exited or was killed).</summary>
     private static unsafe void StartParentWatch(int fd)
