@@ -12,14 +12,6 @@ namespace Multiprocessing.Tests.Packaging;
 /// </summary>
 public sealed class ProjectReferenceTests : IDisposable
 {
-    /// <summary>A guard against a hang of the SDK, not a bar: compiling the library and precompiling it take minutes on a loaded machine.</summary>
-    private static readonly TimeSpan BuildLimit = TimeSpan.FromMinutes(15);
-
-    /// <summary>IMAGE_FILE_MACHINE_AMD64 as crossgen2 writes it for Linux (0x8664 ^ 0x7B79): a ReadyToRun image for linux-x64.</summary>
-    private const Machine LinuxX64ReadyToRun = (Machine)(0x8664 ^ 0x7B79);
-
-    private static readonly Dictionary<string, string> Quiet = new() { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
-
     private readonly TempDirectory temp = new();
 
     public void Dispose() => temp.Dispose();
@@ -28,7 +20,7 @@ public sealed class ProjectReferenceTests : IDisposable
     public void ProjectReference_AppBuiltForLinuxArm64_GetsTheIL_AndForLinuxX64_TheImage()
     {
         Assert.Equal(Machine.I386, LibraryMachineOfAppBuiltFor("linux-arm64"));
-        Assert.Equal(LinuxX64ReadyToRun, LibraryMachineOfAppBuiltFor("linux-x64"));
+        Assert.Equal(DotnetCli.LinuxX64ReadyToRun, LibraryMachineOfAppBuiltFor("linux-x64"));
     }
 
     /// <summary>Builds the test app for <paramref name="rid"/> and reads the machine of the <c>Multiprocessing.dll</c> in its output (I386 for IL).</summary>
@@ -40,12 +32,10 @@ public sealed class ProjectReferenceTests : IDisposable
             "build", TestApp.ProjectDir, "-r", rid, "--no-self-contained", "-p:UseAppHost=false", "-c", TestApp.Configuration,
             "--artifacts-path", artifacts, "-nologo", "-tl:off", "-nodeReuse:false",
         ];
-        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, args, Quiet, BuildLimit);
-        Assert.True(code == 0, $"dotnet {string.Join(' ', args)} exited with {code}:{Environment.NewLine}{stdout}{stderr}");
+        DotnetCli.Run(args);
 
         // The artifacts layout: bin/<project>/<configuration>_<rid>/ (the configuration in lower case).
         string output = Path.Combine(artifacts, "bin", "Multiprocessing.TestApp", $"{TestApp.Configuration.ToLowerInvariant()}_{rid}");
-        using PEReader library = new(File.OpenRead(Path.Combine(output, "Multiprocessing.dll")));
-        return library.PEHeaders.CoffHeader.Machine;
+        return DotnetCli.MachineOf(Path.Combine(output, "Multiprocessing.dll"));
     }
 }
