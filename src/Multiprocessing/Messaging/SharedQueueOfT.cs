@@ -151,7 +151,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <inheritdoc/>
     static SharedQueue<T> ISharedObject<SharedQueue<T>>.Reopen(string descriptor) => Open(descriptor);
 
-    /// <summary>Items that went to the overflow chain since creation (for tests).</summary>
+    /// <summary>Items that went to overflow files since creation (for tests).</summary>
     internal unsafe long OverflowedCount
     {
         get
@@ -274,7 +274,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
                 return PutSlowAsync(use, [.. head[..headLength], .. body], deadline, cancellationToken);
             }
 
-            done = Settle(status);
+            done = Accepted(status);
             return new(done);
         }
         finally
@@ -527,7 +527,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         bool done = false;
         try
         {
-            done = Settle(await ring.WriteAsync(encoded, deadline, cancellationToken).ConfigureAwait(false));
+            done = Accepted(await ring.WriteAsync(encoded, deadline, cancellationToken).ConfigureAwait(false));
             return done;
         }
         finally
@@ -537,7 +537,8 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         }
     }
 
-    private bool Settle(RingStatus status) => status switch
+    /// <summary>Whether the ring took the item: true, or false when the put timed out; throws when the queue no longer takes items.</summary>
+    private bool Accepted(RingStatus status) => status switch
     {
         RingStatus.Ok => true,
         RingStatus.Timeout => false,

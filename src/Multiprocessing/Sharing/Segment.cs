@@ -418,7 +418,7 @@ internal sealed unsafe class Segment : IDisposable
         }
     }
 
-    /// <summary>Removes the files that live and die with a segment: a queue's overflow chain (unread messages, and orphans of producers that died while writing one).</summary>
+    /// <summary>Removes the files that live and die with a segment: a queue's overflow files (unread messages, and orphans of producers that died while writing one).</summary>
     public static void RemoveCompanionFiles(string path, SegmentKind kind, long id)
     {
         if (kind == SegmentKind.Queue && id != 0)
