@@ -29,7 +29,7 @@ public abstract partial class WorkerPool
 
     /// <summary>The tasks that ended last (up to 1024), oldest first: worker, start, duration, outcome, and a failure's exception text.</summary>
     /// <returns>A copy; the pool goes on recording.</returns>
-    /// <remarks>A task is recorded when it ends on a worker; tasks dropped before they started have no record. Use it to draw a task stream or list recent failures.</remarks>
+    /// <remarks>A task is recorded when it ends on a worker; tasks dropped before they started have no record. Use it to draw a task stream or list recent failures. Readable after <see cref="Dispose()"/>, as <see cref="Counters"/> is.</remarks>
     public IReadOnlyList<PoolTaskRecord> GetRecentTasks() => taskRecords.Snapshot();
 
     /// <summary>Core: records a task that ran on a worker and ended now (allocates nothing, but a failure's text).</summary>

@@ -6,13 +6,13 @@ namespace Multiprocessing.Tests.Disposal;
 /// Pools, managers and manager proxies refuse every call with <see cref="ObjectDisposedException"/> once disposed,
 /// except their documented idempotent life-cycle members (a pool's Close, Terminate (and a process pool's
 /// TerminateWorkers and KillWorkers) and Join after Dispose do
-/// nothing, as in Python after close() and join(); its Counters are readable at any time, and a process pool's
-/// WorkerPids, for diagnostics, are then empty; its WorkerCount and CancelGracePeriod, and a manager's Address,
+/// nothing, as in Python after close() and join(); its diagnostics are readable at any time: Counters, IsOpen
+/// (false), IsBroken, GetRecentTasks (the history), and a process pool's WorkerPids and GetWorkers (then empty); its WorkerCount and CancelGracePeriod, and a manager's Address,
 /// AuthKey and Process are plain values).
 /// </summary>
 public sealed class PoolsAndManagersAfterDisposeTests
 {
-    private static readonly string[] PoolLifecycle = ["Close", "Terminate", "Join", "JoinAsync", "Counters", "WorkerCount", "WorkerPids", "CancelGracePeriod", "TerminateWorkers", "KillWorkers"];
+    private static readonly string[] PoolLifecycle = ["Close", "Terminate", "Join", "JoinAsync", "Counters", "WorkerCount", "WorkerPids", "CancelGracePeriod", "TerminateWorkers", "KillWorkers", "IsOpen", "IsBroken", "GetWorkers", "GetRecentTasks"];
 
     [Theory]
     [InlineData("thread-pool")]
