@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Multiprocessing.Codec;
 using Multiprocessing.Connections;
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Pools;
 
 namespace Multiprocessing;
@@ -22,7 +23,7 @@ public sealed partial class ProcessPool
                 initializer,
                 MaxMemoryPerWorker,
                 claims.Memory,
-                new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true });
+                new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true, MeterFactory = Metrics.Factory });
         }
         catch
         {
@@ -97,6 +98,7 @@ public sealed partial class ProcessPool
             lock (gate)
             {
                 worker.Ready = true;
+                worker.Tally.IsReady = true;
                 deathsBeforeReady = 0;
                 if (worker.InFlight.Count > 0)
                 {
@@ -153,9 +155,10 @@ public sealed partial class ProcessPool
         }
         else
         {
-            worker.Tally.Failed();
             var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
-            task.Fail(new RemoteException(info, worker.Child.Name, worker.Child.Pid));
+            var remote = new RemoteException(info, worker.Child.Name, worker.Child.Pid);
+            worker.Tally.Failed(task.StartedAt, TaskOutcome.Failed, remote);
+            task.Fail(remote);
         }
 
         Pump();
@@ -224,20 +227,22 @@ public sealed partial class ProcessPool
         {
             if (running.TimedOut)
             {
-                CountStoppedByPool();
                 failure = new TimeoutException($"The task ran longer than its timeout of {running.Timeout}; its worker {worker} was killed and replaced.");
+                CountStoppedByPool(running.StartedAt, TaskOutcome.TimedOut, failure);
             }
             else if (running.CancelRequested)
             {
-                CountStoppedByPool();
                 failure = new OperationCanceledException();
+                CountStoppedByPool(running.StartedAt, TaskOutcome.Cancelled, null);
             }
             else
             {
-                worker.Tally.Failed();
                 failure = new ProcessDiedException(worker.Child.Name, worker.Child.Pid, exitCode, worker.Child.StderrTail());
+                worker.Tally.Failed(running.StartedAt, TaskOutcome.Failed, failure);
             }
         }
+
+        Metrics.WorkerExited(WorkerExitReason.ForProcess(State, running?.TimedOut ?? false, running?.CancelRequested ?? false, worker.Retiring, exitCode), exitCode < 0 ? -exitCode : 0);
 
         RetireWorker(worker.Tally);
         worker.Dispose();

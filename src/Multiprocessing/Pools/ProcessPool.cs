@@ -1,3 +1,4 @@
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Pools;
 using Multiprocessing.Processes;
 
@@ -228,8 +229,9 @@ public sealed partial class ProcessPool : WorkerPool
 
         foreach (ProcessTask t in running)
         {
-            CountStoppedByPool();
-            t.Fail(StopException());
+            Exception stop = StopException();
+            CountStoppedByPool(t.StartedAt, TaskOutcome.Failed, stop);
+            t.Fail(stop);
         }
 
         foreach (ProcessWorker w in workers)

@@ -301,6 +301,7 @@ public partial class ChildProcess
         where TChild : ChildProcess
     {
         ArgumentNullException.ThrowIfNull(target);
+        child.MeasureStart(Diagnostics.ProcessMetrics.For(options?.MeterFactory));
         LaunchPlan plan = LaunchPlan.Current;
 
         // Pipe ends in the call are reserved for the child as they are encoded: addressed to it once it has a pid,

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace Multiprocessing;
 
 /// <summary>How to start a <see cref="ChildProcess"/>: its name, whether it is a daemon, extra environment variables.</summary>
@@ -14,4 +16,10 @@ public sealed class ChildProcessOptions
 
     /// <summary>Environment variables to set (or, with a null value, remove) in the child, on top of the parent's.</summary>
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+
+    /// <summary>
+    /// Makes the meter <c>Multiprocessing</c> that the start is measured in (<c>multiprocessing.process.start.duration</c>,
+    /// see docs/telemetry.md): give the host's so that its listeners see it. Default: null, the meter the whole process shares.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 }

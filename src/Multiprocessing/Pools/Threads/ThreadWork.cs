@@ -1,3 +1,5 @@
+using Multiprocessing.Diagnostics;
+
 namespace Multiprocessing.Pools;
 
 /// <summary>
@@ -40,7 +42,7 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
 
     public bool TryStart() => TryLeaveQueue(Running);
 
-    public bool Run(WorkerTally tally)
+    public bool Run(WorkerTally tally, long startedAt)
     {
         TResult result;
         try
@@ -54,9 +56,10 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
                 return false;
             }
 
-            tally.Failed();
             CancellationToken token = Token;
-            if (e is OperationCanceledException oce && token.IsCancellationRequested && oce.CancellationToken == token)
+            bool cancelled = e is OperationCanceledException oce && token.IsCancellationRequested && oce.CancellationToken == token;
+            tally.Failed(startedAt, cancelled ? TaskOutcome.Cancelled : TaskOutcome.Failed, e);
+            if (cancelled)
             {
                 TrySetCanceled(token);
             }
@@ -73,7 +76,7 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
             return false;
         }
 
-        tally.Succeeded();
+        tally.Succeeded(startedAt);
         TrySetResult(result);
         return true;
     }
@@ -93,26 +96,28 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
         return true;
     }
 
-    public bool TryEndRunning(ThreadWorkerPool pool)
+    public bool TryEndRunning(ThreadWorkerPool pool, long startedAt)
     {
         if (Interlocked.CompareExchange(ref state, Ended, Running) != Running)
         {
             return false;
         }
 
-        pool.CountTaskStoppedByPool();
-        TrySetException(pool.NewStopException());
+        Exception stop = pool.NewStopException();
+        pool.CountTaskStoppedByPool(startedAt, TaskOutcome.Failed, stop);
+        TrySetException(stop);
         return true;
     }
 
     public bool TryClaimTimeout() => Interlocked.CompareExchange(ref state, TimedOut, Running) == Running;
 
-    public void CompleteTimedOut(ThreadWorkerPool pool, string workerName)
+    public void CompleteTimedOut(ThreadWorkerPool pool, string workerName, long startedAt)
     {
-        pool.CountTaskStoppedByPool();
         var limit = TimeSpan.FromSeconds((double)TimeoutTicksIn(pool) / System.Diagnostics.Stopwatch.Frequency);
-        TrySetException(new TimeoutException(
-            $"The task ran longer than its timeout of {limit} (PoolOptions.TaskTimeout) and was abandoned. {workerName} goes on running it until it returns, outside the pool; the pool starts another thread in its place."));
+        var timeout = new TimeoutException(
+            $"The task ran longer than its timeout of {limit} (PoolOptions.TaskTimeout) and was abandoned. {workerName} goes on running it until it returns, outside the pool; the pool starts another thread in its place.");
+        pool.CountTaskStoppedByPool(startedAt, TaskOutcome.TimedOut, timeout);
+        TrySetException(timeout);
     }
 
     /// <summary>Runs the user's code: the call, or the chunk's items in order.</summary>
