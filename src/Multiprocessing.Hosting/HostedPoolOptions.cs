@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace Multiprocessing;
 
 /// <summary>
@@ -39,8 +41,9 @@ public class HostedPoolOptions
 
     /// <summary>The options of a <see cref="ThreadWorkerPool"/> made from these settings.</summary>
     /// <param name="registeredName">The name the pool was registered with: its <see cref="PoolOptions.Name"/> unless <see cref="Name"/> is set.</param>
+    /// <param name="meterFactory">The host's meter factory, if it has one (<see cref="PoolOptions.MeterFactory"/>).</param>
     /// <returns>New options.</returns>
-    internal PoolOptions ToPoolOptions(string registeredName) => new()
+    internal PoolOptions ToPoolOptions(string registeredName, IMeterFactory? meterFactory) => new()
     {
         WorkerCount = WorkerCount,
         Initializer = Initializer,
@@ -49,5 +52,6 @@ public class HostedPoolOptions
         MaxQueuedTasks = MaxQueuedTasks,
         WhenQueueFull = WhenQueueFull,
         Name = Name ?? registeredName,
+        MeterFactory = meterFactory,
     };
 }

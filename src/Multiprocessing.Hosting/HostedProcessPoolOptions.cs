@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace Multiprocessing;
 
 /// <summary>
@@ -23,8 +25,9 @@ public sealed class HostedProcessPoolOptions : HostedPoolOptions
 
     /// <summary>The options of a <see cref="ProcessPool"/> made from these settings.</summary>
     /// <param name="registeredName">The name the pool was registered with: its <see cref="PoolOptions.Name"/> unless <see cref="HostedPoolOptions.Name"/> is set.</param>
+    /// <param name="meterFactory">The host's meter factory, if it has one (<see cref="PoolOptions.MeterFactory"/>).</param>
     /// <returns>New options.</returns>
-    internal ProcessPoolOptions ToProcessPoolOptions(string registeredName) => new()
+    internal ProcessPoolOptions ToProcessPoolOptions(string registeredName, IMeterFactory? meterFactory) => new()
     {
         WorkerCount = WorkerCount,
         Initializer = Initializer,
@@ -35,5 +38,6 @@ public sealed class HostedProcessPoolOptions : HostedPoolOptions
         Name = Name ?? registeredName,
         MaxMemoryPerWorker = MaxMemoryPerWorker,
         CancelGracePeriod = CancelGracePeriod,
+        MeterFactory = meterFactory,
     };
 }

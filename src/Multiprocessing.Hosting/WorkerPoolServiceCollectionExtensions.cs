@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -59,7 +60,7 @@ public static class WorkerPoolServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space, or a pool of that name is already registered.</exception>
     public static IServiceCollection AddProcessPool(this IServiceCollection services, string name, Action<HostedProcessPoolOptions>? configure = null) =>
-        Add(services, name, configure, static (o, n) => new ProcessPool(o.ToProcessPoolOptions(n)));
+        Add(services, name, configure, static (o, n, meters) => new ProcessPool(o.ToProcessPoolOptions(n, meters)));
 
     /// <summary>Registers a <see cref="ThreadWorkerPool"/> named <paramref name="name"/>; see the class remarks.</summary>
     /// <param name="services">The service collection.</param>
@@ -69,10 +70,10 @@ public static class WorkerPoolServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space, or a pool of that name is already registered.</exception>
     public static IServiceCollection AddThreadWorkerPool(this IServiceCollection services, string name, Action<HostedPoolOptions>? configure = null) =>
-        Add(services, name, configure, static (o, n) => new ThreadWorkerPool(o.ToPoolOptions(n)));
+        Add(services, name, configure, static (o, n, meters) => new ThreadWorkerPool(o.ToPoolOptions(n, meters)));
 
     /// <summary>The one body of both registrations.</summary>
-    private static IServiceCollection Add<TOptions, TPool>(IServiceCollection services, string name, Action<TOptions>? configure, Func<TOptions, string, TPool> create)
+    private static IServiceCollection Add<TOptions, TPool>(IServiceCollection services, string name, Action<TOptions>? configure, Func<TOptions, string, IMeterFactory?, TPool> create)
         where TOptions : HostedPoolOptions
         where TPool : WorkerPool
     {
@@ -100,18 +101,16 @@ public static class WorkerPoolServiceCollectionExtensions
     }
 
     /// <summary>Makes a pool from its settings and records it for the hosted service; bad settings throw an exception that names the pool.</summary>
-    private static TPool Create<TOptions, TPool>(IServiceProvider sp, PoolRegistration registration, Func<TOptions, string, TPool> create)
+    private static TPool Create<TOptions, TPool>(IServiceProvider sp, PoolRegistration registration, Func<TOptions, string, IMeterFactory?, TPool> create)
         where TOptions : HostedPoolOptions
         where TPool : WorkerPool
     {
         TOptions settings = sp.GetRequiredService<IOptionsMonitor<TOptions>>().Get(registration.Name);
 
-        // Meters (issue #13): when a pool takes an IMeterFactory, pass the host's, sp.GetService<IMeterFactory>(),
-        // in the options made here; nothing else in this package needs to change.
         TPool pool;
         try
         {
-            pool = create(settings, registration.Name);
+            pool = create(settings, registration.Name, sp.GetService<IMeterFactory>()); // The host's meters (AddMetrics), if it has them.
         }
         catch (ArgumentException e)
         {
