@@ -12,6 +12,7 @@ internal sealed class MetricsRecorder : IDisposable
 {
     private readonly MeterListener listener = new();
     private readonly ConcurrentQueue<Recorded> seen = new();
+    private readonly ConcurrentQueue<Recorded> observed = new();
 
     /// <param name="scope">The factory whose meters to listen to; null for the shared meter (which has no scope).</param>
     public MetricsRecorder(IMeterFactory? scope = null)
@@ -23,13 +24,13 @@ internal sealed class MetricsRecorder : IDisposable
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<double>((i, v, tags, _) => seen.Enqueue(new(i, v, ToDictionary(tags))));
-        listener.SetMeasurementEventCallback<long>((i, v, tags, _) => seen.Enqueue(new(i, v, ToDictionary(tags))));
-        listener.SetMeasurementEventCallback<int>((i, v, tags, _) => seen.Enqueue(new(i, v, ToDictionary(tags))));
+        listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Keep(new(i, v, ToDictionary(tags))));
+        listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Keep(new(i, v, ToDictionary(tags))));
+        listener.SetMeasurementEventCallback<int>((i, v, tags, _) => Keep(new(i, v, ToDictionary(tags))));
         listener.Start();
     }
 
-    /// <summary>The measurements of <paramref name="instrument"/> recorded so far whose <paramref name="tag"/> is <paramref name="value"/>.</summary>
+    /// <summary>The measurements of the synchronous <paramref name="instrument"/> recorded so far whose <paramref name="tag"/> is <paramref name="value"/>.</summary>
     public List<Recorded> Of(string instrument, string tag, string value) =>
         [.. seen.Where(r => r.Instrument.Name == instrument && Equals(r.Tags.GetValueOrDefault(tag), value))];
 
@@ -39,12 +40,14 @@ internal sealed class MetricsRecorder : IDisposable
     /// <summary>Observes the observable instruments now, and returns what <paramref name="instrument"/> reported for <paramref name="tag"/> = <paramref name="value"/>.</summary>
     public List<Recorded> Observe(string instrument, string tag, string value)
     {
-        seen.Clear();
+        observed.Clear();
         listener.RecordObservableInstruments();
-        return Of(instrument, tag, value);
+        return [.. observed.Where(r => r.Instrument.Name == instrument && Equals(r.Tags.GetValueOrDefault(tag), value))];
     }
 
     public void Dispose() => listener.Dispose();
+
+    private void Keep(Recorded r) => (r.Instrument.IsObservable ? observed : seen).Enqueue(r);
 
     private static Dictionary<string, object?> ToDictionary(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
