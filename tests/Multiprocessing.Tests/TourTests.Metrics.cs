@@ -19,9 +19,13 @@ public partial class TourTests
 
         // 200 items in chunks of 5: 40 tasks, each measured once, all completed.
         Assert.Contains("multiprocessing.pool.task.duration (s): multiprocessing.task.outcome=completed: 40 measurement(s)", chapter, StringComparison.Ordinal);
-        Assert.Matches(@"multiprocessing\.pool\.worker\.count \(\{worker\}\): .*multiprocessing\.worker\.state=idle: 1 measurement\(s\), sum 2", chapter);
-        Assert.Matches(@"multiprocessing\.pool\.task\.pending \(\{task\}\): all: 1 measurement\(s\), sum 0", chapter);
-        Assert.Matches(@"multiprocessing\.pool\.worker\.exits \(\{worker\}\): .*multiprocessing\.worker\.exit\.reason=stopped: 2 measurement\(s\), sum 2", chapter);
+        // Observed once, after the map: each state once; nothing pending. (How many workers are idle then depends
+        // on whether a recycled one's replacement is ready yet.)
+        Assert.Matches(@"multiprocessing\.pool\.worker\.count \(\{worker\}\): multiprocessing\.worker\.state=busy: 1 measurement\(s\), sum \d, multiprocessing\.worker\.state=idle: 1 measurement\(s\), sum \d, multiprocessing\.worker\.state=starting: 1 measurement\(s\)", chapter);
+        Assert.Contains("multiprocessing.pool.task.pending ({task}): all: 1 measurement(s), sum 0", chapter, StringComparison.Ordinal);
+
+        // 40 tasks and at most 10 per worker: at least two workers were recycled; the last ones stopped with the pool.
+        Assert.Matches(@"multiprocessing\.pool\.worker\.exits \(\{worker\}\): multiprocessing\.worker\.exit\.reason=recycled: \d+ measurement\(s\), sum \d+, multiprocessing\.worker\.exit\.reason=stopped: \d measurement\(s\)", chapter);
         Assert.Matches(@"multiprocessing\.process\.start\.duration \(s\): all: \d+ measurement\(s\)", chapter);
     }
 }

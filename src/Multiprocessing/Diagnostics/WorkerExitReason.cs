@@ -31,13 +31,13 @@ internal static class WorkerExitReason
     /// <param name="poolState">Where the pool is in its life.</param>
     /// <param name="timedOut">The task it ran went past its timeout (the pool killed it for that).</param>
     /// <param name="cancelled">The task it ran was cancelled (the pool may have killed it for that).</param>
-    /// <param name="retiring">The pool had asked it to leave (task limit, memory limit) or the worker said it would.</param>
+    /// <param name="retiring">The pool had asked it to leave (task limit, memory limit) or the worker said it would (a close does not set it: it closes the worker's pipe).</param>
     /// <param name="exitCode">Its exit code: negative for the signal that killed it.</param>
     public static string ForProcess(Pools.PoolState poolState, bool timedOut, bool cancelled, bool retiring, int exitCode) =>
         poolState >= Pools.PoolState.Terminated ? Terminated
         : timedOut ? TimedOut
         : cancelled ? Cancelled
-        : retiring && poolState == Pools.PoolState.Open ? Recycled
+        : retiring ? Recycled
         : exitCode < 0 ? Signal
         : exitCode > 0 ? Crashed
         : poolState == Pools.PoolState.Closed ? Stopped
