@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace Multiprocessing.Diagnostics;
 
@@ -34,12 +35,17 @@ internal sealed class PoolMetrics
     /// <param name="error">What it failed with (for <see cref="TaskOutcome.Failed"/> and <see cref="TaskOutcome.TimedOut"/>): its type becomes <c>error.type</c>.</param>
     public void TaskEnded(long startedAt, TaskOutcome outcome, Exception? error = null)
     {
-        Histogram<double> duration = instruments.TaskDuration;
-        if (startedAt == 0 || !duration.Enabled)
+        if (startedAt != 0 && instruments.TaskDuration.Enabled)
         {
-            return;
+            RecordTask(startedAt, outcome, error);
         }
+    }
 
+    /// <summary>The body of <see cref="TaskEnded"/> when a listener measures: apart, so that the pool's path does not set up (zero) a <see cref="TagList"/> when nobody listens.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecordTask(long startedAt, TaskOutcome outcome, Exception? error)
+    {
+        Histogram<double> duration = instruments.TaskDuration;
         double seconds = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
         var tags = new TagList { poolName, new(PoolInstruments.TaskOutcomeTag, OutcomeName(outcome)) };
         if (error is not null && outcome != TaskOutcome.Cancelled)
