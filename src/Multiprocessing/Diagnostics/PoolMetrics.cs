@@ -76,6 +76,17 @@ internal sealed class PoolMetrics
         exits.Add(1, tags);
     }
 
+    /// <summary>Counts a process worker that is gone, with the reason <see cref="WorkerExitReason.ForProcess"/> gives (and the signal, for <see cref="WorkerExitReason.Signal"/>).</summary>
+    /// <inheritdoc cref="WorkerExitReason.ForProcess" path="/param"/>
+    public void ProcessWorkerExited(Pools.PoolState poolState, bool timedOut, bool cancelled, bool retiring, int exitCode)
+    {
+        if (instruments.WorkerExits.Enabled)
+        {
+            string reason = WorkerExitReason.ForProcess(poolState, timedOut, cancelled, retiring, exitCode);
+            WorkerExited(reason, reason == WorkerExitReason.Signal ? -exitCode : 0);
+        }
+    }
+
     /// <summary>The pool has stopped: its observable counts leave the meter.</summary>
     public void PoolStopped(WorkerPool pool) => instruments.Untrack(pool);
 

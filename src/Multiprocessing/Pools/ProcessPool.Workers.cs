@@ -242,7 +242,7 @@ public sealed partial class ProcessPool
             }
         }
 
-        Metrics.WorkerExited(WorkerExitReason.ForProcess(State, running?.TimedOut ?? false, running?.CancelRequested ?? false, worker.Retiring, exitCode), exitCode < 0 ? -exitCode : 0);
+        Metrics.ProcessWorkerExited(State, running?.TimedOut ?? false, running?.CancelRequested ?? false, worker.Retiring, exitCode);
 
         RetireWorker(worker.Tally);
         worker.Dispose();

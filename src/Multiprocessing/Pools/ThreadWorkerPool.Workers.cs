@@ -133,8 +133,8 @@ public sealed partial class ThreadWorkerPool
             currentPool = null;
             if (retire)
             {
+                Metrics.WorkerExited(exit); // Before it leaves: the last one's exit is counted when Join returns.
                 WorkerLeft(self);
-                Metrics.WorkerExited(exit);
             }
         }
     }
