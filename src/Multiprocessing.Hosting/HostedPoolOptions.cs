@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Multiprocessing;
 
@@ -41,9 +43,9 @@ public class HostedPoolOptions
 
     /// <summary>The options of a <see cref="ThreadWorkerPool"/> made from these settings.</summary>
     /// <param name="registeredName">The name the pool was registered with: its <see cref="PoolOptions.Name"/> unless <see cref="Name"/> is set.</param>
-    /// <param name="meterFactory">The host's meter factory, if it has one (<see cref="PoolOptions.MeterFactory"/>).</param>
+    /// <param name="services">The host's services: its <see cref="ILoggerFactory"/>, if it has one, becomes the pool's <see cref="PoolOptions.LoggerFactory"/>, its <see cref="IMeterFactory"/> (AddMetrics) the pool's <see cref="PoolOptions.MeterFactory"/>.</param>
     /// <returns>New options.</returns>
-    internal PoolOptions ToPoolOptions(string registeredName, IMeterFactory? meterFactory) => new()
+    internal PoolOptions ToPoolOptions(string registeredName, IServiceProvider services) => new()
     {
         WorkerCount = WorkerCount,
         Initializer = Initializer,
@@ -52,6 +54,7 @@ public class HostedPoolOptions
         MaxQueuedTasks = MaxQueuedTasks,
         WhenQueueFull = WhenQueueFull,
         Name = Name ?? registeredName,
-        MeterFactory = meterFactory,
+        LoggerFactory = services.GetService<ILoggerFactory>(), // The host's: the pool's events and its workers' records go where the app's logs go.
+        MeterFactory = services.GetService<IMeterFactory>(), // The host's meters, if it has them (AddMetrics).
     };
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -60,7 +59,7 @@ public static class WorkerPoolServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space, or a pool of that name is already registered.</exception>
     public static IServiceCollection AddProcessPool(this IServiceCollection services, string name, Action<HostedProcessPoolOptions>? configure = null) =>
-        Add(services, name, configure, static (o, n, meters) => new ProcessPool(o.ToProcessPoolOptions(n, meters)));
+        Add(services, name, configure, static (o, n, sp) => new ProcessPool(o.ToProcessPoolOptions(n, sp)));
 
     /// <summary>Registers a <see cref="ThreadWorkerPool"/> named <paramref name="name"/>; see the class remarks.</summary>
     /// <param name="services">The service collection.</param>
@@ -70,10 +69,10 @@ public static class WorkerPoolServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space, or a pool of that name is already registered.</exception>
     public static IServiceCollection AddThreadWorkerPool(this IServiceCollection services, string name, Action<HostedPoolOptions>? configure = null) =>
-        Add(services, name, configure, static (o, n, meters) => new ThreadWorkerPool(o.ToPoolOptions(n, meters)));
+        Add(services, name, configure, static (o, n, sp) => new ThreadWorkerPool(o.ToPoolOptions(n, sp)));
 
     /// <summary>The one body of both registrations.</summary>
-    private static IServiceCollection Add<TOptions, TPool>(IServiceCollection services, string name, Action<TOptions>? configure, Func<TOptions, string, IMeterFactory?, TPool> create)
+    private static IServiceCollection Add<TOptions, TPool>(IServiceCollection services, string name, Action<TOptions>? configure, Func<TOptions, string, IServiceProvider, TPool> create)
         where TOptions : HostedPoolOptions
         where TPool : WorkerPool
     {
@@ -101,7 +100,7 @@ public static class WorkerPoolServiceCollectionExtensions
     }
 
     /// <summary>Makes a pool from its settings and records it for the hosted service; bad settings throw an exception that names the pool.</summary>
-    private static TPool Create<TOptions, TPool>(IServiceProvider sp, PoolRegistration registration, Func<TOptions, string, IMeterFactory?, TPool> create)
+    private static TPool Create<TOptions, TPool>(IServiceProvider sp, PoolRegistration registration, Func<TOptions, string, IServiceProvider, TPool> create)
         where TOptions : HostedPoolOptions
         where TPool : WorkerPool
     {
@@ -110,7 +109,7 @@ public static class WorkerPoolServiceCollectionExtensions
         TPool pool;
         try
         {
-            pool = create(settings, registration.Name, sp.GetService<IMeterFactory>()); // The host's meters (AddMetrics), if it has them.
+            pool = create(settings, registration.Name, sp);
         }
         catch (ArgumentException e)
         {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Multiprocessing;
 
 /// <summary>Limits of the connections a <see cref="Listener"/> accepts and a <see cref="Client"/> makes.</summary>
@@ -63,4 +65,10 @@ public sealed class ConnectionOptions
             backlog = value;
         }
     }
+
+    /// <summary>
+    /// Where a <see cref="Listener"/> logs the connections that failed their handshake (the peer, with its pid on a
+    /// Unix socket, and why), category <c>Multiprocessing.Listener</c>. Default: <see cref="MultiprocessingLogging.LoggerFactory"/>.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 }

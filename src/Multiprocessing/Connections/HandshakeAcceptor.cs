@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace Multiprocessing.Connections;
 
@@ -37,17 +38,22 @@ internal sealed class HandshakeAcceptor : IDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Lock gate = new();
     private readonly LinkedList<CancellationTokenSource> pending = new();
+    private readonly ILogger logger;
+    private readonly string address;
 
     /// <param name="socket">The listening socket (owned by the listener).</param>
     /// <param name="key">The auth key, or null for none.</param>
     /// <param name="options">The connections' limits; <see cref="ConnectionOptions.Backlog"/> bounds the queue of authenticated connections.</param>
     /// <param name="describe">Who an accepted socket's peer is, for messages.</param>
-    public HandshakeAcceptor(Socket socket, byte[]? key, ConnectionOptions options, Func<Socket, string> describe)
+    /// <param name="address">The listener's address, for the log.</param>
+    public HandshakeAcceptor(Socket socket, byte[]? key, ConnectionOptions options, Func<Socket, string> describe, string address)
     {
+        this.address = address;
         this.socket = socket;
         this.key = key;
         this.options = options;
         this.describe = describe;
+        logger = MultiprocessingLogging.Resolve(options.LoggerFactory).CreateLogger(Diagnostics.LogCategories.Listener);
         ready = Channel.CreateBounded<SocketConnection>(new BoundedChannelOptions(options.Backlog) { FullMode = BoundedChannelFullMode.Wait });
         _ = Task.Run(LoopAsync);
     }
@@ -171,6 +177,11 @@ internal sealed class HandshakeAcceptor : IDisposable
         {
             // Refused, timed out, gone, dropped or the listener closed: that connection only (already closed by the handshake).
             connection.Dispose();
+            if (!stop.IsCancellationRequested && logger.IsEnabled(LogLevel.Warning))
+            {
+                Diagnostics.Log.HandshakeFailed(logger, connection.Peer, address, e.Message, e);
+            }
+
             return;
         }
         finally

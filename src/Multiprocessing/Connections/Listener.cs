@@ -245,7 +245,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
         lock (socket)
         {
             ObjectDisposedException.ThrowIf(IsClosed, this);
-            acceptor ??= new HandshakeAcceptor(socket, authKey, options, ClientName);
+            acceptor ??= new HandshakeAcceptor(socket, authKey, options, ClientName, Client.Describe(Address));
             return acceptor;
         }
     }

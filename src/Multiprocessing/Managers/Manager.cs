@@ -84,7 +84,7 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
         {
             try
             {
-                child = ChildProcess.Start(ManagerHost.Run, theirs, key, where, registry, new ChildProcessOptions { Daemon = true, Name = options?.Name });
+                child = ChildProcess.Start(ManagerHost.Run, theirs, key, where, registry, new ChildProcessOptions { Daemon = true, Name = options?.Name, LoggerFactory = options?.LoggerFactory });
             }
             finally
             {
@@ -395,7 +395,8 @@ public sealed partial class Manager : IDisposable, IAsyncDisposable
     public static Manager Serve(ManagerOptions? options = null)
     {
         byte[] key = Client.CopyKey(options?.AuthKey, nameof(options)) ?? RandomNumberGenerator.GetBytes(32);
-        Listener listener = options?.Address is { } address ? Listener.Create(address, key) : Listener.Create(key);
+        var connections = new ConnectionOptions { LoggerFactory = options?.LoggerFactory };
+        Listener listener = options?.Address is { } address ? Listener.Create(address, key, connections) : Listener.Create(key, connections);
         try
         {
             options?.Initializer?.Invoke();

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Multiprocessing.Managers;
 
 namespace Multiprocessing;
@@ -20,6 +21,12 @@ public sealed class ManagerOptions
 
     /// <summary>The manager process's name; null for the default <c>ChildProcess-N</c>.</summary>
     public string? Name { get; init; }
+
+    /// <summary>
+    /// Where the manager logs (a client that failed its handshake, with its pid), and where the records of a manager
+    /// process go (see <see cref="ChildProcessOptions.LoggerFactory"/>). Default: <see cref="MultiprocessingLogging.LoggerFactory"/>.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>
     /// Runs in the manager's process before it serves anyone (Python's <c>manager.start(initializer)</c>; pass

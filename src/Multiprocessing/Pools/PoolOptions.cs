@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
 
 namespace Multiprocessing;
 
@@ -67,4 +68,12 @@ public class PoolOptions
     /// worker processes start with it too (<see cref="ChildProcessOptions.MeterFactory"/>).
     /// </summary>
     public IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>
+    /// Where a <see cref="ProcessPool"/> logs (a worker died, was replaced or recycled, a task timed out or threw:
+    /// category <c>Multiprocessing.ProcessPool</c>, event ids in <see cref="MultiprocessingLogEvents"/>), and where its
+    /// workers' own records go (see <see cref="CurrentProcess.LoggerFactory"/>). A <see cref="ThreadWorkerPool"/> has
+    /// nothing of the kind to log, and ignores it. Default: <see cref="MultiprocessingLogging.LoggerFactory"/>.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 }

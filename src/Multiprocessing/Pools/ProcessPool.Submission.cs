@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using MessagePack;
 using Multiprocessing.Codec;
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Pools;
 
 namespace Multiprocessing;
@@ -12,6 +14,7 @@ public sealed partial class ProcessPool
     {
         PoolFunction function = FunctionFor(item.Function);
         long id = Interlocked.Increment(ref nextTaskId);
+        Activity? activity = Tracing.StartTask(Name, -1, ActivityKind.Client);
         object?[] args = item.Arguments;
         byte[] frame = ProcessWire.RunFrame(
             id,
@@ -20,8 +23,8 @@ public sealed partial class ProcessPool
             1,
             (function.Parameters, args),
             static (ref MessagePackWriter w, (ParameterInfo[] Parameters, object?[] Args) s) => ProcessWire.WriteArguments(ref w, s.Parameters, s.Args));
-        var task = new ProcessTask<TResult>(id, function, frame, TaskTimeout, inlineFollower: false, cancellationToken);
-        Enqueue(task, cancellationToken);
+        var task = new ProcessTask<TResult>(id, function, Traced(frame, activity), TaskTimeout, inlineFollower: false, cancellationToken);
+        Enqueue(task, task.Task, activity, cancellationToken);
         return task.Task;
     }
 
@@ -29,13 +32,14 @@ public sealed partial class ProcessPool
     {
         PoolFunction function = FunctionFor(chunk.Function);
         long id = Interlocked.Increment(ref nextTaskId);
+        Activity? activity = Tracing.StartTask(Name, chunk.Items.Count, ActivityKind.Client);
         if (!chunk.Spread && FastCodec.IsScalar<TArgs>() && FastCodec.IsScalar<TResult>()
             && function.Parameters.Length == 1 && function.Parameters[0].ParameterType == typeof(TArgs))
         {
             // A map over scalars: items and results are written and read without the codec, on both sides.
             var scalar = new ProcessScalarChunkTask<TResult>(
-                id, function, ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items), chunk.Timeout, chunk.InlineFollower, chunk.Destination, chunk.DestinationOffset, chunk.Items.Count, cancellationToken);
-            Enqueue(scalar, cancellationToken);
+                id, function, Traced(ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items), activity), chunk.Timeout, chunk.InlineFollower, chunk.Destination, chunk.DestinationOffset, chunk.Items.Count, cancellationToken);
+            Enqueue(scalar, scalar.Task, activity, cancellationToken);
             return scalar.Task;
         }
 
@@ -66,8 +70,8 @@ public sealed partial class ProcessPool
                     }
                 }
             });
-        var task = new ProcessTask<TResult[]>(id, function, frame, chunk.Timeout, chunk.InlineFollower, cancellationToken);
-        Enqueue(task, cancellationToken);
+        var task = new ProcessTask<TResult[]>(id, function, Traced(frame, activity), chunk.Timeout, chunk.InlineFollower, cancellationToken);
+        Enqueue(task, task.Task, activity, cancellationToken);
         return task.Task;
     }
 

@@ -17,13 +17,21 @@ public sealed partial class ProcessPool
         try
         {
             claims = TaskClaims.Create();
-            child = ChildProcess.Start(
-                ProcessPoolWorker.Serve,
-                theirs,
-                initializer,
-                MaxMemoryPerWorker,
-                claims.Memory,
-                new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true, MeterFactory = Metrics.Factory });
+            Diagnostics.Tracing.BeginPoolWorkerStart();
+            try
+            {
+                child = ChildProcess.Start(
+                    ProcessPoolWorker.Serve,
+                    theirs,
+                    initializer,
+                    MaxMemoryPerWorker,
+                    claims.Memory,
+                    new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true, LoggerFactory = loggerFactory, MeterFactory = Metrics.Factory });
+            }
+            finally
+            {
+                Diagnostics.Tracing.EndPoolWorkerStart();
+            }
         }
         catch
         {
@@ -158,6 +166,7 @@ public sealed partial class ProcessPool
             var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
             var remote = new RemoteException(info, worker.Child.Name, worker.Child.Pid);
             worker.Tally.Failed(task.StartedAt, TaskOutcome.Failed, remote);
+            Diagnostics.Log.TaskFailed(logger, Name, remote.RemoteType, worker.Child.Name, worker.Child.Pid, remote);
             task.Fail(remote);
         }
 
@@ -174,6 +183,7 @@ public sealed partial class ProcessPool
         bool replace;
         Exception? cannotReplace = null;
         Exception? diesBeforeReady = null;
+        ProcessWorker? replacement = null;
         lock (gate)
         {
             worker.Gone = true;
@@ -213,7 +223,7 @@ public sealed partial class ProcessPool
             {
                 try
                 {
-                    slots[worker.Slot] = StartWorker(worker.Slot);
+                    slots[worker.Slot] = replacement = StartWorker(worker.Slot);
                 }
                 catch (Exception e) when (e is IOException or PlatformNotSupportedException or InvalidOperationException or System.ComponentModel.Win32Exception)
                 {
@@ -244,6 +254,7 @@ public sealed partial class ProcessPool
 
         Metrics.ProcessWorkerExited(State, running?.TimedOut ?? false, running?.CancelRequested ?? false, worker.Retiring, exitCode);
 
+        LogWorkerGone(worker, exitCode, running, replacement, cannotReplace);
         RetireWorker(worker.Tally);
         worker.Dispose();
         worker.Child.Dispose();

@@ -113,6 +113,7 @@ public sealed partial class ProcessPool : WorkerPool
         MaxMemoryPerWorker = processOptions?.MaxMemoryPerWorker ?? 0;
         CancelGracePeriod = processOptions?.CancelGracePeriod ?? DefaultCancelGracePeriod;
         initializer = Initializer is { } init ? DelegatePayload.EncodeFunction(init) : [];
+        (loggerFactory, logger) = CreateLogger(options?.LoggerFactory);
         slots = new ProcessWorker?[WorkerCount];
         lock (gate)
         {

@@ -109,7 +109,7 @@ public sealed partial class ThreadWorkerPool : WorkerPool
     private protected override Task<TResult> RunAsync<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)
     {
         var work = new ThreadTask<TResult>(this, item, cancellationToken);
-        Post(work);
+        PostTraced(work, Diagnostics.Tracing.StartTask(Name, -1, System.Diagnostics.ActivityKind.Internal));
         return work.Task;
     }
 
@@ -117,7 +117,7 @@ public sealed partial class ThreadWorkerPool : WorkerPool
     private protected override Task<TResult[]> RunChunkAsync<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
     {
         var work = new ThreadChunk<TArgs, TResult>(this, chunk, cancellationToken);
-        Post(work);
+        PostTraced(work, Diagnostics.Tracing.StartTask(Name, chunk.Items.Count, System.Diagnostics.ActivityKind.Internal));
         return work.Task;
     }
 

@@ -28,7 +28,17 @@ public partial class ChildProcess
 
     private void Launch(LaunchPlan plan, byte[] startFrame, IReadOnlyDictionary<string, string?>? environment, Connections.PipeConnection.Transit pipeEnds)
     {
-        SpawnedChild spawned = SparePool.Take(plan, environment);
+        SpawnedChild spawned;
+        try
+        {
+            spawned = SparePool.Take(plan, environment);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Diagnostics.Log.ChildStartFailed(loggerFactory.CreateLogger(Diagnostics.LogCategories.ChildProcess), Name, e);
+            throw;
+        }
+
         pipeEnds.AddressTo(spawned.Pid); // Before the start frame goes: the child cannot have taken them yet.
         Pid = spawned.Pid;
         pidfd = spawned.Pidfd;
@@ -37,7 +47,8 @@ public partial class ChildProcess
             Active.Add(this);
         }
 
-        var monitor = new Thread(() => Monitor(spawned, startFrame))
+        byte[] firstFrames = FirstFrames(startFrame);
+        var monitor = new Thread(() => Monitor(spawned, firstFrames))
         {
             IsBackground = true,
             Name = $"{Name} monitor",
@@ -107,6 +118,7 @@ public partial class ChildProcess
                 if ((fds[3].REvents & (Libc.POLLIN | Libc.POLLHUP | Libc.POLLERR)) != 0)
                 {
                     Drain(ref ctlFd, buffer, chunk => control.AddRange(chunk));
+                    RelayLogFrames(control);
                 }
 
                 if (fds[0].REvents != 0)
@@ -121,7 +133,7 @@ public partial class ChildProcess
             Drain(ref ctlFd, buffer, chunk => control.AddRange(chunk));
             stdout.Flush();
             stderr.Flush();
-            TakeFrame(CollectionsMarshal.AsSpan(control));
+            TakeFrames(CollectionsMarshal.AsSpan(control));
         }
         finally
         {
@@ -157,16 +169,23 @@ public partial class ChildProcess
         }
     }
 
-    private void TakeFrame(ReadOnlySpan<byte> control)
+    /// <summary>Takes the frames the child sent: its log records (relayed) and its last word (result, error or mismatch).</summary>
+    private void TakeFrames(ReadOnlySpan<byte> control)
     {
-        if (!Frames.TryParse(control, out FrameKind kind, out int length))
+        while (Frames.TryParse(control, out FrameKind kind, out int length))
         {
-            return;
+            TakeFrame(kind, control.Slice(Frames.HeaderSize, length));
+            control = control[(Frames.HeaderSize + length)..];
         }
+    }
 
-        ReadOnlySpan<byte> payload = control.Slice(Frames.HeaderSize, length);
+    private void TakeFrame(FrameKind kind, ReadOnlySpan<byte> payload)
+    {
         switch (kind)
         {
+            case FrameKind.Log:
+                RelayLog(payload);
+                break;
             case FrameKind.Result:
                 ResultPayload = payload.ToArray();
                 break;

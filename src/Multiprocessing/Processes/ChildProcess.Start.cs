@@ -303,12 +303,26 @@ public partial class ChildProcess
         ArgumentNullException.ThrowIfNull(target);
         child.MeasureStart(Diagnostics.ProcessMetrics.For(options?.MeterFactory));
         LaunchPlan plan = LaunchPlan.Current;
+        child.UseLoggerFactory(options?.LoggerFactory);
 
         // Pipe ends in the call are reserved for the child as they are encoded: addressed to it once it has a pid,
         // cancelled if it is not started.
         using Connections.PipeConnection.Transit ends = Connections.PipeConnection.Transit.Begin();
-        byte[] payload = DelegatePayload.Encode(new ChildIdentity(child.Name, child.Daemon, Environment.ProcessId), target, args);
-        child.Launch(plan, Frames.Build(FrameKind.Start, payload), options?.Environment, ends);
-        return child;
+        using System.Diagnostics.Activity? activity = Diagnostics.Tracing.StartProcessStart(child.Name);
+        try
+        {
+            // The caller's trace context goes with the call (not into a pool's worker: each of its tasks carries its own).
+            System.Diagnostics.Activity? carried = Diagnostics.Tracing.StartingPoolWorker ? null : Diagnostics.TraceContextWire.ToCarry(activity);
+            var identity = new ChildIdentity(child.Name, child.Daemon, Environment.ProcessId, carried is null ? null : Diagnostics.TraceContextWire.Encode(carried));
+            byte[] payload = DelegatePayload.Encode(identity, target, args);
+            child.Launch(plan, Frames.Build(FrameKind.Start, payload), options?.Environment, ends);
+            activity?.SetTag(Diagnostics.Tracing.ProcessPidTag, child.Pid);
+            return child;
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            Diagnostics.Tracing.SetError(activity, e);
+            throw;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
 
 namespace Multiprocessing;
 
@@ -22,4 +23,11 @@ public sealed class ChildProcessOptions
     /// see docs/telemetry.md): give the host's so that its listeners see it. Default: null, the meter the whole process shares.
     /// </summary>
     public IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>
+    /// Where this child's records go: what the library logs about it, and what the child's own code logs through
+    /// <see cref="CurrentProcess.LoggerFactory"/>, sent to this process and logged here in a scope with the child's
+    /// pid and name. Default: <see cref="MultiprocessingLogging.LoggerFactory"/>; with neither, the child sends nothing.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 }

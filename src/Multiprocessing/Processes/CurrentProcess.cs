@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Multiprocessing.Interop;
 
 namespace Multiprocessing;
@@ -47,6 +48,18 @@ public static class CurrentProcess
             return Termination.Token;
         }
     }
+
+    /// <summary>
+    /// The logger factory for code running in this process. In a child (or a pool's worker) whose parent has a logger
+    /// factory, records logged through it are sent to the parent and logged there, in a scope with this process's pid
+    /// and name (<c>multiprocessing.process.pid</c>, <c>multiprocessing.process.name</c>), before the child's result:
+    /// what Python does with a <c>QueueHandler</c> set up by hand. Elsewhere it is <see cref="MultiprocessingLogging.LoggerFactory"/>.
+    /// </summary>
+    /// <remarks>
+    /// A record is sent when it is logged, on the logging thread; if the parent is gone it is dropped at once (and the
+    /// child ends). The parent's factory filters levels, so every level crosses. Scopes opened in the child are not sent.
+    /// </remarks>
+    public static ILoggerFactory LoggerFactory => MultiprocessingLogging.LoggerFactory;
 
     internal static bool TerminationObserved => Volatile.Read(ref tokenObserved) != 0;
 

@@ -4,17 +4,19 @@ using Multiprocessing.Interop;
 namespace Multiprocessing.Synchronization;
 
 /// <summary>
-/// Asynchronous futex waits: one background thread per process sleeps in <c>futex_waitv</c> on every word that
-/// async waiters are interested in (up to 127 at once, plus a private word used to change the set), and completes
-/// their tasks when a word is woken. Waiters beyond that many are served by a thread of their own.
+/// Asynchronous futex waits: background threads sleep in <c>futex_waitv</c> on every word that async waiters are
+/// interested in and complete their tasks when a word is woken. One <c>futex_waitv</c> takes at most 128 words, so
+/// the words are dealt to shards of 127 (plus each shard's private word used to change its set), one thread each:
+/// a word goes to the shard that already watches it, else to the first with room, else to a new shard. A shard
+/// other than the first ends its thread once it has no waiter left, so a burst of waits leaves no threads behind.
 /// </summary>
 internal static unsafe class AsyncFutex
 {
     private const int MaxWords = 127;
+
+    /// <summary>Guards <see cref="Shards"/> and every shard's waiters and word counts.</summary>
     private static readonly Lock Gate = new();
-    private static readonly List<Waiter> Waiters = [];
-    private static readonly int* Control = (int*)NativeMemory.AllocZeroed(sizeof(int));
-    private static bool started;
+    private static readonly List<Shard> Shards = [];
 
     /// <summary>Completes with true when <paramref name="word"/> may have changed, false when the deadline passed.</summary>
     /// <param name="word">The word.</param>
@@ -32,25 +34,10 @@ internal static unsafe class AsyncFutex
         var waiter = new Waiter(word, expected);
         lock (Gate)
         {
-            // Counting distinct words allocates: only when there may be too many of them.
-            if (Waiters.Count >= MaxWords && Waiters.Select(w => w.Word).Distinct().Count() >= MaxWords && !Waiters.Any(w => w.Word == word))
-            {
-                return Task.Factory.StartNew(
-                    () => FutexSleep.Sleep((int*)word, expected, deadline, 0, cancellationToken),
-                    cancellationToken,
-                    TaskCreationOptions.LongRunning,
-                    TaskScheduler.Default);
-            }
-
-            Waiters.Add(waiter);
-            if (!started)
-            {
-                started = true;
-                new Thread(Loop) { IsBackground = true, Name = "Multiprocessing async futex" }.UnsafeStart();
-            }
+            Place(waiter);
         }
 
-        Poke();
+        waiter.Shard.Poke();
         if (segment is not null && segment.IsClosed)
         {
             // Closed while this waiter was being added: WakeRange may have run before, and missed it.
@@ -71,7 +58,19 @@ internal static unsafe class AsyncFutex
     {
         lock (Gate)
         {
-            return Waiters.Count(w => w.Word == word);
+            return Shards.Sum(s => s.Waiters.Count(w => w.Word == word));
+        }
+    }
+
+    /// <summary>How many shards (threads) serve async waits now: for tests.</summary>
+    internal static int ShardCount
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return Shards.Count;
+            }
         }
     }
 
@@ -81,13 +80,16 @@ internal static unsafe class AsyncFutex
         List<Waiter>? done = null;
         lock (Gate)
         {
-            for (int i = Waiters.Count - 1; i >= 0; i--)
+            foreach (Shard s in Shards)
             {
-                Waiter w = Waiters[i];
-                if (w.Word >= start && w.Word < start + (nint)length)
+                for (int i = s.Waiters.Count - 1; i >= 0; i--)
                 {
-                    (done ??= []).Add(w);
-                    Waiters.RemoveAt(i);
+                    Waiter w = s.Waiters[i];
+                    if (w.Word >= start && w.Word < start + (nint)length)
+                    {
+                        (done ??= []).Add(w);
+                        s.RemoveAt(i);
+                    }
                 }
             }
         }
@@ -97,84 +99,183 @@ internal static unsafe class AsyncFutex
             return;
         }
 
-        Poke();
         foreach (Waiter w in done)
         {
+            w.Shard.Poke();
             w.Complete(true);
         }
+    }
+
+    /// <summary>Gives <paramref name="waiter"/> to the shard watching its word, else to the first with room, else to a new one. Under <see cref="Gate"/>.</summary>
+    private static void Place(Waiter waiter)
+    {
+        Shard? room = null;
+        foreach (Shard s in Shards)
+        {
+            if (s.Watches(waiter.Word))
+            {
+                room = s;
+                break;
+            }
+
+            if (room is null && s.WordCount < MaxWords)
+            {
+                room = s;
+            }
+        }
+
+        if (room is null)
+        {
+            room = new Shard(first: Shards.Count == 0);
+            Shards.Add(room);
+            new Thread(room.Loop) { IsBackground = true, Name = "Multiprocessing async futex" }.UnsafeStart();
+        }
+
+        room.Add(waiter);
     }
 
     private static void Remove(Waiter waiter)
     {
         lock (Gate)
         {
-            Waiters.Remove(waiter);
+            waiter.Shard.Remove(waiter);
         }
 
-        Poke();
+        waiter.Shard.Poke();
     }
 
-    private static void Poke()
+    /// <summary>Up to <see cref="MaxWords"/> words and their waiters, served by one thread.</summary>
+    private sealed class Shard(bool first)
     {
-        Interlocked.Increment(ref *Control);
-        Libc.FutexWake(Control, 1);
-    }
+        /// <summary>The private word: bumped and woken when the set of words changes. Pinned managed memory, so that a poke after the shard has ended touches nothing freed.</summary>
+        private readonly int[] control = GC.AllocateArray<int>(1, pinned: true);
 
-    private static void Loop()
-    {
-        Libc.FutexWaiter* entries = (Libc.FutexWaiter*)NativeMemory.Alloc((nuint)(MaxWords + 1), (nuint)sizeof(Libc.FutexWaiter));
-        var words = new List<(nint Word, int Expected)>(MaxWords);
-        while (true)
+        /// <summary>How many waiters each watched word has.</summary>
+        private readonly Dictionary<nint, int> words = [];
+
+        public List<Waiter> Waiters { get; } = [];
+
+        public int WordCount => words.Count;
+
+        public bool Watches(nint word) => words.ContainsKey(word);
+
+        public void Add(Waiter waiter)
         {
-            int control = Volatile.Read(ref *Control);
-            List<Waiter> stale = [];
-            words.Clear();
-            lock (Gate)
+            waiter.Shard = this;
+            Waiters.Add(waiter);
+            words[waiter.Word] = words.GetValueOrDefault(waiter.Word) + 1;
+        }
+
+        public void Remove(Waiter waiter)
+        {
+            int i = Waiters.IndexOf(waiter);
+            if (i >= 0)
             {
-                foreach (Waiter w in Waiters)
+                RemoveAt(i);
+            }
+        }
+
+        public void RemoveAt(int i)
+        {
+            nint word = Waiters[i].Word;
+            Waiters.RemoveAt(i);
+            if (--words[word] == 0)
+            {
+                words.Remove(word);
+            }
+        }
+
+        public void Poke()
+        {
+            fixed (int* c = control)
+            {
+                Interlocked.Increment(ref *c);
+                Libc.FutexWake(c, 1);
+            }
+        }
+
+        public void Loop()
+        {
+            Libc.FutexWaiter* entries = (Libc.FutexWaiter*)NativeMemory.Alloc((nuint)(MaxWords + 1), (nuint)sizeof(Libc.FutexWaiter));
+            var watched = new List<(nint Word, int Expected)>(MaxWords);
+            try
+            {
+                fixed (int* c = control)
                 {
-                    if (*(int*)w.Word != w.Expected)
+                    while (true)
                     {
-                        stale.Add(w);
+                        int seen = Volatile.Read(ref *c);
+                        List<Waiter> stale = [];
+                        bool idle;
+                        watched.Clear();
+                        lock (Gate)
+                        {
+                            for (int i = Waiters.Count - 1; i >= 0; i--)
+                            {
+                                Waiter w = Waiters[i];
+                                if (*(int*)w.Word != w.Expected)
+                                {
+                                    stale.Add(w);
+                                    RemoveAt(i);
+                                }
+                                else if (!watched.Contains((w.Word, w.Expected)))
+                                {
+                                    watched.Add((w.Word, w.Expected));
+                                }
+                            }
+
+                            idle = !first && Waiters.Count == 0;
+                            if (idle)
+                            {
+                                // Placement happens under the gate: no waiter can come to this shard once it is out of the list.
+                                Shards.Remove(this);
+                            }
+                        }
+
+                        foreach (Waiter w in stale)
+                        {
+                            w.Complete(true);
+                        }
+
+                        if (idle)
+                        {
+                            return;
+                        }
+
+                        entries[0] = Libc.FutexWaiter.For(c, seen);
+                        for (int i = 0; i < watched.Count; i++)
+                        {
+                            entries[i + 1] = Libc.FutexWaiter.For((int*)watched[i].Word, watched[i].Expected);
+                        }
+
+                        int woken = Libc.FutexWaitMany(entries, watched.Count + 1, -1);
+                        if (woken >= 1)
+                        {
+                            nint word = watched[woken - 1].Word;
+                            List<Waiter> done = [];
+                            lock (Gate)
+                            {
+                                for (int i = Waiters.Count - 1; i >= 0; i--)
+                                {
+                                    if (Waiters[i].Word == word)
+                                    {
+                                        done.Add(Waiters[i]);
+                                        RemoveAt(i);
+                                    }
+                                }
+                            }
+
+                            foreach (Waiter w in done)
+                            {
+                                w.Complete(true);
+                            }
+                        }
                     }
-                    else if (!words.Contains((w.Word, w.Expected)))
-                    {
-                        words.Add((w.Word, w.Expected));
-                    }
-                }
-
-                foreach (Waiter w in stale)
-                {
-                    Waiters.Remove(w);
                 }
             }
-
-            foreach (Waiter w in stale)
+            finally
             {
-                w.Complete(true);
-            }
-
-            entries[0] = Libc.FutexWaiter.For(Control, control);
-            for (int i = 0; i < words.Count; i++)
-            {
-                entries[i + 1] = Libc.FutexWaiter.For((int*)words[i].Word, words[i].Expected);
-            }
-
-            int woken = Libc.FutexWaitMany(entries, words.Count + 1, -1);
-            if (woken >= 1)
-            {
-                nint word = words[woken - 1].Word;
-                List<Waiter> done;
-                lock (Gate)
-                {
-                    done = Waiters.Where(w => w.Word == word).ToList();
-                    Waiters.RemoveAll(w => w.Word == word);
-                }
-
-                foreach (Waiter w in done)
-                {
-                    w.Complete(true);
-                }
+                NativeMemory.Free(entries);
             }
         }
     }
@@ -189,6 +290,9 @@ internal static unsafe class AsyncFutex
         public nint Word { get; } = word;
 
         public int Expected { get; } = expected;
+
+        /// <summary>The shard serving this wait (set under the gate when placed; never changes).</summary>
+        public Shard Shard { get; set; } = null!;
 
         public Task<bool> Task => completion.Task;
 

@@ -23,6 +23,16 @@ public sealed class PackageTests : IDisposable
     private const string AppSource = """
         using Multiprocessing;
 
+        // Traces: the activity source "Multiprocessing", seen by a listener of the app's own.
+        var traced = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var tracing = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Multiprocessing",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => traced.Enqueue(a.OperationName),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(tracing);
+
         using (ChildProcess<int> child = ChildProcess.Start((int n) => n * n, 7))
         {
             Console.WriteLine($"child result {child.Result}, exit code {child.ExitCode}");
@@ -54,6 +64,7 @@ public sealed class PackageTests : IDisposable
         }
 
         Console.WriteLine($"library {typeof(ChildProcess).Assembly.Location}");
+        Console.WriteLine($"traced starts {traced.Count(n => n == "multiprocessing.process.start")}, tasks {traced.Count(n => n == "multiprocessing.pool.task")}");
         """;
 
     private static readonly Dictionary<string, string> Quiet = new() { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
@@ -85,6 +96,7 @@ public sealed class PackageTests : IDisposable
         Assert.Contains("child result 49, exit code 0", stdout, StringComparison.Ordinal);
         Assert.Contains("child pid is another process: True", stdout, StringComparison.Ordinal);
         Assert.Contains("pool sum 328350, in the parent: False", stdout, StringComparison.Ordinal);
+        AssertTraced(stdout);
 
         // The meter Multiprocessing publishes the three pool instruments, with one task.duration per task (8 chunks of
         // 13 items, then 8 of 1).
@@ -114,6 +126,18 @@ public sealed class PackageTests : IDisposable
         Assert.Matches(@"^0\.\d+\.\d+-[a-z]+\.\d+$", version);
         Assert.True(File.Exists(Path.ChangeExtension(nupkg, ".snupkg")), "no symbols package beside " + nupkg);
         CheckLayout(nupkg);
+    }
+
+    /// <summary>
+    /// The app's listener saw the two children's and the two workers' starts, and at least one task (a map's last
+    /// chunk's activity may stop a moment after the map returns, so not every task is counted for certain).
+    /// </summary>
+    private static void AssertTraced(string stdout)
+    {
+        System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(stdout, @"traced starts (\d+), tasks (\d+)");
+        Assert.True(m.Success, stdout);
+        Assert.True(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 4, m.Value);
+        Assert.True(int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) >= 1, m.Value);
     }
 
     /// <summary>lib/ the IL, ref/ the reference assembly and its docs, runtimes/linux-x64/lib/ the ReadyToRun image; the metadata.</summary>

@@ -101,6 +101,25 @@ internal static class PoolTestSupport
     }
 
     /// <summary>Close then Join within 30 s.</summary>
+    /// <summary>
+    /// Submits a task that never ends to a process pool, and waits until it runs: returns the task and the pid of the
+    /// worker that runs it (for a test to kill).
+    /// </summary>
+    public static (Task<int> Task, int WorkerPid) SubmitHangingTask(this ProcessPool pool)
+    {
+        using SharedValue<int> victim = SharedValue.Create(0);
+        using var started = SharedEvent.Create();
+        Task<int> hanging = pool.Submit(static (SharedValue<int> v, SharedEvent s) =>
+        {
+            v.Value = Environment.ProcessId;
+            s.Set();
+            Thread.Sleep(Timeout.Infinite);
+            return 0;
+        }, victim, started);
+        Assert.True(started.TryWait(Within.Deadline), "the hanging task did not start");
+        return (hanging, victim.Value);
+    }
+
     public static void CloseAndJoinOrFail(this WorkerPool pool)
     {
         pool.Close();

@@ -111,25 +111,15 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     public async Task AWorkerKilledMidTask_FailsOnlyThatTask_TheRestComplete_AndThePoolKeepsItsSize()
     {
         using var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 });
-        using SharedValue<int> victim = SharedValue.Create(0);
-        using var started = SharedEvent.Create();
-        Task<int> doomed = pool.Submit(static (SharedValue<int> v, SharedEvent s) =>
-        {
-            v.Value = Environment.ProcessId;
-            s.Set();
-            Thread.Sleep(Timeout.Infinite);
-            return 0;
-        }, victim, started);
+        (Task<int> doomed, int victim) = pool.SubmitHangingTask();
         Task<int[]> others = Task.WhenAll(Enumerable.Range(0, 40).Select(i => pool.Submit(static (int x) => x * 2, i)));
-
-        Assert.True(started.TryWait(Within.Deadline), "the doomed task did not start");
-        Process.GetProcessById(victim.Value).Kill();
+        Process.GetProcessById(victim).Kill();
 
         ProcessDiedException died = await Assert.ThrowsAsync<ProcessDiedException>(() => doomed.WaitAsync(Within.Deadline));
-        Assert.Contains(victim.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), died.Message, StringComparison.Ordinal);
+        Assert.Contains(victim.ToString(System.Globalization.CultureInfo.InvariantCulture), died.Message, StringComparison.Ordinal);
         Assert.Equal(Enumerable.Range(0, 40).Select(x => x * 2), await others.WaitAsync(Within.Deadline));
         Assert.Equal(2, pool.WorkerPids.Count);
-        Assert.DoesNotContain(victim.Value, pool.WorkerPids);
+        Assert.DoesNotContain(victim, pool.WorkerPids);
         Assert.Equal(5, pool.Apply(static () => 5));
     }
 

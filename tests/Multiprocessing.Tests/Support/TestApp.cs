@@ -78,6 +78,51 @@ internal static class TestApp
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// Runs a long program to its end and returns its exit code and output; fails the test if the program prints
+    /// nothing, on either stream, for <paramref name="silence"/>. For programs whose run time is mostly their own
+    /// sleeps and grows with the machine's load (the tour): a hang shows as silence, however long the run.
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunWhileItTalks(string fileName, IEnumerable<string> args, TimeSpan silence)
+    {
+        using Process p = Start(fileName, args);
+        long lastOutput = Environment.TickCount64;
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        Task readOut = Pump(p.StandardOutput, stdout);
+        Task readErr = Pump(p.StandardError, stderr);
+        while (!p.WaitForExit(TimeSpan.FromSeconds(1)))
+        {
+            if (Environment.TickCount64 - Volatile.Read(ref lastOutput) > (long)silence.TotalMilliseconds)
+            {
+                p.Kill(entireProcessTree: true);
+                string said;
+                lock (stdout)
+                {
+                    said = stdout.ToString();
+                }
+
+                Assert.Fail($"{fileName} {string.Join(' ', args)} printed nothing for {silence.TotalSeconds:0} s; its last output:\n{said[Math.Max(0, said.Length - 2000)..]}");
+            }
+        }
+
+        Task.WaitAll(readOut, readErr);
+        return (p.ExitCode, stdout.ToString(), stderr.ToString());
+
+        async Task Pump(StreamReader reader, System.Text.StringBuilder into)
+        {
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                lock (into)
+                {
+                    into.Append(line).Append('\n');
+                }
+
+                Volatile.Write(ref lastOutput, Environment.TickCount64);
+            }
+        }
+    }
+
     /// <summary>A pidfd for any process of ours, child or not: it polls readable once the process has exited. A process already gone (reaped) counts as exited.</summary>
     public static ProcessWatch Watch(int pid) => new(Multiprocessing.Synchronization.Liveness.TryOpen(pid));
 

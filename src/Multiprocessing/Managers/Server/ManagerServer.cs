@@ -57,9 +57,9 @@ internal sealed class ManagerServer : IDisposable
     private int inProgress;
 
     /// <summary>
-    /// How many connections may move to a shared-memory pipe; the others stay on their socket. A pipe's reader waits
-    /// on a futex word, which this process's async futex thread serves for up to 127 words at once and a thread of
-    /// its own for each word beyond: past this many, a pipe would cost a thread again, a socket costs none.
+    /// How many connections may move to a shared-memory pipe; the others stay on their socket. A pipe costs the
+    /// manager two rings of shared memory and a futex word that an async futex thread watches (one thread per 127
+    /// words); a socket costs neither, and the first connections (the busiest, usually) gain the most from a pipe.
     /// </summary>
     internal const int MaxPipes = 96;
 

@@ -5,6 +5,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using MessagePack;
 using Multiprocessing.Codec;
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Processes;
 
 namespace Multiprocessing.Pools;
@@ -42,6 +43,7 @@ internal static class ProcessPoolWorker
             SendReady(end, output);
             long lastMemoryCheck = 0;
             long seq = -1;
+            ReadOnlyMemory<byte> traced = default; // The trace context of the claimed task, if it carries one.
             while (true)
             {
                 ReadOnlyMemory<byte> frame;
@@ -71,6 +73,13 @@ internal static class ProcessPoolWorker
                         }
 
                         frame = frame[9..];
+                        if (frame.Span[0] == ProcessWire.Traced)
+                        {
+                            int length = TraceContextWire.LengthOf(frame.Span[1..]);
+                            traced = frame.Slice(1, length);
+                            frame = frame[(1 + length)..];
+                        }
+
                         if (frame.Span[0] != ProcessWire.Run)
                         {
                             throw new InvalidDataException($"A claimed task is not a Run frame but kind {frame.Span[0]}.");
@@ -85,8 +94,13 @@ internal static class ProcessPoolWorker
                             retire = Environment.WorkingSet > maxMemory;
                         }
 
-                        RunTask(end, frame, functions, output, retire, seq, cancellation);
+                        using (IDisposable? trace = traced.IsEmpty ? null : RemoteTrace.Start(RemoteTrace.TaskRunActivity, traced.Span))
+                        {
+                            RunTask(end, frame, functions, output, retire, seq, cancellation);
+                        }
+
                         seq = -1;
+                        traced = default;
                         break;
                     default:
                         throw new InvalidDataException($"Unknown pool frame kind {frame.Span[0]}.");

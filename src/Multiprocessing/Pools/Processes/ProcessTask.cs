@@ -14,6 +14,9 @@ internal abstract class ProcessTask(long id, PoolFunction function, byte[] frame
 
     public TimeSpan Timeout { get; } = timeout;
 
+    /// <summary>Its activity (<see cref="Diagnostics.Tracing.TaskActivity"/>) when someone listens: tagged with the pid of the worker it is sent to.</summary>
+    public System.Diagnostics.Activity? Activity { get; set; }
+
     /// <summary>The worker it was sent to; null while queued in the pool.</summary>
     public ProcessWorker? Worker { get; set; }
 

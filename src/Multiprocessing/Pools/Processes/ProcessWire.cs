@@ -22,6 +22,9 @@ internal static class ProcessWire
     /// <summary>In front of a Run frame: the task's sequence number in the worker's <see cref="TaskClaims"/>, which the worker claims before it runs the task.</summary>
     public const byte Claim = 4;
 
+    /// <summary>In front of a Run frame (behind its Claim): the caller's W3C trace context (<see cref="Diagnostics.TraceContextWire"/>); only when there is one to carry.</summary>
+    public const byte Traced = 5;
+
     public const byte Ok = 1;
     public const byte Error = 2;
     public const byte InitFailed = 3;

@@ -40,6 +40,12 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
 
     public abstract long TimeoutTicksIn(ThreadWorkerPool pool);
 
+    /// <summary>
+    /// The activity made current while the task runs (the pool's threads do not take the submitter's execution
+    /// context): the task's own activity, else the submitter's current one; null when there is neither.
+    /// </summary>
+    public System.Diagnostics.Activity? TraceParent { get; set; }
+
     public bool TryStart() => TryLeaveQueue(Running);
 
     public bool Run(WorkerTally tally, long startedAt)
@@ -47,7 +53,7 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
         TResult result;
         try
         {
-            result = Invoke();
+            result = TraceParent is null ? Invoke() : InvokeTraced();
         }
         catch (Exception e)
         {
@@ -118,6 +124,21 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
             $"The task ran longer than its timeout of {limit} (PoolOptions.TaskTimeout) and was abandoned. {workerName} goes on running it until it returns, outside the pool; the pool starts another thread in its place.");
         pool.CountTaskStoppedByPool(startedAt, TaskOutcome.TimedOut, timeout);
         TrySetException(timeout);
+    }
+
+    /// <summary>Runs <see cref="Invoke"/> with <see cref="TraceParent"/> current, so that an activity the user's code starts is its child.</summary>
+    private TResult InvokeTraced()
+    {
+        System.Diagnostics.Activity? previous = System.Diagnostics.Activity.Current;
+        System.Diagnostics.Activity.Current = TraceParent;
+        try
+        {
+            return Invoke();
+        }
+        finally
+        {
+            System.Diagnostics.Activity.Current = previous;
+        }
     }
 
     /// <summary>Runs the user's code: the call, or the chunk's items in order.</summary>

@@ -18,6 +18,9 @@ internal static class WorkerHost
     /// <summary>Exit code of a child whose target threw (Python uses 1 too).</summary>
     public const int ErrorExitCode = 1;
 
+    /// <summary>One frame at a time on the control socket: log records come from any thread, the result from the main one.</summary>
+    private static readonly Lock SendGate = new();
+
     /// <summary>SIGTERM's handler, kept until the process ends: the foreground threads may outlive the target.</summary>
     private static PosixSignalRegistration? SigtermHandler { get; set; }
 
@@ -79,6 +82,12 @@ internal static class WorkerHost
         }
 
         (FrameKind Kind, byte[] Payload)? start = Frames.Read(socket);
+        bool sendLogs = start is { Kind: FrameKind.SendLogs };
+        if (sendLogs)
+        {
+            start = Frames.Read(socket);
+        }
+
         if (start is not { Kind: FrameKind.Start } frame)
         {
             return ErrorExitCode; // The parent is gone before it sent anything.
@@ -109,8 +118,14 @@ internal static class WorkerHost
         }
 
         CurrentProcess.BecomeChild(call.Identity.Name, call.Identity.Daemon);
+        if (sendLogs)
+        {
+            ForwardLogs(socket);
+        }
+
         SigtermHandler = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSigterm);
 
+        using IDisposable? trace = call.Identity.TraceContext is { } context ? Diagnostics.RemoteTrace.Start(Diagnostics.RemoteTrace.ProcessRunActivity, context) : null;
         try
         {
             (object? value, Type type) = Invoke(call);
@@ -280,9 +295,26 @@ internal static class WorkerHost
         _ => false,
     };
 
-    private static unsafe void Send(int fd, FrameKind kind, ReadOnlySpan<byte> payload)
+    /// <summary>Sends this process's log records to the parent from now on (see <see cref="ParentLoggerFactory"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // A child that does not forward never loads the logging assembly.
+    private static void ForwardLogs(int socket) =>
+        MultiprocessingLogging.LoggerFactory = new ParentLoggerFactory(payload => Send(socket, FrameKind.Log, payload));
+
+    /// <summary>
+    /// Writes one frame, whole, before any other thread writes one (so a record logged on another thread never cuts into
+    /// the result, and one logged before the result arrives before it). Returns at once if the parent is gone.
+    /// </summary>
+    private static void Send(int fd, FrameKind kind, ReadOnlySpan<byte> payload)
     {
         byte[] frame = Frames.Build(kind, payload);
+        lock (SendGate)
+        {
+            SendLocked(fd, frame);
+        }
+    }
+
+    private static unsafe void SendLocked(int fd, byte[] frame)
+    {
         fixed (byte* p = frame)
         {
             int done = 0;

@@ -19,7 +19,11 @@ namespace Multiprocessing.Processes;
 /// </remarks>
 internal static class DelegatePayload
 {
-    private const int FormatVersion = 4;
+    private const int FormatVersion = 5;
+
+    /// <summary>Flag bits of the byte after the version: the call uses the codec; a trace context follows the identity.</summary>
+    private const byte UsesCodecFlag = 1;
+    private const byte TracedFlag = 2;
 
     private enum TargetKind : byte
     {
@@ -109,10 +113,15 @@ internal static class DelegatePayload
         using (var head = new BinaryWriter(output, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             head.Write(FormatVersion);
-            head.Write(usesCodec);
+            head.Write((byte)((usesCodec ? UsesCodecFlag : 0) | (identity.TraceContext is null ? 0 : TracedFlag)));
             head.Write(identity.Name);
             head.Write(identity.Daemon);
             head.Write(identity.ParentPid);
+            if (identity.TraceContext is { } trace)
+            {
+                head.Write(trace);
+            }
+
             refs.WriteTable(head);
             head.Write(bodyStream.GetBuffer(), 0, (int)bodyStream.Length);
         }
@@ -121,7 +130,7 @@ internal static class DelegatePayload
     }
 
     /// <summary>Whether decoding this payload, or encoding its result, needs the codec (which a child then warms up in parallel).</summary>
-    public static bool UsesCodec(byte[] payload) => payload.Length > sizeof(int) && payload[sizeof(int)] != 0;
+    public static bool UsesCodec(byte[] payload) => payload.Length > sizeof(int) && (payload[sizeof(int)] & UsesCodecFlag) != 0;
 
     /// <summary>Decodes a payload in the child.</summary>
     /// <exception cref="VersionMismatchException">The child does not run the same builds as the parent.</exception>
@@ -134,8 +143,13 @@ internal static class DelegatePayload
             throw new VersionMismatchException($"The parent speaks payload format {version}, this child {FormatVersion}: the two run different builds of Multiprocessing.");
         }
 
-        _ = reader.ReadBoolean(); // Uses the codec: read by UsesCodec before the payload is decoded.
+        byte flags = reader.ReadByte(); // Its UsesCodecFlag was read by UsesCodec before the payload is decoded.
         var identity = new ChildIdentity(reader.ReadString(), reader.ReadBoolean(), reader.ReadInt32());
+        if ((flags & TracedFlag) != 0)
+        {
+            identity = identity with { TraceContext = ReadTraceContext(reader) };
+        }
+
         Assembly[] table = TypeRefs.ReadTable(reader);
         MethodInfo method = TypeRefs.ReadMethod(reader, table);
 
@@ -172,6 +186,15 @@ internal static class DelegatePayload
 
         object?[] args = count > 0 ? DecodeArgs(reader.ReadBytes(reader.ReadInt32()), parameters) : [];
         return new DecodedCall(identity, method, target, args);
+    }
+
+    /// <summary>Reads the trace context that follows the identity (its length is in its own bytes).</summary>
+    private static byte[] ReadTraceContext(BinaryReader reader)
+    {
+        long start = reader.BaseStream.Position;
+        byte[] head = reader.ReadBytes(Diagnostics.TraceContextWire.MinLength);
+        reader.BaseStream.Position = start;
+        return reader.ReadBytes(Diagnostics.TraceContextWire.LengthOf(head, complete: false));
     }
 
     // The codec's parts of Decode, in methods of their own: a call with nothing to decode never loads the codec.

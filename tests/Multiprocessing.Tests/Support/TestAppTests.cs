@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Xunit.Sdk;
+
+namespace Multiprocessing.Tests.Support;
+
+/// <summary>The test helpers' own contract: a run watched for silence fails on silence, not on its total time.</summary>
+public class TestAppTests
+{
+    [Fact]
+    public void RunWhileItTalks_LetsAProgramRunLongerThanTheSilenceBound_WhileItKeepsPrinting()
+    {
+        // Sixteen lines, half a second apart: eight seconds in all, never five seconds silent.
+        (int code, string stdout, _) = TestApp.RunWhileItTalks("/bin/sh", ["-c", "for i in $(seq 1 16); do echo line $i; sleep 0.5; done"], TimeSpan.FromSeconds(5));
+
+        Assert.Equal(0, code);
+        Assert.Equal(16, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.EndsWith("line 16\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunWhileItTalks_FailsAndKillsAProgramThatFallsSilent()
+    {
+        // The shell prints its pid, then becomes a minute's sleep (same pid).
+        FailException failure = Assert.Throws<FailException>(() =>
+            TestApp.RunWhileItTalks("/bin/sh", ["-c", "echo started $$; exec sleep 60"], TimeSpan.FromSeconds(3)));
+
+        Assert.Contains("printed nothing for 3 s", failure.Message, StringComparison.Ordinal);
+        Match started = Regex.Match(failure.Message, @"started (\d+)");
+        Assert.True(started.Success, failure.Message);
+        using ProcessWatch sleeper = TestApp.Watch(int.Parse(started.Groups[1].Value, CultureInfo.InvariantCulture));
+        Assert.True(sleeper.WaitForExit(TestApp.Patience), "the silent program was not killed");
+    }
+}
