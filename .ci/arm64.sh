@@ -66,11 +66,11 @@ arm64_prepare() {
   : >"$arm64_log"
   arm64_install
 
-  # ReadyToRunLibrary=false: the tour references the library's PROJECT, which is RID-agnostic and built once,
-  # precompiled for linux-x64 on this machine; an x64 ReadyToRun image is refused on arm64 (BadImageFormatException).
-  # The package needs no switch (lib/ IL, runtimes/linux-x64/lib the image): see docs/packaging.md (issue #16).
+  # No switch: the tour references the library's PROJECT, whose bin/ holds the linux-x64 ReadyToRun image (refused on
+  # arm64), and Directory.Build.targets gives an app built for another RID the library's IL instead; the package
+  # needs nothing either (lib/ IL, runtimes/linux-x64/lib the image): see docs/packaging.md (issue #16).
   rm -rf "$arm64_dir/tour"
-  if dotnet publish samples/Tour -r linux-arm64 --self-contained -p:ReadyToRunLibrary=false \
+  if dotnet publish samples/Tour -r linux-arm64 --self-contained \
       --artifacts-path "$arm64_dir/build" -o "$arm64_dir/tour" -v q -nologo >>"$arm64_log" 2>&1; then
     echo "arm64: built samples/Tour for linux-arm64 (self-contained) in $arm64_dir/tour"
   else

@@ -34,5 +34,6 @@ internal static class ChapterRegistry
         new ThreadPoolChapter(),
         new CpuVsIo(),
         new MetricsChapter(),
+        new DashboardChapter(),
     ];
 }

@@ -20,11 +20,17 @@ internal static class PoolProbe
     /// <param name="pool">The pool.</param>
     /// <returns>The exception a submission gets now, or null.</returns>
     /// <remarks>
-    /// <see cref="WorkerPool"/> has no public property that says whether it is open, closed or broken: if it gains one, read it here
-    /// instead. The health check's tests pin this behavior (a broken, a closed and an open pool).
+    /// An open pool (<see cref="WorkerPool.IsOpen"/>) is answered without a submission; for one that is not, the refused
+    /// submission gives the exception, whose message says why (and, once broken, holds the cause). The health check's
+    /// tests pin this behavior (a broken, a closed and an open pool).
     /// </remarks>
     public static Exception? WhyNotAccepting(WorkerPool pool)
     {
+        if (pool.IsOpen)
+        {
+            return null;
+        }
+
         try
         {
             _ = pool.Submit(Nothing, Cancelled);

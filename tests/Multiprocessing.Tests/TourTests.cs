@@ -13,7 +13,11 @@ namespace Multiprocessing.Tests;
 public sealed class WholeTour
 {
     private readonly Lazy<(int Code, string Stdout, string Stderr)> _run =
-        new(() => TestApp.RunWhileItTalks(TestApp.Dotnet, [TourTests.TourDll], TestApp.Patience * 4));
+        new(() => TestApp.RunWhileItTalks(
+            TestApp.Dotnet,
+            [TourTests.TourDll],
+            TestApp.Patience * 4,
+            new Dictionary<string, string> { ["TOUR_DASHBOARD_SECONDS"] = "3" })); // the dashboard chapter's own test runs it whole
 
     /// <summary>The tour's output, once it has ended with exit code 0 (fails the test otherwise).</summary>
     public string Stdout

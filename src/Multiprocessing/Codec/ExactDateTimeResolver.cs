@@ -1,5 +1,4 @@
 using MessagePack;
-using MessagePack.Formatters;
 
 namespace Multiprocessing.Codec;
 
@@ -13,16 +12,7 @@ namespace Multiprocessing.Codec;
 /// Every other place a <see cref="DateTime"/> can be (a field, a list, a dictionary key, a slot declared as
 /// <see cref="object"/>) asks the options' resolver for its formatter, and so gets this one too.
 /// </remarks>
-internal sealed class ExactDateTimeResolver : IFormatterResolver
+internal static class ExactDateTimeResolver
 {
-    public static readonly ExactDateTimeResolver Instance = new();
-
-    private static readonly IMessagePackFormatter<DateTime?> NullableDateTime = new StaticNullableFormatter<DateTime>(ExactDateTimeFormatter.Instance);
-    private static readonly IMessagePackFormatter<DateTime[]?> DateTimeArray = new ArrayFormatter<DateTime>();
-
-    public IMessagePackFormatter<T>? GetFormatter<T>() =>
-        typeof(T) == typeof(DateTime) ? (IMessagePackFormatter<T>)(object)ExactDateTimeFormatter.Instance
-        : typeof(T) == typeof(DateTime?) ? (IMessagePackFormatter<T>)NullableDateTime
-        : typeof(T) == typeof(DateTime[]) ? (IMessagePackFormatter<T>)DateTimeArray
-        : null;
+    public static readonly IFormatterResolver Instance = new ValueTypeResolver<DateTime>(ExactDateTimeFormatter.Instance);
 }

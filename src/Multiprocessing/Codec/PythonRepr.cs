@@ -96,28 +96,22 @@ internal static class PythonRepr
                 text.Append('\'');
                 break;
             case MessagePackType.Array:
-                int count = reader.ReadArrayHeader();
-                text.Append('[');
+            case MessagePackType.Map:
+                bool map = reader.NextMessagePackType == MessagePackType.Map;
+                int count = map ? reader.ReadMapHeader() : reader.ReadArrayHeader();
+                text.Append(map ? '{' : '[');
                 for (int i = 0; i < count; i++)
                 {
                     text.Append(i == 0 ? string.Empty : ", ");
                     Write(ref reader, text, depth + 1);
+                    if (map)
+                    {
+                        text.Append(": ");
+                        Write(ref reader, text, depth + 1);
+                    }
                 }
 
-                text.Append(']');
-                break;
-            case MessagePackType.Map:
-                int pairs = reader.ReadMapHeader();
-                text.Append('{');
-                for (int i = 0; i < pairs; i++)
-                {
-                    text.Append(i == 0 ? string.Empty : ", ");
-                    Write(ref reader, text, depth + 1);
-                    text.Append(": ");
-                    Write(ref reader, text, depth + 1);
-                }
-
-                text.Append('}');
+                text.Append(map ? '}' : ']');
                 break;
             default:
                 reader.Skip();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using Multiprocessing.Codec;
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Messaging;
 using Multiprocessing.Sharing;
 using Multiprocessing.Synchronization;
@@ -48,6 +49,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         joinable = segment.Header.Tag != 0;
         ring = new Ring(segment.DataFor(this), watchEnds: false, OverflowFiles.PrefixFor(segment.Path, segment.Header.Id));
         Diagnostics.QueueMetrics.Track(this);
+        QueueRegistry.Queues.Add(this);
     }
 
     /// <summary>The name other processes open it by.</summary>
@@ -150,7 +152,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <inheritdoc/>
     static SharedQueue<T> ISharedObject<SharedQueue<T>>.Reopen(string descriptor) => Open(descriptor);
 
-    /// <summary>Items that went to the overflow chain since creation (for tests).</summary>
+    /// <summary>Items that went to overflow files since creation (for tests).</summary>
     internal unsafe long OverflowedCount
     {
         get
@@ -273,7 +275,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
                 return PutSlowAsync(use, [.. head[..headLength], .. body], deadline, cancellationToken);
             }
 
-            done = Settle(status);
+            done = Accepted(status);
             return new(done);
         }
         finally
@@ -455,7 +457,11 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     public void Close() => Dispose();
 
     /// <summary>Closes the queue in this process (see <see cref="Close"/>).</summary>
-    public void Dispose() => segment.Dispose();
+    public void Dispose()
+    {
+        QueueRegistry.Queues.Remove(this);
+        segment.Dispose();
+    }
 
     /// <inheritdoc/>
     public override string ToString()
@@ -522,7 +528,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         bool done = false;
         try
         {
-            done = Settle(await ring.WriteAsync(encoded, deadline, cancellationToken).ConfigureAwait(false));
+            done = Accepted(await ring.WriteAsync(encoded, deadline, cancellationToken).ConfigureAwait(false));
             return done;
         }
         finally
@@ -532,7 +538,8 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         }
     }
 
-    private bool Settle(RingStatus status) => status switch
+    /// <summary>Whether the ring took the item: true, or false when the put timed out; throws when the queue no longer takes items.</summary>
+    private bool Accepted(RingStatus status) => status switch
     {
         RingStatus.Ok => true,
         RingStatus.Timeout => false,

@@ -159,6 +159,7 @@ public sealed partial class ProcessPool
 
         if (kind == ProcessWire.Ok)
         {
+            RecordTask(task.Id, worker.Child.Name, worker.Child.Pid, task.StartedAt, PoolTaskOutcome.Succeeded, null);
             task.Succeed(payload, worker.Tally); // counts it as completed, or failed if cancelled meanwhile or undecodable
         }
         else
@@ -167,6 +168,7 @@ public sealed partial class ProcessPool
             var remote = new RemoteException(info, worker.Child.Name, worker.Child.Pid);
             worker.Tally.Failed(task.StartedAt, TaskOutcome.Failed, remote);
             Diagnostics.Log.TaskFailed(logger, Name, remote.RemoteType, worker.Child.Name, worker.Child.Pid, remote);
+            RecordTask(task.Id, worker.Child.Name, worker.Child.Pid, task.StartedAt, PoolTaskOutcome.Failed, remote);
             task.Fail(remote);
         }
 
@@ -210,6 +212,7 @@ public sealed partial class ProcessPool
 
             worker.InFlight.Clear();
             slots[worker.Slot] = null;
+            NoteWorkerGone(worker.Slot, exitCode);
             if (!worker.Ready && ++deathsBeforeReady >= MaxDeathsBeforeReady)
             {
                 // Its tasks would go from one dying worker to the next for ever.
@@ -260,6 +263,8 @@ public sealed partial class ProcessPool
         worker.Child.Dispose();
         if (running is not null)
         {
+            PoolTaskOutcome outcome = running.TimedOut ? PoolTaskOutcome.TimedOut : running.CancelRequested ? PoolTaskOutcome.Cancelled : PoolTaskOutcome.WorkerDied;
+            RecordTask(running.Id, worker.Child.Name, worker.Child.Pid, running.StartedAt, outcome, failure);
             running.Fail(failure!);
         }
 

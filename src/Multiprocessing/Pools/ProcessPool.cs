@@ -232,6 +232,7 @@ public sealed partial class ProcessPool : WorkerPool
         {
             Exception stop = StopException();
             CountStoppedByPool(t.StartedAt, TaskOutcome.Failed, stop);
+            RecordTask(t.Id, t.Worker?.Child.Name ?? Name, t.Worker?.Child.Pid, t.StartedAt, PoolTaskOutcome.Stopped, stop);
             t.Fail(stop);
         }
 

@@ -107,6 +107,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         TaskTimeout = options.TaskTimeout ?? Timeout.InfiniteTimeSpan;
         maxQueuedTasks = options.MaxQueuedTasks;
         whenQueueFull = options.WhenQueueFull;
+        PoolRegistry.Pools.Add(this);
     }
 
     /// <summary>The pool's name (<see cref="PoolOptions.Name"/>, or <c>ThreadWorkerPool-N</c> / <c>ProcessPool-N</c>); workers are named after it.</summary>

@@ -55,26 +55,42 @@ internal static class Frames
         return payloadLength >= 0 && buffer.Length - HeaderSize >= payloadLength;
     }
 
+    /// <summary>Writes a whole frame to a blocking descriptor; false if the peer is gone.</summary>
+    public static unsafe bool Write(int fd, FrameKind kind, ReadOnlySpan<byte> payload)
+    {
+        byte[] frame = Build(kind, payload);
+        fixed (byte* start = frame)
+        {
+            return Transfer(fd, start, frame.Length, write: true);
+        }
+    }
+
     private static unsafe bool ReadExactly(int fd, Span<byte> buffer)
     {
         fixed (byte* start = buffer)
         {
-            int done = 0;
-            while (done < buffer.Length)
+            return Transfer(fd, start, buffer.Length, write: false);
+        }
+    }
+
+    /// <summary>Reads or writes all <paramref name="length"/> bytes at <paramref name="start"/>, again after a signal; false at end of stream or on an error.</summary>
+    private static unsafe bool Transfer(int fd, byte* start, int length, bool write)
+    {
+        int done = 0;
+        while (done < length)
+        {
+            nint n = write ? Libc.Write(fd, start + done, length - done) : Libc.Read(fd, start + done, length - done);
+            if (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
             {
-                nint n = Libc.Read(fd, start + done, buffer.Length - done);
-                if (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
-                {
-                    continue;
-                }
-
-                if (n <= 0)
-                {
-                    return false;
-                }
-
-                done += (int)n;
+                continue;
             }
+
+            if (n <= 0)
+            {
+                return false;
+            }
+
+            done += (int)n;
         }
 
         return true;

@@ -40,6 +40,9 @@ internal sealed unsafe class Segment : IDisposable
     /// <summary>The segments open in this process, by mapping address; replaced whole under <see cref="RegistryGate"/>, read without it (every futex sleep looks it up).</summary>
     private static Segment[] registry = [];
 
+    /// <summary>Segments mapped in this process now (see <see cref="LiveObjects.SegmentsOpen"/>).</summary>
+    public static int MappedCount => Volatile.Read(ref registry).Length;
+
     private readonly Lock gate = new();
     private readonly int[] closingWord = GC.AllocateArray<int>(1, pinned: true);
     private nint mapping;
@@ -415,7 +418,7 @@ internal sealed unsafe class Segment : IDisposable
         }
     }
 
-    /// <summary>Removes the files that live and die with a segment: a queue's overflow chain (unread messages, and orphans of producers that died while writing one).</summary>
+    /// <summary>Removes the files that live and die with a segment: a queue's overflow files (unread messages, and orphans of producers that died while writing one).</summary>
     public static void RemoveCompanionFiles(string path, SegmentKind kind, long id)
     {
         if (kind == SegmentKind.Queue && id != 0)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Interop;
 
 namespace Multiprocessing.Synchronization;
@@ -133,6 +134,7 @@ internal static class LockCore
         }
 
         abandoned = true;
+        SharedCounters.LockTakenOver();
         Libc.FutexWake(&s->Word, int.MaxValue);
         return true;
     }
@@ -189,6 +191,7 @@ internal static class LockCore
                 // Woken with the word unchanged: the holder died while holding the lock.
                 if (Interlocked.CompareExchange(ref s->Word, Me, holder) == holder)
                 {
+                    SharedCounters.LockTakenOver();
                     Libc.FutexWake(&s->Word, int.MaxValue);
                     return (true, true, 0);
                 }

@@ -14,12 +14,6 @@ namespace Multiprocessing.Tests.Packaging;
 /// </summary>
 public sealed class PackageTests : IDisposable
 {
-    /// <summary>A guard against a hang of the SDK, not a bar: a restore and build take 20 s alone and several minutes on a loaded machine.</summary>
-    private static readonly TimeSpan BuildLimit = TimeSpan.FromMinutes(15);
-
-    /// <summary>IMAGE_FILE_MACHINE_AMD64 as crossgen2 writes it for Linux (0x8664 ^ 0x7B79): a ReadyToRun image for linux-x64.</summary>
-    private const Machine LinuxX64ReadyToRun = (Machine)(0x8664 ^ 0x7B79);
-
     private const string AppSource = """
         using Multiprocessing;
 
@@ -67,8 +61,6 @@ public sealed class PackageTests : IDisposable
         Console.WriteLine($"traced starts {traced.Count(n => n == "multiprocessing.process.start")}, tasks {traced.Count(n => n == "multiprocessing.pool.task")}");
         """;
 
-    private static readonly Dictionary<string, string> Quiet = new() { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
-
     private readonly TempDirectory temp = new();
 
     public void Dispose() => temp.Dispose();
@@ -78,7 +70,7 @@ public sealed class PackageTests : IDisposable
     {
         string feed = Path.Combine(temp.Path, "feed");
         string library = Path.Combine(TestApp.RepoRoot, "src", "Multiprocessing", "Multiprocessing.csproj");
-        Dotnet(
+        DotnetCli.Run(
             "pack", library, "-c", TestApp.Configuration, "--no-build", "-o", feed, "-nologo",
             $"-p:NuspecOutputPath={Path.Combine(temp.Path, "nuspec")}{Path.DirectorySeparatorChar}");
 
@@ -87,7 +79,7 @@ public sealed class PackageTests : IDisposable
 
         string app = Path.Combine(temp.Path, "app");
         WriteApp(app, feed, version);
-        string output = Dotnet("build", app, "-r", "linux-x64", "-c", "Release", "-nologo", "-tl:off", "-nodeReuse:false", "-o", Path.Combine(app, "out"));
+        string output = DotnetCli.Run("build", app, "-r", "linux-x64", "-c", "Release", "-nologo", "-tl:off", "-nodeReuse:false", "-o", Path.Combine(app, "out"));
         Assert.DoesNotContain("CS8012", output, StringComparison.Ordinal);
         Assert.Contains("0 Warning(s)", output, StringComparison.Ordinal);
 
@@ -109,13 +101,12 @@ public sealed class PackageTests : IDisposable
         // An app built for linux-x64 runs the precompiled image (runtimes/linux-x64/lib), from its own folder.
         string loaded = stdout.Split('\n').Single(l => l.StartsWith("library ", StringComparison.Ordinal))["library ".Length..].Trim();
         Assert.Equal(Path.Combine(app, "out", "Multiprocessing.dll"), loaded);
-        using PEReader pe = new(File.OpenRead(loaded));
-        Assert.Equal(LinuxX64ReadyToRun, pe.PEHeaders.CoffHeader.Machine);
+        Assert.Equal(DotnetCli.LinuxX64ReadyToRun, DotnetCli.MachineOf(loaded));
 
         // The same app built for linux-arm64 gets the IL (lib/), not the x64 image: the runtime refuses an x64
         // ReadyToRun image on arm64 (BadImageFormatException, issue #16).
         string arm64 = Path.Combine(app, "out-arm64");
-        Dotnet("build", app, "-r", "linux-arm64", "-p:UseAppHost=false", "-c", "Release", "-nologo", "-tl:off", "-nodeReuse:false", "-o", arm64);
+        DotnetCli.Run("build", app, "-r", "linux-arm64", "-p:UseAppHost=false", "-c", "Release", "-nologo", "-tl:off", "-nodeReuse:false", "-o", arm64);
         using (PEReader arm64Library = new(File.OpenRead(Path.Combine(arm64, "Multiprocessing.dll"))))
         {
             Assert.Equal(Machine.I386, arm64Library.PEHeaders.CoffHeader.Machine);
@@ -161,7 +152,7 @@ public sealed class PackageTests : IDisposable
         Assert.Equal(0, il.CorHeader.ManagedNativeHeaderDirectory.Size);
 
         PEHeaders r2r = Headers(zip, "runtimes/linux-x64/lib/net10.0/Multiprocessing.dll");
-        Assert.Equal(LinuxX64ReadyToRun, r2r.CoffHeader.Machine);
+        Assert.Equal(DotnetCli.LinuxX64ReadyToRun, r2r.CoffHeader.Machine);
         Assert.NotEqual(0, r2r.CorHeader!.ManagedNativeHeaderDirectory.Size);
 
         PEHeaders reference = Headers(zip, "ref/net10.0/Multiprocessing.dll");
@@ -231,19 +222,11 @@ public sealed class PackageTests : IDisposable
     /// <summary>This machine's NuGet package folder, where the repository's own restore put MessagePack and its dependencies.</summary>
     private static string GlobalPackagesFolder()
     {
-        string output = Dotnet("nuget", "locals", "global-packages", "--list");
+        string output = DotnetCli.Run("nuget", "locals", "global-packages", "--list");
         const string Prefix = "global-packages: ";
         string line = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(Prefix, StringComparison.Ordinal));
         string folder = line[Prefix.Length..];
         Assert.True(Directory.Exists(Path.Combine(folder, "messagepack")), $"no MessagePack in {folder}");
         return folder;
-    }
-
-    /// <summary>Runs the dotnet CLI; fails the test unless it exits with 0. Returns its standard output.</summary>
-    private static string Dotnet(params string[] args)
-    {
-        (int code, string stdout, string stderr) = TestApp.Run(TestApp.Dotnet, args, Quiet, BuildLimit);
-        Assert.True(code == 0, $"dotnet {string.Join(' ', args)} exited with {code}:{Environment.NewLine}{stdout}{stderr}");
-        return stdout;
     }
 }

@@ -83,9 +83,9 @@ internal static class TestApp
     /// nothing, on either stream, for <paramref name="silence"/>. For programs whose run time is mostly their own
     /// sleeps and grows with the machine's load (the tour): a hang shows as silence, however long the run.
     /// </summary>
-    public static (int ExitCode, string Stdout, string Stderr) RunWhileItTalks(string fileName, IEnumerable<string> args, TimeSpan silence)
+    public static (int ExitCode, string Stdout, string Stderr) RunWhileItTalks(string fileName, IEnumerable<string> args, TimeSpan silence, IDictionary<string, string>? environment = null)
     {
-        using Process p = Start(fileName, args);
+        using Process p = Start(fileName, args, environment);
         long lastOutput = Environment.TickCount64;
         var stdout = new System.Text.StringBuilder();
         var stderr = new System.Text.StringBuilder();

@@ -60,6 +60,19 @@ internal sealed class WireBuffer : IBufferWriter<byte>
         written += bytes.Length;
     }
 
+    /// <summary>Writes a flag byte: 1 for true, 0 for false (read back by <see cref="WireReader.ReadBool"/>).</summary>
+    public void WriteBool(bool value) => WriteByte(value ? (byte)1 : (byte)0);
+
+    /// <summary>Writes whether a value was found, then the value's bytes if it was (the reply of a lookup).</summary>
+    public void WriteFound(bool found, ReadOnlySpan<byte> value)
+    {
+        WriteBool(found);
+        if (found)
+        {
+            WriteBytes(value);
+        }
+    }
+
     /// <summary>Writes a length (int32) then the bytes.</summary>
     public void WriteFramed(ReadOnlySpan<byte> bytes)
     {

@@ -80,7 +80,7 @@ public abstract class ManagedLockable : ManagedProxy, IHandleOwner
     private protected virtual void ReleaseCore(bool any, int acquisition) =>
         Call(ManagerOp.LockRelease, (Any: any, Acquisition: acquisition), static (args, a) =>
         {
-            args.WriteByte(a.Any ? (byte)1 : (byte)0);
+            args.WriteBool(a.Any);
             args.WriteInt32(a.Acquisition);
         });
 

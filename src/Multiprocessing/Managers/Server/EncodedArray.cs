@@ -40,7 +40,7 @@ internal sealed class EncodedArray : IImmediateObject
                     int start = args.ReadInt32();
                     int count = args.ReadInt32();
                     bool inRange = InRange(start, count);
-                    reply.WriteByte(inRange ? (byte)1 : (byte)0);
+                    reply.WriteBool(inRange);
                     if (inRange)
                     {
                         lock (gate)
@@ -65,7 +65,7 @@ internal sealed class EncodedArray : IImmediateObject
                         }
                     }
 
-                    reply.WriteByte(inRange ? (byte)1 : (byte)0);
+                    reply.WriteBool(inRange);
                     break;
                 }
 
@@ -79,7 +79,7 @@ internal sealed class EncodedArray : IImmediateObject
                     }
 
                     bool inRange = InRange(index, 1);
-                    reply.WriteByte(inRange ? (byte)1 : (byte)0);
+                    reply.WriteBool(inRange);
                     if (inRange)
                     {
                         Span<byte> slot = data.AsSpan(index * elementSize, elementSize);

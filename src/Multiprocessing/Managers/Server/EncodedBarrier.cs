@@ -55,7 +55,7 @@ internal sealed class EncodedBarrier : IManagedObject
                 {
                     reply.WriteInt32(parties);
                     reply.WriteInt32(round.IsBroken ? 0 : round.Arrived);
-                    reply.WriteByte(round.IsBroken ? (byte)1 : (byte)0);
+                    reply.WriteBool(round.IsBroken);
                 }
 
                 break;

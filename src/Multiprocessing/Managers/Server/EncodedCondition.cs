@@ -127,7 +127,7 @@ internal sealed class EncodedCondition(EncodedLock lk) : IManagedObject
             throw new OperationCanceledException("The waiting client is gone.");
         }
 
-        reply.WriteByte(notified ? (byte)1 : (byte)0);
+        reply.WriteBool(notified);
         reply.WriteInt32(acquisition);
     }
 

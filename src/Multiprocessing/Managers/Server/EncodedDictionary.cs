@@ -17,13 +17,7 @@ internal sealed class EncodedDictionary : IImmediateObject
             {
                 case ManagerOp.DictGet:
                     {
-                        bool found = entries.TryGetValue(args.Rest.ToArray(), out byte[]? value);
-                        reply.WriteByte(found ? (byte)1 : (byte)0);
-                        if (found)
-                        {
-                            reply.WriteBytes(value);
-                        }
-
+                        reply.WriteFound(entries.TryGetValue(args.Rest.ToArray(), out byte[]? value), value);
                         break;
                     }
 
@@ -37,24 +31,18 @@ internal sealed class EncodedDictionary : IImmediateObject
                 case ManagerOp.DictTryAdd:
                     {
                         byte[] key = args.ReadFramed().ToArray();
-                        reply.WriteByte(entries.TryAdd(key, args.Rest.ToArray()) ? (byte)1 : (byte)0);
+                        reply.WriteBool(entries.TryAdd(key, args.Rest.ToArray()));
                         break;
                     }
 
                 case ManagerOp.DictRemove:
                     {
-                        bool removed = entries.Remove(args.Rest.ToArray(), out byte[]? old);
-                        reply.WriteByte(removed ? (byte)1 : (byte)0);
-                        if (removed)
-                        {
-                            reply.WriteBytes(old);
-                        }
-
+                        reply.WriteFound(entries.Remove(args.Rest.ToArray(), out byte[]? old), old);
                         break;
                     }
 
                 case ManagerOp.DictContainsKey:
-                    reply.WriteByte(entries.ContainsKey(args.Rest.ToArray()) ? (byte)1 : (byte)0);
+                    reply.WriteBool(entries.ContainsKey(args.Rest.ToArray()));
                     break;
                 case ManagerOp.DictCount:
                     reply.WriteInt32(entries.Count);
@@ -82,7 +70,7 @@ internal sealed class EncodedDictionary : IImmediateObject
                             added = true;
                         }
 
-                        reply.WriteByte(added ? (byte)1 : (byte)0);
+                        reply.WriteBool(added);
                         reply.WriteBytes(value);
                         break;
                     }
@@ -97,7 +85,7 @@ internal sealed class EncodedDictionary : IImmediateObject
                             entries[key] = newValue.ToArray();
                         }
 
-                        reply.WriteByte(updated ? (byte)1 : (byte)0);
+                        reply.WriteBool(updated);
                         break;
                     }
 
@@ -105,7 +93,7 @@ internal sealed class EncodedDictionary : IImmediateObject
                     {
                         byte[] key = args.ReadFramed().ToArray();
                         bool removed = entries.TryGetValue(key, out byte[]? current) && current.AsSpan().SequenceEqual(args.Rest) && entries.Remove(key);
-                        reply.WriteByte(removed ? (byte)1 : (byte)0);
+                        reply.WriteBool(removed);
                         break;
                     }
 

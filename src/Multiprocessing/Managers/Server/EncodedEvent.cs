@@ -49,7 +49,7 @@ internal sealed class EncodedEvent : IManagedObject
             case ManagerOp.EventIsSet:
                 lock (gate)
                 {
-                    reply.WriteByte(isSet ? (byte)1 : (byte)0);
+                    reply.WriteBool(isSet);
                 }
 
                 break;

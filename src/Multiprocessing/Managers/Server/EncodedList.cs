@@ -16,12 +16,7 @@ internal sealed class EncodedList : IImmediateObject
                     {
                         int index = args.ReadInt32();
                         bool inRange = (uint)index < (uint)items.Count;
-                        reply.WriteByte(inRange ? (byte)1 : (byte)0);
-                        if (inRange)
-                        {
-                            reply.WriteBytes(items[index]);
-                        }
-
+                        reply.WriteFound(inRange, inRange ? items[index] : default);
                         break;
                     }
 
@@ -34,7 +29,7 @@ internal sealed class EncodedList : IImmediateObject
                             items[index] = args.Rest.ToArray();
                         }
 
-                        reply.WriteByte(inRange ? (byte)1 : (byte)0);
+                        reply.WriteBool(inRange);
                         break;
                     }
 
@@ -51,7 +46,7 @@ internal sealed class EncodedList : IImmediateObject
                             items.Insert(index, args.Rest.ToArray());
                         }
 
-                        reply.WriteByte(inRange ? (byte)1 : (byte)0);
+                        reply.WriteBool(inRange);
                         break;
                     }
 
@@ -59,10 +54,9 @@ internal sealed class EncodedList : IImmediateObject
                     {
                         int index = args.ReadInt32();
                         bool inRange = (uint)index < (uint)items.Count;
-                        reply.WriteByte(inRange ? (byte)1 : (byte)0);
+                        reply.WriteFound(inRange, inRange ? items[index] : default);
                         if (inRange)
                         {
-                            reply.WriteBytes(items[index]);
                             items.RemoveAt(index);
                         }
 
@@ -94,7 +88,7 @@ internal sealed class EncodedList : IImmediateObject
                             items.RemoveAt(index);
                         }
 
-                        reply.WriteByte(index >= 0 ? (byte)1 : (byte)0);
+                        reply.WriteBool(index >= 0);
                         break;
                     }
 

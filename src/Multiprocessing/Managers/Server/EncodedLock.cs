@@ -109,8 +109,8 @@ internal sealed class EncodedLock(bool reentrant) : IManagedObject
             session.Holds(this);
         }
 
-        reply.WriteByte(acquired ? (byte)1 : (byte)0);
-        reply.WriteByte(wasAbandoned ? (byte)1 : (byte)0);
+        reply.WriteBool(acquired);
+        reply.WriteBool(wasAbandoned);
         reply.WriteInt32(acquisition);
     }
 

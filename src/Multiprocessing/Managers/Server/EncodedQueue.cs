@@ -98,7 +98,7 @@ internal sealed class EncodedQueue : IManagedObject, IReleasable
                         }
                     }
 
-                    reply.WriteByte(done ? (byte)1 : (byte)0);
+                    reply.WriteBool(done);
                     break;
                 }
 
@@ -132,7 +132,7 @@ internal sealed class EncodedQueue : IManagedObject, IReleasable
     private async ValueTask PutAsync(byte[] item, long ms, WireBuffer reply, ManagerSession session)
     {
         bool put = await WaitUntilAsync(() => TryPutLocked(item), ms, session).ConfigureAwait(false);
-        reply.WriteByte(put ? (byte)1 : (byte)0);
+        reply.WriteBool(put);
     }
 
     private async ValueTask GetAsync(long ms, WireBuffer reply, ManagerSession session)

@@ -29,7 +29,7 @@ internal sealed class EncodedSemaphore : IManagedObject
                         return ReplyAsync(taking, reply);
                     }
 
-                    reply.WriteByte(taking.Result ? (byte)1 : (byte)0);
+                    reply.WriteBool(taking.Result);
                     break;
                 }
 
@@ -46,7 +46,7 @@ internal sealed class EncodedSemaphore : IManagedObject
                         done = false;
                     }
 
-                    reply.WriteByte(done ? (byte)1 : (byte)0);
+                    reply.WriteBool(done);
                     break;
                 }
 
@@ -58,5 +58,5 @@ internal sealed class EncodedSemaphore : IManagedObject
     }
 
     private static async ValueTask ReplyAsync(ValueTask<bool> taking, WireBuffer reply) =>
-        reply.WriteByte(await taking.ConfigureAwait(false) ? (byte)1 : (byte)0);
+        reply.WriteBool(await taking.ConfigureAwait(false));
 }

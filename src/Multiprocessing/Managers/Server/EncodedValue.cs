@@ -26,7 +26,7 @@ internal sealed class EncodedValue(byte[] initial) : IImmediateObject
                     {
                         ReadOnlySpan<byte> value = args.ReadFramed();
                         bool exchanged = current.AsSpan().SequenceEqual(args.Rest);
-                        reply.WriteByte(exchanged ? (byte)1 : (byte)0);
+                        reply.WriteBool(exchanged);
                         reply.WriteBytes(current);
                         if (exchanged)
                         {

@@ -83,7 +83,7 @@ internal sealed class WaitSince
 
     private static void Write(WireBuffer reply, bool happened, long start)
     {
-        reply.WriteByte(happened ? (byte)1 : (byte)0);
+        reply.WriteBool(happened);
         reply.WriteInt64(start);
     }
 

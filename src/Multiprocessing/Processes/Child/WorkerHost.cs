@@ -306,33 +306,9 @@ internal static class WorkerHost
     /// </summary>
     private static void Send(int fd, FrameKind kind, ReadOnlySpan<byte> payload)
     {
-        byte[] frame = Frames.Build(kind, payload);
         lock (SendGate)
         {
-            SendLocked(fd, frame);
-        }
-    }
-
-    private static unsafe void SendLocked(int fd, byte[] frame)
-    {
-        fixed (byte* p = frame)
-        {
-            int done = 0;
-            while (done < frame.Length)
-            {
-                nint n = Libc.Write(fd, p + done, frame.Length - done);
-                if (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
-                {
-                    continue;
-                }
-
-                if (n <= 0)
-                {
-                    return; // The parent is gone; the watcher ends this process.
-                }
-
-                done += (int)n;
-            }
+            _ = Frames.Write(fd, kind, payload); // False: the parent is gone; the watcher ends this process.
         }
     }
 

@@ -1,0 +1,127 @@
+using Multiprocessing.Tests.Support;
+
+namespace Multiprocessing.Tests.Pools;
+
+/// <summary>
+/// The snapshot API that dashboards read (<see cref="WorkerPool.GetWorkers"/>, <see cref="WorkerPool.GetRecentTasks"/>,
+/// <see cref="ProcessPool.KillWorker"/>, <see cref="ProcessPool.CancelQueuedTask"/>, <see cref="LiveObjects"/>), with real worker processes.
+/// </summary>
+public sealed class PoolSnapshotTests
+{
+    [Fact]
+    public async Task GetWorkers_ListsTheLiveWorkerPids_AndTheRunningTask()
+    {
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 2, Name = $"snap-{Guid.NewGuid():N}" });
+        using var started = SharedEvent.Create();
+        using var release = SharedEvent.Create();
+        Task<int> busy = pool.Submit(WaitFor, started, release);
+        started.WaitOrFail("the running task");
+
+        IReadOnlyList<PoolWorkerInfo> workers = pool.GetWorkers();
+        Assert.Equal(pool.WorkerPids.Order(), workers.Select(w => w.Pid!.Value).Order());
+        PoolWorkerInfo running = Assert.Single(workers, w => w.State == PoolWorkerState.Busy);
+        Assert.NotNull(running.CurrentTaskId);
+        Assert.True(running.CurrentTaskElapsed >= TimeSpan.Zero);
+        Assert.Contains(pool, LiveObjects.Pools());
+
+        release.Set();
+        Assert.Equal(1, await busy.WaitAsync(Within.Deadline));
+    }
+
+    [Fact]
+    public async Task GetRecentTasks_RecordsSuccessesAndFailures_WithTheRemoteStackTrace()
+    {
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 2 });
+        int[] squares = await pool.MapAsync(static (int x) => x * x, Enumerable.Range(0, 10), chunkSize: 1).WaitAsync(Within.Deadline);
+        await Assert.ThrowsAsync<RemoteException>(() => pool.Submit(Throws, 7).WaitAsync(Within.Deadline));
+
+        IReadOnlyList<PoolTaskRecord> records = pool.GetRecentTasks();
+        Assert.Equal(10, records.Count(r => r.Outcome == PoolTaskOutcome.Succeeded));
+        PoolTaskRecord failed = Assert.Single(records, r => r.Outcome == PoolTaskOutcome.Failed);
+        Assert.Contains("task 7 fails", failed.Error, StringComparison.Ordinal);
+        Assert.Contains(nameof(Throws), failed.Error, StringComparison.Ordinal); // the remote stack trace
+        Assert.Contains(failed.Pid!.Value, pool.WorkerPids);
+        Assert.Equal(pool.Counters.Completed, records.Count(r => r.Outcome == PoolTaskOutcome.Succeeded));
+        Assert.Equal(285, squares.Sum());
+    }
+
+    [Fact]
+    public async Task KillWorker_ReplacesTheWorker_FailsItsTask_AndCountsTheRestart()
+    {
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1 });
+        using var started = SharedEvent.Create();
+        using var release = SharedEvent.Create();
+        Task<int> busy = pool.Submit(WaitFor, started, release);
+        started.WaitOrFail("the running task");
+        int victim = Assert.Single(pool.WorkerPids);
+
+        Assert.False(pool.KillWorker(Environment.ProcessId), "KillWorker signalled a process that is not its worker");
+        Assert.True(pool.KillWorker(victim));
+
+        await Assert.ThrowsAsync<ProcessDiedException>(() => busy.WaitAsync(Within.Deadline));
+        Assert.Equal(9, await pool.Submit(static () => 9).WaitAsync(Within.Deadline)); // the pool still works
+        PoolWorkerInfo replacement = Assert.Single(pool.GetWorkers());
+        Assert.NotEqual(victim, replacement.Pid);
+        Assert.Equal(1, replacement.Restarts);
+        Assert.Equal(-9, replacement.LastExitCode);
+        Assert.Contains(pool.GetRecentTasks(), r => r.Outcome == PoolTaskOutcome.WorkerDied && r.Pid == victim);
+    }
+
+    [Fact]
+    public async Task CancelQueuedTask_CancelsAWaitingTask_AndItNeverRuns()
+    {
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1 });
+        using var started = SharedEvent.Create();
+        using var release = SharedEvent.Create();
+        using var ran = SharedEvent.Create();
+        Task<int> busy = pool.Submit(WaitFor, started, release);
+        started.WaitOrFail("the running task");
+        Task<int> waiting = pool.Submit(static (SharedEvent ran) => { ran.Set(); return 2; }, ran);
+
+        long id = Assert.Single(pool.GetQueuedTaskIds());
+        Assert.True(pool.CancelQueuedTask(id));
+        Assert.False(pool.CancelQueuedTask(id), "a task was cancelled twice");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Within.Deadline));
+        release.Set();
+        Assert.Equal(1, await busy.WaitAsync(Within.Deadline));
+        Assert.Equal(3, await pool.Submit(static () => 3).WaitAsync(Within.Deadline));
+        Assert.False(ran.IsSet, "the cancelled task ran");
+        Assert.Empty(pool.GetQueuedTaskIds());
+    }
+
+    [Fact]
+    public void LiveObjects_ListsAnOpenQueue_WithItsItems_UntilItIsDisposed()
+    {
+        var queue = SharedQueue.Create<string>();
+        queue.Put("a");
+        queue.Put("bb");
+        SharedQueueInfo info = Assert.Single(LiveObjects.Queues(), q => q.Name == queue.Name);
+        Assert.Equal(2, info.Count);
+        Assert.True(info.Bytes > 0);
+        Assert.True(LiveObjects.SegmentsOpen >= 1);
+
+        queue.Dispose();
+        Assert.DoesNotContain(LiveObjects.Queues(), q => q.Name == queue.Name);
+    }
+
+    [Fact]
+    public void ThreadWorkerPool_GetWorkers_ListsItsThreads_WithoutPids()
+    {
+        using var pool = new ThreadWorkerPool(2);
+        Assert.Equal(45, pool.Map(static (int x) => x, Enumerable.Range(0, 10)).Sum());
+        IReadOnlyList<PoolWorkerInfo> workers = pool.GetWorkers();
+        Assert.NotEmpty(workers);
+        Assert.All(workers, w => Assert.Null(w.Pid));
+        Assert.Equal(pool.Counters.WorkersAlive, workers.Count);
+    }
+
+    private static int WaitFor(SharedEvent started, SharedEvent release)
+    {
+        started.Set();
+        release.Wait();
+        return 1;
+    }
+
+    private static int Throws(int x) => throw new InvalidOperationException($"task {x} fails");
+}
