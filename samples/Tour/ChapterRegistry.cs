@@ -33,6 +33,7 @@ internal static class ChapterRegistry
         new ThreadPoolSimple(),
         new ThreadPoolChapter(),
         new CpuVsIo(),
+        new MetricsChapter(),
         new DashboardChapter(),
     ];
 }

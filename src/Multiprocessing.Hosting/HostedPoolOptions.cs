@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -42,7 +43,7 @@ public class HostedPoolOptions
 
     /// <summary>The options of a <see cref="ThreadWorkerPool"/> made from these settings.</summary>
     /// <param name="registeredName">The name the pool was registered with: its <see cref="PoolOptions.Name"/> unless <see cref="Name"/> is set.</param>
-    /// <param name="services">The host's services: its <see cref="ILoggerFactory"/>, if it has one, becomes the pool's <see cref="PoolOptions.LoggerFactory"/>.</param>
+    /// <param name="services">The host's services: its <see cref="ILoggerFactory"/>, if it has one, becomes the pool's <see cref="PoolOptions.LoggerFactory"/>, its <see cref="IMeterFactory"/> (AddMetrics) the pool's <see cref="PoolOptions.MeterFactory"/>.</param>
     /// <returns>New options.</returns>
     internal PoolOptions ToPoolOptions(string registeredName, IServiceProvider services) => new()
     {
@@ -54,5 +55,6 @@ public class HostedPoolOptions
         WhenQueueFull = WhenQueueFull,
         Name = Name ?? registeredName,
         LoggerFactory = services.GetService<ILoggerFactory>(), // The host's: the pool's events and its workers' records go where the app's logs go.
+        MeterFactory = services.GetService<IMeterFactory>(), // The host's meters, if it has them (AddMetrics).
     };
 }

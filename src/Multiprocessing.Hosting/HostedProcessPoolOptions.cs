@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -26,7 +27,7 @@ public sealed class HostedProcessPoolOptions : HostedPoolOptions
 
     /// <summary>The options of a <see cref="ProcessPool"/> made from these settings.</summary>
     /// <param name="registeredName">The name the pool was registered with: its <see cref="PoolOptions.Name"/> unless <see cref="HostedPoolOptions.Name"/> is set.</param>
-    /// <param name="services">The host's services: its <see cref="ILoggerFactory"/>, if it has one, becomes the pool's <see cref="PoolOptions.LoggerFactory"/>.</param>
+    /// <param name="services">The host's services: its <see cref="ILoggerFactory"/>, if it has one, becomes the pool's <see cref="PoolOptions.LoggerFactory"/>, its <see cref="IMeterFactory"/> (AddMetrics) the pool's <see cref="PoolOptions.MeterFactory"/>.</param>
     /// <returns>New options.</returns>
     internal ProcessPoolOptions ToProcessPoolOptions(string registeredName, IServiceProvider services) => new()
     {
@@ -40,5 +41,6 @@ public sealed class HostedProcessPoolOptions : HostedPoolOptions
         MaxMemoryPerWorker = MaxMemoryPerWorker,
         CancelGracePeriod = CancelGracePeriod,
         LoggerFactory = services.GetService<ILoggerFactory>(), // The host's: the pool's events and its workers' records go where the app's logs go.
+        MeterFactory = services.GetService<IMeterFactory>(), // The host's meters, if it has them (AddMetrics).
     };
 }

@@ -106,8 +106,6 @@ public static class WorkerPoolServiceCollectionExtensions
     {
         TOptions settings = sp.GetRequiredService<IOptionsMonitor<TOptions>>().Get(registration.Name);
 
-        // Meters (issue #13): when a pool takes an IMeterFactory, pass the host's, sp.GetService<IMeterFactory>(),
-        // in the options made here; nothing else in this package needs to change.
         TPool pool;
         try
         {

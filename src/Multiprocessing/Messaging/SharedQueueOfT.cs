@@ -48,6 +48,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         this.segment = segment;
         joinable = segment.Header.Tag != 0;
         ring = new Ring(segment.DataFor(this), watchEnds: false, OverflowFiles.PrefixFor(segment.Path, segment.Header.Id));
+        Diagnostics.QueueMetrics.Track(this);
         QueueRegistry.Queues.Add(this);
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Multiprocessing;
@@ -59,6 +60,14 @@ public class PoolOptions
 
     /// <summary>The pool's name, used to name its workers. Default: <c>ThreadWorkerPool-N</c> (or <c>ProcessPool-N</c>), numbered per process.</summary>
     public string? Name { get; init; }
+
+    /// <summary>
+    /// Makes the meter <c>Multiprocessing</c> that the pool records its metrics in (see docs/telemetry.md), as
+    /// <c>SocketsHttpHandler.MeterFactory</c> does: give the host's (from dependency injection) so that its
+    /// listeners and exporters see the pool. Default: null, a meter shared by the whole process. The pool's
+    /// worker processes start with it too (<see cref="ChildProcessOptions.MeterFactory"/>).
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>
     /// Where a <see cref="ProcessPool"/> logs (a worker died, was replaced or recycled, a task timed out or threw:

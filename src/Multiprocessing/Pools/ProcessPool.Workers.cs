@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Multiprocessing.Codec;
 using Multiprocessing.Connections;
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Pools;
 
 namespace Multiprocessing;
@@ -25,7 +26,7 @@ public sealed partial class ProcessPool
                     initializer,
                     MaxMemoryPerWorker,
                     claims.Memory,
-                    new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true, LoggerFactory = loggerFactory });
+                    new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true, LoggerFactory = loggerFactory, MeterFactory = Metrics.Factory });
             }
             finally
             {
@@ -105,6 +106,7 @@ public sealed partial class ProcessPool
             lock (gate)
             {
                 worker.Ready = true;
+                worker.Tally.IsReady = true;
                 deathsBeforeReady = 0;
                 if (worker.InFlight.Count > 0)
                 {
@@ -162,9 +164,9 @@ public sealed partial class ProcessPool
         }
         else
         {
-            worker.Tally.Failed();
             var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
             var remote = new RemoteException(info, worker.Child.Name, worker.Child.Pid);
+            worker.Tally.Failed(task.StartedAt, TaskOutcome.Failed, remote);
             Diagnostics.Log.TaskFailed(logger, Name, remote.RemoteType, worker.Child.Name, worker.Child.Pid, remote);
             RecordTask(task.Id, worker.Child.Name, worker.Child.Pid, task.StartedAt, PoolTaskOutcome.Failed, remote);
             task.Fail(remote);
@@ -238,20 +240,22 @@ public sealed partial class ProcessPool
         {
             if (running.TimedOut)
             {
-                CountStoppedByPool();
                 failure = new TimeoutException($"The task ran longer than its timeout of {running.Timeout}; its worker {worker} was killed and replaced.");
+                CountStoppedByPool(running.StartedAt, TaskOutcome.TimedOut, failure);
             }
             else if (running.CancelRequested)
             {
-                CountStoppedByPool();
                 failure = new OperationCanceledException();
+                CountStoppedByPool(running.StartedAt, TaskOutcome.Cancelled, null);
             }
             else
             {
-                worker.Tally.Failed();
                 failure = new ProcessDiedException(worker.Child.Name, worker.Child.Pid, exitCode, worker.Child.StderrTail());
+                worker.Tally.Failed(running.StartedAt, TaskOutcome.Failed, failure);
             }
         }
+
+        Metrics.ProcessWorkerExited(State, running?.TimedOut ?? false, running?.CancelRequested ?? false, worker.Retiring, exitCode);
 
         LogWorkerGone(worker, exitCode, running, replacement, cannotReplace);
         RetireWorker(worker.Tally);

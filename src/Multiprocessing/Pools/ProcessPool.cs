@@ -1,3 +1,4 @@
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Pools;
 using Multiprocessing.Processes;
 
@@ -229,8 +230,8 @@ public sealed partial class ProcessPool : WorkerPool
 
         foreach (ProcessTask t in running)
         {
-            CountStoppedByPool();
             Exception stop = StopException();
+            CountStoppedByPool(t.StartedAt, TaskOutcome.Failed, stop);
             RecordTask(t.Id, t.Worker?.Child.Name ?? Name, t.Worker?.Child.Pid, t.StartedAt, PoolTaskOutcome.Stopped, stop);
             t.Fail(stop);
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Pools;
 
 namespace Multiprocessing;
@@ -35,6 +36,7 @@ public sealed partial class ThreadWorkerPool
     {
         currentPool = this;
         bool retire = true;
+        string exit = WorkerExitReason.Stopped;
         try
         {
             if (Initializer is Action initializer)
@@ -45,10 +47,13 @@ public sealed partial class ThreadWorkerPool
                 }
                 catch (Exception e)
                 {
+                    exit = WorkerExitReason.Crashed;
                     BreakPool(e);
                     return;
                 }
             }
+
+            self.Tally.IsReady = true;
 
             int done = 0;
             while (true)
@@ -58,6 +63,7 @@ public sealed partial class ThreadWorkerPool
                     work = WaitForWork(self);
                     if (work is null)
                     {
+                        exit = State >= PoolState.Terminated ? WorkerExitReason.Terminated : WorkerExitReason.Stopped;
                         return;
                     }
                 }
@@ -70,12 +76,10 @@ public sealed partial class ThreadWorkerPool
                 }
 
                 // Published before starting, so that a terminate that has drained the queue sees it here; the
-                // start time before the task, so that a timer that sees this task sees its start time.
+                // start time before the task, so that a timer that sees this task sees its start time. (Taken
+                // for the timeout, or for the task's duration when a listener measures it: else 0.)
                 long timeout = work.TimeoutTicksIn(this);
-                if (timeout != 0)
-                {
-                    self.StartedAt = Stopwatch.GetTimestamp();
-                }
+                self.StartedAt = timeout != 0 ? Stopwatch.GetTimestamp() : Metrics.TaskStarting();
 
                 self.Current = work;
                 if (!work.TryStart())
@@ -88,7 +92,8 @@ public sealed partial class ThreadWorkerPool
                 if (State >= PoolState.Terminated)
                 {
                     // Terminated between our dequeue and our start: the terminate may have missed it.
-                    work.TryEndRunning(this);
+                    work.TryEndRunning(this, self.StartedAt);
+                    exit = WorkerExitReason.Terminated;
                     self.Current = null;
                     return;
                 }
@@ -97,12 +102,12 @@ public sealed partial class ThreadWorkerPool
                 if (timeout != 0)
                 {
                     self.Arm(timeout);
-                    ranToEnd = work.Run(self.Tally);
+                    ranToEnd = work.Run(self.Tally, self.StartedAt);
                     self.Disarm();
                 }
                 else
                 {
-                    ranToEnd = work.Run(self.Tally);
+                    ranToEnd = work.Run(self.Tally, self.StartedAt);
                 }
 
                 self.Current = null;
@@ -111,11 +116,13 @@ public sealed partial class ThreadWorkerPool
                     // Someone else ended the task while it ran. A timeout has already given this thread up
                     // (and retired it); a terminate has not.
                     retire = !work.HasTimedOut;
+                    exit = WorkerExitReason.Terminated;
                     return;
                 }
 
                 if (++done == MaxTasksPerWorker)
                 {
+                    exit = WorkerExitReason.Recycled;
                     return;
                 }
             }
@@ -126,6 +133,7 @@ public sealed partial class ThreadWorkerPool
             currentPool = null;
             if (retire)
             {
+                Metrics.WorkerExited(exit); // Before it leaves: the last one's exit is counted when Join returns.
                 WorkerLeft(self);
             }
         }
@@ -168,7 +176,8 @@ public sealed partial class ThreadWorkerPool
             }
         }
 
-        work.CompleteTimedOut(this, worker.Name);
+        Metrics.WorkerExited(WorkerExitReason.TimedOut);
+        work.CompleteTimedOut(this, worker.Name, worker.StartedAt);
         AfterWorkerLeft();
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Pools;
 
 namespace Multiprocessing;
@@ -102,7 +103,7 @@ public sealed partial class ThreadWorkerPool : WorkerPool
     internal void CountDroppedTask() => CountDropped();
 
     /// <summary>A running task was stopped by the pool (a timeout or a terminate), not ended by its thread.</summary>
-    internal void CountTaskStoppedByPool() => CountStoppedByPool();
+    internal void CountTaskStoppedByPool(long startedAt, TaskOutcome outcome, Exception error) => CountStoppedByPool(startedAt, outcome, error);
 
     /// <inheritdoc/>
     private protected override Task<TResult> RunAsync<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)
@@ -147,7 +148,7 @@ public sealed partial class ThreadWorkerPool : WorkerPool
             // A worker may have taken a task and not started it yet: then it is still queued.
             if (worker.Current is IThreadWork work && !work.TryDrop(this))
             {
-                work.TryEndRunning(this);
+                work.TryEndRunning(this, worker.StartedAt);
             }
         }
 

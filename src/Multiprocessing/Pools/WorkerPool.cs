@@ -101,6 +101,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
 
         WorkerCount = workers;
         Name = options.Name ?? defaultName;
+        Metrics = new PoolMetrics(this, options.MeterFactory);
         Initializer = options.Initializer;
         MaxTasksPerWorker = options.MaxTasksPerWorker ?? 0;
         TaskTimeout = options.TaskTimeout ?? Timeout.InfiniteTimeSpan;
@@ -323,6 +324,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     {
         stopped.TrySetResult();
         LeaveExitJoin();
+        Metrics.PoolStopped(this);
     }
 
     /// <summary>Core: a worker could not be made ready (its initializer threw): the pool is broken, its tasks fail with a <see cref="BrokenPoolException"/>.</summary>
@@ -377,8 +379,15 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         ReleaseQueueSlot(tasks);
     }
 
-    /// <summary>Core: counts as failed a running task that the pool stopped, not its worker (a timeout, a cancel, a terminate). Call before completing its task.</summary>
-    private protected void CountStoppedByPool() => Interlocked.Increment(ref stoppedByPool);
+    /// <summary>Core: counts as failed a running task that the pool stopped, not its worker (a timeout, a cancel, a terminate), and measures it. Call before completing its task.</summary>
+    /// <param name="startedAt">When it started (<see cref="PoolMetrics.TaskStarting"/>).</param>
+    /// <param name="outcome">Why it ended.</param>
+    /// <param name="error">What it fails with.</param>
+    private protected void CountStoppedByPool(long startedAt, TaskOutcome outcome, Exception? error)
+    {
+        Interlocked.Increment(ref stoppedByPool);
+        Metrics.TaskEnded(startedAt, outcome, error);
+    }
 
     /// <summary>The exception a submission gets once the pool does not accept work: disposed, closed, terminated or broken.</summary>
     /// <returns>An <see cref="ObjectDisposedException"/>, an <see cref="InvalidOperationException"/> or a <see cref="BrokenPoolException"/>.</returns>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Multiprocessing.Diagnostics;
 
 namespace Multiprocessing.Pools;
 
@@ -41,11 +42,30 @@ internal sealed class WorkerTally
         pool.ReleaseQueueSlot();
     }
 
+    /// <summary>Whether the worker is ready for tasks (its initializer has run); set by the pool. Before, it counts as starting.</summary>
+    public bool IsReady
+    {
+        get => Volatile.Read(ref counts.Ready) != 0;
+        set => Volatile.Write(ref counts.Ready, value ? 1 : 0);
+    }
+
     /// <summary>A task this worker ran ended with a result.</summary>
-    public void Succeeded() => Volatile.Write(ref counts.Succeeded, counts.Succeeded + 1);
+    /// <param name="startedAt">When it started (<see cref="PoolMetrics.TaskStarting"/>), for its duration.</param>
+    public void Succeeded(long startedAt)
+    {
+        Volatile.Write(ref counts.Succeeded, counts.Succeeded + 1);
+        pool.Metrics.TaskEnded(startedAt, TaskOutcome.Completed);
+    }
 
     /// <summary>A task this worker ran ended with an exception (or was cancelled by its own token).</summary>
-    public void Failed() => Volatile.Write(ref counts.Failed, counts.Failed + 1);
+    /// <param name="startedAt">When it started (<see cref="PoolMetrics.TaskStarting"/>), for its duration.</param>
+    /// <param name="outcome">Failed or cancelled.</param>
+    /// <param name="error">What it failed with; null when cancelled.</param>
+    public void Failed(long startedAt, TaskOutcome outcome, Exception? error)
+    {
+        Volatile.Write(ref counts.Failed, counts.Failed + 1);
+        pool.Metrics.TaskEnded(startedAt, outcome, error);
+    }
 
     [StructLayout(LayoutKind.Explicit, Size = 192)]
     private struct Counts
@@ -61,5 +81,8 @@ internal sealed class WorkerTally
 
         [FieldOffset(88)]
         public int Idle;
+
+        [FieldOffset(92)]
+        public int Ready;
     }
 }

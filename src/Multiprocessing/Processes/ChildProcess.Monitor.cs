@@ -9,6 +9,8 @@ public partial class ChildProcess
     private readonly OutputForwarder stdout = new(isError: false);
     private readonly OutputForwarder stderr = new(isError: true);
     private int pidfd = -1;
+    private Diagnostics.ProcessMetrics? startMetrics;
+    private long startingAt;
 
     /// <summary>Builds the exception for a child that exited without delivering a result.</summary>
     /// <summary>The child's last lines on stderr (what a crash printed), for the exception that reports its death.</summary>
@@ -16,6 +18,13 @@ public partial class ChildProcess
 
     private protected ProcessDiedException DiedWithoutResult() =>
         new(Name, Pid, ExitCode ?? 0, stderr.Tail());
+
+    /// <summary>Measures this start in <paramref name="metrics"/> (from now until the start frame is written), if a listener measures starts.</summary>
+    private void MeasureStart(Diagnostics.ProcessMetrics metrics)
+    {
+        startMetrics = metrics;
+        startingAt = metrics.Starting();
+    }
 
     private void Launch(LaunchPlan plan, byte[] startFrame, IReadOnlyDictionary<string, string?>? environment, Connections.PipeConnection.Transit pipeEnds)
     {
@@ -100,6 +109,10 @@ public partial class ChildProcess
                 if ((fds[3].REvents & Libc.POLLOUT) != 0)
                 {
                     sent += WriteSome(ctlFd, startFrame.AsSpan(sent));
+                    if (sent == startFrame.Length)
+                    {
+                        startMetrics?.Started(startingAt); // The child has its call: it runs.
+                    }
                 }
 
                 if ((fds[3].REvents & (Libc.POLLIN | Libc.POLLHUP | Libc.POLLERR)) != 0)

@@ -301,6 +301,7 @@ public partial class ChildProcess
         where TChild : ChildProcess
     {
         ArgumentNullException.ThrowIfNull(target);
+        child.MeasureStart(Diagnostics.ProcessMetrics.For(options?.MeterFactory));
         LaunchPlan plan = LaunchPlan.Current;
         child.UseLoggerFactory(options?.LoggerFactory);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Multiprocessing;
@@ -16,6 +17,12 @@ public sealed class ChildProcessOptions
 
     /// <summary>Environment variables to set (or, with a null value, remove) in the child, on top of the parent's.</summary>
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+
+    /// <summary>
+    /// Makes the meter <c>Multiprocessing</c> that the start is measured in (<c>multiprocessing.process.start.duration</c>,
+    /// see docs/telemetry.md): give the host's so that its listeners see it. Default: null, the meter the whole process shares.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>
     /// Where this child's records go: what the library logs about it, and what the child's own code logs through

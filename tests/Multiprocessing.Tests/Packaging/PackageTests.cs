@@ -37,11 +37,24 @@ public sealed class PackageTests : IDisposable
             Console.WriteLine($"child pid is another process: {child.Result != Environment.ProcessId}");
         }
 
+        var instruments = new SortedSet<string>(StringComparer.Ordinal);
+        int durations = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (i, l) => { if (i.Meter.Name == "Multiprocessing") { l.EnableMeasurementEvents(i); } };
+        listener.SetMeasurementEventCallback<double>((i, v, t, s) => { lock (instruments) { instruments.Add(i.Name); durations += i.Name == "multiprocessing.pool.task.duration" ? 1 : 0; } });
+        listener.SetMeasurementEventCallback<long>((i, v, t, s) => { lock (instruments) { instruments.Add(i.Name); } });
+        listener.Start();
+
         using (var pool = new ProcessPool(new PoolOptions { WorkerCount = 2 }))
         {
             long[] squares = pool.Map((int x) => (long)x * x, Enumerable.Range(0, 100));
             int[] pids = pool.Map((int _) => Environment.ProcessId, Enumerable.Range(0, 8));
             Console.WriteLine($"pool sum {squares.Sum()}, in the parent: {pids.Contains(Environment.ProcessId)}");
+            listener.RecordObservableInstruments();
+            lock (instruments)
+            {
+                Console.WriteLine($"metrics: {durations} task.duration measurements for {pool.Counters.Completed} tasks; instruments {string.Join(" ", instruments)}");
+            }
         }
 
         Console.WriteLine($"library {typeof(ChildProcess).Assembly.Location}");
@@ -76,6 +89,14 @@ public sealed class PackageTests : IDisposable
         Assert.Contains("child pid is another process: True", stdout, StringComparison.Ordinal);
         Assert.Contains("pool sum 328350, in the parent: False", stdout, StringComparison.Ordinal);
         AssertTraced(stdout);
+
+        // The meter Multiprocessing publishes the three pool instruments, with one task.duration per task (8 chunks of
+        // 13 items, then 8 of 1).
+        Assert.Contains("metrics: 16 task.duration measurements for 16 tasks; instruments ", stdout, StringComparison.Ordinal);
+        string instruments = stdout.Split('\n').Single(l => l.StartsWith("metrics: ", StringComparison.Ordinal));
+        Assert.Contains("multiprocessing.pool.task.duration", instruments, StringComparison.Ordinal);
+        Assert.Contains("multiprocessing.pool.task.pending", instruments, StringComparison.Ordinal);
+        Assert.Contains("multiprocessing.pool.worker.count", instruments, StringComparison.Ordinal);
 
         // An app built for linux-x64 runs the precompiled image (runtimes/linux-x64/lib), from its own folder.
         string loaded = stdout.Split('\n').Single(l => l.StartsWith("library ", StringComparison.Ordinal))["library ".Length..].Trim();

@@ -1,4 +1,5 @@
 using Multiprocessing.Codec;
+using Multiprocessing.Diagnostics;
 
 namespace Multiprocessing.Pools;
 
@@ -19,7 +20,7 @@ internal abstract class ProcessTaskOf<TResult>(long id, PoolFunction function, b
         Release();
         if (CancelRequested)
         {
-            tally.Failed(); // PoolCounters: a cancelled task is a failed one, even if its worker finished it
+            tally.Failed(StartedAt, TaskOutcome.Cancelled, null); // PoolCounters: a cancelled task is a failed one, even if its worker finished it
             completion.TrySetCanceled(token);
             return;
         }
@@ -31,12 +32,13 @@ internal abstract class ProcessTaskOf<TResult>(long id, PoolFunction function, b
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            tally.Failed();
-            completion.TrySetException(WireCodec.DecodeFailure($"The result could not be decoded as {TypeNames.Display(typeof(TResult))}", e));
+            Exception failure = WireCodec.DecodeFailure($"The result could not be decoded as {TypeNames.Display(typeof(TResult))}", e);
+            tally.Failed(StartedAt, TaskOutcome.Failed, failure);
+            completion.TrySetException(failure);
             return;
         }
 
-        tally.Succeeded(); // counted before the caller's task completes, so that its continuation sees the count
+        tally.Succeeded(StartedAt); // counted before the caller's task completes, so that its continuation sees the count
         completion.TrySetResult(value);
     }
 

@@ -19,8 +19,8 @@ internal interface IThreadWork
     /// <summary>Queued → running. False if it already ended (cancelled, rejected, terminated): skip it.</summary>
     bool TryStart();
 
-    /// <summary>Runs it on the calling worker and ends it, counting it in <paramref name="tally"/>. False if someone else ended it meanwhile (a timeout or a terminate).</summary>
-    bool Run(WorkerTally tally);
+    /// <summary>Runs it on the calling worker and ends it, counting it in <paramref name="tally"/> (and measuring it from <paramref name="startedAt"/>, 0 for not). False if someone else ended it meanwhile (a timeout or a terminate).</summary>
+    bool Run(WorkerTally tally, long startedAt);
 
     /// <summary>Queued → ended without completing its task: the submitter takes it back (the pool stopped while it was being queued).</summary>
     bool TryReject();
@@ -29,11 +29,11 @@ internal interface IThreadWork
     bool TryDrop(ThreadWorkerPool pool);
 
     /// <summary>Running → failed with the pool's stop exception (terminate), counted as stopped by the pool.</summary>
-    bool TryEndRunning(ThreadWorkerPool pool);
+    bool TryEndRunning(ThreadWorkerPool pool, long startedAt);
 
     /// <summary>Running → timed out; the caller then retires the worker and calls <see cref="CompleteTimedOut"/>.</summary>
     bool TryClaimTimeout();
 
     /// <summary>Counts the timed-out task and fails it with a <see cref="TimeoutException"/>.</summary>
-    void CompleteTimedOut(ThreadWorkerPool pool, string workerName);
+    void CompleteTimedOut(ThreadWorkerPool pool, string workerName, long startedAt);
 }

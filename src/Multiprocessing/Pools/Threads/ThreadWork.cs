@@ -1,3 +1,5 @@
+using Multiprocessing.Diagnostics;
+
 namespace Multiprocessing.Pools;
 
 /// <summary>
@@ -46,7 +48,7 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
 
     public bool TryStart() => TryLeaveQueue(Running);
 
-    public bool Run(WorkerTally tally)
+    public bool Run(WorkerTally tally, long startedAt)
     {
         TResult result;
         try
@@ -60,9 +62,10 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
                 return false;
             }
 
-            tally.Failed();
             CancellationToken token = Token;
-            if (e is OperationCanceledException oce && token.IsCancellationRequested && oce.CancellationToken == token)
+            bool cancelled = e is OperationCanceledException oce && token.IsCancellationRequested && oce.CancellationToken == token;
+            tally.Failed(startedAt, cancelled ? TaskOutcome.Cancelled : TaskOutcome.Failed, e);
+            if (cancelled)
             {
                 TrySetCanceled(token);
             }
@@ -79,7 +82,7 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
             return false;
         }
 
-        tally.Succeeded();
+        tally.Succeeded(startedAt);
         TrySetResult(result);
         return true;
     }
@@ -99,26 +102,28 @@ internal abstract class ThreadWork<TResult> : TaskCompletionSource<TResult>, ITh
         return true;
     }
 
-    public bool TryEndRunning(ThreadWorkerPool pool)
+    public bool TryEndRunning(ThreadWorkerPool pool, long startedAt)
     {
         if (Interlocked.CompareExchange(ref state, Ended, Running) != Running)
         {
             return false;
         }
 
-        pool.CountTaskStoppedByPool();
-        TrySetException(pool.NewStopException());
+        Exception stop = pool.NewStopException();
+        pool.CountTaskStoppedByPool(startedAt, TaskOutcome.Failed, stop);
+        TrySetException(stop);
         return true;
     }
 
     public bool TryClaimTimeout() => Interlocked.CompareExchange(ref state, TimedOut, Running) == Running;
 
-    public void CompleteTimedOut(ThreadWorkerPool pool, string workerName)
+    public void CompleteTimedOut(ThreadWorkerPool pool, string workerName, long startedAt)
     {
-        pool.CountTaskStoppedByPool();
         var limit = TimeSpan.FromSeconds((double)TimeoutTicksIn(pool) / System.Diagnostics.Stopwatch.Frequency);
-        TrySetException(new TimeoutException(
-            $"The task ran longer than its timeout of {limit} (PoolOptions.TaskTimeout) and was abandoned. {workerName} goes on running it until it returns, outside the pool; the pool starts another thread in its place."));
+        var timeout = new TimeoutException(
+            $"The task ran longer than its timeout of {limit} (PoolOptions.TaskTimeout) and was abandoned. {workerName} goes on running it until it returns, outside the pool; the pool starts another thread in its place.");
+        pool.CountTaskStoppedByPool(startedAt, TaskOutcome.TimedOut, timeout);
+        TrySetException(timeout);
     }
 
     /// <summary>Runs <see cref="Invoke"/> with <see cref="TraceParent"/> current, so that an activity the user's code starts is its child.</summary>
