@@ -28,7 +28,7 @@ internal sealed record ChartData(string Caption, IReadOnlyList<ComparisonRecord>
 
     /// <summary>The x value of a sweep point: its params' value under the name its <c>"sweep"</c> gives.</summary>
     public static double SweepX(BenchRecord point) =>
-        point.Params[point.Params[SweepKey]!.GetValue<string>()]!.GetValue<double>();
+        point.Params[point.Params[SweepKey]!.GetValue<string>()]!.Deserialize<double>();
 
     /// <summary>
     /// Reads the lines a chart was written from (or a whole stdout of the bench): comparison records, sweep points

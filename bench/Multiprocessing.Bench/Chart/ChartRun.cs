@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Multiprocessing.Bench.Core;
 using Multiprocessing.Bench.Sweeps;
 
@@ -24,10 +25,33 @@ internal sealed class ChartRun(BenchOptions options, string kind)
 
         string caption = string.Create(
             CultureInfo.InvariantCulture,
-            $"{started:yyyy-MM-dd HH:mm}-{DateTime.UtcNow:HH:mm} UTC, {kind}; {Machine.Describe(options.Quick)} at the end, {startLoad ?? "?"} at the start");
+            $"{started:yyyy-MM-dd HH:mm}-{DateTime.UtcNow:HH:mm} UTC, {kind}{(options.Quick ? ", QUICK" : string.Empty)}, {RuntimeInformation.FrameworkDescription}, " +
+            $"{Environment.ProcessorCount} CPUs; load average {startLoad ?? "?"} at the start, {Machine.LoadAverage() ?? "?"} at the end");
+        Write(new ChartData(caption, comparisons, points), path);
+    }
+
+    /// <summary><c>--chart-from</c>: draws the chart of the JSON lines in <paramref name="jsonPath"/> into <paramref name="svgPath"/>.</summary>
+    /// <exception cref="BenchException">The file cannot be read or holds something that is not JSON, or the chart cannot be written.</exception>
+    public static void Redraw(string jsonPath, string svgPath)
+    {
+        string[] lines;
         try
         {
-            string json = ChartWriter.Write(new ChartData(caption, comparisons, points), path);
+            lines = File.ReadAllLines(jsonPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BenchException($"cannot read {jsonPath}: {e.Message}", e);
+        }
+
+        Write(ChartData.Parse(lines), svgPath);
+    }
+
+    private static void Write(ChartData data, string path)
+    {
+        try
+        {
+            string json = ChartWriter.Write(data, path);
             Console.Error.WriteLine($"chart: {Path.GetFullPath(path)} (data: {json})");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

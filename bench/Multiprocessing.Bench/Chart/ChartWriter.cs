@@ -13,7 +13,8 @@ internal static class ChartWriter
 
     private const string Css = """
         .heading { font-size: 14px; font-weight: bold; }
-        .subheading { font-size: 12px; font-weight: bold; }
+        .subheading { font-size: 11px; font-weight: bold; }
+        .caption { font-size: 10px; }
         .caption, .note, .axis-label { fill: #555; }
         .label, .value, .tick, .legend { fill: #222; }
         .grid { stroke: #ddd; stroke-width: 1; }

@@ -16,7 +16,7 @@ internal sealed class PoolWorkerCountSweep : ISizeSweep
 
     public string Name => "w2_pool_map_by_workers";
 
-    public string Title => "W2 process pool map: cost per task by workers";
+    public string Title => "W2 process pool map, by workers";
 
     public string XName => "workers";
 

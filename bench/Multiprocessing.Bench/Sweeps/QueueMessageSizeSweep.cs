@@ -14,7 +14,7 @@ internal sealed class QueueMessageSizeSweep : ISizeSweep
 
     public string Name => "w4_w5_queue_by_message_size";
 
-    public string Title => "W4/W5 queue: cost per message by its size";
+    public string Title => "W4/W5 queue, by message size";
 
     public string XName => "bytes";
 

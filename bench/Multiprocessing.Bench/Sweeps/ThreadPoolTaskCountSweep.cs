@@ -15,7 +15,7 @@ internal sealed class ThreadPoolTaskCountSweep : ISizeSweep
 
     public string Name => "w10_thread_pool_by_tasks";
 
-    public string Title => "W10 thread pool: cost per task by task count";
+    public string Title => "W10 thread pool, by task count";
 
     public string XName => "tasks";
 
