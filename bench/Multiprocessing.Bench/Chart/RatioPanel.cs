@@ -44,7 +44,7 @@ internal static class RatioPanel
         {
             double x = scale.Map(value);
             bool one = value == 1;
-            svg.Line(x, top - 4, x, bottom, one ? "one" : major ? "grid" : "grid minor", ("value", Invariant(value)));
+            svg.Line(x, top - 4, x, bottom, one ? "one" : major ? "grid" : "grid minor", ("value", SvgWriter.Exact(value)));
             if (major)
             {
                 svg.Text(x, bottom + 14, Times(value), one ? "tick one-label" : "tick", "middle");
@@ -81,7 +81,7 @@ internal static class RatioPanel
                 ("workload", bar.Workload),
                 ("metric", bar.Metric),
                 ("python-metric", bar.PythonMetric),
-                ("ratio", Invariant(ratio)));
+                ("ratio", SvgWriter.Exact(ratio)));
             svg.Text(better ? end + 4 : end - 4, y + BarHeight, Times(ratio), "value", better ? "start" : "end");
             y += Row;
         }
@@ -90,8 +90,6 @@ internal static class RatioPanel
     /// <summary><c>37.7×</c>, <c>0.0554×</c>, <c>1,000×</c>.</summary>
     public static string Times(double ratio) =>
         (ratio >= 1000 ? ratio.ToString("N0", CultureInfo.InvariantCulture) : ratio.ToString("G3", CultureInfo.InvariantCulture)) + "×";
-
-    private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static int Groups(IReadOnlyList<ComparisonRecord> bars) =>
         bars.Select((b, i) => i > 0 && b.Workload != bars[i - 1].Workload).Count(changed => changed);

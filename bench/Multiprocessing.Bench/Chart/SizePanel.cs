@@ -92,17 +92,17 @@ internal static class SizePanel
                 svg.Circle(
                     xs.Map(px), ys.Map(p.Value), 3, "point " + cls,
                     $"{p.Metric}: {xName} {Format.Value(px)}: {Format.Value(p.Value)} {p.Unit}",
-                    ("series", p.Metric), ("x", Invariant(px)), ("y", Invariant(p.Value)));
+                    ("series", p.Metric), ("x", SvgWriter.Exact(px)), ("y", SvgWriter.Exact(p.Value)));
             }
 
             svg.Rect(left + 6, top + 6 + (s * 14), 10, 3, "swatch " + cls);
-            svg.Text(left + 20, top + 11 + (s * 14), p0(series.Key), "legend");
+            svg.Text(left + 20, top + 11 + (s * 14), Legend(series.Key), "legend");
             s++;
         }
 
         svg.EndGroup();
 
-        static string p0(string metric) => metric.Replace('_', ' ');
+        static string Legend(string metric) => metric.Replace('_', ' ');
     }
 
     /// <summary>Tick labels: 1k, 64k, 1M, 0.5.</summary>
@@ -112,6 +112,4 @@ internal static class SizePanel
         >= 1e3 => (v / 1e3).ToString("0.#", CultureInfo.InvariantCulture) + "k",
         _ => v.ToString("G3", CultureInfo.InvariantCulture),
     };
-
-    private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -118,6 +118,9 @@ internal sealed class SvgWriter : IDisposable
     /// <summary><paramref name="value"/> with at most two decimals, invariant culture.</summary>
     public static string Number(double value) => Math.Round(value, 2).ToString("0.##", CultureInfo.InvariantCulture);
 
+    /// <summary><paramref name="value"/> in full (round-trip), invariant culture: for <c>data-*</c> attributes.</summary>
+    public static string Exact(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
     private void Attribute(string name, double value) => xml.WriteAttributeString(name, Number(value));
 
     private void Data((string Name, string Value)[] data)

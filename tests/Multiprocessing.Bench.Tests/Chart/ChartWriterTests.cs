@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Multiprocessing.Bench.Chart;
 using Multiprocessing.Bench.Core;
+using Multiprocessing.Bench.Python;
 
 namespace Multiprocessing.Bench.Tests.Chart;
 
@@ -94,7 +95,7 @@ public sealed class ChartWriterTests : IDisposable
     [Fact]
     public void CommittedChart_MatchesTheJsonBesideIt()
     {
-        string charts = Path.Combine(RepositoryRoot(), "bench", "charts");
+        string charts = Path.Combine(RepoRoot.Find() ?? throw new InvalidOperationException("no repository root"), "bench", "charts");
         string svgPath = Path.Combine(charts, "latest.svg");
         var chart = new ParsedChart(File.ReadAllText(svgPath));
         JsonObject[] compared = [.. ComparisonsWithRatio(ChartWriter.JsonPathFor(svgPath))];
@@ -127,19 +128,6 @@ public sealed class ChartWriterTests : IDisposable
         File.ReadAllLines(jsonPath)
             .Select(l => JsonNode.Parse(l)!.AsObject())
             .Where(o => o["compare"] is JsonValue c && c.GetValue<bool>() && o["ratio"] is JsonValue);
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Multiprocessing.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Multiprocessing.slnx above {AppContext.BaseDirectory}");
-    }
 
     private static ChartData Sample() => new(
         "2026-12-07 05:00-05:10 UTC, test",
