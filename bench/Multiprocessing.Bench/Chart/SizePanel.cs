@@ -14,7 +14,7 @@ internal static class SizePanel
     private const double Heading = 44;
     private const double Left = 58;
     private const double Right = 14;
-    private const double Top = 34;
+    private const double Top = 40;
     private const double Bottom = 42;
     private const int Columns = 3;
     private static readonly string[] SeriesClasses = ["s0", "s1", "s2", "s3"];
@@ -80,8 +80,9 @@ internal static class SizePanel
         svg.Text((left + right) / 2, bottom + 30, xName, "axis-label", "middle");
         svg.Text(x0 + 12, (top + bottom) / 2, unit, "axis-label", "middle", rotate: -90);
 
+        IGrouping<string, BenchRecord>[] allSeries = [.. points.GroupBy(p => p.Metric)];
         int s = 0;
-        foreach (IGrouping<string, BenchRecord> series in points.GroupBy(p => p.Metric))
+        foreach (IGrouping<string, BenchRecord> series in allSeries)
         {
             string cls = SeriesClasses[s % SeriesClasses.Length];
             (double X, double Y)[] line = [.. series.OrderBy(ChartData.SweepX).Select(p => (xs.Map(ChartData.SweepX(p)), ys.Map(p.Value)))];
@@ -95,9 +96,18 @@ internal static class SizePanel
                     ("series", p.Metric), ("x", SvgWriter.Exact(px)), ("y", SvgWriter.Exact(p.Value)));
             }
 
-            svg.Rect(left + 6, top + 6 + (s * 14), 10, 3, "swatch " + cls);
-            svg.Text(left + 20, top + 11 + (s * 14), Legend(series.Key), "legend");
             s++;
+        }
+
+        // The legend in one row between the title and the plot.
+        double lx = left;
+        for (s = 0; s < allSeries.Length; s++)
+        {
+            string cls = SeriesClasses[s % SeriesClasses.Length];
+            string legend = Legend(allSeries[s].Key);
+            svg.Rect(lx, y0 + 25, 10, 3, "swatch " + cls);
+            svg.Text(lx + 14, y0 + 30, legend, "legend");
+            lx += 30 + (6 * legend.Length);
         }
 
         svg.EndGroup();
