@@ -1,3 +1,4 @@
+using Multiprocessing.Bench.Chart;
 using Multiprocessing.Bench.Compare;
 using Multiprocessing.Bench.Core;
 
@@ -31,7 +32,11 @@ internal static class Program
 
         try
         {
-            if (options.ComparePython)
+            if (options is { ChartFrom: { } from, ChartPath: { } chart })
+            {
+                ChartRun.Redraw(from, chart);
+            }
+            else if (options.ComparePython)
             {
                 CompareSession.Run(options);
             }

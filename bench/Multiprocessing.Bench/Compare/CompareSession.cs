@@ -1,3 +1,4 @@
+using Multiprocessing.Bench.Chart;
 using Multiprocessing.Bench.Core;
 using Multiprocessing.Bench.Python;
 
@@ -23,6 +24,7 @@ internal static class CompareSession
             throw new BenchException("none of the selected workloads is implemented yet; nothing to compare");
         }
 
+        var run = new ChartRun(options, $"medians of {Rounds} alternate rounds");
         var dotnet = new List<BenchRecord>();
         var cpython = new List<BenchRecord>();
         for (int round = 1; round <= Rounds; round++)
@@ -35,6 +37,7 @@ internal static class CompareSession
 
         IReadOnlyList<ComparisonRow> rows = ComparisonBuilder.Build(implemented, dotnet, cpython);
         ComparisonTable.Print(rows, Rounds, options.Quick);
-        ComparisonTable.WriteJson(rows);
+        IReadOnlyList<ComparisonRecord> comparisons = ComparisonTable.WriteJson(rows);
+        run.Finish(comparisons);
     }
 }

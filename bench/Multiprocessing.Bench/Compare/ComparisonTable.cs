@@ -27,17 +27,23 @@ internal static class ComparisonTable
     }
 
     /// <summary>Writes one <see cref="ComparisonRecord"/> per row that has a CPython counterpart.</summary>
-    public static void WriteJson(IEnumerable<ComparisonRow> rows)
+    /// <returns>The records written.</returns>
+    public static IReadOnlyList<ComparisonRecord> WriteJson(IEnumerable<ComparisonRow> rows)
     {
+        var records = new List<ComparisonRecord>();
         foreach (ComparisonRow row in rows)
         {
             if (row is { Python: { } python, PythonMetric: { } pythonMetric })
             {
-                RecordWriter.Write(new ComparisonRecord(
+                var record = new ComparisonRecord(
                     row.Workload, row.Metric, Compare: true, Json.Round6(row.Dotnet.Median), Json.Round6(python.Median), pythonMetric,
-                    row.Ratio is { } ratio ? Json.Round6(ratio) : null, row.Unit));
+                    row.Ratio is { } ratio ? Json.Round6(ratio) : null, row.Unit);
+                RecordWriter.Write(record);
+                records.Add(record);
             }
         }
+
+        return records;
     }
 
     private static string Range(Summary? s) => s is null ? string.Empty : $"({Format.Value(s.Min)}..{Format.Value(s.Max)})";

@@ -9,9 +9,11 @@ internal static class Machine
 
     public static string Describe(bool quick)
     {
-        string load = File.Exists(LoadAverageFile)
-            ? $", load average {string.Join(' ', File.ReadAllText(LoadAverageFile).Split(' ').Take(3))}"
-            : string.Empty;
+        string load = LoadAverage() is { } average ? $", load average {average}" : string.Empty;
         return $"{RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} CPUs{load}{(quick ? ", QUICK" : string.Empty)}";
     }
+
+    /// <summary>The 1, 5 and 15 minute load averages (<c>"1.03 0.98 0.87"</c>); null where there is no <c>/proc/loadavg</c>.</summary>
+    public static string? LoadAverage() =>
+        File.Exists(LoadAverageFile) ? string.Join(' ', File.ReadAllText(LoadAverageFile).Split(' ').Take(3)) : null;
 }

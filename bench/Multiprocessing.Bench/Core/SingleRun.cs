@@ -1,3 +1,5 @@
+using Multiprocessing.Bench.Chart;
+
 namespace Multiprocessing.Bench.Core;
 
 /// <summary>The default mode: every selected workload once, JSON lines on stdout, a table on stderr.</summary>
@@ -6,6 +8,7 @@ internal static class SingleRun
     public static void Run(BenchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var run = new ChartRun(options, "one run, no CPython");
         BenchRunner.ReportNotImplemented(options.Selected);
         IReadOnlyList<BenchRecord> records = BenchRunner.RunOnce(options.Selected, options.Sizes);
 
@@ -13,6 +16,7 @@ internal static class SingleRun
         if (records.Count == 0)
         {
             err.WriteLine("nothing measured: none of the selected workloads is implemented yet");
+            run.Finish([]);
             return;
         }
 
@@ -24,5 +28,7 @@ internal static class SingleRun
         {
             err.WriteLine($"{r.Workload,-20} {r.Metric,-22} {Format.Value(r.Value),14}  {r.Unit}");
         }
+
+        run.Finish([]);
     }
 }

@@ -74,7 +74,7 @@ internal sealed class W10ThreadPoolSmall : IWorkload
 
     /// <returns>Seconds from the first Submit to the end of the wait.</returns>
     /// <exception cref="BenchException">The last result is wrong.</exception>
-    private static double SubmitAndWait(int n)
+    internal static double SubmitAndWait(int n)
     {
         using var pool = new ThreadWorkerPool(Threads);
         var tasks = new Task<long>[n];
@@ -92,7 +92,7 @@ internal sealed class W10ThreadPoolSmall : IWorkload
 
     /// <returns>Seconds for the whole Map call.</returns>
     /// <exception cref="BenchException">The count or the last result is wrong.</exception>
-    private static double MapDefaultChunks(int n)
+    internal static double MapDefaultChunks(int n)
     {
         using var pool = new ThreadWorkerPool(Threads);
         long start = Stopwatch.GetTimestamp();

@@ -83,58 +83,6 @@ internal sealed class W5QueueLarge : IWorkload
 
     public IReadOnlyList<string> PythonMetricsFor(string metric) => metric == "throughput" ? [metric] : [];
 
-    /// <param name="n">Items.</param>
-    /// <param name="into">A buffer to take every item into with <c>GetInto</c>; null for <c>Get</c>.</param>
-    /// <returns>MB/s from the child's first put to the parent's last get.</returns>
-    private static double Measure(int n, byte[]? into = null)
-    {
-        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>();
-        using SharedValue<long> started = SharedValue.Create(0L);
-        using ChildProcess child = ChildProcess.Start(Producer, queue, started, n);
-
-        for (int i = 0; i < n; i++)
-        {
-            byte[] got = into ?? queue.Get();
-            int length = into is null ? got.Length : queue.GetInto(into);
-            if (length != ItemBytes || got[ItemBytes - 1] != 255)
-            {
-                throw new BenchException($"item {i} came back with {length} bytes");
-            }
-
-            got[ItemBytes - 1] = 0; // so that the next item must bring its own
-        }
-
-        long end = Stopwatch.GetTimestamp();
-        QueueBench.JoinChild(child);
-        double seconds = Stopwatch.GetElapsedTime(started.Value, end).TotalSeconds;
-        return n * (double)ItemBytes / 1e6 / seconds;
-    }
-
-    private static void Producer(SharedQueue<byte[]> queue, SharedValue<long> started, int n)
-    {
-        byte[] item = new byte[ItemBytes];
-        for (int i = 0; i < item.Length; i++)
-        {
-            item[i] = (byte)i;
-        }
-
-        started.Value = Stopwatch.GetTimestamp();
-        for (int i = 0; i < n; i++)
-        {
-            queue.Put(item);
-        }
-    }
-}
-
-/// <summary>What W4 and W5 share.</summary>
-internal static class QueueBench
-{
-    public static void JoinChild(ChildProcess child)
-    {
-        child.Join();
-        if (child.ExitCode != 0)
-        {
-            throw new BenchException($"the producer exited with {child.ExitCode}: {child.Exception}");
-        }
-    }
+    private static double Measure(int n, byte[]? into = null) =>
+        n * (double)ItemBytes / 1e6 / QueueBench.SecondsForBytes(ItemBytes, n, into);
 }
