@@ -1,7 +1,3 @@
-using System.Reflection;
-using System.Runtime.CompilerServices;
-using MessagePack;
-using Multiprocessing.Codec;
 using Multiprocessing.Pools;
 
 namespace Multiprocessing;
@@ -11,16 +7,7 @@ public sealed partial class ProcessPool
     private protected override Task<TResult> RunAsync<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)
     {
         PoolFunction function = FunctionFor(item.Function);
-        long id = Interlocked.Increment(ref nextTaskId);
-        object?[] args = item.Arguments;
-        byte[] frame = ProcessWire.RunFrame(
-            id,
-            function.Id,
-            ProcessWire.Single,
-            1,
-            (function.Parameters, args),
-            static (ref MessagePackWriter w, (ParameterInfo[] Parameters, object?[] Args) s) => ProcessWire.WriteArguments(ref w, s.Parameters, s.Args));
-        var task = new ProcessTask<TResult>(id, function, frame, TaskTimeout, inlineFollower: false, cancellationToken);
+        ProcessTask<TResult> task = ProcessTasks.Single(Interlocked.Increment(ref nextTaskId), function, item, TaskTimeout, cancellationToken);
         Enqueue(task, cancellationToken);
         return task.Task;
     }
@@ -28,47 +15,9 @@ public sealed partial class ProcessPool
     private protected override Task<TResult[]> RunChunkAsync<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
     {
         PoolFunction function = FunctionFor(chunk.Function);
-        long id = Interlocked.Increment(ref nextTaskId);
-        if (!chunk.Spread && FastCodec.IsScalar<TArgs>() && FastCodec.IsScalar<TResult>()
-            && function.Parameters.Length == 1 && function.Parameters[0].ParameterType == typeof(TArgs))
-        {
-            // A map over scalars: items and results are written and read without the codec, on both sides.
-            var scalar = new ProcessScalarChunkTask<TResult>(
-                id, function, ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items), chunk.Timeout, chunk.InlineFollower, chunk.Destination, chunk.DestinationOffset, chunk.Items.Count, cancellationToken);
-            Enqueue(scalar, cancellationToken);
-            return scalar.Task;
-        }
-
-        byte[] frame = ProcessWire.RunFrame(
-            id,
-            function.Id,
-            chunk.Spread ? ProcessWire.ChunkSpread : ProcessWire.Chunk,
-            chunk.Items.Count,
-            (function.Parameters, chunk.Items, chunk.Spread),
-            static (ref MessagePackWriter w, (ParameterInfo[] Parameters, ArraySegment<TArgs> Items, bool Spread) s) =>
-            {
-                foreach (TArgs item in s.Items)
-                {
-                    if (s.Spread)
-                    {
-                        var tuple = (ITuple)item!;
-                        object?[] args = new object?[tuple.Length];
-                        for (int i = 0; i < args.Length; i++)
-                        {
-                            args[i] = tuple[i];
-                        }
-
-                        ProcessWire.WriteArguments(ref w, s.Parameters, args);
-                    }
-                    else
-                    {
-                        ProcessWire.WriteArguments(ref w, s.Parameters, [item]);
-                    }
-                }
-            });
-        var task = new ProcessTask<TResult[]>(id, function, frame, chunk.Timeout, chunk.InlineFollower, cancellationToken);
+        ProcessTask task = ProcessTasks.Chunk(Interlocked.Increment(ref nextTaskId), function, chunk, cancellationToken, out Task<TResult[]> result);
         Enqueue(task, cancellationToken);
-        return task.Task;
+        return result;
     }
 
     /// <inheritdoc/>
