@@ -1,0 +1,210 @@
+using Multiprocessing.Clustering;
+using Multiprocessing.Codec;
+using Multiprocessing.Pools;
+
+namespace Multiprocessing;
+
+public sealed partial class ClusterPool
+{
+    private protected override Task<TResult> RunAsync<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)
+    {
+        PoolFunction function = functions.For(item.Function);
+        ProcessTask<TResult> task = ProcessTasks.Single(Interlocked.Increment(ref nextTaskId), function, item, TaskTimeout, cancellationToken);
+        Enqueue(new ClusterTask(task, function, cancellationToken));
+        return task.Task;
+    }
+
+    private protected override Task<TResult[]> RunChunkAsync<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
+    {
+        PoolFunction function = functions.For(chunk.Function);
+        ProcessTask task = ProcessTasks.Chunk(Interlocked.Increment(ref nextTaskId), function, chunk, cancellationToken, out Task<TResult[]> result);
+        Enqueue(new ClusterTask(task, function, cancellationToken));
+        return result;
+    }
+
+    /// <inheritdoc/>
+    private protected override bool TakesChunkItemsAtSubmission => true;
+
+    private protected override void OnClose() => queue.Writer.TryComplete(); // The lanes run what is queued, then end.
+
+    private protected override void OnTerminate()
+    {
+        queue.Writer.TryComplete();
+        terminating.Cancel(); // Each lane fails the task it runs.
+        var dropped = new List<ClusterTask>();
+        while (queue.Reader.TryRead(out ClusterTask? t))
+        {
+            if (t.TryDrop())
+            {
+                dropped.Add(t);
+            }
+        }
+
+        if (dropped.Count > 0)
+        {
+            CountDropped(dropped.Count);
+        }
+
+        foreach (ClusterTask t in dropped)
+        {
+            t.Task.Fail(StopException());
+        }
+    }
+
+    private void Enqueue(ClusterTask task)
+    {
+        if (State is PoolState.Terminated or PoolState.Broken || !queue.Writer.TryWrite(task))
+        {
+            throw NotAcceptingException(); // Closed meanwhile: the base undoes its count.
+        }
+
+        if (task.Token.CanBeCanceled)
+        {
+            task.Task.Cancellation = task.Token.UnsafeRegister(
+                static (state, token) =>
+                {
+                    var (pool, t) = ((ClusterPool, ClusterTask))state!;
+                    if (t.TryDrop())
+                    {
+                        pool.CountDropped();
+                        t.Task.Cancel(token);
+                    }
+
+                    // Else a lane runs it: the lane stops waiting for it (its wait is linked to the token).
+                },
+                (this, task));
+        }
+    }
+
+    /// <summary>One of <see cref="WorkerPool.WorkerCount"/> loops that each keep one call in flight: take a queued task, call a grain, complete the task.</summary>
+    /// <param name="index">The lane's number, also the key of the grain it calls (stateless workers: a key per lane spreads the calls over the client's gateways).</param>
+    private async Task Lane(int index)
+    {
+        await Task.Yield(); // The constructor starts every lane without running any.
+        WorkerTally tally = AddWorker();
+        try
+        {
+            IPoolWorkerGrain grain = client.GetGrain<IPoolWorkerGrain>(index);
+            tally.IsIdle = true;
+            while (await queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (queue.Reader.TryRead(out ClusterTask? task))
+                {
+                    if (!task.TryStart())
+                    {
+                        continue; // Cancelled while queued.
+                    }
+
+                    tally.IsIdle = false;
+                    tally.Started();
+                    await RunTask(grain, task, tally).ConfigureAwait(false);
+                    tally.IsIdle = true;
+                }
+            }
+        }
+        finally
+        {
+            RetireWorker(tally);
+            if (Interlocked.Decrement(ref lanesLeft) == 0)
+            {
+                _ = Task.Run(Shutdown);
+            }
+        }
+    }
+
+    /// <summary>Runs one task to its end: calls (again, after a lost call), then completes it once, counted once.</summary>
+    private async Task RunTask(IPoolWorkerGrain grain, ClusterTask task, WorkerTally tally)
+    {
+        ProcessTask work = task.Task;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(task.Token, terminating.Token);
+        if (work.Timeout != Timeout.InfiniteTimeSpan)
+        {
+            limit.CancelAfter(work.Timeout);
+        }
+
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (attempt > 0)
+                {
+                    // Back off while the cluster evicts the lost silo: 0.1 s, 0.2 s, 0.4 s... at most 3.2 s.
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 << Math.Min(attempt - 1, 5)), limit.Token).ConfigureAwait(false);
+                }
+
+                PoolReply reply = await grain.Run(task.Function.Payload, work.Frame).WaitAsync(limit.Token).ConfigureAwait(false);
+                Complete(work, reply, tally);
+                return;
+            }
+            catch (OperationCanceledException) when (limit.IsCancellationRequested)
+            {
+                CountStoppedByPool();
+                if (terminating.IsCancellationRequested)
+                {
+                    work.Fail(StopException());
+                }
+                else if (task.Token.IsCancellationRequested)
+                {
+                    work.Cancel(task.Token);
+                }
+                else
+                {
+                    work.Fail(new TimeoutException($"A task of the pool {Name} ran longer than its timeout ({work.Timeout}); its silo runs it to its end, and its result is dropped."));
+                }
+
+                return;
+            }
+            catch (Exception e) when (!atMostOnce && attempt < maxRetries)
+            {
+                // No answer (the silo died, the connection dropped, the response timed out): send it again.
+                _ = e;
+                Interlocked.Increment(ref retries);
+            }
+            catch (Exception e)
+            {
+                tally.Failed();
+                work.Fail(e);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Completes a task with a silo's result frame, as a process pool completes it with its worker's.</summary>
+    private static void Complete(ProcessTask work, PoolReply reply, WorkerTally tally)
+    {
+        ReadOnlyMemory<byte> payload = reply.Frame.AsMemory(ProcessWire.ResultHeader);
+        if (reply.Frame[0] == ProcessWire.Ok)
+        {
+            work.Succeed(payload, tally); // Counts it completed, or failed if its result cannot be decoded.
+            return;
+        }
+
+        tally.Failed();
+        var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
+        var remote = new RemoteException(info, reply.Silo, reply.ProcessId);
+        work.Fail(info.TypeName == typeof(VersionMismatchException).FullName
+            ? new VersionMismatchException($"The silo {reply.Silo} (pid {reply.ProcessId}) does not run the same build as this process: {info.Message}", remote)
+            : remote);
+    }
+
+    /// <summary>Every lane has ended: disconnects, stops the local silos, and lets Join return.</summary>
+    private async Task Shutdown()
+    {
+        try
+        {
+            using var grace = new CancellationTokenSource(LocalCluster.StopGrace);
+            await clientHost.StopAsync(grace.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or Orleans.Runtime.OrleansException)
+        {
+            // The cluster may be gone already; the client is disposed below either way.
+        }
+        finally
+        {
+            clientHost.Dispose();
+            cluster?.Dispose();
+            terminating.Dispose();
+            SignalStopped();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using Orleans.Configuration;
+
+namespace Multiprocessing.Clustering;
+
+/// <summary>
+/// The Orleans timeouts of a local cluster (<see cref="ClusterPool.StartLocal"/>): a killed silo is found and its
+/// lost calls fail within seconds rather than Orleans' defaults (30 s response timeout, 10 s probes, 3 missed).
+/// </summary>
+internal static class ClusterTimeouts
+{
+    /// <summary>How long a silo waits for the answer to a probe of another silo.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Missed probes after which a silo votes another dead.</summary>
+    public const int MissedProbes = 2;
+
+    /// <summary>How long a call waits for its answer before it fails with a <see cref="TimeoutException"/>.</summary>
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>Applies the membership timeouts to a silo.</summary>
+    public static void Configure(ClusterMembershipOptions options)
+    {
+        options.ProbeTimeout = ProbeTimeout;
+        options.NumMissedProbesLimit = MissedProbes;
+    }
+}
