@@ -79,6 +79,9 @@ public sealed partial class ClusterPool : WorkerPool
     /// <summary>The process ids of the silos <see cref="StartLocal"/> started, in order (the first holds the cluster's membership table); empty for a pool made by <see cref="Connect"/>.</summary>
     public IReadOnlyList<int> SiloProcessIds => cluster?.ProcessIds ?? [];
 
+    /// <summary>The local cluster <see cref="StartLocal"/> started; null for a pool made by <see cref="Connect"/>.</summary>
+    internal LocalCluster? Cluster => cluster;
+
     /// <summary>How many calls were sent again so far because they got no answer (see <see cref="ClusterPoolOptions.MaxRetries"/>), for diagnostics.</summary>
     public long Retries => Interlocked.Read(ref retries);
 
