@@ -96,7 +96,8 @@ public sealed partial class ClusterPool : WorkerPool
     /// <returns>The pool.</returns>
     /// <remarks>
     /// The silos use short Orleans timeouts, so that a lost silo is noticed in seconds: probes every second with a
-    /// one-second timeout, two missed probes to vote a silo dead, and a three-second response timeout. The first
+    /// one-second timeout, two missed probes to vote a silo dead, and a three-second response timeout
+    /// (<see cref="ClusterPoolOptions.ResponseTimeout"/>: a call that runs longer is taken for lost, so raise it for long tasks). The first
     /// silo holds the membership table (Orleans' development clustering): the cluster survives the loss of any
     /// other silo, not of that one.
     /// </remarks>
@@ -114,7 +115,13 @@ public sealed partial class ClusterPool : WorkerPool
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
         PoolOptions normalized = Normalize(options);
-        LocalCluster cluster = LocalCluster.Start(silos);
+        TimeSpan responseTimeout = options?.ResponseTimeout ?? ClusterTimeouts.DefaultResponseTimeout;
+        if (responseTimeout <= TimeSpan.Zero || responseTimeout > TimeSpan.FromMilliseconds(int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), responseTimeout, "options.ResponseTimeout must be positive and at most about 24 days.");
+        }
+
+        LocalCluster cluster = LocalCluster.Start(silos, responseTimeout);
         IHost? host = null;
         try
         {
@@ -124,7 +131,7 @@ public sealed partial class ClusterPool : WorkerPool
                 .UseOrleansClient(c =>
                 {
                     c.UseLocalhostClustering(cluster.GatewayPorts, LocalCluster.ServiceId, cluster.ClusterId);
-                    c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ClusterTimeouts.ResponseTimeout);
+                    c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
                     c.Services.AddSingleton<IClientConnectionRetryFilter>(new UntilReady(cluster, deadline.Token));
                 })
                 .Build();

@@ -23,6 +23,15 @@ public sealed class ClusterPoolOptions : PoolOptions
     public int? MaxRetries { get; init; }
 
     /// <summary>
+    /// For <see cref="ClusterPool.StartLocal"/>: how long a call waits for its answer (Orleans' response timeout, on
+    /// the silos and the client) before it is taken for lost and sent again. Default 3 s, so that the calls of a killed
+    /// silo are retried within seconds; a task or chunk that runs longer than this is taken for lost too, so raise it
+    /// for long tasks. A pool made by <see cref="ClusterPool.Connect"/> uses the client's own configuration
+    /// (<c>ClientMessagingOptions.ResponseTimeout</c>) instead.
+    /// </summary>
+    public TimeSpan? ResponseTimeout { get; init; }
+
+    /// <summary>
     /// True: a call that did not get an answer is not sent again; its task fails with the Orleans exception
     /// (such as <c>SiloUnavailableException</c> or a <see cref="TimeoutException"/>), so no task runs twice.
     /// Default false: tasks are retried (at least once).

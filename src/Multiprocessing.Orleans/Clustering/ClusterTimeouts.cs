@@ -14,8 +14,8 @@ internal static class ClusterTimeouts
     /// <summary>Missed probes after which a silo votes another dead.</summary>
     public const int MissedProbes = 2;
 
-    /// <summary>How long a call waits for its answer before it fails with a <see cref="TimeoutException"/>.</summary>
-    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(3);
+    /// <summary>How long a call waits for its answer before it fails with a <see cref="TimeoutException"/>, by default (<see cref="ClusterPoolOptions.ResponseTimeout"/>).</summary>
+    public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>Applies the membership timeouts to a silo.</summary>
     public static void Configure(ClusterMembershipOptions options)

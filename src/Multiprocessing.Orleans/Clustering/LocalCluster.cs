@@ -20,8 +20,9 @@ internal sealed class LocalCluster : IDisposable
 
     private readonly ChildProcess[] silos;
 
-    private LocalCluster(ChildProcess[] silos, int[] gatewayPorts, string clusterId)
+    private LocalCluster(ChildProcess[] silos, int[] gatewayPorts, string clusterId, TimeSpan responseTimeout)
     {
+        ResponseTimeout = responseTimeout;
         this.silos = silos;
         GatewayPorts = gatewayPorts;
         ClusterId = clusterId;
@@ -29,6 +30,9 @@ internal sealed class LocalCluster : IDisposable
 
     /// <summary>The gateway port of each silo, in order.</summary>
     public int[] GatewayPorts { get; }
+
+    /// <summary>Orleans' response timeout on the silos, and for the clients.</summary>
+    public TimeSpan ResponseTimeout { get; }
 
     /// <summary>The cluster's id.</summary>
     public string ClusterId { get; }
@@ -44,7 +48,7 @@ internal sealed class LocalCluster : IDisposable
     }
 
     /// <summary>Starts <paramref name="count"/> silo processes; does not wait for them to be ready.</summary>
-    public static LocalCluster Start(int count)
+    public static LocalCluster Start(int count, TimeSpan responseTimeout)
     {
         int n = Interlocked.Increment(ref clusterCounter);
         string clusterId = $"local-{Environment.ProcessId}-{n}-{Guid.NewGuid():N}";
@@ -55,11 +59,10 @@ internal sealed class LocalCluster : IDisposable
             for (int i = 0; i < count; i++)
             {
                 silos.Add(ChildProcess.Start(
-                    static (int silo, int gateway, int primary, string cluster) => LocalSilo.Run(silo, gateway, primary, cluster),
-                    ports[2 * i],
-                    ports[(2 * i) + 1],
-                    ports[0],
+                    static (int[] ports, string cluster, long timeoutMs) => LocalSilo.Run(ports, cluster, timeoutMs),
+                    new[] { ports[2 * i], ports[(2 * i) + 1], ports[0] },
                     clusterId,
+                    (long)responseTimeout.TotalMilliseconds,
                     new ChildProcessOptions { Name = $"ClusterPool-{n}-silo-{i}", Daemon = true }));
             }
         }
@@ -75,7 +78,7 @@ internal sealed class LocalCluster : IDisposable
             throw;
         }
 
-        return new LocalCluster([.. silos], [.. Enumerable.Range(0, count).Select(i => ports[(2 * i) + 1])], clusterId);
+        return new LocalCluster([.. silos], [.. Enumerable.Range(0, count).Select(i => ports[(2 * i) + 1])], clusterId, responseTimeout);
     }
 
     /// <summary>Stops the silos: SIGTERM, then SIGKILL for any still running after <see cref="StopGrace"/>; returns once every one has exited.</summary>

@@ -8,19 +8,19 @@ namespace Multiprocessing.Clustering;
 internal static class LocalSilo
 {
     /// <summary>Runs the silo until <see cref="CurrentProcess.TerminationToken"/> fires, then stops it.</summary>
-    /// <param name="siloPort">This silo's port for other silos.</param>
-    /// <param name="gatewayPort">This silo's port for clients.</param>
-    /// <param name="primaryPort">The silo port of the primary silo (the first one), which holds the membership table; this one's own if it is the primary.</param>
+    /// <param name="ports">This silo's port for other silos, its port for clients, and the silo port of the primary silo (the first one), which holds the membership table.</param>
     /// <param name="clusterId">The cluster's id, unique per local cluster.</param>
-    public static async Task Run(int siloPort, int gatewayPort, int primaryPort, string clusterId)
+    /// <param name="responseTimeoutMs">Orleans' response timeout, in milliseconds.</param>
+    public static async Task Run(int[] ports, string clusterId, long responseTimeoutMs)
     {
+        (int siloPort, int gatewayPort, int primaryPort) = (ports[0], ports[1], ports[2]);
         IPEndPoint? primary = primaryPort == siloPort ? null : new IPEndPoint(IPAddress.Loopback, primaryPort);
         using IHost host = new HostBuilder()
             .UseOrleans(silo =>
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort, primary, LocalCluster.ServiceId, clusterId);
                 silo.Configure<ClusterMembershipOptions>(ClusterTimeouts.Configure);
-                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterTimeouts.ResponseTimeout);
+                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMilliseconds(responseTimeoutMs));
             })
             .Build();
         CancellationToken stop = CurrentProcess.TerminationToken;

@@ -13,6 +13,7 @@ public sealed class ClusterPoolFaultTests
     {
         using ClusterPool pool = ClusterPool.StartLocal(silos: 3);
         int victim = pool.SiloProcessIds[2]; // Not the first: it holds the membership table.
+        using SharedEvent victimWorks = SharedEvent.Create();
         var halfway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new Progress<int>(done =>
         {
@@ -22,8 +23,13 @@ public sealed class ClusterPoolFaultTests
             }
         });
 
-        Task<long[]> map = pool.MapAsync(static (int x) => SlowTag(x), Enumerable.Range(0, Items), chunkSize: 5, progress);
+        Task<long[]> map = pool.StarmapAsync(
+            static (int x, int victim, SharedEvent victimWorks) => TagOnSilo(x, victim, victimWorks),
+            Enumerable.Range(0, Items).Select(x => (x, victim, victimWorks)),
+            chunkSize: 5,
+            progress);
         await halfway.Task.WaitAsync(Within.Deadline);
+        victimWorks.Wait(Within.Deadline);
         Process.GetProcessById(victim).Kill(); // SIGKILL
         long[] results = await map.WaitAsync(TimeSpan.FromSeconds(90));
 
@@ -44,17 +50,17 @@ public sealed class ClusterPoolFaultTests
     {
         using ClusterPool pool = ClusterPool.StartLocal(silos: 3, new ClusterPoolOptions { AtMostOnce = true });
         int victim = pool.SiloProcessIds[2];
-        using SharedEvent started = SharedEvent.Create();
+        using SharedEvent victimWorks = SharedEvent.Create();
         Task<long>[] tasks = [.. Enumerable.Range(0, 60).Select(i => pool.Submit(
-            static (int x, SharedEvent started) =>
+            static (int x, int victim, SharedEvent victimWorks) =>
             {
-                started.Set();
-                Thread.Sleep(TimeSpan.FromSeconds(3));
-                return SlowTag(x);
+                Thread.Sleep(200);
+                return TagOnSilo(x, victim, victimWorks);
             },
             i,
-            started))];
-        started.Wait(Within.Deadline);
+            victim,
+            victimWorks))];
+        victimWorks.Wait(Within.Deadline); // The victim is running a task now: its call is lost.
         Process.GetProcessById(victim).Kill();
 
         await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(TimeSpan.FromSeconds(90)));
@@ -78,9 +84,37 @@ public sealed class ClusterPoolFaultTests
         Assert.All(silos, pid => Assert.DoesNotContain(pid, children));
     }
 
-    /// <summary>2x in the low half, the silo's pid in the high half, after a moment's work.</summary>
-    private static long SlowTag(int x)
+    [Fact]
+    public async Task ATaskLongerThanTheDefaultResponseTimeout_RunsOnce_WithALongerOne()
     {
+        await using ClusterPool pool = await ClusterPool.StartLocalAsync(silos: 1, new ClusterPoolOptions { ResponseTimeout = TimeSpan.FromSeconds(20) });
+        using SharedValue<int> runs = SharedValue.Create(0);
+
+        Task<int> slow = pool.Submit(
+            static (SharedValue<int> runs) =>
+            {
+                runs.Add(1);
+                Thread.Sleep(TimeSpan.FromSeconds(5)); // Past the default response timeout of 3 s.
+                return 1;
+            },
+            runs);
+
+        Assert.Equal(1, await slow.WaitAsync(Within.Deadline));
+        Assert.Equal(1, runs.Value);
+        Assert.Equal(0, pool.Retries);
+    }
+
+    /// <summary>
+    /// 2x in the low half, the silo's pid in the high half, after a moment's work; on the silo
+    /// <paramref name="victim"/>, also sets <paramref name="victimWorks"/> (the test then knows the victim is busy).
+    /// </summary>
+    private static long TagOnSilo(int x, int victim, SharedEvent victimWorks)
+    {
+        if (Environment.ProcessId == victim)
+        {
+            victimWorks.Set();
+        }
+
         Thread.Sleep(2);
         return ((long)Environment.ProcessId << 32) | (uint)(2 * x);
     }

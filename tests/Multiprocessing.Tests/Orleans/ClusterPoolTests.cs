@@ -118,26 +118,6 @@ public sealed class ClusterPoolTests(LocalClusterFixture cluster)
     }
 
     [Fact]
-    public async Task ATaskLongerThanTheResponseTimeout_IsNotRetried()
-    {
-        // Orleans' response timeout of a local cluster is 3 s; a task may run longer.
-        long retriesBefore = Pool.Retries;
-        using SharedValue<int> runs = SharedValue.Create(0);
-        Task<int> slow = Pool.Submit(
-            static (SharedValue<int> runs) =>
-            {
-                runs.Add(1);
-                Thread.Sleep(TimeSpan.FromSeconds(5));
-                return 1;
-            },
-            runs);
-
-        Assert.Equal(1, await slow.WaitAsync(Within.Deadline));
-        Assert.Equal(1, runs.Value);
-        Assert.Equal(retriesBefore, Pool.Retries);
-    }
-
-    [Fact]
     public async Task ATaskPastItsTimeout_FailsWithTimeoutException()
     {
         await using ClusterPool pool = ConnectToTheCluster(new ClusterPoolOptions { WorkerCount = 2, TaskTimeout = TimeSpan.FromMilliseconds(200) });
