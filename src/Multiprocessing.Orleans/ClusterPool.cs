@@ -127,16 +127,17 @@ public sealed partial class ClusterPool : WorkerPool
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(LocalStartTimeout);
-            host = new HostBuilder()
-                .UseOrleansClient(c =>
-                {
-                    c.UseLocalhostClustering(cluster.GatewayPorts, LocalCluster.ServiceId, cluster.ClusterId);
-                    c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
-                    c.Services.AddSingleton<IClientConnectionRetryFilter>(new UntilReady(cluster, deadline.Token));
-                })
-                .Build();
+            // A first client waits for every silo to join; a second, made then, connects to every silo's gateway
+            // (a client takes the gateways that did not answer at its start for dead until it refreshes its list).
+            using (IHost first = LocalClient(cluster, deadline.Token))
+            {
+                await StartClient(first, cluster, deadline.Token, cancellationToken).ConfigureAwait(false);
+                await WaitForSilos(first.Services.GetRequiredService<IClusterClient>(), cluster, silos, deadline.Token, cancellationToken).ConfigureAwait(false);
+                await first.StopAsync(deadline.Token).ConfigureAwait(false);
+            }
+
+            host = LocalClient(cluster, deadline.Token);
             await StartClient(host, cluster, deadline.Token, cancellationToken).ConfigureAwait(false);
-            await WaitForSilos(host.Services.GetRequiredService<IClusterClient>(), cluster, silos, deadline.Token, cancellationToken).ConfigureAwait(false);
             return new ClusterPool(normalized, options, host, cluster);
         }
         catch
@@ -212,6 +213,17 @@ public sealed partial class ClusterPool : WorkerPool
             Name = options?.Name ?? $"ClusterPool-{Interlocked.Increment(ref poolCounter)}",
         };
     }
+
+    /// <summary>A client of the local cluster, with its timeouts, that retries its connection until <paramref name="deadline"/>.</summary>
+    private static IHost LocalClient(LocalCluster cluster, CancellationToken deadline) => new HostBuilder()
+        .UseOrleansClient(c =>
+        {
+            c.UseLocalhostClustering(cluster.GatewayPorts, LocalCluster.ServiceId, cluster.ClusterId);
+            c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+            c.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = ClusterTimeouts.GatewayListRefreshPeriod);
+            c.Services.AddSingleton<IClientConnectionRetryFilter>(new UntilReady(cluster, deadline));
+        })
+        .Build();
 
     private static async Task StartClient(IHost host, LocalCluster cluster, CancellationToken deadline, CancellationToken caller)
     {

@@ -17,6 +17,9 @@ internal static class ClusterTimeouts
     /// <summary>How long a call waits for its answer before it fails with a <see cref="TimeoutException"/>, by default (<see cref="ClusterPoolOptions.ResponseTimeout"/>).</summary>
     public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>How often a client of a local cluster reads its list of gateways again (Orleans' default: a minute), and so tries a gateway it took for dead.</summary>
+    public static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(1);
+
     /// <summary>Applies the membership timeouts to a silo.</summary>
     public static void Configure(ClusterMembershipOptions options)
     {
