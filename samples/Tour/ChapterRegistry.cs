@@ -33,5 +33,6 @@ internal static class ChapterRegistry
         new ThreadPoolSimple(),
         new ThreadPoolChapter(),
         new CpuVsIo(),
+        new Cluster(),
     ];
 }

@@ -6,7 +6,7 @@ internal sealed record BenchOptions(bool Quick, bool ComparePython, bool ShowHel
     public const string Usage =
         "usage: Multiprocessing.Bench [--quick] [--only NAME[,NAME]] [--compare-python]\n" +
         "  --quick           divide every size by 10 (minimum 1)\n" +
-        "  --only LIST       comma-separated workload names or ids (w1..w11); default: all\n" +
+        "  --only LIST       comma-separated workload names or ids (w1..w12); default: all\n" +
         "  --compare-python  3 alternate rounds of .NET and CPython (python_mp_bench.py), then a table of medians";
 
     public Sizes Sizes => new(Quick);
