@@ -78,10 +78,10 @@ public sealed partial class ClusterPool
 
     /// <summary>One of <see cref="WorkerPool.WorkerCount"/> loops that each keep one call in flight: take a queued task, call a grain, complete the task.</summary>
     /// <param name="index">The lane's number, also the key of the grain it calls (stateless workers: a key per lane spreads the calls over the client's gateways).</param>
-    private async Task Lane(int index)
+    /// <param name="tally">The lane's tally, from <see cref="WorkerPool.AddWorker"/>.</param>
+    private async Task Lane(int index, WorkerTally tally)
     {
         await Task.Yield(); // The constructor starts every lane without running any.
-        WorkerTally tally = AddWorker();
         try
         {
             IPoolWorkerGrain grain = client.GetGrain<IPoolWorkerGrain>(index);

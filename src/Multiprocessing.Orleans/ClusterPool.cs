@@ -72,7 +72,7 @@ public sealed partial class ClusterPool : WorkerPool
         lanesLeft = WorkerCount;
         for (int i = 0; i < WorkerCount; i++)
         {
-            _ = Lane(i);
+            _ = Lane(i, AddWorker()); // Counted alive now, so that Counters sees every lane from the start.
         }
     }
 
