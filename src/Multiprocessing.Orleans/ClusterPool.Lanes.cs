@@ -170,7 +170,7 @@ public sealed partial class ClusterPool
     }
 
     /// <summary>Completes a task with a silo's result frame, as a process pool completes it with its worker's.</summary>
-    private static void Complete(ProcessTask work, PoolReply reply, WorkerTally tally)
+    internal static void Complete(ProcessTask work, PoolReply reply, WorkerTally tally)
     {
         ReadOnlyMemory<byte> payload = reply.Frame.AsMemory(ProcessWire.ResultHeader);
         if (reply.Frame[0] == ProcessWire.Ok)

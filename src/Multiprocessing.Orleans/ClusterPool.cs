@@ -79,6 +79,9 @@ public sealed partial class ClusterPool : WorkerPool
     /// <summary>The process ids of the silos <see cref="StartLocal"/> started, in order (the first holds the cluster's membership table); empty for a pool made by <see cref="Connect"/>.</summary>
     public IReadOnlyList<int> SiloProcessIds => cluster?.ProcessIds ?? [];
 
+    /// <summary>The pool's Orleans client, for tests.</summary>
+    internal IClusterClient Client => client;
+
     /// <summary>The local cluster <see cref="StartLocal"/> started; null for a pool made by <see cref="Connect"/>.</summary>
     internal LocalCluster? Cluster => cluster;
 

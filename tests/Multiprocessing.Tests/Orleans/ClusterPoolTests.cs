@@ -1,3 +1,5 @@
+using Multiprocessing.Clustering;
+using Multiprocessing.Pools;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Orleans;
@@ -109,6 +111,22 @@ public sealed class ClusterPoolTests(LocalClusterFixture cluster)
         RemoteException e = Assert.Throws<RemoteException>(() => Pool.Map(static (int x) => x == 77 ? ThrowInvalid($"item {x}") : x, Enumerable.Range(0, 100), chunkSize: 10));
 
         Assert.Equal("item 77", e.RemoteMessage);
+    }
+
+    [Fact]
+    public async Task AFunctionOfAnotherBuild_FailsWithVersionMismatchException()
+    {
+        PoolFunction function = new PoolFunctions(4).For((Func<int>)(static () => 1));
+        byte[] otherBuild = [.. function.Payload];
+        otherBuild[0] ^= 0x40; // The payload's format version, as another build of Multiprocessing would write it.
+        ProcessTask<int> work = ProcessTasks.Single(1, function, WorkItems.Of(static () => 1), Timeout.InfiniteTimeSpan, CancellationToken.None);
+
+        PoolReply reply = await Pool.Client.GetGrain<IPoolWorkerGrain>(0).Run(otherBuild, work.Frame).WaitAsync(Within.Deadline);
+        ClusterPool.Complete(work, reply, new WorkerTally(Pool));
+
+        VersionMismatchException e = await Assert.ThrowsAsync<VersionMismatchException>(() => work.Task);
+        Assert.Contains(reply.ProcessId, Pool.SiloProcessIds);
+        Assert.Equal(typeof(VersionMismatchException).FullName, Assert.IsType<RemoteException>(e.InnerException).RemoteType);
     }
 
     [Fact]
