@@ -246,11 +246,23 @@ public sealed partial class ClusterPool : WorkerPool
         IManagementGrain management = client.GetGrain<IManagementGrain>(0);
         try
         {
-            while ((await management.GetHosts(onlyActive: true).WaitAsync(deadline).ConfigureAwait(false)).Count < silos)
+            while (true)
             {
                 if (cluster.Exited() is not null)
                 {
                     throw NotReady(cluster, null);
+                }
+
+                try
+                {
+                    if ((await management.GetHosts(onlyActive: true).WaitAsync(deadline).ConfigureAwait(false)).Count >= silos)
+                    {
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is TimeoutException or OrleansException && !deadline.IsCancellationRequested)
+                {
+                    // A starting silo may not answer within the response timeout yet: ask again until the deadline.
                 }
 
                 await Task.Delay(100, deadline).ConfigureAwait(false); // Membership has no event a client can await.
