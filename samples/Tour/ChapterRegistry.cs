@@ -35,5 +35,6 @@ internal static class ChapterRegistry
         new CpuVsIo(),
         new MetricsChapter(),
         new DashboardChapter(),
+        new Cluster(),
     ];
 }

@@ -9,7 +9,7 @@ internal sealed record BenchOptions(
     public const string Usage =
         "usage: Multiprocessing.Bench [--quick] [--only NAME[,NAME]] [--compare-python] [--sweep] [--chart FILE]\n" +
         "  --quick           divide every size by 10 (minimum 1)\n" +
-        "  --only LIST       comma-separated workload names or ids (w1..w11); default: all\n" +
+        "  --only LIST       comma-separated workload names or ids (w1..w12); default: all\n" +
         "  --compare-python  3 alternate rounds of .NET and CPython (python_mp_bench.py), then a table of medians\n" +
         "  --sweep           then measure W4/W5 by message size, W2 by workers and W10 by task count (of the selected)\n" +
         "  --chart FILE      write an SVG chart (the comparison and the sweeps; implies --sweep) and FILE.jsonl beside it\n" +

@@ -6,13 +6,6 @@ namespace Multiprocessing;
 
 public sealed partial class ProcessPool
 {
-    /// <summary>
-    /// The frame to send for a task: <paramref name="frame"/> itself, or, when there is a trace context to carry (the
-    /// task's <paramref name="activity"/>, else the caller's current one), the frame behind a <see cref="ProcessWire.Traced"/> header.
-    /// </summary>
-    private static byte[] Traced(byte[] frame, Activity? activity) =>
-        TraceContextWire.ToCarry(activity) is { } carried ? TraceContextWire.Prefix(ProcessWire.Traced, carried, frame) : frame;
-
     /// <summary>Queues <paramref name="task"/>; with its <paramref name="activity"/>, stopped when <paramref name="completion"/> completes.</summary>
     private void Enqueue(ProcessTask task, Task completion, Activity? activity, CancellationToken cancellationToken)
     {

@@ -126,9 +126,45 @@ internal static class ProcessPoolWorker
 
     private static void RunTask(Connection end, ReadOnlyMemory<byte> frame, Dictionary<int, Function> functions, ArrayBufferWriter<byte> output, bool retire, long seq, TaskCancellation cancellation)
     {
+        int functionId = BinaryPrimitives.ReadInt32LittleEndian(frame.Span[9..]);
+        if (!functions.TryGetValue(functionId, out Function? f))
+        {
+            long taskId = BinaryPrimitives.ReadInt64LittleEndian(frame.Span[1..]);
+            WriteError(output, ProcessWire.Error, taskId, new KeyNotFoundException($"The worker knows no function {functionId}."));
+            end.SendBytes(output.WrittenSpan);
+            return;
+        }
+
+        CancellationToken token = f.TakesToken ? cancellation.Begin(seq) : default;
+        try
+        {
+            Execute(frame, f, output, retire, token);
+        }
+        finally
+        {
+            if (f.TakesToken)
+            {
+                cancellation.End();
+            }
+        }
+
+        end.SendBytes(output.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Runs the task of a Run frame with its function and writes its result frame into <paramref name="output"/>
+    /// (reset first): an Ok frame with the encoded result, or an Error frame with the task's exception. Never throws
+    /// for what the task does. Also what a silo of a cluster pool runs for each call.
+    /// </summary>
+    /// <param name="frame">The Run frame.</param>
+    /// <param name="f">Its function, decoded.</param>
+    /// <param name="output">Where the result frame goes.</param>
+    /// <param name="retire">Whether to flag the result as the worker's last (it went past its memory limit).</param>
+    /// <param name="token">The token given to a function that takes one.</param>
+    internal static void Execute(ReadOnlyMemory<byte> frame, Function f, ArrayBufferWriter<byte> output, bool retire, CancellationToken token)
+    {
         ReadOnlySpan<byte> run = frame.Span;
         long taskId = BinaryPrimitives.ReadInt64LittleEndian(run[1..]);
-        int functionId = BinaryPrimitives.ReadInt32LittleEndian(run[9..]);
         byte shape = run[13];
         int count = BinaryPrimitives.ReadInt32LittleEndian(run[14..]);
         output.ResetWrittenCount();
@@ -137,16 +173,11 @@ internal static class ProcessPoolWorker
         BinaryPrimitives.WriteInt64LittleEndian(head[1..], taskId);
         head[9] = retire ? ProcessWire.RetireFlag : (byte)0;
         output.Advance(ProcessWire.ResultHeader);
-        bool takesToken = false;
         try
         {
-            Function f = functions[functionId];
-            takesToken = f.TakesToken;
-            CancellationToken token = takesToken ? cancellation.Begin(seq) : default;
             if (shape == ProcessWire.Chunk && f.ScalarChunks is { } runner)
             {
                 runner.Run(frame.Span[ProcessWire.RunHeader..], count, output);
-                end.SendBytes(output.WrittenSpan);
                 return;
             }
 
@@ -169,18 +200,8 @@ internal static class ProcessPoolWorker
         }
         catch (Exception e)
         {
-            SendError(end, ProcessWire.Error, taskId, e, output);
-            return;
+            WriteError(output, ProcessWire.Error, taskId, e);
         }
-        finally
-        {
-            if (takesToken)
-            {
-                cancellation.End();
-            }
-        }
-
-        end.SendBytes(output.WrittenSpan);
     }
 
     private static void SendReady(Connection end, ArrayBufferWriter<byte> output)
@@ -195,6 +216,13 @@ internal static class ProcessPoolWorker
 
     private static void SendError(Connection end, byte kind, long taskId, Exception e, ArrayBufferWriter<byte> output)
     {
+        WriteError(output, kind, taskId, e);
+        end.SendBytes(output.WrittenSpan);
+    }
+
+    /// <summary>Writes an error frame (<paramref name="kind"/>: Error or InitFailed) with <paramref name="e"/> into <paramref name="output"/>, reset first.</summary>
+    internal static void WriteError(ArrayBufferWriter<byte> output, byte kind, long taskId, Exception e)
+    {
         if (e is TargetInvocationException { InnerException: { } inner })
         {
             e = inner;
@@ -207,7 +235,6 @@ internal static class ProcessPoolWorker
         head[9] = 0;
         output.Advance(ProcessWire.ResultHeader);
         WireCodec.Serialize(output, RemoteExceptionInfo.From(e));
-        end.SendBytes(output.WrittenSpan);
     }
 
     /// <summary>
@@ -216,7 +243,7 @@ internal static class ProcessPoolWorker
     /// <see cref="ChildProcess"/>'s target is; a parameter of type <see cref="CancellationToken"/> is not on the wire
     /// but gets the task's token (see <see cref="TaskCancellation"/>).
     /// </summary>
-    private sealed class Function(MethodInvoker invoker, object? target, Type[] parameters, Type resultType, Func<object?, object?>? awaiter, IChunkRunner? scalarChunks)
+    internal sealed class Function(MethodInvoker invoker, object? target, Type[] parameters, Type resultType, Func<object?, object?>? awaiter, IChunkRunner? scalarChunks)
     {
         private static readonly MethodInfo AwaitResultMethod = typeof(Function).GetMethod(nameof(AwaitResult), BindingFlags.NonPublic | BindingFlags.Static)!;
         private static readonly MethodInfo AsyncRunnerMethod = typeof(Function).GetMethod(nameof(AsyncRunner), BindingFlags.NonPublic | BindingFlags.Static)!;
@@ -334,7 +361,7 @@ internal static class ProcessPoolWorker
     }
 
     /// <summary>Runs a chunk of a map over scalars.</summary>
-    private interface IChunkRunner
+    internal interface IChunkRunner
     {
         void Run(ReadOnlySpan<byte> args, int count, ArrayBufferWriter<byte> output);
     }

@@ -1,0 +1,238 @@
+using Multiprocessing.Clustering;
+using Multiprocessing.Codec;
+using Multiprocessing.Diagnostics;
+using Multiprocessing.Pools;
+
+namespace Multiprocessing;
+
+public sealed partial class ClusterPool
+{
+    private protected override Task<TResult> RunAsync<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)
+    {
+        PoolFunction function = functions.For(item.Function);
+        ProcessTask<TResult> task = ProcessTasks.Single(Interlocked.Increment(ref nextTaskId), function, item, TaskTimeout, cancellationToken);
+        Enqueue(new ClusterTask(task, function, cancellationToken));
+        return task.Task;
+    }
+
+    private protected override Task<TResult[]> RunChunkAsync<TArgs, TResult>(ChunkItem<TArgs, TResult> chunk, CancellationToken cancellationToken)
+    {
+        PoolFunction function = functions.For(chunk.Function);
+        ProcessTask task = ProcessTasks.Chunk(Interlocked.Increment(ref nextTaskId), function, chunk, cancellationToken, out Task<TResult[]> result);
+        Enqueue(new ClusterTask(task, function, cancellationToken));
+        return result;
+    }
+
+    /// <inheritdoc/>
+    private protected override bool TakesChunkItemsAtSubmission => true;
+
+    private protected override void OnClose() => queue.Writer.TryComplete(); // The lanes run what is queued, then end.
+
+    private protected override void OnTerminate()
+    {
+        queue.Writer.TryComplete();
+        terminating.Cancel(); // Each lane fails the task it runs.
+        var dropped = new List<ClusterTask>();
+        while (queue.Reader.TryRead(out ClusterTask? t))
+        {
+            if (t.TryDrop())
+            {
+                dropped.Add(t);
+            }
+        }
+
+        if (dropped.Count > 0)
+        {
+            CountDropped(dropped.Count);
+        }
+
+        foreach (ClusterTask t in dropped)
+        {
+            t.Task.Fail(StopException());
+        }
+    }
+
+    private void Enqueue(ClusterTask task)
+    {
+        if (State is PoolState.Terminated or PoolState.Broken || !queue.Writer.TryWrite(task))
+        {
+            throw NotAcceptingException(); // Closed meanwhile: the base undoes its count.
+        }
+
+        if (task.Token.CanBeCanceled)
+        {
+            task.Task.Cancellation = task.Token.UnsafeRegister(
+                static (state, token) =>
+                {
+                    var (pool, t) = ((ClusterPool, ClusterTask))state!;
+                    if (t.TryDrop())
+                    {
+                        pool.CountDropped();
+                        t.Task.Cancel(token);
+                    }
+
+                    // Else a lane runs it: the lane stops waiting for it (its wait is linked to the token).
+                },
+                (this, task));
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A cluster pool's workers are its lanes (calls kept in flight), not processes: <see cref="PoolWorkerInfo.Pid"/>, <see cref="PoolWorkerInfo.CurrentTaskId"/> and <see cref="PoolWorkerInfo.CurrentTaskElapsed"/> are null, <see cref="PoolWorkerInfo.Restarts"/> 0; the silos' process ids are in <see cref="SiloProcessIds"/>.</remarks>
+    public override IReadOnlyList<PoolWorkerInfo> GetWorkers()
+    {
+        var infos = new List<PoolWorkerInfo>(lanes.Length);
+        for (int i = 0; i < lanes.Length; i++)
+        {
+            if (Volatile.Read(ref lanes[i].Ended))
+            {
+                continue;
+            }
+
+            WorkerTally tally = lanes[i].Tally;
+            PoolWorkerState state = tally.IsIdle ? PoolWorkerState.Idle : PoolWorkerState.Busy;
+            infos.Add(new PoolWorkerInfo(i, $"{Name}-Lane-{i}", null, state, null, null, tally.SucceededCount + tally.FailedCount, 0, null));
+        }
+
+        return infos;
+    }
+
+    /// <summary>One of <see cref="WorkerPool.WorkerCount"/> loops that each keep one call in flight: take a queued task, call a grain, complete the task.</summary>
+    /// <param name="index">The lane's number, also the key of the grain it calls (stateless workers: a key per lane spreads the calls over the client's gateways).</param>
+    /// <param name="tally">The lane's tally, from <see cref="WorkerPool.AddWorker"/>.</param>
+    private async Task Lane(int index, WorkerTally tally)
+    {
+        await Task.Yield(); // The constructor starts every lane without running any.
+        try
+        {
+            IPoolWorkerGrain grain = client.GetGrain<IPoolWorkerGrain>(index);
+            tally.IsIdle = true;
+            while (await queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (queue.Reader.TryRead(out ClusterTask? task))
+                {
+                    if (!task.TryStart())
+                    {
+                        continue; // Cancelled while queued.
+                    }
+
+                    tally.IsIdle = false;
+                    task.Task.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                    tally.Started();
+                    await RunTask(grain, task, tally).ConfigureAwait(false);
+                    tally.IsIdle = true;
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref lanes[index].Ended, true);
+            RetireWorker(tally);
+            if (Interlocked.Decrement(ref lanesLeft) == 0)
+            {
+                _ = Task.Run(Shutdown);
+            }
+        }
+    }
+
+    /// <summary>Runs one task to its end: calls (again, after a lost call), then completes it once, counted once.</summary>
+    private async Task RunTask(IPoolWorkerGrain grain, ClusterTask task, WorkerTally tally)
+    {
+        ProcessTask work = task.Task;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(task.Token, terminating.Token);
+        if (work.Timeout != Timeout.InfiniteTimeSpan)
+        {
+            limit.CancelAfter(work.Timeout);
+        }
+
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (attempt > 0)
+                {
+                    // Back off while the cluster evicts the lost silo: 0.1 s, 0.2 s, 0.4 s... at most 3.2 s.
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 << Math.Min(attempt - 1, 5)), limit.Token).ConfigureAwait(false);
+                }
+
+                PoolReply reply = await grain.Run(task.Function.Payload, work.Frame).WaitAsync(limit.Token).ConfigureAwait(false);
+                Complete(work, reply, tally);
+                return;
+            }
+            catch (OperationCanceledException) when (limit.IsCancellationRequested)
+            {
+                if (terminating.IsCancellationRequested)
+                {
+                    Exception stop = StopException();
+                    CountStoppedByPool(work.StartedAt, TaskOutcome.Failed, stop);
+                    work.Fail(stop);
+                }
+                else if (task.Token.IsCancellationRequested)
+                {
+                    CountStoppedByPool(work.StartedAt, TaskOutcome.Cancelled, null);
+                    work.Cancel(task.Token);
+                }
+                else
+                {
+                    var timedOut = new TimeoutException($"A task of the pool {Name} ran longer than its timeout ({work.Timeout}); its silo runs it to its end, and its result is dropped.");
+                    CountStoppedByPool(work.StartedAt, TaskOutcome.TimedOut, timedOut);
+                    work.Fail(timedOut);
+                }
+
+                return;
+            }
+            catch (Exception e) when (!atMostOnce && attempt < maxRetries)
+            {
+                // No answer (the silo died, the connection dropped, the response timed out): send it again.
+                _ = e;
+                Interlocked.Increment(ref retries);
+            }
+            catch (Exception e)
+            {
+                tally.Failed(work.StartedAt, TaskOutcome.Failed, e);
+                work.Fail(e);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Completes a task with a silo's result frame, as a process pool completes it with its worker's.</summary>
+    internal static void Complete(ProcessTask work, PoolReply reply, WorkerTally tally)
+    {
+        ReadOnlyMemory<byte> payload = reply.Frame.AsMemory(ProcessWire.ResultHeader);
+        if (reply.Frame[0] == ProcessWire.Ok)
+        {
+            work.Succeed(payload, tally); // Counts it completed, or failed if its result cannot be decoded.
+            return;
+        }
+
+        var info = WireCodec.Deserialize<RemoteExceptionInfo>(payload);
+        var remote = new RemoteException(info, reply.Silo, reply.ProcessId);
+        Exception error = info.TypeName == typeof(VersionMismatchException).FullName
+            ? new VersionMismatchException($"The silo {reply.Silo} (pid {reply.ProcessId}) does not run the same build as this process: {info.Message}", remote)
+            : remote;
+        tally.Failed(work.StartedAt, TaskOutcome.Failed, error);
+        work.Fail(error);
+    }
+
+    /// <summary>Every lane has ended: disconnects, stops the local silos, and lets Join return.</summary>
+    private async Task Shutdown()
+    {
+        try
+        {
+            using var grace = new CancellationTokenSource(LocalCluster.StopGrace);
+            await clientHost.StopAsync(grace.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or Orleans.Runtime.OrleansException)
+        {
+            // The cluster may be gone already; the client is disposed below either way.
+        }
+        finally
+        {
+            clientHost.Dispose();
+            cluster?.Dispose();
+            terminating.Dispose();
+            SignalStopped();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+namespace Multiprocessing;
+
+/// <summary>
+/// How a <see cref="ClusterPool"/> runs: the settings of every pool (<see cref="PoolOptions"/>), and what to do with
+/// the calls a lost silo held. <see cref="PoolOptions.WorkerCount"/> is here the most calls in flight at once
+/// (default 64); <see cref="PoolOptions.Initializer"/> and <see cref="PoolOptions.MaxTasksPerWorker"/> are not
+/// supported (a silo serves many pools and is not replaced).
+/// </summary>
+public sealed class ClusterPoolOptions : PoolOptions
+{
+    /// <summary>The default of <see cref="PoolOptions.WorkerCount"/> for a cluster pool: calls in flight at once.</summary>
+    public const int DefaultCallsInFlight = 64;
+
+    /// <summary>The default of <see cref="MaxRetries"/>.</summary>
+    public const int DefaultMaxRetries = 8;
+
+    /// <summary>
+    /// How many times a call that did not get an answer (its silo died, its connection dropped, Orleans' response
+    /// timeout passed) is sent again, to another silo once the cluster has evicted the lost one. Default 8, with
+    /// waits of 0.1 s, 0.2 s, 0.4 s... between tries. A task whose silo died after it ran may so run twice
+    /// (at least once); see <see cref="AtMostOnce"/>.
+    /// </summary>
+    public int? MaxRetries { get; init; }
+
+    /// <summary>
+    /// For <see cref="ClusterPool.StartLocal"/>: how long a call waits for its answer (Orleans' response timeout, on
+    /// the silos and the client) before it is taken for lost and sent again. Default 3 s, so that the calls of a killed
+    /// silo are retried within seconds; a task or chunk that runs longer than this is taken for lost too, so raise it
+    /// for long tasks. A pool made by <see cref="ClusterPool.Connect"/> uses the client's own configuration
+    /// (<c>ClientMessagingOptions.ResponseTimeout</c>) instead.
+    /// </summary>
+    public TimeSpan? ResponseTimeout { get; init; }
+
+    /// <summary>
+    /// True: a call that did not get an answer is not sent again; its task fails with the Orleans exception
+    /// (such as <c>SiloUnavailableException</c> or a <see cref="TimeoutException"/>), so no task runs twice.
+    /// Default false: tasks are retried (at least once).
+    /// </summary>
+    public bool AtMostOnce { get; init; }
+}
