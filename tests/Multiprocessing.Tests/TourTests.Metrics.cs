@@ -8,10 +8,7 @@ public partial class TourTests
     [Fact]
     public void Tour_MetricsChapter_ShowsProgressAsPlainLines_AndOneTaskDurationPerChunk()
     {
-        (int code, string stdout, string stderr) = Support.TestApp.Run(Support.TestApp.Dotnet, [TourDll, "metrics"]);
-        Assert.True(code == 0, stderr);
-
-        string chapter = Chapter(stdout, "metrics");
+        string chapter = Chapter(tour.Stdout, "metrics");
         Assert.DoesNotContain("\r", chapter, StringComparison.Ordinal); // Redirected: no bar drawn in place.
         Assert.Contains("progress: 200/200\n", chapter, StringComparison.Ordinal);
         Assert.InRange(Regex.Count(chapter, @"^progress: \d+/200$", RegexOptions.Multiline), 1, 5); // The first report, then at most one line a quarter.
