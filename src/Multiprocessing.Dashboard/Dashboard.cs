@@ -159,6 +159,18 @@ public sealed class Dashboard : IDisposable
 
     private HttpResponse Post(HttpRequest request)
     {
+        try
+        {
+            return Act(request);
+        }
+        catch (ObjectDisposedException)
+        {
+            return HttpResponse.Text(404, $"The pool {request.Query.GetValueOrDefault("pool")} was disposed meanwhile.");
+        }
+    }
+
+    private HttpResponse Act(HttpRequest request)
+    {
         string? poolName = request.Query.GetValueOrDefault("pool");
         ProcessPool? pool = state.Pools.OfType<ProcessPool>().FirstOrDefault(p => p.Name == poolName);
         switch (request.Path)

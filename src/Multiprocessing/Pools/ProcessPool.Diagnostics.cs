@@ -46,7 +46,7 @@ public sealed partial class ProcessPool
 
     /// <summary>The ids of the tasks waiting to start, oldest first (at most <paramref name="max"/>): those <see cref="CancelQueuedTask"/> can cancel.</summary>
     /// <param name="max">The most ids to return.</param>
-    /// <returns>A snapshot: ids of tasks in the pool's queue, then of tasks sent to a worker that has not started them.</returns>
+    /// <returns>A snapshot: ids of tasks in the pool's queue, then of tasks sent to a worker that has not started them (none once the pool is disposed: diagnostics are readable at any time).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="max"/> is negative.</exception>
     public IReadOnlyList<long> GetQueuedTaskIds(int max = 1000)
     {
@@ -88,8 +88,10 @@ public sealed partial class ProcessPool
     /// <param name="taskId">The task's id (from <see cref="GetQueuedTaskIds"/>, or <see cref="PoolTaskRecord.TaskId"/>).</param>
     /// <returns>True if the task was waiting when called, and is cancelled (had it started meanwhile, it is stopped as a running task whose caller cancels it); false if no such task waits (it started, ended, or never was).</returns>
     /// <remarks>For dashboards and operators. A task of a map-style call is a chunk: cancelling it fails the whole call with a cancellation, as the call's own token would.</remarks>
+    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public bool CancelQueuedTask(long taskId)
     {
+        ThrowIfDisposed();
         ProcessTask? found = null;
         lock (gate)
         {
@@ -127,8 +129,10 @@ public sealed partial class ProcessPool
     /// <param name="pid">The worker's process id (<see cref="PoolWorkerInfo.Pid"/>).</param>
     /// <returns>True if <paramref name="pid"/> was a live worker of this pool and was sent SIGKILL; false otherwise (no other process is ever signalled).</returns>
     /// <remarks>For dashboards, operators and tests of fault handling. The pool stays open.</remarks>
+    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public bool KillWorker(int pid)
     {
+        ThrowIfDisposed();
         ChildProcess? child = null;
         lock (gate)
         {

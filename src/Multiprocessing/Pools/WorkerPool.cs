@@ -389,6 +389,9 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         Metrics.TaskEnded(startedAt, outcome, error);
     }
 
+    /// <summary>Throws <see cref="ObjectDisposedException"/> once the pool is disposed: for members that act on a live pool (not its diagnostics, readable at any time).</summary>
+    private protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+
     /// <summary>The exception a submission gets once the pool does not accept work: disposed, closed, terminated or broken.</summary>
     /// <returns>An <see cref="ObjectDisposedException"/>, an <see cref="InvalidOperationException"/> or a <see cref="BrokenPoolException"/>.</returns>
     private protected Exception NotAcceptingException()

@@ -7,12 +7,12 @@ namespace Multiprocessing.Tests.Disposal;
 /// except their documented idempotent life-cycle members (a pool's Close, Terminate (and a process pool's
 /// TerminateWorkers and KillWorkers) and Join after Dispose do
 /// nothing, as in Python after close() and join(); its diagnostics are readable at any time: Counters, IsOpen
-/// (false), IsBroken, GetRecentTasks (the history), and a process pool's WorkerPids and GetWorkers (then empty); its WorkerCount and CancelGracePeriod, and a manager's Address,
+/// (false), IsBroken, GetRecentTasks (the history), and a process pool's WorkerPids, GetWorkers and GetQueuedTaskIds (then empty); its WorkerCount and CancelGracePeriod, and a manager's Address,
 /// AuthKey and Process are plain values).
 /// </summary>
 public sealed class PoolsAndManagersAfterDisposeTests
 {
-    private static readonly string[] PoolLifecycle = ["Close", "Terminate", "Join", "JoinAsync", "Counters", "WorkerCount", "WorkerPids", "CancelGracePeriod", "TerminateWorkers", "KillWorkers", "IsOpen", "IsBroken", "GetWorkers", "GetRecentTasks"];
+    private static readonly string[] PoolLifecycle = ["Close", "Terminate", "Join", "JoinAsync", "Counters", "WorkerCount", "WorkerPids", "CancelGracePeriod", "TerminateWorkers", "KillWorkers", "IsOpen", "IsBroken", "GetWorkers", "GetRecentTasks", "GetQueuedTaskIds"];
 
     [Theory]
     [InlineData("thread-pool")]
