@@ -43,4 +43,12 @@ internal static partial class Log
     [LoggerMessage(EventId = MultiprocessingLogEvents.HandshakeFailed, EventName = nameof(MultiprocessingLogEvents.HandshakeFailed), Level = LogLevel.Warning,
         Message = "The handshake with {Peer} at {Address} failed: {Reason}")]
     public static partial void HandshakeFailed(ILogger logger, string peer, string address, string reason, Exception exception);
+
+    [LoggerMessage(EventId = MultiprocessingLogEvents.TrackerRemovedSegment, EventName = nameof(MultiprocessingLogEvents.TrackerRemovedSegment), Level = LogLevel.Warning,
+        Message = "The resource tracker removed the shared memory segment /dev/shm/{SegmentName}: its users all ended without removing it")]
+    public static partial void TrackerRemovedSegment(ILogger logger, string segmentName);
+
+    [LoggerMessage(EventId = MultiprocessingLogEvents.TrackerRemovedSocketFolder, EventName = nameof(MultiprocessingLogEvents.TrackerRemovedSocketFolder), Level = LogLevel.Warning,
+        Message = "The resource tracker removed the socket folder {FolderName} (in the temp folder) of a listener whose process ended without closing it")]
+    public static partial void TrackerRemovedSocketFolder(ILogger logger, string folderName);
 }

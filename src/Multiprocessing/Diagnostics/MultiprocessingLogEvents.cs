@@ -2,7 +2,7 @@ namespace Multiprocessing;
 
 /// <summary>
 /// The event ids of what this library logs (see <see cref="MultiprocessingLogging"/>), stable across versions: filter
-/// or alert on them. 1xxx: child processes; 2xxx: process pools; 3xxx: connections.
+/// or alert on them. 1xxx: child processes; 2xxx: process pools; 3xxx: connections; 4xxx: the resource tracker.
 /// </summary>
 public static class MultiprocessingLogEvents
 {
@@ -32,4 +32,18 @@ public static class MultiprocessingLogEvents
 
     /// <summary>A connection to a listener failed its handshake (wrong key, another protocol, silence): the peer and why (Warning, <c>Multiprocessing.Listener</c>).</summary>
     public const int HandshakeFailed = 3000;
+
+    /// <summary>
+    /// The resource tracker removed a shared memory segment (a file under /dev/shm) that its users left behind: they
+    /// all exited or died without removing it. Logged by the process that started the tracker, through
+    /// <see cref="MultiprocessingLogging.LoggerFactory"/> (Warning, <c>Multiprocessing.ResourceTracker</c>).
+    /// </summary>
+    public const int TrackerRemovedSegment = 4000;
+
+    /// <summary>
+    /// The resource tracker removed the socket folder of a listener whose process ended without closing it. Logged by
+    /// the process that started the tracker, through <see cref="MultiprocessingLogging.LoggerFactory"/> (Warning,
+    /// <c>Multiprocessing.ResourceTracker</c>).
+    /// </summary>
+    public const int TrackerRemovedSocketFolder = 4001;
 }

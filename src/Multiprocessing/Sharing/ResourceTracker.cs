@@ -15,7 +15,8 @@ namespace Multiprocessing.Sharing;
 /// more — that is, once every user has closed it or died, however it died — and then unlinks it. A socket folder
 /// belongs to the connection that reported it: when that connection closes (its process exited or was killed)
 /// without having withdrawn the folder, the tracker removes it. The tracker ignores SIGINT and SIGTERM, and exits
-/// when it watches nothing and no process is connected.
+/// when it watches nothing and no process is connected. Each removal is logged by the process that started the
+/// tracker (<see cref="TrackerReports"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -185,7 +186,6 @@ internal static class ResourceTracker
     private static unsafe void StartTracker(string address)
     {
         SpawnedChild tracker = Spawner.Spawn(LaunchPlan.Current, new Dictionary<string, string?> { [ServeVariable] = address });
-        Libc.Close(tracker.Stdout);
         try
         {
             // The tracker writes one byte on its control socket once it listens; EOF means it died.
@@ -208,15 +208,21 @@ internal static class ResourceTracker
                 throw new IOException("The shared memory resource tracker process failed to start: " + Encoding.UTF8.GetString(error, 0, (int)Math.Max(0, got)));
             }
         }
+        catch
+        {
+            Libc.Close(tracker.Stdout);
+            throw;
+        }
         finally
         {
             Libc.Close(tracker.Control);
             Libc.Close(tracker.Stderr);
         }
 
-        // Reap it whenever it exits, so that it never lingers as a zombie of ours.
+        // Log what it removes (its stdout, until it exits), then reap it, so that it never lingers as a zombie of ours.
         var reaper = new Thread(() =>
         {
+            TrackerReports.Relay(tracker.Stdout);
             var fd = new Libc.PollFd { Fd = tracker.Pidfd, Events = Libc.POLLIN };
             while (Libc.Poll(&fd, 1, -1) < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
             {
@@ -242,6 +248,7 @@ internal static class ResourceTracker
         listener.Bind(Endpoint(address));
         listener.Listen(64);
         server.Listener = listener;
+        TrackerReports.PrepareTracker();
         unsafe
         {
             byte one = 1;
@@ -308,7 +315,10 @@ internal static class ResourceTracker
 
                 foreach ((string name, FileStatus folder) in folders)
                 {
-                    SocketFolders.Remove(tempFolder, name, folder);
+                    if (SocketFolders.Remove(tempFolder, name, folder))
+                    {
+                        TrackerReports.RemovedFolder(name);
+                    }
                 }
 
                 lock (gate)
@@ -377,9 +387,9 @@ internal static class ResourceTracker
                 Libc.FlockRetry(fd, Libc.LOCK_EX);
 
                 // Still this very file (it is open here, so its inode cannot be reused), not a newer segment that took the name?
-                if (Libc.LinkStatusOf(path) is { } now && now.IsSameFile(status))
+                if (Libc.LinkStatusOf(path) is { } now && now.IsSameFile(status) && Libc.Unlink(path) == 0)
                 {
-                    Libc.Unlink(path);
+                    TrackerReports.RemovedSegment(file);
                 }
 
                 Segment.RemoveCompanionFiles(path, kind, id);
