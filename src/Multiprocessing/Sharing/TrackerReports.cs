@@ -94,17 +94,24 @@ internal static unsafe class TrackerReports
             return;
         }
 
-        // The factory of the moment (rare lines: no cache); with logging off, a NullLogger that does nothing.
-        ILogger logger = MultiprocessingLogging.LoggerFactory.CreateLogger(LogCategories.ResourceTracker);
-        string name = Encoding.UTF8.GetString(line[2..]);
-        switch (line[0])
+        try
         {
-            case SegmentLine:
-                Log.TrackerRemovedSegment(logger, name);
-                break;
-            case FolderLine:
-                Log.TrackerRemovedSocketFolder(logger, name);
-                break;
+            // The factory of the moment (rare lines: no cache); with logging off, a NullLogger that does nothing.
+            ILogger logger = MultiprocessingLogging.LoggerFactory.CreateLogger(LogCategories.ResourceTracker);
+            string name = Encoding.UTF8.GetString(line[2..]);
+            switch (line[0])
+            {
+                case SegmentLine:
+                    Log.TrackerRemovedSegment(logger, name);
+                    break;
+                case FolderLine:
+                    Log.TrackerRemovedSocketFolder(logger, name);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A provider that throws (or was disposed) must not end this process, nor stop the reading of the pipe.
         }
     }
 

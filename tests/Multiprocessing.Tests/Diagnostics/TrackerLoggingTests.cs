@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Multiprocessing.Sharing;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Diagnostics;
@@ -8,20 +9,29 @@ namespace Multiprocessing.Tests.Diagnostics;
 /// factory (which these tests set: serial, since other tests check that it is unset). Real children, SIGKILLed.
 /// </summary>
 [Collection(SerialTests.Name)]
-public sealed class TrackerLoggingTests
+public sealed class TrackerLoggingTests : IDisposable
 {
+    private readonly CollectingLoggerProvider provider = new();
+    private readonly ILoggerFactory factory;
+    private readonly ILoggerFactory previous = MultiprocessingLogging.LoggerFactory;
+    private readonly SharedMemory keepsTheTracker;
+
+    public TrackerLoggingTests()
+    {
+        factory = provider.CreateFactory();
+        MultiprocessingLogging.LoggerFactory = factory;
+
+        // Creating a segment starts this process's tracker if it has none: the children inherit it, and it reports here.
+        keepsTheTracker = SharedMemory.Create(16);
+    }
+
     [Fact]
     public void ASegmentLeftByAKilledChild_IsRemovedByTheTracker_AndLoggedHere()
     {
-        using var provider = new CollectingLoggerProvider();
-        using ILoggerFactory factory = provider.CreateFactory();
-        using ProcessWideFactory _ = new(factory);
-
-        // Creating a segment starts this process's tracker if it has none: the child inherits it, and it reports here.
-        using SharedMemory keepsTheTracker = SharedMemory.Create(16);
         string name = ShmFiles.NewName("logged-leak");
         string file = Path.GetFileName(ShmFiles.PathOf(name));
         LeaveInAKilledChild(name);
+
         CollectedRecord removed = provider.WaitFor(
             r => r.EventId.Id == MultiprocessingLogEvents.TrackerRemovedSegment && Equals(r.Property("SegmentName"), file),
             "the tracker's removal of " + file);
@@ -35,20 +45,9 @@ public sealed class TrackerLoggingTests
     [Fact]
     public void TheSocketFolderOfAKilledChildsListener_IsRemovedByTheTracker_AndLoggedHere()
     {
-        using var provider = new CollectingLoggerProvider();
-        using ILoggerFactory factory = provider.CreateFactory();
-        using ProcessWideFactory _ = new(factory);
-        using SharedMemory keepsTheTracker = SharedMemory.Create(16);
         using var dir = new TempDirectory();
         string said = Path.Combine(dir.Path, "address");
-        using ChildProcess child = ChildProcess.Start(static (string path) =>
-        {
-            Listener listener = Listener.Create();
-            File.WriteAllText(path + ".tmp", listener.Address.ToString());
-            File.Move(path + ".tmp", path);
-            Thread.Sleep(Timeout.Infinite);
-            GC.KeepAlive(listener);
-        }, said);
+        using ChildProcess child = ChildProcess.Start(ChildBodies.ListenUntilKilled, said);
         string folder;
         try
         {
@@ -58,7 +57,7 @@ public sealed class TrackerLoggingTests
         }
         finally
         {
-            child.Kill();
+            child.Kill(); // SIGKILL: the folder is left for the tracker
         }
 
         child.JoinOrFail();
@@ -74,10 +73,6 @@ public sealed class TrackerLoggingTests
     [Fact]
     public void ASegmentItsCreatorRemoved_IsNotLogged()
     {
-        using var provider = new CollectingLoggerProvider();
-        using ILoggerFactory factory = provider.CreateFactory();
-        using ProcessWideFactory _ = new(factory);
-        using SharedMemory keepsTheTracker = SharedMemory.Create(16);
         string name = ShmFiles.NewName("not-leaked");
         string file = Path.GetFileName(ShmFiles.PathOf(name));
         using ChildProcess child = ChildProcess.Start(static (string n) =>
@@ -97,17 +92,41 @@ public sealed class TrackerLoggingTests
         Assert.DoesNotContain(provider.Records, r => Equals(r.Property("SegmentName"), file));
     }
 
+    [Fact]
+    public void ALoggerThatThrows_NeitherEndsTheStartingProcess_NorStopsItsReports()
+    {
+        // In a child that starts its own tracker (no address inherited), with a process-wide factory whose provider
+        // throws on every record: the reports of two leaks both reach it, and the child lives to say so.
+        using ChildProcess<int> child = ChildProcess.Start(
+            static () =>
+            {
+                using var throwing = new ThrowingLoggerProvider();
+                using ILoggerFactory own = LoggerFactory.Create(b => b.AddProvider(throwing));
+                MultiprocessingLogging.LoggerFactory = own;
+                using SharedMemory keepsItsTracker = SharedMemory.Create(16);
+                LeaveInAKilledChild(ShmFiles.NewName("throwing-1"));
+                LeaveInAKilledChild(ShmFiles.NewName("throwing-2"));
+                Assert.True(throwing.Calls.Wait(Within.Deadline), "the first removal was not logged");
+                Assert.True(throwing.Calls.Wait(Within.Deadline), "the second removal was not logged");
+                return Environment.ProcessId;
+            },
+            new ChildProcessOptions { Environment = new Dictionary<string, string?> { [ResourceTracker.AddressVariable] = null } });
+        Assert.Equal(child.Pid, child.ResultOrFail());
+    }
+
+    public void Dispose()
+    {
+        keepsTheTracker.Dispose();
+        MultiprocessingLogging.LoggerFactory = previous;
+        factory.Dispose();
+        provider.Dispose();
+    }
+
     /// <summary>Creates the segment <paramref name="name"/> in a child that is then SIGKILLed: only the tracker can remove it.</summary>
     private static void LeaveInAKilledChild(string name)
     {
         using var ready = SharedEvent.Create();
-        using ChildProcess child = ChildProcess.Start(static (string n, SharedEvent r) =>
-        {
-            SharedMemory leaked = SharedMemory.Create(4096, n);
-            r.Set();
-            Thread.Sleep(Timeout.Infinite); // holds it open until killed
-            GC.KeepAlive(leaked);
-        }, name, ready);
+        using ChildProcess child = ChildProcess.Start(ChildBodies.CreateSegmentUntilKilled, name, ready);
         try
         {
             Handoff.WaitReady(ready, child);
@@ -122,13 +141,24 @@ public sealed class TrackerLoggingTests
         Assert.Equal(-9, child.ExitCode);
     }
 
-    /// <summary>Sets <see cref="MultiprocessingLogging.LoggerFactory"/> for a test, and restores it.</summary>
-    private sealed class ProcessWideFactory : IDisposable
+    /// <summary>A provider whose loggers count each record, then throw.</summary>
+    private sealed class ThrowingLoggerProvider : ILoggerProvider, ILogger
     {
-        private readonly ILoggerFactory previous = MultiprocessingLogging.LoggerFactory;
+        public SemaphoreSlim Calls { get; } = new(0);
 
-        public ProcessWideFactory(ILoggerFactory factory) => MultiprocessingLogging.LoggerFactory = factory;
+        public ILogger CreateLogger(string categoryName) => this;
 
-        public void Dispose() => MultiprocessingLogging.LoggerFactory = previous;
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            Calls.Release();
+            throw new InvalidOperationException("a broken logger");
+        }
+
+        public void Dispose() => Calls.Dispose();
     }
 }

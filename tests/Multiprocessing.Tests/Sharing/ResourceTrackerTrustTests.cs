@@ -338,14 +338,7 @@ public sealed class ResourceTrackerTrustTests(ITestOutputHelper output)
     {
         using var dir = new TempDirectory();
         string said = Path.Combine(dir.Path, "address");
-        using ChildProcess child = ChildProcess.Start(static (string file) =>
-        {
-            Listener listener = Listener.Create();
-            File.WriteAllText(file + ".tmp", listener.Address.ToString());
-            File.Move(file + ".tmp", file);
-            Thread.Sleep(Timeout.Infinite);
-            GC.KeepAlive(listener);
-        }, said);
+        using ChildProcess child = ChildProcess.Start(ChildBodies.ListenUntilKilled, said);
         Within.WaitForFile(said, child);
         string folder = Path.GetDirectoryName(File.ReadAllText(said))!;
         Assert.True(Directory.Exists(folder));

@@ -172,6 +172,25 @@ internal static class ChildBodies
         ready.Set();
         Thread.Sleep(Timeout.Infinite);
     }
+
+    /// <summary>Creates the segment <paramref name="name"/>, says ready, and keeps it open until killed.</summary>
+    public static void CreateSegmentUntilKilled(string name, SharedEvent ready)
+    {
+        SharedMemory m = SharedMemory.Create(4096, name);
+        GC.KeepAlive(m);
+        ready.Set();
+        Thread.Sleep(Timeout.Infinite);
+    }
+
+    /// <summary>Creates a listener, writes its address to the file <paramref name="addressFile"/> (whole, by a rename), and listens until killed.</summary>
+    public static void ListenUntilKilled(string addressFile)
+    {
+        Listener listener = Listener.Create();
+        File.WriteAllText(addressFile + ".tmp", listener.Address.ToString());
+        File.Move(addressFile + ".tmp", addressFile);
+        GC.KeepAlive(listener);
+        Thread.Sleep(Timeout.Infinite);
+    }
 }
 
 /// <summary>Signals sent to one thread of this process.</summary>
