@@ -26,7 +26,17 @@ internal static unsafe class TrackerReports
     private const byte FolderLine = (byte)'F';
 
     /// <summary>In the tracker process, before it serves: its stdout must never block it.</summary>
-    public static void PrepareTracker() => Libc.SetNonBlocking(StdoutFd, true);
+    public static void PrepareTracker()
+    {
+        try
+        {
+            Libc.SetNonBlocking(StdoutFd, true);
+        }
+        catch (IOException)
+        {
+            // No stdout (not started by ResourceTracker.StartTracker): the writes fail, and the reports go nowhere.
+        }
+    }
 
     /// <summary>In the tracker process: reports that it removed the segment /dev/shm/<paramref name="file"/>.</summary>
     public static void RemovedSegment(string file) => Write(SegmentLine, file);
