@@ -79,7 +79,7 @@ public sealed partial class ThreadWorkerPool
                 // start time before the task, so that a timer that sees this task sees its start time. (Taken
                 // for the timeout, or for the task's duration when a listener measures it: else 0.)
                 long timeout = work.TimeoutTicksIn(this);
-                self.StartedAt = timeout != 0 ? Stopwatch.GetTimestamp() : Metrics.TaskStarting();
+                self.StartedAt = timeout != 0 || RecordsTasksByTally ? Stopwatch.GetTimestamp() : Metrics.TaskStarting();
 
                 self.Current = work;
                 if (!work.TryStart())
@@ -331,7 +331,10 @@ public sealed partial class ThreadWorkerPool
             }
 
             Interlocked.Increment(ref hot.Alive);
-            worker = new ThreadWorker(this, $"{Name} thread {++threadsStarted}", AddWorker());
+            string name = $"{Name} thread {++threadsStarted}";
+            WorkerTally tally = AddWorker();
+            tally.Name = name;
+            worker = new ThreadWorker(this, name, tally);
             workers.Add(worker);
         }
 

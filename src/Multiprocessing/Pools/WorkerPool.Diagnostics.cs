@@ -1,3 +1,4 @@
+using Multiprocessing.Diagnostics;
 using Multiprocessing.Pools;
 
 namespace Multiprocessing;
@@ -29,8 +30,50 @@ public abstract partial class WorkerPool
 
     /// <summary>The tasks that ended last (up to 1024), oldest first: worker, start, duration, outcome, and a failure's exception text.</summary>
     /// <returns>A copy; the pool goes on recording.</returns>
-    /// <remarks>A task is recorded when it ends on a worker; tasks dropped before they started have no record. Use it to draw a task stream or list recent failures. Readable after <see cref="Dispose()"/>, as <see cref="Counters"/> is.</remarks>
-    public IReadOnlyList<PoolTaskRecord> GetRecentTasks() => taskRecords.Snapshot();
+    /// <remarks>A task is recorded when it ends on a worker; tasks dropped before they started have no record. Use it to draw a task stream or list recent failures. Readable after <see cref="Dispose()"/>, as <see cref="Counters"/> is. A <see cref="ThreadWorkerPool"/> records from the first call on (a record costs a clock read and a lock per task, which its fastest tasks would notice): the first call returns none of its tasks, and a dashboard, which polls, sees every task from its first look.</remarks>
+    public IReadOnlyList<PoolTaskRecord> GetRecentTasks()
+    {
+        OnRecentTasksRead();
+        return taskRecords.Snapshot();
+    }
+
+    /// <summary>Called by <see cref="GetRecentTasks"/> before it reads: a pool that records only once asked starts here.</summary>
+    private protected virtual void OnRecentTasksRead()
+    {
+    }
+
+    /// <summary>
+    /// True once the pool records its tasks through its workers' tallies (<see cref="WorkerTally.Succeeded"/>,
+    /// <see cref="WorkerTally.Failed"/>) and <see cref="CountStoppedByPool"/>: a thread pool, from the first
+    /// <see cref="GetRecentTasks"/> on. A process pool records its tasks itself, always.
+    /// </summary>
+    internal bool RecordsTasksByTally => Volatile.Read(ref recordingByTally);
+
+    /// <summary>Set by a pool that records through its tallies, once asked for records.</summary>
+    private protected bool recordingByTally;
+
+    /// <summary>The ids of the tasks recorded through the tallies (tasks of a thread pool have no id of their own).</summary>
+    private long recordedByTally;
+
+    /// <summary>Records a task a tally (or <see cref="CountStoppedByPool"/>) counted; see <see cref="RecordsTasksByTally"/>.</summary>
+    /// <param name="worker">The worker's name, or null for the pool's.</param>
+    /// <param name="startedAt">When it started (a <see cref="System.Diagnostics.Stopwatch"/> timestamp; 0 if not taken).</param>
+    /// <param name="outcome">How it ended.</param>
+    /// <param name="error">Its exception, if any.</param>
+    internal void RecordTaskByTally(string? worker, long startedAt, TaskOutcome outcome, Exception? error) =>
+        RecordTask(
+            Interlocked.Increment(ref recordedByTally),
+            worker ?? Name,
+            null,
+            startedAt,
+            outcome switch
+            {
+                TaskOutcome.Completed => PoolTaskOutcome.Succeeded,
+                TaskOutcome.Cancelled => PoolTaskOutcome.Cancelled,
+                TaskOutcome.TimedOut => PoolTaskOutcome.TimedOut,
+                _ => error is PoolTerminatedException ? PoolTaskOutcome.Stopped : PoolTaskOutcome.Failed,
+            },
+            error);
 
     /// <summary>Core: records a task that ran on a worker and ended now (allocates nothing, but a failure's text).</summary>
     /// <param name="taskId">The task's id in the pool.</param>

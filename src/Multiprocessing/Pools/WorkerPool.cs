@@ -387,6 +387,10 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     {
         Interlocked.Increment(ref stoppedByPool);
         Metrics.TaskEnded(startedAt, outcome, error);
+        if (RecordsTasksByTally)
+        {
+            RecordTaskByTally(null, startedAt, outcome, error);
+        }
     }
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> once the pool is disposed: for members that act on a live pool (not its diagnostics, readable at any time).</summary>

@@ -22,6 +22,9 @@ internal sealed class WorkerTally
 
     public WorkerTally(WorkerPool pool) => this.pool = pool;
 
+    /// <summary>The worker's name, for the task records of a pool that records through its tallies (a thread pool); null otherwise.</summary>
+    public string? Name { get; set; }
+
     public long StartedCount => Volatile.Read(ref counts.Started);
 
     public long SucceededCount => Volatile.Read(ref counts.Succeeded);
@@ -55,6 +58,10 @@ internal sealed class WorkerTally
     {
         Volatile.Write(ref counts.Succeeded, counts.Succeeded + 1);
         pool.Metrics.TaskEnded(startedAt, TaskOutcome.Completed);
+        if (pool.RecordsTasksByTally)
+        {
+            pool.RecordTaskByTally(Name, startedAt, TaskOutcome.Completed, null);
+        }
     }
 
     /// <summary>A task this worker ran ended with an exception (or was cancelled by its own token).</summary>
@@ -65,6 +72,10 @@ internal sealed class WorkerTally
     {
         Volatile.Write(ref counts.Failed, counts.Failed + 1);
         pool.Metrics.TaskEnded(startedAt, outcome, error);
+        if (pool.RecordsTasksByTally)
+        {
+            pool.RecordTaskByTally(Name, startedAt, outcome, error);
+        }
     }
 
     [StructLayout(LayoutKind.Explicit, Size = 192)]

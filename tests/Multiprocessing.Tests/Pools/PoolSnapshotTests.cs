@@ -46,6 +46,40 @@ public sealed class PoolSnapshotTests
     }
 
     [Fact]
+    public async Task ThreadPool_GetRecentTasks_RecordsFromTheFirstCallOn_WithOutcomesWorkersAndDurations()
+    {
+        using var pool = new ThreadWorkerPool(new PoolOptions { WorkerCount = 2, Name = $"threads-{Guid.NewGuid():N}", TaskTimeout = TimeSpan.FromSeconds(30) });
+        await pool.MapAsync(static (int x) => x, Enumerable.Range(0, 5), chunkSize: 1).WaitAsync(Within.Deadline);
+        Assert.Empty(pool.GetRecentTasks()); // Not recording until asked: those five cost no record.
+
+        int[] squares = await pool.MapAsync(static (int x) => x * x, Enumerable.Range(0, 10), chunkSize: 1).WaitAsync(Within.Deadline);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => pool.Submit(static () => Throws(3)).WaitAsync(Within.Deadline));
+        using var cancel = new CancellationTokenSource();
+        Task<int> cancelled = pool.Submit(static (CancellationToken t) => { t.WaitHandle.WaitOne(); t.ThrowIfCancellationRequested(); return 0; }, cancel.Token, cancel.Token); // the token as its argument, and as the submission's
+        using (var started = new CancellationTokenSource(TestApp.Patience))
+        {
+            while (pool.Counters.Running == 0)
+            {
+                await Task.Delay(5, started.Token);
+            }
+        }
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Within.Deadline));
+
+        IReadOnlyList<PoolTaskRecord> records = pool.GetRecentTasks();
+        Assert.Equal(10, records.Count(r => r.Outcome == PoolTaskOutcome.Succeeded));
+        PoolTaskRecord failed = Assert.Single(records, r => r.Outcome == PoolTaskOutcome.Failed);
+        Assert.Contains("task 3 fails", failed.Error, StringComparison.Ordinal);
+        Assert.Single(records, r => r.Outcome == PoolTaskOutcome.Cancelled);
+        Assert.All(records, r => Assert.StartsWith(pool.Name + " thread ", r.Worker, StringComparison.Ordinal));
+        Assert.All(records, r => Assert.Null(r.Pid));
+        Assert.All(records, r => Assert.True(r.Duration >= TimeSpan.Zero && r.StartedAt <= DateTimeOffset.UtcNow));
+        Assert.Equal(12, records.Select(r => r.TaskId).Distinct().Count());
+        Assert.Equal(285, squares.Sum());
+    }
+
+    [Fact]
     public async Task KillWorker_ReplacesTheWorker_FailsItsTask_AndCountsTheRestart()
     {
         using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1 });
