@@ -257,7 +257,14 @@ public sealed partial class ThreadWorkerPool
                 }
 
                 Interlocked.Increment(ref hot.Sleepers);
-                if (!queue.IsEmpty || ShouldStop())
+
+                // The state first, then the queue, each read once. A closed pool's thread never sleeps: it runs
+                // what is queued or stops, and nothing would wake it (Close woke the sleepers already; a refused
+                // submission leaves a dead task in the queue and wakes no one). It used to test the queue, the
+                // state, then the queue again: empty, closed, then a refused task just enqueued (not empty: no
+                // stop), and it slept for ever with Join waiting on it.
+                PoolState s = State;
+                if (s != PoolState.Open || !queue.IsEmpty)
                 {
                     if (!TryUncountSleeper())
                     {

@@ -263,6 +263,46 @@ public abstract partial class WorkerPoolTestBase
     }
 
     [Fact]
+    public void SubmissionsRacingClose_ManyRounds_NoWorkerSleepsThroughTheStop()
+    {
+        // Three submitters race Close at a different moment each round, so that a refused submission lands in the
+        // queue just as a worker decides whether to sleep. A thread pool's worker used to read the queue (empty),
+        // the state (closed), then the queue again (the refused task: not empty, so no stop) and sleep, and nothing
+        // woke it: Join waited for ever (about once in a hundred rounds).
+        var random = new Random(7);
+        for (int round = 0; round < SmallPoolRaceRounds; round++)
+        {
+            WorkerPool pool = CreatePool(2);
+            var accepted = new ConcurrentQueue<Task<int>>();
+            using var go = new ManualResetEventSlim();
+            int closeAfter = random.Next(0, 3000);
+            Task[] submitters = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+            {
+                go.Hold();
+                for (int i = 0; i < 20_000; i++)
+                {
+                    try
+                    {
+                        accepted.Enqueue(pool.Submit(static (int x) => x, i));
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return;
+                    }
+                }
+            })).ToArray();
+            go.Set();
+            PoolTestSupport.Eventually(() => accepted.Count >= closeAfter || submitters.All(s => s.IsCompleted), () => "accepted submissions");
+            pool.Close();
+            PoolTestSupport.AllEndOrFail(submitters);
+
+            Assert.True(pool.Join(Within.Deadline), $"round {round}: the pool did not stop ({pool.Counters})");
+            Assert.All(accepted, t => Assert.True(t.IsCompletedSuccessfully, $"round {round}: an accepted task is {t.Status}"));
+            pool.Dispose();
+        }
+    }
+
+    [Fact]
     public void SubmissionsRacingTerminate_OnSmallPools_NeverLeaveATaskHanging()
     {
         // Many short races, so that some submission lands between the pool's last look at its queue and its stop.
