@@ -11,7 +11,7 @@ namespace Multiprocessing.Tests.Dashboard;
 /// The dashboard with a real process pool: its token, its JSON state, and its page in a real browser (headless
 /// Chromium, driven over the DevTools protocol): the numbers it shows, and its kill button.
 /// </summary>
-public sealed class DashboardTests(ITestOutputHelper output)
+public sealed partial class DashboardTests(ITestOutputHelper output)
 {
     private const string TokenHeader = "X-Dashboard-Token";
 
