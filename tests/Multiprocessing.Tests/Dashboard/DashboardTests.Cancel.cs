@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Multiprocessing.Tests.Pools;
 using Multiprocessing.Tests.Support;
 using Dash = Multiprocessing.Dashboard;
 
@@ -12,144 +11,114 @@ public sealed partial class DashboardTests
     [Fact]
     public async Task Browser_CancelButton_CancelsTheQueuedTask_AndLeavesTheRunningOneAlone()
     {
-        if (Chromium.Find() is not { } chromium)
+        if (ChromiumOrSkip() is not { } chromium)
         {
-            output.WriteLine("SKIPPED: no chromium on this machine (apt-get install chromium; .ci/run installs it). The browser part did not run.");
             return;
         }
 
-        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, Name = $"dash-{Guid.NewGuid():N}" });
-        using var started = SharedEvent.Create();
-        using var release = SharedEvent.Create();
-        using var ran = SharedEvent.Create();
-        try // the held task is released whatever happens, or the pool's Dispose would wait for it for ever
-        {
-            Task<int> busy = await StartHoldingTask(pool, started, release);
-            Task<int> waiting = pool.Submit(SetAndReturn, ran, 2);
-            long queuedId = Assert.Single(pool.GetQueuedTaskIds());
-            PoolWorkerInfo worker = Assert.Single(pool.GetWorkers());
-            long runningId = worker.CurrentTaskId!.Value;
+        using HeldWorkerPool held = await HeldWorkerPool.Start();
+        ProcessPool pool = held.Pool;
+        (Task<int> waiting, long queuedId, SharedEvent ran) = held.Queue(2);
 
-            using var dash = Dash.Start(new DashboardOptions { Pools = [pool] });
-            using Chromium browser = Chromium.Start(chromium);
-            using CdpPage page = await CdpPage.Connect(browser.DevTools);
-            await page.Navigate(dash.Url);
-            string section = $"section[data-pool=\"{pool.Name}\"]";
-            string cancelButton = $"button.cancel[data-task=\"{queuedId}\"]";
-            await page.Evaluate(WhenShown(section, $"s.querySelector('{cancelButton}') !== null && s.querySelector('[data-stat=\"queued\"]').textContent === '1' && s.querySelector('[data-stat=\"running\"]').textContent === '1'"));
+        using var dash = Dash.Start(new DashboardOptions { Pools = [pool] });
+        using Chromium browser = Chromium.Start(chromium);
+        using CdpPage page = await browser.Open(dash.Url);
+        string section = $"section[data-pool=\"{pool.Name}\"]";
+        string cancelButton = $"button.cancel[data-task=\"{queuedId}\"]";
+        await page.Evaluate(WhenShown(section, $"s.querySelector('{cancelButton}') !== null && s.querySelector('[data-stat=\"queued\"]').textContent === '1' && s.querySelector('[data-stat=\"running\"]').textContent === '1'"));
 
-            // The page's own cancel button, clicked in the browser.
-            await page.Evaluate($$"""document.querySelector('{{section}} {{cancelButton}}').click(); true""");
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Within.Deadline));
-            Assert.True(waiting.IsCanceled, $"the cancelled task ended {waiting.Status}, not Canceled");
+        // The page's own cancel button, clicked in the browser.
+        await page.Evaluate($$"""document.querySelector('{{section}} {{cancelButton}}').click(); true""");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Within.Deadline));
+        Assert.True(waiting.IsCanceled, $"the cancelled task ended {waiting.Status}, not Canceled");
 
-            // The page no longer lists it: no cancel button, nothing queued, the running task still running.
-            await page.Evaluate(WhenShown(section, "s.querySelector('button.cancel') === null && s.querySelector('[data-stat=\"queued\"]').textContent === '0' && s.querySelector('[data-stat=\"running\"]').textContent === '1'"));
-            JsonNode mine = await StateOf(dash, pool);
-            Assert.Empty(mine["queuedTasks"]!.AsArray());
-            JsonNode shownWorker = Assert.Single(mine["workers"]!.AsArray())!;
-            Assert.Equal(worker.Pid, (int)shownWorker["pid"]!);
-            Assert.Equal(runningId, (long)shownWorker["taskId"]!);
+        // The page no longer lists it: no cancel button, nothing queued, the running task still running.
+        await page.Evaluate(WhenShown(section, "s.querySelector('button.cancel') === null && s.querySelector('[data-stat=\"queued\"]').textContent === '0' && s.querySelector('[data-stat=\"running\"]').textContent === '1'"));
+        JsonNode mine = await StateOf(dash, pool);
+        Assert.Empty(mine["queuedTasks"]!.AsArray());
+        JsonNode shownWorker = Assert.Single(mine["workers"]!.AsArray())!;
+        Assert.Equal(held.WorkerPid, (int)shownWorker["pid"]!);
+        Assert.Equal(held.RunningId, (long)shownWorker["taskId"]!);
 
-            // The running task is unaffected: same worker, same task, still busy; it ends normally once released.
-            Assert.False(busy.IsCompleted, $"the running task ended ({busy.Status}) when the queued one was cancelled");
-            PoolWorkerInfo after = Assert.Single(pool.GetWorkers());
-            Assert.Equal((worker.Pid, runningId, PoolWorkerState.Busy), (after.Pid, after.CurrentTaskId, after.State));
-            release.Set();
-            Assert.Equal(1, await busy.WaitAsync(Within.Deadline));
-            Assert.Equal(3, await pool.Submit(static () => 3).WaitAsync(Within.Deadline)); // one worker, in order: the cancelled task would have run before this one
-            Assert.False(ran.IsSet, "the cancelled task ran");
-            Assert.Empty(pool.GetQueuedTaskIds());
-        }
-        finally
-        {
-            release.Set();
-        }
+        // The running task is unaffected: same worker, same task, still busy; it ends normally once released.
+        Assert.False(held.Running.IsCompleted, $"the running task ended ({held.Running.Status}) when the queued one was cancelled");
+        PoolWorkerInfo after = Assert.Single(pool.GetWorkers());
+        Assert.Equal((held.WorkerPid, held.RunningId, PoolWorkerState.Busy), (after.Pid!.Value, after.CurrentTaskId!.Value, after.State));
+        held.Release();
+        Assert.Equal(1, await held.Running.WaitAsync(Within.Deadline));
+        Assert.Equal(3, await pool.Submit(static () => 3).WaitAsync(Within.Deadline)); // one worker, in order: the cancelled task would have run before this one
+        Assert.False(ran.IsSet, "the cancelled task ran");
+        Assert.Empty(pool.GetQueuedTaskIds());
     }
 
     [Fact]
     public async Task ApiCancel_WithoutTheToken_Is403_WithABadOrUnknownTask_Is4xx_AndNeitherCancelsAnything()
     {
-        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, Name = $"dash-{Guid.NewGuid():N}" });
-        using var started = SharedEvent.Create();
-        using var release = SharedEvent.Create();
-        using var ran = SharedEvent.Create();
-        using var otherRan = SharedEvent.Create();
-        try // the held task is released whatever happens, or the pool's Dispose would wait for it for ever
+        using HeldWorkerPool held = await HeldWorkerPool.Start();
+        ProcessPool pool = held.Pool;
+        (Task<int> waiting, long queuedId, SharedEvent ran) = held.Queue(2);
+        (Task<int> other, long otherId, SharedEvent otherRan) = held.Queue(4);
+        IReadOnlyList<long> queued = pool.GetQueuedTaskIds();
+
+        using var dash = Dash.Start(new DashboardOptions { Pools = [pool] });
+        Uri root = new($"http://127.0.0.1:{dash.Port}/");
+        string token = dash.Url.Query["?token=".Length..];
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { Timeout = Within.Deadline };
+        string cancelQueued = $"api/cancel?pool={pool.Name}&task={queuedId}";
+
+        // Without the token (none, a wrong one, or only the page's cookie): 403, and the task still waits.
+        using (HttpResponseMessage none = await http.PostAsync(new Uri(root, cancelQueued), null))
         {
-            Task<int> busy = await StartHoldingTask(pool, started, release);
-            Task<int> waiting = pool.Submit(SetAndReturn, ran, 2);
-            long queuedId = Assert.Single(pool.GetQueuedTaskIds());
-            Task<int> other = pool.Submit(SetAndReturn, otherRan, 4);
-            long runningId = Assert.Single(pool.GetWorkers()).CurrentTaskId!.Value;
-            IReadOnlyList<long> queued = pool.GetQueuedTaskIds();
-            Assert.Equal(2, queued.Count);
-            long otherId = Assert.Single(queued, id => id != queuedId);
-
-            using var dash = Dash.Start(new DashboardOptions { Pools = [pool] });
-            Uri root = new($"http://127.0.0.1:{dash.Port}/");
-            string token = dash.Url.Query["?token=".Length..];
-            using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { Timeout = Within.Deadline };
-            string cancelQueued = $"api/cancel?pool={pool.Name}&task={queuedId}";
-
-            // Without the token (none, a wrong one, or only the page's cookie): 403, and the task still waits.
-            using (HttpResponseMessage none = await http.PostAsync(new Uri(root, cancelQueued), null))
-            {
-                Assert.Equal(HttpStatusCode.Forbidden, none.StatusCode);
-            }
-
-            foreach ((string header, string value) in new[] { (TokenHeader, token + "x"), (TokenHeader, token[..^1]), ("Cookie", $"mpdash{dash.Port}={token}") })
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(root, cancelQueued));
-                request.Headers.Add(header, value);
-                using HttpResponseMessage response = await http.SendAsync(request);
-                Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"POST /{cancelQueued} with {header}: {value} gave {(int)response.StatusCode}");
-            }
-
-            using (HttpResponseMessage wrongInUrl = await http.PostAsync(new Uri(root, $"{cancelQueued}&token={token}x"), null))
-            {
-                Assert.Equal(HttpStatusCode.Forbidden, wrongInUrl.StatusCode);
-            }
-
-            // With the token, but no task id, a malformed one, or another pool's name: 400, saying what to give.
-            foreach (string query in new[] { $"pool={pool.Name}", $"pool={pool.Name}&task=", $"pool={pool.Name}&task=abc", $"pool={pool.Name}&task=-{queuedId}", $"pool={pool.Name}&task=99999999999999999999", $"pool=no-such-pool&task={queuedId}", $"task={queuedId}" })
-            {
-                (HttpStatusCode status, string body) = await PostWithToken(http, new Uri(root, $"api/cancel?{query}"), token);
-                Assert.True(status == HttpStatusCode.BadRequest, $"POST /api/cancel?{query} gave {(int)status}: {body}");
-                Assert.Contains("task=", body, StringComparison.Ordinal);
-            }
-
-            // An id no task waits under (never given, or the running task's): 404, saying the task is not waiting.
-            foreach (long id in new[] { otherId + 1000, runningId })
-            {
-                (HttpStatusCode status, string body) = await PostWithToken(http, new Uri(root, $"api/cancel?pool={pool.Name}&task={id}"), token);
-                Assert.True(status == HttpStatusCode.NotFound, $"POST /api/cancel for task {id} gave {(int)status}: {body}");
-                JsonNode answer = JsonNode.Parse(body)!;
-                Assert.False((bool)answer["ok"]!);
-                Assert.Equal($"task {id} of {pool.Name} is not waiting", (string?)answer["message"]);
-            }
-
-            // Nothing was cancelled: both tasks still wait, the running one runs on.
-            Assert.Equal(queued, pool.GetQueuedTaskIds());
-            Assert.False(waiting.IsCompleted || other.IsCompleted || busy.IsCompleted, $"a task ended: waiting {waiting.Status}, other {other.Status}, running {busy.Status}");
-
-            // The control: the token and a waiting task's id cancel that task, and only it.
-            (HttpStatusCode okStatus, string okBody) = await PostWithToken(http, new Uri(root, $"api/cancel?pool={pool.Name}&task={otherId}"), token);
-            Assert.True(okStatus == HttpStatusCode.OK, $"cancelling task {otherId} gave {(int)okStatus}: {okBody}");
-            Assert.Equal($"cancelled task {otherId} of {pool.Name}", (string?)JsonNode.Parse(okBody)!["message"]);
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => other.WaitAsync(Within.Deadline));
-            Assert.Equal([queuedId], pool.GetQueuedTaskIds());
-
-            release.Set();
-            Assert.Equal(1, await busy.WaitAsync(Within.Deadline));
-            Assert.Equal(2, await waiting.WaitAsync(Within.Deadline));
-            Assert.True(ran.IsSet);
-            Assert.False(otherRan.IsSet, "the cancelled task ran");
+            Assert.Equal(HttpStatusCode.Forbidden, none.StatusCode);
         }
-        finally
+
+        foreach ((string header, string value) in new[] { (TokenHeader, token + "x"), (TokenHeader, token[..^1]), ("Cookie", $"mpdash{dash.Port}={token}") })
         {
-            release.Set();
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(root, cancelQueued));
+            request.Headers.Add(header, value);
+            using HttpResponseMessage response = await http.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"POST /{cancelQueued} with {header}: {value} gave {(int)response.StatusCode}");
         }
+
+        using (HttpResponseMessage wrongInUrl = await http.PostAsync(new Uri(root, $"{cancelQueued}&token={token}x"), null))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, wrongInUrl.StatusCode);
+        }
+
+        // With the token, but no task id, a malformed one, or another pool's name: 400, saying what to give.
+        foreach (string query in new[] { $"pool={pool.Name}", $"pool={pool.Name}&task=", $"pool={pool.Name}&task=abc", $"pool={pool.Name}&task=-{queuedId}", $"pool={pool.Name}&task=99999999999999999999", $"pool=no-such-pool&task={queuedId}", $"task={queuedId}" })
+        {
+            (HttpStatusCode status, string body) = await PostWithToken(http, new Uri(root, $"api/cancel?{query}"), token);
+            Assert.True(status == HttpStatusCode.BadRequest, $"POST /api/cancel?{query} gave {(int)status}: {body}");
+            Assert.Contains("task=", body, StringComparison.Ordinal);
+        }
+
+        // An id no task waits under (never given, or the running task's): 404, saying the task is not waiting.
+        foreach (long id in new[] { Math.Max(queuedId, otherId) + 1000, held.RunningId })
+        {
+            (HttpStatusCode status, string body) = await PostWithToken(http, new Uri(root, $"api/cancel?pool={pool.Name}&task={id}"), token);
+            Assert.True(status == HttpStatusCode.NotFound, $"POST /api/cancel for task {id} gave {(int)status}: {body}");
+            JsonNode answer = JsonNode.Parse(body)!;
+            Assert.False((bool)answer["ok"]!);
+            Assert.Equal($"task {id} of {pool.Name} is not waiting", (string?)answer["message"]);
+        }
+
+        // Nothing was cancelled: both tasks still wait, the running one runs on.
+        Assert.Equal(queued, pool.GetQueuedTaskIds());
+        Assert.False(waiting.IsCompleted || other.IsCompleted || held.Running.IsCompleted, $"a task ended: waiting {waiting.Status}, other {other.Status}, running {held.Running.Status}");
+
+        // The control: the token and a waiting task's id cancel that task, and only it.
+        (HttpStatusCode okStatus, string okBody) = await PostWithToken(http, new Uri(root, $"api/cancel?pool={pool.Name}&task={otherId}"), token);
+        Assert.True(okStatus == HttpStatusCode.OK, $"cancelling task {otherId} gave {(int)okStatus}: {okBody}");
+        Assert.Equal($"cancelled task {otherId} of {pool.Name}", (string?)JsonNode.Parse(okBody)!["message"]);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => other.WaitAsync(Within.Deadline));
+        Assert.Equal([queuedId], pool.GetQueuedTaskIds());
+
+        held.Release();
+        Assert.Equal(1, await held.Running.WaitAsync(Within.Deadline));
+        Assert.Equal(2, await waiting.WaitAsync(Within.Deadline));
+        Assert.True(ran.IsSet);
+        Assert.False(otherRan.IsSet, "the cancelled task ran");
     }
 
     /// <summary>Posts to <paramref name="url"/> with the token in the header the page uses.</summary>
@@ -162,43 +131,6 @@ public sealed partial class DashboardTests
     }
 
     /// <summary>The pool's entry in <c>GET /api/state</c>.</summary>
-    private static async Task<JsonNode> StateOf(Dash dash, WorkerPool pool)
-    {
-        using var http = new HttpClient { Timeout = Within.Deadline };
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{dash.Port}/api/state"));
-        request.Headers.Add(TokenHeader, dash.Url.Query["?token=".Length..]);
-        using HttpResponseMessage response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        JsonNode state = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        return state["pools"]!.AsArray().Single(p => (string?)p!["name"] == pool.Name)!;
-    }
-
-    /// <summary>
-    /// Submits <see cref="HoldUntilReleased"/> to a pool of one worker and returns once it runs, as far as the pool
-    /// knows too. The pool marks a task running when it sends it to a ready worker, or when the worker says it is
-    /// ready; a first task, awaited, makes sure that the pool has read "ready" before the held task is sent, so that
-    /// the held task is never listed as waiting (the worker could start it before the pool reads its "ready").
-    /// </summary>
-    private static async Task<Task<int>> StartHoldingTask(ProcessPool pool, SharedEvent started, SharedEvent release)
-    {
-        Assert.Equal(0, await pool.Submit(static () => 0).WaitAsync(Within.Deadline));
-        Task<int> busy = pool.Submit(HoldUntilReleased, started, release);
-        started.WaitOrFail("the running task");
-        Assert.Equal(PoolWorkerState.Busy, Assert.Single(pool.GetWorkers()).State);
-        return busy;
-    }
-
-    /// <summary>A worker's task that says it started, then holds its worker until the test releases it.</summary>
-    private static int HoldUntilReleased(SharedEvent started, SharedEvent release)
-    {
-        started.Set();
-        release.Wait();
-        return 1;
-    }
-
-    private static int SetAndReturn(SharedEvent ev, int value)
-    {
-        ev.Set();
-        return value;
-    }
+    private static async Task<JsonNode> StateOf(Dash dash, WorkerPool pool) =>
+        (await GetState(dash))["pools"]!.AsArray().Single(p => (string?)p!["name"] == pool.Name)!;
 }
