@@ -35,6 +35,7 @@ public sealed partial class DashboardTests
             using HttpResponseMessage failed = await http.SendAsync(request);
             string body = await failed.Content.ReadAsStringAsync();
             Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            Assert.Equal(1, Volatile.Read(ref reads)); // answered at once, not after the client tried again on a new connection
             Assert.Equal("Internal Server Error", failed.ReasonPhrase);
             Assert.StartsWith("Internal Server Error", body, StringComparison.Ordinal);
             Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
