@@ -1,8 +1,8 @@
 namespace Multiprocessing.Sharing;
 
 /// <summary>
-/// A shared object that crosses to another process as its name, and is opened there by it: the one way the
-/// primitives of <see cref="SharedPrimitive"/> do it.
+/// A shared object that crosses to another process as its name, and is opened there by it with its public
+/// <c>Open(name)</c>: the one way the synchronization primitives and <see cref="SharedMemory"/> do it.
 /// </summary>
 /// <typeparam name="TSelf">The implementing type.</typeparam>
 internal interface INamedObject<TSelf> : ISharedObject<TSelf>
