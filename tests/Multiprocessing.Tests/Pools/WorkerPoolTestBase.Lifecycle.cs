@@ -216,7 +216,7 @@ public abstract partial class WorkerPoolTestBase
         pool.Close();
         PoolTestSupport.AllEndOrFail(submitters);
 
-        Assert.True(pool.Join(Within.Deadline));
+        pool.JoinOrFail("after Close", accepted.Count);
         Assert.All(accepted, t => Assert.True(t.IsCompletedSuccessfully, $"an accepted task is {t.Status}"));
         Assert.Equal(accepted.Count, pool.Counters.Completed);
         Assert.Equal(0L, pool.Counters.Queued);
@@ -296,7 +296,7 @@ public abstract partial class WorkerPoolTestBase
             pool.Close();
             PoolTestSupport.AllEndOrFail(submitters);
 
-            Assert.True(pool.Join(Within.Deadline), $"round {round}: the pool did not stop ({pool.Counters})");
+            pool.JoinOrFail($"round {round}", accepted.Count);
             Assert.All(accepted, t => Assert.True(t.IsCompletedSuccessfully, $"round {round}: an accepted task is {t.Status}"));
             pool.Dispose();
         }
@@ -335,7 +335,7 @@ public abstract partial class WorkerPoolTestBase
             }
 
             submitter.EndsOrFail("the submitter");
-            Assert.True(pool.Join(Within.Deadline), $"round {round}: the pool did not stop");
+            pool.JoinOrFail($"round {round} ({(round % 2 == 0 ? "Terminate" : "Close")})", accepted.Count);
             Assert.All(accepted, t => t.EndsOrFail($"round {round}: an accepted task"));
             pool.Dispose();
         }
