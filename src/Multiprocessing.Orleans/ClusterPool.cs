@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Multiprocessing.Clustering;
 using Multiprocessing.Pools;
 using Orleans.Configuration;
@@ -57,6 +58,9 @@ public sealed partial class ClusterPool : WorkerPool
     private readonly LocalCluster? cluster;
     private readonly int maxRetries;
     private readonly bool atMostOnce;
+    private readonly TimeSpan responseTimeout;
+    private readonly LaneKeepAlive keepAlive;
+    private readonly IPoolLaneObserver keepAliveReference;
     private long nextTaskId;
     private long retries;
     private int lanesLeft;
@@ -72,6 +76,9 @@ public sealed partial class ClusterPool : WorkerPool
         client = clientHost.Services.GetRequiredService<IClusterClient>();
         maxRetries = clusterOptions?.MaxRetries ?? ClusterPoolOptions.DefaultMaxRetries;
         atMostOnce = clusterOptions?.AtMostOnce ?? false;
+        responseTimeout = clusterOptions?.ResponseTimeout ?? clientHost.Services.GetRequiredService<IOptions<ClientMessagingOptions>>().Value.ResponseTimeout;
+        keepAlive = new LaneKeepAlive(WorkerCount);
+        keepAliveReference = client.CreateObjectReference<IPoolLaneObserver>(keepAlive);
         lanesLeft = WorkerCount;
         lanes = new (WorkerTally, bool)[WorkerCount];
         for (int i = 0; i < WorkerCount; i++)
@@ -156,6 +163,24 @@ public sealed partial class ClusterPool : WorkerPool
         }
     }
 
+    /// <summary>Another pool on the silos of a local cluster, with its timeouts; disposing it leaves the silos running (tests share one cluster so).</summary>
+    internal static async Task<ClusterPool> ConnectLocalAsync(LocalCluster cluster, ClusterPoolOptions? options)
+    {
+        PoolOptions normalized = Normalize(options);
+        using var deadline = new CancellationTokenSource(LocalStartTimeout);
+        IHost host = LocalClient(cluster, deadline.Token);
+        try
+        {
+            await StartClient(host, cluster, deadline.Token, CancellationToken.None).ConfigureAwait(false);
+            return new ClusterPool(normalized, options, host, null);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>
     /// Connects to an existing Orleans cluster, configured by <paramref name="configureClient"/> (its clustering
     /// provider, ids, timeouts), and returns a pool on it. The cluster's silos must reference Multiprocessing.Orleans
@@ -219,6 +244,8 @@ public sealed partial class ClusterPool : WorkerPool
             MaxQueuedTasks = options?.MaxQueuedTasks,
             WhenQueueFull = options?.WhenQueueFull ?? QueueFullBehavior.Wait,
             Name = options?.Name ?? $"ClusterPool-{Interlocked.Increment(ref poolCounter)}",
+            MeterFactory = options?.MeterFactory,
+            LoggerFactory = options?.LoggerFactory,
         };
     }
 

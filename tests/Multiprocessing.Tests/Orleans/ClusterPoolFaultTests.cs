@@ -84,26 +84,6 @@ public sealed class ClusterPoolFaultTests
         Assert.All(silos, pid => Assert.DoesNotContain(pid, children));
     }
 
-    [Fact]
-    public async Task ATaskLongerThanTheDefaultResponseTimeout_RunsOnce_WithALongerOne()
-    {
-        await using ClusterPool pool = await ClusterPool.StartLocalAsync(silos: 1, new ClusterPoolOptions { ResponseTimeout = TimeSpan.FromSeconds(20) });
-        using SharedValue<int> runs = SharedValue.Create(0);
-
-        Task<int> slow = pool.Submit(
-            static (SharedValue<int> runs) =>
-            {
-                runs.Add(1);
-                Thread.Sleep(TimeSpan.FromSeconds(5)); // Past the default response timeout of 3 s.
-                return 1;
-            },
-            runs);
-
-        Assert.Equal(1, await slow.WaitAsync(Within.Deadline));
-        Assert.Equal(1, runs.Value);
-        Assert.Equal(0, pool.Retries);
-    }
-
     /// <summary>
     /// 2x in the low half, the silo's pid in the high half, after a moment's work; on the silo
     /// <paramref name="victim"/>, also sets <paramref name="victimWorks"/> (the test then knows the victim is busy).
