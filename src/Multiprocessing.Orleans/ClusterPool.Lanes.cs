@@ -101,14 +101,15 @@ public sealed partial class ClusterPool
     }
 
     /// <summary>One of <see cref="WorkerPool.WorkerCount"/> loops that each keep one call in flight: take a queued task, call a grain, complete the task.</summary>
-    /// <param name="index">The lane's number, also the key of the grain it calls (stateless workers: a key per lane spreads the calls over the client's gateways).</param>
+    /// <param name="index">The lane's number, also the key of the grain it calls (stateless workers: a key per lane spreads the calls over the client's gateways). An Orleans client sends every call to one grain through the gateway it first chose for it; so when the silos of a local cluster change, each lane takes a new key (<see cref="gatewayEpoch"/>), and its calls a gateway among the silos there are now.</param>
     /// <param name="tally">The lane's tally, from <see cref="WorkerPool.AddWorker"/>.</param>
     private async Task Lane(int index, WorkerTally tally)
     {
         await Task.Yield(); // The constructor starts every lane without running any.
         try
         {
-            IPoolWorkerGrain grain = client.GetGrain<IPoolWorkerGrain>(index);
+            int epoch = Volatile.Read(ref gatewayEpoch);
+            IPoolWorkerGrain grain = client.GetGrain<IPoolWorkerGrain>(index + ((long)epoch * lanes.Length));
             tally.IsIdle = true;
             while (await queue.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
@@ -117,6 +118,13 @@ public sealed partial class ClusterPool
                     if (!task.TryStart())
                     {
                         continue; // Cancelled while queued.
+                    }
+
+                    if (Volatile.Read(ref gatewayEpoch) != epoch)
+                    {
+                        // The silos changed: a new key, so that Orleans picks this lane's gateway again among them all.
+                        epoch = Volatile.Read(ref gatewayEpoch);
+                        grain = client.GetGrain<IPoolWorkerGrain>(index + ((long)epoch * lanes.Length));
                     }
 
                     tally.IsIdle = false;
