@@ -331,6 +331,24 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
         Assert.Equal(TimeSpan.FromSeconds(7), fromCommon.CancelGracePeriod);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AWorkerPastItsMemoryLimit_IsReplacedAfterItsTask_EvenOneThatThrew(bool throws)
+    {
+        // Every worker is past a 1-byte limit: each runs one task, then a fresh one takes the next. A task that
+        // threw used to lose the flag (its Error frame was written afresh), and its worker ran on.
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, MaxMemoryPerWorker = 1 });
+        int first = throws
+            ? Assert.Throws<RemoteException>(() => pool.Apply(static int () => throw new InvalidOperationException("boom"))).ProcessId!.Value
+            : pool.Apply(static () => Environment.ProcessId);
+
+        int second = pool.Apply(static () => Environment.ProcessId);
+
+        Assert.NotEqual(first, second);
+        Assert.True(pool.Counters.WorkersStarted >= 2, $"{pool.Counters}");
+    }
+
     [Fact]
     public void AStackOverflowInATask_FailsOnlyThatTask()
     {

@@ -206,10 +206,15 @@ internal static class ProcessPoolWorker
         }
         finally
         {
+            // The flag again: an Error frame is written afresh, and a worker past its memory limit is replaced
+            // after a task that failed as after one that succeeded.
+            Span<byte> written = MemoryMarshal.AsMemory(output.WrittenMemory).Span;
+            written[9] = retire ? ProcessWire.RetireFlag : (byte)0;
+
             // The pool sizes how many tasks it sends ahead by how long they run here, not by how long their
             // results took to come back: on a busy machine that is mostly waiting for a core, and it asks for
             // more tasks ahead, not fewer.
-            ProcessWire.WriteRunTime(MemoryMarshal.AsMemory(output.WrittenMemory).Span, began);
+            ProcessWire.WriteRunTime(written, began);
         }
     }
 
