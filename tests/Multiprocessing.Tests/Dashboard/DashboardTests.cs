@@ -66,8 +66,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
     public async Task ApiState_ListsThePoolsLiveWorkerPids_AndItsCounters()
     {
         using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 2, Name = $"dash-{Guid.NewGuid():N}" });
+        using var dash = Dash.Start(); // before the tasks: a pool records them once asked, which the dashboard does when it starts
         Assert.Equal(285, (await pool.MapAsync(static (int x) => x * x, Enumerable.Range(0, 10), chunkSize: 1).WaitAsync(Within.Deadline)).Sum());
-        using var dash = Dash.Start();
         using var http = new HttpClient { Timeout = Within.Deadline };
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{dash.Port}/api/state"));
         request.Headers.Add(TokenHeader, dash.Url.Query["?token=".Length..]);
@@ -93,6 +93,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         }
 
         using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 2, Name = $"dash-{Guid.NewGuid():N}" });
+        using var dash = Dash.Start(new DashboardOptions { Pools = [pool] }); // before the tasks, whose records the page shows
         int[] squares = await pool.MapAsync(static (int x) => x * x, Enumerable.Range(0, 200), chunkSize: 10).WaitAsync(Within.Deadline);
         Assert.Equal(2_646_700, squares.Sum());
         for (int i = 0; i < 2; i++)
@@ -104,7 +105,6 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.Equal(20, counters.Completed);
         Assert.Equal(2, counters.Failed);
 
-        using var dash = Dash.Start(new DashboardOptions { Pools = [pool] });
         using Chromium browser = Chromium.Start(chromium);
         using CdpPage page = await CdpPage.Connect(browser.DevTools);
         await page.Navigate(dash.Url);
