@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Multiprocessing.DashboardServer;
 
 namespace Multiprocessing;
@@ -22,6 +23,8 @@ namespace Multiprocessing;
 /// the page sets), compared in constant time. Actions (POST) need the header or the parameter, never the cookie
 /// alone, so another site cannot make a browser post them. Anyone who can read the URL can use the page: share it
 /// as you would a Jupyter URL.</para>
+/// <para>A request it fails to answer (its state source threw, say) gets <c>500 Internal Server Error</c> with a
+/// generic message, the exception goes to <see cref="DashboardOptions.LoggerFactory"/>, and the page goes on serving.</para>
 /// <para>It prints nothing: show <see cref="Url"/> where you want it. All its script and style are embedded in
 /// the assembly; the page loads nothing from the internet.</para>
 /// </remarks>
@@ -39,13 +42,16 @@ public sealed class Dashboard : IDisposable
 
     private readonly HttpServer server;
     private readonly StateWriter state;
+    private readonly ILogger logger;
     private readonly byte[] token;
     private readonly string tokenText;
     private readonly string cookieName;
     private readonly int refreshMs;
     private int disposed;
 
-    private Dashboard(DashboardOptions options)
+    /// <param name="options">The settings.</param>
+    /// <param name="pools">What the page shows in place of <see cref="DashboardOptions.Pools"/>: a test's hook (one that throws, say); null in production.</param>
+    private Dashboard(DashboardOptions options, Func<IReadOnlyList<WorkerPool>>? pools)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.Port, "options.Port");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, 65535, "options.Port");
@@ -60,13 +66,14 @@ public sealed class Dashboard : IDisposable
         refreshMs = (int)options.RefreshInterval.TotalMilliseconds;
         tokenText = Base64Url(RandomNumberGenerator.GetBytes(32));
         token = Encoding.ASCII.GetBytes(tokenText);
-        state = new StateWriter(fixedPools is null ? LiveObjects.Pools : () => fixedPools);
-        foreach (WorkerPool pool in state.Pools)
+        state = new StateWriter(pools ?? (fixedPools is null ? LiveObjects.Pools : () => fixedPools));
+        foreach (WorkerPool pool in fixedPools ?? LiveObjects.Pools())
         {
             _ = pool.GetRecentTasks(); // A pool records its tasks once asked: the page shows them from now on.
         }
 
-        server = new HttpServer(options.Port, Handle);
+        logger = (options.LoggerFactory ?? MultiprocessingLogging.LoggerFactory).CreateLogger(DashboardLog.Category);
+        server = new HttpServer(options.Port, Handle, (request, e) => DashboardLog.RequestFailed(logger, request, e));
         cookieName = $"mpdash{server.Port}";
         Url = new Uri($"http://127.0.0.1:{server.Port}/?token={tokenText}");
     }
@@ -84,7 +91,10 @@ public sealed class Dashboard : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">The port is not 0 to 65535, or the refresh interval not 100 ms to 1 s.</exception>
     /// <exception cref="ArgumentException"><see cref="DashboardOptions.Pools"/> holds a null.</exception>
     /// <exception cref="System.Net.Sockets.SocketException">The port is taken.</exception>
-    public static Dashboard Start(DashboardOptions? options = null) => new(options ?? new DashboardOptions());
+    public static Dashboard Start(DashboardOptions? options = null) => new(options ?? new DashboardOptions(), null);
+
+    /// <summary>Starts a dashboard whose state comes from <paramref name="pools"/> (tests: a source that throws).</summary>
+    internal static Dashboard Start(DashboardOptions options, Func<IReadOnlyList<WorkerPool>> pools) => new(options, pools);
 
     /// <summary>The state the page shows, as the JSON of <c>GET /api/state</c>, for logs and tests.</summary>
     /// <returns>UTF-8 JSON: <c>{ "pools": [ { "name", "kind", "workers": [ { "pid", "state", ... } ], ... } ], "queues": [...], ... }</c>.</returns>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Multiprocessing;
 
 /// <summary>Settings of a <see cref="Dashboard"/>.</summary>
@@ -11,4 +13,11 @@ public sealed class DashboardOptions
 
     /// <summary>The pools to show; null (the default) for every pool of this process (<see cref="LiveObjects.Pools"/>), as they come and go.</summary>
     public IReadOnlyList<WorkerPool>? Pools { get; set; }
+
+    /// <summary>
+    /// Where the dashboard logs a request it failed to answer (the page gets a bare <c>500 Internal Server Error</c>;
+    /// the exception is logged here, as an Error with event id 5000 <c>DashboardRequestFailed</c>, category
+    /// <c>Multiprocessing.Dashboard</c>). Default: <see cref="MultiprocessingLogging.LoggerFactory"/>, read at start.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 }

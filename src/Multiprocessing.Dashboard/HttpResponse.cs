@@ -46,6 +46,7 @@ internal sealed class HttpResponse(int status, string contentType, byte[] body)
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Content Too Large",
+        500 => "Internal Server Error",
         _ => "Error",
     };
 }

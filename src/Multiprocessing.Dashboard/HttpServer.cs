@@ -18,14 +18,22 @@ internal sealed class HttpServer : IDisposable
     private const int MaxBody = 64 * 1024;
     private static readonly TimeSpan RequestTime = TimeSpan.FromSeconds(10);
 
+    /// <summary>The body of a 500: generic, as the exception's text may hold what the page should not show.</summary>
+    internal const string InternalError = "Internal Server Error: the dashboard could not answer this request (the error is logged).";
+
     private readonly Socket listener;
     private readonly Func<HttpRequest, HttpResponse> handler;
+    private readonly Action<HttpRequest, Exception> failed;
     private readonly CancellationTokenSource stop = new();
     private readonly Task acceptLoop;
 
-    public HttpServer(int port, Func<HttpRequest, HttpResponse> handler)
+    /// <param name="port">The port on 127.0.0.1; 0 for any free one.</param>
+    /// <param name="handler">Answers a request; what it throws becomes a 500 (see <paramref name="failed"/>).</param>
+    /// <param name="failed">Told of each exception <paramref name="handler"/> throws (to log it).</param>
+    public HttpServer(int port, Func<HttpRequest, HttpResponse> handler, Action<HttpRequest, Exception> failed)
     {
         this.handler = handler;
+        this.failed = failed;
         listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -94,7 +102,7 @@ internal sealed class HttpServer : IDisposable
                     try
                     {
                         response = await ReadRequest(stream, timeout.Token).ConfigureAwait(false) is { } request
-                            ? handler(request)
+                            ? Answer(request)
                             : HttpResponse.Text(400, "Bad request.");
                     }
                     catch (InvalidDataException e)
@@ -112,6 +120,31 @@ internal sealed class HttpServer : IDisposable
             {
                 // The client went away or was too slow: nothing to answer.
             }
+        }
+    }
+
+    /// <summary>
+    /// The handler's response; if it throws (whatever it throws), a 500 whose body says nothing of the exception (the
+    /// page is no place for stack traces), after <see cref="failed"/> has been told.
+    /// </summary>
+    private HttpResponse Answer(HttpRequest request)
+    {
+        try
+        {
+            return handler(request);
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                failed(request, e);
+            }
+            catch (Exception)
+            {
+                // A logger that throws must not cost the client its answer.
+            }
+
+            return HttpResponse.Text(500, InternalError);
         }
     }
 

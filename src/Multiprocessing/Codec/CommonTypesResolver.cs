@@ -8,16 +8,11 @@ namespace Multiprocessing.Codec;
 /// MessagePack's <c>BuiltinResolver</c> table of a hundred formatters, whose start-up a child would otherwise pay
 /// before decoding its first argument.
 /// </summary>
-internal sealed class CommonTypesResolver : IFormatterResolver
+internal abstract class CommonTypesResolver : IFormatterChoice
 {
-    public static readonly CommonTypesResolver Instance = new();
+    public static readonly IFormatterResolver Instance = CachedResolver<CommonTypesResolver>.Instance;
 
-    public IMessagePackFormatter<T>? GetFormatter<T>() => Cache<T>.Formatter;
-
-    private static class Cache<T>
-    {
-        public static readonly IMessagePackFormatter<T>? Formatter = (IMessagePackFormatter<T>?)Find(typeof(T));
-    }
+    public static IMessagePackFormatter<T>? Choose<T>() => (IMessagePackFormatter<T>?)Find(typeof(T));
 
     private static object? Find(Type t) =>
         t == typeof(int) ? Int32Formatter.Instance

@@ -13,14 +13,9 @@ namespace Multiprocessing.Codec;
 /// formatters of <c>T?</c>, <c>List&lt;T&gt;</c> or <c>Dictionary&lt;TKey, TValue&gt;</c> ask the options'
 /// resolver for the formatter of their element type.
 /// </remarks>
-internal sealed class EnumResolver : IFormatterResolver
+internal abstract class EnumResolver : IFormatterChoice
 {
-    public static readonly EnumResolver Instance = new();
+    public static readonly IFormatterResolver Instance = CachedResolver<EnumResolver>.Instance;
 
-    public IMessagePackFormatter<T>? GetFormatter<T>() => Cache<T>.Formatter;
-
-    private static class Cache<T>
-    {
-        public static readonly IMessagePackFormatter<T>? Formatter = typeof(T).IsEnum ? new EnumFormatter<T>() : null;
-    }
+    public static IMessagePackFormatter<T>? Choose<T>() => typeof(T).IsEnum ? new EnumFormatter<T>() : null;
 }

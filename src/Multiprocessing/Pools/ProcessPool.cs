@@ -152,6 +152,18 @@ public sealed partial class ProcessPool : WorkerPool
     /// <summary>How many tasks idle workers have taken from busy ones so far (see <see cref="Steal"/>), for tests and diagnostics.</summary>
     internal long TasksTaken { get; private set; }
 
+    /// <summary>How many tasks each live worker may hold now (see <see cref="ProcessWorker.Depth"/>), for tests and diagnostics.</summary>
+    internal int[] WorkerDepths
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. slots.Where(w => w is { Gone: false }).Select(w => w!.Depth)];
+            }
+        }
+    }
+
     /// <summary>
     /// Stops every worker now with SIGTERM (Python 3.14's <c>ProcessPoolExecutor.terminate_workers()</c>), and with
     /// it the pool: as <see cref="WorkerPool.Terminate"/>, it refuses new work (<see cref="InvalidOperationException"/>)

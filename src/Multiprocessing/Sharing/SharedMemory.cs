@@ -31,7 +31,7 @@ namespace Multiprocessing;
 /// Console.WriteLine(shm.Span[0]); // 43
 /// </code>
 /// </example>
-public sealed unsafe class SharedMemory : IDisposable, ISharedObject<SharedMemory>
+public sealed unsafe class SharedMemory : IDisposable, INamedObject<SharedMemory>
 {
     private readonly Segment segment;
 
@@ -116,10 +116,4 @@ public sealed unsafe class SharedMemory : IDisposable, ISharedObject<SharedMemor
 
     /// <inheritdoc/>
     public override string ToString() => $"SharedMemory(name='{Name}', size={size}{(segment.IsClosed ? ", closed" : string.Empty)})";
-
-    /// <inheritdoc/>
-    string ISharedObject<SharedMemory>.Descriptor => Name;
-
-    /// <inheritdoc/>
-    static SharedMemory ISharedObject<SharedMemory>.Reopen(string descriptor) => Open(descriptor);
 }

@@ -17,30 +17,22 @@ namespace Multiprocessing;
 /// The action is encoded with the barrier (like a <see cref="ChildProcess"/> target), so it runs in whichever
 /// process arrives last; a static method or a lambda whose captures can be encoded works.
 /// </remarks>
-public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
+public sealed class SharedBarrier : SharedPrimitive, INamedObject<SharedBarrier>
 {
-    private readonly Segment segment;
-
     private Action? action;
 
     private SharedBarrier(Segment segment, Action? action)
+        : base(segment)
     {
-        this.segment = segment;
         this.action = action;
     }
-
-    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
-    private nint State => segment.DataFor(this);
-
-    /// <summary>The name other processes open it by.</summary>
-    public string Name => segment.Name;
 
     /// <summary>How many parties must arrive.</summary>
     public unsafe int Parties
     {
         get
         {
-            using SegmentLease use = segment.Enter(this);
+            using SegmentLease use = Segment.Enter(this);
             return ((BarrierState*)State)->Parties;
         }
     }
@@ -50,7 +42,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     {
         get
         {
-            using SegmentLease use = segment.Enter(this);
+            using SegmentLease use = Segment.Enter(this);
             return Volatile.Read(ref ((BarrierState*)State)->Arrived);
         }
     }
@@ -60,13 +52,10 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     {
         get
         {
-            using SegmentLease use = segment.Enter(this);
+            using SegmentLease use = Segment.Enter(this);
             return Volatile.Read(ref ((BarrierState*)State)->Broken) != 0;
         }
     }
-
-    /// <inheritdoc/>
-    string ISharedObject<SharedBarrier>.Descriptor => Name;
 
     private unsafe BarrierState* S => (BarrierState*)State;
 
@@ -96,9 +85,6 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     /// <exception cref="FileNotFoundException">No such barrier.</exception>
     /// <exception cref="InvalidDataException">The name belongs to another kind of shared object.</exception>
     public static SharedBarrier Open(string name) => new(Segment.Open(name, SegmentKind.Barrier), null);
-
-    /// <inheritdoc/>
-    static SharedBarrier ISharedObject<SharedBarrier>.Reopen(string descriptor) => Open(descriptor);
 
     /// <summary>Arrives and waits until every party has arrived.</summary>
     /// <param name="timeout">How long to wait; null for ever. If it runs out, the barrier breaks.</param>
@@ -140,7 +126,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     private async ValueTask<int> WaitCore<TMode>(Deadline deadline, TimeSpan? timeout, bool throwOnTimeout, CancellationToken cancellationToken)
         where TMode : IWaitMode
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         (int index, int generation, bool last) = Arrive();
         if (last)
         {
@@ -152,7 +138,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         {
             while (true)
             {
-                ObjectDisposedException.ThrowIf(segment.IsClosed, this); // Closed in this process while waiting: no result, broken or not.
+                ObjectDisposedException.ThrowIf(Segment.IsClosed, this); // Closed in this process while waiting: no result, broken or not.
                 if (ReadGeneration() != generation)
                 {
                     return RoundBroke(generation)
@@ -196,7 +182,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     /// <summary>Breaks the barrier (Python's <c>abort()</c>): waiters and later callers get <see cref="BrokenBarrierException"/> until <see cref="Reset"/>.</summary>
     public unsafe void Abort()
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         LockInternal();
         try
         {
@@ -211,7 +197,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     /// <summary>Returns the barrier to its empty, unbroken State (Python's <c>reset()</c>); parties waiting now get <see cref="BrokenBarrierException"/>.</summary>
     public unsafe void Reset()
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         LockInternal();
         try
         {
@@ -229,12 +215,8 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
         }
     }
 
-    /// <summary>Closes the barrier in this process; it is removed once no process has it open.</summary>
-    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/>; waits in this process are woken and throw it, breaking the barrier as a cancelled wait does.</remarks>
-    public void Dispose() => segment.Dispose();
-
     /// <inheritdoc/>
-    public override string ToString() => segment.IsClosed
+    public override string ToString() => Segment.IsClosed
         ? $"SharedBarrier('{Name}', closed)"
         : $"SharedBarrier('{Name}', parties={Parties}, waiting={WaitingCount}, broken={IsBroken})";
 
@@ -332,7 +314,7 @@ public sealed class SharedBarrier : IDisposable, ISharedObject<SharedBarrier>
     {
         if (action is null && S->ActionLength > 0)
         {
-            byte[] encoded = new ReadOnlySpan<byte>(segment.Data + Unsafe.SizeOf<BarrierState>(), S->ActionLength).ToArray();
+            byte[] encoded = new ReadOnlySpan<byte>(Segment.Data + Unsafe.SizeOf<BarrierState>(), S->ActionLength).ToArray();
             DecodedCall call = DelegatePayload.Decode(encoded);
             action = () => call.Method.Invoke(call.Target, BindingFlags.DoNotWrapExceptions, null, call.Args, null);
         }

@@ -16,7 +16,7 @@ namespace Multiprocessing;
 /// changed); test your condition in a loop, or use <see cref="WaitFor"/>. Wait and notify must be called with the
 /// lock held, or they throw <see cref="SynchronizationLockException"/>.
 /// </remarks>
-public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition>
+public sealed class SharedCondition : IDisposable, INamedObject<SharedCondition>
 {
     private const int MaxLockName = 512;
     private readonly Segment segment;
@@ -38,9 +38,6 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
 
     /// <summary>The name other processes open it by.</summary>
     public string Name => segment.Name;
-
-    /// <inheritdoc/>
-    string ISharedObject<SharedCondition>.Descriptor => Name;
 
     /// <summary>How many threads (of any process) wait on the condition now: for tests that must know their waiters sleep.</summary>
     internal unsafe int WaiterCount => Volatile.Read(ref ((ConditionState*)State)->Waiters);
@@ -101,9 +98,6 @@ public sealed class SharedCondition : IDisposable, ISharedObject<SharedCondition
             throw;
         }
     }
-
-    /// <inheritdoc/>
-    static SharedCondition ISharedObject<SharedCondition>.Reopen(string descriptor) => Open(descriptor);
 
     /// <summary>Acquires the condition's lock.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>

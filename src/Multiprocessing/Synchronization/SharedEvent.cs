@@ -9,27 +9,19 @@ namespace Multiprocessing;
 /// An event shared by threads and processes (Python's <c>multiprocessing.Event</c>): a flag that <see cref="Set"/>
 /// raises, releasing every waiter at once, and <see cref="Clear"/> lowers.
 /// </summary>
-public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
+public sealed class SharedEvent : SharedPrimitive, INamedObject<SharedEvent>
 {
-    private readonly Segment segment;
-
     private SharedEvent(Segment segment)
+        : base(segment)
     {
-        this.segment = segment;
     }
-
-    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
-    private nint State => segment.DataFor(this);
-
-    /// <summary>The name other processes open it by.</summary>
-    public string Name => segment.Name;
 
     /// <summary>Whether the flag is raised (Python's <c>is_set()</c>). It may change right after you read it.</summary>
     public unsafe bool IsSet
     {
         get
         {
-            using SegmentLease use = segment.Enter(this);
+            using SegmentLease use = Segment.Enter(this);
             return IsRaised(Volatile.Read(ref ((EventState*)State)->Flag));
         }
     }
@@ -39,13 +31,10 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     {
         get
         {
-            using SegmentLease use = segment.Enter(this);
+            using SegmentLease use = Segment.Enter(this);
             return Volatile.Read(ref ((EventState*)State)->Waiters);
         }
     }
-
-    /// <inheritdoc/>
-    string ISharedObject<SharedEvent>.Descriptor => Name;
 
     /// <summary>Creates an event.</summary>
     /// <param name="initialState">True to start with the flag raised.</param>
@@ -65,9 +54,6 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <exception cref="InvalidDataException">The name belongs to another kind of shared object.</exception>
     public static SharedEvent Open(string name) => new(Segment.Open(name, SegmentKind.Event));
 
-    /// <inheritdoc/>
-    static SharedEvent ISharedObject<SharedEvent>.Reopen(string descriptor) => Open(descriptor);
-
     /// <summary>Raises the flag and wakes every waiter.</summary>
     /// <remarks>
     /// Raising the flag also moves the word's generation on, and <see cref="Clear"/> leaves the generation alone:
@@ -76,7 +62,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// </remarks>
     public unsafe void Set()
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         var s = (EventState*)State;
         int word = Volatile.Read(ref s->Flag);
         while (!IsRaised(word))
@@ -99,7 +85,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <summary>Lowers the flag. Waiters that were waiting when it was last raised return true all the same.</summary>
     public unsafe void Clear()
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         Interlocked.And(ref ((EventState*)State)->Flag, ~EventState.Raised);
     }
 
@@ -120,7 +106,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         var s = (EventState*)State;
         int start = Volatile.Read(ref s->Flag);
         if (IsRaised(start))
@@ -166,7 +152,7 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public async ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         int start = ReadWord();
         if (IsRaised(start))
         {
@@ -194,12 +180,8 @@ public sealed class SharedEvent : IDisposable, ISharedObject<SharedEvent>
         }
     }
 
-    /// <summary>Closes the event in this process; it is removed once no process has it open.</summary>
-    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/>; waits in this process are woken and throw it.</remarks>
-    public void Dispose() => segment.Dispose();
-
     /// <inheritdoc/>
-    public override string ToString() => segment.IsClosed ? $"SharedEvent('{Name}', closed)" : $"SharedEvent('{Name}', set={IsSet})";
+    public override string ToString() => Segment.IsClosed ? $"SharedEvent('{Name}', closed)" : $"SharedEvent('{Name}', set={IsSet})";
 
     private static bool IsRaised(int word) => (word & EventState.Raised) != 0;
 

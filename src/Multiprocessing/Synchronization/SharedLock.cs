@@ -23,25 +23,14 @@ namespace Multiprocessing;
 /// }
 /// </code>
 /// </example>
-public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<SharedLock>
+public sealed class SharedLock : SharedPrimitive, IHandleOwner, INamedObject<SharedLock>
 {
-    private readonly Segment segment;
-
     private int ticket;
 
     private SharedLock(Segment segment)
+        : base(segment)
     {
-        this.segment = segment;
     }
-
-    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
-    private nint State => segment.DataFor(this);
-
-    /// <summary>The name other processes open it by.</summary>
-    public string Name => segment.Name;
-
-    /// <inheritdoc/>
-    string ISharedObject<SharedLock>.Descriptor => Name;
 
     /// <summary>Creates a lock, initially free.</summary>
     /// <param name="name">Its name, or null for a fresh unique one.</param>
@@ -62,9 +51,6 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
         return new SharedLock(Segment.Open(name, SegmentKind.Lock));
     }
 
-    /// <inheritdoc/>
-    static SharedLock ISharedObject<SharedLock>.Reopen(string descriptor) => Open(descriptor);
-
     /// <summary>Acquires the lock, waiting as long as needed or until <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait; null or <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
@@ -81,7 +67,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe LockHandle? TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         var deadline = Deadline.After(timeout);
         return LockCore.Acquire((LockState*)State, deadline, cancellationToken, out bool abandoned) ? Handle(abandoned) : null;
     }
@@ -102,7 +88,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public async ValueTask<LockHandle?> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         var deadline = Deadline.After(timeout);
         if (TryNow())
         {
@@ -117,14 +103,10 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <exception cref="SynchronizationLockException">The lock is not held.</exception>
     public unsafe void Release()
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         Interlocked.Increment(ref ticket);
         LockCore.Release((LockState*)State);
     }
-
-    /// <summary>Closes the lock in this process; it is removed once no process has it open.</summary>
-    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/> (releasing a handle too); acquires waiting in this process are woken and throw it.</remarks>
-    public void Dispose() => segment.Dispose();
 
     /// <inheritdoc/>
     public override string ToString() => $"SharedLock('{Name}')";
@@ -132,7 +114,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <inheritdoc/>
     unsafe void IHandleOwner.ReleaseTicket(int t)
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         if (Interlocked.CompareExchange(ref ticket, t + 1, t) == t)
         {
             LockCore.Release((LockState*)State);
@@ -144,14 +126,14 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     /// <summary>Releases for a condition's wait, leaving the caller's handle valid for the re-acquired lock.</summary>
     internal unsafe void ReleaseForWait()
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         LockCore.Release((LockState*)State);
     }
 
     /// <summary>Takes the lock back after a condition's wait (for ever), leaving the caller's handle valid.</summary>
     internal unsafe void ReacquireAfterWait()
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         LockCore.Acquire((LockState*)State, Deadline.Never, CancellationToken.None, out _);
     }
 
@@ -165,7 +147,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     {
         get
         {
-            using SegmentLease use = segment.Enter(this);
+            using SegmentLease use = Segment.Enter(this);
             return LockCore.Holder((LockState*)State) != 0;
         }
     }
@@ -175,7 +157,7 @@ public sealed class SharedLock : IDisposable, IHandleOwner, ISharedObject<Shared
     {
         get
         {
-            using SegmentLease use = segment.Enter(this);
+            using SegmentLease use = Segment.Enter(this);
             return LockCore.Holder((LockState*)State) == LockCore.Me;
         }
     }

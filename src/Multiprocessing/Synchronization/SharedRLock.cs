@@ -13,7 +13,7 @@ namespace Multiprocessing;
 /// thread. If the owning process dies, the next acquirer gets the lock with
 /// <see cref="LockHandle.WasAbandoned"/> set.
 /// </remarks>
-public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<SharedRLock>
+public sealed class SharedRLock : IDisposable, IHandleOwner, INamedObject<SharedRLock>
 {
     /// <summary>Marks the descriptor of a lock that lives inside a shared array or value (Python's <c>get_lock()</c>).</summary>
     internal const string EmbeddedSuffix = "#lock";
@@ -40,9 +40,6 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
     /// <summary>The lock's state (at the start of its segment's payload, or of its array's); throws once closed.</summary>
     private nint State => segment.DataFor(this);
 
-    /// <inheritdoc/>
-    string ISharedObject<SharedRLock>.Descriptor => Name;
-
     /// <summary>The lock at the start of <paramref name="owner"/>'s payload (a shared array's get_lock()); disposing it does not close that segment.</summary>
     internal static SharedRLock Embedded(Segment owner) =>
         new(owner, ownsSegment: false, owner.Name + EmbeddedSuffix);
@@ -63,9 +60,6 @@ public sealed class SharedRLock : IDisposable, IHandleOwner, ISharedObject<Share
         name.EndsWith(EmbeddedSuffix, StringComparison.Ordinal)
             ? OpenEmbedded(name[..^EmbeddedSuffix.Length])
             : new(Segment.Open(name, SegmentKind.RLock));
-
-    /// <inheritdoc/>
-    static SharedRLock ISharedObject<SharedRLock>.Reopen(string descriptor) => Open(descriptor);
 
     /// <summary>Acquires the lock (again, if this thread owns it), waiting as long as needed or until <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>

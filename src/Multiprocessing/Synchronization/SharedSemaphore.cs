@@ -13,27 +13,19 @@ namespace Multiprocessing;
 /// semaphores). If that matters, release in a <c>finally</c>, or use a <see cref="SharedLock"/>, which detects a
 /// dead holder.
 /// </remarks>
-public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore>
+public sealed class SharedSemaphore : SharedPrimitive, INamedObject<SharedSemaphore>
 {
-    private readonly Segment segment;
-
     private SharedSemaphore(Segment segment)
+        : base(segment)
     {
-        this.segment = segment;
     }
-
-    /// <summary>The shared state's address; throws once the object is closed, instead of touching unmapped memory.</summary>
-    private nint State => segment.DataFor(this);
-
-    /// <summary>The name other processes open it by.</summary>
-    public string Name => segment.Name;
 
     /// <summary>The most permits a bounded semaphore holds; null if unbounded.</summary>
     public unsafe int? MaximumCount
     {
         get
         {
-            using SegmentLease use = segment.Enter(this);
+            using SegmentLease use = Segment.Enter(this);
             return ((SemaphoreState*)State)->Max is > 0 and var max ? max : null;
         }
     }
@@ -45,13 +37,10 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     {
         get
         {
-            using SegmentLease use = segment.Enter(this);
+            using SegmentLease use = Segment.Enter(this);
             return Volatile.Read(ref ((SemaphoreState*)State)->Count);
         }
     }
-
-    /// <inheritdoc/>
-    string ISharedObject<SharedSemaphore>.Descriptor => Name;
 
     /// <summary>How many threads (of any process) sleep in an acquire now: for tests that must know their waiters sleep.</summary>
     internal unsafe int WaiterCount => Volatile.Read(ref ((SemaphoreState*)State)->Waiters);
@@ -95,9 +84,6 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <exception cref="InvalidDataException">The name belongs to another kind of shared object.</exception>
     public static SharedSemaphore Open(string name) => new(Segment.Open(name, SegmentKind.Semaphore));
 
-    /// <inheritdoc/>
-    static SharedSemaphore ISharedObject<SharedSemaphore>.Reopen(string descriptor) => Open(descriptor);
-
     /// <summary>Takes a permit, waiting as long as needed or until <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
@@ -117,7 +103,7 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public unsafe bool TryAcquire(TimeSpan timeout = default, CancellationToken cancellationToken = default)
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         return SemaphoreCore.Take((SemaphoreState*)State, Deadline.After(timeout), cancellationToken);
     }
 
@@ -142,7 +128,7 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     public ValueTask<bool> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         return TryTakeNow() ? ValueTask.FromResult(true) : TakeAsync(Deadline.After(timeout), cancellationToken);
     }
 
@@ -151,14 +137,10 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <exception cref="SemaphoreFullException">A bounded semaphore would hold more than its maximum.</exception>
     public unsafe void Release(int count = 1)
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         SemaphoreCore.Give((SemaphoreState*)State, count);
     }
-
-    /// <summary>Closes the semaphore in this process; it is removed once no process has it open.</summary>
-    /// <remarks>Every member but <see cref="Name"/> and <see cref="ToString"/> then throws <see cref="ObjectDisposedException"/> (releasing a handle too); acquires waiting in this process are woken and throw it.</remarks>
-    public void Dispose() => segment.Dispose();
 
     /// <inheritdoc/>
     public override string ToString() => $"SharedSemaphore('{Name}')";
@@ -168,7 +150,7 @@ public sealed class SharedSemaphore : IDisposable, ISharedObject<SharedSemaphore
     /// <summary>The asynchronous wait for a permit, counted as a call in progress until it ends.</summary>
     private async ValueTask<bool> TakeAsync(Deadline deadline, CancellationToken cancellationToken)
     {
-        using SegmentLease use = segment.Enter(this);
+        using SegmentLease use = Segment.Enter(this);
         return await SemaphoreCore.TakeAsync(State, deadline, cancellationToken).ConfigureAwait(false);
     }
 

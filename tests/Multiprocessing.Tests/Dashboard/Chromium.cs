@@ -92,6 +92,22 @@ internal sealed partial class Chromium : IDisposable
         }
     }
 
+    /// <summary>Connects to the browser's page and loads <paramref name="url"/> in it.</summary>
+    public async Task<CdpPage> Open(Uri url)
+    {
+        CdpPage page = await CdpPage.Connect(DevTools);
+        try
+        {
+            await page.Navigate(url);
+            return page;
+        }
+        catch
+        {
+            page.Dispose();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         try

@@ -11,7 +11,7 @@ namespace Multiprocessing.Tests.Dashboard;
 /// The dashboard with a real process pool: its token, its JSON state, and its page in a real browser (headless
 /// Chromium, driven over the DevTools protocol): the numbers it shows, and its kill button.
 /// </summary>
-public sealed class DashboardTests(ITestOutputHelper output)
+public sealed partial class DashboardTests(ITestOutputHelper output)
 {
     private const string TokenHeader = "X-Dashboard-Token";
 
@@ -68,13 +68,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 2, Name = $"dash-{Guid.NewGuid():N}" });
         using var dash = Dash.Start(); // before the tasks: a pool records them once asked, which the dashboard does when it starts
         Assert.Equal(285, (await pool.MapAsync(static (int x) => x * x, Enumerable.Range(0, 10), chunkSize: 1).WaitAsync(Within.Deadline)).Sum());
-        using var http = new HttpClient { Timeout = Within.Deadline };
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{dash.Port}/api/state"));
-        request.Headers.Add(TokenHeader, dash.Url.Query["?token=".Length..]);
-        using HttpResponseMessage response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-
-        JsonNode state = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        JsonNode state = await GetState(dash);
         JsonNode mine = state["pools"]!.AsArray().Single(p => (string?)p!["name"] == pool.Name)!;
         Assert.Equal("process", (string?)mine["kind"]);
         Assert.Equal(pool.WorkerPids.Order(), mine["workers"]!.AsArray().Select(w => (int)w!["pid"]!).Order());
@@ -86,9 +80,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
     [Fact]
     public async Task Browser_ShowsThePoolsCounters_AndItsKillButtonReplacesTheWorker()
     {
-        if (Chromium.Find() is not { } chromium)
+        if (ChromiumOrSkip() is not { } chromium)
         {
-            output.WriteLine("SKIPPED: no chromium on this machine (apt-get install chromium; .ci/run installs it). The browser part did not run.");
             return;
         }
 
@@ -106,8 +99,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.Equal(2, counters.Failed);
 
         using Chromium browser = Chromium.Start(chromium);
-        using CdpPage page = await CdpPage.Connect(browser.DevTools);
-        await page.Navigate(dash.Url);
+        using CdpPage page = await browser.Open(dash.Url);
         string section = $"section[data-pool=\"{pool.Name}\"]";
         JsonNode shown = (await page.Evaluate(WhenShown(section, "true") + $$"""
             .then(() => {
@@ -150,6 +142,29 @@ public sealed class DashboardTests(ITestOutputHelper output)
         int replacement = pool.WorkerPids.Single(p => !shown["pids"]!.AsArray().Select(x => (string)x!).Contains(p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         await page.Evaluate(WhenShown(section, $"s.querySelector('tr[data-pid=\"{replacement}\"]') !== null && s.querySelector('tr[data-pid=\"{victim}\"]') === null"));
         Assert.Contains(pool.GetWorkers(), w => w.Pid == replacement && w.Restarts == 1 && w.LastExitCode == -9);
+    }
+
+    /// <summary><c>GET /api/state</c>, with the token in the header the page uses; fails the test unless it is 200.</summary>
+    private static async Task<JsonNode> GetState(Dash dash)
+    {
+        using var http = new HttpClient { Timeout = Within.Deadline };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{dash.Port}/api/state"));
+        request.Headers.Add(TokenHeader, dash.Url.Query["?token=".Length..]);
+        using HttpResponseMessage response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
+    /// <summary>The chromium executable; or null, once the test's output says that its browser part is skipped.</summary>
+    private string? ChromiumOrSkip()
+    {
+        string? chromium = Chromium.Find();
+        if (chromium is null)
+        {
+            output.WriteLine("SKIPPED: no chromium on this machine (apt-get install chromium; .ci/run installs it). The browser part did not run.");
+        }
+
+        return chromium;
     }
 
     /// <summary>A promise, in the page, that resolves once the pool's section satisfies <paramref name="condition"/> (with <c>s</c> the section), and fails after 30 s.</summary>

@@ -120,6 +120,25 @@ internal static class PoolTestSupport
         return (hanging, victim.Value);
     }
 
+    /// <summary>
+    /// Joins with a deadline; on failure says whether the pool was still working (its counters one second apart) or
+    /// stuck, with its workers, so that a slow machine and a hang read differently.
+    /// </summary>
+    public static void JoinOrFail(this WorkerPool pool, string what, int accepted)
+    {
+        if (pool.Join(Within.Deadline))
+        {
+            return;
+        }
+
+        PoolCounters before = pool.Counters;
+        bool stopped = pool.Join(TimeSpan.FromSeconds(1));
+        PoolCounters after = pool.Counters;
+        string workers = string.Join("; ", pool.GetWorkers());
+        Assert.Fail($"{what}: the pool did not stop within {Within.Deadline.TotalSeconds} s ({accepted} accepted; "
+            + $"{before} then, 1 s later, {(stopped ? "stopped" : "still running")} with {after}; workers: {workers})");
+    }
+
     public static void CloseAndJoinOrFail(this WorkerPool pool)
     {
         pool.Close();

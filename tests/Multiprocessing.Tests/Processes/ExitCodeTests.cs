@@ -9,8 +9,10 @@ public sealed class ExitCodeTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    [Fact]
-    public void Kill_RunningChild_ExitCodeIsMinus9AndResultThrowsProcessDied()
+    [Theory]
+    [InlineData(true, 9, "SIGKILL")]
+    [InlineData(false, 15, "SIGTERM")]
+    public void KillOrTerminate_ChildThatNeverReadsTheToken_ExitCodeIsMinusSignalAndResultThrowsProcessDied(bool kill, int signal, string signalName)
     {
         string ready = temp.NewPath("ready");
         using ChildProcess<int> child = ChildProcess.Start((string path) =>
@@ -21,38 +23,26 @@ public sealed class ExitCodeTests : IDisposable
         }, ready);
         Within.WaitForFile(ready, child);
 
-        child.Kill();
+        if (kill)
+        {
+            child.Kill();
+        }
+        else
+        {
+            child.Terminate();
+        }
+
         child.JoinOrFail();
 
-        Assert.Equal(-9, child.ExitCode);
+        Assert.Equal(-signal, child.ExitCode);
         Assert.False(child.IsAlive);
         Assert.Null(child.Exception);
         ProcessDiedException e = Assert.Throws<ProcessDiedException>(() => child.Result);
-        Assert.Equal(9, e.Signal);
-        Assert.Equal(-9, e.ExitCode);
+        Assert.Equal(signal, e.Signal);
+        Assert.Equal(-signal, e.ExitCode);
         Assert.Equal(child.Pid, e.ProcessId);
         Assert.Equal(child.Name, e.ProcessName);
-        Assert.Contains("SIGKILL", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Terminate_TargetThatNeverReadsTheToken_ExitCodeIsMinus15()
-    {
-        string ready = temp.NewPath("ready");
-        using ChildProcess<int> child = ChildProcess.Start((string path) =>
-        {
-            File.WriteAllText(path, string.Empty);
-            Thread.Sleep(TimeSpan.FromSeconds(60));
-            return 1;
-        }, ready);
-        Within.WaitForFile(ready, child);
-
-        child.Terminate();
-        child.JoinOrFail();
-
-        Assert.Equal(-15, child.ExitCode);
-        ProcessDiedException e = Assert.Throws<ProcessDiedException>(() => child.Result);
-        Assert.Equal(15, e.Signal);
+        Assert.Contains(signalName, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using Multiprocessing.Managers;
-using Multiprocessing.Sharing;
 using Multiprocessing.Synchronization;
 
 namespace Multiprocessing;
@@ -30,7 +29,7 @@ namespace Multiprocessing;
 /// as <see cref="SharedBarrier"/>'s does on cancellation, and the proxy connects again on its next call.
 /// </para>
 /// </remarks>
-public sealed class ManagedBarrier : ManagedProxy, ISharedObject<ManagedBarrier>
+public sealed class ManagedBarrier : ManagedProxy, IManagedObject<ManagedBarrier>
 {
     internal ManagedBarrier(ManagerChannel channel, long id)
         : base(channel, id)
@@ -48,9 +47,6 @@ public sealed class ManagedBarrier : ManagedProxy, ISharedObject<ManagedBarrier>
     /// <summary>Whether the barrier is broken (Python's <c>broken</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool IsBroken => State().Broken;
-
-    /// <inheritdoc/>
-    string ISharedObject<ManagedBarrier>.Descriptor => Describe();
 
     /// <summary>Arrives and waits until every party has arrived (Python's <c>wait(timeout)</c>).</summary>
     /// <param name="timeout">How long to wait; null for ever. If it runs out, the barrier breaks, for the other waiters too.</param>
@@ -83,8 +79,7 @@ public sealed class ManagedBarrier : ManagedProxy, ISharedObject<ManagedBarrier>
     public void Abort() => Call(ManagerOp.BarrierAbort);
 
     /// <inheritdoc/>
-    static ManagedBarrier ISharedObject<ManagedBarrier>.Reopen(string descriptor) =>
-        Reopen(descriptor, static (channel, id) => new ManagedBarrier(channel, id));
+    static ManagedBarrier IManagedObject<ManagedBarrier>.Make(ManagerChannel channel, long id) => new(channel, id);
 
     private static bool ParseWait(WireReader reply, out int index, TimeSpan? timeout)
     {

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 using Multiprocessing.Managers;
-using Multiprocessing.Sharing;
 
 namespace Multiprocessing;
 
@@ -27,7 +26,7 @@ namespace Multiprocessing;
 /// to another process; a named one stays as long as the manager.
 /// </para>
 /// </remarks>
-public sealed class ManagedDictionary<TKey, TValue> : ManagedProxy, IDictionary<TKey, TValue>, IReadOnlyDictionary<TKey, TValue>, ISharedObject<ManagedDictionary<TKey, TValue>>
+public sealed class ManagedDictionary<TKey, TValue> : ManagedProxy, IDictionary<TKey, TValue>, IReadOnlyDictionary<TKey, TValue>, IManagedObject<ManagedDictionary<TKey, TValue>>
     where TKey : notnull
 {
     internal ManagedDictionary(ManagerChannel channel, long id)
@@ -55,9 +54,6 @@ public sealed class ManagedDictionary<TKey, TValue> : ManagedProxy, IDictionary<
 
     /// <inheritdoc/>
     IEnumerable<TValue> IReadOnlyDictionary<TKey, TValue>.Values => Values;
-
-    /// <inheritdoc/>
-    string ISharedObject<ManagedDictionary<TKey, TValue>>.Descriptor => Describe();
 
     /// <summary>The value of <paramref name="key"/>; setting it adds or replaces the entry.</summary>
     /// <param name="key">The key.</param>
@@ -190,8 +186,7 @@ public sealed class ManagedDictionary<TKey, TValue> : ManagedProxy, IDictionary<
     public IEnumerator<KeyValuePair<TKey, TValue>> GetEnumerator() => Snapshot().GetEnumerator();
 
     /// <inheritdoc/>
-    static ManagedDictionary<TKey, TValue> ISharedObject<ManagedDictionary<TKey, TValue>>.Reopen(string descriptor) =>
-        Reopen(descriptor, static (channel, id) => new ManagedDictionary<TKey, TValue>(channel, id));
+    static ManagedDictionary<TKey, TValue> IManagedObject<ManagedDictionary<TKey, TValue>>.Make(ManagerChannel channel, long id) => new(channel, id);
 
     /// <inheritdoc/>
     void ICollection<KeyValuePair<TKey, TValue>>.Add(KeyValuePair<TKey, TValue> item) => Add(item.Key, item.Value);

@@ -1,5 +1,4 @@
 using Multiprocessing.Managers;
-using Multiprocessing.Sharing;
 
 namespace Multiprocessing;
 
@@ -13,7 +12,7 @@ namespace Multiprocessing;
 /// </para>
 /// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
-public sealed class ManagedEvent : ManagedProxy, ISharedObject<ManagedEvent>
+public sealed class ManagedEvent : ManagedProxy, IManagedObject<ManagedEvent>
 {
     internal ManagedEvent(ManagerChannel channel, long id)
         : base(channel, id)
@@ -26,9 +25,6 @@ public sealed class ManagedEvent : ManagedProxy, ISharedObject<ManagedEvent>
 
     /// <summary>How many requests (of any proxy) wait on the event in the manager now: for tests that must know their waiters are in.</summary>
     internal int WaitingCount => Call(ManagerOp.EventWaiting, static reply => reply.ReadInt32());
-
-    /// <inheritdoc/>
-    string ISharedObject<ManagedEvent>.Descriptor => Describe();
 
     /// <summary>Sets the event, waking every waiter in every process (Python's <c>set()</c>).</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
@@ -83,8 +79,7 @@ public sealed class ManagedEvent : ManagedProxy, ISharedObject<ManagedEvent>
     }
 
     /// <inheritdoc/>
-    static ManagedEvent ISharedObject<ManagedEvent>.Reopen(string descriptor) =>
-        Reopen(descriptor, static (channel, id) => new ManagedEvent(channel, id));
+    static ManagedEvent IManagedObject<ManagedEvent>.Make(ManagerChannel channel, long id) => new(channel, id);
 
     private const string NotSet = "The managed event was not set within";
 }

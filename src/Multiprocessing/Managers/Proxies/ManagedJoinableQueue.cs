@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using Multiprocessing.Managers;
-using Multiprocessing.Sharing;
 
 namespace Multiprocessing;
 
@@ -21,7 +20,7 @@ namespace Multiprocessing;
 /// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
-public sealed class ManagedJoinableQueue<T> : ManagedProxy, ISharedObject<ManagedJoinableQueue<T>>
+public sealed class ManagedJoinableQueue<T> : ManagedProxy, IManagedObject<ManagedJoinableQueue<T>>
 {
     private readonly ManagedQueue<T> queue;
 
@@ -45,9 +44,6 @@ public sealed class ManagedJoinableQueue<T> : ManagedProxy, ISharedObject<Manage
 
     /// <summary>How many joins (of any proxy) wait in the manager now: for tests that must know their joiners are in.</summary>
     internal int JoiningCount => Call(ManagerOp.QueueJoining, static reply => reply.ReadInt32());
-
-    /// <inheritdoc/>
-    string ISharedObject<ManagedJoinableQueue<T>>.Descriptor => Describe();
 
     /// <summary>Puts an item, waiting for room as long as needed or until <paramref name="timeout"/> (Python's <c>put</c>); it is unfinished until a <see cref="TaskDone"/>.</summary>
     /// <inheritdoc cref="ManagedQueue{T}.Put"/>
@@ -125,8 +121,7 @@ public sealed class ManagedJoinableQueue<T> : ManagedProxy, ISharedObject<Manage
     }
 
     /// <inheritdoc/>
-    static ManagedJoinableQueue<T> ISharedObject<ManagedJoinableQueue<T>>.Reopen(string descriptor) =>
-        Reopen(descriptor, static (channel, id) => new ManagedJoinableQueue<T>(channel, id));
+    static ManagedJoinableQueue<T> IManagedObject<ManagedJoinableQueue<T>>.Make(ManagerChannel channel, long id) => new(channel, id);
 
     private const string Unfinished = "Items of the managed queue were still unfinished after";
 }

@@ -1,6 +1,5 @@
 using System.Collections;
 using Multiprocessing.Managers;
-using Multiprocessing.Sharing;
 
 namespace Multiprocessing;
 
@@ -15,7 +14,7 @@ namespace Multiprocessing;
 /// Pass the proxy to a child process declared as <see cref="ManagedList{T}"/>; it connects to the manager there.
 /// A proxy is safe to use from several threads. Dispose it to close this process's connection.
 /// </remarks>
-public sealed class ManagedList<T> : ManagedProxy, IList<T>, IReadOnlyList<T>, ISharedObject<ManagedList<T>>
+public sealed class ManagedList<T> : ManagedProxy, IList<T>, IReadOnlyList<T>, IManagedObject<ManagedList<T>>
 {
     internal ManagedList(ManagerChannel channel, long id)
         : base(channel, id)
@@ -28,9 +27,6 @@ public sealed class ManagedList<T> : ManagedProxy, IList<T>, IReadOnlyList<T>, I
 
     /// <summary>Always false.</summary>
     bool ICollection<T>.IsReadOnly => false;
-
-    /// <inheritdoc/>
-    string ISharedObject<ManagedList<T>>.Descriptor => Describe();
 
     /// <summary>The item at <paramref name="index"/>.</summary>
     /// <param name="index">The index.</param>
@@ -118,8 +114,7 @@ public sealed class ManagedList<T> : ManagedProxy, IList<T>, IReadOnlyList<T>, I
     public IEnumerator<T> GetEnumerator() => Snapshot().GetEnumerator();
 
     /// <inheritdoc/>
-    static ManagedList<T> ISharedObject<ManagedList<T>>.Reopen(string descriptor) =>
-        Reopen(descriptor, static (channel, id) => new ManagedList<T>(channel, id));
+    static ManagedList<T> IManagedObject<ManagedList<T>>.Make(ManagerChannel channel, long id) => new(channel, id);
 
     /// <inheritdoc/>
     void ICollection<T>.Add(T item) => Add(item);

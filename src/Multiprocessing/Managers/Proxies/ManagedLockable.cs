@@ -64,8 +64,11 @@ public abstract class ManagedLockable : ManagedProxy, IHandleOwner
     private protected string DescribeLock() => (Reentrant ? "r" : "l") + Describe();
 
     /// <summary>A proxy to the lock a descriptor of <see cref="DescribeLock"/> names.</summary>
-    private protected static TProxy ReopenLock<TProxy>(string descriptor, Func<ManagerChannel, long, bool, TProxy> make) =>
-        Reopen(descriptor[1..], (channel, id) => make(channel, id, descriptor.StartsWith('r')));
+    private protected static TProxy ReopenLock<TProxy>(string descriptor, Func<ManagerChannel, long, bool, TProxy> make)
+    {
+        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor[1..], out long id);
+        return make(channel, id, descriptor.StartsWith('r'));
+    }
 
     /// <summary>The start of <see cref="Acquire"/>'s timeout message, which goes on with the timeout.</summary>
     private protected abstract string NotFree { get; }

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using Multiprocessing.Managers;
-using Multiprocessing.Sharing;
 
 namespace Multiprocessing;
 
@@ -13,15 +12,12 @@ namespace Multiprocessing;
 /// manager; <c>ns.Set("x", ns.Get&lt;int&gt;("x") + 1)</c> is two and races (in Python too): use
 /// <see cref="Increment"/>. Pass it to a child declared as <see cref="ManagedNamespace"/>.
 /// </remarks>
-public sealed class ManagedNamespace : ManagedProxy, ISharedObject<ManagedNamespace>
+public sealed class ManagedNamespace : ManagedProxy, IManagedObject<ManagedNamespace>
 {
     internal ManagedNamespace(ManagerChannel channel, long id)
         : base(channel, id)
     {
     }
-
-    /// <inheritdoc/>
-    string ISharedObject<ManagedNamespace>.Descriptor => Describe();
 
     /// <summary>Sets an attribute.</summary>
     /// <typeparam name="T">The value's type; readers name the same.</typeparam>
@@ -147,6 +143,5 @@ public sealed class ManagedNamespace : ManagedProxy, ISharedObject<ManagedNamesp
     private static void WriteName(WireBuffer args, string name) => ItemCodec<string>.Write(args, name, nameof(name));
 
     /// <inheritdoc/>
-    static ManagedNamespace ISharedObject<ManagedNamespace>.Reopen(string descriptor) =>
-        Reopen(descriptor, static (channel, id) => new ManagedNamespace(channel, id));
+    static ManagedNamespace IManagedObject<ManagedNamespace>.Make(ManagerChannel channel, long id) => new(channel, id);
 }

@@ -51,15 +51,8 @@ public abstract class ManagedProxy : IDisposable
         return $"{(arity < 0 ? type : type[..arity])} #{Id} at {Client.Describe(Channel.Address)}";
     }
 
-    /// <summary>A proxy made by <paramref name="make"/> over a channel to the object a descriptor names (see <see cref="Sharing.ISharedObject{TSelf}.Reopen"/>).</summary>
-    private protected static TProxy Reopen<TProxy>(string descriptor, Func<ManagerChannel, long, TProxy> make)
-    {
-        ManagerChannel channel = ManagerChannel.FromDescriptor(descriptor, out long id);
-        return make(channel, id);
-    }
-
     /// <summary>What this proxy crosses to another process as (see <see cref="ManagerChannel.Describe"/>).</summary>
-    private protected string Describe() => Channel.Describe(Id);
+    internal string Describe() => Channel.Describe(Id);
 
     /// <exception cref="ObjectDisposedException">This proxy is disposed.</exception>
     private protected void ThrowIfDisposed() => Channel.ThrowIfDisposed(this);

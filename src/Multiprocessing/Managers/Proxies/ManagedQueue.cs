@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using Multiprocessing.Managers;
-using Multiprocessing.Sharing;
 
 namespace Multiprocessing;
 
@@ -15,7 +14,7 @@ namespace Multiprocessing;
 /// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, named as in Python.")]
-public sealed class ManagedQueue<T> : ManagedProxy, ISharedObject<ManagedQueue<T>>
+public sealed class ManagedQueue<T> : ManagedProxy, IManagedObject<ManagedQueue<T>>
 {
     internal ManagedQueue(ManagerChannel channel, long id)
         : base(channel, id)
@@ -40,9 +39,6 @@ public sealed class ManagedQueue<T> : ManagedProxy, ISharedObject<ManagedQueue<T
     /// <summary>Whether the queue holds its maximum size now (Python's <c>full()</c>); never for a queue made without one.</summary>
     /// <exception cref="ManagerUnavailableException">The manager is gone.</exception>
     public bool IsFull => Sizes() is { MaxSize: > 0 } s && s.Count >= s.MaxSize;
-
-    /// <inheritdoc/>
-    string ISharedObject<ManagedQueue<T>>.Descriptor => Describe();
 
     /// <summary>Puts an item, waiting for room as long as needed or until <paramref name="timeout"/> (Python's <c>put</c>).</summary>
     /// <param name="item">The item.</param>
@@ -103,8 +99,7 @@ public sealed class ManagedQueue<T> : ManagedProxy, ISharedObject<ManagedQueue<T
         (await WaitOrThrowAsync<(bool Taken, T? Item)>(ManagerOp.QueueGet, timeout, ManagerChannel.WriteMilliseconds, ParseGet, StayedEmpty, cancellationToken).ConfigureAwait(false)).Item!;
 
     /// <inheritdoc/>
-    static ManagedQueue<T> ISharedObject<ManagedQueue<T>>.Reopen(string descriptor) =>
-        Reopen(descriptor, static (channel, id) => new ManagedQueue<T>(channel, id));
+    static ManagedQueue<T> IManagedObject<ManagedQueue<T>>.Make(ManagerChannel channel, long id) => new(channel, id);
 
     private const string StayedFull = "The managed queue stayed full for";
 

@@ -1,5 +1,4 @@
 using Multiprocessing.Managers;
-using Multiprocessing.Sharing;
 
 namespace Multiprocessing;
 
@@ -15,15 +14,12 @@ namespace Multiprocessing;
 /// </para>
 /// <include file='ProxyDocs.xml' path='docs/sliced/*'/>
 /// </remarks>
-public sealed class ManagedSemaphore : ManagedProxy, ISharedObject<ManagedSemaphore>
+public sealed class ManagedSemaphore : ManagedProxy, IManagedObject<ManagedSemaphore>
 {
     internal ManagedSemaphore(ManagerChannel channel, long id)
         : base(channel, id)
     {
     }
-
-    /// <inheritdoc/>
-    string ISharedObject<ManagedSemaphore>.Descriptor => Describe();
 
     /// <summary>Takes a permit, waiting as long as needed or until <paramref name="timeout"/>.</summary>
     /// <param name="timeout">How long to wait; null for ever.</param>
@@ -79,8 +75,7 @@ public sealed class ManagedSemaphore : ManagedProxy, ISharedObject<ManagedSemaph
     }
 
     /// <inheritdoc/>
-    static ManagedSemaphore ISharedObject<ManagedSemaphore>.Reopen(string descriptor) =>
-        Reopen(descriptor, static (channel, id) => new ManagedSemaphore(channel, id));
+    static ManagedSemaphore IManagedObject<ManagedSemaphore>.Make(ManagerChannel channel, long id) => new(channel, id);
 
     private const string NoPermit = "No permit of the managed semaphore within";
 

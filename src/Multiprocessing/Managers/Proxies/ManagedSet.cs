@@ -1,6 +1,5 @@
 using System.Collections;
 using Multiprocessing.Managers;
-using Multiprocessing.Sharing;
 
 namespace Multiprocessing;
 
@@ -15,7 +14,7 @@ namespace Multiprocessing;
 /// proxy to a child declared as <see cref="ManagedSet{T}"/>; dispose it to close its connection: the manager drops the
 /// set once no proxy holds it and no copy is on its way to another process; a named one stays as long as the manager.
 /// </remarks>
-public sealed class ManagedSet<T> : ManagedProxy, ICollection<T>, IReadOnlyCollection<T>, ISharedObject<ManagedSet<T>>
+public sealed class ManagedSet<T> : ManagedProxy, ICollection<T>, IReadOnlyCollection<T>, IManagedObject<ManagedSet<T>>
     where T : notnull
 {
     /// <summary>The items are the keys of a manager dictionary; the values are unused.</summary>
@@ -33,9 +32,6 @@ public sealed class ManagedSet<T> : ManagedProxy, ICollection<T>, IReadOnlyColle
 
     /// <summary>Always false.</summary>
     bool ICollection<T>.IsReadOnly => false;
-
-    /// <inheritdoc/>
-    string ISharedObject<ManagedSet<T>>.Descriptor => Describe();
 
     /// <summary>Adds <paramref name="item"/> if it is absent (Python's <c>s.add(item)</c>).</summary>
     /// <param name="item">The item.</param>
@@ -70,8 +66,7 @@ public sealed class ManagedSet<T> : ManagedProxy, ICollection<T>, IReadOnlyColle
     public IEnumerator<T> GetEnumerator() => Snapshot().GetEnumerator();
 
     /// <inheritdoc/>
-    static ManagedSet<T> ISharedObject<ManagedSet<T>>.Reopen(string descriptor) =>
-        Reopen(descriptor, static (channel, id) => new ManagedSet<T>(channel, id));
+    static ManagedSet<T> IManagedObject<ManagedSet<T>>.Make(ManagerChannel channel, long id) => new(channel, id);
 
     /// <inheritdoc/>
     void ICollection<T>.Add(T item) => Add(item);

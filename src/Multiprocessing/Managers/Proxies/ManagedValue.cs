@@ -1,5 +1,4 @@
 using Multiprocessing.Managers;
-using Multiprocessing.Sharing;
 
 namespace Multiprocessing;
 
@@ -13,7 +12,7 @@ namespace Multiprocessing;
 /// too). Use <see cref="Increment"/> for integers, or <see cref="CompareExchange"/> (comparing encodings) in a loop.
 /// Pass it to a child declared as <see cref="ManagedValue{T}"/>; it connects to the manager there.
 /// </remarks>
-public sealed class ManagedValue<T> : ManagedProxy, ISharedObject<ManagedValue<T>>
+public sealed class ManagedValue<T> : ManagedProxy, IManagedObject<ManagedValue<T>>
 {
     internal ManagedValue(ManagerChannel channel, long id)
         : base(channel, id)
@@ -28,9 +27,6 @@ public sealed class ManagedValue<T> : ManagedProxy, ISharedObject<ManagedValue<T
         get => Call(ManagerOp.ValueGet, static reply => ItemCodec<T>.Read(reply.Rest));
         set => Call(ManagerOp.ValueSet, value, static (args, value) => ItemCodec<T>.Write(args, value, nameof(value)));
     }
-
-    /// <inheritdoc/>
-    string ISharedObject<ManagedValue<T>>.Descriptor => Describe();
 
     /// <summary>Replaces the value, atomically.</summary>
     /// <param name="value">The new value.</param>
@@ -63,6 +59,5 @@ public sealed class ManagedValue<T> : ManagedProxy, ISharedObject<ManagedValue<T
         Call(ManagerOp.ValueIncrement, delta, static (args, delta) => args.WriteInt64(delta), static (reply, _) => reply.ReadInt64());
 
     /// <inheritdoc/>
-    static ManagedValue<T> ISharedObject<ManagedValue<T>>.Reopen(string descriptor) =>
-        Reopen(descriptor, static (channel, id) => new ManagedValue<T>(channel, id));
+    static ManagedValue<T> IManagedObject<ManagedValue<T>>.Make(ManagerChannel channel, long id) => new(channel, id);
 }

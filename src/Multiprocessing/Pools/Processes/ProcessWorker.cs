@@ -69,7 +69,11 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, PipeConnection
     /// <summary>Ids of the functions this worker has been sent (pool lock).</summary>
     public HashSet<int> Known { get; } = [];
 
-    /// <summary>How long its recent tasks took, on average, in <see cref="System.Diagnostics.Stopwatch"/> ticks (pool lock).</summary>
+    /// <summary>
+    /// How long its recent tasks ran in it, on average, in <see cref="System.Diagnostics.Stopwatch"/> ticks (pool
+    /// lock). Measured by the worker: the time a result takes to come back is mostly waiting for a core on a busy
+    /// machine, which calls for more tasks ahead, not fewer.
+    /// </summary>
     public double AverageTaskTicks { get; set; } = System.Diagnostics.Stopwatch.Frequency / 1000.0;
 
     /// <summary>
