@@ -1,3 +1,4 @@
+using Multiprocessing.Tests.Dashboard;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Pools;
@@ -108,21 +109,17 @@ public sealed class PoolSnapshotTests
     [Fact]
     public async Task CancelQueuedTask_CancelsAWaitingTask_AndItNeverRuns()
     {
-        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1 });
-        using var started = SharedEvent.Create();
-        using var release = SharedEvent.Create();
-        using var ran = SharedEvent.Create();
-        Task<int> busy = pool.Submit(WaitFor, started, release);
-        started.WaitOrFail("the running task");
-        Task<int> waiting = pool.Submit(static (SharedEvent ran) => { ran.Set(); return 2; }, ran);
+        using HeldWorkerPool held = await HeldWorkerPool.Start(); // Its Dispose releases the held task, should an assertion fail.
+        ProcessPool pool = held.Pool;
+        (Task<int> waiting, long id, SharedEvent ran) = held.Queue(2);
 
-        long id = Assert.Single(pool.GetQueuedTaskIds());
+        Assert.Equal([id], pool.GetQueuedTaskIds()); // Not the running task: its worker claimed it, whether or not the pool has read its "ready".
         Assert.True(pool.CancelQueuedTask(id));
         Assert.False(pool.CancelQueuedTask(id), "a task was cancelled twice");
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Within.Deadline));
-        release.Set();
-        Assert.Equal(1, await busy.WaitAsync(Within.Deadline));
+        held.Release();
+        Assert.Equal(1, await held.Running.WaitAsync(Within.Deadline));
         Assert.Equal(3, await pool.Submit(static () => 3).WaitAsync(Within.Deadline));
         Assert.False(ran.IsSet, "the cancelled task ran");
         Assert.Empty(pool.GetQueuedTaskIds());

@@ -77,6 +77,13 @@ internal static class PoolTestSupport
         return 1;
     }
 
+    /// <summary>A worker initializer that sets <paramref name="initializing"/>, then waits for <paramref name="go"/>: the worker is not ready until the test says so.</summary>
+    public static Action InitializerWaitingFor(SharedEvent initializing, SharedEvent go) => () =>
+    {
+        initializing.Set();
+        go.Wait();
+    };
+
     /// <summary>Waits for <paramref name="ev"/> (a task, maybe in another process, got there) or fails the test after 30 s.</summary>
     public static void WaitOrFail(this SharedEvent ev, string what) =>
         Assert.True(ev.TryWait(Within.Deadline), $"{what} did not happen within {Within.Deadline.TotalSeconds} s.");

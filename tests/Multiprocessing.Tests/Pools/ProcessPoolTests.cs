@@ -167,7 +167,7 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     {
         using var initializing = SharedEvent.Create();
         using var go = SharedEvent.Create();
-        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, Initializer = WaitFor(initializing, go) });
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, Initializer = PoolTestSupport.InitializerWaitingFor(initializing, go) });
         using var cts = new CancellationTokenSource();
         Task<int> task = pool.Submit(static () =>
         {
@@ -359,12 +359,6 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     }
 
     /// <summary>An initializer that says it runs, then waits for <paramref name="go"/> (its own closure, with these two only).</summary>
-    private static Action WaitFor(SharedEvent initializing, SharedEvent go) => () =>
-    {
-        initializing.Set();
-        go.Wait();
-    };
-
     private static int Recurse(int depth) => depth < 0 ? 0 : Recurse(depth + 1) + 1;
 
     private static int Die()
