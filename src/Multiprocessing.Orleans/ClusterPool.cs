@@ -48,11 +48,9 @@ public sealed partial class ClusterPool : WorkerPool
     /// <summary>How long <see cref="StartLocal"/> waits for its silos to form a cluster before it gives up.</summary>
     public static readonly TimeSpan LocalStartTimeout = TimeSpan.FromSeconds(90);
 
-    private const int MaxKnownFunctions = 256;
-
     private static int poolCounter;
 
-    private readonly PoolFunctions functions = new(MaxKnownFunctions);
+    private readonly PoolFunctions functions = new(PoolFunctions.DefaultCapacity);
     private readonly Channel<ClusterTask> queue = Channel.CreateUnbounded<ClusterTask>();
     private readonly CancellationTokenSource terminating = new();
     private readonly IHost clientHost;

@@ -63,7 +63,7 @@ public sealed partial class ProcessPool
     {
         if (!worker.Known.Contains(task.Function.Id))
         {
-            if (worker.Known.Count >= MaxKnownFunctions)
+            if (worker.Known.Count >= PoolFunctions.DefaultCapacity)
             {
                 worker.Post(ForgetFrame);
                 worker.Known.Clear();

@@ -35,8 +35,6 @@ public sealed partial class ProcessPool : WorkerPool
     /// <summary>The default of <see cref="ProcessPoolOptions.CancelGracePeriod"/>.</summary>
     public static readonly TimeSpan DefaultCancelGracePeriod = TimeSpan.FromSeconds(2);
 
-    private const int MaxKnownFunctions = 256;
-
     /// <summary>How many workers in a row may die before they are ready (started, initializer run) before the pool gives up as broken.</summary>
     private const int MaxDeathsBeforeReady = 3;
 
