@@ -38,6 +38,18 @@ public abstract partial class WorkerPoolTestBase
     /// </summary>
     protected virtual bool StoppedTasksStopRunning => false;
 
+    /// <summary>
+    /// Where a terminated task's delegate runs on (<see cref="StoppedTasksStopRunning"/> false): true if Join waits for
+    /// it (a thread is the pool's own), false if the pool stops at once and leaves it to where it runs (a silo).
+    /// </summary>
+    protected virtual bool JoinWaitsForAbandonedDelegates => true;
+
+    /// <summary>
+    /// How many tasks each submitter of the racing tests submits at most: the race is at the stop, and what was
+    /// accepted before it must drain within the Join deadline on a busy machine at the pool's speed for one-item tasks.
+    /// </summary>
+    protected virtual int RacingSubmissions => 20_000;
+
     /// <summary>False if the pool refuses <see cref="PoolOptions.MaxTasksPerWorker"/> (a cluster's silos are not replaced): the test then checks the refusal.</summary>
     protected virtual bool SupportsMaxTasksPerWorker => true;
 
