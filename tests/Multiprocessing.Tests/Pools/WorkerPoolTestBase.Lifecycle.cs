@@ -192,26 +192,7 @@ public abstract partial class WorkerPoolTestBase
     {
         WorkerPool pool = CreatePool(2);
         var accepted = new ConcurrentQueue<Task<int>>();
-        int refused = 0;
-        using var go = new ManualResetEventSlim();
-        var submitters = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
-        {
-            go.Hold();
-            for (int i = 0; i < RacingSubmissions; i++)
-            {
-                try
-                {
-                    accepted.Enqueue(pool.Submit(static (int x) => x, i));
-                }
-                catch (InvalidOperationException)
-                {
-                    Interlocked.Increment(ref refused);
-                    return;
-                }
-            }
-        })).ToArray();
-
-        go.Set();
+        Task[] submitters = StartSubmitters(pool, accepted);
         PoolTestSupport.Eventually(() => accepted.Count > 1000, () => "a thousand accepted submissions");
         pool.Close();
         PoolTestSupport.AllEndOrFail(submitters);
@@ -228,24 +209,7 @@ public abstract partial class WorkerPoolTestBase
     {
         WorkerPool pool = CreatePool(2);
         var accepted = new ConcurrentQueue<Task<int>>();
-        using var go = new ManualResetEventSlim();
-        var submitters = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
-        {
-            go.Hold();
-            for (int i = 0; i < RacingSubmissions; i++)
-            {
-                try
-                {
-                    accepted.Enqueue(pool.Submit(static (int x) => x, i));
-                }
-                catch (InvalidOperationException)
-                {
-                    return;
-                }
-            }
-        })).ToArray();
-
-        go.Set();
+        Task[] submitters = StartSubmitters(pool, accepted);
         PoolTestSupport.Eventually(() => accepted.Count > 1000, () => "a thousand accepted submissions");
         pool.Terminate();
         PoolTestSupport.AllEndOrFail(submitters);
@@ -274,24 +238,8 @@ public abstract partial class WorkerPoolTestBase
         {
             WorkerPool pool = CreatePool(2);
             var accepted = new ConcurrentQueue<Task<int>>();
-            using var go = new ManualResetEventSlim();
             int closeAfter = random.Next(0, 3000);
-            Task[] submitters = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
-            {
-                go.Hold();
-                for (int i = 0; i < RacingSubmissions; i++)
-                {
-                    try
-                    {
-                        accepted.Enqueue(pool.Submit(static (int x) => x, i));
-                    }
-                    catch (InvalidOperationException)
-                    {
-                        return;
-                    }
-                }
-            })).ToArray();
-            go.Set();
+            Task[] submitters = StartSubmitters(pool, accepted);
             PoolTestSupport.Eventually(() => accepted.Count >= closeAfter || submitters.All(s => s.IsCompleted), () => "accepted submissions");
             pool.Close();
             PoolTestSupport.AllEndOrFail(submitters);
@@ -341,5 +289,31 @@ public abstract partial class WorkerPoolTestBase
             Assert.All(accepted, t => t.EndsOrFail($"round {round}: an accepted task"));
             pool.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Starts three threads that submit up to <see cref="RacingSubmissions"/> one-item tasks each into
+    /// <paramref name="accepted"/>, released together, each stopping at its first refusal.
+    /// </summary>
+    private Task[] StartSubmitters(WorkerPool pool, ConcurrentQueue<Task<int>> accepted)
+    {
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task[] submitters = [.. Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+        {
+            await go.Task;
+            for (int i = 0; i < RacingSubmissions; i++)
+            {
+                try
+                {
+                    accepted.Enqueue(pool.Submit(static (int x) => x, i));
+                }
+                catch (InvalidOperationException)
+                {
+                    return;
+                }
+            }
+        }))];
+        go.SetResult();
+        return submitters;
     }
 }
