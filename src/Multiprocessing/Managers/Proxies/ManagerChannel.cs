@@ -19,13 +19,11 @@ namespace Multiprocessing.Managers;
 /// before the old one closes.
 /// </remarks>
 /// <remarks>
-/// Two locks. <see cref="Gate"/> is held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke"/>
-/// and the reading of the reply (<see cref="Call"/>): it guards the blocking path's request and reply buffers. The wire itself (the
-/// connection, sending a request and receiving its reply) is owned by one caller at a time through a
-/// <see cref="SemaphoreSlim"/>, which <see cref="Invoke"/> takes and releases inside the gate and which the
-/// asynchronous path (<see cref="CallAsync"/>) awaits without a thread; the asynchronous path has its own request
-/// buffer and reads its reply before it gives the wire up, and never takes <see cref="Gate"/>, so the two cannot
-/// deadlock or interleave on the wire.
+/// The wire (the connection, the request buffer, sending a request, receiving its reply and reading it) is owned by
+/// one caller at a time through a <see cref="FifoLock"/>, which blocking callers (<see cref="Call"/>) and awaiting
+/// ones (<see cref="CallAsync"/>) take alike, in the order they came: a sliced wait that asks again after each
+/// slice queues behind the calls that came meanwhile (the Put that an awaited Get on the same proxy waits for), so
+/// it cannot keep them off the wire.
 /// </remarks>
 internal sealed class ManagerChannel : IDisposable
 {
@@ -43,8 +41,7 @@ internal sealed class ManagerChannel : IDisposable
     public static readonly ReplyParser<bool> ParseBool = static (WireReader reply, out bool result) => result = reply.ReadBool();
 
     private readonly WireBuffer request = new();
-    private readonly WireBuffer asyncRequest = new();
-    private readonly SemaphoreSlim wire = new(1, 1);
+    private readonly FifoLock wire = new();
     private readonly Lock connecting = new();
     private byte[] reply = new byte[4096];
     private Connection? connection;
@@ -63,9 +60,6 @@ internal sealed class ManagerChannel : IDisposable
         Address = address;
         AuthKey = authKey;
     }
-
-    /// <summary>Held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke"/> and the reading of the reply.</summary>
-    public Lock Gate { get; } = new();
 
     public EndPoint Address { get; }
 
@@ -118,26 +112,23 @@ internal sealed class ManagerChannel : IDisposable
     /// </summary>
     public void Holds(long objectId) => heldId = objectId;
 
-    /// <summary>Connects now (under the gate), so that a wrong key or a missing manager is reported at once.</summary>
+    /// <summary>Connects now (holding the wire), so that a wrong key or a missing manager is reported at once.</summary>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The manager's key is another.</exception>
     /// <exception cref="ManagerUnavailableException">Nothing listens at the address.</exception>
     public void Connect()
     {
-        lock (Gate)
+        Blocking.Wait(wire.Enter<Blocking>(CancellationToken.None));
+        try
         {
-            wire.Wait();
-            try
-            {
-                _ = Connected();
-            }
-            finally
-            {
-                wire.Release();
-            }
+            _ = Connected();
+        }
+        finally
+        {
+            wire.Exit();
         }
     }
 
-    /// <summary>Starts a request for <paramref name="op"/> on object <paramref name="objectId"/>; write its arguments into the result.</summary>
+    /// <summary>Starts a request for <paramref name="op"/> on object <paramref name="objectId"/> (holding the wire); write its arguments into the result.</summary>
     private WireBuffer Begin(ManagerOp op, long objectId)
     {
         request.Reset();
@@ -147,7 +138,7 @@ internal sealed class ManagerChannel : IDisposable
     }
 
     /// <summary>
-    /// Sends the request and waits for its reply; returns the reply's payload, valid until the next call.
+    /// Sends the request and waits for its reply (holding the wire); returns the reply's payload, valid while the wire is held.
     /// <paramref name="abandonOnCancel"/> stops the wait for the reply: the connection is then dropped (the manager
     /// treats this client as gone, as if its process had ended) and the next call connects anew. Only for an
     /// operation whose abandonment the manager handles as wanted (a barrier's wait).
@@ -159,41 +150,33 @@ internal sealed class ManagerChannel : IDisposable
     {
         int length;
         byte[] frame;
-        wire.Wait(CancellationToken.None);
+        Connection c = Connected();
         try
         {
-            Connection c = Connected();
+            c.SendBytes(request.WrittenSpan);
             try
             {
-                c.SendBytes(request.WrittenSpan);
-                try
-                {
-                    length = c.ReceiveBytesInto(reply, abandonOnCancel);
-                    frame = reply;
-                }
-                catch (BufferTooShortException e)
-                {
-                    frame = e.Received;
-                    length = frame.Length;
-                    if (frame.Length <= 1024 * 1024)
-                    {
-                        reply = new byte[Math.Max(frame.Length, reply.Length * 2)];
-                    }
-                }
+                length = c.ReceiveBytesInto(reply, abandonOnCancel);
+                frame = reply;
             }
-            catch (OperationCanceledException) when (abandonOnCancel.IsCancellationRequested)
+            catch (BufferTooShortException e)
             {
-                Abandon();
-                throw;
-            }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-            {
-                throw Broke(c, e);
+                frame = e.Received;
+                length = frame.Length;
+                if (frame.Length <= 1024 * 1024)
+                {
+                    reply = new byte[Math.Max(frame.Length, reply.Length * 2)];
+                }
             }
         }
-        finally
+        catch (OperationCanceledException) when (abandonOnCancel.IsCancellationRequested)
         {
-            wire.Release();
+            Abandon();
+            throw;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            throw Broke(c, e);
         }
 
         return Payload(frame.AsSpan(0, length));
@@ -218,18 +201,15 @@ internal sealed class ManagerChannel : IDisposable
         ManagerOp op, long objectId, long milliseconds, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse,
         CancellationToken gateToken, CancellationToken abandonOnCancel = default)
     {
-        await wire.WaitAsync(gateToken).ConfigureAwait(false);
+        await wire.Enter<Awaiting>(gateToken).ConfigureAwait(false);
         try
         {
             Connection c = Connected();
-            asyncRequest.Reset();
-            asyncRequest.WriteByte((byte)op);
-            asyncRequest.WriteInt64(objectId);
-            writeArgs(asyncRequest, milliseconds);
+            writeArgs(Begin(op, objectId), milliseconds);
             ReadOnlyMemory<byte> frame;
             try
             {
-                await c.SendBytesAsync(asyncRequest.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+                await c.SendBytesAsync(request.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
                 frame = await c.ReceiveFrameAsync(abandonOnCancel).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (abandonOnCancel.IsCancellationRequested)
@@ -247,12 +227,12 @@ internal sealed class ManagerChannel : IDisposable
         }
         finally
         {
-            wire.Release();
+            wire.Exit();
         }
     }
 
     /// <summary>
-    /// One request under the gate: <paramref name="op"/> on object <paramref name="objectId"/>, its arguments written
+    /// One request, blocking the thread: <paramref name="op"/> on object <paramref name="objectId"/>, its arguments written
     /// by <paramref name="write"/> (none if null) from <paramref name="args"/>, its reply read by
     /// <paramref name="read"/> (the reply is valid only during that call). With static lambdas and a struct
     /// <typeparamref name="TArgs"/>, nothing is allocated.
@@ -263,24 +243,32 @@ internal sealed class ManagerChannel : IDisposable
     /// <param name="write">Writes the operation's arguments; null for none.</param>
     /// <param name="read">Reads the reply.</param>
     /// <param name="abandonOnCancel">As in <see cref="Invoke"/>: stops the wait for the reply by dropping the connection.</param>
+    /// <param name="gateToken">Stops the wait for the wire (before anything is sent).</param>
     /// <returns>What <paramref name="read"/> returned.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
     /// <exception cref="RemoteException">The operation threw in the manager.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="gateToken"/> fired before the wire was free (nothing was sent), or <paramref name="abandonOnCancel"/> as in <see cref="Invoke"/>.</exception>
     public TResult Call<TArgs, TResult>(
-        ManagerOp op, long objectId, TArgs args, Action<WireBuffer, TArgs>? write, Func<WireReader, TArgs, TResult> read, CancellationToken abandonOnCancel = default)
+        ManagerOp op, long objectId, TArgs args, Action<WireBuffer, TArgs>? write, Func<WireReader, TArgs, TResult> read,
+        CancellationToken abandonOnCancel = default, CancellationToken gateToken = default)
         where TArgs : allows ref struct
     {
-        lock (Gate)
+        Blocking.Wait(wire.Enter<Blocking>(gateToken));
+        try
         {
             WireBuffer request = Begin(op, objectId);
             write?.Invoke(request, args);
             return read(new WireReader(Invoke(abandonOnCancel)), args);
         }
+        finally
+        {
+            wire.Exit();
+        }
     }
 
     /// <summary>
     /// One request of a wait (whose arguments <paramref name="writeArgs"/> writes, given <paramref name="milliseconds"/>),
-    /// in <typeparamref name="TMode"/>'s way: <see cref="Call"/> under the gate (blocking), or <see cref="CallAsync"/>.
+    /// in <typeparamref name="TMode"/>'s way: <see cref="Call"/> (blocking), or <see cref="CallAsync"/>.
     /// </summary>
     /// <returns>What <paramref name="parse"/> returned, and its result.</returns>
     /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
@@ -299,7 +287,8 @@ internal sealed class ManagerChannel : IDisposable
             op, objectId, (Ms: milliseconds, Write: writeArgs, Parse: parse),
             static (request, a) => a.Write(request, a.Ms),
             static (reply, a) => (a.Parse(reply, out T result), result),
-            abandonOnCancel));
+            abandonOnCancel,
+            gateToken));
     }
 
     /// <summary>
@@ -342,7 +331,7 @@ internal sealed class ManagerChannel : IDisposable
     ~ManagerChannel() => Close();
 
     /// <summary>
-    /// Closes the connection at once, without waiting for the gate or the wire: a call waiting in the manager (for
+    /// Closes the connection at once, without waiting for the wire: a call waiting in the manager (for
     /// a lock, an item...) holds them, and must not hold up the disposal; it ends with an
     /// <see cref="ObjectDisposedException"/> as its connection closes.
     /// </summary>
@@ -436,7 +425,7 @@ internal sealed class ManagerChannel : IDisposable
         frame.WriteInt64(objectId);
         try
         {
-            if (!Volatile.Read(ref disposed) && wire.Wait(0))
+            if (!Volatile.Read(ref disposed) && wire.TryEnter())
             {
                 try
                 {
@@ -444,7 +433,7 @@ internal sealed class ManagerChannel : IDisposable
                 }
                 finally
                 {
-                    wire.Release();
+                    wire.Exit();
                 }
             }
 
