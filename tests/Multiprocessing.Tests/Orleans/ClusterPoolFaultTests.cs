@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Multiprocessing.Tests.Support;
+using Orleans.Configuration;
+using Orleans.Messaging;
 
 namespace Multiprocessing.Tests.Orleans;
 
@@ -101,6 +104,41 @@ public sealed class ClusterPoolFaultTests
     }
 
     [Fact]
+    public async Task ASiloJoiningAConnectedCluster_MidMap_GetsWork()
+    {
+        // The cluster's owner adds the silo; the pool under test joined with Connect, through a membership provider
+        // of its own configuration (here one that lists the live silos' gateways, as a membership table would).
+        await using ClusterPool owner = await ClusterPool.StartLocalAsync(silos: 2);
+        Clustering.LocalCluster silos = owner.Cluster!;
+        await using ClusterPool pool = await ClusterPool.ConnectAsync(c =>
+        {
+            c.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (Clustering.LocalCluster.ServiceId, silos.ClusterId));
+            c.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+            c.Services.AddSingleton<IGatewayListProvider>(new LiveGateways(silos));
+        });
+        using SharedValue<int> added = SharedValue.Create(0);
+        using SharedEvent addedWorks = SharedEvent.Create();
+        var clock = Stopwatch.StartNew();
+        TimeSpan joinedAt = TimeSpan.MaxValue;
+
+        IEnumerable<int> items = Enumerable.Range(0, int.MaxValue).TakeWhile(_ => !addedWorks.IsSet && clock.Elapsed - joinedAt < Within.Deadline);
+        var pids = new Dictionary<int, int>();
+        await foreach (int pid in pool.ImapUnorderedAsync(RunningOn(added, addedWorks), items, chunkSize: 1))
+        {
+            pids[pid] = pids.GetValueOrDefault(pid) + 1;
+            if (pids.Count == 2 && added.Value == 0)
+            {
+                int pid3 = await owner.AddLocalSiloAsync(); // Mid-map: both first silos are busy with it.
+                added.Value = pid3;
+                joinedAt = clock.Elapsed;
+            }
+        }
+
+        Assert.True(addedWorks.IsSet, $"The silo added mid-map (pid {added.Value}, joined after {joinedAt.TotalSeconds:0.0} s) ran no task of the connected pool in {(clock.Elapsed - joinedAt).TotalSeconds:0.0} s; tasks per silo: {string.Join(", ", pids.Select(p => $"{p.Key}: {p.Value}"))}.");
+        Assert.Contains(added.Value, pids.Keys);
+    }
+
+    [Fact]
     public void AddLocalSilo_OnAPoolMadeByConnect_IsRefused()
     {
         using ClusterPool local = ClusterPool.StartLocal(silos: 1);
@@ -124,6 +162,18 @@ public sealed class ClusterPoolFaultTests
 
         HashSet<int> children = ProcessTree.ChildPids();
         Assert.All(silos, pid => Assert.DoesNotContain(pid, children));
+    }
+
+    /// <summary>A membership provider of a user's own (not the one <see cref="ClusterPool.StartLocal"/> uses): the gateways of the silos running now.</summary>
+    private sealed class LiveGateways(Clustering.LocalCluster silos) : IGatewayListProvider
+    {
+        public TimeSpan MaxStaleness => TimeSpan.FromSeconds(1);
+
+        public bool IsUpdatable => true;
+
+        public Task InitializeGatewayListProvider() => Task.CompletedTask;
+
+        public Task<IList<Uri>> GetGateways() => Task.FromResult<IList<Uri>>([.. silos.LiveGatewayPorts.Select(p => new Uri($"gwy.tcp://127.0.0.1:{p}/0"))]);
     }
 
     /// <summary>A task that returns its silo's pid after a moment's work; on the silo whose pid is <paramref name="added"/>, it also sets <paramref name="addedWorks"/>. Its own closure, with these two only.</summary>
