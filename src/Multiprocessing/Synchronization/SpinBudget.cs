@@ -9,14 +9,17 @@ namespace Multiprocessing.Synchronization;
 /// down while the machine was loaded grows back once the peer answers in time again.
 /// </summary>
 /// <remarks>
-/// <para>Why: on these 2-core virtual machines a futex sleeper takes 5 to 15 µs to run again after its wake-up
-/// (more under load), while a peer that is running answers a spinner within 1 to 2 µs. Spinning pays only while the
+/// <para>Why: on these 2-core virtual machines a round trip through two futex wake-ups costs 5 to 15 µs (loads 12 to
+/// 22), while two peers that keep spinning make a round trip of W6 in about 3.7 µs on a quiet machine. Spinning pays only while the
 /// peer runs; on a loaded machine the peer is often not running, and then a long spin both misses and takes a core
-/// from the work that would let the peer run (a round trip measured 4 µs with a 2,000-pause spin before the sleep
-/// and 650 µs with a spin without bound, at load 18). So the budget follows what the spins found, and the spin never
+/// from the work that would let the peer run: with no idle core the scheduler queues a woken task beside its waker,
+/// so a waker that spins keeps its own peer waiting (a C round trip here, at load 12: 5 to 7 µs sleeping at once,
+/// 26 µs after a 200-pause spin, 300 µs after a 2,000-pause spin; 650 µs with a spin without bound at load 18). So
+/// the budget follows what the spins found, a thread that has just woken a sleeper does not spin, and the spin never
 /// yields the core (a <c>sched_yield</c> hands it to other work for a whole slice).</para>
-/// <para>A mutable struct kept in a field of its owner (one per waiting side of a ring, one per process for the
-/// locks): its state is per process and advisory, so threads racing on it lose nothing but a little accuracy.</para>
+/// <para>A mutable struct kept in a field of its owner (one per waiting side of a ring, in each process that has the
+/// ring open): its state is per process and advisory, so threads racing on it lose nothing but a little accuracy.
+/// The spins of <see cref="LockCore"/> and <see cref="SemaphoreCore"/> do not use it (yet).</para>
 /// </remarks>
 internal struct SpinBudget
 {
