@@ -266,7 +266,7 @@ internal sealed partial class Ring
             bool inTime;
             try
             {
-                int expected = ReadSeq(what);
+                int expected = ArmSeq(what);
                 if (Ready(what, need))
                 {
                     return OutcomeOnceReady(what, need);

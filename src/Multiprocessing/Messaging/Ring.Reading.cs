@@ -239,7 +239,7 @@ internal sealed unsafe partial class Ring
             Interlocked.Increment(ref h->DataSleepers);
             try
             {
-                int seq = Volatile.Read(ref h->DataSeq);
+                int seq = ArmSeq(&h->DataSeq);
                 if (!RingReady())
                 {
                     FutexSleep.Sleep(&h->DataSeq, seq, Deadline.Never, writer, CancellationToken.None);

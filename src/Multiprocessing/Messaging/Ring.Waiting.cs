@@ -5,29 +5,81 @@ using Multiprocessing.Synchronization;
 namespace Multiprocessing.Messaging;
 
 // Waiting for data, room or an item slot: spin, then sleep on a futex; waking the sleepers.
+//
+// The futex words (DataSeq, SpaceSeq) are sequences whose low bit says "armed": a sleeper sets it (ArmSeq) before
+// its last look at the ring and sleeps while the word keeps that odd value; a waker makes the wake-up system call
+// only when it finds the bit set, and clears it as it moves the sequence on (Bump). So a producer that puts many
+// messages while its consumer is being woken makes one system call, not one per message (before, it made one for
+// every put that found the sleeper count above 0, until the woken consumer ran and lowered it). No wake-up is lost:
+// the sleeper's arming and the waker's publishing are both full fences before each reads the other's side (the
+// waker reads the word after moving the tail or head and releasing its lock), so either the waker sees the bit, or
+// the sleeper's look sees the message; and a sequence moved after the arming makes the sleep return at once.
 internal sealed unsafe partial class Ring
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WakeConsumers()
     {
-        if (Volatile.Read(ref h->DataSleepers) > 0)
+        if ((Volatile.Read(ref h->DataSeq) & Armed) != 0)
         {
-            Interlocked.Increment(ref h->DataSeq);
-            Libc.FutexWake(&h->DataSeq, int.MaxValue);
+            WakeArmed(&h->DataSeq);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WakeProducers()
     {
-        if (Volatile.Read(ref h->SpaceSleepers) > 0)
+        if ((Volatile.Read(ref h->SpaceSeq) & Armed) != 0)
         {
-            Interlocked.Increment(ref h->SpaceSeq);
-            Libc.FutexWake(&h->SpaceSeq, int.MaxValue);
+            WakeArmed(&h->SpaceSeq);
         }
     }
 
-    private int ReadSeq(WaitTarget what) => Volatile.Read(ref what == WaitTarget.Data ? ref h->DataSeq : ref h->SpaceSeq);
+    /// <summary>The low bit of a sequence word: a sleeper may sleep on its value.</summary>
+    private const int Armed = 1;
+
+    /// <summary>Moves an armed sequence on and wakes its sleepers, unless another waker moved it first (and woke them).</summary>
+    private static void WakeArmed(int* seq)
+    {
+        int v = Volatile.Read(ref *seq);
+        if ((v & Armed) != 0 && Interlocked.CompareExchange(ref *seq, v + 1, v) == v)
+        {
+            Libc.FutexWake(seq, int.MaxValue);
+            SpinBudget.NoteWake();
+        }
+    }
+
+    /// <summary>Moves a sequence on (clearing its armed bit) whether armed or not, and wakes whoever sleeps on it.</summary>
+    private static void Bump(int* seq)
+    {
+        int v;
+        do
+        {
+            v = Volatile.Read(ref *seq);
+        }
+        while (Interlocked.CompareExchange(ref *seq, (v | Armed) + 1, v) != v);
+
+        Libc.FutexWake(seq, int.MaxValue);
+    }
+
+    /// <summary>Arms the sequence of <paramref name="what"/> and returns its value, to sleep on after a last look at the ring (a full fence).</summary>
+    private int ArmSeq(WaitTarget what) => ArmSeq(what == WaitTarget.Data ? &h->DataSeq : &h->SpaceSeq);
+
+    private static int ArmSeq(int* seq)
+    {
+        while (true)
+        {
+            int v = Volatile.Read(ref *seq);
+            if ((v & Armed) != 0 && Interlocked.CompareExchange(ref *seq, v, v) == v)
+            {
+                return v; // Armed already (the compare-exchange is the fence).
+            }
+
+            if (Interlocked.CompareExchange(ref *seq, v | Armed, v) == v)
+            {
+                return v | Armed;
+            }
+        }
+    }
 
     /// <summary>What a wait of the ring waits for: a message to read, room to write, or an item slot (a bounded queue).</summary>
     internal enum WaitTarget
@@ -44,21 +96,22 @@ internal sealed unsafe partial class Ring
         _ => ItemsRoom() || IsCompleted,
     };
 
-    /// <summary>Spins briefly: the settled status if <paramref name="what"/> became ready meanwhile, else null.</summary>
+    /// <summary>Spins for at most this process's <see cref="SpinBudget"/> of <paramref name="what"/>: the settled status if it became ready meanwhile, else null.</summary>
     private RingStatus? Spin(WaitTarget what, long need)
     {
-        var spinner = default(SpinWait);
-        for (int i = 0; i < SpinIterations; i++)
-        {
-            if (Ready(what, need))
-            {
-                return OutcomeOnceReady(what, need);
-            }
+        var ready = new SpinReady(this, what, need);
+        ref SpinBudget budget = ref what == WaitTarget.Data ? ref dataSpin : ref roomSpin;
+        return budget.Spin(ref ready) ? OutcomeOnceReady(what, need) : null;
+    }
 
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
+    /// <summary>How long this process spins for data, and for room or an item slot, on this ring (see <see cref="SpinBudget"/>).</summary>
+    private SpinBudget dataSpin;
+    private SpinBudget roomSpin;
 
-        return null;
+    /// <summary>The condition of a <see cref="Spin"/>: <see cref="Ready"/>.</summary>
+    private readonly struct SpinReady(Ring ring, WaitTarget what, long need) : SpinBudget.IReady
+    {
+        public bool IsReady() => ring.Ready(what, need);
     }
 
     private nint SeqAddress(WaitTarget what) => what == WaitTarget.Data ? (nint)(&h->DataSeq) : (nint)(&h->SpaceSeq);

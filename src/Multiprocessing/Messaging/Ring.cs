@@ -1,5 +1,4 @@
 using System.Numerics;
-using Multiprocessing.Interop;
 using Multiprocessing.Synchronization;
 
 namespace Multiprocessing.Messaging;
@@ -55,7 +54,6 @@ internal sealed unsafe partial class Ring
     /// keeps the producer on the ring, short enough that a queue nobody reads never blocks a put noticeably.
     /// </summary>
     public static readonly TimeSpan OverflowAfter = TimeSpan.FromMilliseconds(20);
-    private const int SpinIterations = 40;
 
     private readonly RingHeader* h;
     private readonly byte* data;
@@ -139,9 +137,7 @@ internal sealed unsafe partial class Ring
     /// <summary>Wakes every consumer and producer, so that they look again (after an end closed, or completion).</summary>
     public void WakeAll()
     {
-        Interlocked.Increment(ref h->DataSeq);
-        Libc.FutexWake(&h->DataSeq, int.MaxValue);
-        Interlocked.Increment(ref h->SpaceSeq);
-        Libc.FutexWake(&h->SpaceSeq, int.MaxValue);
+        Bump(&h->DataSeq);
+        Bump(&h->SpaceSeq);
     }
 }

@@ -85,7 +85,7 @@ internal unsafe struct RingHeader
 
     // Line 3: consumers sleep here for data.
 
-    /// <summary>Bumped to wake consumers (the futex word).</summary>
+    /// <summary>Moved on to wake consumers (the futex word); its low bit is set by a consumer about to sleep on it (see <c>Ring.Waiting.cs</c>).</summary>
     [FieldOffset(192)]
     public int DataSeq;
 
@@ -95,7 +95,7 @@ internal unsafe struct RingHeader
 
     // Line 4: producers sleep here for room.
 
-    /// <summary>Bumped to wake producers (the futex word).</summary>
+    /// <summary>Moved on to wake producers (the futex word); its low bit is set by a producer about to sleep on it.</summary>
     [FieldOffset(256)]
     public int SpaceSeq;
 

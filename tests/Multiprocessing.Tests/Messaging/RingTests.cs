@@ -156,6 +156,31 @@ public sealed class RingTests : IDisposable
         Assert.Equal(Message(9, 300), await waiting.WaitAsync(Within.Deadline));
     }
 
+    [Fact]
+    public unsafe void ABurstOfWrites_WhileAReaderIsBeingWoken_MovesTheDataSequenceOnce()
+    {
+        // A reader that went to sleep left the data sequence armed (odd) and the sleeper count at 1; until it runs
+        // again the count stays at 1. The first write moves the sequence on (and wakes); the next ones find it
+        // disarmed and make no wake-up system call. Before the armed bit, every write that saw the count above 0
+        // moved the sequence and called futex_wake: three writes, three moves.
+        (Ring writer, Ring reader) = NewRing(4096);
+        RingHeader* h = writer.Header;
+        h->DataSeq = 41; // armed, as a sleeper's ArmSeq leaves it
+        h->DataSleepers = 1;
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(RingStatus.Ok, writer.Write(Message(i, 100), Deadline.After(Within.Deadline), default));
+        }
+
+        Assert.Equal(42, h->DataSeq);
+        h->DataSleepers = 0;
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(Message(i, 100), ReadOne(reader));
+        }
+    }
+
     /// <summary>A zeroed block holding an initialized ring, and two views of it.</summary>
     [Fact]
     public void BlockingWriteAndRead_WithRoomAndAMessageReady_AllocateNothing()
