@@ -42,6 +42,10 @@ internal static partial class Libc
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
+    /// <summary>Ends the process at once with <paramref name="status"/> (the exit system call: no atexit handlers, no runtime shutdown).</summary>
+    [LibraryImport(Lib, EntryPoint = "_exit")]
+    public static partial void ExitNow(int status);
+
     [LibraryImport(Lib, EntryPoint = "signal", SetLastError = true)]
     public static partial nint Signal(int signal, nint handler);
 
