@@ -13,25 +13,16 @@ public sealed class WorkerExitTests
     [Fact]
     public void Exit_ProcessExitHandlerOfTheTarget_RunsAndItsOutputArrives()
     {
-        string tag = Guid.NewGuid().ToString("N");
-        using var console = new ConsoleCapture();
-        using ChildProcess child = ChildProcess.Start((string t) =>
+        AssertChildPrinted(static (string t) =>
         {
             AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.Out.WriteLine($"{t} from the exit handler");
-        }, tag);
-
-        child.JoinOrFail();
-
-        Assert.Equal([$"{tag} from the exit handler"], console.Out.Lines.Where(l => l.StartsWith(tag, StringComparison.Ordinal)));
-        Assert.Equal(0, child.ExitCode);
+        }, " from the exit handler");
     }
 
     [Fact]
     public void Exit_HandlerAddedByAForegroundThreadAfterTheTargetReturned_StillRuns()
     {
-        string tag = Guid.NewGuid().ToString("N");
-        using var console = new ConsoleCapture();
-        using ChildProcess child = ChildProcess.Start((string t) =>
+        AssertChildPrinted(static (string t) =>
         {
             new Thread(() =>
             {
@@ -50,31 +41,19 @@ public sealed class WorkerExitTests
 
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.Out.WriteLine($"{t} added after the target");
             }).Start();
-        }, tag);
-
-        child.JoinOrFail();
-
-        Assert.Equal([$"{tag} added after the target"], console.Out.Lines.Where(l => l.StartsWith(tag, StringComparison.Ordinal)));
-        Assert.Equal(0, child.ExitCode);
+        }, " added after the target");
     }
 
     [Fact]
     public void Exit_OutputOfAWriterWithoutAutoFlush_IsFlushedBeforeTheChildExits()
     {
-        string tag = Guid.NewGuid().ToString("N");
-        using var console = new ConsoleCapture();
-        using ChildProcess child = ChildProcess.Start((string t) =>
+        AssertChildPrinted(static (string t) =>
         {
             var writer = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
             Console.SetOut(writer);
             Console.Out.WriteLine($"{t} buffered");
             Console.Out.Write($"{t} unterminated");
-        }, tag);
-
-        child.JoinOrFail();
-
-        Assert.Equal([$"{tag} buffered", $"{tag} unterminated"], console.Out.Lines.Where(l => l.StartsWith(tag, StringComparison.Ordinal)));
-        Assert.Equal(0, child.ExitCode);
+        }, " buffered", " unterminated");
     }
 
     [Fact]
@@ -86,5 +65,18 @@ public sealed class WorkerExitTests
 
         Assert.Equal(1, child.ExitCode);
         Assert.Equal("thrown before the fast exit", Assert.IsType<RemoteException>(child.Exception).RemoteMessage);
+    }
+
+    /// <summary>Runs <paramref name="target"/> in a child, given a tag, and checks that it printed <paramref name="expected"/> (after the tag) and exited with 0.</summary>
+    private static void AssertChildPrinted(Action<string> target, params string[] expected)
+    {
+        string tag = Guid.NewGuid().ToString("N");
+        using var console = new ConsoleCapture();
+        using ChildProcess child = ChildProcess.Start(target, tag);
+
+        child.JoinOrFail();
+
+        Assert.Equal(expected.Select(e => $"{tag}{e}"), console.Out.Lines.Where(l => l.StartsWith(tag, StringComparison.Ordinal)));
+        Assert.Equal(0, child.ExitCode);
     }
 }
