@@ -50,13 +50,20 @@ internal static class WorkerExit
             return; // A handler added after ours has yet to run: the runtime's exit runs it.
         }
 
-        if (AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "System.Console"))
+        if (ConsoleLoaded())
         {
             FlushConsole();
         }
 
         Libc.ExitNow(Environment.ExitCode);
     }
+
+    /// <summary>Runs the checks of the exit once, without exiting, so that a warm spare has them compiled.</summary>
+    public static void Prepare() => _ = Handlers()?.GetInvocationList().Length + (ConsoleLoaded() ? 1 : 0);
+
+    /// <summary>Whether System.Console is loaded (by its full name, which the runtime caches: no AssemblyName built).</summary>
+    private static bool ConsoleLoaded() =>
+        Array.Exists(AppDomain.CurrentDomain.GetAssemblies(), a => a.FullName?.StartsWith("System.Console,", StringComparison.Ordinal) == true);
 
     /// <summary>The <see cref="AppDomain.ProcessExit"/> handlers now.</summary>
     private static Delegate? Handlers() =>

@@ -234,6 +234,7 @@ internal static class WorkerHost
             writer.Flush();
             _ = Frames.Build(FrameKind.Result, buffer.WrittenSpan);
             _ = RemoteExceptionInfo.From(new InvalidOperationException());
+            WorkerExit.Prepare();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
