@@ -67,6 +67,11 @@ public sealed class Dashboard : IDisposable
         tokenText = Base64Url(RandomNumberGenerator.GetBytes(32));
         token = Encoding.ASCII.GetBytes(tokenText);
         state = new StateWriter(pools ?? (fixedPools is null ? LiveObjects.Pools : () => fixedPools));
+        foreach (WorkerPool pool in fixedPools ?? LiveObjects.Pools())
+        {
+            _ = pool.GetRecentTasks(); // A pool records its tasks once asked: the page shows them from now on.
+        }
+
         logger = (options.LoggerFactory ?? MultiprocessingLogging.LoggerFactory).CreateLogger(DashboardLog.Category);
         server = new HttpServer(options.Port, Handle, (request, e) => DashboardLog.RequestFailed(logger, request, e));
         cookieName = $"mpdash{server.Port}";
@@ -80,6 +85,7 @@ public sealed class Dashboard : IDisposable
     public int Port => server.Port;
 
     /// <summary>Starts serving the page (on a free port of 127.0.0.1 by default) and returns at once; <see cref="Dispose"/> stops it.</summary>
+    /// <remarks>A pool records its tasks once asked (<see cref="WorkerPool.GetRecentTasks"/>): the pools there are now record from now on, a pool made later from the page's first look at it; tasks that ended before are not shown.</remarks>
     /// <param name="options">Port, refresh interval and pools to show; null for the defaults (any free port, every second, every pool of this process).</param>
     /// <returns>The running dashboard; read its <see cref="Url"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The port is not 0 to 65535, or the refresh interval not 100 ms to 1 s.</exception>

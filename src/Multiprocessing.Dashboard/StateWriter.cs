@@ -38,15 +38,7 @@ internal sealed class StateWriter(Func<IReadOnlyList<WorkerPool>> pools)
             json.WriteStartArray("queues");
             foreach (SharedQueueInfo q in LiveObjects.Queues())
             {
-                json.WriteStartObject();
-                json.WriteString("name", q.Name);
-                json.WriteString("itemType", q.ItemType);
-                json.WriteNumber("count", q.Count);
-                json.WriteNumber("bytes", q.Bytes);
-                json.WriteNumber("capacity", q.Capacity);
-                json.WriteNumber("overflowItems", q.OverflowItems);
-                json.WriteNumber("overflowBytes", q.OverflowBytes);
-                json.WriteEndObject();
+                JsonSerializer.Serialize(json, q, StateJson.Default.SharedQueueInfo); // The record as it is: name, itemType, count, ...
             }
 
             json.WriteEndArray();
@@ -212,21 +204,10 @@ internal sealed class StateWriter(Func<IReadOnlyList<WorkerPool>> pools)
     private static double? Percentile(List<double> sorted, double q) =>
         sorted.Count == 0 ? null : Math.Round(sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)], 1);
 
+    /// <summary>Writes <paramref name="value"/>, or null. Whole numbers (pids, task ids, byte counts) pass as doubles: exact below 2^53, and written without a fraction.</summary>
     private static void WriteNumberOrNull(Utf8JsonWriter json, string name, double? value)
     {
         if (value is double v)
-        {
-            json.WriteNumber(name, v);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
-
-    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, long? value)
-    {
-        if (value is long v)
         {
             json.WriteNumber(name, v);
         }

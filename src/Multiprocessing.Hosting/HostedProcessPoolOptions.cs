@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Multiprocessing;
@@ -29,18 +28,9 @@ public sealed class HostedProcessPoolOptions : HostedPoolOptions
     /// <param name="registeredName">The name the pool was registered with: its <see cref="PoolOptions.Name"/> unless <see cref="HostedPoolOptions.Name"/> is set.</param>
     /// <param name="services">The host's services: its <see cref="ILoggerFactory"/>, if it has one, becomes the pool's <see cref="PoolOptions.LoggerFactory"/>, its <see cref="IMeterFactory"/> (AddMetrics) the pool's <see cref="PoolOptions.MeterFactory"/>.</param>
     /// <returns>New options.</returns>
-    internal ProcessPoolOptions ToProcessPoolOptions(string registeredName, IServiceProvider services) => new()
+    internal ProcessPoolOptions ToProcessPoolOptions(string registeredName, IServiceProvider services) => new(ToPoolOptions(registeredName, services))
     {
-        WorkerCount = WorkerCount,
-        Initializer = Initializer,
-        MaxTasksPerWorker = MaxTasksPerWorker,
-        TaskTimeout = TaskTimeout,
-        MaxQueuedTasks = MaxQueuedTasks,
-        WhenQueueFull = WhenQueueFull,
-        Name = Name ?? registeredName,
         MaxMemoryPerWorker = MaxMemoryPerWorker,
         CancelGracePeriod = CancelGracePeriod,
-        LoggerFactory = services.GetService<ILoggerFactory>(), // The host's: the pool's events and its workers' records go where the app's logs go.
-        MeterFactory = services.GetService<IMeterFactory>(), // The host's meters, if it has them (AddMetrics).
     };
 }

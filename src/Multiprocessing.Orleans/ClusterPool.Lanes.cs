@@ -26,6 +26,9 @@ public sealed partial class ClusterPool
     /// <inheritdoc/>
     private protected override bool TakesChunkItemsAtSubmission => true;
 
+    /// <inheritdoc/>
+    internal override bool EncodesDelegates => true;
+
     private protected override void OnClose() => queue.Writer.TryComplete(); // The lanes run what is queued, then end.
 
     private protected override void OnTerminate()
@@ -98,14 +101,15 @@ public sealed partial class ClusterPool
     }
 
     /// <summary>One of <see cref="WorkerPool.WorkerCount"/> loops that each keep one call in flight: take a queued task, call a grain, complete the task.</summary>
-    /// <param name="index">The lane's number, also the key of the grain it calls (stateless workers: a key per lane spreads the calls over the client's gateways).</param>
+    /// <param name="index">The lane's number, also the key of the grain it calls (stateless workers: a key per lane spreads the calls over the client's gateways). An Orleans client sends every call to one grain through the gateway it first chose for it; so when the silos of a local cluster change, each lane takes a new key (<see cref="gatewayEpoch"/>), and its calls a gateway among the silos there are now.</param>
     /// <param name="tally">The lane's tally, from <see cref="WorkerPool.AddWorker"/>.</param>
     private async Task Lane(int index, WorkerTally tally)
     {
         await Task.Yield(); // The constructor starts every lane without running any.
         try
         {
-            IPoolWorkerGrain grain = client.GetGrain<IPoolWorkerGrain>(index);
+            int epoch = Volatile.Read(ref gatewayEpoch);
+            IPoolWorkerGrain grain = client.GetGrain<IPoolWorkerGrain>(index + ((long)epoch * lanes.Length));
             tally.IsIdle = true;
             while (await queue.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
@@ -116,10 +120,17 @@ public sealed partial class ClusterPool
                         continue; // Cancelled while queued.
                     }
 
+                    if (Volatile.Read(ref gatewayEpoch) != epoch)
+                    {
+                        // The silos changed: a new key, so that Orleans picks this lane's gateway again among them all.
+                        epoch = Volatile.Read(ref gatewayEpoch);
+                        grain = client.GetGrain<IPoolWorkerGrain>(index + ((long)epoch * lanes.Length));
+                    }
+
                     tally.IsIdle = false;
                     task.Task.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                     tally.Started();
-                    await RunTask(grain, task, tally).ConfigureAwait(false);
+                    await RunTask(index, grain, task, tally).ConfigureAwait(false);
                     tally.IsIdle = true;
                 }
             }
@@ -136,7 +147,7 @@ public sealed partial class ClusterPool
     }
 
     /// <summary>Runs one task to its end: calls (again, after a lost call), then completes it once, counted once.</summary>
-    private async Task RunTask(IPoolWorkerGrain grain, ClusterTask task, WorkerTally tally)
+    private async Task RunTask(int lane, IPoolWorkerGrain grain, ClusterTask task, WorkerTally tally)
     {
         ProcessTask work = task.Task;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(task.Token, terminating.Token);
@@ -155,7 +166,7 @@ public sealed partial class ClusterPool
                     await Task.Delay(TimeSpan.FromMilliseconds(100 << Math.Min(attempt - 1, 5)), limit.Token).ConfigureAwait(false);
                 }
 
-                PoolReply reply = await grain.Run(task.Function.Payload, work.Frame).WaitAsync(limit.Token).ConfigureAwait(false);
+                PoolReply reply = await Call(lane, grain, task, limit.Token).ConfigureAwait(false);
                 Complete(work, reply, tally);
                 return;
             }
@@ -174,7 +185,7 @@ public sealed partial class ClusterPool
                 }
                 else
                 {
-                    var timedOut = new TimeoutException($"A task of the pool {Name} ran longer than its timeout ({work.Timeout}); its silo runs it to its end, and its result is dropped.");
+                    var timedOut = new TimeoutException($"A task of the pool {Name} ran longer than its timeout of {work.Timeout}; its silo runs it to its end, and its result is dropped.");
                     CountStoppedByPool(work.StartedAt, TaskOutcome.TimedOut, timedOut);
                     work.Fail(timedOut);
                 }
@@ -193,6 +204,44 @@ public sealed partial class ClusterPool
                 work.Fail(e);
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// One call of a task: sent, then awaited for as long as its silo says, at least every third of the response
+    /// timeout, that it holds it; a call quiet for the whole response timeout is taken for lost (its silo died, or
+    /// the connection dropped) and fails with a <see cref="TimeoutException"/>, so that it is sent again.
+    /// </summary>
+    private async Task<PoolReply> Call(int lane, IPoolWorkerGrain grain, ClusterTask task, CancellationToken limit)
+    {
+        long callId = keepAlive.Begin(lane);
+        int keepAliveMs = (int)Math.Max(1, responseTimeout.TotalMilliseconds / 3);
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(limit);
+        Task<PoolReply> call = grain.Run(task.Function.Payload, task.Task.Frame, keepAliveReference, callId, keepAliveMs, giveUp.Token);
+        try
+        {
+            while (true)
+            {
+                TimeSpan left = responseTimeout - keepAlive.Quiet(lane);
+                if (left <= TimeSpan.Zero)
+                {
+                    await giveUp.CancelAsync().ConfigureAwait(false); // Orleans forgets the call.
+                    throw new TimeoutException($"The silo of a call of the pool {Name} sent no word for {responseTimeout.TotalSeconds:0.#} s: taken for lost.");
+                }
+
+                try
+                {
+                    return await call.WaitAsync(left, limit).ConfigureAwait(false);
+                }
+                catch (TimeoutException) when (!call.IsCompleted)
+                {
+                    // Look again: a keep-alive may have come meanwhile.
+                }
+            }
+        }
+        finally
+        {
+            keepAlive.End(lane); // A later keep-alive of this call is answered "stop".
         }
     }
 

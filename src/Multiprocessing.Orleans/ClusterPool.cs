@@ -1,9 +1,11 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Multiprocessing.Clustering;
 using Multiprocessing.Pools;
 using Orleans.Configuration;
+using Orleans.Messaging;
 
 namespace Multiprocessing;
 
@@ -20,15 +22,16 @@ namespace Multiprocessing;
 /// <see cref="VersionMismatchException"/>, never a wrong call. Each task, or each chunk of a map, is one grain call
 /// to a stateless worker grain, which runs it on the silo the call reached; an exception the task throws reaches the
 /// caller as a <see cref="RemoteException"/> naming the silo's process.</para>
-/// <para><b>Faults</b>: a call that gets no answer (its silo was killed, its connection dropped, Orleans' response
-/// timeout passed) is sent again, up to <see cref="ClusterPoolOptions.MaxRetries"/> times, and goes to a live silo
+/// <para><b>Faults</b>: a silo tells the pool, every third of <see cref="ClusterPoolOptions.ResponseTimeout"/>, which
+/// of its calls it holds, so a task may run as long as it needs. A call that goes quiet for the response timeout (its
+/// silo was killed, its connection dropped) is sent again, up to <see cref="ClusterPoolOptions.MaxRetries"/> times, and goes to a live silo
 /// once the cluster has evicted the lost one (seconds, with the timeouts a local cluster uses). A task whose silo
 /// died after running it runs again: delivery is at least once. With <see cref="ClusterPoolOptions.AtMostOnce"/>
 /// such a task fails instead.</para>
 /// <para><b>Timeouts and cancellation</b>: a silo cannot be made to stop a task. A task past its timeout fails
 /// with a <see cref="TimeoutException"/>, and a cancelled running task is cancelled, at once, here; the silo runs it
-/// to its end and its result is dropped. A task still queued here is dropped. A delegate's
-/// <see cref="CancellationToken"/> parameter gets <see cref="CancellationToken.None"/> on the silo.</para>
+/// to its end and its result is dropped. A task still queued here or on its silo is dropped. A delegate's
+/// <see cref="CancellationToken"/> parameter is cancelled on the silo within about a third of the response timeout.</para>
 /// <para><see cref="PoolOptions.WorkerCount"/> is the most calls in flight at once (default
 /// <see cref="ClusterPoolOptions.DefaultCallsInFlight"/>); <see cref="WorkerPool.Counters"/> counts each as a worker.
 /// Disposing the pool lets its tasks finish, disconnects from the cluster and, for a local cluster, stops the silo
@@ -45,11 +48,9 @@ public sealed partial class ClusterPool : WorkerPool
     /// <summary>How long <see cref="StartLocal"/> waits for its silos to form a cluster before it gives up.</summary>
     public static readonly TimeSpan LocalStartTimeout = TimeSpan.FromSeconds(90);
 
-    private const int MaxKnownFunctions = 256;
-
     private static int poolCounter;
 
-    private readonly PoolFunctions functions = new(MaxKnownFunctions);
+    private readonly PoolFunctions functions = new(PoolFunctions.DefaultCapacity);
     private readonly Channel<ClusterTask> queue = Channel.CreateUnbounded<ClusterTask>();
     private readonly CancellationTokenSource terminating = new();
     private readonly IHost clientHost;
@@ -57,7 +58,13 @@ public sealed partial class ClusterPool : WorkerPool
     private readonly LocalCluster? cluster;
     private readonly int maxRetries;
     private readonly bool atMostOnce;
+    private readonly TimeSpan responseTimeout;
+    private readonly LaneKeepAlive keepAlive;
+    private readonly IPoolLaneObserver keepAliveReference;
     private long nextTaskId;
+
+    /// <summary>Changes each time the client's list of gateways has changed (a silo of the local cluster added or lost): the lanes then take new grain keys.</summary>
+    private int gatewayEpoch;
     private long retries;
     private int lanesLeft;
 
@@ -72,6 +79,13 @@ public sealed partial class ClusterPool : WorkerPool
         client = clientHost.Services.GetRequiredService<IClusterClient>();
         maxRetries = clusterOptions?.MaxRetries ?? ClusterPoolOptions.DefaultMaxRetries;
         atMostOnce = clusterOptions?.AtMostOnce ?? false;
+        responseTimeout = clusterOptions?.ResponseTimeout ?? clientHost.Services.GetRequiredService<IOptions<ClientMessagingOptions>>().Value.ResponseTimeout;
+        keepAlive = new LaneKeepAlive(WorkerCount);
+        keepAliveReference = client.CreateObjectReference<IPoolLaneObserver>(keepAlive);
+        if (clientHost.Services.GetService<IGatewayListProvider>() is LocalGateways gateways)
+        {
+            gateways.Changed += () => Interlocked.Increment(ref gatewayEpoch);
+        }
         lanesLeft = WorkerCount;
         lanes = new (WorkerTally, bool)[WorkerCount];
         for (int i = 0; i < WorkerCount; i++)
@@ -105,7 +119,7 @@ public sealed partial class ClusterPool : WorkerPool
     /// <remarks>
     /// The silos use short Orleans timeouts, so that a lost silo is noticed in seconds: probes every second with a
     /// one-second timeout, two missed probes to vote a silo dead, and a three-second response timeout
-    /// (<see cref="ClusterPoolOptions.ResponseTimeout"/>: a call that runs longer is taken for lost, so raise it for long tasks). The first
+    /// (<see cref="ClusterPoolOptions.ResponseTimeout"/>: a call whose silo sends no word for that long is taken for lost). The first
     /// silo holds the membership table (Orleans' development clustering): the cluster survives the loss of any
     /// other silo, not of that one.
     /// </remarks>
@@ -124,10 +138,6 @@ public sealed partial class ClusterPool : WorkerPool
         ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
         PoolOptions normalized = Normalize(options);
         TimeSpan responseTimeout = options?.ResponseTimeout ?? ClusterTimeouts.DefaultResponseTimeout;
-        if (responseTimeout <= TimeSpan.Zero || responseTimeout > TimeSpan.FromMilliseconds(int.MaxValue))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), responseTimeout, "options.ResponseTimeout must be positive and at most about 24 days.");
-        }
 
         LocalCluster cluster = LocalCluster.Start(silos, responseTimeout);
         IHost? host = null;
@@ -152,6 +162,24 @@ public sealed partial class ClusterPool : WorkerPool
         {
             host?.Dispose();
             cluster.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Another pool on the silos of a local cluster, with its timeouts; disposing it leaves the silos running (tests share one cluster so).</summary>
+    internal static async Task<ClusterPool> ConnectLocalAsync(LocalCluster cluster, ClusterPoolOptions? options)
+    {
+        PoolOptions normalized = Normalize(options);
+        using var deadline = new CancellationTokenSource(LocalStartTimeout);
+        IHost host = LocalClient(cluster, deadline.Token);
+        try
+        {
+            await StartClient(host, cluster, deadline.Token, CancellationToken.None).ConfigureAwait(false);
+            return new ClusterPool(normalized, options, host, null);
+        }
+        catch
+        {
+            host.Dispose();
             throw;
         }
     }
@@ -207,6 +235,11 @@ public sealed partial class ClusterPool : WorkerPool
             throw new ArgumentException("A ClusterPool does not support PoolOptions.MaxTasksPerWorker: silos are not replaced after a number of tasks.", nameof(options));
         }
 
+        if (options?.ResponseTimeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromMilliseconds(int.MaxValue)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), timeout, "options.ResponseTimeout must be positive and at most about 24 days.");
+        }
+
         if (options?.MaxRetries is int r)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(r, "options.MaxRetries");
@@ -219,6 +252,8 @@ public sealed partial class ClusterPool : WorkerPool
             MaxQueuedTasks = options?.MaxQueuedTasks,
             WhenQueueFull = options?.WhenQueueFull ?? QueueFullBehavior.Wait,
             Name = options?.Name ?? $"ClusterPool-{Interlocked.Increment(ref poolCounter)}",
+            MeterFactory = options?.MeterFactory,
+            LoggerFactory = options?.LoggerFactory,
         };
     }
 
@@ -226,7 +261,8 @@ public sealed partial class ClusterPool : WorkerPool
     private static IHost LocalClient(LocalCluster cluster, CancellationToken deadline) => new HostBuilder()
         .UseOrleansClient(c =>
         {
-            c.UseLocalhostClustering(cluster.GatewayPorts, LocalCluster.ServiceId, cluster.ClusterId);
+            c.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (LocalCluster.ServiceId, cluster.ClusterId));
+            c.Services.AddSingleton<IGatewayListProvider>(new LocalGateways(cluster)); // Follows silos killed and added.
             c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
             c.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = ClusterTimeouts.GatewayListRefreshPeriod);
             c.Services.AddSingleton<IClientConnectionRetryFilter>(new UntilReady(cluster, deadline));

@@ -23,11 +23,11 @@ public sealed class ClusterPoolOptions : PoolOptions
     public int? MaxRetries { get; init; }
 
     /// <summary>
-    /// For <see cref="ClusterPool.StartLocal"/>: how long a call waits for its answer (Orleans' response timeout, on
-    /// the silos and the client) before it is taken for lost and sent again. Default 3 s, so that the calls of a killed
-    /// silo are retried within seconds; a task or chunk that runs longer than this is taken for lost too, so raise it
-    /// for long tasks. A pool made by <see cref="ClusterPool.Connect"/> uses the client's own configuration
-    /// (<c>ClientMessagingOptions.ResponseTimeout</c>) instead.
+    /// How long a call may go without a word from its silo before it is taken for lost and sent again. A silo tells
+    /// the pool every third of this time which calls it still holds, queued or running, so a task may run as long as
+    /// it needs; a killed silo's calls go quiet and are sent again within this time. Default: 3 s for
+    /// <see cref="ClusterPool.StartLocal"/> (also Orleans' response timeout on its silos and client); for
+    /// <see cref="ClusterPool.Connect"/>, the client's <c>ClientMessagingOptions.ResponseTimeout</c>.
     /// </summary>
     public TimeSpan? ResponseTimeout { get; init; }
 

@@ -18,18 +18,43 @@ internal sealed class LocalCluster : IDisposable
 
     private static int clusterCounter;
 
-    private readonly ChildProcess[] silos;
+    private readonly List<(ChildProcess Process, int GatewayPort)> silos;
+    private readonly int number;
+    private readonly int primaryPort;
+    private bool disposed;
 
-    private LocalCluster(ChildProcess[] silos, int[] gatewayPorts, string clusterId, TimeSpan responseTimeout)
+    private LocalCluster(List<(ChildProcess, int)> silos, int number, int primaryPort, string clusterId, TimeSpan responseTimeout)
     {
         ResponseTimeout = responseTimeout;
         this.silos = silos;
-        GatewayPorts = gatewayPorts;
+        this.number = number;
+        this.primaryPort = primaryPort;
         ClusterId = clusterId;
     }
 
     /// <summary>The gateway port of each silo, in order.</summary>
-    public int[] GatewayPorts { get; }
+    public int[] GatewayPorts
+    {
+        get
+        {
+            lock (silos)
+            {
+                return [.. silos.Select(s => s.GatewayPort)];
+            }
+        }
+    }
+
+    /// <summary>The gateway ports of the silos still running.</summary>
+    public int[] LiveGatewayPorts
+    {
+        get
+        {
+            lock (silos)
+            {
+                return [.. silos.Where(s => s.Process.IsAlive).Select(s => s.GatewayPort)];
+            }
+        }
+    }
 
     /// <summary>Orleans' response timeout on the silos, and for the clients.</summary>
     public TimeSpan ResponseTimeout { get; }
@@ -38,12 +63,26 @@ internal sealed class LocalCluster : IDisposable
     public string ClusterId { get; }
 
     /// <summary>The process ids of the silos, in order (the first is the primary).</summary>
-    public IReadOnlyList<int> ProcessIds => [.. silos.Select(s => s.Pid)];
+    public IReadOnlyList<int> ProcessIds
+    {
+        get
+        {
+            lock (silos)
+            {
+                return [.. silos.Select(s => s.Process.Pid)];
+            }
+        }
+    }
 
     /// <summary>The silos that have exited, with their exit codes, for error messages.</summary>
     public string? Exited()
     {
-        string[] gone = [.. silos.Where(s => !s.IsAlive).Select(s => $"{s.Name} (pid {s.Pid}) exited with {s.ExitCode}")];
+        string[] gone;
+        lock (silos)
+        {
+            gone = [.. silos.Where(s => !s.Process.IsAlive).Select(s => $"{s.Process.Name} (pid {s.Process.Pid}) exited with {s.Process.ExitCode}")];
+        }
+
         return gone.Length == 0 ? null : string.Join("; ", gone);
     }
 
@@ -53,22 +92,17 @@ internal sealed class LocalCluster : IDisposable
         int n = Interlocked.Increment(ref clusterCounter);
         string clusterId = $"local-{Environment.ProcessId}-{n}-{Guid.NewGuid():N}";
         int[] ports = FreePorts(2 * count);
-        var silos = new List<ChildProcess>(count);
+        var silos = new List<(ChildProcess, int)>(count);
         try
         {
             for (int i = 0; i < count; i++)
             {
-                silos.Add(ChildProcess.Start(
-                    static (int[] ports, string cluster, long timeoutMs) => LocalSilo.Run(ports, cluster, timeoutMs),
-                    new[] { ports[2 * i], ports[(2 * i) + 1], ports[0] },
-                    clusterId,
-                    (long)responseTimeout.TotalMilliseconds,
-                    new ChildProcessOptions { Name = $"ClusterPool-{n}-silo-{i}", Daemon = true }));
+                silos.Add((StartSilo(n, i, ports[2 * i], ports[(2 * i) + 1], ports[0], clusterId, responseTimeout), ports[(2 * i) + 1]));
             }
         }
         catch
         {
-            foreach (ChildProcess s in silos)
+            foreach ((ChildProcess s, _) in silos)
             {
                 s.Kill();
                 s.Join();
@@ -78,18 +112,51 @@ internal sealed class LocalCluster : IDisposable
             throw;
         }
 
-        return new LocalCluster([.. silos], [.. Enumerable.Range(0, count).Select(i => ports[(2 * i) + 1])], clusterId, responseTimeout);
+        return new LocalCluster(silos, n, ports[0], clusterId, responseTimeout);
     }
+
+    /// <summary>Starts one more silo process, which joins the cluster through the primary; does not wait for it to be ready.</summary>
+    /// <returns>The process, and its port for other silos (its address in the cluster's membership).</returns>
+    public (ChildProcess Process, int SiloPort) AddSilo()
+    {
+        int[] ports = FreePorts(2);
+        lock (silos)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            ChildProcess silo = StartSilo(number, silos.Count, ports[0], ports[1], primaryPort, ClusterId, ResponseTimeout);
+            silos.Add((silo, ports[1]));
+            return (silo, ports[0]);
+        }
+    }
+
+    private static ChildProcess StartSilo(int cluster, int index, int siloPort, int gatewayPort, int primaryPort, string clusterId, TimeSpan responseTimeout) => ChildProcess.Start(
+        static (int[] ports, string cluster, long timeoutMs) => LocalSilo.Run(ports, cluster, timeoutMs),
+        new[] { siloPort, gatewayPort, primaryPort },
+        clusterId,
+        (long)responseTimeout.TotalMilliseconds,
+        new ChildProcessOptions { Name = $"ClusterPool-{cluster}-silo-{index}", Daemon = true });
 
     /// <summary>Stops the silos: SIGTERM, then SIGKILL for any still running after <see cref="StopGrace"/>; returns once every one has exited.</summary>
     public void Dispose()
     {
-        foreach (ChildProcess s in silos)
+        ChildProcess[] all;
+        lock (silos)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            all = [.. silos.Select(s => s.Process)];
+        }
+
+        foreach (ChildProcess s in all)
         {
             s.Terminate();
         }
 
-        foreach (ChildProcess s in silos)
+        foreach (ChildProcess s in all)
         {
             if (!s.Join(StopGrace))
             {

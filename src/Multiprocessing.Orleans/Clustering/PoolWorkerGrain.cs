@@ -1,62 +1,21 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using Multiprocessing.Pools;
 using Orleans.Concurrency;
 
 namespace Multiprocessing.Clustering;
 
 /// <summary>
-/// Runs a <see cref="ClusterPool"/>'s tasks on a silo: a stateless worker, so each silo runs as many at once as it
-/// has cores (per grain key), and a call from a client runs on the silo it arrived at. The function of a task is
-/// decoded once per silo (cached by the hash of its encoding), as a process pool's worker decodes it once.
+/// Takes a <see cref="ClusterPool"/>'s tasks on a silo: a stateless worker, so a call from a client is served by the
+/// silo it arrived at; reentrant, since it only hands the task to <see cref="SiloWorkers"/> (the silo's task
+/// threads) and awaits its result, while the silo keeps the pool informed that it holds the call.
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 internal sealed class PoolWorkerGrain : Grain, IPoolWorkerGrain
 {
-    private const int MaxKnownFunctions = 1024;
-
-    private static readonly ConcurrentDictionary<string, ProcessPoolWorker.Function> Functions = new();
-
     /// <inheritdoc/>
-    public Task<PoolReply> Run(byte[] function, byte[] frame)
+    /// <remarks>A call cancelled while queued does not run; a running one runs to its end (a delegate that takes a <see cref="CancellationToken"/> sees it cancelled), and its result is dropped.</remarks>
+    public Task<PoolReply> Run(byte[] function, byte[] frame, IPoolLaneObserver pool, long callId, int keepAliveMs, CancellationToken cancellationToken)
     {
-        var output = new ArrayBufferWriter<byte>(256);
-        try
-        {
-            ProcessPoolWorker.Execute(frame, FunctionOf(function), output, retire: false, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            // The function could not be decoded here: another build (VersionMismatchException) or bad bytes.
-            long taskId = frame.Length >= 9 ? BinaryPrimitives.ReadInt64LittleEndian(frame.AsSpan(1)) : 0;
-            ProcessPoolWorker.WriteError(output, ProcessWire.Error, taskId, e);
-        }
-
-        return Task.FromResult(new PoolReply
-        {
-            Frame = output.WrittenSpan.ToArray(),
-            ProcessId = Environment.ProcessId,
-            Silo = RuntimeIdentity,
-        });
-    }
-
-    private static ProcessPoolWorker.Function FunctionOf(byte[] payload)
-    {
-        string key = Convert.ToHexString(SHA256.HashData(payload));
-        if (Functions.TryGetValue(key, out ProcessPoolWorker.Function? known))
-        {
-            return known;
-        }
-
-        ProcessPoolWorker.Function decoded = ProcessPoolWorker.Function.Decode(payload);
-        if (Functions.Count >= MaxKnownFunctions)
-        {
-            Functions.Clear(); // Closures encoded per call: keep the table small.
-        }
-
-        Functions[key] = decoded;
-        return decoded;
+        SiloWorkers.SiloName = RuntimeIdentity;
+        return SiloWorkers.Run(new SiloCall(function, frame, pool, callId, keepAliveMs * System.Diagnostics.Stopwatch.Frequency / 1000, cancellationToken));
     }
 }

@@ -9,24 +9,6 @@ namespace Multiprocessing.Diagnostics;
 /// </summary>
 internal sealed class PoolInstruments
 {
-    /// <summary>Attribute: the pool's <see cref="WorkerPool.Name"/>, on every pool instrument.</summary>
-    public const string PoolNameTag = "multiprocessing.pool.name";
-
-    /// <summary>Attribute: <c>starting</c>, <c>idle</c> or <c>busy</c>.</summary>
-    public const string WorkerStateTag = "multiprocessing.worker.state";
-
-    /// <summary>Attribute: <c>completed</c>, <c>failed</c>, <c>cancelled</c> or <c>timed_out</c>.</summary>
-    public const string TaskOutcomeTag = "multiprocessing.task.outcome";
-
-    /// <summary>Attribute (OpenTelemetry's): the full name of the exception type a task failed with.</summary>
-    public const string ErrorTypeTag = "error.type";
-
-    /// <summary>Attribute: one of <see cref="WorkerExitReason"/>'s values.</summary>
-    public const string ExitReasonTag = "multiprocessing.worker.exit.reason";
-
-    /// <summary>Attribute: the number of the signal that killed a process worker.</summary>
-    public const string ExitSignalTag = "multiprocessing.worker.exit.signal";
-
     private static readonly ConditionalWeakTable<Meter, PoolInstruments> ByMeter = [];
 
     /// <summary>The pools reporting through this meter (weakly: a pool that is dropped unclosed is not kept alive by it).</summary>
@@ -78,10 +60,10 @@ internal sealed class PoolInstruments
         {
             WorkerPool pool = entry.Key;
             (int starting, int idle, int busy) = pool.WorkerStates();
-            var name = new KeyValuePair<string, object?>(PoolNameTag, pool.Name);
-            measurements.Add(new(starting, name, new(WorkerStateTag, "starting")));
-            measurements.Add(new(idle, name, new(WorkerStateTag, "idle")));
-            measurements.Add(new(busy, name, new(WorkerStateTag, "busy")));
+            var name = new KeyValuePair<string, object?>(TelemetryAttributes.PoolName, pool.Name);
+            measurements.Add(new(starting, name, new(TelemetryAttributes.WorkerState, "starting")));
+            measurements.Add(new(idle, name, new(TelemetryAttributes.WorkerState, "idle")));
+            measurements.Add(new(busy, name, new(TelemetryAttributes.WorkerState, "busy")));
         }
 
         return measurements;
@@ -92,7 +74,7 @@ internal sealed class PoolInstruments
         var measurements = new List<Measurement<long>>();
         foreach (KeyValuePair<WorkerPool, object?> entry in pools)
         {
-            measurements.Add(new(entry.Key.Counters.Queued, new KeyValuePair<string, object?>(PoolNameTag, entry.Key.Name)));
+            measurements.Add(new(entry.Key.Counters.Queued, new KeyValuePair<string, object?>(TelemetryAttributes.PoolName, entry.Key.Name)));
         }
 
         return measurements;

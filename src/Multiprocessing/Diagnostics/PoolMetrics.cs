@@ -19,7 +19,7 @@ internal sealed class PoolMetrics
     {
         Factory = factory;
         instruments = PoolInstruments.Of(Meters.For(factory));
-        poolName = new(PoolInstruments.PoolNameTag, pool.Name);
+        poolName = new(TelemetryAttributes.PoolName, pool.Name);
         instruments.Track(pool);
     }
 
@@ -47,10 +47,10 @@ internal sealed class PoolMetrics
     {
         Histogram<double> duration = instruments.TaskDuration;
         double seconds = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
-        var tags = new TagList { poolName, new(PoolInstruments.TaskOutcomeTag, OutcomeName(outcome)) };
+        var tags = new TagList { poolName, new(TelemetryAttributes.TaskOutcome, OutcomeName(outcome)) };
         if (error is not null && outcome != TaskOutcome.Cancelled)
         {
-            tags.Add(PoolInstruments.ErrorTypeTag, ErrorType(error));
+            tags.Add(TelemetryAttributes.ErrorType, ErrorType(error));
         }
 
         duration.Record(seconds, tags);
@@ -67,10 +67,10 @@ internal sealed class PoolMetrics
             return;
         }
 
-        var tags = new TagList { poolName, new(PoolInstruments.ExitReasonTag, reason) };
+        var tags = new TagList { poolName, new(TelemetryAttributes.ExitReason, reason) };
         if (signal != 0)
         {
-            tags.Add(PoolInstruments.ExitSignalTag, signal);
+            tags.Add(TelemetryAttributes.ExitSignal, signal);
         }
 
         exits.Add(1, tags);

@@ -1,9 +1,22 @@
 namespace Multiprocessing.Diagnostics;
 
-/// <summary>The shared queues open in this process, weakly (see <see cref="LiveObjects.Queues"/>); a queue adds itself when it is created or opened, and leaves on Dispose.</summary>
+/// <summary>
+/// The shared queues open in this process, weakly: a queue adds itself when it is created or opened, and leaves on
+/// Dispose. What <see cref="LiveObjects.Queues"/> (the dashboard) and the queue instruments (<see cref="QueueMetrics"/>) read.
+/// </summary>
 internal static class QueueRegistry
 {
-    public static WeakList<IQueueProbe> Queues { get; } = new();
+    private static readonly WeakList<IQueueProbe> Queues = new();
+
+    /// <summary>Lists <paramref name="queue"/> from now on (until <see cref="Remove"/>, or until it is collected).</summary>
+    public static void Add(IQueueProbe queue)
+    {
+        Queues.Add(queue);
+        QueueMetrics.EnsureInstruments();
+    }
+
+    /// <summary>The queue is closed in this process.</summary>
+    public static void Remove(IQueueProbe queue) => Queues.Remove(queue);
 
     public static List<SharedQueueInfo> Snapshot()
     {

@@ -36,7 +36,7 @@ internal static class RemoteTrace
             activity.Start();
         }
 
-        activity.SetTag(Tracing.ProcessPidTag, Environment.ProcessId);
+        activity.SetTag(TelemetryAttributes.ProcessPid, Environment.ProcessId);
         return activity;
     }
 }

@@ -22,14 +22,6 @@ internal static class Tracing
     /// <summary>A pool's task (a call, or a chunk of a map), in the caller: from its submission until its task completes.</summary>
     public const string TaskActivity = "multiprocessing.pool.task";
 
-    public const string PoolNameTag = "multiprocessing.pool.name";
-    public const string ProcessNameTag = "multiprocessing.process.name";
-    public const string ProcessPidTag = "process.pid";
-    public const string WorkerPidTag = "multiprocessing.worker.pid";
-    public const string TaskItemsTag = "multiprocessing.task.items";
-    public const string OutcomeTag = "multiprocessing.task.outcome";
-    public const string ErrorTypeTag = "error.type";
-
     /// <summary>The source; its version is the library's.</summary>
     public static ActivitySource Source { get; } = new(SourceName, typeof(Tracing).Assembly.GetName().Version?.ToString());
 
@@ -60,7 +52,7 @@ internal static class Tracing
         Activity? activity = Source.StartActivity(ProcessStartActivity, ActivityKind.Internal);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag(ProcessNameTag, childName);
+            activity.SetTag(TelemetryAttributes.ProcessName, childName);
         }
 
         return activity;
@@ -90,10 +82,10 @@ internal static class Tracing
         Activity.Current = submitter;
         if (activity.IsAllDataRequested)
         {
-            activity.SetTag(PoolNameTag, poolName);
+            activity.SetTag(TelemetryAttributes.PoolName, poolName);
             if (items >= 0)
             {
-                activity.SetTag(TaskItemsTag, items);
+                activity.SetTag(TelemetryAttributes.TaskItems, items);
             }
         }
 
@@ -122,7 +114,7 @@ internal static class Tracing
         }
         catch (Exception e)
         {
-            activity.SetTag(OutcomeTag, "failed");
+            activity.SetTag(TelemetryAttributes.TaskOutcome, "failed");
             SetError(activity, e);
             StopKeepingCurrent(activity);
             throw;
@@ -136,12 +128,12 @@ internal static class Tracing
         if (error is RemoteException remote)
         {
             activity.SetStatus(ActivityStatusCode.Error, remote.RemoteMessage);
-            activity.SetTag(ErrorTypeTag, remote.RemoteType);
+            activity.SetTag(TelemetryAttributes.ErrorType, remote.RemoteType);
         }
         else
         {
             activity.SetStatus(ActivityStatusCode.Error, error.Message);
-            activity.SetTag(ErrorTypeTag, error.GetType().FullName ?? error.GetType().Name);
+            activity.SetTag(TelemetryAttributes.ErrorType, error.GetType().FullName ?? error.GetType().Name);
         }
     }
 
@@ -149,16 +141,16 @@ internal static class Tracing
     {
         if (task.IsCompletedSuccessfully)
         {
-            activity.SetTag(OutcomeTag, "completed");
+            activity.SetTag(TelemetryAttributes.TaskOutcome, "completed");
         }
         else if (task.IsCanceled)
         {
-            activity.SetTag(OutcomeTag, "cancelled");
+            activity.SetTag(TelemetryAttributes.TaskOutcome, "cancelled");
         }
         else
         {
             Exception error = task.Exception!.InnerException ?? task.Exception;
-            activity.SetTag(OutcomeTag, error is TimeoutException ? "timed_out" : "failed");
+            activity.SetTag(TelemetryAttributes.TaskOutcome, error is TimeoutException ? "timed_out" : "failed");
             SetError(activity, error);
         }
 

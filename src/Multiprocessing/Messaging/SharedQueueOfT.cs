@@ -48,8 +48,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         this.segment = segment;
         joinable = segment.Header.Tag != 0;
         ring = new Ring(segment.DataFor(this), watchEnds: false, OverflowFiles.PrefixFor(segment.Path, segment.Header.Id));
-        Diagnostics.QueueMetrics.Track(this);
-        QueueRegistry.Queues.Add(this);
+        QueueRegistry.Add(this);
     }
 
     /// <summary>The name other processes open it by.</summary>
@@ -459,7 +458,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <summary>Closes the queue in this process (see <see cref="Close"/>).</summary>
     public void Dispose()
     {
-        QueueRegistry.Queues.Remove(this);
+        QueueRegistry.Remove(this);
         segment.Dispose();
     }
 

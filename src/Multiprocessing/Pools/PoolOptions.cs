@@ -21,6 +21,28 @@ namespace Multiprocessing;
 /// </example>
 public class PoolOptions
 {
+    /// <summary>Creates options with every setting at its default.</summary>
+    public PoolOptions()
+    {
+    }
+
+    /// <summary>Creates options with the settings of <paramref name="options"/> (for a derived type's copy constructor).</summary>
+    /// <param name="options">The settings to copy.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    protected PoolOptions(PoolOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        WorkerCount = options.WorkerCount;
+        Initializer = options.Initializer;
+        MaxTasksPerWorker = options.MaxTasksPerWorker;
+        TaskTimeout = options.TaskTimeout;
+        MaxQueuedTasks = options.MaxQueuedTasks;
+        WhenQueueFull = options.WhenQueueFull;
+        Name = options.Name;
+        MeterFactory = options.MeterFactory;
+        LoggerFactory = options.LoggerFactory;
+    }
+
     /// <summary>
     /// The most workers the pool runs at once (Python's <c>processes</c> / <c>max_workers</c>). Default:
     /// <see cref="Environment.ProcessorCount"/>. A <see cref="ThreadWorkerPool"/> starts them on demand, a

@@ -22,8 +22,8 @@ public sealed partial class ProcessPool
                     continue;
                 }
 
-                ProcessTask? head = w.InFlight.Count > 0 && w.InFlight[0].Running ? w.InFlight[0] : null;
-                PoolWorkerState state = !w.Ready ? PoolWorkerState.Starting
+                ProcessTask? head = w.Current();
+                PoolWorkerState state = !w.Ready && head is null ? PoolWorkerState.Starting
                     : w.Retiring ? PoolWorkerState.Retiring
                     : head is null ? PoolWorkerState.Idle
                     : PoolWorkerState.Busy;
@@ -34,7 +34,7 @@ public sealed partial class ProcessPool
                     w.Child.Pid,
                     state,
                     head?.Id,
-                    head is null ? null : System.Diagnostics.Stopwatch.GetElapsedTime(head.StartedAt),
+                    head is null ? null : head.Running ? System.Diagnostics.Stopwatch.GetElapsedTime(head.StartedAt) : TimeSpan.Zero, // Else it has just started: the pool has not read so yet.
                     w.Tally.SucceededCount + w.Tally.FailedCount,
                     restarts,
                     lastExit));
@@ -46,42 +46,15 @@ public sealed partial class ProcessPool
 
     /// <summary>The ids of the tasks waiting to start, oldest first (at most <paramref name="max"/>): those <see cref="CancelQueuedTask"/> can cancel.</summary>
     /// <param name="max">The most ids to return.</param>
-    /// <returns>A snapshot: ids of tasks in the pool's queue, then of tasks sent to a worker that has not started them (none once the pool is disposed: diagnostics are readable at any time).</returns>
+    /// <returns>A snapshot: ids of tasks in the pool's queue or sent to a worker that has not started them, in the order they were submitted (none once the pool is disposed: diagnostics are readable at any time).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="max"/> is negative.</exception>
     public IReadOnlyList<long> GetQueuedTaskIds(int max = 1000)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(max);
-        var ids = new List<long>();
         lock (gate)
         {
-            foreach (ProcessTask t in queued)
-            {
-                if (ids.Count >= max)
-                {
-                    return ids;
-                }
-
-                ids.Add(t.Id);
-            }
-
-            foreach (ProcessWorker? w in slots)
-            {
-                foreach (ProcessTask t in w?.InFlight ?? [])
-                {
-                    if (ids.Count >= max)
-                    {
-                        return ids;
-                    }
-
-                    if (!t.Running)
-                    {
-                        ids.Add(t.Id);
-                    }
-                }
-            }
+            return OldestIds(WaitingTasks(), max);
         }
-
-        return ids;
     }
 
     /// <summary>Cancels a task that has not started yet, as its caller's token would: its task completes as cancelled and it never runs.</summary>
@@ -95,25 +68,7 @@ public sealed partial class ProcessPool
         ProcessTask? found = null;
         lock (gate)
         {
-            foreach (ProcessTask t in queued)
-            {
-                if (t.Id == taskId)
-                {
-                    found = t;
-                    break;
-                }
-            }
-
-            foreach (ProcessWorker? w in slots)
-            {
-                foreach (ProcessTask t in w?.InFlight ?? [])
-                {
-                    if (found is null && t.Id == taskId && !t.Running)
-                    {
-                        found = t;
-                    }
-                }
-            }
+            found = WaitingTasks().FirstOrDefault(t => t.Id == taskId);
         }
 
         if (found is null)

@@ -63,7 +63,7 @@ public sealed partial class ProcessPool
     {
         if (!worker.Known.Contains(task.Function.Id))
         {
-            if (worker.Known.Count >= MaxKnownFunctions)
+            if (worker.Known.Count >= PoolFunctions.DefaultCapacity)
             {
                 worker.Post(ForgetFrame);
                 worker.Known.Clear();
@@ -75,7 +75,7 @@ public sealed partial class ProcessPool
 
         task.Seq = worker.NextSeq++;
         task.Worker = worker;
-        task.Activity?.SetTag(Diagnostics.Tracing.WorkerPidTag, worker.Child.Pid);
+        task.Activity?.SetTag(Diagnostics.TelemetryAttributes.WorkerPid, worker.Child.Pid);
         worker.PostTask(task.Frame, task.Seq);
         worker.InFlight.Add(task);
         if (worker.InFlight.Count == 1 && worker.Ready)

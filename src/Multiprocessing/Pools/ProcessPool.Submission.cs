@@ -27,6 +27,9 @@ public sealed partial class ProcessPool
     /// <inheritdoc/>
     private protected override bool TakesChunkItemsAtSubmission => true;
 
+    /// <inheritdoc/>
+    internal override bool EncodesDelegates => true;
+
     private void Enqueue(ProcessTask task, CancellationToken cancellationToken)
     {
         lock (gate)

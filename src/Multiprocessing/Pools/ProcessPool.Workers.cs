@@ -130,7 +130,7 @@ public sealed partial class ProcessPool
             task = worker.InFlight[0];
             worker.InFlight.RemoveAt(0);
             worker.Done++;
-            worker.AverageTaskTicks = (0.8 * worker.AverageTaskTicks) + (0.2 * (System.Diagnostics.Stopwatch.GetTimestamp() - task.StartedAt));
+            worker.AverageTaskTicks = (0.8 * worker.AverageTaskTicks) + (0.2 * ProcessWire.ReadRunTime(result));
             if (retire || (MaxTasksPerWorker > 0 && worker.Done >= MaxTasksPerWorker))
             {
                 worker.Retiring = true;

@@ -35,8 +35,6 @@ public sealed partial class ProcessPool : WorkerPool
     /// <summary>The default of <see cref="ProcessPoolOptions.CancelGracePeriod"/>.</summary>
     public static readonly TimeSpan DefaultCancelGracePeriod = TimeSpan.FromSeconds(2);
 
-    private const int MaxKnownFunctions = 256;
-
     /// <summary>How many workers in a row may die before they are ready (started, initializer run) before the pool gives up as broken.</summary>
     private const int MaxDeathsBeforeReady = 3;
 
@@ -151,6 +149,18 @@ public sealed partial class ProcessPool : WorkerPool
 
     /// <summary>How many tasks idle workers have taken from busy ones so far (see <see cref="Steal"/>), for tests and diagnostics.</summary>
     internal long TasksTaken { get; private set; }
+
+    /// <summary>How many tasks each live worker may hold now (see <see cref="ProcessWorker.Depth"/>), for tests and diagnostics.</summary>
+    internal int[] WorkerDepths
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. slots.Where(w => w is { Gone: false }).Select(w => w!.Depth)];
+            }
+        }
+    }
 
     /// <summary>
     /// Stops every worker now with SIGTERM (Python 3.14's <c>ProcessPoolExecutor.terminate_workers()</c>), and with

@@ -18,6 +18,29 @@ namespace Multiprocessing;
 /// </example>
 public sealed class ProcessPoolOptions : PoolOptions
 {
+    /// <summary>Creates options with every setting at its default.</summary>
+    public ProcessPoolOptions()
+    {
+    }
+
+    /// <summary>Creates options with the settings of <paramref name="options"/>: the settings of every pool, and, if it is a <see cref="ProcessPoolOptions"/>, those of a process pool.</summary>
+    /// <param name="options">The settings to copy; an initializer on this call then changes what it sets.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <example>
+    /// <code>
+    /// var process = new ProcessPoolOptions(common) { MaxMemoryPerWorker = 512L &lt;&lt; 20 };
+    /// </code>
+    /// </example>
+    public ProcessPoolOptions(PoolOptions options)
+        : base(options)
+    {
+        if (options is ProcessPoolOptions process)
+        {
+            MaxMemoryPerWorker = process.MaxMemoryPerWorker;
+            CancelGracePeriod = process.CancelGracePeriod;
+        }
+    }
+
     /// <summary>
     /// When a worker process uses more memory than this many bytes (its working set) after a task, it is replaced
     /// before the next task, as billiard's and loky's pools do. Default: no limit.

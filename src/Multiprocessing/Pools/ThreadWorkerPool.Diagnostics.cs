@@ -2,9 +2,6 @@ namespace Multiprocessing;
 
 public sealed partial class ThreadWorkerPool
 {
-    /// <summary>A thread pool records its tasks once asked for them (see <see cref="WorkerPool.GetRecentTasks"/>).</summary>
-    private protected override void OnRecentTasksRead() => Volatile.Write(ref recordingByTally, true);
-
     /// <inheritdoc/>
     /// <remarks>A thread pool's workers have no process id, no task ids and no restarts: <see cref="PoolWorkerInfo.Pid"/>, <see cref="PoolWorkerInfo.CurrentTaskId"/> and <see cref="PoolWorkerInfo.CurrentTaskElapsed"/> are null, <see cref="PoolWorkerInfo.Restarts"/> 0.</remarks>
     public override IReadOnlyList<PoolWorkerInfo> GetWorkers()

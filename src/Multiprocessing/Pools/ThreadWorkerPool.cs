@@ -76,6 +76,7 @@ public sealed partial class ThreadWorkerPool : WorkerPool
         }
 
         TaskTimeoutTicks = ToTicks(TaskTimeout);
+        recordsThroughTallies = true;
     }
 
     /// <summary>Creates a pool of at most <paramref name="workerCount"/> threads (Python's <c>ThreadPool(n)</c>, <c>ThreadPoolExecutor(n)</c>); no thread starts until the first task.</summary>

@@ -46,12 +46,32 @@ public abstract partial class WorkerPool
             source = items.GetEnumerator();
         }
 
-        /// <summary>Reads and submits chunks until the window is full or the source ends, waiting for queue places on this thread.</summary>
-        public void Fill() => Blocking.Wait(Fill<Blocking>());
+        /// <summary>
+        /// The next chunk's results, or null when none is left: checks the consumer's token, tops the window up
+        /// (reading and submitting chunks, waiting for queue places on this thread), takes the next chunk and waits for it.
+        /// </summary>
+        /// <remarks>Once every chunk read before the source threw has been handed out, throws the source's exception, as itself; a chunk's exception is thrown as itself too.</remarks>
+        public TResult[]? NextResults() => Blocking.Wait(NextResults<Blocking>());
 
-        /// <summary>Reads and submits chunks until the window is full or the source ends, waiting for queue places asynchronously.</summary>
-        public ValueTask FillAsync() => Fill<Awaiting>();
+        /// <summary>The asynchronous <see cref="NextResults()"/>.</summary>
+        public ValueTask<TResult[]?> NextResultsAsync() => NextResults<Awaiting>();
 
+        /// <summary>The one body of <see cref="NextResults()"/> and <see cref="NextResultsAsync"/>.</summary>
+        private async ValueTask<TResult[]?> NextResults<TMode>()
+            where TMode : IWaitMode
+        {
+            consumerToken.ThrowIfCancellationRequested();
+            await Fill<TMode>().ConfigureAwait(false);
+            Task<TResult[]>? chunk = await Next<TMode>().ConfigureAwait(false);
+            if (chunk is null)
+            {
+                return null;
+            }
+
+            return TMode.IsAsync ? await chunk.WaitAsync(consumerToken).ConfigureAwait(false) : Results(chunk);
+        }
+
+        /// <summary>Reads and submits chunks until the window is full or the source ends.</summary>
         private async ValueTask Fill<TMode>()
             where TMode : IWaitMode
         {
@@ -61,14 +81,7 @@ public abstract partial class WorkerPool
             }
         }
 
-        /// <summary>The next chunk to hand out: the oldest (ordered), or one that has ended (unordered, waiting for it); null when none is left.</summary>
-        /// <remarks>Once every chunk read before the source threw has been handed out, throws the source's exception, as itself.</remarks>
-        public Task<TResult[]>? Next() => Blocking.Wait(Next<Blocking>());
-
-        /// <summary>The asynchronous <see cref="Next"/>.</summary>
-        public ValueTask<Task<TResult[]>?> NextAsync() => Next<Awaiting>();
-
-        /// <summary>The one body of <see cref="Next"/> and <see cref="NextAsync"/>: only an unordered window waits (for a chunk to end).</summary>
+        /// <summary>The next chunk to hand out: the oldest (ordered), or one that has ended (unordered, waiting for it); null when none is left. Only an unordered window waits.</summary>
         private ValueTask<Task<TResult[]>?> Next<TMode>()
             where TMode : IWaitMode
         {
@@ -89,8 +102,8 @@ public abstract partial class WorkerPool
             return TakeEnded();
         }
 
-        /// <summary>Waits for <paramref name="chunk"/> and returns its results, or throws its exception as itself.</summary>
-        public TResult[] Results(Task<TResult[]> chunk)
+        /// <summary>Waits on this thread for <paramref name="chunk"/> and returns its results, or throws its exception as itself.</summary>
+        private TResult[] Results(Task<TResult[]> chunk)
         {
             if (!chunk.IsCompleted)
             {

@@ -30,27 +30,27 @@ public abstract partial class WorkerPool
 
     /// <summary>The tasks that ended last (up to 1024), oldest first: worker, start, duration, outcome, and a failure's exception text.</summary>
     /// <returns>A copy; the pool goes on recording.</returns>
-    /// <remarks>A task is recorded when it ends on a worker; tasks dropped before they started have no record. Use it to draw a task stream or list recent failures. Readable after <see cref="Dispose()"/>, as <see cref="Counters"/> is. A <see cref="ThreadWorkerPool"/> records from the first call on (a record costs a clock read and a lock per task, which its fastest tasks would notice): the first call returns none of its tasks, and a dashboard, which polls, sees every task from its first look.</remarks>
+    /// <remarks>A task is recorded when it ends on a worker; tasks dropped before they started have no record. Use it to draw a task stream or list recent failures. Readable after <see cref="Dispose()"/>, as <see cref="Counters"/> is. A pool records from the first call on (a record costs a clock read and a lock per task, which nobody should pay unasked): the first call returns none of its tasks, and a dashboard, which polls, sees every task from its first look.</remarks>
     public IReadOnlyList<PoolTaskRecord> GetRecentTasks()
     {
-        OnRecentTasksRead();
+        Volatile.Write(ref recordingTasks, true);
         return taskRecords.Snapshot();
     }
 
-    /// <summary>Called by <see cref="GetRecentTasks"/> before it reads: a pool that records only once asked starts here.</summary>
-    private protected virtual void OnRecentTasksRead()
-    {
-    }
+    /// <summary>True once <see cref="GetRecentTasks"/> has been called: from then on the pool records its tasks (every pool, one switch).</summary>
+    internal bool RecordsTasks => Volatile.Read(ref recordingTasks);
 
     /// <summary>
-    /// True once the pool records its tasks through its workers' tallies (<see cref="WorkerTally.Succeeded"/>,
-    /// <see cref="WorkerTally.Failed"/>) and <see cref="CountStoppedByPool"/>: a thread pool, from the first
-    /// <see cref="GetRecentTasks"/> on. A process pool records its tasks itself, always.
+    /// True once the pool records its tasks (<see cref="RecordsTasks"/>) and does so through its workers' tallies
+    /// (<see cref="WorkerTally.Succeeded"/>, <see cref="WorkerTally.Failed"/>) and <see cref="CountStoppedByPool"/>:
+    /// a thread pool's tasks have no id or process of their own. A process pool records where it knows both.
     /// </summary>
-    internal bool RecordsTasksByTally => Volatile.Read(ref recordingByTally);
+    internal bool RecordsTasksByTally => recordsThroughTallies && RecordsTasks;
 
-    /// <summary>Set by a pool that records through its tallies, once asked for records.</summary>
-    private protected bool recordingByTally;
+    /// <summary>Set (in its constructor) by a pool that records through its tallies; see <see cref="RecordsTasksByTally"/>.</summary>
+    private protected bool recordsThroughTallies;
+
+    private bool recordingTasks;
 
     /// <summary>The ids of the tasks recorded through the tallies (tasks of a thread pool have no id of their own).</summary>
     private long recordedByTally;
@@ -75,13 +75,18 @@ public abstract partial class WorkerPool
             },
             error);
 
-    /// <summary>Core: records a task that ran on a worker and ended now (allocates nothing, but a failure's text).</summary>
+    /// <summary>Core: records a task that ran on a worker and ended now, once the pool records (<see cref="RecordsTasks"/>; allocates nothing, but a failure's text).</summary>
     /// <param name="taskId">The task's id in the pool.</param>
     /// <param name="worker">The worker's name.</param>
     /// <param name="pid">The worker's process id, or null.</param>
     /// <param name="startedTimestamp">When it started (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</param>
     /// <param name="outcome">How it ended.</param>
     /// <param name="error">Its exception, if it did not succeed.</param>
-    private protected void RecordTask(long taskId, string worker, int? pid, long startedTimestamp, PoolTaskOutcome outcome, Exception? error) =>
-        taskRecords.Add(taskId, worker, pid, startedTimestamp, outcome, error?.ToString());
+    private protected void RecordTask(long taskId, string worker, int? pid, long startedTimestamp, PoolTaskOutcome outcome, Exception? error)
+    {
+        if (RecordsTasks)
+        {
+            taskRecords.Add(taskId, worker, pid, startedTimestamp, outcome, error?.ToString());
+        }
+    }
 }

@@ -105,17 +105,9 @@ public abstract partial class WorkerPool
         Delegate function, Func<TArgs, TResult> local, bool spread, IEnumerable<TArgs> items, int chunkSize, int readAhead, bool ordered, CancellationToken cancellationToken)
     {
         using var window = new ChunkWindow<TArgs, TResult>(this, function, local, spread, items, chunkSize, readAhead, ordered, cancellationToken);
-        while (true)
+        while (window.NextResults() is { } results)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            window.Fill();
-            Task<TResult[]>? chunk = window.Next();
-            if (chunk is null)
-            {
-                yield break;
-            }
-
-            foreach (TResult result in window.Results(chunk))
+            foreach (TResult result in results)
             {
                 yield return result;
             }
@@ -133,17 +125,8 @@ public abstract partial class WorkerPool
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var window = new ChunkWindow<TArgs, TResult>(this, function, local, spread, items, chunkSize, readAhead, ordered, cancellationToken);
-        while (true)
+        while (await window.NextResultsAsync().ConfigureAwait(false) is { } results)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            await window.FillAsync().ConfigureAwait(false);
-            Task<TResult[]>? chunk = await window.NextAsync().ConfigureAwait(false);
-            if (chunk is null)
-            {
-                yield break;
-            }
-
-            TResult[] results = await chunk.WaitAsync(cancellationToken).ConfigureAwait(false);
             foreach (TResult result in results)
             {
                 yield return result;

@@ -182,6 +182,9 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     /// <summary>True on one of this pool's own workers (where <see cref="Join()"/> would wait for itself).</summary>
     private protected virtual bool IsWorkerThread => false;
 
+    /// <summary>True if the pool's tasks run in other processes, so that it encodes its delegates (a <see cref="WorkerStatePool{TState}"/> then encodes its factory too).</summary>
+    internal virtual bool EncodesDelegates => false;
+
     /// <summary>
     /// Stops accepting work (Python's <c>close()</c>): later submissions throw an <see cref="InvalidOperationException"/>;
     /// tasks already queued or running finish, then the workers stop. Returns at once; <see cref="Join()"/> waits.

@@ -31,7 +31,7 @@ public sealed class WorkerStatePool<TState>
     {
         Pool = pool;
         this.factory = factory;
-        encodedFactory = pool is ProcessPool ? DelegatePayload.EncodeFunction(factory) : null; // Throws here if it cannot cross.
+        encodedFactory = pool.EncodesDelegates ? DelegatePayload.EncodeFunction(factory) : null; // Throws here if it cannot cross.
     }
 
     /// <summary>The pool the tasks run in.</summary>

@@ -316,7 +316,7 @@ public partial class ChildProcess
             var identity = new ChildIdentity(child.Name, child.Daemon, Environment.ProcessId, carried is null ? null : Diagnostics.TraceContextWire.Encode(carried));
             byte[] payload = DelegatePayload.Encode(identity, target, args);
             child.Launch(plan, Frames.Build(FrameKind.Start, payload), options?.Environment, ends);
-            activity?.SetTag(Diagnostics.Tracing.ProcessPidTag, child.Pid);
+            activity?.SetTag(Diagnostics.TelemetryAttributes.ProcessPid, child.Pid);
             return child;
         }
         catch (Exception e) when (activity is not null)

@@ -39,8 +39,8 @@ public sealed class TracingTests
 
         Activity start = Assert.Single(recorder.WaitFor(root, Tracing.ProcessStartActivity));
         Assert.Equal(root.SpanId, start.ParentSpanId);
-        Assert.Equal("traced-child", start.GetTagItem(Tracing.ProcessNameTag));
-        Assert.Equal(child.Pid, start.GetTagItem(Tracing.ProcessPidTag));
+        Assert.Equal("traced-child", start.GetTagItem(TelemetryAttributes.ProcessName));
+        Assert.Equal(child.Pid, start.GetTagItem(TelemetryAttributes.ProcessPid));
         Assert.Same(root, Activity.Current); // The start's activity ended with the call.
 
         Assert.Equal(child.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), report[0]);
@@ -61,11 +61,11 @@ public sealed class TracingTests
         Activity task = Assert.Single(recorder.WaitFor(root, Tracing.TaskActivity));
         Assert.Equal(root.SpanId, task.ParentSpanId);
         Assert.Equal(ActivityKind.Client, task.Kind);
-        Assert.Equal("traced-pool", task.GetTagItem(Tracing.PoolNameTag));
-        Assert.Equal(int.Parse(report[0], System.Globalization.CultureInfo.InvariantCulture), task.GetTagItem(Tracing.WorkerPidTag));
-        Assert.Equal("completed", task.GetTagItem(Tracing.OutcomeTag));
+        Assert.Equal("traced-pool", task.GetTagItem(TelemetryAttributes.PoolName));
+        Assert.Equal(int.Parse(report[0], System.Globalization.CultureInfo.InvariantCulture), task.GetTagItem(TelemetryAttributes.WorkerPid));
+        Assert.Equal("completed", task.GetTagItem(TelemetryAttributes.TaskOutcome));
         Assert.Equal(ActivityStatusCode.Unset, task.Status);
-        Assert.Null(task.GetTagItem(Tracing.TaskItemsTag)); // A single call, not a chunk.
+        Assert.Null(task.GetTagItem(TelemetryAttributes.TaskItems)); // A single call, not a chunk.
         Assert.Same(root, Activity.Current); // The task's activity is not the submitter's current one.
 
         Assert.Equal(task.SpanId.ToHexString(), report[2]); // The worker's run activity is a child of the task...
@@ -88,11 +88,11 @@ public sealed class TracingTests
         List<Activity> chunks = recorder.WaitFor(root, Tracing.TaskActivity, count: 7);
         Assert.Equal(7, chunks.Count);
         Assert.All(chunks, c => Assert.Equal(root.SpanId, c.ParentSpanId));
-        List<int> sizes = [.. chunks.Select(c => (int)c.GetTagItem(Tracing.TaskItemsTag)!).Order()];
+        List<int> sizes = [.. chunks.Select(c => (int)c.GetTagItem(TelemetryAttributes.TaskItems)!).Order()];
         Assert.Equal([1, 1, 2, 2, 3, 3, 3], sizes);
 
         // Each string item ran under its own chunk's activity: 3 chunks, each the parent of its items' run.
-        string[] chunkSpans = [.. chunks.Where(c => (int)c.GetTagItem(Tracing.TaskItemsTag)! is 2 or 1).Select(c => c.SpanId.ToHexString())];
+        string[] chunkSpans = [.. chunks.Where(c => (int)c.GetTagItem(TelemetryAttributes.TaskItems)! is 2 or 1).Select(c => c.SpanId.ToHexString())];
         Assert.Equal(3, parents.Distinct().Count());
         Assert.All(parents, p => Assert.Contains(p, chunkSpans));
     }
@@ -109,8 +109,8 @@ public sealed class TracingTests
         Activity task = Assert.Single(recorder.WaitFor(root, Tracing.TaskActivity));
         Assert.Equal(ActivityStatusCode.Error, task.Status);
         Assert.Equal("boom", task.StatusDescription);
-        Assert.Equal("System.InvalidOperationException", task.GetTagItem(Tracing.ErrorTypeTag));
-        Assert.Equal("failed", task.GetTagItem(Tracing.OutcomeTag));
+        Assert.Equal("System.InvalidOperationException", task.GetTagItem(TelemetryAttributes.ErrorType));
+        Assert.Equal("failed", task.GetTagItem(TelemetryAttributes.TaskOutcome));
     }
 
     [Fact]
@@ -126,13 +126,13 @@ public sealed class TracingTests
         List<Activity> tasks = recorder.WaitFor(root, Tracing.TaskActivity, count: 2);
         Activity task = Assert.Single(tasks, t => t.Status == ActivityStatusCode.Unset);
         Assert.Equal(root.SpanId, task.ParentSpanId);
-        Assert.Equal("traced-threads", task.GetTagItem(Tracing.PoolNameTag));
+        Assert.Equal("traced-threads", task.GetTagItem(TelemetryAttributes.PoolName));
         Assert.Equal(task.SpanId.ToHexString(), report[1]); // The task's activity is current where it runs...
         Assert.Equal(root.TraceId.ToHexString(), report[3]);
         Assert.Equal(task.SpanId.ToHexString(), report[4]); // ...so the user's activity is its child.
 
         Activity failed = Assert.Single(tasks, t => t.Status == ActivityStatusCode.Error);
-        Assert.Equal("System.InvalidOperationException", failed.GetTagItem(Tracing.ErrorTypeTag));
+        Assert.Equal("System.InvalidOperationException", failed.GetTagItem(TelemetryAttributes.ErrorType));
     }
 
     [Fact]

@@ -72,6 +72,48 @@ public sealed class ClusterPoolFaultTests
     }
 
     [Fact]
+    public async Task ASiloAddedMidMap_GetsWork()
+    {
+        await using ClusterPool pool = await ClusterPool.StartLocalAsync(silos: 2);
+        using SharedValue<int> added = SharedValue.Create(0);
+        using SharedEvent addedWorks = SharedEvent.Create();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan joinedAt = TimeSpan.MaxValue;
+
+        // An endless stream of small tasks, until one runs on the new silo, or for a while after it joined.
+        IEnumerable<int> items = Enumerable.Range(0, int.MaxValue).TakeWhile(_ => !addedWorks.IsSet && clock.Elapsed - joinedAt < Within.Deadline);
+        var pids = new Dictionary<int, int>();
+        await foreach (int pid in pool.ImapUnorderedAsync(RunningOn(added, addedWorks), items, chunkSize: 1))
+        {
+            pids[pid] = pids.GetValueOrDefault(pid) + 1;
+            if (pids.Count == 2 && added.Value == 0)
+            {
+                int pid3 = await pool.AddLocalSiloAsync(); // Mid-map: both first silos are busy with it.
+                added.Value = pid3;
+                joinedAt = clock.Elapsed;
+            }
+        }
+
+        Assert.True(addedWorks.IsSet, $"The silo added mid-map (pid {added.Value}, joined after {joinedAt.TotalSeconds:0.0} s) ran no task of it in {(clock.Elapsed - joinedAt).TotalSeconds:0.0} s; tasks per silo: {string.Join(", ", pids.Select(p => $"{p.Key}: {p.Value}"))}.");
+        Assert.Contains(added.Value, pids.Keys);
+        Assert.Equal(3, pool.SiloProcessIds.Count);
+        Assert.Contains(added.Value, pool.SiloProcessIds);
+    }
+
+    [Fact]
+    public void AddLocalSilo_OnAPoolMadeByConnect_IsRefused()
+    {
+        using ClusterPool local = ClusterPool.StartLocal(silos: 1);
+        int[] gateways = local.Cluster!.GatewayPorts;
+        using ClusterPool connected = ClusterPool.Connect(c => c.UseLocalhostClustering(gateways, Clustering.LocalCluster.ServiceId, local.Cluster.ClusterId));
+
+        Assert.Throws<InvalidOperationException>(() => connected.AddLocalSilo());
+        connected.Dispose();
+        local.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => local.AddLocalSilo());
+    }
+
+    [Fact]
     public void Dispose_StopsEverySiloProcess()
     {
         ClusterPool pool = ClusterPool.StartLocal(silos: 2);
@@ -84,25 +126,17 @@ public sealed class ClusterPoolFaultTests
         Assert.All(silos, pid => Assert.DoesNotContain(pid, children));
     }
 
-    [Fact]
-    public async Task ATaskLongerThanTheDefaultResponseTimeout_RunsOnce_WithALongerOne()
+    /// <summary>A task that returns its silo's pid after a moment's work; on the silo whose pid is <paramref name="added"/>, it also sets <paramref name="addedWorks"/>. Its own closure, with these two only.</summary>
+    private static Func<int, int> RunningOn(SharedValue<int> added, SharedEvent addedWorks) => _ =>
     {
-        await using ClusterPool pool = await ClusterPool.StartLocalAsync(silos: 1, new ClusterPoolOptions { ResponseTimeout = TimeSpan.FromSeconds(20) });
-        using SharedValue<int> runs = SharedValue.Create(0);
+        if (Environment.ProcessId == added.Value)
+        {
+            addedWorks.Set();
+        }
 
-        Task<int> slow = pool.Submit(
-            static (SharedValue<int> runs) =>
-            {
-                runs.Add(1);
-                Thread.Sleep(TimeSpan.FromSeconds(5)); // Past the default response timeout of 3 s.
-                return 1;
-            },
-            runs);
-
-        Assert.Equal(1, await slow.WaitAsync(Within.Deadline));
-        Assert.Equal(1, runs.Value);
-        Assert.Equal(0, pool.Retries);
-    }
+        Thread.Sleep(5);
+        return Environment.ProcessId;
+    };
 
     /// <summary>
     /// 2x in the low half, the silo's pid in the high half, after a moment's work; on the silo

@@ -121,7 +121,8 @@ public sealed class ClusterPoolTests(LocalClusterFixture cluster)
         otherBuild[0] ^= 0x40; // The payload's format version, as another build of Multiprocessing would write it.
         ProcessTask<int> work = ProcessTasks.Single(1, function, WorkItems.Of(static () => 1), Timeout.InfiniteTimeSpan, CancellationToken.None);
 
-        PoolReply reply = await Pool.Client.GetGrain<IPoolWorkerGrain>(0).Run(otherBuild, work.Frame).WaitAsync(Within.Deadline);
+        IPoolLaneObserver caller = Pool.Client.CreateObjectReference<IPoolLaneObserver>(new LaneKeepAlive(1));
+        PoolReply reply = await Pool.Client.GetGrain<IPoolWorkerGrain>(0).Run(otherBuild, work.Frame, caller, 1, 1000, CancellationToken.None).WaitAsync(Within.Deadline);
         ClusterPool.Complete(work, reply, new WorkerTally(Pool));
 
         VersionMismatchException e = await Assert.ThrowsAsync<VersionMismatchException>(() => work.Task);
@@ -168,6 +169,26 @@ public sealed class ClusterPoolTests(LocalClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ATaskLongerThanTheResponseTimeout_RunsOnce_AndReturnsItsResult()
+    {
+        await using ClusterPool pool = ConnectToTheCluster(new ClusterPoolOptions { WorkerCount = 1 });
+        using SharedValue<int> runs = SharedValue.Create(0);
+
+        Task<int> slow = pool.Submit(
+            static (SharedValue<int> runs) =>
+            {
+                runs.Add(1);
+                Thread.Sleep(TimeSpan.FromSeconds(10)); // More than three times the response timeout of 3 s.
+                return 42;
+            },
+            runs);
+
+        Assert.Equal(42, await slow.WaitAsync(Within.Deadline));
+        Assert.Equal(1, runs.Value);
+        Assert.Equal(0, pool.Retries);
+    }
+
+    [Fact]
     public void Counters_CountTheCalls()
     {
         using ClusterPool pool = ConnectToTheCluster(new ClusterPoolOptions { WorkerCount = 4 });
@@ -199,10 +220,6 @@ public sealed class ClusterPoolTests(LocalClusterFixture cluster)
 
     private static int ThrowInvalid(string message) => throw new InvalidOperationException(message);
 
-    /// <summary>Another pool on the fixture's silos, through <see cref="ClusterPool.Connect"/>.</summary>
-    private ClusterPool ConnectToTheCluster(ClusterPoolOptions? options)
-    {
-        Clustering.LocalCluster silos = Pool.Cluster!;
-        return ClusterPool.Connect(c => c.UseLocalhostClustering(silos.GatewayPorts, Clustering.LocalCluster.ServiceId, silos.ClusterId), options);
-    }
+    /// <summary>Another pool on the fixture's silos, with their timeouts.</summary>
+    private ClusterPool ConnectToTheCluster(ClusterPoolOptions? options) => cluster.Connect(options);
 }

@@ -1,3 +1,4 @@
+using Multiprocessing.Tests.Dashboard;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Pools;
@@ -29,9 +30,12 @@ public sealed class PoolSnapshotTests
     }
 
     [Fact]
-    public async Task GetRecentTasks_RecordsSuccessesAndFailures_WithTheRemoteStackTrace()
+    public async Task GetRecentTasks_RecordsFromTheFirstCallOn_SuccessesAndFailures_WithTheRemoteStackTrace()
     {
         using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 2 });
+        await pool.MapAsync(static (int x) => x, Enumerable.Range(0, 5), chunkSize: 1).WaitAsync(Within.Deadline);
+        Assert.Empty(pool.GetRecentTasks()); // Not recording until asked: those five cost no record.
+
         int[] squares = await pool.MapAsync(static (int x) => x * x, Enumerable.Range(0, 10), chunkSize: 1).WaitAsync(Within.Deadline);
         await Assert.ThrowsAsync<RemoteException>(() => pool.Submit(Throws, 7).WaitAsync(Within.Deadline));
 
@@ -41,7 +45,7 @@ public sealed class PoolSnapshotTests
         Assert.Contains("task 7 fails", failed.Error, StringComparison.Ordinal);
         Assert.Contains(nameof(Throws), failed.Error, StringComparison.Ordinal); // the remote stack trace
         Assert.Contains(failed.Pid!.Value, pool.WorkerPids);
-        Assert.Equal(pool.Counters.Completed, records.Count(r => r.Outcome == PoolTaskOutcome.Succeeded));
+        Assert.Equal(pool.Counters.Completed - 5, records.Count(r => r.Outcome == PoolTaskOutcome.Succeeded));
         Assert.Equal(285, squares.Sum());
     }
 
@@ -88,6 +92,7 @@ public sealed class PoolSnapshotTests
         Task<int> busy = pool.Submit(WaitFor, started, release);
         started.WaitOrFail("the running task");
         int victim = Assert.Single(pool.WorkerPids);
+        _ = pool.GetRecentTasks(); // records from now on
 
         Assert.False(pool.KillWorker(Environment.ProcessId), "KillWorker signalled a process that is not its worker");
         Assert.True(pool.KillWorker(victim));
@@ -104,21 +109,17 @@ public sealed class PoolSnapshotTests
     [Fact]
     public async Task CancelQueuedTask_CancelsAWaitingTask_AndItNeverRuns()
     {
-        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1 });
-        using var started = SharedEvent.Create();
-        using var release = SharedEvent.Create();
-        using var ran = SharedEvent.Create();
-        Task<int> busy = pool.Submit(WaitFor, started, release);
-        started.WaitOrFail("the running task");
-        Task<int> waiting = pool.Submit(static (SharedEvent ran) => { ran.Set(); return 2; }, ran);
+        using HeldWorkerPool held = await HeldWorkerPool.Start(); // Its Dispose releases the held task, should an assertion fail.
+        ProcessPool pool = held.Pool;
+        (Task<int> waiting, long id, SharedEvent ran) = held.Queue(2);
 
-        long id = Assert.Single(pool.GetQueuedTaskIds());
+        Assert.Equal([id], pool.GetQueuedTaskIds()); // Not the running task: its worker claimed it, whether or not the pool has read its "ready".
         Assert.True(pool.CancelQueuedTask(id));
         Assert.False(pool.CancelQueuedTask(id), "a task was cancelled twice");
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Within.Deadline));
-        release.Set();
-        Assert.Equal(1, await busy.WaitAsync(Within.Deadline));
+        held.Release();
+        Assert.Equal(1, await held.Running.WaitAsync(Within.Deadline));
         Assert.Equal(3, await pool.Submit(static () => 3).WaitAsync(Within.Deadline));
         Assert.False(ran.IsSet, "the cancelled task ran");
         Assert.Empty(pool.GetQueuedTaskIds());

@@ -77,6 +77,13 @@ internal static class PoolTestSupport
         return 1;
     }
 
+    /// <summary>A worker initializer that sets <paramref name="initializing"/>, then waits for <paramref name="go"/>: the worker is not ready until the test says so.</summary>
+    public static Action InitializerWaitingFor(SharedEvent initializing, SharedEvent go) => () =>
+    {
+        initializing.Set();
+        go.Wait();
+    };
+
     /// <summary>Waits for <paramref name="ev"/> (a task, maybe in another process, got there) or fails the test after 30 s.</summary>
     public static void WaitOrFail(this SharedEvent ev, string what) =>
         Assert.True(ev.TryWait(Within.Deadline), $"{what} did not happen within {Within.Deadline.TotalSeconds} s.");
@@ -118,6 +125,25 @@ internal static class PoolTestSupport
         }, victim, started);
         Assert.True(started.TryWait(Within.Deadline), "the hanging task did not start");
         return (hanging, victim.Value);
+    }
+
+    /// <summary>
+    /// Joins with a deadline; on failure says whether the pool was still working (its counters one second apart) or
+    /// stuck, with its workers, so that a slow machine and a hang read differently.
+    /// </summary>
+    public static void JoinOrFail(this WorkerPool pool, string what, int accepted)
+    {
+        if (pool.Join(Within.Deadline))
+        {
+            return;
+        }
+
+        PoolCounters before = pool.Counters;
+        bool stopped = pool.Join(TimeSpan.FromSeconds(1));
+        PoolCounters after = pool.Counters;
+        string workers = string.Join("; ", pool.GetWorkers());
+        Assert.Fail($"{what}: the pool did not stop within {Within.Deadline.TotalSeconds} s ({accepted} accepted; "
+            + $"{before} then, 1 s later, {(stopped ? "stopped" : "still running")} with {after}; workers: {workers})");
     }
 
     public static void CloseAndJoinOrFail(this WorkerPool pool)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Multiprocessing.Interop;
 using Multiprocessing.Tests.Support;
 
 namespace Multiprocessing.Tests.Pools;
@@ -11,6 +12,33 @@ public sealed class ProcessPoolFairnessTests
 {
     /// <summary>The bar: with one of two workers busy, small work finishes in about the time one worker needs (it took 14.5 s behind a 15 s task).</summary>
     private static readonly TimeSpan Bar = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task AWorkerThatWaitsForACore_IsSentAsManyTasksAhead_AsItsTasksRunShort()
+    {
+        // How many tasks a worker holds ahead is about a millisecond of its recent tasks. It was measured from when
+        // a task became the worker's head to when its result came back: on a busy machine that is mostly the
+        // worker and the pool's reader waiting for a core, so the busier the machine the fewer tasks ahead (2),
+        // each task then costing two wake-ups: 52 one-item tasks a second at load 30, and a Close racing
+        // submissions took more than 30 s to drain. The worker now says how long each task ran in it.
+        using var pool = new ProcessPool(1);
+        Func<int, int> identity = static x => x; // One function, so that the stalled task's first call compiles nothing.
+        Assert.Equal(Enumerable.Range(0, 100), await Task.WhenAll(Enumerable.Range(0, 100).Select(i => pool.Submit(identity, i))));
+        int before = pool.WorkerDepths.Single();
+        Assert.True(before >= 32, $"after 100 trivial tasks the worker may hold only {before} tasks ahead");
+
+        // The worker waits 300 ms for a core (stopped) with a trivial task in its pipe.
+        int pid = pool.WorkerPids.Single();
+        Assert.Equal(0, Libc.Kill(pid, Libc.SIGSTOP));
+        Handoff.Until(() => File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1].StartsWith('T'), "the worker is stopped");
+        Task<int> stalled = pool.Submit(identity, 7);
+        Thread.Sleep(300);
+        Assert.Equal(0, Libc.Kill(pid, Libc.SIGCONT));
+        Assert.Equal(7, await stalled.WaitAsync(Within.Deadline));
+
+        int after = pool.WorkerDepths.Single();
+        Assert.True(after >= before / 2, $"a trivial task that waited 300 ms for a core cut the tasks ahead from {before} to {after}");
+    }
 
     [Fact]
     public async Task BehindAnEndlessTask_AMapOfTrivialItems_FinishesOnTheIdleWorker()

@@ -167,7 +167,7 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     {
         using var initializing = SharedEvent.Create();
         using var go = SharedEvent.Create();
-        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, Initializer = WaitFor(initializing, go) });
+        using var pool = new ProcessPool(new PoolOptions { WorkerCount = 1, Initializer = PoolTestSupport.InitializerWaitingFor(initializing, go) });
         using var cts = new CancellationTokenSource();
         Task<int> task = pool.Submit(static () =>
         {
@@ -331,6 +331,24 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
         Assert.Equal(TimeSpan.FromSeconds(7), fromCommon.CancelGracePeriod);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AWorkerPastItsMemoryLimit_IsReplacedAfterItsTask_EvenOneThatThrew(bool throws)
+    {
+        // Every worker is past a 1-byte limit: each runs one task, then a fresh one takes the next. A task that
+        // threw used to lose the flag (its Error frame was written afresh), and its worker ran on.
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1, MaxMemoryPerWorker = 1 });
+        int first = throws
+            ? Assert.Throws<RemoteException>(() => pool.Apply(static int () => throw new InvalidOperationException("boom"))).ProcessId!.Value
+            : pool.Apply(static () => Environment.ProcessId);
+
+        int second = pool.Apply(static () => Environment.ProcessId);
+
+        Assert.NotEqual(first, second);
+        Assert.True(pool.Counters.WorkersStarted >= 2, $"{pool.Counters}");
+    }
+
     [Fact]
     public void AStackOverflowInATask_FailsOnlyThatTask()
     {
@@ -341,12 +359,6 @@ public sealed class ProcessPoolTests : WorkerPoolTestBase
     }
 
     /// <summary>An initializer that says it runs, then waits for <paramref name="go"/> (its own closure, with these two only).</summary>
-    private static Action WaitFor(SharedEvent initializing, SharedEvent go) => () =>
-    {
-        initializing.Set();
-        go.Wait();
-    };
-
     private static int Recurse(int depth) => depth < 0 ? 0 : Recurse(depth + 1) + 1;
 
     private static int Die()

@@ -38,6 +38,34 @@ public abstract partial class WorkerPoolTestBase
     /// </summary>
     protected virtual bool StoppedTasksStopRunning => false;
 
+    /// <summary>
+    /// Where a terminated task's delegate runs on (<see cref="StoppedTasksStopRunning"/> false): true if Join waits for
+    /// it (a thread is the pool's own), false if the pool stops at once and leaves it to where it runs (a silo).
+    /// </summary>
+    protected virtual bool JoinWaitsForAbandonedDelegates => true;
+
+    /// <summary>
+    /// How many tasks each submitter of the racing tests submits at most: the race is at the stop, and what was
+    /// accepted before it must drain within the Join deadline on a busy machine at the pool's speed for one-item tasks.
+    /// </summary>
+    protected virtual int RacingSubmissions => 20_000;
+
+    /// <summary>False if the pool refuses <see cref="PoolOptions.MaxTasksPerWorker"/> (a cluster's silos are not replaced): the test then checks the refusal.</summary>
+    protected virtual bool SupportsMaxTasksPerWorker => true;
+
+    /// <summary>True if a task past its timeout leaves its worker to it and a new worker takes its place; false if the same worker goes on at once (a cluster pool's lane stops waiting; the silo runs the task on).</summary>
+    protected virtual bool TimedOutTasksReplaceTheirWorker => true;
+
+    /// <summary>
+    /// True if a pool tells a running delegate that takes a <see cref="CancellationToken"/> of its cancellation
+    /// before it ends its task, and keeps its worker; false if the task ends here at once and the delegate's token is
+    /// cancelled later, by a message (a cluster's silo).
+    /// </summary>
+    protected virtual bool CancellationReachesTheDelegateBeforeTheTaskEnds => true;
+
+    /// <summary>True if a map's running chunk is known to run no further item once the map is cancelled; false if its silo may run it on (a cluster).</summary>
+    protected virtual bool CancelledChunksStopBeforeTheirNextItem => true;
+
     /// <summary>How many pools the small-pool race creates (each process pool starts a process).</summary>
     protected virtual int SmallPoolRaceRounds => 300;
 

@@ -63,20 +63,14 @@ internal static class TestApp
         return int.Parse(line.Result["child ".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Runs a process to its end and returns its exit code and output; fails the test if it runs longer than <paramref name="limit"/> (by default two minutes).</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null, TimeSpan? limit = null)
-    {
-        using Process p = Start(fileName, args, environment);
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(limit ?? Patience * 4))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{fileName} {string.Join(' ', args)} did not finish");
-        }
-
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    /// <summary>
+    /// Runs a process to its end and returns its exit code and output; fails the test, and kills the process's tree, if
+    /// it prints nothing on either stream for <paramref name="silence"/> (by default two minutes), however long it runs:
+    /// see <see cref="RunWhileItTalks"/>. A <c>dotnet build</c>, <c>publish</c> or app run takes longer the more loaded
+    /// the machine is; a hang is what falls silent.
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null, TimeSpan? silence = null) =>
+        RunWhileItTalks(fileName, args, silence ?? Patience * 4, environment);
 
     /// <summary>
     /// Runs a long program to its end and returns its exit code and output; fails the test if the program prints

@@ -7,14 +7,26 @@ namespace Multiprocessing.Tests.Support;
 /// <summary>The test helpers' own contract: a run watched for silence fails on silence, not on its total time.</summary>
 public class TestAppTests
 {
+    /// <summary>Sixteen lines, half a second apart: eight seconds in all, never five seconds silent.</summary>
+    private static readonly string[] TalksForEightSeconds = ["-c", "for i in $(seq 1 16); do echo line $i; sleep 0.5; done"];
+
     [Fact]
     public void RunWhileItTalks_LetsAProgramRunLongerThanTheSilenceBound_WhileItKeepsPrinting()
     {
-        // Sixteen lines, half a second apart: eight seconds in all, never five seconds silent.
-        (int code, string stdout, _) = TestApp.RunWhileItTalks("/bin/sh", ["-c", "for i in $(seq 1 16); do echo line $i; sleep 0.5; done"], TimeSpan.FromSeconds(5));
+        (int code, string stdout, _) = TestApp.RunWhileItTalks("/bin/sh", TalksForEightSeconds, TimeSpan.FromSeconds(5));
 
         Assert.Equal(0, code);
         Assert.Equal(16, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.EndsWith("line 16\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_BoundsTheSilence_NotTheTotalTime()
+    {
+        // Run bounded `dotnet publish` by its total time (two minutes, which it ran past at load 25).
+        (int code, string stdout, _) = TestApp.Run("/bin/sh", TalksForEightSeconds, silence: TimeSpan.FromSeconds(5));
+
+        Assert.Equal(0, code);
         Assert.EndsWith("line 16\n", stdout, StringComparison.Ordinal);
     }
 

@@ -69,6 +69,7 @@ internal static partial class Libc
     public const int SIGQUIT = 3;
     public const int SIGCHLD = 17;
     public const int SIGCONT = 18;
+    public const int SIGSTOP = 19;
     public const int SIGTSTP = 20;
     public const int SIGTTIN = 21;
     public const int SIGTTOU = 22;

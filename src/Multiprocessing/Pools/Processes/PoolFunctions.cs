@@ -12,6 +12,9 @@ namespace Multiprocessing.Pools;
 /// <param name="capacity">How many functions it keeps before it starts again from empty (closures made per call).</param>
 internal sealed class PoolFunctions(int capacity)
 {
+    /// <summary>The capacity a pool's table has: how many functions it keeps, and a <see cref="ProcessPool"/>'s worker knows, before starting again from empty.</summary>
+    public const int DefaultCapacity = 256;
+
     /// <summary>Per delegate target type: whether it holds state (see <see cref="For"/>).</summary>
     private static readonly ConcurrentDictionary<Type, bool> StatefulTypes = new();
 

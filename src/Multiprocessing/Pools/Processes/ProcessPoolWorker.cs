@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MessagePack;
 using Multiprocessing.Codec;
 using Multiprocessing.Diagnostics;
@@ -163,6 +164,7 @@ internal static class ProcessPoolWorker
     /// <param name="token">The token given to a function that takes one.</param>
     internal static void Execute(ReadOnlyMemory<byte> frame, Function f, ArrayBufferWriter<byte> output, bool retire, CancellationToken token)
     {
+        long began = Stopwatch.GetTimestamp();
         ReadOnlySpan<byte> run = frame.Span;
         long taskId = BinaryPrimitives.ReadInt64LittleEndian(run[1..]);
         byte shape = run[13];
@@ -202,6 +204,18 @@ internal static class ProcessPoolWorker
         {
             WriteError(output, ProcessWire.Error, taskId, e);
         }
+        finally
+        {
+            // The flag again: an Error frame is written afresh, and a worker past its memory limit is replaced
+            // after a task that failed as after one that succeeded.
+            Span<byte> written = MemoryMarshal.AsMemory(output.WrittenMemory).Span;
+            written[9] = retire ? ProcessWire.RetireFlag : (byte)0;
+
+            // The pool sizes how many tasks it sends ahead by how long they run here, not by how long their
+            // results took to come back: on a busy machine that is mostly waiting for a core, and it asks for
+            // more tasks ahead, not fewer.
+            ProcessWire.WriteRunTime(written, began);
+        }
     }
 
     private static void SendReady(Connection end, ArrayBufferWriter<byte> output)
@@ -232,7 +246,7 @@ internal static class ProcessPoolWorker
         Span<byte> head = output.GetSpan(ProcessWire.ResultHeader);
         head[0] = kind;
         BinaryPrimitives.WriteInt64LittleEndian(head[1..], taskId);
-        head[9] = 0;
+        head[9..ProcessWire.ResultHeader].Clear();
         output.Advance(ProcessWire.ResultHeader);
         WireCodec.Serialize(output, RemoteExceptionInfo.From(e));
     }

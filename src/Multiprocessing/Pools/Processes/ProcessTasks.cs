@@ -33,7 +33,7 @@ internal static class ProcessTasks
             1,
             (function.Parameters, args),
             static (ref MessagePackWriter w, (ParameterInfo[] Parameters, object?[] Args) s) => ProcessWire.WriteArguments(ref w, s.Parameters, s.Args));
-        return new ProcessTask<TResult>(id, function, trace ? Traced(frame, activity) : frame, timeout, inlineFollower: false, cancellationToken);
+        return new ProcessTask<TResult>(id, function, Frame(frame, trace, activity), timeout, inlineFollower: false, cancellationToken);
     }
 
     /// <summary>The task of one chunk of a map-style call; a map over scalars is written and read without the codec, on both sides.</summary>
@@ -52,7 +52,7 @@ internal static class ProcessTasks
             && function.Parameters.Length == 1 && function.Parameters[0].ParameterType == typeof(TArgs))
         {
             var scalar = new ProcessScalarChunkTask<TResult>(
-                id, function, Frame(ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items)), chunk.Timeout, chunk.InlineFollower, chunk.Destination, chunk.DestinationOffset, chunk.Items.Count, cancellationToken);
+                id, function, Frame(ProcessWire.ScalarChunkFrame(id, function.Id, chunk.Items), trace, activity), chunk.Timeout, chunk.InlineFollower, chunk.Destination, chunk.DestinationOffset, chunk.Items.Count, cancellationToken);
             result = scalar.Task;
             return scalar;
         }
@@ -84,12 +84,14 @@ internal static class ProcessTasks
                     }
                 }
             });
-        var task = new ProcessTask<TResult[]>(id, function, Frame(frame), chunk.Timeout, chunk.InlineFollower, cancellationToken);
+        var task = new ProcessTask<TResult[]>(id, function, Frame(frame, trace, activity), chunk.Timeout, chunk.InlineFollower, cancellationToken);
         result = task.Task;
         return task;
-
-        byte[] Frame(byte[] bare) => trace ? Traced(bare, activity) : bare;
     }
+
+    /// <summary>The frame to send: <paramref name="bare"/>, or with a trace context (<see cref="Traced"/>) if <paramref name="trace"/>.</summary>
+    /// <remarks>Not a local function of <see cref="Chunk"/>: that would be generic, compiled at the first map of each item and result type; this one is precompiled with the library.</remarks>
+    private static byte[] Frame(byte[] bare, bool trace, Activity? activity) => trace ? Traced(bare, activity) : bare;
 
     /// <summary>
     /// The frame to send for a task: <paramref name="frame"/> itself, or, when there is a trace context to carry (the

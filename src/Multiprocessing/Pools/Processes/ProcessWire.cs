@@ -43,8 +43,25 @@ internal static class ProcessWire
     /// <summary>Header of a Run frame: kind, task id, function id, shape, item count.</summary>
     public const int RunHeader = 1 + 8 + 4 + 1 + 4;
 
-    /// <summary>Header of a result frame: kind, task id, flags.</summary>
-    public const int ResultHeader = 1 + 8 + 1;
+    /// <summary>
+    /// Header of a result frame: kind, task id, flags, and how long the task ran in the worker, in microseconds
+    /// (saturated at <see cref="uint.MaxValue"/>; 0 in a Ready frame).
+    /// </summary>
+    public const int ResultHeader = 1 + 8 + 1 + 4;
+
+    /// <summary>Where a result frame's run time (see <see cref="ResultHeader"/>) starts.</summary>
+    public const int RunTimeOffset = 1 + 8 + 1;
+
+    /// <summary>Writes the run time since <paramref name="began"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) into a result frame's header.</summary>
+    public static void WriteRunTime(Span<byte> resultFrame, long began)
+    {
+        long micros = (System.Diagnostics.Stopwatch.GetTimestamp() - began) * 1_000_000 / System.Diagnostics.Stopwatch.Frequency;
+        BinaryPrimitives.WriteUInt32LittleEndian(resultFrame[RunTimeOffset..], (uint)Math.Clamp(micros, 0, uint.MaxValue));
+    }
+
+    /// <summary>How long a result frame's task ran in its worker, in <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
+    public static long ReadRunTime(ReadOnlySpan<byte> resultFrame) =>
+        (long)BinaryPrimitives.ReadUInt32LittleEndian(resultFrame[RunTimeOffset..]) * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
 
     /// <summary>A Define frame.</summary>
     public static byte[] DefineFrame(int functionId, byte[] payload)

@@ -69,7 +69,11 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, PipeConnection
     /// <summary>Ids of the functions this worker has been sent (pool lock).</summary>
     public HashSet<int> Known { get; } = [];
 
-    /// <summary>How long its recent tasks took, on average, in <see cref="System.Diagnostics.Stopwatch"/> ticks (pool lock).</summary>
+    /// <summary>
+    /// How long its recent tasks ran in it, on average, in <see cref="System.Diagnostics.Stopwatch"/> ticks (pool
+    /// lock). Measured by the worker: the time a result takes to come back is mostly waiting for a core on a busy
+    /// machine, which calls for more tasks ahead, not fewer.
+    /// </summary>
     public double AverageTaskTicks { get; set; } = System.Diagnostics.Stopwatch.Frequency / 1000.0;
 
     /// <summary>
@@ -96,6 +100,30 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, PipeConnection
 
     /// <summary>When its running task started, or <see cref="long.MaxValue"/> if it runs none (pool lock): the later, the sooner it is likely free.</summary>
     public long HeadStartedAt => InFlight.Count > 0 && InFlight[0].Running ? InFlight[0].StartedAt : long.MaxValue;
+
+    /// <summary>
+    /// Whether the worker has started <paramref name="task"/>, one of <see cref="InFlight"/> (pool lock): the pool began
+    /// it, or the worker claimed it in <see cref="Claims"/>, which it does before it runs it, and possibly before the pool
+    /// has read its "ready" or the result of the task before (until then the task is not <see cref="ProcessTask.Running"/>).
+    /// </summary>
+    public bool HasStarted(ProcessTask task) => task.Running || Claims.IsStarted(task.Seq);
+
+    /// <summary>The task it runs, as far as it says (pool lock): the last of the tasks in <see cref="InFlight"/> it has started; null if none.</summary>
+    public ProcessTask? Current()
+    {
+        ProcessTask? current = null;
+        foreach (ProcessTask task in InFlight)
+        {
+            if (!HasStarted(task))
+            {
+                break; // It claims its tasks in order: none after this one has started.
+            }
+
+            current = task;
+        }
+
+        return current;
+    }
 
     /// <summary>Queues a frame to write (call under the pool lock, so frames keep the order of the in-flight queue).</summary>
     public void Post(byte[] frame) => outbox.Enqueue(new Outgoing(frame, -1));

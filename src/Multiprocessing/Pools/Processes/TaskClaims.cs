@@ -62,6 +62,9 @@ internal sealed class TaskClaims : IDisposable
         return value != ((seq << 2) | Pending) && value != ((seq << 2) | Started);
     }
 
+    /// <summary>Whether the worker has claimed task <paramref name="seq"/>, so has started it (or, past it, ended it): it no longer waits.</summary>
+    public bool IsStarted(long seq) => Volatile.Read(ref Slot(seq)) == ((seq << 2) | Started);
+
     /// <summary>Claims task <paramref name="seq"/> before running it (the worker): false if the pool took it back.</summary>
     public bool TryStart(long seq) => Interlocked.CompareExchange(ref Slot(seq), (seq << 2) | Started, (seq << 2) | Pending) == ((seq << 2) | Pending);
 
