@@ -8,7 +8,7 @@ namespace Multiprocessing.Tests.Processes;
 /// and its console is flushed. These tests capture the process-global console writers, so they run alone.
 /// </summary>
 [Collection(SerialTests.Name)]
-public sealed class WorkerExitTests
+public sealed partial class WorkerExitTests
 {
     [Fact]
     public void Exit_ProcessExitHandlerOfTheTarget_RunsAndItsOutputArrives()
@@ -57,6 +57,47 @@ public sealed class WorkerExitTests
     }
 
     [Fact]
+    public void Exit_UnloadingHandlerOfTheTarget_RunsBeforeTheExit()
+    {
+        AssertChildPrinted(static (string t) =>
+        {
+            System.Runtime.Loader.AssemblyLoadContext.Default.Unloading += _ => Console.Out.WriteLine($"{t} unloading");
+        }, " unloading");
+    }
+
+    [Fact]
+    public void Exit_ProcessExitHandlerAddedWhileTheContextUnloads_StillRuns()
+    {
+        // The runtime raises Unloading before it reads the ProcessExit handlers, so a handler added there runs; the
+        // child's own exit handler is added there too, and must come after this one.
+        AssertChildPrinted(static (string t) =>
+        {
+            System.Runtime.Loader.AssemblyLoadContext.Default.Unloading += _ =>
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.Out.WriteLine($"{t} added while unloading");
+        }, " added while unloading");
+    }
+
+    [Fact]
+    public void Exit_AFileWrittenThroughTheCLibraryAndNeverClosed_IsFlushedBeforeTheChildExits()
+    {
+        // A native library's FILE* keeps what it writes in the C library's buffer until exit flushes it.
+        string path = Path.Combine(Path.GetTempPath(), $"mp-cfile-{Guid.NewGuid():N}");
+        try
+        {
+            using ChildProcess child = ChildProcess.Start(static (string p) => _ = FilePuts("written by C", FileOpen(p, "w")), path);
+
+            child.JoinOrFail();
+
+            Assert.Equal(0, child.ExitCode);
+            Assert.Equal("written by C", File.ReadAllText(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Exit_TargetThrew_ExitCodeIs1AndTheErrorArrives()
     {
         using ChildProcess child = ChildProcess.Start(static () => throw new InvalidOperationException("thrown before the fast exit"));
@@ -79,4 +120,10 @@ public sealed class WorkerExitTests
         Assert.Equal(expected.Select(e => $"{tag}{e}"), console.Out.Lines.Where(l => l.StartsWith(tag, StringComparison.Ordinal)));
         Assert.Equal(0, child.ExitCode);
     }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "fopen", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial nint FileOpen(string path, string mode);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "fputs", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int FilePuts(string text, nint file);
 }

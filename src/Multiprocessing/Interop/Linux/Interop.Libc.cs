@@ -46,6 +46,10 @@ internal static partial class Libc
     [LibraryImport(Lib, EntryPoint = "_exit")]
     public static partial void ExitNow(int status);
 
+    /// <summary>Writes out the C library's buffered output streams (<c>fflush(NULL)</c>: pass 0), as <c>exit</c> would.</summary>
+    [LibraryImport(Lib, EntryPoint = "fflush")]
+    public static partial int FlushAll(nint stream);
+
     [LibraryImport(Lib, EntryPoint = "signal", SetLastError = true)]
     public static partial nint Signal(int signal, nint handler);
 
