@@ -73,8 +73,15 @@ internal static class WorkerExit
         Libc.ExitNow(Environment.ExitCode);
     }
 
-    /// <summary>Runs the checks of the exit once, without exiting, so that a warm spare has them compiled.</summary>
-    public static void Prepare() => _ = RuntimeFinishesSomething() || ConsoleLoaded();
+    /// <summary>
+    /// Runs the checks of the exit once, without exiting, so that a warm spare has them compiled, and loads the
+    /// System.Runtime.Loader facade that <see cref="Arm"/> needs (about 1 ms under strace when it came after the result).
+    /// </summary>
+    public static void Prepare()
+    {
+        _ = RuntimeFinishesSomething() || ConsoleLoaded();
+        _ = AssemblyLoadContext.Default;
+    }
 
     /// <summary>Whether a setting or a profiler makes the runtime write something after the exit handlers.</summary>
     private static bool RuntimeFinishesSomething()
