@@ -10,12 +10,19 @@ namespace Multiprocessing.Bench.Workloads;
 /// result (<c>ChildProcess.Start((int x) =&gt; x + 1, i).Result</c>). <c>dotnet_hello</c>: ms per
 /// <c>dotnet Hello.dll</c> started and waited for, the same way, as the floor of any .NET process start.
 /// <c>cold_vs_hello</c>: <c>cold / dotnet_hello</c>. <c>warm_spare_ready</c>: as <c>warm_spare</c>, but each start
-/// comes 200 ms (untimed) after the last, so that a spare is ready. CPython's <c>spawn</c> and <c>fork</c> are the counterparts of
+/// comes 200 ms (untimed) after the last, so that a spare is ready. <c>burst_warm_spares_N</c>: with
+/// <c>WarmSpares = N</c>, N starts back to back and then N joins, N × 200 ms apart, ms per child. CPython's <c>spawn</c> and <c>fork</c> are the counterparts of
 /// <c>cold</c>; <c>fork</c> and <c>forkserver</c> those of <c>warm_spare</c>.
 /// </summary>
 internal sealed class W1ProcessStart : IWorkload
 {
     private const int Warmup = 1;
+
+    /// <summary>The <c>WarmSpares</c> values of the <c>burst_warm_spares_N</c> metrics.</summary>
+    private static readonly int[] BurstSpares = [2, 4];
+
+    /// <summary>Timed rounds of each burst (full size).</summary>
+    private const int BurstRounds = 8;
 
     /// <summary>Untimed pause between the starts of <c>warm_spare_ready</c>: time for the next spare to boot (about 30 ms).</summary>
     private const int SpacingMs = 200;
@@ -51,6 +58,17 @@ internal sealed class W1ProcessStart : IWorkload
             ready,
             "ms/process",
             new JsonObject { ["n"] = n, ["target"] = "static void Empty()", ["warm_spares"] = 1, ["spacing_ms"] = SpacingMs });
+
+        foreach (int spares in BurstSpares)
+        {
+            int rounds = context.Size(BurstRounds);
+            double burst = Burst(spares, rounds);
+            context.Emit(
+                $"burst_warm_spares_{spares}",
+                burst,
+                "ms/process",
+                new JsonObject { ["rounds"] = rounds, ["children"] = spares, ["target"] = "static void Empty()", ["warm_spares"] = spares, ["spacing_ms"] = SpacingMs * spares });
+        }
 
         int next = 0;
         double withArgs = Timing.MillisecondsPerCall(Warmup, n, () => StartWithArgumentAndResult(next++));
@@ -100,6 +118,57 @@ internal sealed class W1ProcessStart : IWorkload
         }
 
         return total / n;
+    }
+
+    /// <summary>
+    /// <c>burst_warm_spares_N</c>: with <c>WarmSpares = N</c>, N children started back to back, then all joined; ms
+    /// per child. Each round comes <c>N × 200</c> ms (untimed) after the last, so that the N spares are ready: what a
+    /// program pays that starts a few children at once now and then. The first round is the warm-up.
+    /// </summary>
+    private static double Burst(int spares, int rounds)
+    {
+        ChildProcess.WarmSpares = spares;
+        try
+        {
+            double total = 0;
+            var children = new ChildProcess[spares];
+            for (int round = 0; round <= rounds; round++)
+            {
+                Thread.Sleep(SpacingMs * spares);
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                for (int i = 0; i < spares; i++)
+                {
+                    children[i] = ChildProcess.Start(Empty);
+                }
+
+                foreach (ChildProcess child in children)
+                {
+                    child.Join();
+                }
+
+                double ms = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                foreach (ChildProcess child in children)
+                {
+                    int? code = child.ExitCode;
+                    child.Dispose();
+                    if (code != 0)
+                    {
+                        throw new BenchException($"a child of the burst exited with {code}");
+                    }
+                }
+
+                if (round > 0)
+                {
+                    total += ms / spares;
+                }
+            }
+
+            return total / rounds;
+        }
+        finally
+        {
+            ChildProcess.WarmSpares = 0;
+        }
     }
 
     private static void StartAndJoinEmptyChild()

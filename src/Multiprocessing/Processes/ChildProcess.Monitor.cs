@@ -48,8 +48,15 @@ public partial class ChildProcess
             Active.Add(this);
         }
 
+        // The call goes now, from this thread, so that the child runs while its monitor thread starts.
         byte[] firstFrames = FirstFrames(startFrame);
-        var monitor = new Thread(() => Monitor(spawned, firstFrames))
+        int sent = WriteSome(spawned.Control, firstFrames);
+        if (sent == firstFrames.Length)
+        {
+            startMetrics?.Started(startingAt);
+        }
+
+        var monitor = new Thread(() => Monitor(spawned, firstFrames, sent))
         {
             IsBackground = true,
             Name = $"{Name} monitor",
@@ -69,14 +76,14 @@ public partial class ChildProcess
     }
 
     /// <summary>
-    /// One thread per child: sends the start frame, forwards stdout and stderr line by line, collects the
-    /// control socket's frames, and on exit drains everything before it publishes the exit code.
+    /// One thread per child: sends the rest of the start frame (if <see cref="Launch"/> could not write it all),
+    /// forwards stdout and stderr line by line, collects the control socket's frames, and on exit drains everything
+    /// before it publishes the exit code.
     /// </summary>
-    private unsafe void Monitor(SpawnedChild child, byte[] startFrame)
+    private unsafe void Monitor(SpawnedChild child, byte[] startFrame, int sent)
     {
         var control = new List<byte>();
         byte[] buffer = new byte[64 * 1024];
-        int sent = 0;
         int outFd = child.Stdout, errFd = child.Stderr, ctlFd = child.Control;
         Libc.PollFd* fds = stackalloc Libc.PollFd[4];
         try

@@ -42,6 +42,14 @@ internal static partial class Libc
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
+    /// <summary>Ends the process at once with <paramref name="status"/> (the exit system call: no atexit handlers, no runtime shutdown).</summary>
+    [LibraryImport(Lib, EntryPoint = "_exit")]
+    public static partial void ExitNow(int status);
+
+    /// <summary>Writes out the C library's buffered output streams (<c>fflush(NULL)</c>: pass 0), as <c>exit</c> would.</summary>
+    [LibraryImport(Lib, EntryPoint = "fflush")]
+    public static partial int FlushAll(nint stream);
+
     [LibraryImport(Lib, EntryPoint = "signal", SetLastError = true)]
     public static partial nint Signal(int signal, nint handler);
 

@@ -67,6 +67,7 @@ internal static class WorkerHost
         Libc.SetCloseOnExec(fd);
 
         exitCode = Run(fd);
+        WorkerExit.Arm();
         return true;
     }
 
@@ -75,10 +76,18 @@ internal static class WorkerHost
         // A raw descriptor, never closed: the watcher thread blocks on it until the process exits. (Not a Socket:
         // loading System.Net.Sockets would add milliseconds to every child's start.)
         int socket = fd;
+
+        // Before the call arrives, so that a warm spare has them ready: the watcher only polls for the parent's
+        // hang-up (it never reads, so it can start before the start frame is read), and the SIGTERM handler has the
+        // same effect as the default action until the target runs.
+        StartParentWatch(socket);
+        SigtermHandler = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSigterm);
+        bool warmed = false;
         if (Environment.GetEnvironmentVariable(SpareVariable) is { } preload)
         {
             Environment.SetEnvironmentVariable(SpareVariable, null);
             Warmup(preload);
+            warmed = true;
         }
 
         (FrameKind Kind, byte[] Payload)? start = Frames.Read(socket);
@@ -93,12 +102,11 @@ internal static class WorkerHost
             return ErrorExitCode; // The parent is gone before it sent anything.
         }
 
-        if (DelegatePayload.UsesCodec(frame.Payload))
+        if (!warmed && DelegatePayload.UsesCodec(frame.Payload))
         {
-            StartCodecWarmup();
+            StartCodecWarmup(); // A spare's Warmup has built the codec already.
         }
 
-        StartParentWatch(socket);
 
         DecodedCall call;
         try
@@ -123,7 +131,6 @@ internal static class WorkerHost
             ForwardLogs(socket);
         }
 
-        SigtermHandler = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSigterm);
 
         using IDisposable? trace = call.Identity.TraceContext is { } context ? Diagnostics.RemoteTrace.Start(Diagnostics.RemoteTrace.ProcessRunActivity, context) : null;
         try
@@ -227,6 +234,7 @@ internal static class WorkerHost
             writer.Flush();
             _ = Frames.Build(FrameKind.Result, buffer.WrittenSpan);
             _ = RemoteExceptionInfo.From(new InvalidOperationException());
+            WorkerExit.Prepare();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -312,19 +320,17 @@ internal static class WorkerHost
         }
     }
 
-    /// <summary>Kills this process as soon as the parent's end of the control socket closes (the parent exited or was killed).</summary>
+    /// <summary>
+    /// Kills this process as soon as the parent's end of the control socket closes (the parent exited or was killed).
+    /// It polls for no event, so only the hang-up (or an error) wakes it: it leaves the socket's data to the main thread.
+    /// </summary>
     private static unsafe void StartParentWatch(int fd)
     {
         var watcher = new Thread(() =>
         {
-            byte* buffer = stackalloc byte[256];
-            while (true)
+            var poll = new Libc.PollFd { Fd = fd, Events = 0 };
+            while (Libc.Poll(&poll, 1, -1) < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
             {
-                nint n = Libc.Read(fd, buffer, 256);
-                if (n == 0 || (n < 0 && Marshal.GetLastPInvokeError() != Libc.EINTR))
-                {
-                    break;
-                }
             }
 
             Libc.Kill(Environment.ProcessId, Libc.SIGKILL);
