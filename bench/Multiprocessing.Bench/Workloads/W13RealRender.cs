@@ -18,14 +18,15 @@ namespace Multiprocessing.Bench.Workloads;
 /// <c>cold</c>: a new <c>ProcessPool(2)</c> and its first <c>Map</c>, from the constructor to the results (each
 /// worker starts a runtime and compiles Markdig again). <c>warm</c>: a second <c>Map</c> on that pool.
 /// The variants change one thing each: <c>_chunk1</c> maps with chunk size 1 (the default cuts the few hundred
-/// uneven items into 8 chunks); <c>_initializer</c> gives the pool an initializer that renders a small document
+/// uneven items into 8 chunks); <c>_initializer</c> gives the pool an initializer that renders a 64 KB document
 /// (<see cref="MarkdownCorpus.WarmUp"/>), and the caller does its own work meanwhile (<c>own_work_ms</c> of waiting,
 /// about what a worker's start and compilation take) before it maps: timed from the end of that work, so that
 /// the figure is what the cold pool costs on top of work the caller had to do anyway; <c>_pgo_off</c>,
 /// <c>_quickjit_off</c>, <c>_tc_off</c> and <c>_pgo_off_no_delay</c> start the workers with
 /// <c>DOTNET_TieredPGO=0</c>, <c>DOTNET_TC_QuickJitForLoops=0</c>, <c>DOTNET_TieredCompilation=0</c>, or
 /// <c>DOTNET_TieredPGO=0</c> with <c>DOTNET_TC_CallCountingDelayMs=0</c>
-/// (<see cref="ProcessPoolOptions.WorkerEnvironment"/>). Run from a <c>dotnet publish -p:BenchReadyToRun=true</c>
+/// (<see cref="ProcessPoolOptions.WorkerEnvironment"/>); <c>_no_delay</c> the latter alone, and
+/// <c>_pgo_off_no_delay_initializer</c> both with the initializer's warm-up. Run from a <c>dotnet publish -p:BenchReadyToRun=true</c>
 /// output, every way runs Markdig precompiled (ReadyToRun); see bench/README.md.
 /// Each way is timed in <see cref="Rounds"/> interleaved rounds (each after a full GC); medians are reported.
 /// </summary>
@@ -44,6 +45,8 @@ internal sealed class W13RealRender : IWorkload
         ("_quickjit_off", new() { ["DOTNET_TC_QuickJitForLoops"] = "0" }, false, null),
         ("_tc_off", new() { ["DOTNET_TieredCompilation"] = "0" }, false, null),
         ("_pgo_off_no_delay", new() { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0" }, false, null),
+        ("_no_delay", new() { ["DOTNET_TC_CallCountingDelayMs"] = "0" }, false, null),
+        ("_pgo_off_no_delay_initializer", new() { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0" }, true, null),
     ];
 
     public void Run(WorkloadContext context)
