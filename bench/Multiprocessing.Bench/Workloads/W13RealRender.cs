@@ -19,8 +19,8 @@ namespace Multiprocessing.Bench.Workloads;
 /// worker starts a runtime and compiles Markdig again). <c>warm</c>: a second <c>Map</c> on that pool.
 /// The variants change one thing each: <c>_chunk1</c> maps with chunk size 1 (the default cuts the few hundred
 /// uneven items into 8 chunks); <c>_initializer</c> gives the pool an initializer that renders a 64 KB document
-/// (<see cref="MarkdownCorpus.WarmUp"/>), and the caller does its own work meanwhile (<c>own_work_ms</c> of waiting,
-/// about what a worker's start and compilation take) before it maps: timed from the end of that work, so that
+/// (<see cref="MarkdownCorpus.WarmUp"/>), and the caller does its own work meanwhile (<c>own_work_ms</c> of waiting:
+/// as long as such a pool took, once, until both its workers were ready) before it maps: timed from the end of that work, so that
 /// the figure is what the cold pool costs on top of work the caller had to do anyway; <c>_pgo_off</c>,
 /// <c>_quickjit_off</c>, <c>_tc_off</c> and <c>_pgo_off_no_delay</c> start the workers with
 /// <c>DOTNET_TieredPGO=0</c>, <c>DOTNET_TC_QuickJitForLoops=0</c>, <c>DOTNET_TieredCompilation=0</c>, or
