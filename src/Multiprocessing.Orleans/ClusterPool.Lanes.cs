@@ -87,7 +87,7 @@ public sealed partial class ClusterPool
         var infos = new List<PoolWorkerInfo>(lanes.Length);
         for (int i = 0; i < lanes.Length; i++)
         {
-            if (Volatile.Read(ref lanes[i].Ended))
+            if (lanes[i].Ended)
             {
                 continue;
             }
@@ -100,45 +100,42 @@ public sealed partial class ClusterPool
         return infos;
     }
 
-    /// <summary>One of <see cref="WorkerPool.WorkerCount"/> loops that each keep one call in flight: take a queued task, call a grain, complete the task.</summary>
-    /// <param name="index">The lane's number, also the key of the grain it calls (stateless workers: a key per lane spreads the calls over the client's gateways). An Orleans client sends every call to one grain through the gateway it first chose for it; so when the silos of a local cluster change, each lane takes a new key (<see cref="gatewayEpoch"/>), and its calls a gateway among the silos there are now.</param>
-    /// <param name="tally">The lane's tally, from <see cref="WorkerPool.AddWorker"/>.</param>
-    private async Task Lane(int index, WorkerTally tally)
+    /// <summary>One of <see cref="WorkerPool.WorkerCount"/> loops that each keep up to <see cref="ClusterPoolOptions.CallsPerLane"/> calls in flight: take a queued task, send its call, take the next without waiting for the answer; each call completes its own task.</summary>
+    /// <param name="lane">The lane. Its number is also the key of the grain it calls (stateless workers: a key per lane spreads the calls over the client's gateways). An Orleans client sends every call to one grain through the gateway it first chose for it; so when the client's gateways change, each lane takes a new key (<see cref="gatewayEpoch"/>), and its calls a gateway among the silos there are now.</param>
+    private async Task Lane(ClusterLane lane)
     {
         await Task.Yield(); // The constructor starts every lane without running any.
         try
         {
             int epoch = Volatile.Read(ref gatewayEpoch);
-            IPoolWorkerGrain grain = client.GetGrain<IPoolWorkerGrain>(index + ((long)epoch * lanes.Length));
-            tally.IsIdle = true;
+            IPoolWorkerGrain grain = client.GetGrain<IPoolWorkerGrain>(lane.Index + ((long)epoch * lanes.Length));
             while (await queue.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (queue.Reader.TryRead(out ClusterTask? task))
+                await lane.WaitForRoomAsync().ConfigureAwait(false);
+                if (!queue.Reader.TryRead(out ClusterTask? task) || !task.TryStart())
                 {
-                    if (!task.TryStart())
-                    {
-                        continue; // Cancelled while queued.
-                    }
-
-                    if (Volatile.Read(ref gatewayEpoch) != epoch)
-                    {
-                        // The silos changed: a new key, so that Orleans picks this lane's gateway again among them all.
-                        epoch = Volatile.Read(ref gatewayEpoch);
-                        grain = client.GetGrain<IPoolWorkerGrain>(index + ((long)epoch * lanes.Length));
-                    }
-
-                    tally.IsIdle = false;
-                    task.Task.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-                    tally.Started();
-                    await RunTask(index, grain, task, tally).ConfigureAwait(false);
-                    tally.IsIdle = true;
+                    lane.GiveBackRoom(); // Another lane took it, or it was cancelled while queued.
+                    continue;
                 }
+
+                if (Volatile.Read(ref gatewayEpoch) != epoch)
+                {
+                    // The gateways changed: a new key, so that Orleans picks this lane's gateway again among them all.
+                    epoch = Volatile.Read(ref gatewayEpoch);
+                    grain = client.GetGrain<IPoolWorkerGrain>(lane.Index + ((long)epoch * lanes.Length));
+                }
+
+                lane.Start(task.Task);
+                _ = RunTask(lane, grain, task); // Completes its task whatever happens, then frees its room.
             }
+
+            await lane.DrainAsync().ConfigureAwait(false);
+            lane.Dispose();
         }
         finally
         {
-            Volatile.Write(ref lanes[index].Ended, true);
-            RetireWorker(tally);
+            lane.Ended = true;
+            RetireWorker(lane.Tally);
             if (Interlocked.Decrement(ref lanesLeft) == 0)
             {
                 _ = Task.Run(Shutdown);
@@ -147,7 +144,20 @@ public sealed partial class ClusterPool
     }
 
     /// <summary>Runs one task to its end: calls (again, after a lost call), then completes it once, counted once.</summary>
-    private async Task RunTask(int lane, IPoolWorkerGrain grain, ClusterTask task, WorkerTally tally)
+    private async Task RunTask(ClusterLane lane, IPoolWorkerGrain grain, ClusterTask task)
+    {
+        try
+        {
+            await RunCalls(grain, task, lane).ConfigureAwait(false);
+        }
+        finally
+        {
+            lane.Finish();
+        }
+    }
+
+    /// <summary>The calls of one task: the first, and those sent again after a lost one, until one is answered or the task ends otherwise.</summary>
+    private async Task RunCalls(IPoolWorkerGrain grain, ClusterTask task, ClusterLane lane)
     {
         ProcessTask work = task.Task;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(task.Token, terminating.Token);
@@ -166,8 +176,12 @@ public sealed partial class ClusterPool
                     await Task.Delay(TimeSpan.FromMilliseconds(100 << Math.Min(attempt - 1, 5)), limit.Token).ConfigureAwait(false);
                 }
 
-                PoolReply reply = await Call(lane, grain, task, limit.Token).ConfigureAwait(false);
-                Complete(work, reply, tally);
+                PoolReply reply = await Call(grain, task, limit.Token).ConfigureAwait(false);
+                lock (lane.Gate)
+                {
+                    Complete(work, reply, lane.Tally);
+                }
+
                 return;
             }
             catch (OperationCanceledException) when (limit.IsCancellationRequested)
@@ -200,7 +214,11 @@ public sealed partial class ClusterPool
             }
             catch (Exception e)
             {
-                tally.Failed(work.StartedAt, TaskOutcome.Failed, e);
+                lock (lane.Gate)
+                {
+                    lane.Tally.Failed(work.StartedAt, TaskOutcome.Failed, e);
+                }
+
                 work.Fail(e);
                 return;
             }
@@ -212,9 +230,9 @@ public sealed partial class ClusterPool
     /// timeout, that it holds it; a call quiet for the whole response timeout is taken for lost (its silo died, or
     /// the connection dropped) and fails with a <see cref="TimeoutException"/>, so that it is sent again.
     /// </summary>
-    private async Task<PoolReply> Call(int lane, IPoolWorkerGrain grain, ClusterTask task, CancellationToken limit)
+    private async Task<PoolReply> Call(IPoolWorkerGrain grain, ClusterTask task, CancellationToken limit)
     {
-        long callId = keepAlive.Begin(lane);
+        long callId = keepAlive.Begin();
         int keepAliveMs = (int)Math.Max(1, responseTimeout.TotalMilliseconds / 3);
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(limit);
         Task<PoolReply> call = grain.Run(task.Function.Payload, task.Task.Frame, keepAliveReference, callId, keepAliveMs, giveUp.Token);
@@ -222,7 +240,7 @@ public sealed partial class ClusterPool
         {
             while (true)
             {
-                TimeSpan left = responseTimeout - keepAlive.Quiet(lane);
+                TimeSpan left = responseTimeout - keepAlive.Quiet(callId);
                 if (left <= TimeSpan.Zero)
                 {
                     await giveUp.CancelAsync().ConfigureAwait(false); // Orleans forgets the call.
@@ -241,7 +259,7 @@ public sealed partial class ClusterPool
         }
         finally
         {
-            keepAlive.End(lane); // A later keep-alive of this call is answered "stop".
+            keepAlive.End(callId); // A later keep-alive of this call is answered "stop".
         }
     }
 

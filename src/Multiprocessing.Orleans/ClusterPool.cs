@@ -32,8 +32,9 @@ namespace Multiprocessing;
 /// with a <see cref="TimeoutException"/>, and a cancelled running task is cancelled, at once, here; the silo runs it
 /// to its end and its result is dropped. A task still queued here or on its silo is dropped. A delegate's
 /// <see cref="CancellationToken"/> parameter is cancelled on the silo within about a third of the response timeout.</para>
-/// <para><see cref="PoolOptions.WorkerCount"/> is the most calls in flight at once (default
-/// <see cref="ClusterPoolOptions.DefaultCallsInFlight"/>); <see cref="WorkerPool.Counters"/> counts each as a worker.
+/// <para><see cref="PoolOptions.WorkerCount"/> is the number of lanes (default
+/// <see cref="ClusterPoolOptions.DefaultCallsInFlight"/>), each keeping up to <see cref="ClusterPoolOptions.CallsPerLane"/>
+/// calls in flight; <see cref="WorkerPool.Counters"/> counts each lane as a worker, busy while it has a call in flight.
 /// Disposing the pool lets its tasks finish, disconnects from the cluster and, for a local cluster, stops the silo
 /// processes.</para>
 /// </remarks>
@@ -56,20 +57,23 @@ public sealed partial class ClusterPool : WorkerPool
     private readonly IHost clientHost;
     private readonly IClusterClient client;
     private readonly LocalCluster? cluster;
+    private const int MaxCallsPerLane = 1024;
+
     private readonly int maxRetries;
+    private readonly int callsPerLane;
     private readonly bool atMostOnce;
     private readonly TimeSpan responseTimeout;
     private readonly LaneKeepAlive keepAlive;
     private readonly IPoolLaneObserver keepAliveReference;
     private long nextTaskId;
 
-    /// <summary>Changes each time the client's list of gateways has changed (a silo of the local cluster added or lost): the lanes then take new grain keys.</summary>
+    /// <summary>Changes each time the client's list of gateways has changed (a silo added or lost): the lanes then take new grain keys.</summary>
     private int gatewayEpoch;
     private long retries;
     private int lanesLeft;
 
-    /// <summary>Each lane's tally, and whether it has ended (for <see cref="GetWorkers"/>).</summary>
-    private readonly (WorkerTally Tally, bool Ended)[] lanes;
+    /// <summary>The lanes, each counted as a worker.</summary>
+    private readonly ClusterLane[] lanes;
 
     private ClusterPool(PoolOptions options, ClusterPoolOptions? clusterOptions, IHost clientHost, LocalCluster? cluster)
         : base(options, options.Name!)
@@ -79,19 +83,20 @@ public sealed partial class ClusterPool : WorkerPool
         client = clientHost.Services.GetRequiredService<IClusterClient>();
         maxRetries = clusterOptions?.MaxRetries ?? ClusterPoolOptions.DefaultMaxRetries;
         atMostOnce = clusterOptions?.AtMostOnce ?? false;
+        callsPerLane = clusterOptions?.CallsPerLane ?? ClusterPoolOptions.DefaultCallsPerLane;
         responseTimeout = clusterOptions?.ResponseTimeout ?? clientHost.Services.GetRequiredService<IOptions<ClientMessagingOptions>>().Value.ResponseTimeout;
-        keepAlive = new LaneKeepAlive(WorkerCount);
+        keepAlive = new LaneKeepAlive();
         keepAliveReference = client.CreateObjectReference<IPoolLaneObserver>(keepAlive);
-        if (clientHost.Services.GetService<IGatewayListProvider>() is LocalGateways gateways)
+        if (clientHost.Services.GetService<WatchedGateways>() is { } gateways)
         {
             gateways.Changed += () => Interlocked.Increment(ref gatewayEpoch);
         }
         lanesLeft = WorkerCount;
-        lanes = new (WorkerTally, bool)[WorkerCount];
+        lanes = new ClusterLane[WorkerCount];
         for (int i = 0; i < WorkerCount; i++)
         {
-            lanes[i].Tally = AddWorker(); // Counted alive now, so that Counters sees every lane from the start.
-            _ = Lane(i, lanes[i].Tally);
+            lanes[i] = new ClusterLane(i, AddWorker(), callsPerLane); // Counted alive now, so that Counters sees every lane from the start.
+            _ = Lane(lanes[i]);
         }
     }
 
@@ -206,7 +211,11 @@ public sealed partial class ClusterPool : WorkerPool
     {
         ArgumentNullException.ThrowIfNull(configureClient);
         PoolOptions normalized = Normalize(options);
-        IHost host = new HostBuilder().UseOrleansClient(configureClient).Build();
+        IHost host = new HostBuilder().UseOrleansClient(c =>
+        {
+            configureClient(c);
+            WatchedGateways.Decorate(c.Services); // A silo that joins later gets a share of the lanes.
+        }).Build();
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -220,7 +229,7 @@ public sealed partial class ClusterPool : WorkerPool
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"ClusterPool('{Name}', calls in flight={WorkerCount}{(cluster is null ? string.Empty : $", local silos={cluster.ProcessIds.Count}")})";
+    public override string ToString() => $"ClusterPool('{Name}', lanes={WorkerCount}, calls per lane={callsPerLane}{(cluster is null ? string.Empty : $", local silos={cluster.ProcessIds.Count}")})";
 
     /// <summary>The settings of the base pool: the cluster's defaults, and a refusal of what it does not support.</summary>
     private static PoolOptions Normalize(ClusterPoolOptions? options)
@@ -245,6 +254,12 @@ public sealed partial class ClusterPool : WorkerPool
             ArgumentOutOfRangeException.ThrowIfNegative(r, "options.MaxRetries");
         }
 
+        if (options?.CallsPerLane is int depth)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1, "options.CallsPerLane");
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(depth, MaxCallsPerLane, "options.CallsPerLane");
+        }
+
         return new PoolOptions
         {
             WorkerCount = options?.WorkerCount ?? ClusterPoolOptions.DefaultCallsInFlight,
@@ -263,6 +278,7 @@ public sealed partial class ClusterPool : WorkerPool
         {
             c.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (LocalCluster.ServiceId, cluster.ClusterId));
             c.Services.AddSingleton<IGatewayListProvider>(new LocalGateways(cluster)); // Follows silos killed and added.
+            WatchedGateways.Decorate(c.Services);
             c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
             c.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = ClusterTimeouts.GatewayListRefreshPeriod);
             c.Services.AddSingleton<IClientConnectionRetryFilter>(new UntilReady(cluster, deadline));

@@ -2,14 +2,27 @@ namespace Multiprocessing;
 
 /// <summary>
 /// How a <see cref="ClusterPool"/> runs: the settings of every pool (<see cref="PoolOptions"/>), and what to do with
-/// the calls a lost silo held. <see cref="PoolOptions.WorkerCount"/> is here the most calls in flight at once
-/// (default 64); <see cref="PoolOptions.Initializer"/> and <see cref="PoolOptions.MaxTasksPerWorker"/> are not
+/// the calls a lost silo held. <see cref="PoolOptions.WorkerCount"/> is here the number of lanes (default 64), each
+/// keeping up to <see cref="CallsPerLane"/> calls in flight (default 1); <see cref="PoolOptions.Initializer"/> and <see cref="PoolOptions.MaxTasksPerWorker"/> are not
 /// supported (a silo serves many pools and is not replaced).
 /// </summary>
 public sealed class ClusterPoolOptions : PoolOptions
 {
-    /// <summary>The default of <see cref="PoolOptions.WorkerCount"/> for a cluster pool: calls in flight at once.</summary>
+    /// <summary>The default of <see cref="PoolOptions.WorkerCount"/> for a cluster pool: lanes, each keeping up to <see cref="CallsPerLane"/> calls in flight.</summary>
     public const int DefaultCallsInFlight = 64;
+
+    /// <summary>The default of <see cref="CallsPerLane"/>.</summary>
+    public const int DefaultCallsPerLane = 1;
+
+    /// <summary>
+    /// How many calls each lane keeps in flight at once (default 1, at most 1,024). Above 1, a lane sends its next
+    /// task without waiting for the answer to the last, so one-item tasks are not bound by a call's round trip (on a
+    /// loaded machine, hundreds of milliseconds). The price: a task sent ahead counts as started and may run at once
+    /// with its lane's others on the silo, so <see cref="PoolOptions.WorkerCount"/> no longer bounds the tasks running
+    /// at once, and a cancelled map's chunks already sent may run (their results dropped), as a running task's do.
+    /// A task's retries, timeout and cancellation are its own, whatever else its lane has in flight.
+    /// </summary>
+    public int? CallsPerLane { get; init; }
 
     /// <summary>The default of <see cref="MaxRetries"/>.</summary>
     public const int DefaultMaxRetries = 8;

@@ -1,33 +1,35 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Multiprocessing.Clustering;
 
 /// <summary>
-/// What a <see cref="ClusterPool"/> last heard of each lane's call: the silos' keep-alives
-/// (<see cref="IPoolLaneObserver.Alive"/>) land here, and a lane whose call has been quiet for the response timeout
-/// takes it for lost. A call's id names its lane (id modulo the lanes), so a late keep-alive of a call the lane gave
-/// up on is told so (and the silo stops it if it can).
+/// What a <see cref="ClusterPool"/> last heard of each of its calls in flight (a lane keeps several): the silos'
+/// keep-alives (<see cref="IPoolLaneObserver.Alive"/>) land here, and a call quiet for the response timeout is taken
+/// for lost. A late keep-alive of a call the pool no longer waits for is answered so (and the silo stops it if it can).
 /// </summary>
-internal sealed class LaneKeepAlive(int lanes) : IPoolLaneObserver
+internal sealed class LaneKeepAlive : IPoolLaneObserver
 {
-    private readonly long[] calls = new long[lanes];
-    private readonly long[] heard = new long[lanes];
+    /// <summary>Each call in flight, by id: when it was sent or last kept alive (a stopwatch timestamp, in a box the keep-alives overwrite).</summary>
+    private readonly ConcurrentDictionary<long, StrongBox<long>> calls = new();
     private long nextCall;
 
-    /// <summary>A new call of lane <paramref name="lane"/>: its id, heard of now.</summary>
-    public long Begin(int lane)
+    /// <summary>A new call: its id, heard of now.</summary>
+    public long Begin()
     {
-        long id = (Interlocked.Increment(ref nextCall) * lanes) + lane;
-        Volatile.Write(ref heard[lane], Stopwatch.GetTimestamp());
-        Volatile.Write(ref calls[lane], id);
+        long id = Interlocked.Increment(ref nextCall);
+        calls[id] = new StrongBox<long>(Stopwatch.GetTimestamp());
         return id;
     }
 
-    /// <summary>How long since the lane's current call was sent or last kept alive.</summary>
-    public TimeSpan Quiet(int lane) => Stopwatch.GetElapsedTime(Volatile.Read(ref heard[lane]));
+    /// <summary>How long since call <paramref name="id"/> was sent or last kept alive.</summary>
+    public TimeSpan Quiet(long id) => calls.TryGetValue(id, out StrongBox<long>? heard)
+        ? Stopwatch.GetElapsedTime(Volatile.Read(ref heard.Value))
+        : TimeSpan.MaxValue;
 
-    /// <summary>Lane <paramref name="lane"/> no longer waits for its call (answered, cancelled, timed out or taken for lost).</summary>
-    public void End(int lane) => Volatile.Write(ref calls[lane], 0);
+    /// <summary>The pool no longer waits for call <paramref name="id"/> (answered, cancelled, timed out or taken for lost).</summary>
+    public void End(long id) => calls.TryRemove(id, out _);
 
     /// <inheritdoc/>
     public Task<long[]> Alive(long[] callIds)
@@ -36,10 +38,9 @@ internal sealed class LaneKeepAlive(int lanes) : IPoolLaneObserver
         List<long>? abandoned = null;
         foreach (long id in callIds)
         {
-            int lane = (int)(id % lanes);
-            if (lane >= 0 && Volatile.Read(ref calls[lane]) == id)
+            if (calls.TryGetValue(id, out StrongBox<long>? heard))
             {
-                Volatile.Write(ref heard[lane], now);
+                Volatile.Write(ref heard.Value, now);
             }
             else
             {

@@ -53,7 +53,7 @@ internal sealed class HandshakeAcceptor : IDisposable
         this.key = key;
         this.options = options;
         this.describe = describe;
-        logger = MultiprocessingLogging.Resolve(options.LoggerFactory).CreateLogger(Diagnostics.LogCategories.Listener);
+        logger = MultiprocessingLogging.Resolve(options.LoggerFactory).CreateLogger<Listener>();
         ready = Channel.CreateBounded<SocketConnection>(new BoundedChannelOptions(options.Backlog) { FullMode = BoundedChannelFullMode.Wait });
         _ = Task.Run(LoopAsync);
     }

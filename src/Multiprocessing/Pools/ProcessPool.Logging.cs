@@ -14,7 +14,7 @@ public sealed partial class ProcessPool
     private static (ILoggerFactory Factory, ILogger Logger) CreateLogger(ILoggerFactory? own)
     {
         ILoggerFactory factory = MultiprocessingLogging.Resolve(own);
-        return (factory, factory.CreateLogger(LogCategories.ProcessPool));
+        return (factory, factory.CreateLogger<ProcessPool>());
     }
 
     /// <summary>Logs how a worker ended, and what took its place (called once per worker, outside the pool lock).</summary>

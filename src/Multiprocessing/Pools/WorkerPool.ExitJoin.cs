@@ -46,7 +46,7 @@ public abstract partial class WorkerPool
                 finished.Add(pool);
                 if (!pool.IsWorkerThread)
                 {
-                    pool.stopped.Task.Wait();
+                    pool.stopped.Wait();
                 }
             }
         }

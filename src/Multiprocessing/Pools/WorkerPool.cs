@@ -49,7 +49,7 @@ namespace Multiprocessing;
 /// </example>
 public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
 {
-    private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Completion stopped = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly SemaphoreSlim? queueSlots;
     private readonly QueueFullBehavior whenQueueFull;
@@ -220,33 +220,21 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
 
     /// <summary>Waits until every worker has stopped, after <see cref="Close"/> or <see cref="Terminate"/> (Python's <c>join()</c>).</summary>
     /// <exception cref="InvalidOperationException">The pool is still open (call <see cref="Close"/> or <see cref="Terminate"/> first), or this is one of the pool's own workers.</exception>
-    public void Join()
-    {
-        ThrowIfCannotJoin();
-        stopped.Task.GetAwaiter().GetResult();
-    }
+    public void Join() => Joinable().Wait();
 
     /// <summary>Waits at most <paramref name="timeout"/> until every worker has stopped, after <see cref="Close"/> or <see cref="Terminate"/>.</summary>
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
     /// <returns>True if every worker has stopped; false if the time ran out first.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than infinite) or too large.</exception>
     /// <exception cref="InvalidOperationException">The pool is still open, or this is one of the pool's own workers.</exception>
-    public bool Join(TimeSpan timeout)
-    {
-        ThrowIfCannotJoin();
-        return stopped.Task.Wait(timeout);
-    }
+    public bool Join(TimeSpan timeout) => Joinable().Wait(timeout);
 
     /// <summary>Waits asynchronously until every worker has stopped, after <see cref="Close"/> or <see cref="Terminate"/>.</summary>
     /// <param name="cancellationToken">Stops the wait (not the pool).</param>
     /// <returns>A task that completes when every worker has stopped.</returns>
     /// <exception cref="InvalidOperationException">The pool is still open, or this is one of the pool's own workers.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (through the task).</exception>
-    public Task JoinAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfCannotJoin();
-        return stopped.Task.WaitAsync(cancellationToken);
-    }
+    public Task JoinAsync(CancellationToken cancellationToken = default) => Joinable().WaitAsync(cancellationToken);
 
     /// <summary>
     /// <see cref="Close"/>, then <see cref="Join()"/>: tasks already submitted run to their end, then the workers
@@ -259,7 +247,7 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         Close();
         if (!IsWorkerThread)
         {
-            stopped.Task.GetAwaiter().GetResult();
+            stopped.Wait();
         }
 
         GC.SuppressFinalize(this);
@@ -452,7 +440,8 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         return $"The pool {Name} is broken: {why} The pool fails its tasks and accepts no more; fix the cause and create a new pool.";
     }
 
-    private void ThrowIfCannotJoin()
+    /// <summary>The pool's stop, for <c>Join</c>: throws while the pool is open or on one of its own workers.</summary>
+    private Completion Joinable()
     {
         if (State == PoolState.Open)
         {
@@ -463,6 +452,8 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
         {
             throw new InvalidOperationException($"Join() was called on a worker of the pool {Name}, which would wait for itself.");
         }
+
+        return stopped;
     }
 
     private void ThrowIfNotAccepting()

@@ -53,7 +53,7 @@ public partial class ChildProcess
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or System.Text.DecoderFallbackException || Codec.WireCodec.IsDecodeFailure(e))
         {
-            Log.ChildRecordUnreadable(loggerFactory.CreateLogger(LogCategories.ChildProcess), Name, Pid, e);
+            Log.ChildRecordUnreadable(loggerFactory.CreateLogger<ChildProcess>(), Name, Pid, e);
             return;
         }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Multiprocessing.Interop;
 using Multiprocessing.Processes;
 
@@ -35,7 +36,7 @@ public partial class ChildProcess
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Diagnostics.Log.ChildStartFailed(loggerFactory.CreateLogger(Diagnostics.LogCategories.ChildProcess), Name, e);
+            Diagnostics.Log.ChildStartFailed(loggerFactory.CreateLogger<ChildProcess>(), Name, e);
             throw;
         }
 

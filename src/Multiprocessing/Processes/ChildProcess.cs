@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Multiprocessing.Interop;
 using Multiprocessing.Processes;
+using Multiprocessing.Synchronization;
 
 namespace Multiprocessing;
 
@@ -41,7 +42,7 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable, IWaitReady
     private static readonly List<ChildProcess> Active = [];
     private static int counter;
 
-    private readonly TaskCompletionSource exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Completion exited = new();
     private readonly Lock gate = new();
     private int? exitCode;
     private bool disposed;
@@ -142,11 +143,7 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable, IWaitReady
 
     /// <summary>Waits until the child has exited and its output has been forwarded.</summary>
     /// <exception cref="ObjectDisposedException">This <see cref="ChildProcess"/> has been disposed.</exception>
-    public void Join()
-    {
-        ThrowIfDisposed();
-        exited.Task.Wait();
-    }
+    public void Join() => Exit().Wait();
 
     /// <summary>Waits at most <paramref name="timeout"/> for the child to exit.</summary>
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
@@ -156,22 +153,14 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable, IWaitReady
     /// in .NET -1 ms means for ever, so a negative one is refused rather than read either way).
     /// </exception>
     /// <exception cref="ObjectDisposedException">This <see cref="ChildProcess"/> has been disposed.</exception>
-    public bool Join(TimeSpan timeout)
-    {
-        ThrowIfDisposed();
-        return exited.Task.Wait(timeout);
-    }
+    public bool Join(TimeSpan timeout) => Exit().Wait(timeout);
 
     /// <summary>Waits asynchronously until the child has exited and its output has been forwarded.</summary>
     /// <param name="cancellationToken">Stops the wait (not the child).</param>
     /// <returns>A task that completes when the child has exited.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
     /// <exception cref="ObjectDisposedException">This <see cref="ChildProcess"/> has been disposed.</exception>
-    public Task WaitForExitAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        return exited.Task.WaitAsync(cancellationToken);
-    }
+    public Task WaitForExitAsync(CancellationToken cancellationToken = default) => Exit().WaitAsync(cancellationToken);
 
     /// <summary>
     /// Asks the child to stop with SIGTERM. If its target reads <see cref="CurrentProcess.TerminationToken"/>, the
@@ -264,7 +253,7 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable, IWaitReady
     public void Dispose()
     {
         DisposeCore();
-        exited.Task.Wait();
+        exited.Wait();
         GC.SuppressFinalize(this);
     }
 
@@ -303,12 +292,19 @@ public partial class ChildProcess : IDisposable, IAsyncDisposable, IWaitReady
     internal void TerminateIfRunning() => Signal(Libc.SIGTERM);
 
     /// <summary>Waits for the child's exit, disposed or not (for <see cref="ChildProcess{TResult}.Result"/>, readable after disposal).</summary>
-    private protected void WaitForExit() => exited.Task.Wait();
+    private protected void WaitForExit() => exited.Wait();
 
     /// <summary>Waits asynchronously for the child's exit, disposed or not (for <see cref="ChildProcess{TResult}.ResultAsync"/>).</summary>
-    internal Task WaitForExitEvenIfDisposedAsync(CancellationToken cancellationToken) => exited.Task.WaitAsync(cancellationToken);
+    internal Task WaitForExitEvenIfDisposedAsync(CancellationToken cancellationToken) => exited.WaitAsync(cancellationToken);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed), this);
+
+    /// <summary>The child's exit, for the public waits: throws once this <see cref="ChildProcess"/> is disposed.</summary>
+    private Completion Exit()
+    {
+        ThrowIfDisposed();
+        return exited;
+    }
 
     private static string NextName()
     {

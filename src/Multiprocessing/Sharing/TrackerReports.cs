@@ -21,6 +21,11 @@ namespace Multiprocessing.Sharing;
 /// </remarks>
 internal static unsafe class TrackerReports
 {
+    /// <summary>
+    /// The logger category of what the tracker removed: documented in docs/telemetry.md. The library's other categories
+    /// are their public types' full names (<c>CreateLogger&lt;ProcessPool&gt;()</c>); the tracker has no public type.
+    /// </summary>
+    private const string Category = "Multiprocessing.ResourceTracker";
     private const int StdoutFd = 1;
     private const byte SegmentLine = (byte)'S';
     private const byte FolderLine = (byte)'F';
@@ -107,7 +112,7 @@ internal static unsafe class TrackerReports
         try
         {
             // The factory of the moment (rare lines: no cache); with logging off, a NullLogger that does nothing.
-            ILogger logger = MultiprocessingLogging.LoggerFactory.CreateLogger(LogCategories.ResourceTracker);
+            ILogger logger = MultiprocessingLogging.LoggerFactory.CreateLogger(Category);
             string name = Encoding.UTF8.GetString(line[2..]);
             switch (line[0])
             {

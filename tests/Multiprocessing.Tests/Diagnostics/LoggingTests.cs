@@ -113,6 +113,25 @@ public sealed class LoggingTests
     }
 
     [Fact]
+    public void AChildThatCannotStart_LogsChildStartFailed_UnderTheChildProcessCategory()
+    {
+        using var provider = new CollectingLoggerProvider();
+        using ILoggerFactory factory = provider.CreateFactory();
+        string name = "unstartable-" + Guid.NewGuid().ToString("N");
+
+        // One environment string over the kernel's MAX_ARG_STRLEN (128 KiB): execve fails with E2BIG, so posix_spawn does.
+        var environment = new Dictionary<string, string?> { ["MP_TEST_TOO_LONG"] = new string('x', 200_000) };
+        IOException thrown = Assert.Throws<IOException>(() => ChildProcess.Start(
+            static () => { }, new ChildProcessOptions { Name = name, Environment = environment, LoggerFactory = factory }));
+
+        CollectedRecord failed = Assert.Single(provider.Records, r => r.EventId.Id == MultiprocessingLogEvents.ChildStartFailed);
+        Assert.Equal("Multiprocessing.ChildProcess", failed.Category); // documented in docs/telemetry.md
+        Assert.Equal(LogLevel.Error, failed.Level);
+        Assert.Equal(name, failed.Property("ChildName"));
+        Assert.Same(thrown, failed.Exception);
+    }
+
+    [Fact]
     public void AChildsOwnRecords_ReachTheParentsFactory_InAScopeWithItsPidAndName()
     {
         using var provider = new CollectingLoggerProvider();

@@ -27,9 +27,10 @@ public sealed class ClusterPoolContractTests(LocalClusterFixture cluster) : Work
     protected override bool JoinWaitsForAbandonedDelegates => false;
 
     /// <summary>
-    /// A lane keeps one grain call in flight, so one-item tasks go at a call's round trip: a few thousand a second when
-    /// quiet, a few hundred at load 60 (session 8's clean clones: 14,554 accepted did not drain in 30 s). Pipelining a
-    /// lane's calls is open in issue #15; the race itself needs only that submitters are running when the stop lands.
+    /// A lane keeps one grain call in flight by default (the contract's "a worker runs one task at a time"; more,
+    /// with <see cref="ClusterPoolOptions.CallsPerLane"/>, break six of these tests; the racing tests drained their 3 × 20,000 in time with 4 at load 50-60), so one-item tasks go at a
+    /// call's round trip: a few thousand a second when quiet, a few hundred at load 60 (session 8's clean clones:
+    /// 14,554 accepted did not drain in 30 s). The race itself needs only that submitters are running when the stop lands.
     /// </summary>
     protected override int RacingSubmissions => 1_000;
 

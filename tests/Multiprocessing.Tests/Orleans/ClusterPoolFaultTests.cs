@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Multiprocessing.Tests.Support;
+using Orleans.Configuration;
+using Orleans.Messaging;
 
 namespace Multiprocessing.Tests.Orleans;
 
@@ -75,12 +78,42 @@ public sealed class ClusterPoolFaultTests
     public async Task ASiloAddedMidMap_GetsWork()
     {
         await using ClusterPool pool = await ClusterPool.StartLocalAsync(silos: 2);
+
+        int added = await AnAddedSiloGetsWork(pool, pool);
+
+        Assert.Equal(3, pool.SiloProcessIds.Count);
+        Assert.Contains(added, pool.SiloProcessIds);
+    }
+
+    [Fact]
+    public async Task ASiloJoiningAConnectedCluster_MidMap_GetsWork()
+    {
+        // The cluster's owner adds the silo; the pool under test joined with Connect, through a membership provider
+        // of its own configuration (here one that lists the live silos' gateways, as a membership table would).
+        await using ClusterPool owner = await ClusterPool.StartLocalAsync(silos: 2);
+        Clustering.LocalCluster silos = owner.Cluster!;
+        await using ClusterPool pool = await ClusterPool.ConnectAsync(c =>
+        {
+            c.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (Clustering.LocalCluster.ServiceId, silos.ClusterId));
+            c.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+            c.Services.AddSingleton<IGatewayListProvider>(new LiveGateways(silos));
+        });
+
+        await AnAddedSiloGetsWork(pool, owner);
+    }
+
+    /// <summary>
+    /// Runs an endless stream of small tasks on <paramref name="pool"/>; once they ran on both silos, has
+    /// <paramref name="owner"/> add a third, and stops once a task ran on it (or fails, a deadline after it joined).
+    /// </summary>
+    /// <returns>The added silo's pid.</returns>
+    private static async Task<int> AnAddedSiloGetsWork(ClusterPool pool, ClusterPool owner)
+    {
         using SharedValue<int> added = SharedValue.Create(0);
         using SharedEvent addedWorks = SharedEvent.Create();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         TimeSpan joinedAt = TimeSpan.MaxValue;
 
-        // An endless stream of small tasks, until one runs on the new silo, or for a while after it joined.
         IEnumerable<int> items = Enumerable.Range(0, int.MaxValue).TakeWhile(_ => !addedWorks.IsSet && clock.Elapsed - joinedAt < Within.Deadline);
         var pids = new Dictionary<int, int>();
         await foreach (int pid in pool.ImapUnorderedAsync(RunningOn(added, addedWorks), items, chunkSize: 1))
@@ -88,16 +121,15 @@ public sealed class ClusterPoolFaultTests
             pids[pid] = pids.GetValueOrDefault(pid) + 1;
             if (pids.Count == 2 && added.Value == 0)
             {
-                int pid3 = await pool.AddLocalSiloAsync(); // Mid-map: both first silos are busy with it.
+                int pid3 = await owner.AddLocalSiloAsync(); // Mid-map: both first silos are busy with it.
                 added.Value = pid3;
                 joinedAt = clock.Elapsed;
             }
         }
 
-        Assert.True(addedWorks.IsSet, $"The silo added mid-map (pid {added.Value}, joined after {joinedAt.TotalSeconds:0.0} s) ran no task of it in {(clock.Elapsed - joinedAt).TotalSeconds:0.0} s; tasks per silo: {string.Join(", ", pids.Select(p => $"{p.Key}: {p.Value}"))}.");
+        Assert.True(addedWorks.IsSet, $"The silo added mid-map (pid {added.Value}, joined after {joinedAt.TotalSeconds:0.0} s) ran no task of {pool} in {(clock.Elapsed - joinedAt).TotalSeconds:0.0} s; tasks per silo: {string.Join(", ", pids.Select(p => $"{p.Key}: {p.Value}"))}.");
         Assert.Contains(added.Value, pids.Keys);
-        Assert.Equal(3, pool.SiloProcessIds.Count);
-        Assert.Contains(added.Value, pool.SiloProcessIds);
+        return added.Value;
     }
 
     [Fact]
@@ -124,6 +156,18 @@ public sealed class ClusterPoolFaultTests
 
         HashSet<int> children = ProcessTree.ChildPids();
         Assert.All(silos, pid => Assert.DoesNotContain(pid, children));
+    }
+
+    /// <summary>A membership provider of a user's own (not the one <see cref="ClusterPool.StartLocal"/> uses): the gateways of the silos running now.</summary>
+    private sealed class LiveGateways(Clustering.LocalCluster silos) : IGatewayListProvider
+    {
+        public TimeSpan MaxStaleness => TimeSpan.FromSeconds(1);
+
+        public bool IsUpdatable => true;
+
+        public Task InitializeGatewayListProvider() => Task.CompletedTask;
+
+        public Task<IList<Uri>> GetGateways() => Task.FromResult<IList<Uri>>([.. silos.LiveGatewayPorts.Select(p => new Uri($"gwy.tcp://127.0.0.1:{p}/0"))]);
     }
 
     /// <summary>A task that returns its silo's pid after a moment's work; on the silo whose pid is <paramref name="added"/>, it also sets <paramref name="addedWorks"/>. Its own closure, with these two only.</summary>

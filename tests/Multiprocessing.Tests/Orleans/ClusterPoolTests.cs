@@ -121,7 +121,7 @@ public sealed class ClusterPoolTests(LocalClusterFixture cluster)
         otherBuild[0] ^= 0x40; // The payload's format version, as another build of Multiprocessing would write it.
         ProcessTask<int> work = ProcessTasks.Single(1, function, WorkItems.Of(static () => 1), Timeout.InfiniteTimeSpan, CancellationToken.None);
 
-        IPoolLaneObserver caller = Pool.Client.CreateObjectReference<IPoolLaneObserver>(new LaneKeepAlive(1));
+        IPoolLaneObserver caller = Pool.Client.CreateObjectReference<IPoolLaneObserver>(new LaneKeepAlive());
         PoolReply reply = await Pool.Client.GetGrain<IPoolWorkerGrain>(0).Run(otherBuild, work.Frame, caller, 1, 1000, CancellationToken.None).WaitAsync(Within.Deadline);
         ClusterPool.Complete(work, reply, new WorkerTally(Pool));
 

@@ -4,7 +4,7 @@ using System.Xml.Linq;
 namespace Multiprocessing.Tests.Pools;
 
 /// <summary>
-/// The documentation of Submit, ApplyAsync and Apply (src/Multiprocessing/WorkerPool.Apply.cs), as IntelliSense shows
+/// The documentation of Submit, ApplyAsync and Apply (src/Multiprocessing/Pools/WorkerPool.Apply.cs), as IntelliSense shows
 /// it: most overloads inherit their tags with <c>&lt;inheritdoc cref&gt;</c>, which the compiler does not check, so
 /// this expands them from the built XML file (a tag written on the member wins over an inherited one of the same
 /// name, as in Roslyn and DocFX) and checks that nothing is missing.

@@ -41,6 +41,10 @@ internal static class TestApp
             info.ArgumentList.Add(a);
         }
 
+        // A build started here compiles in its own process tree (not in a compiler server another build started), so
+        // that RunWhileItTalks sees its compiler work while it prints nothing; its MSBuild nodes end with it.
+        info.Environment["UseSharedCompilation"] = "false";
+        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         foreach ((string k, string v) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[k] = v;
@@ -65,30 +69,45 @@ internal static class TestApp
 
     /// <summary>
     /// Runs a process to its end and returns its exit code and output; fails the test, and kills the process's tree, if
-    /// it prints nothing on either stream for <paramref name="silence"/> (by default two minutes), however long it runs:
-    /// see <see cref="RunWhileItTalks"/>. A <c>dotnet build</c>, <c>publish</c> or app run takes longer the more loaded
-    /// the machine is; a hang is what falls silent.
+    /// it prints nothing on either stream and its tree uses no processor time for <paramref name="silence"/> (by
+    /// default two minutes), however long it runs: see <see cref="RunWhileItTalks"/>. A <c>dotnet build</c>,
+    /// <c>publish</c> or app run takes longer the more loaded the machine is; a hang is what falls silent and idle.
     /// </summary>
     public static (int ExitCode, string Stdout, string Stderr) Run(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null, TimeSpan? silence = null) =>
         RunWhileItTalks(fileName, args, silence ?? Patience * 4, environment);
 
     /// <summary>
     /// Runs a long program to its end and returns its exit code and output; fails the test if the program prints
-    /// nothing, on either stream, for <paramref name="silence"/>. For programs whose run time is mostly their own
-    /// sleeps and grows with the machine's load (the tour): a hang shows as silence, however long the run.
+    /// nothing, on either stream, and neither it nor any process it started uses processor time, for
+    /// <paramref name="silence"/>; or if it prints nothing for <see cref="SilentWorkFactor"/> times that, working or
+    /// not (a spinning hang). For programs whose run time grows with the machine's load: their own sleeps (the tour),
+    /// or a compiler that prints nothing until it ends (a <c>dotnet publish</c> at load 50 was silent for over two
+    /// minutes while it compiled). A hang shows as silence and idleness, however long the run.
     /// </summary>
     public static (int ExitCode, string Stdout, string Stderr) RunWhileItTalks(string fileName, IEnumerable<string> args, TimeSpan silence, IDictionary<string, string>? environment = null)
     {
         using Process p = Start(fileName, args, environment);
         long lastOutput = Environment.TickCount64;
+        long lastWork = lastOutput;
+        long cpu = ProcessTree.CpuTicks(p.Id);
         var stdout = new System.Text.StringBuilder();
         var stderr = new System.Text.StringBuilder();
         Task readOut = Pump(p.StandardOutput, stdout);
         Task readErr = Pump(p.StandardError, stderr);
         while (!p.WaitForExit(TimeSpan.FromSeconds(1)))
         {
-            if (Environment.TickCount64 - Volatile.Read(ref lastOutput) > (long)silence.TotalMilliseconds)
+            long now = Environment.TickCount64;
+            long cpuNow = ProcessTree.CpuTicks(p.Id);
+            if (cpuNow > cpu)
             {
+                cpu = cpuNow;
+                lastWork = now;
+            }
+
+            long quiet = now - Volatile.Read(ref lastOutput);
+            if (quiet > (long)silence.TotalMilliseconds && (now - lastWork > (long)silence.TotalMilliseconds || quiet > (long)(silence.TotalMilliseconds * SilentWorkFactor)))
+            {
+                bool idle = now - lastWork > (long)silence.TotalMilliseconds;
                 p.Kill(entireProcessTree: true);
                 string said;
                 lock (stdout)
@@ -96,7 +115,10 @@ internal static class TestApp
                     said = stdout.ToString();
                 }
 
-                Assert.Fail($"{fileName} {string.Join(' ', args)} printed nothing for {silence.TotalSeconds:0} s; its last output:\n{said[Math.Max(0, said.Length - 2000)..]}");
+                string what = idle
+                    ? $"printed nothing and used no processor time for {silence.TotalSeconds:0} s"
+                    : $"printed nothing for {silence.TotalSeconds * SilentWorkFactor:0} s, though it kept working (spinning?)";
+                Assert.Fail($"{fileName} {string.Join(' ', args)} {what}; its last output:\n{said[Math.Max(0, said.Length - 2000)..]}");
             }
         }
 
@@ -116,6 +138,9 @@ internal static class TestApp
             }
         }
     }
+
+    /// <summary>How many silence bounds a program may go on working without printing anything before it counts as spinning in a hang.</summary>
+    public const int SilentWorkFactor = 10;
 
     /// <summary>A pidfd for any process of ours, child or not: it polls readable once the process has exited. A process already gone (reaped) counts as exited.</summary>
     public static ProcessWatch Watch(int pid) => new(Multiprocessing.Synchronization.Liveness.TryOpen(pid));

@@ -31,13 +31,24 @@ public class TestAppTests
     }
 
     [Fact]
+    public void RunWhileItTalks_LetsASilentProgramRun_WhileAProcessItStartedWorks()
+    {
+        // As a build whose compiler prints nothing until it ends: silent for six seconds, a child busy all along.
+        (int code, string stdout, _) = TestApp.RunWhileItTalks(
+            "/bin/sh", ["-c", "echo compiling; timeout 6 sh -c 'while :; do :; done'; echo done"], TimeSpan.FromSeconds(3));
+
+        Assert.Equal(0, code);
+        Assert.Equal("compiling\ndone\n", stdout);
+    }
+
+    [Fact]
     public void RunWhileItTalks_FailsAndKillsAProgramThatFallsSilent()
     {
         // The shell prints its pid, then becomes a minute's sleep (same pid).
         FailException failure = Assert.Throws<FailException>(() =>
             TestApp.RunWhileItTalks("/bin/sh", ["-c", "echo started $$; exec sleep 60"], TimeSpan.FromSeconds(3)));
 
-        Assert.Contains("printed nothing for 3 s", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("printed nothing and used no processor time for 3 s", failure.Message, StringComparison.Ordinal);
         Match started = Regex.Match(failure.Message, @"started (\d+)");
         Assert.True(started.Success, failure.Message);
         using ProcessWatch sleeper = TestApp.Watch(int.Parse(started.Groups[1].Value, CultureInfo.InvariantCulture));

@@ -33,6 +33,9 @@ public sealed class ManagedCondition : ManagedLockable, ISharedObject<ManagedCon
     /// <summary>Guards <see cref="ticket"/> and <see cref="acquisition"/>, which replies read on the blocking and the asynchronous paths.</summary>
     private readonly Lock state = new();
 
+    /// <summary>Held around a handle's release (its ticket's check and the request), so that two releases through this proxy do not interleave.</summary>
+    private readonly Lock releasing = new();
+
     /// <summary>The last handle this proxy gave out for a non-re-entrant lock (under <see cref="state"/>).</summary>
     private int ticket;
 
@@ -175,7 +178,7 @@ public sealed class ManagedCondition : ManagedLockable, ISharedObject<ManagedCon
             return;
         }
 
-        lock (Channel.Gate)
+        lock (releasing)
         {
             int number;
             lock (state)

@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Multiprocessing.Codec;
-using Multiprocessing.Connections;
 using Multiprocessing.Synchronization;
 
 namespace Multiprocessing.Managers;
@@ -19,15 +16,13 @@ namespace Multiprocessing.Managers;
 /// before the old one closes.
 /// </remarks>
 /// <remarks>
-/// Two locks. <see cref="Gate"/> is held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke"/>
-/// and the reading of the reply (<see cref="Call"/>): it guards the blocking path's request and reply buffers. The wire itself (the
-/// connection, sending a request and receiving its reply) is owned by one caller at a time through a
-/// <see cref="SemaphoreSlim"/>, which <see cref="Invoke"/> takes and releases inside the gate and which the
-/// asynchronous path (<see cref="CallAsync"/>) awaits without a thread; the asynchronous path has its own request
-/// buffer and reads its reply before it gives the wire up, and never takes <see cref="Gate"/>, so the two cannot
-/// deadlock or interleave on the wire.
+/// The wire (the connection, the request buffer, sending a request, receiving its reply and reading it) is owned by
+/// one caller at a time through a <see cref="FifoLock"/>, which blocking callers (<see cref="Call"/>) and awaiting
+/// ones (<see cref="CallAsync"/>) take alike, in the order they came: a sliced wait that asks again after each
+/// slice queues behind the calls that came meanwhile (the Put that an awaited Get on the same proxy waits for), so
+/// it cannot keep them off the wire.
 /// </remarks>
-internal sealed class ManagerChannel : IDisposable
+internal sealed partial class ManagerChannel : IDisposable
 {
     /// <summary>
     /// The longest wait, in milliseconds, that one request asks of the manager when the caller's
@@ -43,8 +38,7 @@ internal sealed class ManagerChannel : IDisposable
     public static readonly ReplyParser<bool> ParseBool = static (WireReader reply, out bool result) => result = reply.ReadBool();
 
     private readonly WireBuffer request = new();
-    private readonly WireBuffer asyncRequest = new();
-    private readonly SemaphoreSlim wire = new(1, 1);
+    private readonly FifoLock wire = new();
     private readonly Lock connecting = new();
     private byte[] reply = new byte[4096];
     private Connection? connection;
@@ -63,9 +57,6 @@ internal sealed class ManagerChannel : IDisposable
         Address = address;
         AuthKey = authKey;
     }
-
-    /// <summary>Held by a blocking caller around <see cref="Begin"/> ... <see cref="Invoke"/> and the reading of the reply.</summary>
-    public Lock Gate { get; } = new();
 
     public EndPoint Address { get; }
 
@@ -118,221 +109,6 @@ internal sealed class ManagerChannel : IDisposable
     /// </summary>
     public void Holds(long objectId) => heldId = objectId;
 
-    /// <summary>Connects now (under the gate), so that a wrong key or a missing manager is reported at once.</summary>
-    /// <exception cref="System.Security.Authentication.AuthenticationException">The manager's key is another.</exception>
-    /// <exception cref="ManagerUnavailableException">Nothing listens at the address.</exception>
-    public void Connect()
-    {
-        lock (Gate)
-        {
-            wire.Wait();
-            try
-            {
-                _ = Connected();
-            }
-            finally
-            {
-                wire.Release();
-            }
-        }
-    }
-
-    /// <summary>Starts a request for <paramref name="op"/> on object <paramref name="objectId"/>; write its arguments into the result.</summary>
-    private WireBuffer Begin(ManagerOp op, long objectId)
-    {
-        request.Reset();
-        request.WriteByte((byte)op);
-        request.WriteInt64(objectId);
-        return request;
-    }
-
-    /// <summary>
-    /// Sends the request and waits for its reply; returns the reply's payload, valid until the next call.
-    /// <paramref name="abandonOnCancel"/> stops the wait for the reply: the connection is then dropped (the manager
-    /// treats this client as gone, as if its process had ended) and the next call connects anew. Only for an
-    /// operation whose abandonment the manager handles as wanted (a barrier's wait).
-    /// </summary>
-    /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
-    /// <exception cref="RemoteException">The operation threw in the manager.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="abandonOnCancel"/> was cancelled before the reply came.</exception>
-    private ReadOnlySpan<byte> Invoke(CancellationToken abandonOnCancel)
-    {
-        int length;
-        byte[] frame;
-        wire.Wait(CancellationToken.None);
-        try
-        {
-            Connection c = Connected();
-            try
-            {
-                c.SendBytes(request.WrittenSpan);
-                try
-                {
-                    length = c.ReceiveBytesInto(reply, abandonOnCancel);
-                    frame = reply;
-                }
-                catch (BufferTooShortException e)
-                {
-                    frame = e.Received;
-                    length = frame.Length;
-                    if (frame.Length <= 1024 * 1024)
-                    {
-                        reply = new byte[Math.Max(frame.Length, reply.Length * 2)];
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (abandonOnCancel.IsCancellationRequested)
-            {
-                Abandon();
-                throw;
-            }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-            {
-                throw Broke(c, e);
-            }
-        }
-        finally
-        {
-            wire.Release();
-        }
-
-        return Payload(frame.AsSpan(0, length));
-    }
-
-    /// <summary>
-    /// One request, asynchronously: waits for the wire without a thread, writes <paramref name="op"/> on
-    /// <paramref name="objectId"/> with <paramref name="writeArgs"/> (given <paramref name="milliseconds"/>), awaits the
-    /// reply and reads it with <paramref name="parse"/> before giving the wire up.
-    /// </summary>
-    /// <param name="op">The operation.</param>
-    /// <param name="objectId">The object's id in the manager.</param>
-    /// <param name="milliseconds">Passed to <paramref name="writeArgs"/>: the wait this request asks for.</param>
-    /// <param name="writeArgs">Writes the operation's arguments.</param>
-    /// <param name="parse">Reads the reply (while the wire is still held).</param>
-    /// <param name="gateToken">Stops the wait for the wire (before anything is sent).</param>
-    /// <param name="abandonOnCancel">As in <see cref="Invoke"/>: stops the wait for the reply by dropping the connection.</param>
-    /// <returns>What <paramref name="parse"/> returned, and its result.</returns>
-    /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
-    /// <exception cref="RemoteException">The operation threw in the manager.</exception>
-    public async ValueTask<(bool Done, T Result)> CallAsync<T>(
-        ManagerOp op, long objectId, long milliseconds, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse,
-        CancellationToken gateToken, CancellationToken abandonOnCancel = default)
-    {
-        await wire.WaitAsync(gateToken).ConfigureAwait(false);
-        try
-        {
-            Connection c = Connected();
-            asyncRequest.Reset();
-            asyncRequest.WriteByte((byte)op);
-            asyncRequest.WriteInt64(objectId);
-            writeArgs(asyncRequest, milliseconds);
-            ReadOnlyMemory<byte> frame;
-            try
-            {
-                await c.SendBytesAsync(asyncRequest.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
-                frame = await c.ReceiveFrameAsync(abandonOnCancel).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (abandonOnCancel.IsCancellationRequested)
-            {
-                Abandon();
-                throw;
-            }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-            {
-                throw Broke(c, e);
-            }
-
-            bool done = parse(new WireReader(Payload(frame.Span)), out T result);
-            return (done, result);
-        }
-        finally
-        {
-            wire.Release();
-        }
-    }
-
-    /// <summary>
-    /// One request under the gate: <paramref name="op"/> on object <paramref name="objectId"/>, its arguments written
-    /// by <paramref name="write"/> (none if null) from <paramref name="args"/>, its reply read by
-    /// <paramref name="read"/> (the reply is valid only during that call). With static lambdas and a struct
-    /// <typeparamref name="TArgs"/>, nothing is allocated.
-    /// </summary>
-    /// <param name="op">The operation.</param>
-    /// <param name="objectId">The object's id in the manager.</param>
-    /// <param name="args">What <paramref name="write"/> and <paramref name="read"/> are given.</param>
-    /// <param name="write">Writes the operation's arguments; null for none.</param>
-    /// <param name="read">Reads the reply.</param>
-    /// <param name="abandonOnCancel">As in <see cref="Invoke"/>: stops the wait for the reply by dropping the connection.</param>
-    /// <returns>What <paramref name="read"/> returned.</returns>
-    /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
-    /// <exception cref="RemoteException">The operation threw in the manager.</exception>
-    public TResult Call<TArgs, TResult>(
-        ManagerOp op, long objectId, TArgs args, Action<WireBuffer, TArgs>? write, Func<WireReader, TArgs, TResult> read, CancellationToken abandonOnCancel = default)
-        where TArgs : allows ref struct
-    {
-        lock (Gate)
-        {
-            WireBuffer request = Begin(op, objectId);
-            write?.Invoke(request, args);
-            return read(new WireReader(Invoke(abandonOnCancel)), args);
-        }
-    }
-
-    /// <summary>
-    /// One request of a wait (whose arguments <paramref name="writeArgs"/> writes, given <paramref name="milliseconds"/>),
-    /// in <typeparamref name="TMode"/>'s way: <see cref="Call"/> under the gate (blocking), or <see cref="CallAsync"/>.
-    /// </summary>
-    /// <returns>What <paramref name="parse"/> returned, and its result.</returns>
-    /// <exception cref="ManagerUnavailableException">The manager is gone, or this connection to it broke.</exception>
-    /// <exception cref="RemoteException">The operation threw in the manager.</exception>
-    public ValueTask<(bool Done, T Result)> Request<TMode, T>(
-        ManagerOp op, long objectId, long milliseconds, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse,
-        CancellationToken gateToken, CancellationToken abandonOnCancel = default)
-        where TMode : IWaitMode
-    {
-        if (TMode.IsAsync)
-        {
-            return CallAsync(op, objectId, milliseconds, writeArgs, parse, gateToken, abandonOnCancel);
-        }
-
-        return new(Call(
-            op, objectId, (Ms: milliseconds, Write: writeArgs, Parse: parse),
-            static (request, a) => a.Write(request, a.Ms),
-            static (reply, a) => (a.Parse(reply, out T result), result),
-            abandonOnCancel));
-    }
-
-    /// <summary>
-    /// A blocking operation (whose first argument is its wait in milliseconds) that waits at most
-    /// <paramref name="timeoutMs"/> (-1: for ever), blocking the thread or not as <typeparamref name="TMode"/> says.
-    /// With a cancellable <paramref name="cancellationToken"/>, the wait is made of requests of at most
-    /// <see cref="SliceMilliseconds"/>, the token checked between them; a slice that succeeds is returned even if the
-    /// token has fired meanwhile (the result wins over a late cancellation, so an acquired lock or a taken item is
-    /// never lost). Between slices, the proxy's other calls may go through. An awaited wait is always sliced: it
-    /// holds no thread, so the same proxy's other calls (the Put that the awaited Get waits for, say) must get
-    /// through between its requests.
-    /// </summary>
-    /// <returns>Whether the last reply succeeded, and its result: the success, or the failure once the time ran out.</returns>
-    /// <exception cref="OperationCanceledException">The token was cancelled and no slice succeeded.</exception>
-    public async ValueTask<(bool Done, T Result)> Wait<TMode, T>(
-        ManagerOp op, long objectId, long timeoutMs, Action<WireBuffer, long> writeArgs, ReplyParser<T> parse, CancellationToken cancellationToken)
-        where TMode : IWaitMode
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var slices = new Slices(timeoutMs, sliced: TMode.IsAsync || cancellationToken.CanBeCanceled);
-        while (true)
-        {
-            long ms = slices.Next(out bool last);
-            (bool done, T result) = await Request<TMode, T>(op, objectId, ms, writeArgs, parse, cancellationToken).ConfigureAwait(false);
-            if (done || last)
-            {
-                return (done, result);
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-    }
-
     /// <summary>
     /// A channel whose proxy was dropped without being disposed (the proxy was collected; the README's examples do
     /// not dispose them): closes the connection, so that the manager ends this client's session (releasing the
@@ -342,7 +118,7 @@ internal sealed class ManagerChannel : IDisposable
     ~ManagerChannel() => Close();
 
     /// <summary>
-    /// Closes the connection at once, without waiting for the gate or the wire: a call waiting in the manager (for
+    /// Closes the connection at once, without waiting for the wire: a call waiting in the manager (for
     /// a lock, an item...) holds them, and must not hold up the disposal; it ends with an
     /// <see cref="ObjectDisposedException"/> as its connection closes.
     /// </summary>
@@ -362,282 +138,8 @@ internal sealed class ManagerChannel : IDisposable
         }
     }
 
-    /// <summary>A reply's payload, or the manager's exception thrown here.</summary>
-    private static ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> frame)
-    {
-        if (frame.Length == 0)
-        {
-            throw new InvalidDataException("The manager sent an empty reply.");
-        }
-
-        if (frame[0] == 0)
-        {
-            return frame[1..];
-        }
-
-        (string name, int pid, RemoteExceptionInfo info) = WireCodec.Deserialize<(string, int, RemoteExceptionInfo)>(frame[1..]);
-        throw new RemoteException(info, name, pid);
-    }
-
-    /// <summary>Marks the connection broken (the manager is gone) and closes it.</summary>
-    private Exception Broke(Connection c, Exception e)
-    {
-        broken = true;
-        c.Dispose();
-        socket?.Dispose();
-        return Volatile.Read(ref disposed) ? new ObjectDisposedException(nameof(ManagerChannel), e) : Unavailable(e);
-    }
-
-    /// <summary>
-    /// Drops the connection, whose reply is still to come, so that the next call connects anew. The new connection
-    /// is made first, if this channel holds a reference to its object, and takes a reference of its own before the
-    /// old one closes (which gives the old one's back), so that the object is not dropped in between.
-    /// </summary>
-    private void Abandon()
-    {
-        Connection? oldConnection;
-        Connection? oldSocket;
-        lock (connecting)
-        {
-            oldConnection = connection;
-            oldSocket = socket;
-            connection = null;
-            socket = null;
-        }
-
-        try
-        {
-            if (heldId != 0 && !Volatile.Read(ref disposed))
-            {
-                _ = Connected();
-            }
-        }
-        catch (Exception e) when (e is ManagerUnavailableException or RemoteException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
-        {
-            // The next call connects again and reports why it cannot.
-        }
-        finally
-        {
-            oldConnection?.Dispose();
-            oldSocket?.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// A pin on object <paramref name="objectId"/> for a descriptor (see <see cref="Describe"/>): asked on this
-    /// channel's connection if it is free now, else on a connection of its own (the channel's may be held by a call
-    /// that waits in the manager for as long as it takes, and the encoding of this proxy must not wait for it).
-    /// </summary>
-    /// <returns>The pin's token; 0 if none could be made.</returns>
-    private long Pin(long objectId)
-    {
-        var frame = new WireBuffer(16);
-        frame.WriteByte((byte)ManagerOp.Pin);
-        frame.WriteInt64(objectId);
-        try
-        {
-            if (!Volatile.Read(ref disposed) && wire.Wait(0))
-            {
-                try
-                {
-                    return new WireReader(Payload(Exchange(Connected(), frame))).ReadInt64();
-                }
-                finally
-                {
-                    wire.Release();
-                }
-            }
-
-            using Connection own = Client.Connect(Address, AuthKey);
-            own.SendBytes(frame.WrittenSpan);
-            return new WireReader(Payload(own.ReceiveBytes())).ReadInt64();
-        }
-        catch (Exception e) when (e is ManagerUnavailableException or RemoteException or ObjectDisposedException or IOException or SocketException or System.Security.Authentication.AuthenticationException)
-        {
-            return 0;
-        }
-    }
-
-    /// <summary>Sends a request of the channel's own (outside the proxy's calls) on <paramref name="c"/>, and receives its reply.</summary>
-    /// <exception cref="ManagerUnavailableException">The connection broke.</exception>
-    private byte[] Exchange(Connection c, WireBuffer frame)
-    {
-        try
-        {
-            c.SendBytes(frame.WrittenSpan);
-            return c.ReceiveBytes();
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-            throw Broke(c, e);
-        }
-    }
-
-    /// <summary>Takes the reference to <see cref="heldId"/> on a new connection (over the pin, the first time); a refusal (the object is gone) closes it.</summary>
-    /// <exception cref="RemoteException">The manager no longer holds the object.</exception>
-    /// <exception cref="ManagerUnavailableException">The connection broke.</exception>
-    private void Attach(Connection c)
-    {
-        var frame = new WireBuffer(24);
-        frame.WriteByte((byte)ManagerOp.Attach);
-        frame.WriteInt64(heldId);
-        frame.WriteInt64(pinToken);
-        byte[] answer = Exchange(c, frame);
-
-        try
-        {
-            _ = Payload(answer);
-        }
-        catch (RemoteException)
-        {
-            lock (connecting)
-            {
-                connection?.Dispose();
-                socket?.Dispose();
-                connection = null;
-                socket = null;
-            }
-
-            throw;
-        }
-
-        pinToken = 0;
-    }
-
     /// <summary>Throws <see cref="ObjectDisposedException"/> for <paramref name="owner"/>, the proxy on this channel, once the channel is disposed (members that do not call the manager).</summary>
     public void ThrowIfDisposed(object owner) => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed), owner);
-
-    private Connection Connected()
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (connection is { } c)
-        {
-            if (broken)
-            {
-                throw new ManagerUnavailableException($"The connection to the manager at {Client.Describe(Address)} broke in an earlier call; the manager is gone.");
-            }
-
-            return c;
-        }
-
-        Connection made;
-        try
-        {
-            made = Client.Connect(Address, AuthKey);
-        }
-        catch (Exception e) when (e is SocketException or IOException && e is not System.Security.Authentication.AuthenticationException)
-        {
-            throw Unavailable(e);
-        }
-
-        lock (connecting)
-        {
-            if (Volatile.Read(ref disposed))
-            {
-                made.Dispose(); // Disposed while it connected.
-                throw new ObjectDisposedException(nameof(ManagerChannel));
-            }
-
-            socket = made;
-            connection = made;
-        }
-
-        if (IsLocal(Address))
-        {
-            TryUseSharedMemory(made);
-            lock (connecting)
-            {
-                if (Volatile.Read(ref disposed))
-                {
-                    connection?.Dispose(); // Disposed while it moved to shared memory.
-                    throw new ObjectDisposedException(nameof(ManagerChannel));
-                }
-            }
-        }
-
-        if (heldId != 0)
-        {
-            Attach(connection!);
-        }
-
-        return connection!;
-    }
-
-    private static bool IsLocal(EndPoint address) =>
-        address is UnixDomainSocketEndPoint || (address is IPEndPoint ip && IPAddress.IsLoopback(ip.Address));
-
-    /// <summary>
-    /// Moves the calls onto a shared-memory pipe, a few microseconds a round trip instead of a socket's tens: the
-    /// pipe's end is named over the authenticated socket, which stays open. A manager that cannot open it (another
-    /// machine or container) says so, and the calls stay on the socket.
-    /// </summary>
-    private void TryUseSharedMemory(Connection viaSocket)
-    {
-        (PipeConnection mine, PipeConnection theirs) = PipeConnection.Create(duplex: true, Pipe.DefaultCapacity);
-        bool moved = false;
-        try
-        {
-            string descriptor = ((Sharing.ISharedObject<PipeConnection>)theirs).Descriptor;
-            theirs.Dispose();
-            var upgrade = new WireBuffer(64);
-            upgrade.WriteByte((byte)ManagerOp.UseSharedMemoryPipe);
-            upgrade.WriteInt64(0);
-            upgrade.WriteBytes(System.Text.Encoding.UTF8.GetBytes(descriptor));
-            byte[] answer;
-            try
-            {
-                viaSocket.SendBytes(upgrade.WrittenSpan);
-                answer = viaSocket.ReceiveBytes();
-            }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-            {
-                broken = true;
-                throw Volatile.Read(ref disposed) ? new ObjectDisposedException(nameof(ManagerChannel), e) : Unavailable(e); // closed while it connected, or the manager is gone
-            }
-
-            // 0: the manager has opened its end. Otherwise it cannot open this machine's shared memory: stay on the socket.
-            if (answer.Length > 0 && answer[0] == 0)
-            {
-                connection = mine;
-                moved = true;
-            }
-        }
-        finally
-        {
-            theirs.Dispose();
-            if (!moved)
-            {
-                mine.Dispose();
-                connection = viaSocket;
-            }
-        }
-    }
-
-    /// <summary>The waits of one sliced blocking call.</summary>
-    private struct Slices(long timeoutMs, bool sliced)
-    {
-        private readonly long start = Stopwatch.GetTimestamp();
-
-        /// <summary>How long the next request may wait; <paramref name="last"/> once the caller's time is used up with it.</summary>
-        public readonly long Next(out bool last)
-        {
-            if (!sliced || timeoutMs == 0)
-            {
-                last = true;
-                return timeoutMs;
-            }
-
-            if (timeoutMs < 0)
-            {
-                last = false;
-                return SliceMilliseconds;
-            }
-
-            long left = Math.Max(0, timeoutMs - (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            last = left <= SliceMilliseconds;
-            return last ? left : SliceMilliseconds;
-        }
-    }
 
     private ManagerUnavailableException Unavailable(Exception e) =>
         new($"The manager at {Client.Describe(Address)} cannot be reached: its process has ended or closed the connection ({e.GetType().Name}: {e.Message}).", e);

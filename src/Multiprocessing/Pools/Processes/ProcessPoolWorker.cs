@@ -179,7 +179,7 @@ internal static class ProcessPoolWorker
         {
             if (shape == ProcessWire.Chunk && f.ScalarChunks is { } runner)
             {
-                runner.Run(frame.Span[ProcessWire.RunHeader..], count, output);
+                runner.Run(frame.Span[ProcessWire.RunHeader..], count, output, token);
                 return;
             }
 
@@ -194,6 +194,7 @@ internal static class ProcessPoolWorker
                 writer.WriteArrayHeader(count);
                 for (int i = 0; i < count; i++)
                 {
+                    token.ThrowIfCancellationRequested(); // The chunk's map was cancelled: stop between items.
                     f.Call(ref reader, ref writer, token);
                 }
             }
@@ -377,19 +378,21 @@ internal static class ProcessPoolWorker
     /// <summary>Runs a chunk of a map over scalars.</summary>
     internal interface IChunkRunner
     {
-        void Run(ReadOnlySpan<byte> args, int count, ArrayBufferWriter<byte> output);
+        /// <summary>Runs the chunk's items, stopping between two with an <see cref="OperationCanceledException"/> once <paramref name="token"/> is cancelled.</summary>
+        void Run(ReadOnlySpan<byte> args, int count, ArrayBufferWriter<byte> output, CancellationToken token);
     }
 
     /// <summary>A chunk of <c>Map(f, items)</c> where f takes and returns scalars: read, call, write, in a loop compiled for the types.</summary>
     private sealed class ScalarChunkRunner<TArg, TResult>(Func<TArg, TResult> function) : IChunkRunner
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(ReadOnlySpan<byte> args, int count, ArrayBufferWriter<byte> output)
+        public void Run(ReadOnlySpan<byte> args, int count, ArrayBufferWriter<byte> output, CancellationToken token)
         {
             ProcessWire.WriteArrayHeader(output, count);
             int at = 0;
             for (int i = 0; i < count; i++)
             {
+                token.ThrowIfCancellationRequested();
                 int n = FastCodec.ScalarLength(args[at..]);
                 if (n < 0 || !FastCodec.TryRead(args.Slice(at, n), out TArg arg))
                 {
