@@ -2,7 +2,7 @@ using Multiprocessing.Bench.Workloads;
 
 namespace Multiprocessing.Bench.Core;
 
-/// <summary>W1..W11 in the order and with the ids and names of <c>python_mp_bench.py</c>; then W12, which has no CPython counterpart.</summary>
+/// <summary>W1..W11 in the order and with the ids and names of <c>python_mp_bench.py</c>; then W12 and W13, which have no CPython counterpart.</summary>
 internal static class WorkloadCatalog
 {
     public static IReadOnlyList<WorkloadSpec> All { get; } =
@@ -19,6 +19,7 @@ internal static class WorkloadCatalog
         new("w10", "thread_pool_small", new W10ThreadPoolSmall()),
         new("w11", "cpu_scaling", new W11CpuScaling()),
         new("w12", "cluster_map", new W12ClusterMap()),
+        new("w13", "real_render", new W13RealRender()),
     ];
 
     /// <summary>The workloads that <paramref name="only"/> (comma-separated names or ids, any case) names, in catalog order; all if it is empty.</summary>

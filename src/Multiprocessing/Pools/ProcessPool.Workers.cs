@@ -26,7 +26,7 @@ public sealed partial class ProcessPool
                     initializer,
                     MaxMemoryPerWorker,
                     claims.Memory,
-                    new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true, LoggerFactory = loggerFactory, MeterFactory = Metrics.Factory });
+                    new ChildProcessOptions { Name = $"{Name}-Worker-{Interlocked.Increment(ref workerNumber)}", Daemon = true, LoggerFactory = loggerFactory, MeterFactory = Metrics.Factory, Environment = workerEnvironment });
             }
             finally
             {

@@ -60,6 +60,7 @@ public sealed partial class ProcessPool : WorkerPool
     private readonly LinkedList<ProcessTask> queued = new();
     private readonly ProcessWorker?[] slots;
     private readonly byte[] initializer;
+    private readonly Dictionary<string, string?>? workerEnvironment;
     private long nextTaskId;
     private int workerNumber;
     private bool failedToStart;
@@ -68,7 +69,7 @@ public sealed partial class ProcessPool : WorkerPool
     /// <summary>Creates a pool and starts its workers (Python's <c>Pool(processes, initializer, maxtasksperchild)</c>, <c>ProcessPoolExecutor(max_workers, ...)</c>).</summary>
     /// <param name="options">Worker count, initializer, limits, timeout, queue bound, memory limit, grace period; null for the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A count, a size or a time in <paramref name="options"/> is out of its range.</exception>
-    /// <exception cref="ArgumentException">The initializer cannot be encoded for another process.</exception>
+    /// <exception cref="ArgumentException">The initializer cannot be encoded for another process, or a name or value of <see cref="ProcessPoolOptions.WorkerEnvironment"/> is not one.</exception>
     /// <exception cref="PlatformNotSupportedException">This platform or kind of application cannot start processes.</exception>
     public ProcessPool(ProcessPoolOptions? options = null)
         : this(options, options)
@@ -78,7 +79,7 @@ public sealed partial class ProcessPool : WorkerPool
     /// <summary>Creates a pool from the settings every pool takes (a <see cref="ProcessPoolOptions"/> passed as such is read whole), and starts its workers.</summary>
     /// <param name="options">Worker count, initializer, limits, timeout, queue bound; null for the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A count or a time in <paramref name="options"/> is out of its range.</exception>
-    /// <exception cref="ArgumentException">The initializer cannot be encoded for another process.</exception>
+    /// <exception cref="ArgumentException">The initializer cannot be encoded for another process, or a name or value of <see cref="ProcessPoolOptions.WorkerEnvironment"/> is not one.</exception>
     /// <exception cref="PlatformNotSupportedException">This platform or kind of application cannot start processes.</exception>
     public ProcessPool(PoolOptions? options)
         : this(options, options as ProcessPoolOptions)
@@ -111,6 +112,7 @@ public sealed partial class ProcessPool : WorkerPool
         MaxMemoryPerWorker = processOptions?.MaxMemoryPerWorker ?? 0;
         CancelGracePeriod = processOptions?.CancelGracePeriod ?? DefaultCancelGracePeriod;
         initializer = Initializer is { } init ? DelegatePayload.EncodeFunction(init) : [];
+        workerEnvironment = WorkerEnvironment.Copy(processOptions?.WorkerEnvironment, "options.WorkerEnvironment");
         (loggerFactory, logger) = CreateLogger(options?.LoggerFactory);
         slots = new ProcessWorker?[WorkerCount];
         lock (gate)

@@ -38,6 +38,7 @@ public sealed class ProcessPoolOptions : PoolOptions
         {
             MaxMemoryPerWorker = process.MaxMemoryPerWorker;
             CancelGracePeriod = process.CancelGracePeriod;
+            WorkerEnvironment = process.WorkerEnvironment;
         }
     }
 
@@ -55,4 +56,25 @@ public sealed class ProcessPoolOptions : PoolOptions
     /// Default: <see cref="ProcessPool.DefaultCancelGracePeriod"/> (2 seconds).
     /// </summary>
     public TimeSpan? CancelGracePeriod { get; init; }
+
+    /// <summary>
+    /// Environment variables to set (or, with a null value, remove) in every worker process, on top of this
+    /// process's, as <see cref="ChildProcessOptions.Environment"/> does for one child. Default: none.
+    /// </summary>
+    /// <remarks>
+    /// The runtime reads its settings from the environment when a worker starts, so this is how a pool's workers get
+    /// other JIT or GC settings than the caller: for example <c>DOTNET_TieredPGO=0</c>, which spares a short-lived
+    /// worker the instrumented tier its hot methods otherwise go through, or <c>DOTNET_GCHeapHardLimit</c>. Which
+    /// settings pay for a given workload is measured in bench/README.md (W13) and docs/architecture.md says when to
+    /// use which. Read once, when the pool is created.
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// using var pool = new ProcessPool(new ProcessPoolOptions
+    /// {
+    ///     WorkerEnvironment = new Dictionary&lt;string, string?&gt; { ["DOTNET_TieredPGO"] = "0" },
+    /// });
+    /// </code>
+    /// </example>
+    public IReadOnlyDictionary<string, string?>? WorkerEnvironment { get; init; }
 }

@@ -25,6 +25,7 @@ public sealed class PoolOptionsCopyTests
             LoggerFactory = NullLoggerFactory.Instance,
             MaxMemoryPerWorker = 17,
             CancelGracePeriod = TimeSpan.FromSeconds(19),
+            WorkerEnvironment = new Dictionary<string, string?> { ["MP_COPIED"] = "23" },
         };
 
         var copy = new ProcessPoolOptions(source);
