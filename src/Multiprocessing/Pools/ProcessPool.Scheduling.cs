@@ -129,7 +129,7 @@ public sealed partial class ProcessPool
             return;
         }
 
-        int want = Math.Min((most + 1) / 2, thief.Depth);
+        int want = Math.Min((most + 1) / 2, Room(thief) - thief.InFlight.Count);
         int first = victim.InFlight.Count;
         while (first > victim.InFlight.Count - want && victim.Claims.TryRevoke(victim.InFlight[first - 1].Seq))
         {
@@ -151,6 +151,14 @@ public sealed partial class ProcessPool
         }
     }
 
+    /// <summary>
+    /// How many tasks <paramref name="worker"/> may hold at once: its depth (see <see cref="ProcessWorker.Depth"/>), and
+    /// never more than it has left to run under <see cref="PoolOptions.MaxTasksPerWorker"/>, so that a task sent ahead
+    /// never runs in a worker past its limit (pool lock).
+    /// </summary>
+    private int Room(ProcessWorker worker) =>
+        MaxTasksPerWorker > 0 ? Math.Min(worker.Depth, MaxTasksPerWorker - worker.Done) : worker.Depth;
+
     /// <summary>How many of a worker's tasks have not started, as far as the pool knows: all but the one it runs (pool lock).</summary>
     private static int Unstarted(ProcessWorker worker) =>
         worker.InFlight.Count == 0 ? 0 : worker.InFlight.Count - (worker.InFlight[0].Running ? 1 : 0);
@@ -164,7 +172,7 @@ public sealed partial class ProcessPool
         ProcessWorker? best = null;
         foreach (ProcessWorker? w in slots)
         {
-            if (w is { Gone: false, Retiring: false, EndClosed: false } && w.InFlight.Count < w.Depth && w.Claims.CanOffer(w.NextSeq)
+            if (w is { Gone: false, Retiring: false, EndClosed: false } && w.InFlight.Count < Room(w) && w.Claims.CanOffer(w.NextSeq)
                 && (best is null || w.InFlight.Count < best.InFlight.Count || (w.InFlight.Count == best.InFlight.Count && w.HeadStartedAt > best.HeadStartedAt)))
             {
                 best = w;

@@ -291,6 +291,27 @@ public abstract partial class WorkerPoolTestBase
     }
 
     /// <summary>
+    /// Python's <c>maxtasksperchild</c> counts the tasks a worker runs, however they came: tasks submitted at once
+    /// (which a process pool sends ahead to its workers) must not run in a worker past its limit.
+    /// </summary>
+    [Fact]
+    public void MaxTasksPerWorker_HoldsForTasksSubmittedAllAtOnce()
+    {
+        if (!SupportsMaxTasksPerWorker)
+        {
+            return; // refused: see MaxTasksPerWorker_ReplacesTheWorker_AfterThatManyTasks
+        }
+
+        using WorkerPool pool = CreatePool(new PoolOptions { WorkerCount = 2, MaxTasksPerWorker = 2 });
+
+        long[] workers = pool.Map(static (int _) => WorkerId(), Enumerable.Range(0, 12), chunkSize: 1);
+        long[] submitted = [.. Enumerable.Range(0, 12).Select(_ => pool.Submit(static () => WorkerId())).ToArray().Select(t => t.ResultOrFail())];
+
+        Assert.All(workers.Concat(submitted).CountBy(w => w), ran => Assert.True(ran.Value <= 2, $"a worker ran {ran.Value} tasks (limit 2)"));
+        Assert.Equal(24L, pool.Counters.Completed);
+    }
+
+    /// <summary>
     /// Submits a task that says it started, then holds its worker until <paramref name="gate"/> opens; returns once
     /// it runs and the pool counts it running (a process pool learns it from its worker's pipe, a moment after the
     /// task itself has begun: until then it still holds a place in the bounded queue).
