@@ -17,10 +17,10 @@ namespace Multiprocessing.Managers;
 /// </remarks>
 /// <remarks>
 /// The wire (the connection, the request buffer, sending a request, receiving its reply and reading it) is owned by
-/// one caller at a time through a <see cref="FifoLock"/>, which blocking callers (<see cref="Call"/>) and awaiting
-/// ones (<see cref="CallAsync"/>) take alike, in the order they came: a sliced wait that asks again after each
-/// slice queues behind the calls that came meanwhile (the Put that an awaited Get on the same proxy waits for), so
-/// it cannot keep them off the wire.
+/// one caller at a time through a <see cref="FairLock"/>, which blocking callers (<see cref="Call"/>) and awaiting
+/// ones (<see cref="CallAsync"/>) take alike: a sliced wait that asks again after each slice cannot keep the calls
+/// that came meanwhile (the Put that an awaited Get on the same proxy waits for) off the wire for longer than the
+/// lock's starvation limit.
 /// </remarks>
 internal sealed partial class ManagerChannel : IDisposable
 {
@@ -38,7 +38,7 @@ internal sealed partial class ManagerChannel : IDisposable
     public static readonly ReplyParser<bool> ParseBool = static (WireReader reply, out bool result) => result = reply.ReadBool();
 
     private readonly WireBuffer request = new();
-    private readonly FifoLock wire = new();
+    private readonly FairLock wire = new();
     private readonly Lock connecting = new();
     private byte[] reply = new byte[4096];
     private Connection? connection;
