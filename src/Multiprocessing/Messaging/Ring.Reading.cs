@@ -42,6 +42,7 @@ internal sealed unsafe partial class Ring
         var assembly = default(MessageAssembly);
         if (!ReadIsOpen() && RingReady() && *(int*)(data + (h->Head & mask) + 4) == KindWhole && Step(ref assembly, out message))
         {
+            readsWithoutWait++;
             return true;
         }
 
@@ -113,7 +114,6 @@ internal sealed unsafe partial class Ring
 
                 Volatile.Write(ref h->ReadOpen, 0);
                 pendingSize = size;
-                sawBacklog |= cachedTail > head + size; // Another record is behind this one (see sawBacklog).
                 message = new RingMessage(payload, length, null);
                 return true;
 

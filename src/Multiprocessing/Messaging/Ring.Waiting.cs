@@ -105,19 +105,18 @@ internal sealed unsafe partial class Ring
             return roomSpin.Spin(ref ready) ? OutcomeOnceReady(what, need) : null;
         }
 
-        bool streaming = sawBacklog;
-        sawBacklog = false;
+        bool streaming = readsWithoutWait > 0;
+        readsWithoutWait = 0;
         return dataSpin.Spin(ref ready, streaming) ? OutcomeOnceReady(what, need) : null;
     }
 
     /// <summary>
-    /// Whether this process, since its last wait for data, took a message that had another behind it in the ring:
-    /// items are arriving faster than they are taken (a stream), and the next wait spins for the most (see the
-    /// <c>streaming</c> parameter of <see cref="SpinBudget.Spin{TReady}"/>). A round trip never sets it (one
-    /// message in the ring at a time), so its waits keep the learnt budget. Advisory, like the budgets: racing
+    /// Messages this process took from the ring without waiting (<see cref="TryBeginReadNow"/>) since its last wait
+    /// for data: above 0, items are arriving in a stream, and the next wait spins for the most (see the
+    /// <c>streaming</c> parameter of <see cref="SpinBudget.Spin{TReady}"/>). Advisory, like the budgets: racing
     /// consumer threads lose nothing but accuracy.
     /// </summary>
-    private bool sawBacklog;
+    private int readsWithoutWait;
 
     /// <summary>How long this process spins for data, and for room or an item slot, on this ring (see <see cref="SpinBudget"/>).</summary>
     private SpinBudget dataSpin;

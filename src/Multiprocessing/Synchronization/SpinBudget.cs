@@ -48,7 +48,7 @@ internal struct SpinBudget
     /// </summary>
     /// <param name="ready">The condition.</param>
     /// <param name="streaming">
-    /// The peer is sending a stream (the waiter found items queued behind one it took since its last wait): spin for the most,
+    /// The peer is sending a stream (the waiter took more than one item since its last wait): spin for the most,
     /// whatever the budget learnt. A stream's consumer that sleeps makes its producer pay a wake-up system call for
     /// the next item, which slows the producer, so that the consumer's next, halved, spin misses too; on a loaded
     /// machine that spiral ends at a few items per wake-up. A round trip (one message per wait) never streams.
