@@ -42,7 +42,6 @@ internal sealed unsafe partial class Ring
         var assembly = default(MessageAssembly);
         if (!ReadIsOpen() && RingReady() && *(int*)(data + (h->Head & mask) + 4) == KindWhole && Step(ref assembly, out message))
         {
-            readsWithoutWait++;
             return true;
         }
 

@@ -100,23 +100,9 @@ internal sealed unsafe partial class Ring
     private RingStatus? Spin(WaitTarget what, long need)
     {
         var ready = new SpinReady(this, what, need);
-        if (what != WaitTarget.Data)
-        {
-            return roomSpin.Spin(ref ready) ? OutcomeOnceReady(what, need) : null;
-        }
-
-        bool streaming = readsWithoutWait > 0;
-        readsWithoutWait = 0;
-        return dataSpin.Spin(ref ready, streaming) ? OutcomeOnceReady(what, need) : null;
+        ref SpinBudget budget = ref what == WaitTarget.Data ? ref dataSpin : ref roomSpin;
+        return budget.Spin(ref ready) ? OutcomeOnceReady(what, need) : null;
     }
-
-    /// <summary>
-    /// Messages this process took from the ring without waiting (<see cref="TryBeginReadNow"/>) since its last wait
-    /// for data: above 0, items are arriving in a stream, and the next wait spins for the most (see the
-    /// <c>streaming</c> parameter of <see cref="SpinBudget.Spin{TReady}"/>). Advisory, like the budgets: racing
-    /// consumer threads lose nothing but accuracy.
-    /// </summary>
-    private int readsWithoutWait;
 
     /// <summary>How long this process spins for data, and for room or an item slot, on this ring (see <see cref="SpinBudget"/>).</summary>
     private SpinBudget dataSpin;

@@ -46,14 +46,7 @@ internal struct SpinBudget
     /// Spins until <paramref name="ready"/> says the condition holds (true) or the budget is spent (false), and
     /// learns from the outcome. Allocates nothing: <typeparamref name="TReady"/> is a struct.
     /// </summary>
-    /// <param name="ready">The condition.</param>
-    /// <param name="streaming">
-    /// The peer is sending a stream (the waiter took more than one item since its last wait): spin for the most,
-    /// whatever the budget learnt. A stream's consumer that sleeps makes its producer pay a wake-up system call for
-    /// the next item, which slows the producer, so that the consumer's next, halved, spin misses too; on a loaded
-    /// machine that spiral ends at a few items per wake-up. A round trip (one message per wait) never streams.
-    /// </param>
-    public bool Spin<TReady>(ref TReady ready, bool streaming = false)
+    public bool Spin<TReady>(ref TReady ready)
         where TReady : struct, IReady
     {
         if (NoSpin)
@@ -69,7 +62,7 @@ internal struct SpinBudget
             return ready.IsReady();
         }
 
-        long budget = streaming ? MaxTicks : Budget();
+        long budget = Budget();
         long start = Stopwatch.GetTimestamp();
         while (true)
         {
