@@ -104,10 +104,11 @@ internal static class TestApp
                 lastWork = now;
             }
 
+            long bound = (long)silence.TotalMilliseconds;
             long quiet = now - Volatile.Read(ref lastOutput);
-            if (quiet > (long)silence.TotalMilliseconds && (now - lastWork > (long)silence.TotalMilliseconds || quiet > (long)(silence.TotalMilliseconds * SilentWorkFactor)))
+            bool idle = now - lastWork > bound;
+            if (quiet > bound && (idle || quiet > bound * SilentWorkFactor))
             {
-                bool idle = now - lastWork > (long)silence.TotalMilliseconds;
                 p.Kill(entireProcessTree: true);
                 string said;
                 lock (stdout)
