@@ -24,6 +24,7 @@ internal static class CompareSession
             throw new BenchException("none of the selected workloads is implemented yet; nothing to compare");
         }
 
+        string[] pythonIds = PythonIds(implemented);
         var run = new ChartRun(options, $"medians of {Rounds} alternate rounds");
         var dotnet = new List<BenchRecord>();
         var cpython = new List<BenchRecord>();
@@ -31,8 +32,11 @@ internal static class CompareSession
         {
             Console.Error.WriteLine($"=== round {round}/{Rounds}: .NET");
             dotnet.AddRange(BenchRunner.RunOnce(implemented, options.Sizes));
-            Console.Error.WriteLine($"=== round {round}/{Rounds}: CPython ({python.Script})");
-            cpython.AddRange(python.Run(options.Quick, implemented.Select(s => s.Id)));
+            if (pythonIds.Length > 0)
+            {
+                Console.Error.WriteLine($"=== round {round}/{Rounds}: CPython ({python.Script})");
+                cpython.AddRange(python.Run(options.Quick, pythonIds));
+            }
         }
 
         IReadOnlyList<ComparisonRow> rows = ComparisonBuilder.Build(implemented, dotnet, cpython);
@@ -40,4 +44,7 @@ internal static class CompareSession
         IReadOnlyList<ComparisonRecord> comparisons = ComparisonTable.WriteJson(rows);
         run.Finish(comparisons);
     }
+
+    /// <summary>The ids to ask the CPython script for: those of <paramref name="workloads"/> that it has (not W12, W13).</summary>
+    public static string[] PythonIds(IEnumerable<WorkloadSpec> workloads) => [.. workloads.Where(s => s.InPython).Select(s => s.Id)];
 }

@@ -18,8 +18,8 @@ internal static class WorkloadCatalog
         new("w9", "manager_dict", new W9ManagerDict()),
         new("w10", "thread_pool_small", new W10ThreadPoolSmall()),
         new("w11", "cpu_scaling", new W11CpuScaling()),
-        new("w12", "cluster_map", new W12ClusterMap()),
-        new("w13", "real_render", new W13RealRender()),
+        new("w12", "cluster_map", new W12ClusterMap(), InPython: false),
+        new("w13", "real_render", new W13RealRender(), InPython: false),
     ];
 
     /// <summary>The workloads that <paramref name="only"/> (comma-separated names or ids, any case) names, in catalog order; all if it is empty.</summary>
