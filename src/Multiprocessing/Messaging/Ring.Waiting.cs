@@ -44,7 +44,6 @@ internal sealed unsafe partial class Ring
         if ((v & Armed) != 0 && Interlocked.CompareExchange(ref *seq, v + 1, v) == v)
         {
             Libc.FutexWake(seq, int.MaxValue);
-            SpinBudget.NoteWake();
         }
     }
 

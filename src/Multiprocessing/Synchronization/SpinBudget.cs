@@ -15,8 +15,15 @@ namespace Multiprocessing.Synchronization;
 /// from the work that would let the peer run: with no idle core the scheduler queues a woken task beside its waker,
 /// so a waker that spins keeps its own peer waiting (a C round trip here, at load 12: 5 to 7 µs sleeping at once,
 /// 26 µs after a 200-pause spin, 300 µs after a 2,000-pause spin; 650 µs with a spin without bound at load 18). So
-/// the budget follows what the spins found, a thread that has just woken a sleeper does not spin, and the spin never
-/// yields the core (a <c>sched_yield</c> hands it to other work for a whole slice).</para>
+/// the budget follows what the spins found, and the spin never yields the core (a <c>sched_yield</c> hands it to other
+/// work for a whole slice: with yields between the spins, W2 with chunk size 1 fell from 200-360 k to 70-100 k tasks/s
+/// beside two busy processes, though it took W3 from about 30 to 10-16 µs on a quiet machine, where the yield hands
+/// the core to the caller's own thread).</para>
+/// <para>A thread that has just woken a sleeper spins like any other. It used to skip its next spin (the woken peer
+/// might be queued on its core), but in a ping-pong that skip never ends: each side's answer wakes the other, so each
+/// side's next wait skipped its spin and slept, and every round trip became two wake-ups — W6 took 28-59 µs on a quiet
+/// machine against 3-4 µs with spins, and beside two busy processes the spin did no worse (W6 8-21 against 22-43 µs,
+/// W2 with chunk size 1 280-360 k against 200-220 k tasks/s).</para>
 /// <para>A mutable struct kept in a field of its owner (one per waiting side of a ring, in each process that has the
 /// ring open): its state is per process and advisory, so threads racing on it lose nothing but a little accuracy.
 /// The spins of <see cref="LockCore"/> and <see cref="SemaphoreCore"/> do not use it (yet).</para>
@@ -35,10 +42,6 @@ internal struct SpinBudget
     /// <summary>With a single CPU there is no peer running meanwhile: never spin.</summary>
     private static readonly bool NoSpin = Environment.ProcessorCount == 1;
 
-    /// <summary>Set when this thread makes a wake-up system call for a sleeper (see <see cref="NoteWake"/>).</summary>
-    [ThreadStatic]
-    private static bool wokeSleeper;
-
     private long ticks;
     private int sinceProbe;
 
@@ -51,14 +54,6 @@ internal struct SpinBudget
     {
         if (NoSpin)
         {
-            return ready.IsReady();
-        }
-
-        if (wokeSleeper)
-        {
-            // This thread woke a sleeper since its last spin: the woken peer may be queued on this very core (the
-            // scheduler puts a woken task beside its waker when no core is idle), and a spin would keep it waiting.
-            wokeSleeper = false;
             return ready.IsReady();
         }
 
@@ -81,9 +76,6 @@ internal struct SpinBudget
             Thread.SpinWait(4);
         }
     }
-
-    /// <summary>Notes that this thread has just woken a sleeping peer: its next spin is skipped (see <see cref="Spin{TReady}"/>).</summary>
-    public static void NoteWake() => wokeSleeper = true;
 
     private readonly long Current => ticks == 0 ? MaxTicks : ticks;
 
