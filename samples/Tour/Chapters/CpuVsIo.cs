@@ -31,7 +31,7 @@ internal sealed class CpuVsIo : IChapter
         Console.WriteLine(Say.Invariant($"speed-up: threads {seq / thr:0.00}×, processes {seq / pro:0.00}× on {Environment.ProcessorCount} cores"));
         Say.Note(".NET threads have no GIL: on CPU-bound work they use every core, as processes do (CPython's threads stay at 1× here). What processes add is not speed: isolation (a crash, a leak or a hang stays in its worker), a hard kill with a per-task timeout, and a heap and a garbage collector of their own.");
 
-        Say.Note("each worker is a new runtime, which compiles and tiers up the code it calls again: for a library's heavy work from the first task, give the workers other JIT settings with ProcessPoolOptions.WorkerEnvironment, e.g. DOTNET_TieredPGO=0 and DOTNET_TC_CallCountingDelayMs=0 (measured in bench/README.md, W13).");
+        Say.Note("each worker is a new runtime, which compiles and tiers up the code it calls again: a pool starts its workers with DOTNET_TieredPGO=0 and DOTNET_TC_CallCountingDelayMs=0 so that a library's hot code is optimized within the first map (ProcessPoolOptions.WorkerEnvironment changes them; measured in bench/README.md, W13).");
 
         Say.Part($"I/O-bound: {Jobs} × waiting 300 ms (a stand-in for a download or a disk read)");
         double seqIo = Time(() => Enumerable.Range(0, Jobs).Sum(_ => IoTask(300)), Jobs, "sequential");

@@ -112,7 +112,7 @@ public sealed partial class ProcessPool : WorkerPool
         MaxMemoryPerWorker = processOptions?.MaxMemoryPerWorker ?? 0;
         CancelGracePeriod = processOptions?.CancelGracePeriod ?? DefaultCancelGracePeriod;
         initializer = Initializer is { } init ? DelegatePayload.EncodeFunction(init) : [];
-        workerEnvironment = WorkerEnvironment.Copy(processOptions?.WorkerEnvironment, "options.WorkerEnvironment");
+        workerEnvironment = WorkerEnvironment.ForWorkers(processOptions?.WorkerEnvironment, "options.WorkerEnvironment", WorkerEnvironment.ConfiguredHere);
         (loggerFactory, logger) = CreateLogger(options?.LoggerFactory);
         slots = new ProcessWorker?[WorkerCount];
         lock (gate)

@@ -59,20 +59,26 @@ public sealed class ProcessPoolOptions : PoolOptions
 
     /// <summary>
     /// Environment variables to set (or, with a null value, remove) in every worker process, on top of this
-    /// process's, as <see cref="ChildProcessOptions.Environment"/> does for one child. Default: none.
+    /// process's, as <see cref="ChildProcessOptions.Environment"/> does for one child. Default: none beyond the two
+    /// runtime settings below.
     /// </summary>
     /// <remarks>
-    /// The runtime reads its settings from the environment when a worker starts, so this is how a pool's workers get
-    /// other JIT or GC settings than the caller: for example <c>DOTNET_TieredPGO=0</c>, which spares a short-lived
-    /// worker the instrumented tier its hot methods otherwise go through, or <c>DOTNET_GCHeapHardLimit</c>. Which
-    /// settings pay for a given workload is measured in bench/README.md (W13) and docs/architecture.md says when to
-    /// use which. Read once, when the pool is created.
+    /// <para>The runtime reads its settings from the environment when a worker starts, so this is how a pool's workers
+    /// get other JIT or GC settings than the caller, for example <c>DOTNET_GCHeapHardLimit</c>. Read once, when the
+    /// pool is created.</para>
+    /// <para>Unless this process sets them itself (its workers then inherit its values) or this dictionary names them
+    /// (under <c>DOTNET_</c> or <c>COMPlus_</c>; a null value keeps the runtime's default), workers start with
+    /// <c>DOTNET_TieredPGO=0</c> and <c>DOTNET_TC_CallCountingDelayMs=0</c>: a worker compiles the code it runs
+    /// afresh, and with the runtime's defaults the hot methods of a library it keeps discovering ran unoptimized, then
+    /// instrumented, for most of a map (W13 in bench/README.md: a pool's second map of Markdown rendering at 0.50 ×
+    /// one thread's speed with the defaults, 1.50 × with these). <c>DOTNET_TieredCompilation=0</c> may do better still
+    /// for a pool that lives for one batch of heavy work.</para>
     /// </remarks>
     /// <example>
     /// <code>
     /// using var pool = new ProcessPool(new ProcessPoolOptions
     /// {
-    ///     WorkerEnvironment = new Dictionary&lt;string, string?&gt; { ["DOTNET_TieredPGO"] = "0" },
+    ///     WorkerEnvironment = new Dictionary&lt;string, string?&gt; { ["DOTNET_GCHeapHardLimit"] = "0x10000000", ["DOTNET_TieredPGO"] = null },
     /// });
     /// </code>
     /// </example>

@@ -1,3 +1,5 @@
+using Multiprocessing.Pools;
+
 namespace Multiprocessing.Tests.Pools;
 
 /// <summary><see cref="ProcessPoolOptions.WorkerEnvironment"/>: what every worker process of a pool finds in its environment.</summary>
@@ -34,6 +36,48 @@ public sealed class ProcessPoolWorkerEnvironmentTests
         });
 
         Assert.True(pool.Apply(static () => System.Runtime.GCSettings.IsServerGC));
+    }
+
+    [Fact]
+    public void ByDefault_WorkersTierUpWithoutTheInstrumentedTier_AndWithoutTheCallCountingDelay()
+    {
+        using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1 });
+        (string? pgo, string? delay) = pool.Apply(static () => (
+            Environment.GetEnvironmentVariable("DOTNET_TieredPGO"), Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs")));
+
+        // A setting this process makes itself is its workers' too (they inherit it); else the pool sets it.
+        Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_TieredPGO") ?? (WorkerEnvironment.ConfiguredHere("TieredPGO") ? null : "0"), pgo);
+        Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs") ?? (WorkerEnvironment.ConfiguredHere("TC_CallCountingDelayMs") ? null : "0"), delay);
+    }
+
+    [Fact]
+    public void ASettingTheOptionsName_UnderEitherPrefix_KeepsItsValue_AndTheOtherDefaultStays()
+    {
+        using var pool = new ProcessPool(new ProcessPoolOptions
+        {
+            WorkerCount = 1,
+            WorkerEnvironment = new Dictionary<string, string?> { ["DOTNET_TieredPGO"] = null, ["COMPlus_TC_CallCountingDelayMs"] = "50" },
+        });
+        (string? pgo, string? delay, string? legacyDelay) = pool.Apply(static () => (
+            Environment.GetEnvironmentVariable("DOTNET_TieredPGO"),
+            Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"),
+            Environment.GetEnvironmentVariable("COMPlus_TC_CallCountingDelayMs")));
+
+        Assert.Null(pgo);
+        Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"), delay); // not set over the option's COMPlus_ one
+        Assert.Equal("50", legacyDelay);
+    }
+
+    [Fact]
+    public void ForWorkers_SetsOnlyTheDefaultsThisProcessDoesNotSet()
+    {
+        Dictionary<string, string?>? none = WorkerEnvironment.ForWorkers(null, "v", static _ => true);
+        Dictionary<string, string?>? onlyDelay = WorkerEnvironment.ForWorkers(null, "v", static s => s == "TieredPGO");
+        Dictionary<string, string?>? both = WorkerEnvironment.ForWorkers(new Dictionary<string, string?> { ["X"] = "1" }, "v", static _ => false);
+
+        Assert.Null(none);
+        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "0" }, onlyDelay);
+        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0", ["X"] = "1" }, both);
     }
 
     [Theory]

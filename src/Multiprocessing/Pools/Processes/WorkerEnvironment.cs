@@ -1,20 +1,63 @@
 namespace Multiprocessing.Pools;
 
-/// <summary>Checks and copies <see cref="ProcessPoolOptions.WorkerEnvironment"/> once, when a pool is created.</summary>
+/// <summary>Checks and copies <see cref="ProcessPoolOptions.WorkerEnvironment"/> once, when a pool is created, over the workers' runtime defaults.</summary>
 internal static class WorkerEnvironment
 {
+    /// <summary>
+    /// The runtime settings a pool's workers get unless this process's environment or
+    /// <see cref="ProcessPoolOptions.WorkerEnvironment"/> names them: no instrumented tier (<c>DOTNET_TieredPGO=0</c>)
+    /// and no delay before hot methods are compiled again optimized (<c>DOTNET_TC_CallCountingDelayMs=0</c>).
+    /// </summary>
+    /// <remarks>
+    /// A worker compiles the code it runs afresh. With the runtime's defaults its hot methods wait for 100 ms without
+    /// new compilations before they are even counted, and a worker running a library keeps compiling new methods, so
+    /// they ran unoptimized, then instrumented, for most of a map: W13 (a pool rendering Markdown on a quiet machine)
+    /// reached 0.50 × one thread's speed on its second map with the defaults, 1.50 × with these two (bench/README.md).
+    /// </remarks>
+    internal static readonly (string Setting, string Value, string? AppContextName)[] RuntimeDefaults =
+    [
+        ("TieredPGO", "0", "System.Runtime.TieredPGO"),
+        ("TC_CallCountingDelayMs", "0", null),
+    ];
+
+    /// <summary>The prefixes under which the runtime reads a setting from the environment.</summary>
+    private static readonly string[] Prefixes = ["DOTNET_", "COMPlus_"];
+
+    /// <summary>
+    /// Whether this process sets a runtime setting of <see cref="RuntimeDefaults"/> itself, which its workers then
+    /// inherit: in its environment (<c>DOTNET_</c> or <c>COMPlus_</c>), or, for PGO, in its runtimeconfig.json.
+    /// </summary>
+    public static bool ConfiguredHere(string setting) =>
+        Array.Exists(Prefixes, p => Environment.GetEnvironmentVariable(p + setting) is not null)
+        || Array.Exists(RuntimeDefaults, d => d.Setting == setting && d.AppContextName is { } key && AppContext.GetData(key) is not null);
+
     /// <param name="variables">The variables.</param>
     /// <param name="parameterName">The name the exceptions give the variables.</param>
-    /// <returns>A copy that later changes to <paramref name="variables"/> do not reach; null if there is nothing to set.</returns>
+    /// <param name="configuredHere">Whether this process sets a runtime setting itself (the workers inherit it): <see cref="ConfiguredHere"/>.</param>
+    /// <returns>
+    /// The <see cref="RuntimeDefaults"/> that neither this process nor <paramref name="variables"/> sets (under
+    /// either prefix), as <c>DOTNET_</c> variables; then a copy of <paramref name="variables"/> that later changes to
+    /// it do not reach; null if there is nothing to set.
+    /// </returns>
     /// <exception cref="ArgumentException">A name is empty or holds <c>=</c> or a NUL character, or a value holds a NUL character.</exception>
-    public static Dictionary<string, string?>? Copy(IReadOnlyDictionary<string, string?>? variables, string parameterName)
+    public static Dictionary<string, string?>? ForWorkers(IReadOnlyDictionary<string, string?>? variables, string parameterName, Func<string, bool> configuredHere)
     {
-        if (variables is null || variables.Count == 0)
+        ArgumentNullException.ThrowIfNull(configuredHere);
+        var copy = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach ((string setting, string value, _) in RuntimeDefaults)
         {
-            return null;
+            bool named = variables is not null && Array.Exists(Prefixes, p => variables.ContainsKey(p + setting));
+            if (!named && !configuredHere(setting))
+            {
+                copy[Prefixes[0] + setting] = value;
+            }
         }
 
-        var copy = new Dictionary<string, string?>(variables.Count, StringComparer.Ordinal);
+        if (variables is null || variables.Count == 0)
+        {
+            return copy.Count == 0 ? null : copy;
+        }
+
         foreach ((string name, string? value) in variables)
         {
             if (string.IsNullOrEmpty(name) || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
