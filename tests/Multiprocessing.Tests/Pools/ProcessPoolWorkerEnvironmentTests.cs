@@ -39,45 +39,47 @@ public sealed class ProcessPoolWorkerEnvironmentTests
     }
 
     [Fact]
-    public void ByDefault_WorkersTierUpWithoutTheInstrumentedTier_AndWithoutTheCallCountingDelay()
+    public void ByDefault_WorkersCountCallsForTheirOptimizedCompilationAtOnce()
     {
         using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1 });
-        (string? pgo, string? delay) = pool.Apply(static () => (
-            Environment.GetEnvironmentVariable("DOTNET_TieredPGO"), Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs")));
+        (string? delay, string? pgo) = pool.Apply(static () => (
+            Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"), Environment.GetEnvironmentVariable("DOTNET_TieredPGO")));
 
         // A setting this process makes itself is its workers' too (they inherit it); else the pool sets it.
-        Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_TieredPGO") ?? (WorkerEnvironment.ConfiguredHere("TieredPGO") ? null : "0"), pgo);
-        Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs") ?? (WorkerEnvironment.ConfiguredHere("TC_CallCountingDelayMs") ? null : "0"), delay);
+        Assert.Equal(WorkerEnvironment.ConfiguredHere("TC_CallCountingDelayMs") ? Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs") : "0", delay);
+        Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_TieredPGO"), pgo); // left to the caller
     }
 
     [Fact]
-    public void ASettingTheOptionsName_UnderEitherPrefix_KeepsItsValue_AndTheOtherDefaultStays()
+    public void TheDefault_NamedInTheOptions_UnderEitherPrefix_IsNotSet()
     {
-        using var pool = new ProcessPool(new ProcessPoolOptions
+        using var legacy = new ProcessPool(new ProcessPoolOptions
         {
             WorkerCount = 1,
-            WorkerEnvironment = new Dictionary<string, string?> { ["DOTNET_TieredPGO"] = null, ["COMPlus_TC_CallCountingDelayMs"] = "50" },
+            WorkerEnvironment = new Dictionary<string, string?> { ["COMPlus_TC_CallCountingDelayMs"] = "50" },
         });
-        (string? pgo, string? delay, string? legacyDelay) = pool.Apply(static () => (
-            Environment.GetEnvironmentVariable("DOTNET_TieredPGO"),
-            Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"),
-            Environment.GetEnvironmentVariable("COMPlus_TC_CallCountingDelayMs")));
+        using var removed = new ProcessPool(new ProcessPoolOptions
+        {
+            WorkerCount = 1,
+            WorkerEnvironment = new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = null },
+        });
+        static (string? Delay, string? LegacyDelay) Seen() => (
+            Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"), Environment.GetEnvironmentVariable("COMPlus_TC_CallCountingDelayMs"));
 
-        Assert.Null(pgo);
-        Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"), delay); // not set over the option's COMPlus_ one
-        Assert.Equal("50", legacyDelay);
+        Assert.Equal((Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"), "50"), legacy.Apply(Seen));
+        Assert.Null(removed.Apply(Seen).Delay);
     }
 
     [Fact]
-    public void ForWorkers_SetsOnlyTheDefaultsThisProcessDoesNotSet()
+    public void ForWorkers_SetsTheDefaultOnlyWhereThisProcessDoesNot()
     {
         Dictionary<string, string?>? none = WorkerEnvironment.ForWorkers(null, "v", static _ => true);
-        Dictionary<string, string?>? onlyDelay = WorkerEnvironment.ForWorkers(null, "v", static s => s == "TieredPGO");
+        Dictionary<string, string?>? alone = WorkerEnvironment.ForWorkers(null, "v", static _ => false);
         Dictionary<string, string?>? both = WorkerEnvironment.ForWorkers(new Dictionary<string, string?> { ["X"] = "1" }, "v", static _ => false);
 
         Assert.Null(none);
-        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "0" }, onlyDelay);
-        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0", ["X"] = "1" }, both);
+        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "0" }, alone);
+        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "0", ["X"] = "1" }, both);
     }
 
     [Theory]

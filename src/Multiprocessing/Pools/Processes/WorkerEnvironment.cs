@@ -5,19 +5,20 @@ internal static class WorkerEnvironment
 {
     /// <summary>
     /// The runtime settings a pool's workers get unless this process's environment or
-    /// <see cref="ProcessPoolOptions.WorkerEnvironment"/> names them: no instrumented tier (<c>DOTNET_TieredPGO=0</c>)
-    /// and no delay before hot methods are compiled again optimized (<c>DOTNET_TC_CallCountingDelayMs=0</c>).
+    /// <see cref="ProcessPoolOptions.WorkerEnvironment"/> names them: no delay before hot methods are counted for
+    /// their optimized compilation (<c>DOTNET_TC_CallCountingDelayMs=0</c>).
     /// </summary>
     /// <remarks>
-    /// A worker compiles the code it runs afresh. With the runtime's defaults its hot methods wait for 100 ms without
-    /// new compilations before they are even counted, and a worker running a library keeps compiling new methods, so
-    /// they ran unoptimized, then instrumented, for most of a map: W13 (a pool rendering Markdown on a quiet machine)
-    /// reached 0.50 × one thread's speed on its second map with the defaults, 1.50 × with these two (bench/README.md).
+    /// A worker compiles the code it runs afresh. With the runtime's defaults its methods are counted only after 100 ms
+    /// without a new compilation, and a worker running a library keeps compiling new methods, so their hot ones ran
+    /// unoptimized for most of a map: W13 (a pool rendering Markdown, quiet machine) reached 0.37 × one thread's speed
+    /// on its second map with the runtime's defaults, 0.81 × without the delay. Without the instrumented tier as well
+    /// (<c>DOTNET_TieredPGO=0</c>) it reached 1.60 ×, but tasks of a few microseconds lost their profile-guided
+    /// optimization with it (W2 and W3 20-40 % slower), so that one stays the caller's choice.
     /// </remarks>
-    internal static readonly (string Setting, string Value, string? AppContextName)[] RuntimeDefaults =
+    internal static readonly (string Setting, string Value)[] RuntimeDefaults =
     [
-        ("TieredPGO", "0", "System.Runtime.TieredPGO"),
-        ("TC_CallCountingDelayMs", "0", null),
+        ("TC_CallCountingDelayMs", "0"),
     ];
 
     /// <summary>The prefixes under which the runtime reads a setting from the environment.</summary>
@@ -25,11 +26,10 @@ internal static class WorkerEnvironment
 
     /// <summary>
     /// Whether this process sets a runtime setting of <see cref="RuntimeDefaults"/> itself, which its workers then
-    /// inherit: in its environment (<c>DOTNET_</c> or <c>COMPlus_</c>), or, for PGO, in its runtimeconfig.json.
+    /// inherit: in its environment (<c>DOTNET_</c> or <c>COMPlus_</c>).
     /// </summary>
     public static bool ConfiguredHere(string setting) =>
-        Array.Exists(Prefixes, p => Environment.GetEnvironmentVariable(p + setting) is not null)
-        || Array.Exists(RuntimeDefaults, d => d.Setting == setting && d.AppContextName is { } key && AppContext.GetData(key) is not null);
+        Array.Exists(Prefixes, p => Environment.GetEnvironmentVariable(p + setting) is not null);
 
     /// <param name="variables">The variables.</param>
     /// <param name="parameterName">The name the exceptions give the variables.</param>
@@ -44,7 +44,7 @@ internal static class WorkerEnvironment
     {
         ArgumentNullException.ThrowIfNull(configuredHere);
         var copy = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach ((string setting, string value, _) in RuntimeDefaults)
+        foreach ((string setting, string value) in RuntimeDefaults)
         {
             bool named = variables is not null && Array.Exists(Prefixes, p => variables.ContainsKey(p + setting));
             if (!named && !configuredHere(setting))
