@@ -70,9 +70,10 @@ public sealed class ProcessPoolOptions : PoolOptions
     /// (under <c>DOTNET_</c> or <c>COMPlus_</c>; a null value keeps the runtime's default), workers start with
     /// <c>DOTNET_TieredPGO=0</c> and <c>DOTNET_TC_CallCountingDelayMs=0</c>: a worker compiles the code it runs
     /// afresh, and with the runtime's defaults the hot methods of a library it keeps discovering ran unoptimized, then
-    /// instrumented, for most of a map (W13 in bench/README.md: a pool's second map of Markdown rendering at 0.50 ×
-    /// one thread's speed with the defaults, 1.50 × with these). <c>DOTNET_TieredCompilation=0</c> may do better still
-    /// for a pool that lives for one batch of heavy work.</para>
+    /// instrumented, for most of a map (W13 in bench/README.md, a pool rendering Markdown on a quiet machine: its second
+    /// map at 0.46 × one thread's speed with the runtime's defaults, 1.55 × with these, where two threads of one process
+    /// reached 1.33 ×). <c>DOTNET_TieredCompilation=0</c> cuts a new pool's first map further for a pool that lives
+    /// for one batch of heavy work, as does an <see cref="PoolOptions.Initializer"/> that calls the library.</para>
     /// </remarks>
     /// <example>
     /// <code>

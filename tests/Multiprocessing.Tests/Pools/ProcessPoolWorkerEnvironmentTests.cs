@@ -39,7 +39,7 @@ public sealed class ProcessPoolWorkerEnvironmentTests
     }
 
     [Fact]
-    public void ByDefault_WorkersCountCallsForTheirOptimizedCompilationAtOnce()
+    public void ByDefault_WorkersTierUpAtOnce_WithoutTheInstrumentedTier()
     {
         using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1 });
         (string? delay, string? pgo) = pool.Apply(static () => (
@@ -47,7 +47,7 @@ public sealed class ProcessPoolWorkerEnvironmentTests
 
         // A setting this process makes itself is its workers' too (they inherit it); else the pool sets it.
         Assert.Equal(WorkerEnvironment.ConfiguredHere("TC_CallCountingDelayMs") ? Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs") : "0", delay);
-        Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_TieredPGO"), pgo); // left to the caller
+        Assert.Equal(WorkerEnvironment.ConfiguredHere("TieredPGO") ? Environment.GetEnvironmentVariable("DOTNET_TieredPGO") : "0", pgo);
     }
 
     [Fact]
@@ -71,15 +71,20 @@ public sealed class ProcessPoolWorkerEnvironmentTests
     }
 
     [Fact]
-    public void ForWorkers_SetsTheDefaultOnlyWhereThisProcessDoesNot()
+    public void ForWorkers_SetsTheDefaultsOnlyWhereNeitherThisProcessNorTheOptionsDo()
     {
         Dictionary<string, string?>? none = WorkerEnvironment.ForWorkers(null, "v", static _ => true);
         Dictionary<string, string?>? alone = WorkerEnvironment.ForWorkers(null, "v", static _ => false);
         Dictionary<string, string?>? both = WorkerEnvironment.ForWorkers(new Dictionary<string, string?> { ["X"] = "1" }, "v", static _ => false);
 
         Assert.Null(none);
-        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "0" }, alone);
-        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "0", ["X"] = "1" }, both);
+        Dictionary<string, string?>? onlyDelay = WorkerEnvironment.ForWorkers(null, "v", static s => s == "TieredPGO");
+        Dictionary<string, string?>? pgoNamed = WorkerEnvironment.ForWorkers(new Dictionary<string, string?> { ["COMPlus_TieredPGO"] = "1" }, "v", static _ => false);
+
+        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0" }, alone);
+        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0", ["X"] = "1" }, both);
+        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "0" }, onlyDelay);
+        Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "0", ["COMPlus_TieredPGO"] = "1" }, pgoNamed);
     }
 
     [Theory]

@@ -4,20 +4,21 @@ namespace Multiprocessing.Pools;
 internal static class WorkerEnvironment
 {
     /// <summary>
-    /// The runtime settings a pool's workers get unless this process's environment or
-    /// <see cref="ProcessPoolOptions.WorkerEnvironment"/> names them: no delay before hot methods are counted for
-    /// their optimized compilation (<c>DOTNET_TC_CallCountingDelayMs=0</c>).
+    /// The runtime settings a pool's workers get unless this process sets them or
+    /// <see cref="ProcessPoolOptions.WorkerEnvironment"/> names them: no instrumented tier (<c>DOTNET_TieredPGO=0</c>)
+    /// and no delay before calls are counted for the optimized compilation (<c>DOTNET_TC_CallCountingDelayMs=0</c>).
     /// </summary>
     /// <remarks>
     /// A worker compiles the code it runs afresh. With the runtime's defaults its methods are counted only after 100 ms
-    /// without a new compilation, and a worker running a library keeps compiling new methods, so their hot ones ran
-    /// unoptimized for most of a map: W13 (a pool rendering Markdown, quiet machine) reached 0.37 × one thread's speed
-    /// on its second map with the runtime's defaults, 0.81 × without the delay. Without the instrumented tier as well
-    /// (<c>DOTNET_TieredPGO=0</c>) it reached 1.60 ×, but tasks of a few microseconds lost their profile-guided
-    /// optimization with it (W2 and W3 20-40 % slower), so that one stays the caller's choice.
+    /// without a new compilation, and go through an instrumented tier before the optimized one; a worker running a
+    /// library keeps compiling new methods, so its hot ones ran unoptimized or instrumented for most of a map. W13 (a
+    /// pool rendering Markdown, quiet machine, bench/README.md): the second map at 0.37-0.90 × one thread's speed with
+    /// the runtime's defaults, 1.60-1.81 × with these two (two threads of one process: 1.17-1.35 ×). Tasks of a few
+    /// microseconds lost nothing measurable (W2 and W3, five alternate rounds each).
     /// </remarks>
     internal static readonly (string Setting, string Value)[] RuntimeDefaults =
     [
+        ("TieredPGO", "0"),
         ("TC_CallCountingDelayMs", "0"),
     ];
 
@@ -26,10 +27,12 @@ internal static class WorkerEnvironment
 
     /// <summary>
     /// Whether this process sets a runtime setting of <see cref="RuntimeDefaults"/> itself, which its workers then
-    /// inherit: in its environment (<c>DOTNET_</c> or <c>COMPlus_</c>).
+    /// inherit: in its environment (<c>DOTNET_</c> or <c>COMPlus_</c>), or, for PGO, in its runtimeconfig.json
+    /// (<c>System.Runtime.TieredPGO</c>, which the <c>TieredPGO</c> MSBuild property writes).
     /// </summary>
     public static bool ConfiguredHere(string setting) =>
-        Array.Exists(Prefixes, p => Environment.GetEnvironmentVariable(p + setting) is not null);
+        Array.Exists(Prefixes, p => Environment.GetEnvironmentVariable(p + setting) is not null)
+        || (setting == "TieredPGO" && AppContext.GetData("System.Runtime.TieredPGO") is not null);
 
     /// <param name="variables">The variables.</param>
     /// <param name="parameterName">The name the exceptions give the variables.</param>
