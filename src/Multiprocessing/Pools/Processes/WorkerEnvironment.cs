@@ -12,8 +12,8 @@ internal static class WorkerEnvironment
     /// A worker compiles the code it runs afresh. With the runtime's defaults its methods are counted only after 100 ms
     /// without a new compilation, and go through an instrumented tier before the optimized one; a worker running a
     /// library keeps compiling new methods, so its hot ones ran unoptimized or instrumented for most of a map. W13 (a
-    /// pool rendering Markdown, quiet machine, bench/README.md): the second map at 0.37-0.90 × one thread's speed with
-    /// the runtime's defaults, 1.60-1.81 × with these two (two threads of one process: 1.17-1.35 ×). Tasks of a few
+    /// pool rendering Markdown, quiet machine, bench/README.md): the second map at 0.37-0.46 × one thread's speed with
+    /// the runtime's defaults, 1.55-1.81 × with these two (two threads of one process: 1.17-1.35 ×). Tasks of a few
     /// microseconds lost nothing measurable (W2 and W3, five alternate rounds each).
     /// </remarks>
     internal static readonly (string Setting, string Value)[] RuntimeDefaults =
