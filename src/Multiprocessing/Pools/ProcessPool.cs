@@ -112,7 +112,11 @@ public sealed partial class ProcessPool : WorkerPool
         MaxMemoryPerWorker = processOptions?.MaxMemoryPerWorker ?? 0;
         CancelGracePeriod = processOptions?.CancelGracePeriod ?? DefaultCancelGracePeriod;
         initializer = Initializer is { } init ? DelegatePayload.EncodeFunction(init) : [];
-        workerEnvironment = WorkerEnvironment.ForWorkers(processOptions?.WorkerEnvironment, "options.WorkerEnvironment", WorkerEnvironment.ConfiguredHere);
+        // With warm spares and no variables of the caller's, workers come from the spares, which run with this
+        // process's settings: a worker given its own environment never takes one (see ChildProcess.WarmSpares).
+        workerEnvironment = processOptions?.WorkerEnvironment is null or { Count: 0 } && ChildProcess.WarmSpares > 0
+            ? null
+            : WorkerEnvironment.ForWorkers(processOptions?.WorkerEnvironment, "options.WorkerEnvironment", WorkerEnvironment.ConfiguredHere);
         (loggerFactory, logger) = CreateLogger(options?.LoggerFactory);
         slots = new ProcessWorker?[WorkerCount];
         lock (gate)

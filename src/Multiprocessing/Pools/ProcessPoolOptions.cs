@@ -73,7 +73,10 @@ public sealed class ProcessPoolOptions : PoolOptions
     /// instrumented, for most of a map (W13 in bench/README.md, a pool rendering Markdown on a quiet machine: its second
     /// map at 0.46 × one thread's speed with the runtime's defaults, 1.55 × with these, where two threads of one process
     /// reached 1.33 ×). <c>DOTNET_TieredCompilation=0</c> cuts a new pool's first map further for a pool that lives
-    /// for one batch of heavy work, as does an <see cref="PoolOptions.Initializer"/> that calls the library.</para>
+    /// for one batch of heavy work, as does an <see cref="PoolOptions.Initializer"/> that calls the library. A pool
+    /// created while <see cref="ChildProcess.WarmSpares"/> is above 0, with no variables here, takes its workers from
+    /// the spares instead, which run with this process's settings (a worker given its own environment never takes a
+    /// spare).</para>
     /// </remarks>
     /// <example>
     /// <code>

@@ -40,6 +40,28 @@ public class WarmSpareTests
     }
 
     [Fact]
+    public async Task APoolCreatedWithWarmSpares_AndNoWorkerEnvironment_TakesItsWorkersFromTheSpares()
+    {
+        // Its runtime defaults (WorkerEnvironment) would give each worker an environment of its own, which a spare
+        // cannot serve: the pool keeps the spares, and their settings, as before those defaults.
+        ChildProcess.WarmSpares = 1;
+        try
+        {
+            await Multiprocessing.Processes.SparePool.WhenStocked().WaitAsync(TimeSpan.FromSeconds(30));
+            int takenBefore = Multiprocessing.Processes.SparePool.Taken;
+            using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = 1 });
+            string? pgo = await pool.ApplyAsync(static () => Environment.GetEnvironmentVariable("DOTNET_TieredPGO")).WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.Equal(takenBefore + 1, Multiprocessing.Processes.SparePool.Taken);
+            Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_TieredPGO"), pgo);
+        }
+        finally
+        {
+            ChildProcess.WarmSpares = 0;
+        }
+    }
+
+    [Fact]
     public void WarmSpares_Negative_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => ChildProcess.WarmSpares = -1);
 }
