@@ -76,11 +76,10 @@ public sealed class ProcessPoolWorkerEnvironmentTests
         Dictionary<string, string?>? none = WorkerEnvironment.ForWorkers(null, "v", static _ => true);
         Dictionary<string, string?>? alone = WorkerEnvironment.ForWorkers(null, "v", static _ => false);
         Dictionary<string, string?>? both = WorkerEnvironment.ForWorkers(new Dictionary<string, string?> { ["X"] = "1" }, "v", static _ => false);
-
-        Assert.Null(none);
         Dictionary<string, string?>? onlyDelay = WorkerEnvironment.ForWorkers(null, "v", static s => s == "TieredPGO");
         Dictionary<string, string?>? pgoNamed = WorkerEnvironment.ForWorkers(new Dictionary<string, string?> { ["COMPlus_TieredPGO"] = "1" }, "v", static _ => false);
 
+        Assert.Null(none);
         Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0" }, alone);
         Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0", ["X"] = "1" }, both);
         Assert.Equal(new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "0" }, onlyDelay);
