@@ -16,10 +16,10 @@ internal static class WorkerEnvironment
     /// the runtime's defaults, 1.55-1.81 × with these two (two threads of one process: 1.17-1.35 ×). Tasks of a few
     /// microseconds lost nothing measurable (W2 and W3, five alternate rounds each).
     /// </remarks>
-    internal static readonly (string Setting, string Value)[] RuntimeDefaults =
+    internal static readonly (string Setting, string Value, string? RuntimeConfigName)[] RuntimeDefaults =
     [
-        ("TieredPGO", "0"),
-        ("TC_CallCountingDelayMs", "0"),
+        ("TieredPGO", "0", "System.Runtime.TieredPGO"),
+        ("TC_CallCountingDelayMs", "0", null),
     ];
 
     /// <summary>The prefixes under which the runtime reads a setting from the environment.</summary>
@@ -27,12 +27,12 @@ internal static class WorkerEnvironment
 
     /// <summary>
     /// Whether this process sets a runtime setting of <see cref="RuntimeDefaults"/> itself, which its workers then
-    /// inherit: in its environment (<c>DOTNET_</c> or <c>COMPlus_</c>), or, for PGO, in its runtimeconfig.json
-    /// (<c>System.Runtime.TieredPGO</c>, which the <c>TieredPGO</c> MSBuild property writes).
+    /// inherit: in its environment (<c>DOTNET_</c> or <c>COMPlus_</c>), or in its runtimeconfig.json for a setting
+    /// that has a name there (<c>System.Runtime.TieredPGO</c>, which the <c>TieredPGO</c> MSBuild property writes).
     /// </summary>
     public static bool ConfiguredHere(string setting) =>
         Array.Exists(Prefixes, p => Environment.GetEnvironmentVariable(p + setting) is not null)
-        || (setting == "TieredPGO" && AppContext.GetData("System.Runtime.TieredPGO") is not null);
+        || Array.Exists(RuntimeDefaults, d => d.Setting == setting && d.RuntimeConfigName is { } name && AppContext.GetData(name) is not null);
 
     /// <param name="variables">The variables.</param>
     /// <param name="parameterName">The name the exceptions give the variables.</param>
@@ -47,7 +47,7 @@ internal static class WorkerEnvironment
     {
         ArgumentNullException.ThrowIfNull(configuredHere);
         var copy = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach ((string setting, string value) in RuntimeDefaults)
+        foreach ((string setting, string value, _) in RuntimeDefaults)
         {
             bool named = variables is not null && Array.Exists(Prefixes, p => variables.ContainsKey(p + setting));
             if (!named && !configuredHere(setting))
