@@ -22,9 +22,10 @@ internal static class QueueBench
     /// <param name="itemBytes">The size of one item.</param>
     /// <param name="n">Items.</param>
     /// <param name="into">A buffer of <paramref name="itemBytes"/> to take every item into with <c>GetInto</c>; null for <c>Get</c>.</param>
+    /// <param name="lease">Take every item with <c>GetLease</c> (a pooled array, disposed once checked) instead.</param>
     /// <returns>Seconds from the child's first put to the parent's last get.</returns>
     /// <exception cref="BenchException">An item came back wrong or the child failed.</exception>
-    public static double SecondsForBytes(int itemBytes, int n, byte[]? into = null)
+    public static double SecondsForBytes(int itemBytes, int n, byte[]? into = null, bool lease = false)
     {
         using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>();
         using SharedValue<long> started = SharedValue.Create(0L);
@@ -33,19 +34,32 @@ internal static class QueueBench
         byte last = unchecked((byte)(itemBytes - 1));
         for (int i = 0; i < n; i++)
         {
-            byte[] got = into ?? queue.Get();
-            int length = into is null ? got.Length : queue.GetInto(into);
-            if (length != itemBytes || got[itemBytes - 1] != last)
+            if (lease)
             {
-                throw new BenchException($"item {i} came back with {length} bytes");
+                using System.Buffers.IMemoryOwner<byte>? owner = queue.GetLease();
+                Span<byte> span = owner is null ? default : owner.Memory.Span;
+                Check(span, i);
+                continue;
             }
 
-            got[itemBytes - 1] = unchecked((byte)(last + 1)); // so that the next item must bring its own
+            byte[] got = into ?? queue.Get();
+            int length = into is null ? got.Length : queue.GetInto(into);
+            Check(got.AsSpan(0, Math.Max(length, 0)), i);
         }
 
         long end = Stopwatch.GetTimestamp();
         JoinChild(child);
         return Stopwatch.GetElapsedTime(started.Value, end).TotalSeconds;
+
+        void Check(Span<byte> got, int i)
+        {
+            if (got.Length != itemBytes || got[itemBytes - 1] != last)
+            {
+                throw new BenchException($"item {i} came back with {got.Length} bytes");
+            }
+
+            got[itemBytes - 1] = unchecked((byte)(last + 1)); // so that the next item must bring its own
+        }
     }
 
     private static void Producer(SharedQueue<byte[]> queue, SharedValue<long> started, int itemBytes, int n)

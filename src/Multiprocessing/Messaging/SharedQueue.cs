@@ -42,6 +42,46 @@ public static class SharedQueue
         return queue.GetBytesIntoAsync(destination, timeout, cancellationToken);
     }
 
+    /// <summary>
+    /// Takes the next item into an array rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>, which goes back
+    /// to the pool when the lease is disposed: a consumer of large messages that handles one item at a time gets a
+    /// buffer of its own per item without a new array each time (a new array of a megabyte costs more than the
+    /// copy into it: page faults, and a gen-2 collection every few of them). Use <see cref="GetInto"/> when you have
+    /// a buffer of the largest item's size, <c>Get</c> when the array must outlive the code that takes it.
+    /// </summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>
+    /// The lease, whose <see cref="System.Buffers.IMemoryOwner{T}.Memory"/> is the item's bytes, exactly its length; null if the item
+    /// was a null array. Dispose it once done; do not use its memory afterwards (the array may already hold another
+    /// item); its <c>Memory</c> throws <see cref="ObjectDisposedException"/> once it is disposed.
+    /// </returns>
+    /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
+    /// <exception cref="QueueShutDownException">The queue was shut down and is empty, or was shut down immediately.</exception>
+    /// <exception cref="InvalidDataException">The item is not a byte array (it is consumed).</exception>
+    public static System.Buffers.IMemoryOwner<byte>? GetLease(this SharedQueue<byte[]> queue, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        return queue.GetBytesLease(timeout, cancellationToken);
+    }
+
+    /// <summary>Takes the next item into a pooled array, waiting asynchronously (see <see cref="GetLease"/>).</summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="timeout">How long to wait; null for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>The lease (dispose it once done), or null if the item was a null array.</returns>
+    /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">Adding was completed and the queue is empty.</exception>
+    /// <exception cref="QueueShutDownException">The queue was shut down and is empty, or was shut down immediately.</exception>
+    /// <exception cref="InvalidDataException">The item is not a byte array (it is consumed).</exception>
+    public static async ValueTask<System.Buffers.IMemoryOwner<byte>?> GetLeaseAsync(this SharedQueue<byte[]> queue, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        return await queue.GetBytesLeaseAsync(timeout, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The default bytes of shared buffer of a queue.</summary>
     public const long DefaultCapacity = 4 * 1024 * 1024;
 

@@ -602,22 +602,31 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         return status == RingStatus.Ok ? TakeBytesInto(message, destination.Span) : throw GetFailure(status, timeout);
     }
 
+    /// <summary>The next item, a byte array, in an array rented from the shared pool (see <see cref="SharedQueue.GetLease"/>).</summary>
+    internal PooledBytes? GetBytesLease(TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        using SegmentLease use = segment.Enter(this);
+        RingStatus status = BeginRead(Deadline.After(timeout), cancellationToken, out RingMessage message);
+        return status == RingStatus.Ok ? TakeBytesLease(message) : throw GetFailure(status, timeout);
+    }
+
+    /// <summary>The asynchronous form of <see cref="GetBytesLease"/>.</summary>
+    internal async ValueTask<PooledBytes?> GetBytesLeaseAsync(TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        using SegmentLease use = segment.Enter(this);
+        (RingStatus status, RingMessage message) = await BeginReadAsync(Deadline.After(timeout), cancellationToken).ConfigureAwait(false);
+        return status == RingStatus.Ok ? TakeBytesLease(message) : throw GetFailure(status, timeout);
+    }
+
     private int TakeBytesInto(in RingMessage message, Span<byte> destination)
     {
         try
         {
-            ReadOnlySpan<byte> encoded = message.Span;
-            if (!FastCodec.TryLocateBinary(encoded, out int header, out bool isNull))
-            {
-                throw new InvalidDataException($"An item of the queue '{Name}' is not one byte array.");
-            }
-
-            if (isNull)
+            if (!LocateBytes(message, out ReadOnlySpan<byte> bytes))
             {
                 return -1;
             }
 
-            ReadOnlySpan<byte> bytes = encoded[header..];
             if (bytes.Length > destination.Length)
             {
                 throw new BufferTooShortException(bytes.ToArray(), destination.Length);
@@ -630,6 +639,32 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
         {
             ring.EndRead(message);
         }
+    }
+
+    private PooledBytes? TakeBytesLease(in RingMessage message)
+    {
+        try
+        {
+            return LocateBytes(message, out ReadOnlySpan<byte> bytes) ? new PooledBytes(bytes) : null;
+        }
+        finally
+        {
+            ring.EndRead(message);
+        }
+    }
+
+    /// <summary>The bytes of an item that is one byte array, where it lies in <paramref name="message"/>; false if it is a null array.</summary>
+    /// <exception cref="InvalidDataException">The item is not one byte array.</exception>
+    private bool LocateBytes(in RingMessage message, out ReadOnlySpan<byte> bytes)
+    {
+        ReadOnlySpan<byte> encoded = message.Span;
+        if (!FastCodec.TryLocateBinary(encoded, out int header, out bool isNull))
+        {
+            throw new InvalidDataException($"An item of the queue '{Name}' is not one byte array.");
+        }
+
+        bytes = isNull ? default : encoded[header..];
+        return !isNull;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

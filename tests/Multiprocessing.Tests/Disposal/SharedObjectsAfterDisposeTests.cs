@@ -60,6 +60,8 @@ public sealed class SharedObjectsAfterDisposeTests
                 {
                     Expect(f, "GetInto", () => bytes.GetInto(new byte[4]));
                     Expect(f, "GetIntoAsync", () => bytes.GetIntoAsync(new byte[4]).AsTask().GetAwaiter().GetResult());
+                    Expect(f, "GetLease", () => bytes.GetLease());
+                    Expect(f, "GetLeaseAsync", () => bytes.GetLeaseAsync().AsTask().GetAwaiter().GetResult());
                 });
             case "pipe":
             case "one-way-pipe":

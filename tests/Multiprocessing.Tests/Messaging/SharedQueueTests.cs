@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Multiprocessing.Tests.Synchronization;
 using Multiprocessing.Tests.Support;
@@ -127,6 +128,62 @@ public sealed class SharedQueueTests
         Assert.Throws<TimeoutException>(() => queue.GetInto(buffer, Short));
         child.JoinOrFail();
         Assert.Equal(0, child.ExitCode);
+    }
+
+    [Fact]
+    public async Task GetLease_HandsEachItemInAPooledArray_ExactlyItsLength_UntilDisposed()
+    {
+        // 64 KiB ring: the 100 000-byte item travels in fragments and is reassembled before the copy.
+        using SharedQueue<byte[]> queue = SharedQueue.Create<byte[]>(capacity: 64 * 1024);
+        using ChildProcess child = ChildProcess.Start(static (SharedQueue<byte[]> q) =>
+        {
+            q.Put([1, 2, 3]);
+            q.Put(null!);
+            q.Put(Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray());
+            q.Put([]);
+            q.Put([9, 8]);
+        }, queue);
+
+        IMemoryOwner<byte>? small = queue.GetLease(Within.Deadline);
+        Assert.NotNull(small);
+        Assert.Equal(new byte[] { 1, 2, 3 }, small.Memory.ToArray()); // exactly the item, not the rented array's length
+        Assert.Null(queue.GetLease(Within.Deadline));
+        using (IMemoryOwner<byte>? large = queue.GetLease(Within.Deadline))
+        {
+            Assert.NotNull(large);
+            Assert.Equal(100_000, large.Memory.Length);
+            Assert.True(large.Memory.ToArray().Select((b, i) => b == (byte)i).All(ok => ok), "the fragmented item arrives whole");
+        }
+
+        small.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => small.Memory);
+        small.Dispose(); // a second dispose returns nothing twice to the pool
+
+        using IMemoryOwner<byte>? empty = await queue.GetLeaseAsync(Within.Deadline);
+        Assert.NotNull(empty);
+        Assert.Equal(0, empty.Memory.Length);
+        using IMemoryOwner<byte>? last = await queue.GetLeaseAsync(Within.Deadline);
+        Assert.Equal(new byte[] { 9, 8 }, last!.Memory.ToArray());
+        Assert.Throws<TimeoutException>(() => queue.GetLease(Short));
+        await Assert.ThrowsAsync<TimeoutException>(async () => await queue.GetLeaseAsync(Short));
+        child.JoinOrFail();
+        Assert.Equal(0, child.ExitCode);
+    }
+
+    [Fact]
+    public void GetLease_OfAnItemThatIsNotAByteArray_ThrowsInvalidData_AndConsumesIt()
+    {
+        string name = $"mpq-lease-{Guid.NewGuid():N}";
+        using SharedQueue<byte[]> bytes = SharedQueue.Create<byte[]>(name: name);
+        using (SharedQueue<string> strings = SharedQueue.Open<string>(name))
+        {
+            strings.Put("not bytes");
+        }
+
+        bytes.Put([7]);
+        Assert.Throws<InvalidDataException>(() => bytes.GetLease(Within.Deadline));
+        using IMemoryOwner<byte>? next = bytes.GetLease(Within.Deadline);
+        Assert.Equal(new byte[] { 7 }, next!.Memory.ToArray());
     }
 
     [Fact]
