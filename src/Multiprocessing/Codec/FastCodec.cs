@@ -14,9 +14,14 @@ internal static class FastCodec
     /// <summary>Room enough for any scalar form.</summary>
     public const int MaxScalarSize = 9;
 
-    /// <summary>Whether <typeparamref name="T"/> has a fast form (for byte arrays, a header before the bytes).</summary>
+    /// <summary>
+    /// Whether <typeparamref name="T"/> has a fast form (for byte arrays, a header before the bytes). The nullable
+    /// scalars (<c>int?</c>, <c>long?</c>, <c>double?</c>, <c>bool?</c>: a value, or None as a sentinel) are written as
+    /// their value or as nil, which is what the codec's nullable formatter writes.
+    /// </summary>
     public static bool Handles<T>() =>
-        typeof(T) == typeof(int) || typeof(T) == typeof(long) || typeof(T) == typeof(double) || typeof(T) == typeof(bool) || typeof(T) == typeof(byte[]);
+        typeof(T) == typeof(int) || typeof(T) == typeof(long) || typeof(T) == typeof(double) || typeof(T) == typeof(bool) || typeof(T) == typeof(byte[])
+        || typeof(T) == typeof(int?) || typeof(T) == typeof(long?) || typeof(T) == typeof(double?) || typeof(T) == typeof(bool?);
 
     /// <summary>
     /// Writes <paramref name="value"/>'s form into <paramref name="head"/> (9 bytes at least) and returns the
@@ -38,15 +43,32 @@ internal static class FastCodec
 
         if (typeof(T) == typeof(double))
         {
-            head[0] = 0xcb;
-            BinaryPrimitives.WriteDoubleBigEndian(head[1..], Unsafe.As<T, double>(ref value));
-            return 9;
+            return WriteDouble(Unsafe.As<T, double>(ref value), head);
         }
 
         if (typeof(T) == typeof(bool))
         {
-            head[0] = Unsafe.As<T, bool>(ref value) ? (byte)0xc3 : (byte)0xc2;
-            return 1;
+            return WriteBoolean(Unsafe.As<T, bool>(ref value), head);
+        }
+
+        if (typeof(T) == typeof(int?))
+        {
+            return Unsafe.As<T, int?>(ref value) is int i ? WriteInteger(i, head) : WriteNil(head);
+        }
+
+        if (typeof(T) == typeof(long?))
+        {
+            return Unsafe.As<T, long?>(ref value) is long l ? WriteInteger(l, head) : WriteNil(head);
+        }
+
+        if (typeof(T) == typeof(double?))
+        {
+            return Unsafe.As<T, double?>(ref value) is double d ? WriteDouble(d, head) : WriteNil(head);
+        }
+
+        if (typeof(T) == typeof(bool?))
+        {
+            return Unsafe.As<T, bool?>(ref value) is bool b ? WriteBoolean(b, head) : WriteNil(head);
         }
 
         byte[]? bytes = Unsafe.As<T, byte[]?>(ref value);
@@ -87,64 +109,121 @@ internal static class FastCodec
         value = default!;
         if (typeof(T) == typeof(int))
         {
-            if (!TryReadInteger(bytes, out long v) || v is < int.MinValue or > int.MaxValue)
-            {
-                return false;
-            }
-
-            int i = (int)v;
-            value = Unsafe.As<int, T>(ref i);
-            return true;
+            return TryReadInt32(bytes, out Unsafe.As<T, int>(ref value));
         }
 
         if (typeof(T) == typeof(long))
         {
-            if (!TryReadInteger(bytes, out long v))
-            {
-                return false;
-            }
-
-            value = Unsafe.As<long, T>(ref v);
-            return true;
+            return TryReadInteger(bytes, out Unsafe.As<T, long>(ref value));
         }
 
         if (typeof(T) == typeof(double))
         {
-            if (bytes.Length != 9 || bytes[0] != 0xcb)
-            {
-                return false;
-            }
-
-            double d = BinaryPrimitives.ReadDoubleBigEndian(bytes[1..]);
-            value = Unsafe.As<double, T>(ref d);
-            return true;
+            return TryReadDouble(bytes, out Unsafe.As<T, double>(ref value));
         }
 
         if (typeof(T) == typeof(bool))
         {
-            if (bytes.Length != 1 || (bytes[0] | 1) != 0xc3)
+            return TryReadBoolean(bytes, out Unsafe.As<T, bool>(ref value));
+        }
+
+        if (typeof(T) == typeof(int?))
+        {
+            if (IsNil(bytes))
             {
-                return false;
+                return true; // null, as set above
             }
 
-            bool b = bytes[0] == 0xc3;
-            value = Unsafe.As<bool, T>(ref b);
-            return true;
+            bool ok = TryReadInt32(bytes, out int v);
+            Unsafe.As<T, int?>(ref value) = ok ? v : null;
+            return ok;
+        }
+
+        if (typeof(T) == typeof(long?))
+        {
+            if (IsNil(bytes))
+            {
+                return true; // null, as set above
+            }
+
+            bool ok = TryReadInteger(bytes, out long v);
+            Unsafe.As<T, long?>(ref value) = ok ? v : null;
+            return ok;
+        }
+
+        if (typeof(T) == typeof(double?))
+        {
+            if (IsNil(bytes))
+            {
+                return true; // null, as set above
+            }
+
+            bool ok = TryReadDouble(bytes, out double v);
+            Unsafe.As<T, double?>(ref value) = ok ? v : null;
+            return ok;
+        }
+
+        if (typeof(T) == typeof(bool?))
+        {
+            if (IsNil(bytes))
+            {
+                return true; // null, as set above
+            }
+
+            bool ok = TryReadBoolean(bytes, out bool v);
+            Unsafe.As<T, bool?>(ref value) = ok ? v : null;
+            return ok;
         }
 
         if (typeof(T) == typeof(byte[]))
         {
-            if (!TryReadBinary(bytes, out byte[]? array))
-            {
-                return false;
-            }
-
-            value = Unsafe.As<byte[]?, T>(ref array);
-            return true;
+            return TryReadBinary(bytes, out Unsafe.As<T, byte[]?>(ref value));
         }
 
         return false;
     }
+
+    private static int WriteNil(Span<byte> into)
+    {
+        into[0] = 0xc0;
+        return 1;
+    }
+
+    private static int WriteDouble(double d, Span<byte> into)
+    {
+        into[0] = 0xcb;
+        BinaryPrimitives.WriteDoubleBigEndian(into[1..], d);
+        return 9;
+    }
+
+    private static int WriteBoolean(bool b, Span<byte> into)
+    {
+        into[0] = b ? (byte)0xc3 : (byte)0xc2;
+        return 1;
+    }
+
+    private static bool TryReadInt32(ReadOnlySpan<byte> bytes, out int value)
+    {
+        bool ok = TryReadInteger(bytes, out long v) && v is >= int.MinValue and <= int.MaxValue;
+        value = ok ? (int)v : 0;
+        return ok;
+    }
+
+    private static bool TryReadDouble(ReadOnlySpan<byte> bytes, out double value)
+    {
+        bool ok = bytes.Length == 9 && bytes[0] == 0xcb;
+        value = ok ? BinaryPrimitives.ReadDoubleBigEndian(bytes[1..]) : 0;
+        return ok;
+    }
+
+    private static bool TryReadBoolean(ReadOnlySpan<byte> bytes, out bool value)
+    {
+        bool ok = bytes.Length == 1 && (bytes[0] | 1) == 0xc3;
+        value = ok && bytes[0] == 0xc3;
+        return ok;
+    }
+
+    private static bool IsNil(ReadOnlySpan<byte> bytes) => bytes.Length == 1 && bytes[0] == 0xc0;
 
     private static int WriteInteger(long v, Span<byte> into)
     {

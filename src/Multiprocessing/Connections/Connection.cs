@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Multiprocessing.Codec;
 
 namespace Multiprocessing;
@@ -42,6 +43,7 @@ public abstract partial class Connection : IDisposable, IAsyncDisposable, IWaitR
     /// <param name="value">The value.</param>
     /// <exception cref="ArgumentException">The value cannot be encoded; nothing was sent.</exception>
     /// <exception cref="IOException">The other end is gone.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Send<T>(T value)
     {
         EnsureWritable();
@@ -89,6 +91,7 @@ public abstract partial class Connection : IDisposable, IAsyncDisposable, IWaitR
     /// <typeparamref name="T"/>'s range, junk, or refused by <typeparamref name="T"/>'s constructor. The cause is the
     /// <see cref="Exception.InnerException"/>; the message is consumed, and the connection stays usable.
     /// </exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Receive<T>(CancellationToken cancellationToken = default)
     {
         EnsureReadable();
@@ -254,6 +257,7 @@ public abstract partial class Connection : IDisposable, IAsyncDisposable, IWaitR
         return length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Decode<T>(byte[] frame, int length)
     {
         try
@@ -266,6 +270,7 @@ public abstract partial class Connection : IDisposable, IAsyncDisposable, IWaitR
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlyMemory<byte> Encode<T>(T value)
     {
         sendBuffer.ResetWrittenCount();
