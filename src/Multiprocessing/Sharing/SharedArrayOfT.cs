@@ -77,7 +77,11 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     /// <summary>The element at <paramref name="index"/>, by reference.</summary>
     /// <param name="index">Its index.</param>
     /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is outside the array.</exception>
-    public ref T this[int index] => ref AsSpan()[index];
+    public ref T this[int index]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => ref AsSpan()[index];
+    }
 
     /// <summary>Creates an array of <paramref name="length"/> zeroed elements (Python's <c>Array('i', 5)</c>).</summary>
     /// <param name="length">Number of elements.</param>
@@ -172,6 +176,7 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     /// <summary>The elements as a span over the shared memory.</summary>
     /// <returns>The span: valid until the array is disposed (used after that, it reads and writes memory of no one, never the array's).</returns>
     /// <exception cref="ObjectDisposedException">The array has been closed in this process.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe Span<T> AsSpan()
     {
         ObjectDisposedException.ThrowIf(segment.IsClosed, this);
@@ -185,6 +190,7 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     /// <returns>The lock; it lives as long as the array (a lock given at creation is kept open by the array).</returns>
     /// <exception cref="InvalidOperationException">The array was made without a lock (<see cref="SharedLockMode.None"/>, Python's <c>RawArray</c>, which has no <c>get_lock()</c>), or with a <see cref="SharedLock"/> (take it with <see cref="Acquire"/>).</exception>
     /// <exception cref="ObjectDisposedException">The array was closed in this process.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SharedRLock GetLock()
     {
         ObjectDisposedException.ThrowIf(segment.IsClosed, this);
@@ -237,6 +243,7 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     /// <param name="value">What to add.</param>
     /// <returns>The new value.</returns>
     /// <exception cref="NotSupportedException">The element type has no atomic add.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Add(int index, T value)
     {
         using SegmentLease use = segment.Enter(this);
@@ -248,6 +255,7 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     /// <param name="value">The new value.</param>
     /// <returns>The old value.</returns>
     /// <exception cref="NotSupportedException">The element type has no atomic exchange.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Exchange(int index, T value)
     {
         using SegmentLease use = segment.Enter(this);
@@ -260,6 +268,7 @@ public sealed class SharedArray<T> : IDisposable, ISharedObject<SharedArray<T>>
     /// <param name="comparand">The value it must have.</param>
     /// <returns>The value it had (equal to <paramref name="comparand"/> if it was replaced).</returns>
     /// <exception cref="NotSupportedException">The element type has no atomic compare-exchange.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T CompareExchange(int index, T value, T comparand)
     {
         using SegmentLease use = segment.Enter(this);

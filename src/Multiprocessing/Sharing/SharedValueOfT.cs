@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Multiprocessing.Sharing;
 
 namespace Multiprocessing;
@@ -22,7 +23,11 @@ public sealed class SharedValue<T> : IDisposable, ISharedObject<SharedValue<T>>
     public string Name => array.Name;
 
     /// <summary>The value, by reference.</summary>
-    public ref T Value => ref array[0];
+    public ref T Value
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => ref array[0];
+    }
 
     /// <inheritdoc/>
     string ISharedObject<SharedValue<T>>.Descriptor => Name;
@@ -49,6 +54,7 @@ public sealed class SharedValue<T> : IDisposable, ISharedObject<SharedValue<T>>
     /// <returns>The lock; it lives as long as the value (a lock given at creation is kept open by the value).</returns>
     /// <exception cref="InvalidOperationException">The value was made without a lock (<see cref="SharedLockMode.None"/>, Python's <c>RawValue</c>, which has no <c>get_lock()</c>), or with a <see cref="SharedLock"/> (take it with <see cref="Acquire"/>).</exception>
     /// <exception cref="ObjectDisposedException">The value was closed in this process.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SharedRLock GetLock() => array.GetLock();
 
     /// <summary>Acquires the lock that guards the value, whichever it is (Python's <c>v.acquire()</c>, <c>with v:</c>).</summary>
@@ -73,12 +79,14 @@ public sealed class SharedValue<T> : IDisposable, ISharedObject<SharedValue<T>>
     /// <param name="value">What to add.</param>
     /// <returns>The new value.</returns>
     /// <exception cref="NotSupportedException">The type has no atomic add.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Add(T value) => array.Add(0, value);
 
     /// <summary>Atomically replaces the value, returning the old one.</summary>
     /// <param name="value">The new value.</param>
     /// <returns>The old value.</returns>
     /// <exception cref="NotSupportedException">The type has no atomic exchange.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Exchange(T value) => array.Exchange(0, value);
 
     /// <summary>Atomically replaces the value if it equals <paramref name="comparand"/>.</summary>
@@ -86,6 +94,7 @@ public sealed class SharedValue<T> : IDisposable, ISharedObject<SharedValue<T>>
     /// <param name="comparand">The value it must have.</param>
     /// <returns>The value it had.</returns>
     /// <exception cref="NotSupportedException">The type has no atomic compare-exchange.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T CompareExchange(T value, T comparand) => array.CompareExchange(0, value, comparand);
 
     /// <summary>Closes the value in this process; it is removed once no process has it open.</summary>
