@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using MessagePack;
 using MessagePack.Formatters;
 using MessagePack.Resolvers;
@@ -74,6 +75,7 @@ internal static class WireCodec
 
     /// <summary>Encodes <paramref name="value"/> as <typeparamref name="T"/> into <paramref name="output"/>.</summary>
     /// <remarks>The commonest types take <see cref="FastCodec"/>'s way: the same bytes, without the formatters.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Serialize<T>(IBufferWriter<byte> output, T value)
     {
         if (FastCodec.Handles<T>())
@@ -87,10 +89,12 @@ internal static class WireCodec
     }
 
     /// <summary>Decodes a <typeparamref name="T"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Deserialize<T>(ReadOnlyMemory<byte> bytes) =>
         FastCodec.Handles<T>() && FastCodec.TryRead(bytes.Span, out T fast) ? fast : DeserializeCore<T>(bytes);
 
     /// <summary>Decodes a <typeparamref name="T"/> from a span (copied first unless it takes <see cref="FastCodec"/>'s way).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Deserialize<T>(ReadOnlySpan<byte> bytes) =>
         FastCodec.Handles<T>() && FastCodec.TryRead(bytes, out T fast) ? fast : DeserializeCore<T>(bytes.ToArray());
 

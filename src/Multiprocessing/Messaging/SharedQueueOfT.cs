@@ -203,6 +203,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
     /// <exception cref="OperationCanceledException">The token fired first; nothing was queued.</exception>
     /// <exception cref="ObjectDisposedException">The queue was closed in this process (before, or while waiting).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Put(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         Timeouts.ThrowIfFalse(TryPut(item, timeout ?? Timeout.InfiniteTimeSpan, cancellationToken), NoRoom, Name, timeout);
 
@@ -219,6 +220,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     /// <exception cref="IOException">The item had to overflow to a file and the file could not be written (/dev/shm full); nothing was queued.</exception>
     /// <exception cref="OperationCanceledException">The token fired first; nothing was queued.</exception>
     /// <exception cref="ObjectDisposedException">The queue was closed in this process (before, or while waiting).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryPut(T item, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
         Blocking.Wait(Put<Blocking>(item, timeout, cancellationToken));
 
@@ -538,6 +540,7 @@ public sealed partial class SharedQueue<T> : IDisposable, ISharedObject<SharedQu
     }
 
     /// <summary>Whether the ring took the item: true, or false when the put timed out; throws when the queue no longer takes items.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Accepted(RingStatus status) => status switch
     {
         RingStatus.Ok => true,
