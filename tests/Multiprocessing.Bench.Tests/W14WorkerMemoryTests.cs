@@ -19,6 +19,7 @@ public sealed class W14WorkerMemoryTests
     [Theory]
     [InlineData("uss_after_render")]
     [InlineData("render_warm")]
+    [InlineData("map_chunk1")]
     [InlineData("rss_idle_gen0_4m")]
     [InlineData("uss_after_map_gen0_4m")]
     [InlineData("map_small_gen0_4m")]

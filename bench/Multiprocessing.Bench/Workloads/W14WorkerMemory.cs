@@ -10,15 +10,16 @@ namespace Multiprocessing.Bench.Workloads;
 /// shared pages counted whole), <c>pss</c> (shared pages divided among the processes that map them) and <c>uss</c>
 /// (private: what the worker's exit gives back, the cost of one more worker). Each round, for each variant, a new
 /// pool: every worker runs a trivial task, and after a pause of <see cref="IdlePauseMs"/> ms the <c>_idle</c>
-/// figures are read; then two maps of 200 000 ints (<c>x =&gt; (long)x * x</c>, the default chunk size, as W2's),
-/// the second timed as <c>map_small</c> (tasks/s), and the <c>_after_map</c> figures; then two maps of W13's Markdown
+/// figures are read; then, as W2, two maps of 200 000 ints (<c>x =&gt; (long)x * x</c>, the default chunk size), the
+/// second timed as <c>map_small</c> (tasks/s), and two of 20 000 with chunk size 1, the second timed as
+/// <c>map_chunk1</c>, and the <c>_after_map</c> figures; then two maps of W13's Markdown
 /// corpus (<see cref="MarkdownCorpus"/>, 300 documents; each call reads a file and renders it with Markdig), the
 /// second timed as <c>render_warm</c> (items/s), and the <c>_after_render</c> figures. Speed is measured beside
 /// memory so that a setting that saves memory shows what it costs.
 /// Variants: the pool's defaults (no suffix) and <c>_gen0_4m</c>, whose workers get <c>DOTNET_GCgen0size=0x400000</c>
 /// (a 4 MB allocation budget before a gen0 collection) through <see cref="ProcessPoolOptions.WorkerEnvironment"/>.
-/// <see cref="Rounds"/> interleaved rounds (each after a full GC in this process); medians, with the least and
-/// greatest in the params. <c>dotnet_hello_rss</c>: the peak resident memory (<c>VmHWM</c>) of <c>dotnet
+/// <see cref="Rounds"/> interleaved rounds (each after a full GC in this process); medians, with each round's value
+/// (<c>values</c>) and the least and greatest in the params. <c>dotnet_hello_rss</c>: the peak resident memory (<c>VmHWM</c>) of <c>dotnet
 /// Hello.dll</c> (<see cref="HelloWorld"/>), the median of <see cref="Rounds"/> runs: the floor of a .NET process.
 /// CPython's counterparts (<c>python_mp_bench.py</c> <c>w14</c>): a <c>multiprocessing.Pool(2)</c>'s workers (its
 /// default start method), idle and after the same maps of ints (it has no Markdig), and a bare <c>python3</c>.
@@ -46,6 +47,7 @@ internal sealed class W14WorkerMemory : IWorkload
         ProcessMemory.RequireLinux("/proc/<pid>/smaps_rollup");
         int documents = context.Size(300);
         int n = context.Size(200_000);
+        int n1 = context.Size(20_000);
         string folder = Path.Combine(Path.GetTempPath(), $"mp-bench-w14-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         try
@@ -61,7 +63,7 @@ internal sealed class W14WorkerMemory : IWorkload
                     GC.Collect();
                     GC.WaitForPendingFinalizers();
                     GC.Collect();
-                    samples[v, r] = Measure(Variants[v].Environment, paths, expected, n);
+                    samples[v, r] = Measure(Variants[v].Environment, paths, expected, n, n1);
                 }
             }
 
@@ -79,6 +81,7 @@ internal sealed class W14WorkerMemory : IWorkload
                     ["workers"] = Workers,
                     ["documents"] = documents,
                     ["n"] = n,
+                    ["n_chunk1"] = n1,
                     ["variant"] = suffix.Length == 0 ? "default" : suffix[1..],
                     ["environment"] = environment is null ? null : string.Join(' ', environment.Select(e => $"{e.Key}={e.Value}")),
                     ["idle_pause_ms"] = IdlePauseMs,
@@ -92,6 +95,7 @@ internal sealed class W14WorkerMemory : IWorkload
                 }
 
                 Emit(context, "map_small" + suffix, [.. row.Select(s => n / s.MapSeconds)], "tasks/s", load, Common());
+                Emit(context, "map_chunk1" + suffix, [.. row.Select(s => n1 / s.MapChunk1Seconds)], "tasks/s", load, Common());
                 Emit(context, "render_warm" + suffix, [.. row.Select(s => documents / s.RenderSeconds)], "items/s", load, Common());
             }
         }
@@ -119,13 +123,14 @@ internal sealed class W14WorkerMemory : IWorkload
         parameters["stat"] = "median, rounds interleaved";
         parameters["min"] = Json.Round6(values.Min());
         parameters["max"] = Json.Round6(values.Max());
+        parameters["values"] = new JsonArray([.. values.Select(v => (JsonNode)Json.Round6(v))]);
         parameters["load"] = load;
         return parameters;
     }
 
     /// <summary>One round of one variant: a new pool, its workers' memory idle, after the maps of ints and after the renders, and the timed maps.</summary>
     /// <exception cref="BenchException">A map's results are wrong, or a worker's memory cannot be read.</exception>
-    private static Sample Measure(Dictionary<string, string?>? environment, string[] paths, int[] expected, int n)
+    private static Sample Measure(Dictionary<string, string?>? environment, string[] paths, int[] expected, int n, int n1)
     {
         using var pool = new ProcessPool(new ProcessPoolOptions { WorkerCount = Workers, WorkerEnvironment = environment });
         RunATaskInEveryWorker(pool);
@@ -140,6 +145,15 @@ internal sealed class W14WorkerMemory : IWorkload
             long[] squares = pool.Map(Square, Enumerable.Range(0, n));
             mapSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             PoolBench.CheckSquares(squares, n);
+        }
+
+        double mapChunk1Seconds = 0;
+        for (int run = 0; run < 2; run++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            long[] squares = pool.Map(Square, Enumerable.Range(0, n1), chunkSize: 1);
+            mapChunk1Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            PoolBench.CheckSquares(squares, n1);
         }
 
         memory[1] = WorkersMemory(pool);
@@ -157,7 +171,7 @@ internal sealed class W14WorkerMemory : IWorkload
         }
 
         memory[2] = WorkersMemory(pool);
-        return new Sample(memory, mapSeconds, renderSeconds);
+        return new Sample(memory, mapSeconds, mapChunk1Seconds, renderSeconds);
     }
 
     /// <summary>
@@ -210,6 +224,6 @@ internal sealed class W14WorkerMemory : IWorkload
 
     private static long Square(int x) => (long)x * x;
 
-    /// <summary>What one round of one variant measured: the workers' mean memory at each of <see cref="Moments"/>, and the seconds of the second map of ints and of the second render.</summary>
-    private sealed record Sample(ProcessMemory[] Memory, double MapSeconds, double RenderSeconds);
+    /// <summary>What one round of one variant measured: the workers' mean memory at each of <see cref="Moments"/>, and the seconds of the second map of each kind.</summary>
+    private sealed record Sample(ProcessMemory[] Memory, double MapSeconds, double MapChunk1Seconds, double RenderSeconds);
 }
