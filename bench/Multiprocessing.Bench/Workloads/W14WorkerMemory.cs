@@ -15,7 +15,9 @@ namespace Multiprocessing.Bench.Workloads;
 /// <c>map_chunk1</c>, and the <c>_after_map</c> figures; then two maps of W13's Markdown
 /// corpus (<see cref="MarkdownCorpus"/>, 300 documents; each call reads a file and renders it with Markdig), the
 /// second timed as <c>render_warm</c> (items/s), and the <c>_after_render</c> figures. Speed is measured beside
-/// memory so that a setting that saves memory shows what it costs.
+/// memory so that a setting that saves memory shows what it costs; and since elapsed time on a shared machine
+/// depends on what else runs, also the processor time the two workers used in the timed chunk-size-1 map and render
+/// (<c>map_chunk1_cpu</c>, <c>render_warm_cpu</c>, ms, from <see cref="ProcessCpu"/>: ticks of 10 ms per worker).
 /// Variants: the pool's defaults (no suffix) and <c>_gen0_4m</c>, whose workers get <c>DOTNET_GCgen0size=0x400000</c>
 /// (a 4 MB allocation budget before a gen0 collection) through <see cref="ProcessPoolOptions.WorkerEnvironment"/>.
 /// <see cref="Rounds"/> interleaved rounds (each after a full GC in this process); medians, with each round's value
@@ -97,6 +99,8 @@ internal sealed class W14WorkerMemory : IWorkload
                 Emit(context, "map_small" + suffix, [.. row.Select(s => n / s.MapSeconds)], "tasks/s", load, Common());
                 Emit(context, "map_chunk1" + suffix, [.. row.Select(s => n1 / s.MapChunk1Seconds)], "tasks/s", load, Common());
                 Emit(context, "render_warm" + suffix, [.. row.Select(s => documents / s.RenderSeconds)], "items/s", load, Common());
+                Emit(context, "map_chunk1_cpu" + suffix, [.. row.Select(s => s.MapChunk1CpuSeconds * 1000)], "ms", load, Common());
+                Emit(context, "render_warm_cpu" + suffix, [.. row.Select(s => s.RenderCpuSeconds * 1000)], "ms", load, Common());
             }
         }
         finally
@@ -147,23 +151,27 @@ internal sealed class W14WorkerMemory : IWorkload
             PoolBench.CheckSquares(squares, n);
         }
 
-        double mapChunk1Seconds = 0;
+        double mapChunk1Seconds = 0, mapChunk1Cpu = 0;
         for (int run = 0; run < 2; run++)
         {
+            double cpu = WorkersCpuSeconds(pool);
             long start = Stopwatch.GetTimestamp();
             long[] squares = pool.Map(Square, Enumerable.Range(0, n1), chunkSize: 1);
             mapChunk1Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            mapChunk1Cpu = WorkersCpuSeconds(pool) - cpu;
             PoolBench.CheckSquares(squares, n1);
         }
 
         memory[1] = WorkersMemory(pool);
 
-        double renderSeconds = 0;
+        double renderSeconds = 0, renderCpu = 0;
         for (int run = 0; run < 2; run++)
         {
+            double cpu = WorkersCpuSeconds(pool);
             long start = Stopwatch.GetTimestamp();
             int[] lengths = pool.Map(MarkdownCorpus.Render, paths);
             renderSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            renderCpu = WorkersCpuSeconds(pool) - cpu;
             if (!expected.SequenceEqual(lengths))
             {
                 throw new BenchException("worker_memory: the pool's render gave other HTML lengths than this process's");
@@ -171,7 +179,7 @@ internal sealed class W14WorkerMemory : IWorkload
         }
 
         memory[2] = WorkersMemory(pool);
-        return new Sample(memory, mapSeconds, mapChunk1Seconds, renderSeconds);
+        return new Sample(memory, mapSeconds, mapChunk1Seconds, mapChunk1Cpu, renderSeconds, renderCpu);
     }
 
     /// <summary>
@@ -208,22 +216,26 @@ internal sealed class W14WorkerMemory : IWorkload
         throw new BenchException($"worker_memory: a worker ran none of 100 trivial maps' tasks ({string.Join(", ", pool.GetWorkers().Select(w => $"{w.Name} {w.State} {w.TasksDone} done"))})");
     }
 
-    /// <exception cref="BenchException">A worker has no process id (it is not running) or its memory cannot be read.</exception>
-    private static ProcessMemory WorkersMemory(ProcessPool pool)
+    /// <exception cref="BenchException">A worker is not running, or its memory cannot be read.</exception>
+    private static ProcessMemory WorkersMemory(ProcessPool pool) => ProcessMemory.Mean([.. WorkerPids(pool).Select(ProcessMemory.Of)]);
+
+    /// <summary>The processor seconds the workers have used so far, together.</summary>
+    /// <exception cref="BenchException">A worker is not running, or its times cannot be read.</exception>
+    private static double WorkersCpuSeconds(ProcessPool pool) => WorkerPids(pool).Sum(ProcessCpu.Seconds);
+
+    /// <exception cref="BenchException">A worker has no process id (it is not running).</exception>
+    private static int[] WorkerPids(ProcessPool pool)
     {
         IReadOnlyList<PoolWorkerInfo> workers = pool.GetWorkers();
-        if (workers.Count != Workers || workers.Any(w => w.Pid is null))
-        {
-            throw new BenchException($"worker_memory: expected {Workers} running workers, found {string.Join(", ", workers.Select(w => $"{w.Name} {w.State} pid {w.Pid}"))}");
-        }
-
-        return ProcessMemory.Mean([.. workers.Select(w => ProcessMemory.Of(w.Pid!.Value))]);
+        return workers.Count == Workers && workers.All(w => w.Pid is not null)
+            ? [.. workers.Select(w => w.Pid!.Value)]
+            : throw new BenchException($"worker_memory: expected {Workers} running workers, found {string.Join(", ", workers.Select(w => $"{w.Name} {w.State} pid {w.Pid}"))}");
     }
 
     private static int Echo(int x) => x;
 
     private static long Square(int x) => (long)x * x;
 
-    /// <summary>What one round of one variant measured: the workers' mean memory at each of <see cref="Moments"/>, and the seconds of the second map of each kind.</summary>
-    private sealed record Sample(ProcessMemory[] Memory, double MapSeconds, double MapChunk1Seconds, double RenderSeconds);
+    /// <summary>What one round of one variant measured: the workers' mean memory at each of <see cref="Moments"/>, and the seconds (elapsed, and the workers' processor time) of the second map of each kind.</summary>
+    private sealed record Sample(ProcessMemory[] Memory, double MapSeconds, double MapChunk1Seconds, double MapChunk1CpuSeconds, double RenderSeconds, double RenderCpuSeconds);
 }
