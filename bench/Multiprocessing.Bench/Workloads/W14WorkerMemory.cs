@@ -18,8 +18,10 @@ namespace Multiprocessing.Bench.Workloads;
 /// memory so that a setting that saves memory shows what it costs; and since elapsed time on a shared machine
 /// depends on what else runs, also the processor time the two workers used in the timed chunk-size-1 map and render
 /// (<c>map_chunk1_cpu</c>, <c>render_warm_cpu</c>, ms, from <see cref="ProcessCpu"/>: ticks of 10 ms per worker).
-/// Variants: the pool's defaults (no suffix) and <c>_gen0_4m</c>, whose workers get <c>DOTNET_GCgen0size=0x400000</c>
-/// (a 4 MB allocation budget before a gen0 collection) through <see cref="ProcessPoolOptions.WorkerEnvironment"/>.
+/// Variants: the pool's defaults (no suffix), and <c>_gen0_4m</c> and <c>_gen0_8m</c>, whose workers get
+/// <c>DOTNET_GCgen0size=0x400000</c> or <c>0x800000</c> (a gen0 allocation budget of 4 or 8 MB: the runtime's
+/// default here is larger, from the size of the processor's cache) through
+/// <see cref="ProcessPoolOptions.WorkerEnvironment"/>.
 /// <see cref="Rounds"/> interleaved rounds (each after a full GC in this process); medians, with each round's value
 /// (<c>values</c>) and the least and greatest in the params. <c>dotnet_hello_rss</c>: the peak resident memory (<c>VmHWM</c>) of <c>dotnet
 /// Hello.dll</c> (<see cref="HelloWorld"/>), the median of <see cref="Rounds"/> runs: the floor of a .NET process.
@@ -39,6 +41,7 @@ internal sealed class W14WorkerMemory : IWorkload
     [
         (string.Empty, null),
         ("_gen0_4m", new() { ["DOTNET_GCgen0size"] = "0x400000" }),
+        ("_gen0_8m", new() { ["DOTNET_GCgen0size"] = "0x800000" }),
     ];
 
     /// <summary>Where the figures are read, after which work, in the order of a round.</summary>
