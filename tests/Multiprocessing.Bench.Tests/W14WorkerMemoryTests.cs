@@ -42,6 +42,7 @@ public sealed class W14WorkerMemoryTests
     public void Units_MemoryIsBetterLower_ThroughputHigher()
     {
         Assert.Equal(Better.Lower, Units.Direction("MB"));
+        Assert.Equal(Better.Lower, Units.Direction("MiB"));
         Assert.Equal(Better.Higher, Units.Direction("MB/s"));
     }
 }

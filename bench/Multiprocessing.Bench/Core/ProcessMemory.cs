@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Multiprocessing.Bench.Core;
 
 /// <summary>
-/// A process's memory in MB (2^20 bytes), as Linux counts it in <c>/proc/&lt;pid&gt;/smaps_rollup</c>: <c>Rss</c>
+/// A process's memory in MiB (2^20 bytes: the kernel's kB are KiB), as Linux counts it in <c>/proc/&lt;pid&gt;/smaps_rollup</c>: <c>Rss</c>
 /// (its resident pages, shared or not), <c>Pss</c> (each resident page divided by the number of processes that map
 /// it) and the unique set <c>Uss</c> (<c>Private_Clean</c> + <c>Private_Dirty</c>: what ending the process would
 /// give back).

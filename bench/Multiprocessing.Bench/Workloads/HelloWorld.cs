@@ -41,7 +41,7 @@ internal sealed class HelloWorld
     public void RunOnce() => _ = Run(startInfo);
 
     /// <summary>Runs the hello world once, asking it for its peak resident memory.</summary>
-    /// <returns>Its peak resident memory (<c>VmHWM</c>) in MB.</returns>
+    /// <returns>Its peak resident memory (<c>VmHWM</c>) in MiB.</returns>
     /// <exception cref="BenchException">This is not Linux, or it failed or printed something else.</exception>
     public double PeakResidentMb()
     {

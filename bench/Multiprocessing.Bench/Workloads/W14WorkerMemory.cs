@@ -6,7 +6,7 @@ namespace Multiprocessing.Bench.Workloads;
 
 /// <summary>
 /// W14 worker_memory (issue #17, point 5; Linux only): the memory of a <c>ProcessPool(2)</c>'s workers, the mean of
-/// the two, in MB from <c>/proc/&lt;pid&gt;/smaps_rollup</c> (<see cref="ProcessMemory"/>): <c>rss</c> (resident,
+/// the two, in MiB (2^20 bytes; the kernel's kB are KiB) from <c>/proc/&lt;pid&gt;/smaps_rollup</c> (<see cref="ProcessMemory"/>): <c>rss</c> (resident,
 /// shared pages counted whole), <c>pss</c> (shared pages divided among the processes that map them) and <c>uss</c>
 /// (private: what the worker's exit gives back, the cost of one more worker). Each round, for each variant, a new
 /// pool: every worker runs a trivial task, and after a pause of <see cref="IdlePauseMs"/> ms the <c>_idle</c>
@@ -75,7 +75,7 @@ internal sealed class W14WorkerMemory : IWorkload
             HelloWorld hello = HelloWorld.Locate();
             double[] helloRss = [.. Enumerable.Range(0, Rounds).Select(_ => hello.PeakResidentMb())];
             string? load = Machine.LoadAverage();
-            context.Emit("dotnet_hello_rss", Timing.Median(helloRss), "MB", Parameters(helloRss, load, new JsonObject { ["command"] = "dotnet Hello.dll", ["figure"] = "VmHWM" }));
+            context.Emit("dotnet_hello_rss", Timing.Median(helloRss), "MiB", Parameters(helloRss, load, new JsonObject { ["command"] = "dotnet Hello.dll", ["figure"] = "VmHWM" }));
 
             for (int v = 0; v < Variants.Length; v++)
             {
@@ -94,9 +94,9 @@ internal sealed class W14WorkerMemory : IWorkload
 
                 for (int m = 0; m < Moments.Length; m++)
                 {
-                    Emit(context, $"rss_{Moments[m]}{suffix}", [.. row.Select(s => s.Memory[m].RssMb)], "MB", load, Common());
-                    Emit(context, $"pss_{Moments[m]}{suffix}", [.. row.Select(s => s.Memory[m].PssMb)], "MB", load, Common());
-                    Emit(context, $"uss_{Moments[m]}{suffix}", [.. row.Select(s => s.Memory[m].UssMb)], "MB", load, Common());
+                    Emit(context, $"rss_{Moments[m]}{suffix}", [.. row.Select(s => s.Memory[m].RssMb)], "MiB", load, Common());
+                    Emit(context, $"pss_{Moments[m]}{suffix}", [.. row.Select(s => s.Memory[m].PssMb)], "MiB", load, Common());
+                    Emit(context, $"uss_{Moments[m]}{suffix}", [.. row.Select(s => s.Memory[m].UssMb)], "MiB", load, Common());
                 }
 
                 Emit(context, "map_small" + suffix, [.. row.Select(s => n / s.MapSeconds)], "tasks/s", load, Common());
