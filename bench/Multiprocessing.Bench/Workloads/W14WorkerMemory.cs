@@ -145,44 +145,36 @@ internal sealed class W14WorkerMemory : IWorkload
         var memory = new ProcessMemory[Moments.Length];
         memory[0] = WorkersMemory(pool);
 
-        double mapSeconds = 0;
-        for (int run = 0; run < 2; run++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            long[] squares = pool.Map(Square, Enumerable.Range(0, n));
-            mapSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            PoolBench.CheckSquares(squares, n);
-        }
-
-        double mapChunk1Seconds = 0, mapChunk1Cpu = 0;
-        for (int run = 0; run < 2; run++)
-        {
-            double cpu = WorkersCpuSeconds(pool);
-            long start = Stopwatch.GetTimestamp();
-            long[] squares = pool.Map(Square, Enumerable.Range(0, n1), chunkSize: 1);
-            mapChunk1Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            mapChunk1Cpu = WorkersCpuSeconds(pool) - cpu;
-            PoolBench.CheckSquares(squares, n1);
-        }
-
+        (double Seconds, double CpuSeconds) map = SecondOfTwo(pool, () => pool.Map(Square, Enumerable.Range(0, n)), squares => PoolBench.CheckSquares(squares, n));
+        (double Seconds, double CpuSeconds) mapChunk1 = SecondOfTwo(pool, () => pool.Map(Square, Enumerable.Range(0, n1), chunkSize: 1), squares => PoolBench.CheckSquares(squares, n1));
         memory[1] = WorkersMemory(pool);
 
-        double renderSeconds = 0, renderCpu = 0;
-        for (int run = 0; run < 2; run++)
+        (double Seconds, double CpuSeconds) render = SecondOfTwo(pool, () => pool.Map(MarkdownCorpus.Render, paths), lengths =>
         {
-            double cpu = WorkersCpuSeconds(pool);
-            long start = Stopwatch.GetTimestamp();
-            int[] lengths = pool.Map(MarkdownCorpus.Render, paths);
-            renderSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            renderCpu = WorkersCpuSeconds(pool) - cpu;
             if (!expected.SequenceEqual(lengths))
             {
                 throw new BenchException("worker_memory: the pool's render gave other HTML lengths than this process's");
             }
+        });
+        memory[2] = WorkersMemory(pool);
+        return new Sample(memory, map.Seconds, mapChunk1.Seconds, mapChunk1.CpuSeconds, render.Seconds, render.CpuSeconds);
+    }
+
+    /// <summary>Runs <paramref name="map"/> twice, checking each result with <paramref name="check"/>: the first run compiles and warms up what the second then runs.</summary>
+    /// <returns>The second run's elapsed seconds and the workers' processor seconds in it.</returns>
+    private static (double Seconds, double CpuSeconds) SecondOfTwo<T>(ProcessPool pool, Func<T> map, Action<T> check)
+    {
+        (double, double) second = default;
+        for (int run = 0; run < 2; run++)
+        {
+            double cpu = WorkersCpuSeconds(pool);
+            long start = Stopwatch.GetTimestamp();
+            T result = map();
+            second = (Stopwatch.GetElapsedTime(start).TotalSeconds, WorkersCpuSeconds(pool) - cpu);
+            check(result);
         }
 
-        memory[2] = WorkersMemory(pool);
-        return new Sample(memory, mapSeconds, mapChunk1Seconds, mapChunk1Cpu, renderSeconds, renderCpu);
+        return second;
     }
 
     /// <summary>
