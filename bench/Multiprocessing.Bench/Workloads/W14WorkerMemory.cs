@@ -6,8 +6,8 @@ namespace Multiprocessing.Bench.Workloads;
 
 /// <summary>
 /// W14 worker_memory (issue #17, point 5; Linux only): the memory of a <c>ProcessPool(2)</c>'s workers, the mean of
-/// the two, in MiB (2^20 bytes; the kernel's kB are KiB) from <c>/proc/&lt;pid&gt;/smaps_rollup</c> (<see cref="ProcessMemory"/>): <c>rss</c> (resident,
-/// shared pages counted whole), <c>pss</c> (shared pages divided among the processes that map them) and <c>uss</c>
+/// the two, in MiB (2^20 bytes; the kernel's kB are KiB) from <c>/proc/&lt;pid&gt;/smaps_rollup</c>
+/// (<see cref="ProcessMemory"/>): <c>rss</c> (resident, shared pages counted whole), <c>pss</c> (shared pages divided among the processes that map them) and <c>uss</c>
 /// (private: what the worker's exit gives back, the cost of one more worker). Each round, for each variant, a new
 /// pool: every worker runs a trivial task, and after a pause of <see cref="IdlePauseMs"/> ms the <c>_idle</c>
 /// figures are read; then, as W2, two maps of 200 000 ints (<c>x =&gt; (long)x * x</c>, the default chunk size), the
@@ -19,12 +19,13 @@ namespace Multiprocessing.Bench.Workloads;
 /// depends on what else runs, also the processor time the two workers used in the timed chunk-size-1 map and render
 /// (<c>map_chunk1_cpu</c>, <c>render_warm_cpu</c>, ms, from <see cref="ProcessCpu"/>: ticks of 10 ms per worker).
 /// Variants: the pool's defaults (no suffix), and <c>_gen0_4m</c> and <c>_gen0_8m</c>, whose workers get
-/// <c>DOTNET_GCgen0size=0x400000</c> or <c>0x800000</c> (a gen0 allocation budget of 4 or 8 MB: the runtime's
+/// <c>DOTNET_GCgen0size=0x400000</c> or <c>0x800000</c> (a gen0 allocation budget of 4 or 8 MiB: the runtime's
 /// default here is larger, from the size of the processor's cache) through
 /// <see cref="ProcessPoolOptions.WorkerEnvironment"/>.
 /// <see cref="Rounds"/> interleaved rounds (each after a full GC in this process); medians, with each round's value
-/// (<c>values</c>) and the least and greatest in the params. <c>dotnet_hello_rss</c>: the peak resident memory (<c>VmHWM</c>) of <c>dotnet
-/// Hello.dll</c> (<see cref="HelloWorld"/>), the median of <see cref="Rounds"/> runs: the floor of a .NET process.
+/// (<c>values</c>) and the least and greatest in the params. <c>dotnet_hello_rss</c>: the peak resident memory
+/// (<c>VmHWM</c>) of <c>dotnet Hello.dll</c> (<see cref="HelloWorld"/>), the median of <see cref="Rounds"/> runs: the
+/// floor of a .NET process.
 /// CPython's counterparts (<c>python_mp_bench.py</c> <c>w14</c>): a <c>multiprocessing.Pool(2)</c>'s workers (its
 /// default start method), idle and after the same maps of ints (it has no Markdig), and a bare <c>python3</c>.
 /// </summary>
