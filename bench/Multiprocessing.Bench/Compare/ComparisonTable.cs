@@ -23,7 +23,7 @@ internal static class ComparisonTable
                 $"{row.PythonMetric ?? "-",-16} {python,12} {Range(row.Python),-25} {row.Unit,-11} {ratio,14}");
         }
 
-        err.WriteLine(".NET better by: CPython/.NET for times (ms, us, s per thing), .NET/CPython for rates (/s) and speed-ups (x); below 1 means CPython is faster.");
+        err.WriteLine(".NET better by: CPython/.NET for times (ms, us, s per thing) and memory (MiB), .NET/CPython for rates (/s) and speed-ups (x); below 1 means CPython is faster or smaller.");
     }
 
     /// <summary>Writes one <see cref="ComparisonRecord"/> per row that has a CPython counterpart.</summary>

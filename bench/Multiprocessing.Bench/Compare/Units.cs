@@ -12,7 +12,8 @@ internal enum Better
 internal static class Units
 {
     /// <summary>
-    /// Time per thing (<c>ms/process</c>, <c>us/call</c>, <c>s</c>) is better lower; throughput (<c>tasks/s</c>,
+    /// Time per thing (<c>ms/process</c>, <c>us/call</c>, <c>s</c>) and memory (<c>MB</c>, <c>MiB</c>) are better
+    /// lower; throughput (<c>tasks/s</c>,
     /// <c>MB/s</c>) and speed-ups (<c>x</c>) are better higher.
     /// </summary>
     public static Better Direction(string unit)
@@ -24,7 +25,7 @@ internal static class Units
         }
 
         string time = unit.Split('/')[0];
-        return time is "s" or "ms" or "us" or "ns" ? Better.Lower : Better.Unknown;
+        return time is "s" or "ms" or "us" or "ns" or "MB" or "MiB" ? Better.Lower : Better.Unknown;
     }
 
     /// <summary>How many times better <paramref name="dotnet"/> is than <paramref name="python"/>; null if the unit has no direction.</summary>

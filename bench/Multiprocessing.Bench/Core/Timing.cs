@@ -77,10 +77,16 @@ internal static class Timing
         return [.. values.Select(v => Median(v))];
     }
 
-    private static double Median(double[] values)
+    /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count).</summary>
+    public static double Median(IEnumerable<double> values)
     {
         double[] sorted = [.. values.Order()];
         int n = sorted.Length;
+        if (n == 0)
+        {
+            throw new ArgumentException("There is no value.", nameof(values));
+        }
+
         return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
     }
 }

@@ -2,7 +2,7 @@ using Multiprocessing.Bench.Workloads;
 
 namespace Multiprocessing.Bench.Core;
 
-/// <summary>W1..W11 in the order and with the ids and names of <c>python_mp_bench.py</c>; then W12 and W13, which have no CPython counterpart.</summary>
+/// <summary>W1..W11 in the order and with the ids and names of <c>python_mp_bench.py</c>; then W12 and W13, which have no CPython counterpart, and W14.</summary>
 internal static class WorkloadCatalog
 {
     public static IReadOnlyList<WorkloadSpec> All { get; } =
@@ -20,6 +20,7 @@ internal static class WorkloadCatalog
         new("w11", "cpu_scaling", new W11CpuScaling()),
         new("w12", "cluster_map", new W12ClusterMap(), InPython: false),
         new("w13", "real_render", new W13RealRender(), InPython: false),
+        new("w14", "worker_memory", new W14WorkerMemory()),
     ];
 
     /// <summary>The workloads that <paramref name="only"/> (comma-separated names or ids, any case) names, in catalog order; all if it is empty.</summary>
