@@ -53,22 +53,22 @@ internal static class FastCodec
 
         if (typeof(T) == typeof(int?))
         {
-            return Unsafe.As<T, int?>(ref value) is int i ? WriteInteger(i, head) : WriteNil(head);
+            return WriteNullable(Unsafe.As<T, int?>(ref value), head);
         }
 
         if (typeof(T) == typeof(long?))
         {
-            return Unsafe.As<T, long?>(ref value) is long l ? WriteInteger(l, head) : WriteNil(head);
+            return WriteNullable(Unsafe.As<T, long?>(ref value), head);
         }
 
         if (typeof(T) == typeof(double?))
         {
-            return Unsafe.As<T, double?>(ref value) is double d ? WriteDouble(d, head) : WriteNil(head);
+            return WriteNullable(Unsafe.As<T, double?>(ref value), head);
         }
 
         if (typeof(T) == typeof(bool?))
         {
-            return Unsafe.As<T, bool?>(ref value) is bool b ? WriteBoolean(b, head) : WriteNil(head);
+            return WriteNullable(Unsafe.As<T, bool?>(ref value), head);
         }
 
         byte[]? bytes = Unsafe.As<T, byte[]?>(ref value);
@@ -129,50 +129,22 @@ internal static class FastCodec
 
         if (typeof(T) == typeof(int?))
         {
-            if (IsNil(bytes))
-            {
-                return true; // null, as set above
-            }
-
-            bool ok = TryReadInt32(bytes, out int v);
-            Unsafe.As<T, int?>(ref value) = ok ? v : null;
-            return ok;
+            return TryReadNullable(bytes, out Unsafe.As<T, int?>(ref value));
         }
 
         if (typeof(T) == typeof(long?))
         {
-            if (IsNil(bytes))
-            {
-                return true; // null, as set above
-            }
-
-            bool ok = TryReadInteger(bytes, out long v);
-            Unsafe.As<T, long?>(ref value) = ok ? v : null;
-            return ok;
+            return TryReadNullable(bytes, out Unsafe.As<T, long?>(ref value));
         }
 
         if (typeof(T) == typeof(double?))
         {
-            if (IsNil(bytes))
-            {
-                return true; // null, as set above
-            }
-
-            bool ok = TryReadDouble(bytes, out double v);
-            Unsafe.As<T, double?>(ref value) = ok ? v : null;
-            return ok;
+            return TryReadNullable(bytes, out Unsafe.As<T, double?>(ref value));
         }
 
         if (typeof(T) == typeof(bool?))
         {
-            if (IsNil(bytes))
-            {
-                return true; // null, as set above
-            }
-
-            bool ok = TryReadBoolean(bytes, out bool v);
-            Unsafe.As<T, bool?>(ref value) = ok ? v : null;
-            return ok;
+            return TryReadNullable(bytes, out Unsafe.As<T, bool?>(ref value));
         }
 
         if (typeof(T) == typeof(byte[]))
@@ -224,6 +196,28 @@ internal static class FastCodec
     }
 
     private static bool IsNil(ReadOnlySpan<byte> bytes) => bytes.Length == 1 && bytes[0] == 0xc0;
+
+    /// <summary>A nullable scalar's form: its value's, or nil.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WriteNullable<TValue>(TValue? value, Span<byte> head)
+        where TValue : struct =>
+        value is TValue v ? Write(v, head, out _) : WriteNil(head);
+
+    /// <summary>Reads a nullable scalar: nil as null, else its value's form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryReadNullable<TValue>(ReadOnlySpan<byte> bytes, out TValue? value)
+        where TValue : struct
+    {
+        value = null;
+        if (IsNil(bytes))
+        {
+            return true;
+        }
+
+        bool ok = TryRead(bytes, out TValue v);
+        value = ok ? v : null;
+        return ok;
+    }
 
     private static int WriteInteger(long v, Span<byte> into)
     {
