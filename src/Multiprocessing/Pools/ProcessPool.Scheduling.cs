@@ -78,6 +78,11 @@ public sealed partial class ProcessPool
         task.Activity?.SetTag(Diagnostics.TelemetryAttributes.WorkerPid, worker.Child.Pid);
         worker.PostTask(task.Frame, task.Seq);
         worker.InFlight.Add(task);
+        if (!task.CallerReads)
+        {
+            worker.WakeReader(); // Nobody else will read its result.
+        }
+
         if (worker.InFlight.Count == 1 && worker.Ready)
         {
             BeginRunning(worker, task);
@@ -147,6 +152,7 @@ public sealed partial class ProcessPool
         Touch(victim, ref touched); // Frames of the taken tasks not yet written are dropped.
         foreach (ProcessTask task in taken)
         {
+            task.CallerReads = false; // Its caller reads the victim's pipe, not the thief's.
             Dispatch(thief, task, ref touched);
         }
     }

@@ -56,6 +56,8 @@ public sealed partial class ProcessPool
         {
             while (true)
             {
+                ParkWhileCallersRead(worker);
+                using Lock.Scope role = worker.ReadRole.EnterScope();
                 ReadOnlyMemory<byte> frame;
                 try
                 {
@@ -85,6 +87,46 @@ public sealed partial class ProcessPool
         }
 
         OnWorkerGone(worker);
+    }
+
+    /// <summary>
+    /// Sleeps while every task in flight on <paramref name="worker"/> has its caller reading (see
+    /// <see cref="ProcessTask.CallerReads"/>): a sequence of <c>Apply</c> calls then never wakes this thread. Returns
+    /// when a task needs it (<see cref="ProcessWorker.WakeReader"/>) or the worker has exited.
+    /// </summary>
+    private void ParkWhileCallersRead(ProcessWorker worker)
+    {
+        if (!callersRead)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            lock (gate)
+            {
+                if (!worker.CallersReadAll())
+                {
+                    return;
+                }
+
+                worker.ReaderParked = true;
+            }
+
+            try
+            {
+                worker.ReaderWake.Wait(worker.Exited.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                lock (gate)
+                {
+                    worker.ReaderParked = false;
+                }
+
+                return; // Exited: read what it sent, then see it gone.
+            }
+        }
     }
 
     private void OnResult(ProcessWorker worker, ReadOnlyMemory<byte> frame)
@@ -207,6 +249,7 @@ public sealed partial class ProcessPool
             {
                 ProcessTask t = worker.InFlight[i];
                 t.Worker = null;
+                t.CallerReads = false; // Its caller read this worker's pipe: the next worker's reader reads for it.
                 queued.AddFirst(t);
             }
 

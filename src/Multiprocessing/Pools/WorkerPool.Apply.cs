@@ -134,14 +134,14 @@ public abstract partial class WorkerPool
     /// <remarks>The delegate's own exception is thrown as itself. Called on one of this pool's workers while every other worker is busy, this waits for ever, as in Python.</remarks>
     /// <inheritdoc cref="Submit{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<TResult>(Func<TResult> function, CancellationToken cancellationToken = default)
-        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+        => Applied(function, static (p, f, ct) => p.Submit(f, ct), cancellationToken);
 
     /// <summary>Runs <paramref name="function"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
     /// <param name="arg1">The argument.</param>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<T1, TResult>(Func<T1, TResult> function, T1 arg1, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
+        => Applied((function, arg1), static (p, s, ct) => p.Submit(s.function, s.arg1, ct), cancellationToken);
 
     /// <summary>Runs <paramref name="function"/> with 2 arguments on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <typeparam name="T1">Type of the first argument.</typeparam>
@@ -150,7 +150,7 @@ public abstract partial class WorkerPool
     /// <param name="arg2">The second argument.</param>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<T1, T2, TResult>(Func<T1, T2, TResult> function, T1 arg1, T2 arg2, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, arg2, cancellationToken).GetAwaiter().GetResult();
+        => Applied((function, arg1, arg2), static (p, s, ct) => p.Submit(s.function, s.arg1, s.arg2, ct), cancellationToken);
 
     /// <summary>Runs <paramref name="function"/> with 3 arguments on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <typeparam name="T1">Type of the first argument.</typeparam>
@@ -161,7 +161,7 @@ public abstract partial class WorkerPool
     /// <param name="arg3">The third argument.</param>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> function, T1 arg1, T2 arg2, T3 arg3, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, arg2, arg3, cancellationToken).GetAwaiter().GetResult();
+        => Applied((function, arg1, arg2, arg3), static (p, s, ct) => p.Submit(s.function, s.arg1, s.arg2, s.arg3, ct), cancellationToken);
 
     /// <summary>Runs <paramref name="action"/> on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <param name="action">What to run: a static method, a lambda or an instance method (a process pool also needs its captures and arguments to be encodable).</param>
@@ -174,14 +174,14 @@ public abstract partial class WorkerPool
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the task started.</exception>
     /// <remarks>The delegate's own exception is thrown as itself. Called on one of this pool's workers while every other worker is busy, this waits for ever, as in Python.</remarks>
     public void Apply(Action action, CancellationToken cancellationToken = default)
-        => SubmitVoid(action, cancellationToken).GetAwaiter().GetResult();
+        => Applied(action, static (p, a, ct) => p.SubmitVoid(a, ct), cancellationToken);
 
     /// <summary>Runs <paramref name="action"/>(<paramref name="arg1"/>) on a worker and waits for it (Python's <c>apply</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
     /// <param name="arg1">The argument.</param>
     /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
     public void Apply<T1>(Action<T1> action, T1 arg1, CancellationToken cancellationToken = default)
-        => SubmitVoid(action, arg1, cancellationToken).GetAwaiter().GetResult();
+        => Applied((action, arg1), static (p, s, ct) => p.SubmitVoid(s.action, s.arg1, ct), cancellationToken);
 
     // Asynchronous delegates (run to their end in the worker, their task unwrapped) and delegates that take the
     // task's CancellationToken (cancelled in the worker when the caller's is): the same three calls for each shape.
@@ -212,7 +212,7 @@ public abstract partial class WorkerPool
     /// <returns>The result of the delegate's task.</returns>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<TResult>(Func<Task<TResult>> function, CancellationToken cancellationToken = default)
-        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+        => Applied(function, static (p, f, ct) => p.Submit(f, ct), cancellationToken);
 
     /// <summary>Queues the asynchronous <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
@@ -244,7 +244,7 @@ public abstract partial class WorkerPool
     /// <returns>The result of the delegate's task.</returns>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<T1, TResult>(Func<T1, Task<TResult>> function, T1 arg1, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
+        => Applied((function, arg1), static (p, s, ct) => p.Submit(s.function, s.arg1, ct), cancellationToken);
 
     /// <summary>Queues the asynchronous <paramref name="function"/> with 2 arguments and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the first argument.</typeparam>
@@ -282,7 +282,7 @@ public abstract partial class WorkerPool
     /// <returns>The result of the delegate's task.</returns>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<T1, T2, TResult>(Func<T1, T2, Task<TResult>> function, T1 arg1, T2 arg2, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, arg2, cancellationToken).GetAwaiter().GetResult();
+        => Applied((function, arg1, arg2), static (p, s, ct) => p.Submit(s.function, s.arg1, s.arg2, ct), cancellationToken);
 
     /// <summary>Queues the asynchronous <paramref name="function"/> with 3 arguments and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the first argument.</typeparam>
@@ -326,7 +326,7 @@ public abstract partial class WorkerPool
     /// <returns>The result of the delegate's task.</returns>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<T1, T2, T3, TResult>(Func<T1, T2, T3, Task<TResult>> function, T1 arg1, T2 arg2, T3 arg3, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, arg2, arg3, cancellationToken).GetAwaiter().GetResult();
+        => Applied((function, arg1, arg2, arg3), static (p, s, ct) => p.Submit(s.function, s.arg1, s.arg2, s.arg3, ct), cancellationToken);
 
     /// <summary>Queues the asynchronous <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
@@ -352,7 +352,7 @@ public abstract partial class WorkerPool
     /// <param name="function">An asynchronous delegate (an <c>async</c> lambda or method): its task runs to its end in the worker, which it holds meanwhile (a worker runs one task at a time, as in Python), and the task returned here completes as that task does. A process pool also needs its captures and arguments to be encodable.</param>
     /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
     public void Apply(Func<Task> function, CancellationToken cancellationToken = default)
-        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+        => Applied(function, static (p, f, ct) => p.Submit(f, ct), cancellationToken);
 
     /// <summary>Queues the asynchronous <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
@@ -384,7 +384,7 @@ public abstract partial class WorkerPool
     /// <param name="arg1">The argument.</param>
     /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
     public void Apply<T1>(Func<T1, Task> function, T1 arg1, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
+        => Applied((function, arg1), static (p, s, ct) => p.Submit(s.function, s.arg1, ct), cancellationToken);
 
     /// <summary>Queues the cancellable <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
@@ -412,7 +412,7 @@ public abstract partial class WorkerPool
     /// <returns>The result of the delegate's task.</returns>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<TResult>(Func<CancellationToken, TResult> function, CancellationToken cancellationToken = default)
-        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+        => Applied(function, static (p, f, ct) => p.Submit(f, ct), cancellationToken);
 
     /// <summary>Queues the cancellable <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
@@ -446,7 +446,7 @@ public abstract partial class WorkerPool
     /// <returns>The result of the delegate's task.</returns>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<T1, TResult>(Func<T1, CancellationToken, TResult> function, T1 arg1, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
+        => Applied((function, arg1), static (p, s, ct) => p.Submit(s.function, s.arg1, ct), cancellationToken);
 
     /// <summary>Queues the asynchronous cancellable <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="TResult">Type of the result (of the delegate's task, for an asynchronous one).</typeparam>
@@ -475,7 +475,7 @@ public abstract partial class WorkerPool
     /// <returns>The result of the delegate's task.</returns>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<TResult>(Func<CancellationToken, Task<TResult>> function, CancellationToken cancellationToken = default)
-        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+        => Applied(function, static (p, f, ct) => p.Submit(f, ct), cancellationToken);
 
     /// <summary>Queues the asynchronous cancellable <paramref name="function"/>(<paramref name="arg1"/>) and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <typeparam name="T1">Type of the argument.</typeparam>
@@ -510,7 +510,7 @@ public abstract partial class WorkerPool
     /// <returns>The result of the delegate's task.</returns>
     /// <inheritdoc cref="Apply{TResult}(Func{TResult}, CancellationToken)"/>
     public TResult Apply<T1, TResult>(Func<T1, CancellationToken, Task<TResult>> function, T1 arg1, CancellationToken cancellationToken = default)
-        => Submit(function, arg1, cancellationToken).GetAwaiter().GetResult();
+        => Applied((function, arg1), static (p, s, ct) => p.Submit(s.function, s.arg1, ct), cancellationToken);
 
     /// <summary>Queues the cancellable <paramref name="action"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <param name="action">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one.</param>
@@ -539,7 +539,7 @@ public abstract partial class WorkerPool
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
     public void Apply(Action<CancellationToken> action, CancellationToken cancellationToken = default)
-        => Submit(action, cancellationToken).GetAwaiter().GetResult();
+        => Applied(action, static (p, a, ct) => p.Submit(a, ct), cancellationToken);
 
     /// <summary>Queues the asynchronous cancellable <paramref name="function"/> and returns its task at once (Python's <c>executor.submit</c>).</summary>
     /// <param name="function">What to run; it takes a <see cref="CancellationToken"/>, which the pool cancels when <paramref name="cancellationToken"/> is, wherever the task runs: in a process pool, in the worker (the token is not encoded), and a worker whose task has not ended <see cref="ProcessPoolOptions.CancelGracePeriod"/> later is killed; a task that stops early keeps its worker. Capture no token of your own: take this one. Asynchronous: its task runs to its end in the worker, which it holds meanwhile.</param>
@@ -568,8 +568,39 @@ public abstract partial class WorkerPool
     /// <param name="cancellationToken">Cancels the task: while queued, it never runs; once it runs, the token the delegate received is cancelled; the task then ends as cancelled whether the delegate returns or throws.</param>
     /// <inheritdoc cref="Apply(Action, CancellationToken)"/>
     public void Apply(Func<CancellationToken, Task> function, CancellationToken cancellationToken = default)
-        => Submit(function, cancellationToken).GetAwaiter().GetResult();
+        => Applied(function, static (p, f, ct) => p.Submit(f, ct), cancellationToken);
 
+
+    /// <summary>Submits an <c>Apply</c>'s call (<paramref name="submit"/>, a static lambda over <paramref name="state"/>: nothing allocated) and waits for its result.</summary>
+    private TResult Applied<TState, TResult>(TState state, Func<WorkerPool, TState, CancellationToken, Task<TResult>> submit, CancellationToken cancellationToken)
+    {
+        Task<TResult> task = SubmitApplied(state, submit, cancellationToken);
+        WaitApplied(task);
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Submits an <c>Apply</c>'s call that has no result and waits for it.</summary>
+    private void Applied<TState>(TState state, Func<WorkerPool, TState, CancellationToken, Task> submit, CancellationToken cancellationToken)
+    {
+        Task task = SubmitApplied(state, submit, cancellationToken);
+        WaitApplied(task);
+        task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs <paramref name="submit"/> with this thread marked as an <c>Apply</c>'s (see <see cref="applying"/>), and the mark cleared however it ends.</summary>
+    private TTask SubmitApplied<TState, TTask>(TState state, Func<WorkerPool, TState, CancellationToken, TTask> submit, CancellationToken cancellationToken)
+        where TTask : Task
+    {
+        applying = true;
+        try
+        {
+            return submit(this, state, cancellationToken);
+        }
+        finally
+        {
+            applying = false;
+        }
+    }
 
     // The task of an action, typed so that WithCallbacks can tell it from a function's.
     private Task<NoResult> SubmitVoid(Action action, CancellationToken cancellationToken)

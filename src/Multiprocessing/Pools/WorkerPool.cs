@@ -283,6 +283,32 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     private protected abstract Task<TResult> RunAsync<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Set on a thread while an <c>Apply</c> submits its call (see <see cref="SubmitApplied{TState, TTask}"/>): the caller
+    /// will wait for that call's result at once, on this thread (a core may let it read the result itself). Read and
+    /// cleared by the core with <see cref="TakeApplying"/>; cleared by the base when the submission returns or throws.
+    /// </summary>
+    [ThreadStatic]
+    private static bool applying;
+
+    /// <summary>Whether the call being submitted on this thread is an <c>Apply</c>'s, whose caller waits for it at once; clears the mark (one call per mark).</summary>
+    private protected static bool TakeApplying()
+    {
+        bool was = applying;
+        applying = false;
+        return was;
+    }
+
+    /// <summary>
+    /// Core: the caller of an <c>Apply</c> waits for <paramref name="task"/>, the task it just submitted on this thread.
+    /// A core may use the wait (a process pool reads the result off its worker's pipe on this thread instead of being
+    /// woken by its reader thread); it returns once the task has completed or the core can do no more, and the base
+    /// then waits for the task as usual. The base does nothing.
+    /// </summary>
+    private protected virtual void WaitApplied(Task task)
+    {
+    }
+
+    /// <summary>
     /// Core: queue one chunk of a map-style call and return its task, which completes with one result per item,
     /// in order, or fails with the first exception (the rest of the chunk does not run). Same rules as
     /// <see cref="RunAsync{TResult}"/>; a chunk is one task. Check <paramref name="cancellationToken"/> between

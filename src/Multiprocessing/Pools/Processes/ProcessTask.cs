@@ -32,6 +32,14 @@ internal abstract class ProcessTask(long id, PoolFunction function, byte[] frame
     /// <summary>Set when the pool killed the worker because this task ran past its timeout.</summary>
     public bool TimedOut { get; set; }
 
+    /// <summary>
+    /// Its caller (an <c>Apply</c>, waiting on its own thread) reads the results of the worker it was first sent to
+    /// until it completes, so the worker's reader thread need not (pool lock). Cleared when the caller stops reading,
+    /// and when the task leaves that worker (taken by another, or given back to the queue): only the caller reads for
+    /// it, and only there. See <see cref="ProcessWorker.ReadRole"/>.
+    /// </summary>
+    public bool CallerReads { get; set; }
+
     /// <summary>Set when the caller cancelled it after it was sent to a worker.</summary>
     public bool CancelRequested { get; set; }
 

@@ -95,6 +95,52 @@ internal sealed class ProcessWorker(int slot, ChildProcess child, PipeConnection
     /// <summary>It died or was killed (pool lock).</summary>
     public bool Gone { get; set; }
 
+    /// <summary>
+    /// The right to take frames off <see cref="End"/> and handle them (in order, one thread at a time): held by the
+    /// reader thread while it reads, or by an <c>Apply</c> caller that reads its own result (see
+    /// <see cref="ProcessTask.CallerReads"/>), which handles every frame that comes meanwhile as the reader would.
+    /// </summary>
+    public Lock ReadRole { get; } = new();
+
+    /// <summary>
+    /// The reader thread sleeps on it while every task in flight has its caller reading (<see cref="ReaderParked"/>):
+    /// a round trip then takes two threads, the caller's and the worker's, not three. Released by
+    /// <see cref="WakeReader"/>; never disposed (a late release must not throw).
+    /// </summary>
+    public SemaphoreSlim ReaderWake { get; } = new(0);
+
+    /// <summary>The reader thread sleeps on <see cref="ReaderWake"/> (pool lock).</summary>
+    public bool ReaderParked { get; set; }
+
+    /// <summary>Wakes the reader thread if it sleeps (pool lock): a task in flight now needs it (its caller does not read, or stopped reading).</summary>
+    public void WakeReader()
+    {
+        if (ReaderParked)
+        {
+            ReaderParked = false;
+            ReaderWake.Release();
+        }
+    }
+
+    /// <summary>Whether the reader thread may sleep (pool lock): the worker said it is ready, and every task in flight has its caller reading.</summary>
+    public bool CallersReadAll()
+    {
+        if (!Ready || Gone)
+        {
+            return false;
+        }
+
+        foreach (ProcessTask task in InFlight)
+        {
+            if (!task.CallerReads)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Cancelled when the child has exited, to wake the reader.</summary>
     public CancellationTokenSource Exited { get; } = new();
 
