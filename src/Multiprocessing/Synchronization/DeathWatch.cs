@@ -23,7 +23,22 @@ internal static unsafe class DeathWatch
         lock (Gate)
         {
             EnsureThread();
-            if (!Entries.TryGetValue(pid, out Entry? entry))
+            if (Entries.TryGetValue(pid, out Entry? entry) && (entry.Dead || Liveness.HasExited(entry.Pidfd)))
+            {
+                // The process this entry watched has exited. Its registrations may outlive it (a pipe end held by a
+                // process that never waits on it again), and the pid may name a new process by now (pids wrap, at
+                // 32 768 by default): that one is watched anew, not taken for the dead one.
+                entry.Dead = true;
+                Entries.Remove(pid);
+                if (entry.Words.Count == 0)
+                {
+                    Libc.Close(entry.Pidfd);
+                }
+
+                entry = null;
+            }
+
+            if (entry is null)
             {
                 int fd = Liveness.TryOpen(pid);
                 if (fd < 0)
@@ -31,16 +46,17 @@ internal static unsafe class DeathWatch
                     return null;
                 }
 
+                if (Liveness.HasExited(fd))
+                {
+                    // Dead already (a zombie still has a pidfd): the watch thread may have woken the words before
+                    // this caller sleeps, so say it now.
+                    Libc.Close(fd);
+                    return null;
+                }
+
                 entry = new Entry(pid, fd);
                 Entries.Add(pid, entry);
                 Poke();
-            }
-
-            if (entry.Dead || Liveness.HasExited(entry.Pidfd))
-            {
-                // Dead already (a zombie still has a pidfd): the watch thread may have woken the words before
-                // this caller sleeps, so say it now.
-                return null;
             }
 
             entry.Words.Add((nint)word);
@@ -53,11 +69,20 @@ internal static unsafe class DeathWatch
         lock (Gate)
         {
             entry.Words.Remove(word);
-            if (entry.Words.Count == 0 && Entries.Remove(entry.Pid))
+            if (entry.Words.Count > 0)
             {
-                Libc.Close(entry.Pidfd);
+                return;
+            }
+
+            // The pid's entry now, unless a new process took the pid and replaced it (see Watch): its pidfd is
+            // closed with its last registration either way.
+            if (Entries.TryGetValue(entry.Pid, out Entry? current) && current == entry)
+            {
+                Entries.Remove(entry.Pid);
                 Poke();
             }
+
+            Libc.Close(entry.Pidfd);
         }
     }
 
