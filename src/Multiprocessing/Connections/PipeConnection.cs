@@ -21,6 +21,9 @@ internal sealed partial class PipeConnection : Connection, ISharedObject<PipeCon
     private readonly Segment segment;
     private readonly int end;
     private readonly Ring? reader;
+
+    /// <summary>The ring this end reads, if it reads: for tests.</summary>
+    internal Ring? ReaderRing => reader;
     private readonly Ring? writer;
     private int writingClosed;
 

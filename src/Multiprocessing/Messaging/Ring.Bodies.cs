@@ -272,19 +272,28 @@ internal sealed partial class Ring
                     return OutcomeOnceReady(what, need);
                 }
 
-                // After reading the sequence: an end closed from now on bumps it, so the sleep below cannot miss it.
-                if (PeerCheck(what) is { } gone)
-                {
-                    return gone;
-                }
-
                 if (!watchEnds)
                 {
                     inTime = await FutexSleep.Sleep<TMode>(seq, expected, deadline, 0, cancellationToken).ConfigureAwait(false);
                 }
+                else if (UpdatePeers(what, out DeathWatch.Registration[] watches) && watches.Length > 0 && !FutexSleep.AnyDied(watches))
+                {
+                    // Every other holder of the other end is watched by the death watch (registrations kept from one
+                    // sleep to the next) and alive as far as it knows: no need to ask the kernel (a pidfd opened,
+                    // polled and closed per holder, every sleep). One that dies from now on is seen by the watch,
+                    // which wakes this sleep; the look below then finds it.
+                    inTime = await FutexSleep.SleepWatched<TMode>(seq, expected, deadline, watches, cancellationToken).ConfigureAwait(false);
+                }
                 else
                 {
-                    inTime = !UpdatePeers(what, out DeathWatch.Registration[] watches)
+                    // After reading the sequence: an end closed from now on bumps it, so the sleep below cannot miss
+                    // it. The exact look at the holders clears the slots of dead ones, and says if none is left.
+                    if (PeerCheck(what) is { } gone)
+                    {
+                        return gone;
+                    }
+
+                    inTime = !UpdatePeers(what, out watches)
                         || await FutexSleep.SleepWatched<TMode>(seq, expected, deadline, watches, cancellationToken).ConfigureAwait(false);
                 }
             }

@@ -134,9 +134,15 @@ internal sealed unsafe partial class Ring
             return null;
         }
 
+        Interlocked.Increment(ref exactPeerLooks);
         int* ends = what == WaitTarget.Data ? h->Writers : h->Readers;
         return AnyLiveEnd(ends) ? null : RingStatus.PeerGone;
     }
+
+    /// <summary>How many times a sleep of this process asked the kernel whether the other end's holders live (see <see cref="PeerCheck"/>): for tests.</summary>
+    internal long ExactPeerLooks => Interlocked.Read(ref exactPeerLooks);
+
+    private long exactPeerLooks;
 
     /// <summary>In pipe mode, brings the watched holders of the other end up to date (see <see cref="PeerWatch.Update"/>); false if one is dead.</summary>
     private bool UpdatePeers(WaitTarget what, out DeathWatch.Registration[] watches) => PeersOf(what).Update(EndsOf(what), out watches);

@@ -88,7 +88,8 @@ internal static class FutexSleep
         return watches is null ? new(true) : WaitAndUnwatch<TMode>(word, expected, deadline, watches, cancellationToken);
     }
 
-    private static bool AnyDied(IReadOnlyList<DeathWatch.Registration>? watches)
+    /// <summary>Whether the death watch has seen the process of one of <paramref name="watches"/> die (or one has ended).</summary>
+    internal static bool AnyDied(IReadOnlyList<DeathWatch.Registration>? watches)
     {
         if (watches is not null)
         {
