@@ -183,6 +183,15 @@ internal static class ProcessPoolWorker
                 return;
             }
 
+            // A single call of a function of one scalar to a scalar (an Apply's, most often): its argument is
+            // encoded as the codec's scalar form, which the runner reads and writes in code optimized from its
+            // first call, where the codec's general path would run unoptimized in a young worker (MessagePack is
+            // not precompiled) for its first hundred milliseconds or more.
+            if (shape == ProcessWire.Single && f.ScalarChunks is { } one && one.TryRunOne(frame.Span[ProcessWire.RunHeader..], output))
+            {
+                return;
+            }
+
             var reader = new MessagePackReader(frame[ProcessWire.RunHeader..]);
             var writer = new MessagePackWriter(output);
             if (shape == ProcessWire.Single)
@@ -380,6 +389,12 @@ internal static class ProcessPoolWorker
     {
         /// <summary>Runs the chunk's items, stopping between two with an <see cref="OperationCanceledException"/> once <paramref name="token"/> is cancelled.</summary>
         void Run(ReadOnlySpan<byte> args, int count, ArrayBufferWriter<byte> output, CancellationToken token);
+
+        /// <summary>
+        /// Runs a single call whose one argument, <paramref name="args"/>, is a scalar of the function's type, and
+        /// writes its result; false (nothing run, nothing written) if it is not one: the general path then decodes it.
+        /// </summary>
+        bool TryRunOne(ReadOnlySpan<byte> args, ArrayBufferWriter<byte> output);
     }
 
     /// <summary>A chunk of <c>Map(f, items)</c> where f takes and returns scalars: read, call, write, in a loop compiled for the types.</summary>
@@ -403,6 +418,19 @@ internal static class ProcessPoolWorker
                 Span<byte> into = output.GetSpan(FastCodec.MaxScalarSize);
                 output.Advance(FastCodec.Write(function(arg), into, out _));
             }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public bool TryRunOne(ReadOnlySpan<byte> args, ArrayBufferWriter<byte> output)
+        {
+            if (FastCodec.ScalarLength(args) != args.Length || !FastCodec.TryRead(args, out TArg arg))
+            {
+                return false;
+            }
+
+            Span<byte> into = output.GetSpan(FastCodec.MaxScalarSize);
+            output.Advance(FastCodec.Write(function(arg), into, out _));
+            return true;
         }
     }
 }
