@@ -25,4 +25,11 @@ internal abstract class WorkItem<TResult>
     /// <param name="cancellationToken">The caller's token, given to a delegate that takes a <see cref="CancellationToken"/>.</param>
     /// <returns>The delegate's result.</returns>
     public abstract TResult RunLocally(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the call's one argument in the codec's scalar form (see <see cref="Codec.FastCodec"/>) into
+    /// <paramref name="into"/> (<see cref="Codec.FastCodec.MaxScalarSize"/> bytes at least) and returns its length;
+    /// -1 if the call has not exactly one argument, of a scalar type.
+    /// </summary>
+    public virtual int WriteScalarArgument(Span<byte> into) => -1;
 }

@@ -95,6 +95,10 @@ internal static class WorkItems
         public override object?[] Arguments => [arg1];
 
         public override TResult RunLocally(CancellationToken cancellationToken) => function(arg1);
+
+        // Instantiated over the caller's types: no precompiled code, so optimized at once rather than run at tier 0.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public override int WriteScalarArgument(Span<byte> into) => Codec.FastCodec.IsScalar<T1>() ? Codec.FastCodec.Write(arg1, into, out _) : -1;
     }
 
     private sealed class Func2<T1, T2, TResult>(Func<T1, T2, TResult> function, T1 arg1, T2 arg2) : WorkItem<TResult>

@@ -25,6 +25,15 @@ internal static class ProcessTasks
     /// <exception cref="ArgumentException">An argument cannot be encoded; the message names it.</exception>
     public static ProcessTask<TResult> Single<TResult>(long id, PoolFunction function, WorkItem<TResult> item, TimeSpan timeout, CancellationToken cancellationToken, bool trace = false, Activity? activity = null)
     {
+        // One scalar argument: its scalar form, written without the codec's general path (which runs unoptimized
+        // in a young process) and read the same way by the worker's scalar runner (or by its codec otherwise).
+        Span<byte> scalar = stackalloc byte[Codec.FastCodec.MaxScalarSize];
+        int length = function.Parameters.Length == 1 ? item.WriteScalarArgument(scalar) : -1;
+        if (length >= 0)
+        {
+            return new ProcessTask<TResult>(id, function, Frame(ProcessWire.ScalarSingleFrame(id, function.Id, scalar[..length]), trace, activity), timeout, inlineFollower: false, cancellationToken);
+        }
+
         object?[] args = item.Arguments;
         byte[] frame = ProcessWire.RunFrame(
             id,

@@ -171,6 +171,19 @@ internal static class ProcessWire
         return -1;
     }
 
+    /// <summary>The Run frame of a single call whose one argument is <paramref name="argument"/>, in the codec's scalar form (which is also the codec's general form of it).</summary>
+    public static byte[] ScalarSingleFrame(long taskId, int functionId, ReadOnlySpan<byte> argument)
+    {
+        byte[] frame = GC.AllocateUninitializedArray<byte>(RunHeader + argument.Length);
+        frame[0] = Run;
+        BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(1), taskId);
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(9), functionId);
+        frame[13] = Single;
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(14), 1);
+        argument.CopyTo(frame.AsSpan(RunHeader));
+        return frame;
+    }
+
     /// <summary>A Run frame for a chunk of scalars, written without the codec.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static byte[] ScalarChunkFrame<T>(long taskId, int functionId, ArraySegment<T> items)
