@@ -11,7 +11,7 @@ public sealed partial class ProcessPool
         PoolFunction function = FunctionFor(item.Function);
         Activity? activity = Tracing.StartTask(Name, -1, ActivityKind.Client);
         ProcessTask<TResult> task = ProcessTasks.Single(Interlocked.Increment(ref nextTaskId), function, item, TaskTimeout, cancellationToken, trace: true, activity);
-        if (TakeApplying())
+        if (item.CallerWaits)
         {
             task.CallerReads = true; // Before it can reach a worker: that worker's reader thread then stays asleep for it.
             callersRead = true;

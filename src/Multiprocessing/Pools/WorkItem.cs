@@ -32,4 +32,7 @@ internal abstract class WorkItem<TResult>
     /// -1 if the call has not exactly one argument, of a scalar type.
     /// </summary>
     public virtual int WriteScalarArgument(Span<byte> into) => -1;
+
+    /// <summary>The call is an <c>Apply</c>'s: its caller waits for its result at once, on the thread that submitted it (see <see cref="WorkerPool.WaitApplied"/>).</summary>
+    public bool CallerWaits { get; set; }
 }

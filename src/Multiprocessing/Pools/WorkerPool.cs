@@ -284,19 +284,13 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Set on a thread while an <c>Apply</c> submits its call (see <see cref="SubmitApplied{TState, TTask}"/>): the caller
-    /// will wait for that call's result at once, on this thread (a core may let it read the result itself). Read and
-    /// cleared by the core with <see cref="TakeApplying"/>; cleared by the base when the submission returns or throws.
+    /// will wait for that call's result at once, on this thread (a core may let it read the result itself). Taken
+    /// (read and cleared) into the call's <see cref="WorkItem{TResult}.CallerWaits"/> first thing in <see cref="Run{TResult}"/>,
+    /// before any code of the user's can run (an activity listener, a nested submission); cleared by the base when
+    /// the submission returns or throws.
     /// </summary>
     [ThreadStatic]
     private static bool applying;
-
-    /// <summary>Whether the call being submitted on this thread is an <c>Apply</c>'s, whose caller waits for it at once; clears the mark (one call per mark).</summary>
-    private protected static bool TakeApplying()
-    {
-        bool was = applying;
-        applying = false;
-        return was;
-    }
 
     /// <summary>
     /// Core: the caller of an <c>Apply</c> waits for <paramref name="task"/>, the task it just submitted on this thread.
@@ -540,6 +534,8 @@ public abstract partial class WorkerPool : IDisposable, IAsyncDisposable
     /// <summary>The one way into the core for a single call: checks, admission, counting, and undoing them if the core refuses.</summary>
     private Task<TResult> Run<TResult>(WorkItem<TResult> item, CancellationToken cancellationToken)
     {
+        item.CallerWaits = applying;
+        applying = false; // One call per mark: nothing submitted later on this thread takes it.
         ThrowIfNotAccepting();
         if (cancellationToken.IsCancellationRequested)
         {
