@@ -280,11 +280,13 @@ internal sealed partial class PipeConnection : Connection, ISharedObject<PipeCon
         }
     }
 
-    private static void CheckRead(RingStatus status)
+    private void CheckRead(RingStatus status)
     {
         if (status != RingStatus.Ok)
         {
-            throw new EndOfStreamException("The other end of the pipe is closed (in every process that had it): nothing more will arrive.");
+            // The status and the writing end's holders as the slots say now: what tells a closed end from a live
+            // one taken for dead, should this come where the other end still runs.
+            throw new EndOfStreamException($"The other end of the pipe is closed (in every process that had it): nothing more will arrive ({status}; writers now: {reader!.DescribeWriters()}).");
         }
     }
 }

@@ -104,6 +104,22 @@ internal sealed unsafe partial class Ring
         WakeAll();
     }
 
+    /// <summary>The writing end's holders as their slots say now (pids; negative while in transit; 0 for a free slot), for an error's message.</summary>
+    internal string DescribeWriters()
+    {
+        var holders = new List<int>();
+        for (int i = 0; i < RingHeader.MaxEnds; i++)
+        {
+            int pid = Volatile.Read(ref h->Writers[i]);
+            if (pid != 0)
+            {
+                holders.Add(pid);
+            }
+        }
+
+        return holders.Count == 0 ? "none" : string.Join(", ", holders);
+    }
+
     private static bool AnyEnd(int* ends)
     {
         for (int i = 0; i < RingHeader.MaxEnds; i++)

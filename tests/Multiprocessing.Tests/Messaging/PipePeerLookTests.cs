@@ -38,7 +38,8 @@ public sealed class PipePeerLookTests
             long looks = reader.ReaderRing!.ExactPeerLooks;
             Assert.True(looks <= 2, $"the reader asked the kernel about its writer {looks} times for 20 sleeps");
 
-            Assert.Throws<EndOfStreamException>(() => a.Receive<int>()); // the writer closed its end and exited
+            var end = Assert.Throws<EndOfStreamException>(() => a.Receive<int>()); // the writer closed its end and exited
+            Assert.Contains("PeerGone; writers now: none", end.Message); // why, and who held the end, in the message
             child.JoinOrFail();
         }
     }
