@@ -29,9 +29,22 @@ public sealed partial class ProcessPool
     {
         (ProcessTask mine, Task completion) = applied;
         applied = default;
-        if (mine is not null && ReferenceEquals(completion, task) && !task.IsCompleted)
+        if (mine is null || task.IsCompleted)
+        {
+            return;
+        }
+
+        if (ReferenceEquals(completion, task))
         {
             ReadOwnResult(mine, task);
+        }
+        else
+        {
+            // Not the task this caller waits for (never expected): its caller does not read for it, its reader must.
+            lock (gate)
+            {
+                LeaveToReader(mine);
+            }
         }
     }
 
